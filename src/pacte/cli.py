@@ -1,0 +1,195 @@
+"""Command-line interface: ``pacte build | run | territories | show``."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from pacte import queries, store
+from pacte.errors import PacteError, UnknownTerritoryError
+from pacte.geography import LEVEL_LABELS
+from pacte.output import Format, fr_number, records, render
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="pacte : intelligence industrielle des territoires (données officielles).")
+err = Console(stderr=True)
+out = Console()
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="Fichier DuckDB du store "
+                                            "(défaut : $PACTE_DB, sinon le dossier de données "
+                                            "de l'utilisateur).")]
+FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv ou json.")]
+SECTOR_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
+                 "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}
+
+
+def friendly(fn):
+    """Turn PacteError into a French message on stderr: exit 2 for an unknown territory or a
+    bad parameter, 1 for other errors."""
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except UnknownTerritoryError as exc:
+            err.print(f"[red]Erreur :[/red] {exc}")
+            raise typer.Exit(2) from None
+        except PacteError as exc:
+            err.print(f"[red]Erreur :[/red] {exc}")
+            raise typer.Exit(1) from None
+    return wrapper
+
+
+def _build(db: Path | None) -> dict:
+    t0 = time.perf_counter()
+    with err.status("Construction du store…") as status:
+        meta = store.build(db, progress=lambda msg: status.update(f"{msg}…"))
+    err.print(f"Store construit : {db or store.default_db_path()} "
+              f"(empreinte {meta['build_hash']}, {time.perf_counter() - t0:.1f} s)")
+    return meta
+
+
+@app.command()
+@friendly
+def build(db: DbOpt = None) -> None:
+    """Construit le store DuckDB à partir du snapshot de données officielles embarqué."""
+    _build(db)
+
+
+@app.command()
+@friendly
+def run(db: DbOpt = None) -> None:
+    """Tâche principale : construit le store et affiche le résumé national."""
+    _build(db)
+    with store.connect(db) as con:
+        s = queries.national_summary(con)
+    counts = s["counts"]
+    out.print(f"\n[bold]France : {fr_number(s['population'])} habitants (populations légales "
+              "2023)[/bold]")
+    render(pd.DataFrame([{"level": LEVEL_LABELS[lv], "n": counts.get(lv, 0)}
+                         for lv in ("commune", "epci", "ze2020", "ze2010", "dep", "reg")])
+           .rename(columns={"level": "Niveau", "n": "Territoires"}), Format.table,
+           title="Territoires (COG 2025)")
+    jobs = s["jobs"].rename(index=SECTOR_LABELS)
+    jobs["Évolution"] = jobs[2012] - jobs[2008]
+    jobs["Évolution (%)"] = 100 * jobs["Évolution"] / jobs[2008]
+    render(jobs.reset_index().rename(columns={"sector": "Secteur", 2008: "2008", 2012: "2012"}),
+           title="Emploi salarié national au 31/12 (Insee ESTEL, 5 secteurs)")
+
+
+@app.command()
+@friendly
+def territories(
+    level: Annotated[str, typer.Option("--level", "-l", help="epci, ze2020, ze2010, dep, reg "
+                                       "ou commune.")] = "epci",
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Filtre sur le code "
+                                               "ou le nom (sans accents ni casse).")] = None,
+    fmt: FmtOpt = Format.table, db: DbOpt = None,
+) -> None:
+    """Liste les territoires d'un niveau avec leur population (populations légales 2023)."""
+    with store.connect(db) as con:
+        df = queries.territories(con, level, search)
+    render(df, fmt, title=f"{LEVEL_LABELS[level]} : {len(df)} territoires")
+
+
+@app.command()
+@friendly
+def show(
+    code: Annotated[str, typer.Argument(help="Code (SIREN d'EPCI, code commune, ZE…) ou nom "
+                                        "exact.")],
+    level: Annotated[str | None, typer.Option("--level", "-l")] = None,
+    fmt: FmtOpt = Format.table, db: DbOpt = None,
+) -> None:
+    """Fiche d'un territoire : identité, mixité rurale/urbaine, emplois par source."""
+    with store.connect(db) as con:
+        terr = queries.find_territory(con, code, level)
+        par = queries.parents(con, terr)
+        jobs = queries.territory_jobs(con, terr["level"], terr["code"])
+        cov = queries.coverage(con, terr["level"], terr["code"])
+    ident = {k: terr.get(k) for k in ("level", "code", "name", "nature", "fiscal_regime",
+                                      "population", "population_dgcl", "n_communes",
+                                      "density_class", "urban_share", "area_type")}
+    ident = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in ident.items()}
+    if fmt is Format.json:
+        doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
+               "jobs": records(jobs)}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    if fmt is Format.csv:
+        render(jobs.assign(level=terr["level"], code=terr["code"], name=terr["name"]), fmt)
+        return
+    _show_table(ident, par, jobs, cov)
+
+
+def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame) -> None:
+    out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
+    facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
+             ("Population (2023)", fr_number(ident["population"])),
+             ("Population DGCL", fr_number(ident["population_dgcl"])
+              if ident.get("population_dgcl") else None),
+             ("Communes", ident.get("n_communes")),
+             ("Classe de densité (dominante)", ident.get("density_class")),
+             ("Part de la population en espace urbain",
+              fr_number(100 * ident["urban_share"], 1) + " %"
+              if ident.get("urban_share") is not None else None),
+             ("Type d'espace", ident.get("area_type"))]
+    for k, v in facts:
+        if v is not None:
+            out.print(f"  {k} : {v}")
+    for row in par.itertuples():
+        out.print(f"  {LEVEL_LABELS[row.level].capitalize()} : {row.name} ({row.code})")
+    for row in cov.itertuples():
+        state = "complète" if row.complete else "PARTIELLE"
+        out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"
+                  f"{row.n_communes} communes)[/yellow]")
+    if jobs.empty:
+        out.print("  Aucune série d'emploi à ce niveau.")
+        return
+    for (src, scheme), g in jobs.groupby(["source", "scheme"], sort=False):
+        _print_series(src, scheme, g)
+
+
+def _print_series(src: str, scheme: str, g: pd.DataFrame) -> None:
+    first = g.iloc[0]
+    notes = []
+    if g["estimate"].any():
+        notes.append("estimation")
+    if g["partial"].any():
+        notes.append("couverture partielle du territoire")
+    if (g["n_missing"] > 0).any():
+        notes.append("données manquantes (nd) pour certaines communes")
+    title = f"{first.source_label} — {first.resolution}"
+    if notes:
+        title += " [" + ", ".join(notes) + "]"
+    periods = sorted(g["period"].unique())
+    if src == "trim":  # quarterly: keep the fourth quarters
+        periods = [p for p in periods if p.endswith("T4")]
+    piv = g.pivot_table(index="sector", columns="period", values="jobs", aggfunc="sum",
+                        dropna=False)[periods]
+    extra = ""
+    if scheme == "APE" and len(piv) > 21:
+        last = periods[-1]
+        total = piv.loc[["TOTAL"]]
+        top = piv.drop(index="TOTAL").sort_values(last, ascending=False)
+        extra = (f"{len(top) - 20} autres codes APE non affichés (--format csv pour le "
+                 "détail)")
+        piv = pd.concat([total, top.head(20)])
+    piv.index = [SECTOR_LABELS.get(s, s) for s in piv.index]
+    render(piv.reset_index().rename(columns={"index": "Secteur"}), title=title)
+    if extra:
+        out.print(f"  {extra}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

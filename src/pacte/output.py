@@ -1,0 +1,78 @@
+"""Render DataFrames as a terminal table (French labels, French number format), CSV or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from enum import Enum
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+#: French column headers for what users read in tables.
+LABELS = {
+    "code": "Code", "name": "Nom", "level": "Niveau", "population": "Population",
+    "n_communes": "Communes", "nature": "Nature", "fiscal_regime": "Régime fiscal",
+    "population_dgcl": "Population DGCL", "population_gap": "Écart DGCL",
+    "density_class": "Classe de densité", "dominant_density_class": "Classe de densité dominante",
+    "urban_share": "Part urbaine", "area_type": "Type d'espace", "source": "Source",
+    "source_label": "Source", "resolution": "Résolution", "scheme": "Nomenclature",
+    "period": "Période", "year": "Année", "sector": "Secteur", "jobs": "Emplois",
+    "n_missing": "Communes manquantes", "estimate": "Estimation", "partial": "Couverture partielle",
+    "value": "Valeur", "unit": "Unité", "indicator": "Indicateur", "national": "France",
+    "rural_typology": "Typologie ANCT", "label": "Libellé",
+}
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fr_number(x, decimals: int = 0) -> str:
+    """French number format: narrow no-break space for thousands, comma for decimals."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if isinstance(x, bool):
+        return "oui" if x else "non"
+    if isinstance(x, int | float):
+        s = f"{x:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+        return s
+    return str(x)
+
+
+def _cell(v, col: str) -> str:
+    if isinstance(v, float) and col in ("urban_share",) and not math.isnan(v):
+        return fr_number(100 * v, 1) + " %"
+    if isinstance(v, float) and not math.isnan(v) and abs(v - round(v)) > 1e-9:
+        return fr_number(v, 2)
+    if pd.isna(v) if not isinstance(v, list | tuple | dict) else False:
+        return "—"
+    return fr_number(v)
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """JSON-safe records: NaN -> null, numpy scalars -> Python."""
+    return json.loads(df.to_json(orient="records", force_ascii=False, double_precision=15))
+
+
+def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None = None,
+           console: Console | None = None) -> None:
+    fmt = Format(fmt)
+    if fmt is Format.csv:
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif fmt is Format.json:
+        sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
+    else:
+        console = console or Console()
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for col in df.columns:
+            numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
+                df[col])
+            table.add_column(LABELS.get(col, col), justify="right" if numeric else "left")
+        for row in df.itertuples(index=False):
+            table.add_row(*[_cell(v, c) for v, c in zip(row, df.columns, strict=True)])
+        console.print(table)

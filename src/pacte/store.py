@@ -1,0 +1,150 @@
+"""The DuckDB store: location, atomic build, provenance, build hash, read-only open.
+
+A build writes a temporary file next to the target, validates it, then renames it over the
+target (``os.replace`` is atomic on one file system). Any failure removes the temporary file
+and leaves the previous store untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import platformdirs
+
+import pacte
+from pacte.errors import BuildError, PacteError
+
+DB_ENV = "PACTE_DB"
+DB_NAME = "pacte.duckdb"
+
+
+def default_db_path() -> Path:
+    """``$PACTE_DB`` if set, else ``pacte.duckdb`` in the user data directory (platformdirs:
+    ``~/.local/share/pacte`` on Linux)."""
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("pacte", appauthor=False)) / DB_NAME
+
+
+def snapshot_dir() -> Path:
+    """The bundled snapshot directory inside the installed package."""
+    return Path(str(resources.files("pacte") / "data"))
+
+
+def read_provenance(snap: Path) -> dict:
+    path = snap / "PROVENANCE.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{path} : fichier de provenance illisible ({exc})") from exc
+
+
+def verify_snapshot(snap: Path, provenance: dict) -> None:
+    """Check every table's sha256 against PROVENANCE.json, naming the file at fault."""
+    for name, meta in provenance.items():
+        path = snap / meta.get("file", f"{name}.parquet")
+        if not path.exists():
+            raise BuildError(f"{path} : table du snapshot absente")
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if sha != meta["sha256"]:
+            raise BuildError(f"{path} : empreinte sha256 différente de PROVENANCE.json "
+                             f"(attendue {meta['sha256'][:12]}…, trouvée {sha[:12]}…)")
+
+
+def code_fingerprint() -> str:
+    """sha256 over the package's Python sources: changes whenever the code does."""
+    h = hashlib.sha256(pacte.__version__.encode())
+    root = Path(pacte.__file__).parent
+    for p in sorted(root.rglob("*.py")):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def build_hash(provenance: dict, extra_inputs: dict[str, str] | None = None) -> str:
+    """Hash of the inputs' sha256 and the code: same inputs and code, same hash."""
+    h = hashlib.sha256()
+    for name in sorted(provenance):
+        h.update(f"{name}:{provenance[name]['sha256']}\n".encode())
+    for name in sorted(extra_inputs or {}):
+        h.update(f"{name}:{extra_inputs[name]}\n".encode())
+    h.update(code_fingerprint().encode())
+    return h.hexdigest()[:16]
+
+
+Progress = Callable[[str], None]
+
+
+def build(db_path: Path | None = None, snap: Path | None = None,
+          progress: Progress | None = None) -> dict:
+    """Build the store at ``db_path`` from the snapshot ``snap``, atomically.
+
+    Returns the meta dict (build hash, counts). Raises BuildError (or another PacteError)
+    with a French message naming the file, row or code at fault; the previous store, if any,
+    is left untouched.
+    """
+    from pacte import pipeline  # late import: pipeline imports this module
+
+    db_path = Path(db_path or default_db_path())
+    snap = Path(snap or snapshot_dir())
+    say = progress or (lambda _msg: None)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        say("Vérification du snapshot")
+        prov = read_provenance(snap)
+        verify_snapshot(snap, prov)
+        con = duckdb.connect(str(tmp))
+        try:
+            tables = pipeline.run(con, snap, prov, say)
+            bh = build_hash(prov)
+            meta = {"build_hash": bh, "code_version": pacte.__version__,
+                    "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "snapshot": str(snap), **{f"rows_{k}": str(v) for k, v in tables.items()}}
+            prov_df = pd.DataFrame([
+                {"table_name": k, "source": v["source"], "vintage": v["vintage"],
+                 "origin": v["origin"], "licence": v["licence"], "rows": v["rows"],
+                 "sha256": v["sha256"]} for k, v in sorted(prov.items())])
+            con.register("prov_df", prov_df)
+            con.execute("CREATE TABLE provenance AS SELECT * FROM prov_df")
+            meta_df = pd.DataFrame(sorted(meta.items()), columns=["key", "value"])
+            con.register("meta_df", meta_df)
+            con.execute("CREATE TABLE meta AS SELECT * FROM meta_df")
+            say("Validation du store")
+            pipeline.validate(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+        return meta
+    except PacteError:
+        raise
+    except Exception as exc:  # any other failure: wrap it, name where it happened
+        raise BuildError(f"échec de la construction du store ({type(exc).__name__} : {exc}); "
+                         f"le store précédent ({db_path}) est intact") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+def connect(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store read-only; a clear French error if it has not been built."""
+    db_path = Path(db_path or default_db_path())
+    if not db_path.exists():
+        raise PacteError(f"store introuvable : {db_path}. Lancez d'abord « pacte build » "
+                         f"(ou définissez {DB_ENV}).")
+    return duckdb.connect(str(db_path), read_only=True)
+
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
