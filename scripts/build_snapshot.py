@@ -162,9 +162,9 @@ def main(raw: Path) -> None:
           Meta("INSEE, recensement de la population, analyse fonctionnelle des emplois au "
                "lieu de travail", "RP 1999, 2006, 2011, 2016 (COG 2019)",
                "insee.fr (via avelguenin/france-polarisation@7a52c35e)", LO), prov)
-    dep_names = dict(zip(tn.loc[tn.level == "dep", "name"], tn.loc[tn.level == "dep", "code"],
+    dep_names = dict(zip(tn.loc[tn.level == "dep", "code"], tn.loc[tn.level == "dep", "name"],
                          strict=True))
-    reg_names = dict(zip(tn.loc[tn.level == "reg", "name"], tn.loc[tn.level == "reg", "code"],
+    reg_names = dict(zip(tn.loc[tn.level == "reg", "code"], tn.loc[tn.level == "reg", "name"],
                          strict=True))
     q = quarterly.parse_quarterly(
         raw / "employment/insee_dep_a17_trim_cinquinandy/"
@@ -183,9 +183,9 @@ def main(raw: Path) -> None:
                        "(via EduardoRodrigues10/ScaleModels_Simulations_FlowRouting@03cc4895)", LO)
     write("urssaf_jobs", ur, urssaf_meta, prov)
     naf = pd.read_csv(raw / "nomenclature/naf_rev2_sousclasse_to_aggregates.csv", dtype=str)
-    keep = [c for c in naf.columns if c.split("_")[0] in {"sous", "a17", "a38", "a88",
-                                                           "division", "section", "a10"}]
-    naf = naf[keep].copy()
+    naf = naf[["sous_classe", "libelle_sous_classe", "division_a88", "libelle_division", "a38",
+               "libelle_a38", "a17", "libelle_a17", "section_a21", "libelle_section", "a10"]].copy()
+    naf.insert(0, "ape", naf["sous_classe"].str.replace(".", "", regex=False))
     write("naf", naf, Meta("INSEE, nomenclature NAF rév. 2 (732 sous-classes et agrégats)",
                            "NAF rév. 2 (2008)", "PyPI pynsee 0.3.0 metadata/naf.zip", LO), prov)
 

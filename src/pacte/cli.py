@@ -96,6 +96,11 @@ def territories(
     """Liste les territoires d'un niveau avec leur population (populations légales 2023)."""
     with store.connect(db) as con:
         df = queries.territories(con, level, search)
+    if fmt is Format.table:  # the terminal gets the essential columns; csv/json get all
+        keep = {"epci": ["code", "name", "nature", "population", "n_communes", "area_type"],
+                "commune": ["code", "name", "population", "density_class"]}.get(
+            level, ["code", "name", "population", "n_communes", "urban_share", "area_type"])
+        df = df[keep]
     render(df, fmt, title=f"{LEVEL_LABELS[level]} : {len(df)} territoires")
 
 
@@ -171,20 +176,34 @@ def _print_series(src: str, scheme: str, g: pd.DataFrame) -> None:
     periods = sorted(g["period"].unique())
     if src == "trim":  # quarterly: keep the fourth quarters
         periods = [p for p in periods if p.endswith("T4")]
-    piv = g.pivot_table(index="sector", columns="period", values="jobs", aggfunc="sum",
-                        dropna=False)[periods]
+    periods = _key_periods(periods)
+    piv = g.set_index(["sector", "sector_label", "period"])["jobs"].unstack("period")[periods]
     extra = ""
-    if scheme == "APE" and len(piv) > 21:
+    if len(piv) > 21:
         last = periods[-1]
-        total = piv.loc[["TOTAL"]]
-        top = piv.drop(index="TOTAL").sort_values(last, ascending=False)
-        extra = (f"{len(top) - 20} autres codes APE non affichés (--format csv pour le "
-                 "détail)")
-        piv = pd.concat([total, top.head(20)])
-    piv.index = [SECTOR_LABELS.get(s, s) for s in piv.index]
-    render(piv.reset_index().rename(columns={"index": "Secteur"}), title=title)
+        is_total = piv.index.get_level_values("sector") == "TOTAL"
+        top = piv[~is_total].sort_values(last, ascending=False)
+        extra = f"{len(top) - 20} autres secteurs non affichés (--format csv pour le détail)"
+        piv = pd.concat([piv[is_total], top.head(20)])
+    piv = piv.reset_index()
+    piv["sector_label"] = piv["sector_label"].str.slice(0, 32)
+    render(piv.rename(columns={"sector": "Code", "sector_label": "Secteur"}), title=title)
     if extra:
         out.print(f"  {extra}")
+    omitted = len(g["period"].unique()) - len(periods)
+    if omitted > 0:
+        out.print(f"  {omitted} autres périodes disponibles (--format csv pour le détail)")
+
+
+def _key_periods(periods: list[str], max_n: int = 8) -> list[str]:
+    """At most ``max_n`` periods for a terminal table: first, the crisis years 2008 and
+    2012, last, then evenly spread ones."""
+    if len(periods) <= max_n:
+        return periods
+    keep = {periods[0], periods[-1]} | {p for p in periods if p[:4] in ("2008", "2012")}
+    step = max(1, len(periods) // (max_n - len(keep) + 1))
+    keep |= set(periods[::step][: max_n - len(keep)])
+    return sorted(keep)
 
 
 def main() -> None:  # pragma: no cover

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 from rich.console import Console
@@ -26,7 +26,7 @@ LABELS = {
 }
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -72,7 +72,8 @@ def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None
         for col in df.columns:
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
                 df[col])
-            table.add_column(LABELS.get(col, col), justify="right" if numeric else "left")
+            table.add_column(LABELS.get(col, col), justify="right" if numeric else "left",
+                             no_wrap=True, overflow="ellipsis")
         for row in df.itertuples(index=False):
             table.add_row(*[_cell(v, c) for v, c in zip(row, df.columns, strict=True)])
         console.print(table)

@@ -143,7 +143,9 @@ def derive_census_jobs(t, log: list) -> pd.DataFrame:
     w = geography.commune_weights(cen["commune"].unique(), vint.year, t["commune_passage"],
                                   t["commune_splits"], t["communes"]["code"])
     h, rep = geography.harmonise(cen, cols, w, by=["year"])
-    _log(log, "rp", vint, rep, cen, h, cols[0])
+    h = h.rename(columns={"jobs_total": "TOTAL", "cfm": "CFM"})
+    cols = [{"jobs_total": "TOTAL", "cfm": "CFM"}.get(c, c) for c in cols]
+    _log(log, "rp", vint, rep, cen.rename(columns={"jobs_total": "TOTAL"}), h, "TOTAL")
     out = [_long(h.rename(columns={"commune": "code"}).assign(n_missing=h[cols].isna().any(axis=1)
                                                               .astype(int)),
                  "rp", "commune", "RP15", cols)]
@@ -181,11 +183,11 @@ def derive_urssaf_jobs(t, log: list) -> tuple[pd.DataFrame, pd.DataFrame]:
                                       for e in members.index]})
     cov["complete"] = cov["n_communes"] == cov["n_covered"]
     partial = cov.set_index("code")["complete"].map(lambda c: not c)
-    wide = h.pivot_table(index=["commune", "year"], columns="ape", values="jobs",
-                         aggfunc="sum").reset_index()
-    apes = [c for c in wide.columns if c not in ("commune", "year")]
-    wide[apes] = wide[apes].fillna(0.0)
-    wide["TOTAL"] = wide[apes].sum(axis=1)
+    piv = h.pivot_table(index=["commune", "year"], columns="ape", values="jobs",
+                        aggfunc="sum").fillna(0.0)
+    apes = list(piv.columns)
+    wide = pd.concat([piv, piv.sum(axis=1).rename("TOTAL")], axis=1).reset_index()
+    wide.columns.name = None
     out = [_long(wide.rename(columns={"commune": "code"}), "urssaf", "commune", "APE",
                  apes + ["TOTAL"])]
     a = geography.aggregate(wide, apes + ["TOTAL"], t["communes"], "epci", by=["year"])
@@ -197,10 +199,11 @@ def derive_urssaf_jobs(t, log: list) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def derive_estel_jobs(t) -> pd.DataFrame:
     sal, ns = t["estel_salaried"], t["estel_nonsalaried"]
-    wide = sal.pivot_table(index=["ze2010", "year"], columns="sector", values="jobs",
-                           aggfunc="sum").reset_index()
-    sectors = [c for c in wide.columns if c not in ("ze2010", "year")]
-    wide["TOTAL"] = wide[sectors].sum(axis=1)
+    piv = sal.pivot_table(index=["ze2010", "year"], columns="sector", values="jobs",
+                          aggfunc="sum")
+    sectors = list(piv.columns)
+    wide = pd.concat([piv, piv.sum(axis=1).rename("TOTAL")], axis=1).reset_index()
+    wide.columns.name = None
     out = [_long(wide, "estel", "ze2010", "A5", sectors + ["TOTAL"], code_col="ze2010")]
     fr = wide.groupby("year")[sectors + ["TOTAL"]].sum().reset_index().assign(code="FR")
     out.append(_long(fr, "estel", "fr", "A5", sectors + ["TOTAL"]))
@@ -215,7 +218,7 @@ def _ze2020_estimate(wide: pd.DataFrame, t) -> pd.DataFrame:
     """ZE2020 estimates apportioned from ZE2010 with census total jobs of the nearest census
     year per 2025 commune as weights (Mayotte, absent from ESTEL, stays absent)."""
     w = ze2010_commune_weights(t)
-    cen = t["_census_2025"].set_index(["commune", "year"])["jobs_total"]
+    cen = t["_census_2025"].set_index(["commune", "year"])["TOTAL"]
     ze20 = t["communes"].set_index("code")["ze2020"]
     vals = [c for c in wide.columns if c not in ("ze2010", "year")]
     out = []
@@ -233,11 +236,31 @@ def _ze2020_estimate(wide: pd.DataFrame, t) -> pd.DataFrame:
 def derive_quarterly_jobs(t) -> pd.DataFrame:
     q = t["quarterly_jobs"]
     return pd.DataFrame({
-        "source": "trim", "level": q["level"], "code": q["code"],
+        "source": "trim", "level": q["level"].replace({"fra": "fr"}), "code": q["code"],
         "year": q["quarter"].str[:4].astype(int), "period": q["quarter"],
         "scheme": q["sector"].str.extract(r"^(A\d+)-", expand=False).fillna("autre"),
         "sector": q["sector"], "jobs": q["jobs"], "n_missing": 0, "estimate": False,
         "partial": False})[JOB_COLS]
+
+
+def derive_sector_labels(t) -> pd.DataFrame:
+    """French label of every sector code of every scheme (A5, RP15, APE, A17, A38...)."""
+    from pacte.sources.census import FUNCTIONS
+    from pacte.sources.estel import SECTORS
+    rows = [("A5", k, v) for k, v in SECTORS.items()]
+    rows += [("RP15", k, v) for k, v in FUNCTIONS.items()]
+    rows += [("RP15", "CFM", "Cadres des fonctions métropolitaines")]
+    rows += [(s, "TOTAL", "Total") for s in ("A5", "RP15", "APE", "TOTAL")]
+    naf = t["naf"]
+    rows += list(zip(["APE"] * len(naf), naf["ape"], naf["libelle_sous_classe"], strict=True))
+    for scheme, code, lab in (("A38", "a38", "libelle_a38"), ("A17", "a17", "libelle_a17"),
+                              ("A88", "division_a88", "libelle_division")):
+        d = naf[[code, lab]].drop_duplicates(code)
+        rows += list(zip([scheme] * len(d), d[code], d[lab], strict=True))
+    q = t["quarterly_jobs"][["sector", "sector_label"]].drop_duplicates("sector")
+    rows += list(zip(["trim"] * len(q), q["sector"], q["sector_label"], strict=True))
+    return pd.DataFrame(rows, columns=["scheme", "sector", "label"]).drop_duplicates(
+        ["scheme", "sector"])
 
 
 def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say) -> dict[str, int]:
@@ -261,7 +284,10 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say) -> dict[str
     jobs["n_missing"] = jobs["n_missing"].astype("int32")
     series = pd.DataFrame([{"source": k, "label": v[0], "resolution": v[1], "licence": v[2]}
                            for k, v in SERIES.items()])
+    say("Libellés des secteurs")
+    derived_labels = derive_sector_labels(t)
     derived = {"territory": ter, "jobs": jobs, "coverage": cov, "series": series,
+               "sector_label": derived_labels,
                "harmonisation_log": pd.DataFrame(log)}
     for name, df in derived.items():
         con.register("_df", df)

@@ -91,8 +91,11 @@ def territory_jobs(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.
     """Every job series of a territory: source, resolution, period, sector, jobs, flags."""
     return con.execute("""
         SELECT j.source, s.label AS source_label, s.resolution, j.scheme, j.period, j.year,
-               j.sector, j.jobs, j.n_missing, j.estimate, j.partial
+               j.sector, coalesce(l.label, lt.label, j.sector) AS sector_label, j.jobs,
+               j.n_missing, j.estimate, j.partial
         FROM jobs j JOIN series s USING (source)
+        LEFT JOIN sector_label l ON l.scheme = j.scheme AND l.sector = j.sector
+        LEFT JOIN sector_label lt ON lt.scheme = 'trim' AND lt.sector = j.sector
         WHERE j.level = ? AND j.code = ?
         ORDER BY j.source, j.scheme, j.sector, j.period""", [level, code]).df()
 

@@ -6,7 +6,7 @@ American Economic Review 103(6): 2121-2168 (hereafter ADH), and its French appli
 Malgouyres (2017), "The Impact of Chinese Import Competition on the Local Structure of
 Employment and Wages: Evidence from France", Journal of Regional Science 57(3): 411-441.
 
-For a location i and industries j (ADH eq. 3):
+For a location i and industries j (ADH's import exposure per worker, ΔIPW):
 
     ΔIPW_i = sum_j (L_ij / L_i) * (ΔM_j / L_j)
              └ share ┘   └ shock ┘
@@ -50,7 +50,9 @@ JOBS_AT_RISK_CAVEAT = (
 def _as_2d(x: object, name: str) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if arr.ndim != 2:
-        raise ValueError(f"{name} doit être une matrice (lieux × secteurs), reçu {arr.ndim} dimension(s)")
+        raise ValueError(
+            f"{name} doit être une matrice (lieux × secteurs), reçu {arr.ndim} dimension(s)"
+        )
     return arr
 
 
@@ -74,7 +76,9 @@ def _aligned(shares: object, shocks: object) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{s.shape[1]} secteurs dans les parts mais {g.shape[0]} chocs")
     if not np.all(np.isfinite(g)):
         bad = np.flatnonzero(~np.isfinite(g))
-        raise ValueError(f"choc non fini (NaN ou infini) pour les secteurs aux positions {bad[:10].tolist()}")
+        raise ValueError(
+            f"choc non fini (NaN ou infini) pour les secteurs aux positions {bad[:10].tolist()}"
+        )
     return s, g
 
 
@@ -89,7 +93,7 @@ def _like(result: np.ndarray, template: object, name: str) -> object:
 def calc_shift_share_exposure(shares: object, shocks: object) -> object:
     """Shift-share exposure of each location: ``exposure_i = sum_j shares_ij * shock_j``.
 
-    ADH (2013) eq. 3; Goldsmith-Pinkham, Sorkin & Swift (2020, AER) eq. 1 ("Bartik instrument").
+    ADH (2013) ΔIPW; Goldsmith-Pinkham, Sorkin & Swift (2020, AER 110(8), "Bartik instruments").
 
     shares: (n_loc, n_ind) array or DataFrame (locations × industries).
     shocks: (n_ind,) array or Series; a Series is aligned on the DataFrame's columns.
@@ -100,7 +104,7 @@ def calc_shift_share_exposure(shares: object, shocks: object) -> object:
     """
     s, g = _aligned(shares, shocks)
     nan_row = np.isnan(s).any(axis=1)
-    out = np.where(nan_row, 0.0, s) @ g
+    out = np.where(nan_row[:, None], 0.0, s) @ g
     out[nan_row] = np.nan
     return _like(out, shares, "exposure")
 
@@ -108,7 +112,7 @@ def calc_shift_share_exposure(shares: object, shocks: object) -> object:
 def calc_exposure_contributions(shares: object, shocks: object) -> object:
     """Contribution of each industry to each location's exposure: ``c_ij = shares_ij * shock_j``.
 
-    ``sum_j c_ij`` equals :func:`calc_shift_share_exposure` (ADH 2013 eq. 3 term by term).
+    ``sum_j c_ij`` equals :func:`calc_shift_share_exposure` (ADH 2013 ΔIPW term by term).
     Returns (n_loc, n_ind) ndarray, or a DataFrame shaped like ``shares``; rows with any NaN
     share are entirely NaN, as their exposure is.
     """
@@ -118,7 +122,9 @@ def calc_exposure_contributions(shares: object, shocks: object) -> object:
     return _like(out, shares, "contribution")
 
 
-def top_contributors(contributions: object, industry_labels: object = None, k: int = 3) -> pd.DataFrame:
+def top_contributors(
+    contributions: object, industry_labels: object = None, k: int = 3
+) -> pd.DataFrame:
     """The ``k`` industries contributing most to each location's exposure.
 
     Ranking is by signed contribution, largest first (for import exposure: the industries
@@ -135,12 +141,16 @@ def top_contributors(contributions: object, industry_labels: object = None, k: i
     c = _as_2d(contributions, "contributions")
     n_loc, n_ind = c.shape
     if industry_labels is None:
-        labels = np.asarray(contributions.columns if isinstance(contributions, pd.DataFrame) else np.arange(n_ind))
+        labels = np.asarray(
+            contributions.columns if isinstance(contributions, pd.DataFrame) else np.arange(n_ind)
+        )
     else:
         labels = np.asarray(industry_labels)
     if labels.shape != (n_ind,):
         raise ValueError(f"{labels.size} libellés pour {n_ind} secteurs")
-    locs = np.asarray(contributions.index if isinstance(contributions, pd.DataFrame) else np.arange(n_loc))
+    locs = np.asarray(
+        contributions.index if isinstance(contributions, pd.DataFrame) else np.arange(n_loc)
+    )
     keep = ~np.isnan(c).any(axis=1)
     c, locs = c[keep], locs[keep]
     k = min(k, n_ind)
@@ -163,7 +173,7 @@ def top_contributors(contributions: object, industry_labels: object = None, k: i
 def calc_employment_shares(employment_start: object, total_employment: object) -> object:
     """ADH employment shares ``s_ij = L_ij / L_i`` (start of period).
 
-    ADH (2013) eq. 3 divides industry employment by the location's *total* employment, so the
+    ADH (2013)'s ΔIPW divides industry employment by the location's *total* employment, so the
     shares of the (manufacturing) industries sum to the location's manufacturing share, not 1.
 
     employment_start: (n_loc, n_ind) jobs by location and industry (non-negative).
@@ -189,22 +199,30 @@ def calc_employment_shares(employment_start: object, total_employment: object) -
 
 
 def _per_worker(start: object, end: object, workers: object, what: str) -> object:
-    a, b, w = _as_1d(start, f"{what}_start"), _as_1d(end, f"{what}_end"), _as_1d(workers, "workers_start")
+    a, b, w = (
+        _as_1d(start, f"{what}_start"),
+        _as_1d(end, f"{what}_end"),
+        _as_1d(workers, "workers_start"),
+    )
     if not (a.shape == b.shape == w.shape):
         raise ValueError(f"longueurs différentes : {a.shape[0]}, {b.shape[0]}, {w.shape[0]}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(np.isfinite(w))):
         raise ValueError(f"valeur manquante (NaN) dans les {what} ou les effectifs")
     if np.any(w <= 0):
         bad = np.flatnonzero(w <= 0)
-        raise ValueError(f"effectif nul ou négatif pour les secteurs aux positions {bad[:10].tolist()} : choc par emploi indéfini")
+        raise ValueError(
+            f"effectif nul ou négatif pour les secteurs aux positions {bad[:10].tolist()} : choc par emploi indéfini"
+        )
     out = (b - a) / w
     if isinstance(workers, pd.Series):
         return pd.Series(out, index=workers.index, name=f"{what}_per_worker")
     return out
 
 
-def calc_import_shock_per_worker(imports_start: object, imports_end: object, workers_start: object) -> object:
-    """Industry import shock per worker: ``(M_j,end - M_j,start) / L_j,start`` (ADH 2013 eq. 3).
+def calc_import_shock_per_worker(
+    imports_start: object, imports_end: object, workers_start: object
+) -> object:
+    """Industry import shock per worker: ``(M_j,end - M_j,start) / L_j,start`` (ADH 2013).
 
     All three are (n_ind,); the result is in units of imports per worker (e.g. million USD
     divided by jobs; multiply by 1,000 for thousand USD per worker when imports are in million
@@ -213,7 +231,9 @@ def calc_import_shock_per_worker(imports_start: object, imports_end: object, wor
     return _per_worker(imports_start, imports_end, workers_start, "imports")
 
 
-def calc_export_shock_per_worker(exports_start: object, exports_end: object, workers_start: object) -> object:
+def calc_export_shock_per_worker(
+    exports_start: object, exports_end: object, workers_start: object
+) -> object:
     """Industry export shock per worker: ``(X_j,end - X_j,start) / L_j,start``.
 
     The export-side mirror of ADH's import shock (as in the "net exposure" of Dauth, Findeisen

@@ -34,7 +34,12 @@ def _check_rank(m: np.ndarray, name: str) -> None:
 
 
 def _sandwich(
-    xt: np.ndarray, u: np.ndarray, bread: np.ndarray, se_type: str, groups: np.ndarray | None, small: bool
+    xt: np.ndarray,
+    u: np.ndarray,
+    bread: np.ndarray,
+    se_type: str,
+    groups: np.ndarray | None,
+    small: bool,
 ) -> np.ndarray:
     """Variance matrix from regressors ``xt`` and residuals ``u`` (both already weighted).
 
@@ -66,7 +71,7 @@ def calc_2sls(
 ) -> dict:
     """2SLS of ``y`` on one endogenous regressor ``x`` instrumented by ``z``, with an intercept.
 
-    Model (ADH 2013 eq. 5):  y = beta * x + C gamma + e,   first stage  x = pi' z + C delta + v,
+    Model (ADH 2013, Table 3):  y = beta * x + C gamma + e,   first stage  x = pi' z + C delta + v,
     C = [1, controls]. With weights w (ADH: start-of-period population share), every row is
     multiplied by sqrt(w) (weighted least squares, Stata ``[aw=w]``). Then
 
@@ -110,7 +115,9 @@ def calc_2sls(
             raise ValueError("clusters : un groupe non manquant par observation est attendu")
         groups = pd.factorize(cl)[0]
         if groups.max() < 1:
-            raise ValueError("au moins deux groupes sont nécessaires pour des écarts-types par groupe")
+            raise ValueError(
+                "au moins deux groupes sont nécessaires pour des écarts-types par groupe"
+            )
     sw = np.ones(n)
     if weights is not None:
         w = _column_block(weights, n, "weights")[:, 0]

@@ -63,23 +63,28 @@ def calc_flq(E_region: np.ndarray, E_nation: np.ndarray, delta: float = 0.3) -> 
     if E_nation.sum() <= 0:
         raise ValueError("national employment is zero")
     slq = _slq(E_region, E_nation)
-    n, k = E_region.shape
-    si, sj = slq[:, :, None], slq[:, None, :]
-    cilq = np.where(np.broadcast_to(si > 0, (n, k, k)), np.inf, 0.0)
-    np.divide(si, sj, out=cilq, where=(si > 0) & (sj > 0))
     lam = np.log2(1.0 + E_region.sum(axis=1) / E_nation.sum()) ** delta
-    flq = cilq * lam[:, None, None]
-    flq[:, np.arange(k), np.arange(k)] = slq * lam[:, None]
+    inv = np.full(slq.shape, np.inf)
+    np.divide(1.0, slq, out=inv, where=slq > 0)
+    with np.errstate(invalid="ignore"):  # 0 * inf, reset just below
+        flq = (slq * lam[:, None])[:, :, None] * inv[:, None, :]  # lambda SLQ_i / SLQ_j
+    flq[slq == 0] = 0.0  # absent suppliers: whole rows
+    diag = np.arange(slq.shape[1])
+    flq[:, diag, diag] = slq * lam[:, None]
     return flq
 
 
-def calc_regional_A(A_nat: np.ndarray, FLQ: np.ndarray) -> np.ndarray:
+def calc_regional_A(A_nat: np.ndarray, FLQ: np.ndarray, out: np.ndarray | None = None
+                    ) -> np.ndarray:
     """Regional technical coefficients ``a^r_ij = a_ij * min(FLQ^r_ij, 1)``, shape (n, k, k).
 
     The coefficients of purchases from suppliers located in the region; never larger than
-    the national ones. Reference: Flegg & Webber (1997); Miller & Blair (2009) ch. 7.
+    the national ones. ``out`` (e.g. ``FLQ`` itself) receives the result, to spare memory
+    on large stacks. Reference: Flegg & Webber (1997); Miller & Blair (2009) ch. 7.
     """
-    return np.asarray(A_nat, dtype=float)[None, :, :] * np.minimum(np.asarray(FLQ), 1.0)
+    A_r = np.minimum(np.asarray(FLQ, dtype=float), 1.0, out=out)
+    A_r *= np.asarray(A_nat, dtype=float)
+    return A_r
 
 
 def calc_supported_jobs_by_sector(
@@ -130,12 +135,15 @@ def calc_supported_jobs_by_sector(
         raise ValueError("negative jobs per unit of output")
     if E_nation is None:
         E_nation = E_region.sum(axis=0)
-    A_r = calc_regional_A(A_nat, calc_flq(E_region, E_nation, delta))
+    flq = calc_flq(E_region, E_nation, delta)
+    A_r = calc_regional_A(A_nat, flq, out=flq)  # FLQ is not needed afterwards
     x_ind = np.where(industry, _divide(E_region, jobs_per_output), 0.0)  # (n, k)
-    eye = np.eye(k)
     first_round = np.einsum("nij,nj->ni", A_r, x_ind)
-    dx_local = np.linalg.solve(eye - A_r, first_round[:, :, None])[:, :, 0]
-    dx_nat = np.linalg.solve(eye - A_nat, A_nat @ x_ind.T).T
+    diag = np.arange(k)
+    I_minus_A_r = np.negative(A_r, out=A_r)  # A_r is not used afterwards: reuse its memory
+    I_minus_A_r[:, diag, diag] += 1.0
+    dx_local = np.linalg.solve(I_minus_A_r, first_round[:, :, None])[:, :, 0]
+    dx_nat = np.linalg.solve(np.eye(k) - A_nat, A_nat @ x_ind.T).T
     keep = ~industry * jobs_per_output  # jobs per output, 0 for industry sectors
     local = dx_local * keep
     national = dx_nat * keep

@@ -58,7 +58,7 @@ def calc_resistance(e_pre: object, e_trough: object, nat_pre: object, nat_trough
     contraction and ``g_N = (nat_trough - nat_pre) / nat_pre`` the nation's:
 
     - ``form="normalised"`` (default): ``(g_r - g_N) / |g_N|``, the resistance index of
-      Martin, Sunley, Gardiner & Tyler (2016, eq. 1), with the expected change taken at the
+      Martin, Sunley, Gardiner & Tyler (2016), with the expected change taken at the
       national aggregate rate, ``E_r g_N``: it equals
       ``(dE_r - E_r g_N) / |E_r g_N|``. 0 when the territory loses exactly the national
       rate, > 0 more resistant (lost less), < 0 less resistant; -1 when the loss is twice
@@ -93,7 +93,7 @@ def calc_recovery(e_trough: object, e_post: object, nat_trough: object, nat_post
 
     Same form as ``calc_resistance`` over the recovery phase, with
     ``g_r = (e_post - e_trough) / e_trough`` and ``g_N = (nat_post - nat_trough) / nat_trough``:
-    ``(g_r - g_N) / |g_N|`` (default, Martin, Sunley, Gardiner & Tyler 2016, eq. 2: > 0
+    ``(g_r - g_N) / |g_N|`` (default, Martin, Sunley, Gardiner & Tyler 2016: > 0
     recovered faster than the nation) or ``g_r - g_N`` (``form="difference"``).
     NaN where a figure is missing, ``e_trough = 0``, ``nat_trough = 0`` or (normalised form)
     the national change is 0.
@@ -114,7 +114,7 @@ def calc_recovery_reasons(e_trough: object, e_post: object, nat_trough: object,
 
 class DropFromPeak(NamedTuple):
     peak_value: np.ndarray  # (n,) highest value over the peak window
-    peak_year: np.ndarray  # (n,) float year of that value (first one if tied), NaN if none
+    peak_year: np.ndarray  # (n,) float year of that value (earliest if tied), NaN if none
     drop: np.ndarray  # (n,) (peak - value at crisis_end_year) / peak; 0.12 = 12 % below
 
 
@@ -130,6 +130,8 @@ def _drop(series: object, years: object, crisis_end_year: float, pre_start_year:
     y = np.array(years, dtype=float)
     if y.shape != (x.shape[1],) or np.isnan(y).any() or np.unique(y).size != y.size:
         raise ValueError(f"years doit lister {x.shape[1]} années distinctes, une par colonne")
+    order = np.argsort(y, kind="stable")  # ties of the peak resolve to the earliest year
+    x, y = x[:, order], y[order]
     end = crisis_end_year if pre_end_year is None else pre_end_year
     if not pre_start_year <= end <= crisis_end_year:
         raise ValueError("il faut pre_start_year <= pre_end_year <= crisis_end_year")

@@ -109,11 +109,12 @@ def _dunn(E0: object, E1: object, reference0: object, reference1: object) -> _Du
     R1 = _reference(E1, reference1, complete, "reference1")
     G = float(_divide(R1.sum() - R0.sum(), R0.sum()))
     Gj = _divide(R1 - R0, R0)
-    absent = E0 == 0  # zero-weight convention
     change = E1 - E0
-    ns = E0 * G
-    im = np.where(absent, 0.0 * G, E0 * (Gj - G))
-    rs = change - np.where(absent, 0.0 * G, E0 * Gj)
+    base = E0 + 0.0 * E1  # NaN where either date is missing: nothing to decompose there
+    absent = base == 0  # zero-weight convention
+    ns = base * G
+    im = np.where(absent, 0.0 * G, base * (Gj - G))
+    rs = change - np.where(absent, 0.0 * G, base * Gj)
     return _Dunn(E0, R0, G, Gj, change, ns, im, rs)
 
 

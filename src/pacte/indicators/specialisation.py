@@ -54,8 +54,6 @@ def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def _explain(shape: tuple[int, ...], causes: list[tuple[np.ndarray, str]]) -> np.ndarray:
     """Reason labels: the first cause whose mask is True, ``""`` where none is."""
-    if not causes:
-        return np.full(shape, "", dtype=f"<U{max(map(len, NAN_REASONS))}")
     masks = [np.broadcast_to(m, shape) for m, _ in causes]
     out = np.select(masks, [label for _, label in causes], default="")
     return out.astype(f"<U{max(map(len, NAN_REASONS))}")
