@@ -38,7 +38,7 @@ def test_parse_wiod_national_2010_values():
     assert list(fd.columns) == WIOD_FINAL_DEMAND and list(fd.index) == WIOD_SECTORS
     assert x[0] == 117973 and x[2] == 172057 and x[34] == 14006  # c1, c3, c35
     assert Z_dom[:, 34].sum() == 0  # households as employers buy no intermediate inputs
-    # Accounting identity up to the source's integer rounding: Z i + y = x.
+    # Accounting identity Z i + y = x, up to the source's residuals (<= 75 million USD).
     residual = Z_dom.sum(axis=1) + fd.sum(axis=1).to_numpy() - x
     assert np.abs(residual).max() <= 100
     assert np.abs(residual).max() / x.sum() < 1e-4
@@ -54,7 +54,7 @@ def _write(df: pd.DataFrame, tmp_path: Path) -> Path:
     return path
 
 
-def test_parse_wiod_missing_year(tmp_path):
+def test_parse_wiod_missing_year():
     with pytest.raises(ParseError, match="année 1990 absente.*2010"):
         parse_wiod_national(WIOD_2010, 1990)
 

@@ -47,6 +47,10 @@ def calc_flq(E_region: np.ndarray, E_nation: np.ndarray, delta: float = 0.3) -> 
     national coefficient (it does not exist locally, so no flow results). A region with no
     jobs gets an all-zero FLQ. ``delta = 0.3`` is the value Flegg & Webber (1997)
     recommend; later estimates for other countries range from about 0.1 to 0.4.
+    Scale caveat: ``delta`` was estimated on regions holding a few per cent of national
+    jobs. For a median EPCI (~0.04 %), ``lambda`` is about 0.1 at ``delta = 0.3``, so the
+    regional table keeps roughly a tenth of the national coefficients: show results for a
+    range of ``delta`` rather than one figure.
 
     References: Flegg, Webber & Elliott (1995), *Regional Studies* 29(6): 547-561 (FLQ);
     Flegg & Webber (1997), *Regional Studies* 31(8): 795-805 (the lambda formula);
@@ -102,7 +106,9 @@ def calc_supported_jobs_by_sector(
     Method (a demand-driven Leontief model on the regional FLQ table):
 
     1. industrial output of territory r, from its jobs and national productivity:
-       ``x_ind_ri = e_ri / (jobs/output)_i`` for industry sectors, 0 elsewhere;
+       ``x_ind_ri = e_ri / (jobs/output)_i`` for industry sectors, 0 elsewhere (and 0
+       where jobs/output is 0). ``jobs_per_output`` must count jobs as ``E_region`` does
+       (e.g. salaried jobs if E_region is URSSAF salaried employment);
     2. the indirect output this output requires from local suppliers, all rounds
        included: ``Δx_r = (L_r - I) x_ind_r = L_r A_r x_ind_r`` (only the industry columns
        of ``A_r`` are used, since ``x_ind`` is 0 elsewhere). The same with the national

@@ -87,23 +87,21 @@ def _to_long(path: Path, chunk: pd.DataFrame, years: list[int]) -> pd.DataFrame:
         line = int(chunk.index[np.flatnonzero(duplicated.to_numpy())[0]])
         raise ParseError(path, "couple commune x APE en double", line=line,
                          value=f"{commune[line]} {ape[line]}")
-    parts = []
-    for year in years:
-        est_col, jobs_col = f"{ESTABLISHMENTS}{year}", f"{JOBS}{year}"
-        est = to_counts(chunk[est_col], path, est_col, missing=(), empty=0).to_numpy()
-        jobs = to_counts(chunk[jobs_col], path, jobs_col, missing=(), empty=0).to_numpy()
-        keep = (est != 0) | (jobs != 0)
-        parts.append(pd.DataFrame({
-            "commune": commune.to_numpy()[keep],
-            "ape": ape.to_numpy()[keep],
-            "year": np.full(int(keep.sum()), year, dtype="int64"),
-            "establishments": est[keep].astype("int64"),
-            "jobs": jobs[keep].astype("int64"),
-        }))
-    out = pd.concat(parts, ignore_index=True)
-    out["commune"] = out["commune"].astype("str")
-    out["ape"] = out["ape"].astype("str")
-    return out
+    def counts(prefix: str) -> np.ndarray:
+        return np.column_stack([
+            to_counts(chunk[f"{prefix}{y}"], path, f"{prefix}{y}", missing=(), empty=0).to_numpy()
+            for y in years
+        ]).astype("int64")
+
+    establishments, jobs = counts(ESTABLISHMENTS), counts(JOBS)
+    rows, cols = np.nonzero((establishments != 0) | (jobs != 0))  # row by row, years in order
+    return pd.DataFrame({
+        "commune": commune.array.take(rows),
+        "ape": ape.array.take(rows),
+        "year": np.asarray(years, dtype="int64")[cols],
+        "establishments": establishments[rows, cols],
+        "jobs": jobs[rows, cols],
+    })
 
 
 def _count_fields(record: bytes) -> int:
