@@ -154,6 +154,9 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
         state = "complète" if row.complete else "PARTIELLE"
         out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"
                   f"{row.n_communes} communes)[/yellow]")
+    if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
+        out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
+                  "par les estimations d'emploi localisées de l'Insee).[/yellow]")
     if jobs.empty:
         out.print("  Aucune série d'emploi à ce niveau.")
         return

@@ -67,13 +67,17 @@ def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None
     elif fmt is Format.json:
         sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
     else:
-        console = console or Console()
+        console = console or Console(width=max(Console().width, 110))
         table = Table(title=title, show_lines=False, header_style="bold")
-        for col in df.columns:
+        cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)]
+                 for row in df.itertuples(index=False)]
+        for i, col in enumerate(df.columns):
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
                 df[col])
+            # numbers are never cut; long labels are shortened with an ellipsis
+            width = max((len(r[i]) for r in cells), default=1) if numeric else None
             table.add_column(LABELS.get(col, col), justify="right" if numeric else "left",
-                             no_wrap=True, overflow="ellipsis")
-        for row in df.itertuples(index=False):
-            table.add_row(*[_cell(v, c) for v, c in zip(row, df.columns, strict=True)])
+                             no_wrap=True, overflow="ellipsis", min_width=width)
+        for r in cells:
+            table.add_row(*r)
         console.print(table)

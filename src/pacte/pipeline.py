@@ -100,13 +100,23 @@ def derive_ze2010_territories(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """ZE2010 (native zoning of ESTEL): population 2023 apportioned from 2025 communes by
     the 2020 population of their constituent communes."""
     w = ze2010_commune_weights(t)
-    pop = t["communes"].set_index("code")["population"]
-    w = w.assign(population=w["code"].map(pop) * w["share"])
+    com = t["communes"].set_index("code")
+    w = w.assign(population=w["code"].map(com["population"]) * w["share"],
+                 density_class=w["code"].map(com["density_class"]),
+                 dep=w["code"].map(com["dep"]), reg=w["code"].map(com["reg"]))
+    w["urban_pop"] = w["population"].where(w["density_class"].isin(URBAN_LEVELS), 0.0)
     g = w.groupby("ze2010")
     names = t["territory_names"].query("level == 'ze2010'").set_index("code")["name"]
+    by_class = w.groupby(["ze2010", "density_class"])["population"].sum().reset_index()
+    dominant = by_class.sort_values("population").groupby("ze2010").tail(1).set_index("ze2010")
+    main = w.sort_values("population").groupby("ze2010").tail(1).set_index("ze2010")
     out = pd.DataFrame({"level": "ze2010", "code": g.size().index,
                         "population": g["population"].sum().to_numpy(),
-                        "n_communes": g["source"].nunique().to_numpy()})
+                        "n_communes": g["source"].nunique().to_numpy(),
+                        "urban_share": (g["urban_pop"].sum() / g["population"].sum()).to_numpy()})
+    out["density_class"] = out["code"].map(dominant["density_class"])
+    out["dep"], out["reg"] = out["code"].map(main["dep"]), out["code"].map(main["reg"])
+    out["area_type"] = np.where(out["urban_share"] >= 0.5, "urbain", "rural")
     out["name"] = out["code"].map(names)
     return out
 

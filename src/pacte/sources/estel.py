@@ -28,6 +28,8 @@ from typing import IO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pacte.errors import ParseError
 
@@ -188,9 +190,9 @@ def to_counts(
             value=bad,
         )
     digits = text.str.replace(",", "", regex=False).where(~(is_missing | is_empty))
-    out = digits.astype("float64")
-    out[is_empty.to_numpy()] = empty
-    return out
+    as_float = pc.cast(pa.array(digits), pa.float64()).to_numpy(zero_copy_only=False)
+    as_float[is_empty.to_numpy()] = empty
+    return pd.Series(as_float, index=values.index, name=values.name)
 
 
 # --- ESTEL ----------------------------------------------------------------------------------

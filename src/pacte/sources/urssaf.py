@@ -20,15 +20,17 @@ concatenates them. ``*.gz`` paths are read transparently.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import re
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pacte.errors import ParseError
 from pacte.sources.estel import read_header, read_table, require_columns, to_counts
@@ -104,67 +106,109 @@ def _to_long(path: Path, chunk: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     })
 
 
-def _count_fields(record: bytes) -> int:
-    if b'"' not in record:
-        return record.count(_SEP.encode()) + 1
-    return len(next(csv.reader(io.StringIO(record.decode("utf-8", "replace")), delimiter=_SEP)))
+def _separators(record: bytes) -> int:
+    """Number of ``;`` outside double quotes (RFC 4180: ``""`` inside quotes)."""
+    return sum(part.count(b";") for part in record.split(b'"')[::2])
+
+
+def _join_records(
+    path: Path, f: IO[bytes], lines: list[bytes], first: int
+) -> tuple[list[bytes], list[int], int]:
+    """Slow path for a block holding blank lines or quoted newlines: join the physical
+    lines of each record, drop blank lines, read on past the block while a quote is open.
+    Returns the records, their start lines and the number of extra lines read."""
+    records: list[bytes] = []
+    starts: list[int] = []
+    pending: list[bytes] = []
+    quotes = start = extra = 0
+    for number, raw in enumerate(lines, start=first):
+        if not pending and not raw.strip():
+            continue
+        if not pending:
+            start, quotes = number, 0
+        pending.append(raw)
+        quotes += raw.count(b'"')
+        if quotes % 2 == 0:
+            records.append(b"".join(pending))
+            starts.append(start)
+            pending = []
+    while pending:
+        raw = f.readline()
+        if not raw:
+            raise ParseError(path, "guillemet ouvert jamais refermé", line=start)
+        extra += 1
+        pending.append(raw)
+        quotes += raw.count(b'"')
+        if quotes % 2 == 0:
+            records.append(b"".join(pending))
+            starts.append(start)
+            pending = []
+    return records, starts, extra
 
 
 def _record_chunks(path: Path, chunk_rows: int, width: int) -> Iterator[tuple[bytes, list[int]]]:
-    """Yield ``(bytes, start_lines)`` for up to ``chunk_rows`` records below the header.
+    """Yield ``(bytes, start_lines)`` for the records of up to ``chunk_rows`` lines at a time.
 
-    Records are cut on physical lines, joining lines while a quote is open, so that each
-    record keeps the 1-based line where it starts; blank lines are skipped. A record whose
-    number of fields differs from the header's raises a :class:`ParseError`.
+    Every record keeps the 1-based line where it starts (a quoted newline makes a record
+    span several lines); blank lines are skipped. A record whose number of fields differs
+    from the header's raises a :class:`ParseError`. Most blocks take the fast path: no
+    open quote at a line end and no blank line, so one line is one record.
     """
-    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-        lines = enumerate(f, start=1)
-        quotes = 0
-        for _, raw in lines:  # the header, possibly over several lines
+    with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
+        number = quotes = 0
+        for raw in f:  # the header, possibly over several lines
+            number += 1
             quotes += raw.count(b'"')
             if quotes % 2 == 0:
                 break
-        body: list[bytes] = []
-        starts: list[int] = []
-        record: list[bytes] = []
-        start = 0
-        for number, raw in lines:
-            if not record:
-                if not raw.strip():
-                    continue
-                start, quotes = number, 0
-            record.append(raw)
-            quotes += raw.count(b'"')
-            if quotes % 2:
+        while lines := list(islice(f, chunk_rows)):
+            first = number + 1
+            number += len(lines)
+            counts = [line.count(b'"') for line in lines]
+            if any(q % 2 for q in counts) or min(map(len, lines)) <= 2:
+                lines, starts, extra = _join_records(path, f, lines, first)
+                number += extra
+                counts = [line.count(b'"') for line in lines]
+            else:
+                starts = list(range(first, number + 1))
+            if not lines:
                 continue
-            text = record[0] if len(record) == 1 else b"".join(record)
-            record = []
-            fields = _count_fields(text.rstrip(b"\r\n"))
-            if fields != width:
-                raise ParseError(path, f"{fields} champs au lieu des {width} de l'en-tête",
-                                 line=start)
-            body.append(text if text.endswith(b"\n") else text + b"\n")
-            starts.append(start)
-            if len(starts) >= chunk_rows:
-                yield b"".join(body), starts
-                body, starts = [], []
-        if record:
-            raise ParseError(path, "guillemet ouvert jamais refermé", line=start)
-        if starts:
-            yield b"".join(body), starts
+            seps = [line.count(b";") if not q else _separators(line)
+                    for line, q in zip(lines, counts, strict=True)]
+            wrong = [i for i, n in enumerate(seps) if n != width - 1]
+            if wrong:
+                raise ParseError(path, f"{seps[wrong[0]] + 1} champs au lieu des {width} de "
+                                 "l'en-tête", line=starts[wrong[0]])
+            if not lines[-1].endswith(b"\n"):
+                lines[-1] += b"\n"
+            body = b"".join(lines)
+            del lines, counts, seps  # keep one copy of the block in memory, not two
+            yield body, starts
+            del body
 
 
 def _read_chunk(path: Path, body: bytes, starts: list[int], columns: dict[int, str]) -> pd.DataFrame:
+    """Parse one block of whole records (every cell as a string) with pyarrow's CSV reader,
+    which keeps memory low; index the rows by their start line."""
+    names = {f"f{i}": name for i, name in columns.items()}
     try:
-        frame = pd.read_csv(io.BytesIO(body), sep=_SEP, header=None, usecols=list(columns),
-                            dtype=str, keep_default_na=False, na_filter=False,
-                            encoding="utf-8", skip_blank_lines=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=_SEP, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(names), column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         raise ParseError(path, f"bloc illisible à partir de cette ligne ({error})",
                          line=starts[0]) from error
-    if len(frame) != len(starts):  # cannot happen if the chunking above is right
+    if table.num_rows != len(starts):  # cannot happen if the chunking above is right
         raise ParseError(path, "découpage des lignes incohérent", line=starts[0])
-    frame = frame.rename(columns=columns)
+    frame = pd.DataFrame({
+        name: pd.Series(table.column(key).combine_chunks(), dtype="str")
+        for key, name in names.items()
+    })
     frame.index = pd.Index(starts, dtype="int64", name="line")
     return frame
 
@@ -186,7 +230,9 @@ def iter_urssaf(path: str | Path, chunk_rows: int = 200_000) -> Iterator[pd.Data
     wanted = [COMMUNE, APE, *(f"{p}{y}" for y in years for p in (ESTABLISHMENTS, JOBS))]
     columns = {header.index(name): name for name in wanted}
     for body, starts in _record_chunks(path, chunk_rows, len(header)):
-        yield _to_long(path, _read_chunk(path, body, starts, columns), years)
+        frame = _read_chunk(path, body, starts, columns)
+        del body
+        yield _to_long(path, frame, years)
 
 
 def parse_urssaf(path: str | Path) -> pd.DataFrame:

@@ -1,0 +1,333 @@
+"""The one catalogue of indicators: what each figure means, how it is computed, from what.
+
+Two declarations, read by the engine (``pacte.indicators.engine``), the CLI, and later the
+API, dashboard and reports:
+
+- ``SERIES``: each job source as territory x sector matrices (levels, sectors, which sectors
+  are industry, years, crisis / recovery / peak windows, French resolution text);
+- ``INDICATORS``: each indicator once (id, French label and unit, direction for targeting,
+  one-line formula, sources, levels, period kinds, ``calc``).
+
+``calc`` is a pure function of numpy arrays with one signature per ``kind``:
+
+- ``"level"``  ``calc(E, R, ind)``: ``E`` (n, k) jobs at one date, ``R`` (k,) France row of
+  the same source at that date, ``ind`` (k,) bool mask of industrial sectors;
+- ``"change"`` ``calc(E0, E1, R0, R1, ind)``: the same at the start and the end of a window;
+- ``"peak"``   ``calc(S, years, ind, peak_start, peak_end, at)``: ``S`` (n, T, k) the whole
+  series, peak searched over ``peak_start..peak_end``, value read at ``at``.
+
+Each returns ``(values (n,), reasons (n,))``: French reasons (``calc_*_reasons`` of the pure
+modules) where a value is NaN, ``""`` elsewhere. Adding an indicator = one ``Indicator``
+below + its ``calc`` (a few lines around a pure ``calc_*`` function).
+
+Direction (for targeting vulnerable territories): ``higher_is_better`` / ``higher_is_worse``
+say which end of the scale signals a territory in difficulty (a larger crisis job loss, a
+more concentrated economy, a deeper fall from the peak are worse). Industrial weight
+(``industry_share``, ``lq_industry``, ``industry_jobs``) is ``neutral``: it measures
+exposure, which the programme targets as *relevance* (industrial territories), not as
+a good or a bad; the targeting module decides its sign explicitly. Shift-share's national
+share is ``neutral`` too: it is the change the territory would have had at the national rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from pacte.indicators import resilience as res
+from pacte.indicators import shiftshare as ss
+from pacte.indicators import specialisation as sp
+
+Direction = Literal["higher_is_worse", "higher_is_better", "neutral"]
+Kind = Literal["level", "change", "peak"]
+DIRECTION_LABELS = {"higher_is_worse": "plus haut = plus fragile",
+                    "higher_is_better": "plus haut = plus favorable", "neutral": "neutre"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One job source read as (territory x year x sector) matrices."""
+
+    id: str  # ``jobs.source``
+    name: str  # short French name
+    levels: tuple[str, ...]  # territorial levels (besides the France row)
+    sectors: tuple[str, ...] | None  # matrix columns; None = every APE code of table ``naf``
+    industry: tuple[str, ...]  # industrial sectors (or NAF sections when sectors is None)
+    years: tuple[int, ...]
+    crisis: tuple[int, int]
+    recovery: tuple[int, int]
+    peak_start: int  # pre-crisis peak searched over peak_start..crisis[0]
+    resolution: str  # French, shown beside every figure
+    quarter: str | None = None  # keep this quarter's value as the year's ('T4')
+    fill_from: dict[str, str] = field(default_factory=dict)  # fill a NaN column from another
+    has_national: bool = True  # a France row exists (reference of LQ, shift-share, resilience)
+    perimeter_adjust: bool = False  # France row on a constant perimeter for changes (census)
+    all_territories: bool = True  # one row per territory of the level, even without data
+    absent_note: str = "pas de données"  # {who}: 'Mayotte' or 'territoire'
+    missing_note: str = "pas de données en {years}"  # {who}, {years}, {first}
+
+    def period_labels(self) -> dict[str, str]:
+        """Period strings of this source by kind."""
+        return {"crisis": f"{self.crisis[0]}-{self.crisis[1]}",
+                "recovery": f"{self.recovery[0]}-{self.recovery[1]}",
+                "peak_crisis": f"{self.peak_start}-{self.crisis[1]}",
+                "peak_last": f"{self.peak_start}-{self.years[-1]}"}
+
+
+SERIES: dict[str, Series] = {s.id: s for s in (
+    Series("estel", "ESTEL", ("ze2010", "ze2020"), ("AZ", "BE", "FZ", "GU", "OQ"), ("BE",),
+           tuple(range(1998, 2018)), (2008, 2012), (2012, 2017), 2000,
+           "5 secteurs A5 (industrie = BE), Insee ESTEL, emploi salarié au 31/12",
+           absent_note="{who} : pas de données ESTEL",
+           missing_note="pas de données ESTEL en {years}"),
+    Series("rp", "recensement", ("epci", "ze2020", "dep", "reg"),
+           ("ADMPUB", "AGRICU", "BTP", "COMINT", "CONREC", "CULLOI", "DISTRI", "EDUFOR",
+            "ENTREP", "FABRIC", "GESTIO", "LOGIST", "PREINT", "SANSOC", "SERPRO"), ("FABRIC",),
+           (1999, 2006, 2011, 2016), (2006, 2011), (2011, 2016), 1999,
+           "15 fonctions (industrie = fabrication), recensement Insee, emploi au lieu de travail",
+           perimeter_adjust=True, absent_note="{who} : pas de données du recensement",
+           missing_note="{who} absent du recensement {years}"),
+    Series("trim", "estimations trimestrielles", ("reg",),
+           ("A17-C1", "A17-C2DE", "A17-C3", "A17-C4", "A17-C5", "A17-FZ", "A17-GZ", "A17-HZ",
+            "A17-IZ", "A17-JZ", "A17-KZ", "A17-LZ", "A17-MN", "A17-RU"),
+           ("A17-C1", "A17-C2DE", "A17-C3", "A17-C4", "A17-C5"),
+           tuple(range(2001, 2023)), (2008, 2012), (2012, 2017), 2001,
+           "14 secteurs A17 marchands non agricoles (industrie = C1 à C5 y c. extraction, "
+           "énergie, eau, déchets), Insee, emploi salarié trimestriel au 4e trimestre",
+           quarter="T4", fill_from={"A17-FZ": "A5-FZ"},
+           absent_note="{who} : pas d'estimation trimestrielle régionale",
+           missing_note="pas d'estimation trimestrielle régionale en {years} "
+                        "(série disponible à partir de {first})"),
+    Series("urssaf", "URSSAF", ("epci",), None, ("B", "C", "D", "E"),
+           tuple(range(2006, 2023)), (2008, 2012), (2012, 2017), 2006,
+           "732 codes APE (industrie = sections NAF B à E), URSSAF, emploi salarié privé",
+           has_national=False, all_territories=False,
+           missing_note="pas de données URSSAF en {years}"),
+)}
+#: Period kinds and their French description (``pacte indicators --list``).
+PERIOD_KINDS = {"year": "chaque année", "crisis": "crise", "recovery": "reprise",
+                "peak_crisis": "pic d'avant-crise → fin de crise",
+                "peak_last": "pic d'avant-crise → dernière année"}
+
+
+# --- calc functions: numpy in, (values, reasons) out ---------------------------------------
+
+Result = tuple[np.ndarray, np.ndarray]
+
+
+def _industry(E: np.ndarray, ind: np.ndarray) -> np.ndarray:
+    """Industrial jobs: sum of the industrial columns; NaN where one of them is missing."""
+    return E[..., ind].sum(axis=-1)
+
+
+def _two_groups(E: np.ndarray, ind: np.ndarray) -> np.ndarray:
+    """(..., k) -> (..., 2): [industry, other sectors]."""
+    return np.stack([_industry(E, ind), E[..., ~ind].sum(axis=-1)], axis=-1)
+
+
+def _no_data(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), sp.NO_DATA, "")
+
+
+def _row_reasons(values: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Per-territory reason from per-cell reasons (n, k): the first non-empty one."""
+    first = cells[np.arange(cells.shape[0]), np.argmax(cells != "", axis=1)]
+    return np.where(np.isnan(values), first, "")
+
+
+def calc_industry_jobs(E, R, ind) -> Result:
+    v = _industry(E, ind)
+    return v, _no_data(v)
+
+
+def calc_industry_share(E, R, ind) -> Result:
+    idx = np.flatnonzero(ind)
+    return 100 * sp.calc_share(E, idx), sp.calc_share_reasons(E, idx)
+
+
+def calc_lq_industry(E, R, ind) -> Result:
+    G, RG = _two_groups(E, ind), _two_groups(R, ind)
+    return (sp.calc_location_quotient(G, RG)[:, 0],
+            sp.calc_location_quotient_reasons(G, RG)[:, 0])
+
+
+def calc_krugman(E, R, ind) -> Result:
+    return sp.calc_krugman_index(E, R), sp.calc_krugman_index_reasons(E, R)
+
+
+def calc_herfindahl(E, R, ind) -> Result:
+    return sp.calc_herfindahl(E), sp.calc_herfindahl_reasons(E)
+
+
+def calc_shannon(E, R, ind) -> Result:
+    return sp.calc_shannon(E, normalised=True), sp.calc_shannon_reasons(E, normalised=True)
+
+
+def _change(a: np.ndarray, b: np.ndarray, relative: bool) -> Result:
+    c = sp.calc_job_change(a, b)
+    v = 100 * c.relative if relative else c.absolute
+    return v, np.where(np.isnan(v), sp.calc_job_change_reasons(a, b), "")
+
+
+def calc_job_change_abs(E0, E1, R0, R1, ind) -> Result:
+    return _change(E0.sum(axis=1), E1.sum(axis=1), relative=False)
+
+
+def calc_job_change_rel(E0, E1, R0, R1, ind) -> Result:
+    return _change(E0.sum(axis=1), E1.sum(axis=1), relative=True)
+
+
+def calc_industry_job_change_abs(E0, E1, R0, R1, ind) -> Result:
+    return _change(_industry(E0, ind), _industry(E1, ind), relative=False)
+
+
+def calc_industry_job_change_rel(E0, E1, R0, R1, ind) -> Result:
+    return _change(_industry(E0, ind), _industry(E1, ind), relative=True)
+
+
+def _shift_share(component: str) -> Callable[..., Result]:
+    def calc(E0, E1, R0, R1, ind) -> Result:
+        v = ss.calc_shift_share(E0, E1, R0, R1).totals()[component]
+        return v, _row_reasons(v, ss.calc_shift_share_reasons(E0, E1, R0, R1))
+    calc.__name__ = f"calc_{component}"
+    return calc
+
+
+def calc_allocation_effect(E0, E1, R0, R1, ind) -> Result:
+    v = ss.calc_esteban_marquillas(E0, E1, R0, R1).totals()["allocation_effect"]
+    return v, _row_reasons(v, ss.calc_esteban_marquillas_reasons(E0, E1, R0, R1))
+
+
+def _resilience(fn, reasons, industry: bool) -> Callable[..., Result]:
+    def calc(E0, E1, R0, R1, ind) -> Result:
+        if industry:
+            args = (_industry(E0, ind), _industry(E1, ind), _industry(R0, ind),
+                    _industry(R1, ind))
+        else:
+            args = (E0.sum(axis=1), E1.sum(axis=1), R0.sum(), R1.sum())
+        return fn(*args), reasons(*args)
+    calc.__name__ = f"{fn.__name__}{'_industry' if industry else ''}"
+    return calc
+
+
+def calc_drop_from_peak(S, years, ind, peak_start, peak_end, at) -> Result:
+    x = _industry(S, ind)
+    args = (x, years, at, peak_start, peak_end)
+    return (100 * res.calc_drop_from_peak(*args).drop, res.calc_drop_from_peak_reasons(*args))
+
+
+# --- the catalogue -------------------------------------------------------------------------
+
+ALL = ("estel", "rp", "trim", "urssaf")
+WITH_REFERENCE = ("estel", "rp", "trim")  # URSSAF extract: no France row to compare with
+CHANGES = ("crisis", "recovery")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str  # French
+    unit: str  # French: "%", "indice", "emplois"
+    direction: Direction
+    formula: str  # one line
+    sources: tuple[str, ...]
+    kind: Kind
+    periods: tuple[str, ...]  # period kinds (PERIOD_KINDS)
+    resolution: str  # French: which sectors enter the figure
+    calc: Callable[..., Result]
+    levels: tuple[str, ...] = ()  # default: every level of its sources, plus France
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            lv = [lv for s in self.sources for lv in SERIES[s].levels]
+            if any(SERIES[s].has_national for s in self.sources):
+                lv.append("fr")
+            object.__setattr__(self, "levels", tuple(dict.fromkeys(lv)))
+
+
+_IND = "emplois industriels"
+_ALL_SECT = "tous les secteurs (ou fonctions) de la source"
+INDICATORS: dict[str, Indicator] = {i.id: i for i in (
+    Indicator("industry_jobs", "Emplois industriels", "emplois", "neutral",
+              "somme des emplois des secteurs industriels", ALL, "level", ("year",), _IND,
+              calc_industry_jobs),
+    Indicator("industry_share", "Part de l'emploi industriel", "%", "neutral",
+              "100 × emplois industriels / emplois totaux", ALL, "level", ("year",), _IND,
+              calc_industry_share),
+    Indicator("lq_industry", "Indice de spécificité industrielle", "indice", "neutral",
+              "part industrielle du territoire / part industrielle de la France",
+              WITH_REFERENCE, "level", ("year",), _IND, calc_lq_industry),
+    Indicator("krugman", "Indice de spécialisation de Krugman", "indice (0 à 2)",
+              "higher_is_worse", "Σ_j |e_ij/e_i − R_j/R| (écart à la structure nationale)",
+              WITH_REFERENCE, "level", ("year",), _ALL_SECT, calc_krugman),
+    Indicator("herfindahl", "Concentration sectorielle (Herfindahl)", "indice (0 à 1)",
+              "higher_is_worse", "Σ_j (e_ij/e_i)²", ALL, "level", ("year",), _ALL_SECT,
+              calc_herfindahl),
+    Indicator("shannon", "Diversité sectorielle (entropie de Shannon normalisée)",
+              "indice (0 à 1)", "higher_is_better", "−Σ_j s_ij ln s_ij / ln k", ALL, "level",
+              ("year",), _ALL_SECT, calc_shannon),
+    Indicator("job_change_abs", "Variation de l'emploi total", "emplois", "higher_is_better",
+              "e_fin − e_début (emplois totaux)", ALL, "change", CHANGES, _ALL_SECT,
+              calc_job_change_abs),
+    Indicator("job_change_rel", "Taux de variation de l'emploi total", "%", "higher_is_better",
+              "100 × (e_fin − e_début) / e_début", ALL, "change", CHANGES, _ALL_SECT,
+              calc_job_change_rel),
+    Indicator("industry_job_change_abs", "Variation de l'emploi industriel", "emplois",
+              "higher_is_better", "i_fin − i_début (emplois industriels)", ALL, "change",
+              CHANGES, _IND, calc_industry_job_change_abs),
+    Indicator("industry_job_change_rel", "Taux de variation de l'emploi industriel", "%",
+              "higher_is_better", "100 × (i_fin − i_début) / i_début", ALL, "change", CHANGES,
+              _IND, calc_industry_job_change_rel),
+    Indicator("national_share", "Shift-share : effet national", "emplois", "neutral",
+              "Σ_j e0_ij × G (croissance au taux national)", WITH_REFERENCE, "change",
+              CHANGES, _ALL_SECT, _shift_share("national_share")),
+    Indicator("industrial_mix", "Shift-share : effet de structure", "emplois",
+              "higher_is_better", "Σ_j e0_ij × (G_j − G)", WITH_REFERENCE, "change", CHANGES,
+              _ALL_SECT, _shift_share("industrial_mix")),
+    Indicator("regional_shift", "Shift-share : effet local (compétitivité)", "emplois",
+              "higher_is_better", "Σ_j (e1_ij − e0_ij − e0_ij × G_j)", WITH_REFERENCE,
+              "change", CHANGES, _ALL_SECT, _shift_share("regional_shift")),
+    Indicator("allocation_effect", "Shift-share : effet d'allocation (Esteban-Marquillas)",
+              "emplois", "higher_is_better", "Σ_j (e0_ij − e*_ij)(g_ij − G_j), e*_ij = e0_i R0_j/R0",
+              WITH_REFERENCE, "change", CHANGES, _ALL_SECT, calc_allocation_effect),
+    Indicator("resistance", "Résistance à la crise (emploi total)", "indice", "higher_is_better",
+              "(g_territoire − g_France) / |g_France| sur la crise", WITH_REFERENCE, "change",
+              ("crisis",), _ALL_SECT, _resilience(res.calc_resistance,
+                                                  res.calc_resistance_reasons, False)),
+    Indicator("recovery", "Reprise après la crise (emploi total)", "indice", "higher_is_better",
+              "(g_territoire − g_France) / |g_France| sur la reprise", WITH_REFERENCE,
+              "change", ("recovery",), _ALL_SECT,
+              _resilience(res.calc_recovery, res.calc_recovery_reasons, False)),
+    Indicator("industry_resistance", "Résistance de l'emploi industriel à la crise", "indice",
+              "higher_is_better", "même formule que resistance, sur les emplois industriels",
+              WITH_REFERENCE, "change", ("crisis",), _IND,
+              _resilience(res.calc_resistance, res.calc_resistance_reasons, True)),
+    Indicator("industry_recovery", "Reprise de l'emploi industriel après la crise", "indice",
+              "higher_is_better", "même formule que recovery, sur les emplois industriels",
+              WITH_REFERENCE, "change", ("recovery",), _IND,
+              _resilience(res.calc_recovery, res.calc_recovery_reasons, True)),
+    Indicator("drop_from_peak", "Recul de l'emploi industriel depuis le pic d'avant-crise", "%",
+              "higher_is_worse", "100 × (pic avant la crise − valeur à la date) / pic", ALL,
+              "peak", ("peak_crisis", "peak_last"), _IND, calc_drop_from_peak),
+)}
+
+#: Headline indicators: every territory has a value or a note saying why (tested).
+HEADLINE = ("industry_share", "lq_industry", "industry_job_change_rel", "resistance")
+
+
+def periods_text(ind: Indicator) -> str:
+    """French description of an indicator's periods, per source."""
+    parts = []
+    for kind in ind.periods:
+        if kind == "year":
+            parts.append(PERIOD_KINDS[kind])
+            continue
+        by_label: dict[str, list[str]] = {}
+        for s in ind.sources:
+            by_label.setdefault(SERIES[s].period_labels()[kind], []).append(SERIES[s].name)
+        parts.append(f"{PERIOD_KINDS[kind]} ("
+                     + ", ".join(f"{p} {'/'.join(n)}" for p, n in by_label.items()) + ")")
+    return " ; ".join(parts)
