@@ -12,7 +12,10 @@ reviewed like code.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +40,7 @@ class Meta:
 
 
 def write(name: str, df: pd.DataFrame, meta: Meta, provenance: dict) -> None:
-    path = OUT / f"{name}.parquet"
+    path = Path(provenance["__dir__"]) / f"{name}.parquet"
     table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
     pq.write_table(table, path, compression="zstd", compression_level=19)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -46,9 +49,26 @@ def write(name: str, df: pd.DataFrame, meta: Meta, provenance: dict) -> None:
     print(f"{name:28s} {len(df):>9,d} rows {path.stat().st_size / 1e6:7.2f} MB")
 
 
-def main(raw: Path) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    prov: dict[str, dict] = {}
+def main(raw: Path, out: Path = OUT) -> None:
+    """Convert every raw file into a temporary directory, then move the new snapshot into
+    ``out``: a failure (a malformed raw file raises ParseError naming file and line) leaves
+    the previous snapshot untouched."""
+    tmp = out.parent / f".{out.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        convert(raw, tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    total = sum(p.stat().st_size for p in out.glob("*.parquet"))
+    print(f"snapshot: {total / 1e6:.1f} MB in {out}")
+
+
+def convert(raw: Path, out_dir: Path) -> None:
+    prov: dict[str, dict] = {"__dir__": str(out_dir)}
     g = raw / "geo"
     cogiter = "R package COGiter v0.0.15 (MaelTheuliere/COGiter@4536aa39), INSEE COG 2025"
     dec = "npm @etalab/decoupage-administratif@6.0.0"
@@ -114,7 +134,7 @@ def main(raw: Path) -> None:
     mouv = geo.parse_mouvements(g / "cogiter_2025/mouvements_communes_insee.csv")
     cs = geo.parse_cogugaison_splits(g / "cogugaison/passage_communes_1968_2024_forward.csv")
     splits = geography.build_split_table(cs, mouv, communes.set_index("code")["population"])
-    split_path = OUT / "commune_splits.csv"
+    split_path = out_dir / "commune_splits.csv"
     splits.to_csv(split_path, index=False, float_format="%.17g", lineterminator="\n")
     prov["commune_splits"] = {
         "source": "Table des scissions de communes (rétablissements) : date, parent, enfant, "
@@ -200,10 +220,19 @@ def main(raw: Path) -> None:
                                      ("reg", "regions_2025_wgs84.geojson", "REG", "nom_reg")]:
         write(f"contours_{name}", geo.parse_contours(geom / fname, code, label), cmeta, prov)
 
-    (OUT / "PROVENANCE.json").write_text(json.dumps(prov, indent=1, ensure_ascii=False) + "\n",
+    # --- economy tables (input-output, trade), one module each ------------------------
+    for module in ("snapshot_io", "snapshot_trade"):
+        path = Path(__file__).with_name(f"{module}.py")
+        if path.exists():
+            spec = importlib.util.spec_from_file_location(module, path)
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[module] = mod
+            spec.loader.exec_module(mod)
+            mod.add_tables(raw, write, Meta, prov)
+
+    del prov["__dir__"]
+    (out_dir / "PROVENANCE.json").write_text(json.dumps(prov, indent=1, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
-    total = sum(p.stat().st_size for p in OUT.glob("*.parquet"))
-    print(f"snapshot: {total / 1e6:.1f} MB in {OUT}")
 
 
 if __name__ == "__main__":

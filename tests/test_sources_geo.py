@@ -3,6 +3,7 @@ files written in the exact layout of the official ones."""
 
 import gzip
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -138,3 +139,32 @@ def test_split_table_in_package_is_consistent():
     neuss = t[(t["parent"] == "15141")]
     assert sorted(neuss["child"]) == ["15031", "15035", "15047", "15141", "15171"]
     assert (neuss["valid_from"] > "2016-01-01").all()
+
+
+def test_snapshot_conversion_fails_cleanly_on_malformed_raw_file(tmp_path):
+    """The conversion script stops at a malformed raw file, names it with the line, and leaves
+    the previous snapshot untouched."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "build_snapshot.py"
+    spec = importlib.util.spec_from_file_location("build_snapshot", script)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    raw = tmp_path / "raw"
+    (raw / "geo/cogiter_2025").mkdir(parents=True)
+    bad = raw / "geo/cogiter_2025/communes_appartenance_2025.csv.gz"
+    with gzip.open(bad, "wt", encoding="utf-8") as fh:
+        fh.write("DEPCOM,NOM_DEPCOM,EPCI,DEP,REG,ZE2020,LIB_ZE2020,NOM_DEP,NOM_REG\n"
+                 "01001,A,200069193,01,84,8405,B,Ain,ARA\n"
+                 "01002,A,200069193,01,84,8405,B,Ain,ARA\n"
+                 "1X003,A,200069193,01,84,8405,B,Ain,ARA\n")
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "communes.parquet").write_bytes(b"previous snapshot")
+    with pytest.raises(ParseError) as e:
+        mod.main(raw, out)
+    assert "communes_appartenance_2025.csv.gz" in str(e.value) and "ligne 4" in str(e.value)
+    assert (out / "communes.parquet").read_bytes() == b"previous snapshot"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "raw"]
