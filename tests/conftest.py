@@ -1,10 +1,18 @@
 """Shared fixtures: one real store, built once per test session from the bundled snapshot."""
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pacte import store
+
+# Property tests explore the same examples on every run (CI must not fail at random);
+# run with HYPOTHESIS_PROFILE=explore to search new examples locally.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -119,8 +119,10 @@ def test_provenance_and_build_hash(con, built_store):
     assert {"communes", "census_functions", "urssaf_jobs", "commune_splits"} <= set(prov.table_name)
     assert prov["sha256"].str.len().eq(64).all() and (prov["rows"] > 0).all()
     meta = store.read_meta(con)
-    snap = store.snapshot_dir()
-    assert meta["build_hash"] == store.build_hash(store.read_provenance(snap))
+    prov = store.read_provenance(store.snapshot_dir())
+    assert meta["build_hash"] == store.build_hash(prov)  # same inputs and code, same hash
+    changed = {**prov, "communes": {**prov["communes"], "sha256": "0" * 64}}
+    assert store.build_hash(changed) != meta["build_hash"]
 
 
 def test_failed_build_leaves_previous_store_intact(built_store, tmp_path):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
-from pacte.sources.estel import read_header, read_table, require_columns, to_counts
+from pacte.sources._csv import read_header, read_table, require_columns, to_counts
 
 FUNCTIONS = {
     "ADMPUB": "Administration publique",

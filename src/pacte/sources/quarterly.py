@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
-from pacte.sources.estel import read_header, read_table, to_counts
+from pacte.sources._csv import read_header, read_table, to_counts
 
 MEASURE = "Emploi salarié en fin de trimestre"
 DISCONTINUED = " - Série arrêtée"
