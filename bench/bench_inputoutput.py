@@ -76,7 +76,7 @@ def per_territory_loop(E, jpo, A, industry, delta=0.3):
     E_nat = E.sum(axis=0)
     share_n = E_nat / E_nat.sum()
     keep = ~industry * jpo
-    L_nat = pymrio_math.calc_L(A)
+    L_nat = pymrio_math.calc_L(A[np.ix_(~industry, ~industry)])
     out = np.zeros(len(E))
     for r, e in enumerate(E):
         slq = np.divide(e / e.sum(), share_n, out=np.zeros(len(e)), where=share_n > 0)
@@ -86,10 +86,12 @@ def per_territory_loop(E, jpo, A, industry, delta=0.3):
             flq = lam * slq[:, None] * inv[None, :]
         flq[slq == 0] = 0.0
         np.fill_diagonal(flq, lam * slq)
-        L_r = pymrio_math.calc_L(A * np.minimum(flq, 1.0))
-        x_ind = np.where(industry, np.divide(e, jpo, out=np.zeros(len(e)), where=jpo > 0), 0)
-        local = np.minimum((L_r @ x_ind - x_ind) * keep, e)
-        _ = np.maximum(((L_nat @ x_ind - x_ind) * keep - local), 0)  # leaked
+        A_r = A * np.minimum(flq, 1.0)
+        s, i = ~industry, industry
+        L_r = pymrio_math.calc_L(A_r[np.ix_(s, s)])  # mixed model: industry output fixed
+        x_ind = np.divide(e, jpo, out=np.zeros(len(e)), where=jpo > 0)[i]
+        local = np.minimum(L_r @ (A_r[np.ix_(s, i)] @ x_ind) * keep[s], e[s])
+        _ = np.maximum(L_nat @ (A[np.ix_(s, i)] @ x_ind) * keep[s] - local, 0)  # leaked
         out[r] = local.sum()
     return out
 

@@ -298,18 +298,20 @@ def test_flq_zero_employment_conventions():
 
 def test_supported_jobs_hand_example():
     """Two sectors (industry, services), A = [[.2,.1],[.3,.1]], jobs per unit of output
-    (2, 5), territories with jobs (60, 40) and (40, 60). Territory 1: x_ind = (30, 0);
-    national chain L A x_ind = (6.3, 9)/0.69, so 5 x 9/0.69 = 65.2173913 services jobs in
-    France; with the FLQ table (a_10 x 0.5676062, a_11 x 0.6811275) 35.0623537 of them
-    are local, 30.1550376 leaked; share (60 + 35.0623537)/100."""
+    (2, 5), territories with jobs (60, 40) and (40, 60). Industrial output is held fixed
+    (mixed model, Miller & Blair 2009 s. 13.1). Territory 1: x_ind = 30; national chain
+    x_s = 0.3 x 30 / (1 - 0.1) = 10, so 5 x 10 = 50 services jobs in France; with the FLQ
+    table (a_10 x 0.5676062, a_11 x 0.6811275): x_s = 0.3 x 0.5676062 x 30 /
+    (1 - 0.1 x 0.6811275) = 5.481839, 27.409195 local jobs, 22.590805 leaked.
+    Territory 2: FLQ >= 1, so A_r = A: 0.3 x 20 / 0.9 x 5 = 33.333 local, none leaked."""
     A = np.array([[0.2, 0.1], [0.3, 0.1]])
     E = np.array([[60.0, 40.0], [40.0, 60.0]])
     res = calc_supported_jobs(E, np.array([2.0, 5.0]), A, np.array([True, False]))
-    np.testing.assert_allclose(res["local_jobs"], [35.06235369, 39.45453480], rtol=1e-8)
-    np.testing.assert_allclose(res["local_jobs"] + res["leaked_jobs"],
-                               [65.21739130, 43.47826087], rtol=1e-8)
-    np.testing.assert_allclose(res["industrie_elargie_share"],
-                               [0.9506235369, 0.7945453480], rtol=1e-8)
+    np.testing.assert_allclose(res["local_jobs"], [27.409195, 100 / 3], rtol=1e-6)
+    np.testing.assert_allclose(res["local_jobs"] + res["leaked_jobs"], [50.0, 100 / 3],
+                               rtol=1e-9)
+    np.testing.assert_allclose(res["industrie_elargie_share"], [0.87409195, 0.7333333333],
+                               rtol=1e-6)
     np.testing.assert_array_equal(res["industry_jobs"], [60.0, 40.0])
 
 
@@ -324,9 +326,10 @@ def test_supported_jobs_whole_nation_leaks_nothing():
     res = calc_supported_jobs_by_sector(jobs[None], jpo, A, industry,
                                         cap_at_local_jobs=False)
     assert np.abs(res["leaked_jobs"]).max() < 1e-6
-    x_ind = np.where(industry, sut["x"], 0)
-    expected = (calc_L(A) - np.eye(17)) @ x_ind * jpo * ~industry
-    np.testing.assert_allclose(res["local_jobs"][0], expected, rtol=1e-9)
+    s, i = ~industry, industry
+    dx_s = np.linalg.solve(np.eye(s.sum()) - A[np.ix_(s, s)], A[np.ix_(s, i)] @ sut["x"][i])
+    np.testing.assert_allclose(res["local_jobs"][0][s], dx_s * jpo[s], rtol=1e-9)
+    assert (res["local_jobs"][0][i] == 0).all()
 
 
 def test_supported_jobs_real_table_synthetic_territories():

@@ -27,10 +27,26 @@ more concentrated economy, a deeper fall from the peak are worse). Industrial we
 exposure, which the programme targets as *relevance* (industrial territories), not as
 a good or a bad; the targeting module decides its sign explicitly. Shift-share's national
 share is ``neutral`` too: it is the change the territory would have had at the national rate.
+
+Choices per source (finest resolution available at each level):
+
+- ESTEL (ZE2010 native, ZE2020 estimates flagged): 5 A5 sectors, industry = BE; crisis
+  2008-2012, recovery 2012-2017, pre-crisis peak searched over 2000-2008.
+- Census (EPCI, ZE2020, département, région): 15 functions (CFM, a cross-cutting category,
+  and TOTAL are left out; the total is the sum of the functions), industry = FABRIC; census
+  years 1999/2006/2011/2016: crisis 2006-2011, recovery 2011-2016, peak over 1999-2006.
+- Quarterly estimates (régions): 4th-quarter values; the 14 A17 market non-farm sectors
+  (agriculture and non-market services are published only from 2010, so they are left out
+  to keep 2008 comparable); industry = C1..C5, whose C2DE also holds extraction, energy,
+  water and waste (= A5 BE). Construction A17-FZ, not published for the DOM, is taken from
+  A5-FZ (the same NAF section F). Regions of the DOM start in 2010: no 2008-2012 change.
+- URSSAF (Rouen extract, EPCI): every APE code, industry = NAF sections B to E; no France
+  row in the store, so only the indicators that need no national reference.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -42,7 +58,7 @@ from pacte.indicators import shiftshare as ss
 from pacte.indicators import specialisation as sp
 
 Direction = Literal["higher_is_worse", "higher_is_better", "neutral"]
-Kind = Literal["level", "change", "peak"]
+Kind = Literal["level", "change", "peak", "model"]
 DIRECTION_LABELS = {"higher_is_worse": "plus haut = plus fragile",
                     "higher_is_better": "plus haut = plus favorable", "neutral": "neutre"}
 
@@ -66,8 +82,9 @@ class Series:
     has_national: bool = True  # a France row exists (reference of LQ, shift-share, resilience)
     perimeter_adjust: bool = False  # France row on a constant perimeter for changes (census)
     all_territories: bool = True  # one row per territory of the level, even without data
-    absent_note: str = "pas de données"  # {who}: 'Mayotte' or 'territoire'
-    missing_note: str = "pas de données en {years}"  # {who}, {years}, {first}
+    absent_note: str = "pas de données"  # no data at all ("Mayotte : " prefixed there)
+    missing_note: str = "pas de données en {years}"  # some dates missing: {years}, {first}
+    mayotte_note: str | None = None  # Mayotte's dates missing: {years} (default: prefix)
 
     def period_labels(self) -> dict[str, str]:
         """Period strings of this source by kind."""
@@ -81,15 +98,15 @@ SERIES: dict[str, Series] = {s.id: s for s in (
     Series("estel", "ESTEL", ("ze2010", "ze2020"), ("AZ", "BE", "FZ", "GU", "OQ"), ("BE",),
            tuple(range(1998, 2018)), (2008, 2012), (2012, 2017), 2000,
            "5 secteurs A5 (industrie = BE), Insee ESTEL, emploi salarié au 31/12",
-           absent_note="{who} : pas de données ESTEL",
-           missing_note="pas de données ESTEL en {years}"),
+           absent_note="pas de données ESTEL", missing_note="pas de données ESTEL en {years}"),
     Series("rp", "recensement", ("epci", "ze2020", "dep", "reg"),
            ("ADMPUB", "AGRICU", "BTP", "COMINT", "CONREC", "CULLOI", "DISTRI", "EDUFOR",
             "ENTREP", "FABRIC", "GESTIO", "LOGIST", "PREINT", "SANSOC", "SERPRO"), ("FABRIC",),
            (1999, 2006, 2011, 2016), (2006, 2011), (2011, 2016), 1999,
            "15 fonctions (industrie = fabrication), recensement Insee, emploi au lieu de travail",
-           perimeter_adjust=True, absent_note="{who} : pas de données du recensement",
-           missing_note="{who} absent du recensement {years}"),
+           perimeter_adjust=True, absent_note="pas de données du recensement",
+           missing_note="communes non diffusées (nd) au recensement {years}",
+           mayotte_note="Mayotte absent du recensement {years}"),
     Series("trim", "estimations trimestrielles", ("reg",),
            ("A17-C1", "A17-C2DE", "A17-C3", "A17-C4", "A17-C5", "A17-FZ", "A17-GZ", "A17-HZ",
             "A17-IZ", "A17-JZ", "A17-KZ", "A17-LZ", "A17-MN", "A17-RU"),
@@ -98,7 +115,7 @@ SERIES: dict[str, Series] = {s.id: s for s in (
            "14 secteurs A17 marchands non agricoles (industrie = C1 à C5 y c. extraction, "
            "énergie, eau, déchets), Insee, emploi salarié trimestriel au 4e trimestre",
            quarter="T4", fill_from={"A17-FZ": "A5-FZ"},
-           absent_note="{who} : pas d'estimation trimestrielle régionale",
+           absent_note="pas d'estimation trimestrielle régionale",
            missing_note="pas d'estimation trimestrielle régionale en {years} "
                         "(série disponible à partir de {first})"),
     Series("urssaf", "URSSAF", ("epci",), None, ("B", "C", "D", "E"),
@@ -116,6 +133,8 @@ PERIOD_KINDS = {"year": "chaque année", "crisis": "crise", "recovery": "reprise
 # --- calc functions: numpy in, (values, reasons) out ---------------------------------------
 
 Result = tuple[np.ndarray, np.ndarray]
+#: Below this national rate of change (1 %), resistance / recovery indices get a caveat.
+SMALL_CHANGE = 0.01
 
 
 def _industry(E: np.ndarray, ind: np.ndarray) -> np.ndarray:
@@ -213,6 +232,19 @@ def _resilience(fn, reasons, industry: bool) -> Callable[..., Result]:
     return calc
 
 
+def _small_national_change(industry: bool) -> Callable[..., str]:
+    """Caveat of Martin's normalised index: dividing by a national change close to 0 blows
+    the index up (census total jobs 2011-2016: +0.1 %)."""
+    def caveat(R0, R1, ind) -> str:
+        a, b = (_industry(R0, ind), _industry(R1, ind)) if industry else (R0.sum(), R1.sum())
+        g = (b - a) / a if a else np.nan
+        if np.isnan(g) or abs(g) >= SMALL_CHANGE:
+            return ""
+        pct = f"{100 * g:+.2f}".replace(".", ",")
+        return f"indice instable (France : {pct} %)"
+    return caveat
+
+
 def calc_drop_from_peak(S, years, ind, peak_start, peak_end, at) -> Result:
     x = _industry(S, ind)
     args = (x, years, at, peak_start, peak_end)
@@ -224,6 +256,27 @@ def calc_drop_from_peak(S, years, ind, peak_start, peak_end, at) -> Result:
 ALL = ("estel", "rp", "trim", "urssaf")
 WITH_REFERENCE = ("estel", "rp", "trim")  # URSSAF extract: no France row to compare with
 CHANGES = ("crisis", "recovery")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A store-level model computing several indicators at once for one level (value chains,
+    exposure to globalisation): ``run(con, level)`` returns the long indicator table."""
+
+    id: str
+    name: str  # short French name
+    run: str  # "module:function"
+
+    def compute(self, con, level: str):
+        module, func = self.run.split(":")
+        return getattr(importlib.import_module(module), func)(con, level)
+
+
+MODELS: dict[str, Model] = {m.id: m for m in (
+    Model("valuechain", "chaînes de valeur (TES 2010, FLQ)",
+          "pacte.valuechain_engine:compute_valuechain"),
+    Model("exposure", "mondialisation (WIOD 2013)", "pacte.exposure_engine:compute_exposure"),
+)}
 
 
 @dataclass(frozen=True)
@@ -239,8 +292,14 @@ class Indicator:
     resolution: str  # French: which sectors enter the figure
     calc: Callable[..., Result]
     levels: tuple[str, ...] = ()  # default: every level of its sources, plus France
+    caveat: Callable[..., str] | None = None  # change kind: caveat(R0, R1, ind) -> French note
+    model: str | None = None  # kind "model": the MODELS entry computing it (periods literal)
 
     def __post_init__(self) -> None:
+        if self.kind == "model":
+            if self.model not in MODELS or not self.levels:
+                raise ValueError(f"{self.id}: a model indicator needs a known model and levels")
+            return
         if not self.levels:
             lv = [lv for s in self.sources for lv in SERIES[s].levels]
             if any(SERIES[s].has_national for s in self.sources):
@@ -249,6 +308,13 @@ class Indicator:
 
 
 _IND = "emplois industriels"
+_VC_PERIODS = ("2010", "2010-T4", "2011")
+_VC_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg", "fr")
+_VC_RES = "structure sectorielle A17 du territoire (selon la source), TES France 2010"
+_EXP_PERIODS = ("2000-2007", "2007-2011")
+_EXP_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg")
+_EXP_RES = "industries WIOD (c3 à c16) selon la structure du territoire"
+_KUSD = "milliers de dollars US courants par emploi"
 _ALL_SECT = "tous les secteurs (ou fonctions) de la source"
 INDICATORS: dict[str, Indicator] = {i.id: i for i in (
     Indicator("industry_jobs", "Emplois industriels", "emplois", "neutral",
@@ -296,30 +362,79 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in (
     Indicator("resistance", "Résistance à la crise (emploi total)", "indice", "higher_is_better",
               "(g_territoire − g_France) / |g_France| sur la crise", WITH_REFERENCE, "change",
               ("crisis",), _ALL_SECT, _resilience(res.calc_resistance,
-                                                  res.calc_resistance_reasons, False)),
+                                                  res.calc_resistance_reasons, False),
+              caveat=_small_national_change(False)),
     Indicator("recovery", "Reprise après la crise (emploi total)", "indice", "higher_is_better",
               "(g_territoire − g_France) / |g_France| sur la reprise", WITH_REFERENCE,
               "change", ("recovery",), _ALL_SECT,
-              _resilience(res.calc_recovery, res.calc_recovery_reasons, False)),
+              _resilience(res.calc_recovery, res.calc_recovery_reasons, False),
+              caveat=_small_national_change(False)),
     Indicator("industry_resistance", "Résistance de l'emploi industriel à la crise", "indice",
               "higher_is_better", "même formule que resistance, sur les emplois industriels",
               WITH_REFERENCE, "change", ("crisis",), _IND,
-              _resilience(res.calc_resistance, res.calc_resistance_reasons, True)),
+              _resilience(res.calc_resistance, res.calc_resistance_reasons, True),
+              caveat=_small_national_change(True)),
     Indicator("industry_recovery", "Reprise de l'emploi industriel après la crise", "indice",
               "higher_is_better", "même formule que recovery, sur les emplois industriels",
               WITH_REFERENCE, "change", ("recovery",), _IND,
-              _resilience(res.calc_recovery, res.calc_recovery_reasons, True)),
+              _resilience(res.calc_recovery, res.calc_recovery_reasons, True),
+              caveat=_small_national_change(True)),
     Indicator("drop_from_peak", "Recul de l'emploi industriel depuis le pic d'avant-crise", "%",
               "higher_is_worse", "100 × (pic avant la crise − valeur à la date) / pic", ALL,
               "peak", ("peak_crisis", "peak_last"), _IND, calc_drop_from_peak),
+    # --- value chains (pacte.valuechain_engine, pure maths in indicators/regional_io.py)
+    *(Indicator(i, label, unit, direction, formula, ("valuechain",), "model", _VC_PERIODS,
+                _VC_RES, None, levels=_VC_LEVELS, model="valuechain")
+      for i, label, unit, direction, formula in (
+        ("supported_jobs_local", "Emplois de services soutenus localement par l'industrie",
+         "emplois", "neutral", "(I − A_ss)⁻¹ A_si x_ind sur la table régionalisée (FLQ), "
+         "× emplois par unité de production"),
+        ("supported_jobs_leaked", "Emplois soutenus par l'industrie hors du territoire",
+         "emplois", "neutral", "même calcul sur la table nationale, moins l'effet local"),
+        ("industrie_elargie_share", "Part de l'industrie élargie", "%", "neutral",
+         "100 × (emplois industriels + emplois soutenus localement) / emplois totaux"),
+    )),
+    *(Indicator(i, label, unit, "neutral", formula, ("valuechain",), "model", ("2010",),
+                "TES France 2010 A17 (calibration ThreeME)", None, levels=("fr",),
+                model="valuechain")
+      for i, label, unit, formula in (
+        ("output_multiplier_industry", "Multiplicateur de production de l'industrie",
+         "multiplicateur", "sommes en colonne de L = (I − A)⁻¹, moyenne pondérée par la "
+         "production des branches industrielles"),
+        ("employment_multiplier_industry", "Multiplicateur d'emploi (type I) de l'industrie",
+         "multiplicateur", "effet emploi e L / coefficient direct e, moyenne pondérée"),
+    )),
+    # --- exposure to globalisation (pacte.exposure_engine, maths in indicators/exposure.py)
+    *(Indicator(i, label, unit, direction, formula, ("exposure",), "model", _EXP_PERIODS,
+                _EXP_RES, None, levels=_EXP_LEVELS, model="exposure")
+      for i, label, unit, direction, formula in (
+        ("import_exposure_china", "Exposition aux importations chinoises", _KUSD,
+         "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(Chine → France) / L_j"),
+        ("import_exposure_lowwage", "Exposition aux importations des pays à bas salaires",
+         _KUSD, "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(pays à bas salaires) / L_j"),
+        ("import_exposure_iv", "Exposition (instrument : exportations chinoises vers d'autres "
+         "pays riches)", _KUSD, "higher_is_worse",
+         "Σ_j (e_ij / e_i) × ΔX_j(Chine → autres pays riches) / L_j"),
+        ("export_exposure", "Exposition à l'export (débouchés)", _KUSD, "higher_is_better",
+         "Σ_j (e_ij / e_i) × ΔX_j(France → monde) / L_j"),
+        ("jobs_at_risk", "Emplois industriels menacés (estimation)", "emplois",
+         "higher_is_worse", "élasticité ADH 2013 (−0,596) × exposition × emplois"),
+    )),
 )}
 
 #: Headline indicators: every territory has a value or a note saying why (tested).
 HEADLINE = ("industry_share", "lq_industry", "industry_job_change_rel", "resistance")
 
 
+def source_name(source_id: str) -> str:
+    """Short French name of a job source or a model."""
+    return SERIES[source_id].name if source_id in SERIES else MODELS[source_id].name
+
+
 def periods_text(ind: Indicator) -> str:
     """French description of an indicator's periods, per source."""
+    if ind.kind == "model":
+        return ", ".join(ind.periods)
     parts = []
     for kind in ind.periods:
         if kind == "year":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
@@ -14,37 +13,19 @@ import typer
 from rich.console import Console
 
 from pacte import queries, store
-from pacte.errors import PacteError, UnknownTerritoryError
+from pacte.catalogue import source_name
+from pacte.cli_common import DbOpt, FmtOpt, err, friendly
+from pacte.cli_indicators import register
 from pacte.geography import LEVEL_LABELS
+from pacte.indicators import engine
 from pacte.output import Format, fr_number, records, render
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
-err = Console(stderr=True)
+register(app)
 out = Console()
-
-DbOpt = Annotated[Path | None, typer.Option("--db", help="Fichier DuckDB du store "
-                                            "(défaut : $PACTE_DB, sinon le dossier de données "
-                                            "de l'utilisateur).")]
-FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv ou json.")]
 SECTOR_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
                  "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}
-
-
-def friendly(fn):
-    """Turn PacteError into a French message on stderr: exit 2 for an unknown territory or a
-    bad parameter, 1 for other errors."""
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except UnknownTerritoryError as exc:
-            err.print(f"[red]Erreur :[/red] {exc}")
-            raise typer.Exit(2) from None
-        except PacteError as exc:
-            err.print(f"[red]Erreur :[/red] {exc}")
-            raise typer.Exit(1) from None
-    return wrapper
 
 
 def _build(db: Path | None) -> dict:
@@ -118,22 +99,25 @@ def show(
         par = queries.parents(con, terr)
         jobs = queries.territory_jobs(con, terr["level"], terr["code"])
         cov = queries.coverage(con, terr["level"], terr["code"])
+        ind = (engine.show_indicators(con, terr["level"], terr["code"])
+               if terr["level"] in engine.LEVELS and terr["level"] != "fr" else None)
     ident = {k: terr.get(k) for k in ("level", "code", "name", "nature", "fiscal_regime",
                                       "population", "population_dgcl", "n_communes",
                                       "density_class", "urban_share", "area_type")}
     ident = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in ident.items()}
     if fmt is Format.json:
         doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
-               "jobs": records(jobs)}
+               "indicators": [] if ind is None else records(ind), "jobs": records(jobs)}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
         return
     if fmt is Format.csv:
         render(jobs.assign(level=terr["level"], code=terr["code"], name=terr["name"]), fmt)
         return
-    _show_table(ident, par, jobs, cov)
+    _show_table(ident, par, jobs, cov, ind)
 
 
-def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame) -> None:
+def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
+                ind: pd.DataFrame | None) -> None:
     out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
     facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
              ("Population (2023)", fr_number(ident["population"])),
@@ -157,6 +141,16 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
     if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
         out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
+    if ind is not None and not ind.empty:
+        from pacte.cli_indicators import footnotes
+        table = ind.assign(label=ind["label"] + " (" + ind["unit"] + ")",
+                           source=ind["source"].map(source_name))
+        shown, legend = footnotes(table[["label", "source", "period", "value", "national",
+                                         "note"]])
+        render(shown.rename(columns={"note": "Note"}),
+               title="Indicateurs (France à titre de comparaison)")
+        for line in legend:
+            out.print(f"  {line}", soft_wrap=True, markup=False)
     if jobs.empty:
         out.print("  Aucune série d'emploi à ce niveau.")
         return

@@ -28,6 +28,11 @@ class BuildError(PacteError):
     """The store could not be built; the previous store is left untouched."""
 
 
+class InvalidParameterError(PacteError):
+    """A bad parameter (unknown level, indicator, period...): names the value and lists the
+    valid ones. The CLI exits with code 2."""
+
+
 class UnknownTerritoryError(PacteError):
     """A code or name matches no territory; carries the closest matches."""
 

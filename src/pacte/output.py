@@ -74,10 +74,12 @@ def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None
         for i, col in enumerate(df.columns):
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
                 df[col])
-            # numbers are never cut; long labels are shortened with an ellipsis
-            width = max((len(r[i]) for r in cells), default=1) if numeric else None
+            # numbers and short codes are never cut; long labels get an ellipsis
+            longest = max((len(r[i]) for r in cells), default=1)
+            width = longest if numeric or longest <= 14 else None
             table.add_column(LABELS.get(col, col), justify="right" if numeric else "left",
-                             no_wrap=True, overflow="ellipsis", min_width=width)
+                             no_wrap=True, overflow="ellipsis", min_width=width,
+                             max_width=None if width else 48)
         for r in cells:
             table.add_row(*r)
         console.print(table)

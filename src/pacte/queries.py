@@ -9,7 +9,7 @@ import unicodedata
 import duckdb
 import pandas as pd
 
-from pacte.errors import PacteError, UnknownTerritoryError
+from pacte.errors import InvalidParameterError, UnknownTerritoryError
 
 TERRITORY_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "commune")
 
@@ -21,7 +21,7 @@ def _fold(text: str) -> str:
 
 def check_level(level: str) -> str:
     if level not in TERRITORY_LEVELS + ("fr",):
-        raise PacteError(f"niveau inconnu : {level!r} (niveaux : {', '.join(TERRITORY_LEVELS)})")
+        raise InvalidParameterError(f"niveau inconnu : {level!r} (niveaux : {', '.join(TERRITORY_LEVELS)})")
     return level
 
 

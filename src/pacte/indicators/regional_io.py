@@ -103,20 +103,23 @@ def calc_supported_jobs_by_sector(
 ) -> dict[str, np.ndarray]:
     """Jobs supported outside industry by the local industry's purchases, by sector (n, k).
 
-    Method (a demand-driven Leontief model on the regional FLQ table):
+    Method (a mixed exogenous/endogenous Leontief model on the regional FLQ table,
+    Miller & Blair 2009, section 13.1): industrial output is *observed*, so it is held
+    fixed; only the non-industrial sectors respond.
 
     1. industrial output of territory r, from its jobs and national productivity:
-       ``x_ind_ri = e_ri / (jobs/output)_i`` for industry sectors, 0 elsewhere (and 0
-       where jobs/output is 0). ``jobs_per_output`` must count jobs as ``E_region`` does
-       (e.g. salaried jobs if E_region is URSSAF salaried employment);
-    2. the indirect output this output requires from local suppliers, all rounds
-       included: ``Δx_r = (L_r - I) x_ind_r = L_r A_r x_ind_r`` (only the industry columns
-       of ``A_r`` are used, since ``x_ind`` is 0 elsewhere). The same with the national
-       domestic table gives ``Δx_nat = L_nat A_nat x_ind_r``;
-    3. local supported jobs ``s_ri = (jobs/output)_i Δx_ri`` and national
-       ``n_ri = (jobs/output)_i Δx_nat_ri``, **kept only for non-industry sectors**:
-       the output of local industrial suppliers is already part of the observed
-       industrial jobs, so counting it again would double count;
+       ``x_ind_ri = e_ri / (jobs/output)_i`` for industry sectors (0 where jobs/output
+       is 0). ``jobs_per_output`` must count jobs as ``E_region`` does (e.g. salaried
+       jobs if E_region is URSSAF salaried employment);
+    2. the output industry's purchases require from local non-industrial suppliers, all
+       rounds among non-industrial sectors included:
+       ``Δx_s = (I - A_ss)^-1 A_si x_ind`` on the regional table ``A_r`` (s: non-industry
+       sectors, i: industry). Industrial suppliers are not made to respond: their output
+       is already part of the observed industrial jobs, and letting it respond would count
+       their own service purchases a second time. The same with the national domestic
+       table gives the whole French supply chain;
+    3. supported jobs ``s_ri = (jobs/output)_i Δx_ri`` (local) and ``n_ri`` (national),
+       non-industry sectors only;
     4. with ``cap_at_local_jobs`` (default), ``s_ri`` is capped at the jobs that sector
        i actually has in the territory (a supplier cannot employ more people than it
        has; the excess is bought elsewhere);
@@ -143,16 +146,19 @@ def calc_supported_jobs_by_sector(
         E_nation = E_region.sum(axis=0)
     flq = calc_flq(E_region, E_nation, delta)
     A_r = calc_regional_A(A_nat, flq, out=flq)  # FLQ is not needed afterwards
-    x_ind = np.where(industry, _divide(E_region, jobs_per_output), 0.0)  # (n, k)
-    first_round = np.einsum("nij,nj->ni", A_r, x_ind)
-    diag = np.arange(k)
-    I_minus_A_r = np.negative(A_r, out=A_r)  # A_r is not used afterwards: reuse its memory
-    I_minus_A_r[:, diag, diag] += 1.0
-    dx_local = np.linalg.solve(I_minus_A_r, first_round[:, :, None])[:, :, 0]
-    dx_nat = np.linalg.solve(np.eye(k) - A_nat, A_nat @ x_ind.T).T
-    keep = ~industry * jobs_per_output  # jobs per output, 0 for industry sectors
-    local = dx_local * keep
-    national = dx_nat * keep
+    x_ind = np.where(industry, _divide(E_region, jobs_per_output), 0.0)[:, industry]
+    serv = ~industry
+    ns = int(serv.sum())
+    eye = np.eye(ns)
+    A_r_ss = A_r[:, serv][:, :, serv]
+    first_local = np.einsum("nsi,ni->ns", A_r[:, serv][:, :, industry], x_ind)
+    dx_local = np.linalg.solve(eye - A_r_ss, first_local[:, :, None])[:, :, 0]
+    first_nat = x_ind @ A_nat[np.ix_(serv, industry)].T
+    dx_nat = np.linalg.solve(eye - A_nat[np.ix_(serv, serv)], first_nat.T).T
+    local = np.zeros_like(E_region)
+    national = np.zeros_like(E_region)
+    local[:, serv] = dx_local * jobs_per_output[serv]
+    national[:, serv] = dx_nat * jobs_per_output[serv]
     if cap_at_local_jobs:
         local = np.minimum(local, E_region)
     leaked = np.maximum(national - local, 0.0)  # clip rounding noise (~1e-12)

@@ -1,0 +1,39 @@
+"""Time a full store build from the bundled snapshot and the first queries (target: the
+Quickstart's main job prints its summary in under 2 minutes after installation).
+
+Usage: python bench/bench_build.py
+"""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from pacte import queries, store
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "bench.duckdb"
+        t0 = time.perf_counter()
+        meta = store.build(db)
+        t_build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with store.connect(db) as con:
+            queries.national_summary(con)
+            queries.territories(con, "commune")
+            terr = queries.find_territory(con, "200023414")
+            queries.territory_jobs(con, terr["level"], terr["code"])
+        t_query = time.perf_counter() - t0
+        size = db.stat().st_size / 1e6
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"build          {t_build:6.1f} s   (target < 120 s: ratio {t_build / 120:.2f})")
+    print(f"queries        {t_query:6.2f} s   (summary, 34,875 communes, one EPCI profile)")
+    print(f"store size     {size:6.1f} MB   build hash {meta['build_hash']}")
+    print(f"peak memory    {peak:6.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
