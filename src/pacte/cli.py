@@ -15,6 +15,7 @@ from rich.console import Console
 from pacte import queries, store
 from pacte.catalogue import source_name
 from pacte.cli_common import DbOpt, FmtOpt, err, friendly
+from pacte.cli_exposure import register as register_exposure
 from pacte.cli_indicators import register
 from pacte.geography import LEVEL_LABELS
 from pacte.indicators import engine
@@ -23,6 +24,7 @@ from pacte.output import Format, fr_number, records, render
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
 register(app)
+register_exposure(app)
 out = Console()
 SECTOR_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
                  "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}

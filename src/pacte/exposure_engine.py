@@ -328,10 +328,11 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -
                                  "source": inp.source.to_numpy(), "note": inp.note.to_numpy()})
             base["name"] = names.reindex(pd.MultiIndex.from_arrays(
                 [base["level"], base["code"]])).to_numpy()
-            values = {ind: calc_contributions(inp, sh, ind).sum(axis=1, min_count=1)
-                      for ind in SHOCKS}
+            contribs = {ind: calc_contributions(inp, sh, ind) for ind in SHOCKS}
+            values = {ind: c.sum(axis=1, min_count=1) for ind, c in contribs.items()}
             for ind, v in values.items():
                 out = base.assign(indicator=ind, value=v.to_numpy(), unit=UNIT)
+                out["note"] = _join(out["note"], top_text(contribs[ind]).to_numpy())
                 if ind == "export_exposure":
                     out["note"] = out["note"] + " ; " + EXPORT_CAVEAT
                 rows.append(out)
@@ -347,6 +348,30 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -
     cols = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
             "source", "note"]
     return pd.concat(rows, ignore_index=True)[cols]
+
+
+def _join(notes, extra) -> list[str]:
+    return [" ; ".join(x for x in (a, b) if x) for a, b in zip(notes, extra, strict=True)]
+
+
+def top_text(contrib: pd.DataFrame, k: int = 3) -> pd.Series:
+    """French text of each territory's ``k`` largest contributions, with their share of the
+    exposure: "principales industries : Électronique (47 %), Textile (18 %), ..." ('' where
+    the exposure is unknown or zero)."""
+    labels = load_wiod_labels()
+    c = contrib.to_numpy(dtype=float)
+    total = c.sum(axis=1)
+    order = np.argsort(-np.nan_to_num(c, nan=-np.inf), axis=1)[:, :k]
+    cols = np.asarray(contrib.columns)
+    out = []
+    for i, row in enumerate(order):
+        if not np.isfinite(total[i]) or total[i] == 0:
+            out.append("")
+            continue
+        parts = [f"{labels.get(cols[j], cols[j])} ({100 * c[i, j] / total[i]:.0f} %)"
+                 for j in row if c[i, j] > 0]
+        out.append("principales industries : " + ", ".join(parts) if parts else "")
+    return pd.Series(out, index=contrib.index)
 
 
 def _top(contrib: pd.DataFrame, inp: Inputs, k: int) -> pd.DataFrame:

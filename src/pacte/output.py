@@ -54,6 +54,27 @@ def _cell(v, col: str) -> str:
     return fr_number(v)
 
 
+def _widths(df: pd.DataFrame, cells: list[list[str]], total: int) -> list[int]:
+    """Column widths for a terminal of ``total`` characters: numbers and short codes keep
+    their full width (never cut); long free text shares what is left (an ellipsis marks the
+    cut). Rich alone would squeeze narrow columns to nothing on a crowded table."""
+    longest = [max([len(r[i]) for r in cells] + [1]) for i in range(len(df.columns))]
+    headers = [len(LABELS.get(c, c)) for c in df.columns]
+    fixed = [n <= 14 or (pd.api.types.is_numeric_dtype(df[c])
+                         and not pd.api.types.is_bool_dtype(df[c]))
+             for c, n in zip(df.columns, longest, strict=True)]
+    widths = [max(n, min(h, 14)) if f else 0
+              for n, h, f in zip(longest, headers, fixed, strict=True)]
+    free = [i for i, f in enumerate(fixed) if not f]
+    room = total - sum(widths) - 3 * len(widths) - 1
+    for i in sorted(free, key=lambda i: longest[i]):  # the shortest texts first
+        share = max(8, room // len(free))
+        widths[i] = min(max(longest[i], min(headers[i], 14)), share, 48)
+        room -= widths[i]
+        free.remove(i)
+    return widths
+
+
 def records(df: pd.DataFrame) -> list[dict]:
     """JSON-safe records: NaN -> null, numpy scalars -> Python."""
     return json.loads(df.to_json(orient="records", force_ascii=False, double_precision=15))
@@ -71,15 +92,12 @@ def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None
         table = Table(title=title, show_lines=False, header_style="bold")
         cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)]
                  for row in df.itertuples(index=False)]
-        for i, col in enumerate(df.columns):
+        for col, width in zip(df.columns, _widths(df, cells, console.width), strict=True):
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
                 df[col])
-            # numbers and short codes are never cut; long labels get an ellipsis
-            longest = max((len(r[i]) for r in cells), default=1)
-            width = longest if numeric or longest <= 14 else None
             table.add_column(LABELS.get(col, col), justify="right" if numeric else "left",
                              no_wrap=True, overflow="ellipsis", min_width=width,
-                             max_width=None if width else 48)
+                             max_width=width)
         for r in cells:
             table.add_row(*r)
         console.print(table)

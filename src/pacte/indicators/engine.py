@@ -363,22 +363,24 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
 
 def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,
                 code: str | None) -> list[pd.DataFrame]:
-    """Rows of the model indicators (value chains, exposure): each model runs once per
-    level; ``source`` is the model id, the data it reads is named in ``resolution``."""
+    """Rows of the model indicators (value chains, exposure): each model runs once (for one
+    level, or for all); ``source`` is the model id, the data it reads goes in ``resolution``."""
     out = []
     for model in dict.fromkeys(i.model for i in inds):
         ids = [i.id for i in inds if i.model == model]
-        for level in levels:
-            if not any(level in INDICATORS[i].levels for i in ids):
-                continue
-            df = MODELS[model].compute(con, level)
-            df = df[df["indicator"].isin(ids)]
-            if period is not None:
-                df = df[df["period"] == period]
-            if code is not None:
-                df = df[df["code"] == code]
-            df = df.assign(resolution=df["resolution"] + " — " + df["source"], source=model)
-            out.append(df[COLUMNS])
+        todo = [lv for lv in levels if any(lv in INDICATORS[i].levels for i in ids)]
+        if not todo:
+            continue
+        # one run for all levels when several are asked (models share their inputs)
+        df = MODELS[model].compute(con, todo[0] if len(todo) == 1 else None)
+        keep = df["level"].isin(todo) & df["indicator"].isin(ids)
+        if period is not None:
+            keep &= df["period"] == period
+        if code is not None:
+            keep &= df["code"] == code
+        df = df[keep]
+        out.append(df.assign(resolution=df["resolution"] + " — " + df["source"],
+                             source=model)[COLUMNS])
     return out
 
 
