@@ -96,7 +96,7 @@ def show(
     fmt: FmtOpt = Format.table, db: DbOpt = None,
 ) -> None:
     """Fiche d'un territoire : identité, mixité rurale/urbaine, emplois par source."""
-    with store.connect(db) as con:
+    with store.connect(db) as con, err.status("Calcul de la fiche…"):
         terr = queries.find_territory(con, code, level)
         par = queries.parents(con, terr)
         jobs = queries.territory_jobs(con, terr["level"], terr["code"])

@@ -12,7 +12,7 @@ from rich.console import Console
 from pacte import exposure_engine as ex
 from pacte import store
 from pacte.catalogue import INDICATORS
-from pacte.cli_common import DbOpt, FmtOpt, friendly
+from pacte.cli_common import DbOpt, FmtOpt, err, friendly
 from pacte.errors import InvalidParameterError
 from pacte.geography import LEVEL_LABELS
 from pacte.output import Format, render
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         fmt: FmtOpt = Format.table, db: DbOpt = None,
     ) -> None:
         """Territoires les plus exposés à la mondialisation et leurs industries en cause."""
-        with store.connect(db) as con:
+        with store.connect(db) as con, err.status("Calcul de l'exposition…"):
             df = exposure_ranking(con, level, period, indicator, top)
         if fmt is not Format.table:
             render(df, fmt)

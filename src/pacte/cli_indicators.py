@@ -89,7 +89,8 @@ def register(app: typer.Typer) -> None:
         if level is None:
             raise InvalidParameterError(f"--level est obligatoire (niveaux : {', '.join(LEVELS)})"
                                         " ; --list pour le catalogue")
-        df = indicators_table(db, level, indicator, period, code)
+        with err.status("Calcul des indicateurs…"):
+            df = indicators_table(db, level, indicator, period, code)
         if fmt is not Format.table:
             render(df, fmt)
             return
