@@ -17,6 +17,7 @@ from pacte.catalogue import source_name
 from pacte.cli_common import DbOpt, FmtOpt, err, friendly
 from pacte.cli_exposure import register as register_exposure
 from pacte.cli_indicators import register
+from pacte.cli_rank import register as register_rank
 from pacte.geography import LEVEL_LABELS
 from pacte.indicators import engine
 from pacte.output import Format, fr_number, records, render
@@ -25,6 +26,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
 register(app)
 register_exposure(app)
+register_rank(app)
 out = Console()
 SECTOR_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
                  "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}
@@ -48,11 +50,27 @@ def build(db: DbOpt = None) -> None:
 
 @app.command()
 @friendly
-def run(db: DbOpt = None) -> None:
-    """Tâche principale : construit le store et affiche le résumé national."""
+def run(
+    db: DbOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier du rapport national.")
+                       ] = Path("out"),
+    seed: Annotated[int, typer.Option("--seed", help="Graine du Monte Carlo.")] = 0,
+) -> None:
+    """Tâche principale : construit le store, calcule tout et écrit le rapport national de
+    ciblage (classement CSV et XLSX, carte, index.html) ; affiche le top 20 et le chemin."""
+    from pacte.report import build_national_report, print_top  # matplotlib: load on demand
+
     _build(db)
     with store.connect(db) as con:
-        s = queries.national_summary(con)
+        _print_summary(con)
+        with err.status("Classement des EPCI (indice composite, 1 000 tirages)…"):
+            rep = build_national_report(con, out_dir, seed=seed)
+    print_top(rep["top"])
+    out.print(f"\nRapport national : [bold]{Path(rep['html']).resolve()}[/bold]")
+
+
+def _print_summary(con) -> None:
+    s = queries.national_summary(con)
     counts = s["counts"]
     out.print(f"\n[bold]France : {fr_number(s['population'])} habitants (populations légales "
               "2023)[/bold]")

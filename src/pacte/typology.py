@@ -1,0 +1,143 @@
+"""Typology and peers of territories on the standardised dimension scores (issue 6).
+
+- ``calc_kmeans``: Lloyd's k-means with k-means++ seeding, ``n_init`` restarts, numpy only,
+  the seed an explicit argument;
+- ``calc_choose_k``: the rule for k: among ``k_min..k_max`` (5 to 8 by default), the k with
+  the highest mean silhouette (Rousseeuw 1987); ties go to the smaller k (fewer types are
+  easier to read);
+- ``calc_type_names``: French names from the centroids: a centre beyond ± ``threshold``
+  standard deviation on a dimension names it (``type_high`` / ``type_low`` of the YAML), the
+  first dimension (industrial weight) gives the noun ("bassin" when high, else
+  "territoire"), and the area type comes from the members (rural, urbain or mixte);
+- ``calc_peers``: the k nearest territories in the same standardised space (Euclidean).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Share of rural members above which a type is called rural (below 1 - it: urbain).
+RURAL_MAJORITY = 2 / 3
+
+
+def calc_standardise(X: np.ndarray) -> np.ndarray:
+    """Columns to mean 0, standard deviation 1 (a constant column gives 0)."""
+    sd = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1)
+
+
+def _sq_dist(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=-1)
+
+
+def calc_kmeans(X: np.ndarray, k: int, seed: int, n_init: int = 10, max_iter: int = 100
+                ) -> tuple[np.ndarray, np.ndarray, float]:
+    """(labels (n,), centroids (k, d), inertia) of the best of ``n_init`` runs."""
+    rng = np.random.default_rng(seed)
+    best: tuple[np.ndarray, np.ndarray, float] | None = None
+    for _ in range(n_init):
+        C = X[[rng.integers(len(X))]]
+        for _ in range(1, k):  # k-means++: next centre with probability ∝ squared distance
+            d2 = _sq_dist(X, C).min(axis=1)
+            p = d2 / d2.sum() if d2.sum() > 0 else None
+            C = np.vstack([C, X[rng.choice(len(X), p=p)]])
+        labels = np.full(len(X), -1)
+        for _ in range(max_iter):
+            new = _sq_dist(X, C).argmin(axis=1)
+            if np.array_equal(new, labels):
+                break
+            labels = new
+            C = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else C[j]
+                          for j in range(k)])
+        inertia = float(_sq_dist(X, C)[np.arange(len(X)), labels].sum())
+        if best is None or inertia < best[2]:
+            best = (labels, C, inertia)
+    assert best is not None
+    return best
+
+
+def calc_silhouette(X: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette: (b - a) / max(a, b), a = mean distance within the own cluster,
+    b = the smallest mean distance to another cluster; 0 for singletons."""
+    D = np.sqrt(np.maximum(_sq_dist(X, X), 0))
+    ks = np.unique(labels)
+    if len(ks) < 2:
+        return 0.0
+    onehot = labels[:, None] == ks[None, :]
+    sizes = onehot.sum(axis=0)
+    mean_to = (D @ onehot) / sizes[None, :]  # (n, K) mean distance to each cluster
+    own = np.searchsorted(ks, labels)
+    n_own = sizes[own]
+    a = mean_to[np.arange(len(X)), own] * n_own / np.maximum(n_own - 1, 1)
+    mean_to[np.arange(len(X)), own] = np.inf
+    b = mean_to.min(axis=1)
+    s = np.where(n_own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def calc_choose_k(X: np.ndarray, k_min: int, k_max: int, seed: int
+                  ) -> tuple[int, np.ndarray, np.ndarray]:
+    """The k of ``k_min..k_max`` with the highest mean silhouette (smaller k on ties)."""
+    k_max = min(k_max, len(X) - 1)
+    k_min = min(k_min, k_max)
+    best = None
+    for k in range(k_min, k_max + 1):
+        labels, C, _ = calc_kmeans(X, k, seed)
+        s = calc_silhouette(X, labels)
+        if best is None or s > best[0] + 1e-12:
+            best = (s, k, labels, C)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def calc_type_names(C: np.ndarray, rural_share: np.ndarray, dimensions, threshold: float
+                    ) -> list[str]:
+    """One French name per centroid (rows of C, standardised dimension scores), unique."""
+    names = []
+    for c, rural in zip(C, rural_share, strict=True):
+        first = dimensions[0]
+        noun = "bassin" if c[0] > threshold else "territoire"
+        words = [noun]
+        if c[0] > threshold:
+            words.append(first.type_high)
+        elif c[0] < -threshold:
+            words.append(first.type_low)
+        words.append("rural" if rural >= RURAL_MAJORITY else
+                     "urbain" if rural <= 1 - RURAL_MAJORITY else "mixte")
+        rest = [(abs(v), dim.type_high if v > 0 else dim.type_low)
+                for v, dim in zip(c[1:], dimensions[1:], strict=True) if abs(v) > threshold]
+        tail = [label for _, label in sorted(rest, key=lambda t: -t[0])]
+        name = " ".join(words) + (" " + " et ".join(tail) if tail else "")
+        if not tail and len(words) == 2:
+            name += " dans la moyenne"
+        names.append(name)
+    counts = {n: names.count(n) for n in names}
+    seen: dict[str, int] = {}
+    for i, n in enumerate(list(names)):  # identical names: number them ("…, profil 2")
+        seen[n] = seen.get(n, 0) + 1
+        if counts[n] > 1:
+            names[i] = f"{n}, profil {seen[n]}"
+    return names
+
+
+def calc_peers(X: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) indices of each row's k nearest other rows (Euclidean), nearest first."""
+    D = _sq_dist(X, X)
+    np.fill_diagonal(D, np.inf)
+    k = min(k, len(X) - 1)
+    idx = np.argpartition(D, k, axis=1)[:, :k] if k < len(X) - 1 else np.argsort(D, axis=1)[
+        :, :k]
+    order = np.take_along_axis(D, idx, axis=1).argsort(axis=1, kind="stable")
+    return np.take_along_axis(idx, order, axis=1)
+
+
+def calc_typology(dim_scores: np.ndarray, area_type: np.ndarray, config, seed: int
+                  ) -> tuple[list[str], np.ndarray]:
+    """Type name of each territory and its peers' indices, from the dimension scores."""
+    k_min, k_max, threshold, n_peers = config.typology
+    Z = calc_standardise(dim_scores)
+    _, labels, C = calc_choose_k(Z, k_min, k_max, seed)
+    rural = np.array([np.mean(area_type[labels == j] == "rural") if np.any(labels == j)
+                      else 0.0 for j in range(len(C))])
+    names = calc_type_names(C, rural, config.dimensions, threshold)
+    return [names[j] for j in labels], calc_peers(Z, n_peers)
