@@ -16,6 +16,7 @@ from pacte import queries, store
 from pacte.catalogue import source_name
 from pacte.cli_common import DbOpt, FmtOpt, err, friendly
 from pacte.cli_exposure import register as register_exposure
+from pacte.cli_fetch import register as register_fetch
 from pacte.cli_indicators import register
 from pacte.cli_rank import register as register_rank
 from pacte.geography import LEVEL_LABELS
@@ -27,15 +28,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 register(app)
 register_exposure(app)
 register_rank(app)
+register_fetch(app)
 out = Console()
 SECTOR_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
                  "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}
 
 
-def _build(db: Path | None) -> dict:
+def _build(db: Path | None, with_fetched: bool = False) -> dict:
     t0 = time.perf_counter()
     with err.status("Construction du store…") as status:
-        meta = store.build(db, progress=lambda msg: status.update(f"{msg}…"))
+        meta = store.build(db, progress=lambda msg: status.update(f"{msg}…"),
+                           with_fetched=with_fetched)
     err.print(f"Store construit : {db or store.default_db_path()} "
               f"(empreinte {meta['build_hash']}, {time.perf_counter() - t0:.1f} s)")
     return meta
@@ -43,9 +46,15 @@ def _build(db: Path | None) -> dict:
 
 @app.command()
 @friendly
-def build(db: DbOpt = None) -> None:
+def build(
+    db: DbOpt = None,
+    with_fetched: Annotated[bool, typer.Option(
+        "--with-fetched", help="Utiliser les fichiers officiels téléchargés par « pacte fetch »"
+        " (ex. fichier URSSAF national) à la place des tables embarquées qu'ils couvrent.")
+    ] = False,
+) -> None:
     """Construit le store DuckDB à partir du snapshot de données officielles embarqué."""
-    _build(db)
+    _build(db, with_fetched)
 
 
 @app.command()

@@ -275,7 +275,12 @@ def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
                      GROUP BY 1""", [URSSAF_CENSUS]).set_index("code")["total"]
     n = _q(con, "SELECT code, n_communes, n_covered FROM coverage WHERE level = 'epci'")
     n = n.set_index("code")
-    total.loc[a38.index] = cov.reindex(a38.index)
+    # the census total (all jobs, 2006) can fall below URSSAF's industrial jobs of a year
+    # (different sources and dates): the base is then raised to them, and said
+    industrial = emp.loc[a38.index].sum(axis=1)
+    census = cov.reindex(a38.index)
+    raised = set(industrial.index[industrial > census])
+    total.loc[a38.index] = np.fmax(census, industrial)
     res.loc[a38.index] = f"732 codes APE -> A38 -> WIOD, URSSAF {p.urssaf}"
     src.loc[a38.index] = f"{WIOD} ; URSSAF {p.urssaf} ; Insee, recensement {URSSAF_CENSUS}"
     for code in a38.index:
@@ -285,7 +290,11 @@ def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
         if code in n.index and n.at[code, "n_covered"] < n.at[code, "n_communes"]:
             txt += (f" ; couverture partielle : {n.at[code, 'n_covered']} communes sur "
                     f"{n.at[code, 'n_communes']}, parts calculées sur les communes couvertes")
-        note.loc[code] = txt + f" ; emploi total : recensement {URSSAF_CENSUS}"
+        txt += f" ; emploi total : recensement {URSSAF_CENSUS}"
+        if code in raised:
+            txt += (" (inférieur aux emplois industriels URSSAF : base portée à ces "
+                    "emplois)")
+        note.loc[code] = txt
 
 
 def calc_contributions(inputs: Inputs, shocks: pd.DataFrame, indicator: str) -> pd.DataFrame:

@@ -168,15 +168,22 @@ def harmonise(df: pd.DataFrame, value_cols: list[str], weights: pd.DataFrame,
     out = (keyed.groupby(["commune", *by], sort=True)[value_cols]
            .sum(min_count=1)  # all-missing stays missing...
            .reset_index())
-    any_nan = keyed[value_cols].isna().groupby([keyed[k.name] for k in keys]).any()
-    out[value_cols] = out[value_cols].mask(any_nan.to_numpy())  # ...and so does partly missing
-    n_w = weights.groupby("source").size()
-    rep = HarmonisationReport(
-        vintage=-1, n_source_codes=int(df[code_col].nunique()),
-        n_changed=int((weights["source"] != weights["code"]).groupby(weights["source"]).any().sum()),
-        n_split=int((n_w > 1).sum()),
-        n_missing_values=int(df[value_cols].isna().to_numpy().sum()))
+    if keyed[value_cols].isna().to_numpy().any():  # ...and so does partly missing
+        any_nan = keyed[value_cols].isna().groupby([keyed[k.name] for k in keys]).any()
+        out[value_cols] = out[value_cols].mask(any_nan.to_numpy())
+    rep = describe_weights(weights, int(df[code_col].nunique()),
+                           int(df[value_cols].isna().to_numpy().sum()))
     return out, rep
+
+
+def describe_weights(weights: pd.DataFrame, n_source_codes: int, n_missing_values: int
+                     ) -> HarmonisationReport:
+    """What a weight table does: codes moved (fusion, code change) and codes split."""
+    n_w = weights.groupby("source").size()
+    moved = (weights["source"] != weights["code"]).groupby(weights["source"]).any()
+    return HarmonisationReport(vintage=-1, n_source_codes=n_source_codes,
+                               n_changed=int(moved.sum()), n_split=int((n_w > 1).sum()),
+                               n_missing_values=n_missing_values)
 
 
 def aggregate(df: pd.DataFrame, value_cols: list[str], communes: pd.DataFrame, level: str,

@@ -22,7 +22,9 @@ LABELS = {
     "period": "Période", "year": "Année", "sector": "Secteur", "jobs": "Emplois",
     "n_missing": "Communes manquantes", "estimate": "Estimation", "partial": "Couverture partielle",
     "value": "Valeur", "unit": "Unité", "indicator": "Indicateur", "national": "France",
-    "rural_typology": "Typologie ANCT", "label": "Libellé",
+    "rural_typology": "Typologie ANCT", "label": "Libellé", "id": "Identifiant",
+    "vintage": "Millésime", "format": "Format", "licence": "Licence", "url": "Adresse",
+    "cache": "Cache", "store": "Store", "rank": "Rang", "score": "Score",
 }
 
 

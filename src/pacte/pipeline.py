@@ -176,35 +176,58 @@ def _log(log, source, vint, rep, before, after, col):
                     "total_after": float(after.loc[after["year"] == year, col].sum())})
 
 
-def derive_urssaf_jobs(t, log: list) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ur = t["urssaf_jobs"]
-    vint = geography.detect_vintage(ur["commune"].unique(), t["cog_codes"])
-    w = geography.commune_weights(ur["commune"].unique(), vint.year, t["commune_passage"],
+def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, t, log: list) -> pd.DataFrame:
+    """URSSAF commune x APE jobs, harmonised onto COG 2025 and aggregated to EPCI, inserted
+    into ``jobs`` in SQL: the national file has ~12 M commune x APE x year rows, which DuckDB
+    joins and sums in little memory. Returns the EPCI coverage table (complete or partial)."""
+    codes = con.execute("SELECT DISTINCT commune FROM urssaf_jobs").df()["commune"]
+    vint = geography.detect_vintage(codes, t["cog_codes"])
+    w = geography.commune_weights(codes, vint.year, t["commune_passage"],
                                   t["commune_splits"], t["communes"]["code"])
-    h, rep = geography.harmonise(ur, ["jobs", "establishments"], w, by=["year", "ape"])
-    _log(log, "urssaf", vint, rep, ur, h, "jobs")
+    con.register("_w", w)
+    con.execute("""CREATE TEMP TABLE _uh AS
+        SELECT w.code AS commune, u.year, u.ape, sum(u.jobs * w.weight) AS jobs
+        FROM urssaf_jobs u JOIN _w w ON u.commune = w.source
+        WHERE u.jobs IS NOT NULL AND u.jobs <> 0 GROUP BY ALL""")
+    con.unregister("_w")
+    before = con.execute("""SELECT year, sum(jobs), count(*) FILTER (WHERE jobs IS NULL)
+                            FROM urssaf_jobs GROUP BY year ORDER BY year""").fetchall()
+    after = dict(con.execute("SELECT year, sum(jobs) FROM _uh GROUP BY year").fetchall())
+    rep = geography.describe_weights(w, len(codes), sum(int(b[2]) for b in before))
+    for year, total, missing in before:
+        log.append({"source": "urssaf", "vintage": vint.year,
+                    "vintage_candidates": ",".join(map(str, vint.candidates)),
+                    "year": int(year), "column": "jobs", "n_source_codes": rep.n_source_codes,
+                    "n_changed": rep.n_changed, "n_split": rep.n_split,
+                    "n_missing_values": int(missing), "total_before": float(total),
+                    "total_after": float(after.get(year, 0.0))})
     com = t["communes"].set_index("code")
-    covered = set(h["commune"])
-    epcis = com.loc[list(covered), "epci"].dropna().unique()
-    members = com[com["epci"].isin(epcis)].groupby("epci").size()
-    cov = pd.DataFrame({"source": "urssaf", "level": "epci", "code": members.index,
-                        "n_communes": members.to_numpy(),
-                        "n_covered": [len(covered & set(com.index[com["epci"] == e]))
-                                      for e in members.index]})
+    covered = set(w["code"])  # communes of the file, even those with no salaried job
+    members = com.groupby("epci").size()
+    n_cov = com.loc[com.index.isin(covered)].groupby("epci").size()
+    cov = pd.DataFrame({"source": "urssaf", "level": "epci", "code": n_cov.index,
+                        "n_communes": members.reindex(n_cov.index).to_numpy(),
+                        "n_covered": n_cov.to_numpy()})
     cov["complete"] = cov["n_communes"] == cov["n_covered"]
-    partial = cov.set_index("code")["complete"].map(lambda c: not c)
-    piv = h.pivot_table(index=["commune", "year"], columns="ape", values="jobs",
-                        aggfunc="sum").fillna(0.0)
-    apes = list(piv.columns)
-    wide = pd.concat([piv, piv.sum(axis=1).rename("TOTAL")], axis=1).reset_index()
-    wide.columns.name = None
-    out = [_long(wide.rename(columns={"commune": "code"}), "urssaf", "commune", "APE",
-                 apes + ["TOTAL"])]
-    a = geography.aggregate(wide, apes + ["TOTAL"], t["communes"], "epci", by=["year"])
-    out.append(_long(a, "urssaf", "epci", "APE", apes + ["TOTAL"], partial=partial))
-    jobs = pd.concat(out, ignore_index=True)
-    jobs = jobs[(jobs["jobs"] != 0) | (jobs["sector"] == "TOTAL")]
-    return jobs, cov
+    con.register("_cov", cov)
+    con.register("_com", t["communes"][["code", "epci"]])
+    row = """'urssaf', '{lv}', {key}, CAST(year AS SMALLINT), CAST(year AS VARCHAR), 'APE',
+             {sector}, {val}, CAST(0 AS INTEGER), false, {partial}"""
+    for lv, key, src, partial in (
+            ("commune", "commune", "_uh", "false"),
+            ("epci", "c.epci", "_uh JOIN _com c ON c.code = _uh.commune",
+             "coalesce(NOT any_value(v.complete), false)")):
+        join = "" if lv == "commune" else " LEFT JOIN _cov v ON v.code = c.epci"
+        where = "" if lv == "commune" else " WHERE c.epci IS NOT NULL"
+        for sector in ("ape", "'TOTAL'"):
+            group = f"{key}, year" + (", ape" if sector == "ape" else "")
+            con.execute(f"""INSERT INTO jobs SELECT {row.format(lv=lv, key=key, sector=sector,
+                            val='sum(jobs)', partial=partial)}
+                            FROM {src}{join}{where} GROUP BY {group}""")
+    con.unregister("_cov")
+    con.unregister("_com")
+    con.execute("DROP TABLE _uh")
+    return cov
 
 
 def derive_estel_jobs(t) -> pd.DataFrame:
@@ -273,38 +296,52 @@ def derive_sector_labels(t) -> pd.DataFrame:
         ["scheme", "sector"])
 
 
-def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say) -> dict[str, int]:
+def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
+        overrides: dict | None = None) -> dict[str, int]:
+    """Build every table; ``overrides`` (fetched official files, e.g. the national URSSAF
+    file) replace the bundled snapshot's tables of the same name: a DataFrame, or a loader
+    ``load(con, name) -> rows`` streaming a large file straight into the store (its row
+    count then goes into ``prov``)."""
     say("Lecture du snapshot")
-    t = load(snap, prov)
-    for name, df in t.items():
-        con.register("_df", df)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _df')
-        con.unregister("_df")
+    overrides = overrides or {}
+    t = load(snap, {k: v for k, v in prov.items() if k not in overrides})
+    for name, df in (t | overrides).items():
+        if callable(df):
+            say(f"Chargement de {name} (fichier téléchargé)")
+            prov[name]["rows"] = df(con, name)
+        else:
+            _create(con, name, df)
+            t[name] = df
     say("Territoires et populations")
     ter = derive_territories(t)
     log: list[dict] = []
     say("Harmonisation du recensement sur le COG 2025")
     rp, t["_census_2025"] = derive_census_jobs(t, log)
-    say("Harmonisation URSSAF sur le COG 2025")
-    ur, cov = derive_urssaf_jobs(t, log)
     say("ESTEL : zones d'emploi 2010 et estimations ZE2020")
     es = derive_estel_jobs(t)
-    jobs = pd.concat([rp, ur, es, derive_quarterly_jobs(t)], ignore_index=True)
+    jobs = pd.concat([rp, es, derive_quarterly_jobs(t)], ignore_index=True)
     jobs["year"] = jobs["year"].astype("int16")
     jobs["n_missing"] = jobs["n_missing"].astype("int32")
     series = pd.DataFrame([{"source": k, "label": v[0], "resolution": v[1], "licence": v[2]}
                            for k, v in SERIES.items()])
     say("Libellés des secteurs")
     derived_labels = derive_sector_labels(t)
-    derived = {"territory": ter, "jobs": jobs, "coverage": cov, "series": series,
-               "sector_label": derived_labels,
-               "harmonisation_log": pd.DataFrame(log)}
+    derived = {"territory": ter, "jobs": jobs, "series": series,
+               "sector_label": derived_labels}
     for name, df in derived.items():
-        con.register("_df", df)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _df')
-        con.unregister("_df")
+        _create(con, name, df)
+    say("Harmonisation URSSAF sur le COG 2025")
+    _create(con, "coverage", insert_urssaf_jobs(con, t, log))
+    _create(con, "harmonisation_log", pd.DataFrame(log))
     con.execute("CREATE INDEX jobs_idx ON jobs(level, code)")
-    return {k: len(v) for k, v in derived.items()}
+    return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            for name in (*derived, "coverage", "harmonisation_log")}
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
+    con.register("_df", df)
+    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _df')
+    con.unregister("_df")
 
 
 def validate(con: duckdb.DuckDBPyConnection) -> None:

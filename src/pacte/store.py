@@ -85,10 +85,14 @@ Progress = Callable[[str], None]
 
 
 def build(db_path: Path | None = None, snap: Path | None = None,
-          progress: Progress | None = None) -> dict:
+          progress: Progress | None = None, with_fetched: bool = False,
+          cache_dir: Path | None = None) -> dict:
     """Build the store at ``db_path`` from the snapshot ``snap``, atomically.
 
-    Returns the meta dict (build hash, counts). Raises BuildError (or another PacteError)
+    With ``with_fetched``, the official files fetched by ``pacte fetch`` into the cache
+    (``cache_dir``, default ``$PACTE_CACHE`` or the user cache directory) replace the bundled
+    tables they cover (the national URSSAF file replaces the Rouen extract); provenance and
+    build hash then record the fetched files. Returns the meta dict (build hash, counts). Raises BuildError (or another PacteError)
     with a French message naming the file, row or code at fault; the previous store, if any,
     is left untouched.
     """
@@ -104,9 +108,15 @@ def build(db_path: Path | None = None, snap: Path | None = None,
         say("Vérification du snapshot")
         prov = read_provenance(snap)
         verify_snapshot(snap, prov)
-        con = duckdb.connect(str(tmp))
+        overrides: dict = {}
+        if with_fetched:  # fetched official files replace the bundled tables they cover
+            from pacte.fetched import snapshot_overrides
+            over = snapshot_overrides(cache_dir, say=say, stream=True)
+            prov, overrides = {**prov, **over.provenance}, over.tables
+        # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB
+        con = duckdb.connect(str(tmp), config={"memory_limit": "768MB"})
         try:
-            tables = pipeline.run(con, snap, prov, say)
+            tables = pipeline.run(con, snap, prov, say, overrides)
             bh = build_hash(prov)
             meta = {"build_hash": bh, "code_version": pacte.__version__,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
