@@ -21,3 +21,10 @@ def built_store(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("store") / "pacte.duckdb"
     store.build(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def con(built_store):
+    """A read-only connection to the real store, shared by the tests that only read it."""
+    with store.connect(built_store) as c:
+        yield c

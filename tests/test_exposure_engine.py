@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,13 +12,6 @@ from pacte.sources.io_tables import load_wiod_crosswalk
 PERIODS = ("2000-2007", "2007-2011")
 INDICATORS = ("import_exposure_china", "import_exposure_lowwage", "import_exposure_iv",
               "export_exposure", "jobs_at_risk")
-
-
-@pytest.fixture(scope="module")
-def con(built_store):
-    c = duckdb.connect(str(built_store), read_only=True)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pacte import store
 from pacte.catalogue import HEADLINE, INDICATORS, MODELS, SERIES
 from pacte.cli_indicators import register
 from pacte.errors import InvalidParameterError
@@ -25,12 +24,6 @@ from pacte.indicators.engine import (
 
 # INSEE ESTEL, salaried jobs at 31/12 in industry (A5 BE), France: 2008 and 2012.
 ESTEL_BE_2008, ESTEL_BE_2012 = 3_557_922, 3_269_037
-
-
-@pytest.fixture(scope="module")
-def con(built_store):
-    with store.connect(built_store) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ atomic builds that leave the previous store intact, and the CLI on top of it."""
 import json
 import shutil
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -13,13 +12,6 @@ from pacte.cli import app
 from pacte.errors import BuildError
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def con(built_store):
-    c = duckdb.connect(str(built_store), read_only=True)
-    yield c
-    c.close()
 
 
 def count(con, level):

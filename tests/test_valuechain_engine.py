@@ -4,7 +4,6 @@ Flegg's delta, and job conservation through the sector conversions."""
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,13 +25,6 @@ from pacte.valuechain_engine import (
 TERRITORY_COUNTS = {"epci": 1255, "ze2020": 306, "ze2010": 322, "reg": 18, "dep": 101, "fr": 1}
 VALUE_INDICATORS = ["industrie_elargie_share", "industry_share", "supported_jobs_leaked",
                     "supported_jobs_local"]
-
-
-@pytest.fixture(scope="module")
-def con(built_store):
-    c = duckdb.connect(str(built_store), read_only=True)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")
