@@ -51,11 +51,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
 from pacte.indicators import resilience as res
-from pacte.indicators import shiftshare as ss
-from pacte.indicators import specialisation as sp
+from pacte.indicators.calcs import (
+    Result,
+    calc_allocation_effect,
+    calc_drop_from_peak,
+    calc_herfindahl,
+    calc_industry_job_change_abs,
+    calc_industry_job_change_rel,
+    calc_industry_jobs,
+    calc_industry_share,
+    calc_job_change_abs,
+    calc_job_change_rel,
+    calc_krugman,
+    calc_lq_industry,
+    calc_shannon,
+    resilience_calc,
+    shift_share_calc,
+    small_change_caveat,
+)
 
 Direction = Literal["higher_is_worse", "higher_is_better", "neutral"]
 Kind = Literal["level", "change", "peak", "model"]
@@ -128,127 +142,6 @@ SERIES: dict[str, Series] = {s.id: s for s in (
 PERIOD_KINDS = {"year": "chaque année", "crisis": "crise", "recovery": "reprise",
                 "peak_crisis": "pic d'avant-crise → fin de crise",
                 "peak_last": "pic d'avant-crise → dernière année"}
-
-
-# --- calc functions: numpy in, (values, reasons) out ---------------------------------------
-
-Result = tuple[np.ndarray, np.ndarray]
-#: Below this national rate of change (1 %), resistance / recovery indices get a caveat.
-SMALL_CHANGE = 0.01
-
-
-def _industry(E: np.ndarray, ind: np.ndarray) -> np.ndarray:
-    """Industrial jobs: sum of the industrial columns; NaN where one of them is missing."""
-    return E[..., ind].sum(axis=-1)
-
-
-def _two_groups(E: np.ndarray, ind: np.ndarray) -> np.ndarray:
-    """(..., k) -> (..., 2): [industry, other sectors]."""
-    return np.stack([_industry(E, ind), E[..., ~ind].sum(axis=-1)], axis=-1)
-
-
-def _no_data(values: np.ndarray) -> np.ndarray:
-    return np.where(np.isnan(values), sp.NO_DATA, "")
-
-
-def _row_reasons(values: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """Per-territory reason from per-cell reasons (n, k): the first non-empty one."""
-    first = cells[np.arange(cells.shape[0]), np.argmax(cells != "", axis=1)]
-    return np.where(np.isnan(values), first, "")
-
-
-def calc_industry_jobs(E, R, ind) -> Result:
-    v = _industry(E, ind)
-    return v, _no_data(v)
-
-
-def calc_industry_share(E, R, ind) -> Result:
-    idx = np.flatnonzero(ind)
-    return 100 * sp.calc_share(E, idx), sp.calc_share_reasons(E, idx)
-
-
-def calc_lq_industry(E, R, ind) -> Result:
-    G, RG = _two_groups(E, ind), _two_groups(R, ind)
-    return (sp.calc_location_quotient(G, RG)[:, 0],
-            sp.calc_location_quotient_reasons(G, RG)[:, 0])
-
-
-def calc_krugman(E, R, ind) -> Result:
-    return sp.calc_krugman_index(E, R), sp.calc_krugman_index_reasons(E, R)
-
-
-def calc_herfindahl(E, R, ind) -> Result:
-    return sp.calc_herfindahl(E), sp.calc_herfindahl_reasons(E)
-
-
-def calc_shannon(E, R, ind) -> Result:
-    return sp.calc_shannon(E, normalised=True), sp.calc_shannon_reasons(E, normalised=True)
-
-
-def _change(a: np.ndarray, b: np.ndarray, relative: bool) -> Result:
-    c = sp.calc_job_change(a, b)
-    v = 100 * c.relative if relative else c.absolute
-    return v, np.where(np.isnan(v), sp.calc_job_change_reasons(a, b), "")
-
-
-def calc_job_change_abs(E0, E1, R0, R1, ind) -> Result:
-    return _change(E0.sum(axis=1), E1.sum(axis=1), relative=False)
-
-
-def calc_job_change_rel(E0, E1, R0, R1, ind) -> Result:
-    return _change(E0.sum(axis=1), E1.sum(axis=1), relative=True)
-
-
-def calc_industry_job_change_abs(E0, E1, R0, R1, ind) -> Result:
-    return _change(_industry(E0, ind), _industry(E1, ind), relative=False)
-
-
-def calc_industry_job_change_rel(E0, E1, R0, R1, ind) -> Result:
-    return _change(_industry(E0, ind), _industry(E1, ind), relative=True)
-
-
-def _shift_share(component: str) -> Callable[..., Result]:
-    def calc(E0, E1, R0, R1, ind) -> Result:
-        v = ss.calc_shift_share(E0, E1, R0, R1).totals()[component]
-        return v, _row_reasons(v, ss.calc_shift_share_reasons(E0, E1, R0, R1))
-    calc.__name__ = f"calc_{component}"
-    return calc
-
-
-def calc_allocation_effect(E0, E1, R0, R1, ind) -> Result:
-    v = ss.calc_esteban_marquillas(E0, E1, R0, R1).totals()["allocation_effect"]
-    return v, _row_reasons(v, ss.calc_esteban_marquillas_reasons(E0, E1, R0, R1))
-
-
-def _resilience(fn, reasons, industry: bool) -> Callable[..., Result]:
-    def calc(E0, E1, R0, R1, ind) -> Result:
-        if industry:
-            args = (_industry(E0, ind), _industry(E1, ind), _industry(R0, ind),
-                    _industry(R1, ind))
-        else:
-            args = (E0.sum(axis=1), E1.sum(axis=1), R0.sum(), R1.sum())
-        return fn(*args), reasons(*args)
-    calc.__name__ = f"{fn.__name__}{'_industry' if industry else ''}"
-    return calc
-
-
-def _small_national_change(industry: bool) -> Callable[..., str]:
-    """Caveat of Martin's normalised index: dividing by a national change close to 0 blows
-    the index up (census total jobs 2011-2016: +0.1 %)."""
-    def caveat(R0, R1, ind) -> str:
-        a, b = (_industry(R0, ind), _industry(R1, ind)) if industry else (R0.sum(), R1.sum())
-        g = (b - a) / a if a else np.nan
-        if np.isnan(g) or abs(g) >= SMALL_CHANGE:
-            return ""
-        pct = f"{100 * g:+.2f}".replace(".", ",")
-        return f"indice instable (France : {pct} %)"
-    return caveat
-
-
-def calc_drop_from_peak(S, years, ind, peak_start, peak_end, at) -> Result:
-    x = _industry(S, ind)
-    args = (x, years, at, peak_start, peak_end)
-    return (100 * res.calc_drop_from_peak(*args).drop, res.calc_drop_from_peak_reasons(*args))
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -349,36 +242,36 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in (
               _IND, calc_industry_job_change_rel),
     Indicator("national_share", "Shift-share : effet national", "emplois", "neutral",
               "Σ_j e0_ij × G (croissance au taux national)", WITH_REFERENCE, "change",
-              CHANGES, _ALL_SECT, _shift_share("national_share")),
+              CHANGES, _ALL_SECT, shift_share_calc("national_share")),
     Indicator("industrial_mix", "Shift-share : effet de structure", "emplois",
               "higher_is_better", "Σ_j e0_ij × (G_j − G)", WITH_REFERENCE, "change", CHANGES,
-              _ALL_SECT, _shift_share("industrial_mix")),
+              _ALL_SECT, shift_share_calc("industrial_mix")),
     Indicator("regional_shift", "Shift-share : effet local (compétitivité)", "emplois",
               "higher_is_better", "Σ_j (e1_ij − e0_ij − e0_ij × G_j)", WITH_REFERENCE,
-              "change", CHANGES, _ALL_SECT, _shift_share("regional_shift")),
+              "change", CHANGES, _ALL_SECT, shift_share_calc("regional_shift")),
     Indicator("allocation_effect", "Shift-share : effet d'allocation (Esteban-Marquillas)",
               "emplois", "higher_is_better", "Σ_j (e0_ij − e*_ij)(g_ij − G_j), e*_ij = e0_i R0_j/R0",
               WITH_REFERENCE, "change", CHANGES, _ALL_SECT, calc_allocation_effect),
     Indicator("resistance", "Résistance à la crise (emploi total)", "indice", "higher_is_better",
               "(g_territoire − g_France) / |g_France| sur la crise", WITH_REFERENCE, "change",
-              ("crisis",), _ALL_SECT, _resilience(res.calc_resistance,
+              ("crisis",), _ALL_SECT, resilience_calc(res.calc_resistance,
                                                   res.calc_resistance_reasons, False),
-              caveat=_small_national_change(False)),
+              caveat=small_change_caveat(False)),
     Indicator("recovery", "Reprise après la crise (emploi total)", "indice", "higher_is_better",
               "(g_territoire − g_France) / |g_France| sur la reprise", WITH_REFERENCE,
               "change", ("recovery",), _ALL_SECT,
-              _resilience(res.calc_recovery, res.calc_recovery_reasons, False),
-              caveat=_small_national_change(False)),
+              resilience_calc(res.calc_recovery, res.calc_recovery_reasons, False),
+              caveat=small_change_caveat(False)),
     Indicator("industry_resistance", "Résistance de l'emploi industriel à la crise", "indice",
               "higher_is_better", "même formule que resistance, sur les emplois industriels",
               WITH_REFERENCE, "change", ("crisis",), _IND,
-              _resilience(res.calc_resistance, res.calc_resistance_reasons, True),
-              caveat=_small_national_change(True)),
+              resilience_calc(res.calc_resistance, res.calc_resistance_reasons, True),
+              caveat=small_change_caveat(True)),
     Indicator("industry_recovery", "Reprise de l'emploi industriel après la crise", "indice",
               "higher_is_better", "même formule que recovery, sur les emplois industriels",
               WITH_REFERENCE, "change", ("recovery",), _IND,
-              _resilience(res.calc_recovery, res.calc_recovery_reasons, True),
-              caveat=_small_national_change(True)),
+              resilience_calc(res.calc_recovery, res.calc_recovery_reasons, True),
+              caveat=small_change_caveat(True)),
     Indicator("drop_from_peak", "Recul de l'emploi industriel depuis le pic d'avant-crise", "%",
               "higher_is_worse", "100 × (pic avant la crise − valeur à la date) / pic", ALL,
               "peak", ("peak_crisis", "peak_last"), _IND, calc_drop_from_peak),
