@@ -15,27 +15,40 @@ import time
 from pathlib import Path
 
 from pacte import store
+from pacte.catalogue import INDICATORS
 from pacte.indicators.engine import compute_indicators, national_values
 
 REPEAT = 3
 TARGET_S = 2.0
 
 
+def _time(con, indicators) -> tuple[float, int, dict]:
+    compute_indicators(con, indicators=indicators)  # warm-up: DuckDB caches, numpy imports
+    best, rows, by_level = float("inf"), 0, {}
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        df = compute_indicators(con, indicators=indicators)
+        nat = national_values(con, indicators)
+        best = min(best, time.perf_counter() - t0)
+        rows, by_level = len(df) + len(nat), df.groupby("level").size().to_dict()
+    return best, rows, by_level
+
+
 def main(db: Path | None = None) -> float:
+    """Two timings: the job-series indicators (industrial weight, specialisation, 2008-2012
+    shock: the < 2 s target), then the whole catalogue with the value-chain and exposure
+    models."""
+    series = [i for i, ind in INDICATORS.items() if ind.kind != "model"]
     with store.connect(db) as con:
-        compute_indicators(con)  # warm-up: DuckDB caches, numpy imports
-        best, rows = float("inf"), 0
-        for _ in range(REPEAT):
-            t0 = time.perf_counter()
-            df = compute_indicators(con)
-            nat = national_values(con)
-            best = min(best, time.perf_counter() - t0)
-            rows = len(df) + len(nat)
-    by_level = df.groupby("level").size().to_dict()
-    print(f"catalogue complet, tous niveaux : {best:.2f} s (meilleur de {REPEAT}), "
-          f"{rows} valeurs {by_level} + France ({len(nat)})")
-    print("objectif < 2 s : " + ("atteint" if best < TARGET_S else "NON atteint"))
-    return best
+        t_series, n_series, by_level = _time(con, series)
+        t_all, n_all, _ = _time(con, None)
+    print(f"indicateurs d'emploi ({len(series)}), tous niveaux : {t_series:.2f} s (meilleur de "
+          f"{REPEAT}), {n_series} valeurs {by_level}")
+    print("objectif < 2 s : " + ("atteint" if t_series < TARGET_S else "NON atteint")
+          + f" (rapport {t_series / TARGET_S:.2f})")
+    print(f"catalogue complet ({len(INDICATORS)} indicateurs, avec chaînes de valeur et "
+          f"exposition) : {t_all:.2f} s, {n_all} valeurs")
+    return t_series
 
 
 if __name__ == "__main__":
