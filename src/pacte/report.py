@@ -45,7 +45,7 @@ def french_headers(df: pd.DataFrame) -> dict[str, str]:
 def render_csv_fr(df: pd.DataFrame, path: Path) -> Path:
     """CSV as French analysts open it in Excel: ';' separator, decimal comma, UTF-8 + BOM."""
     df.rename(columns=french_headers(df)).to_csv(path, sep=";", decimal=",", index=False,
-                                                   encoding="utf-8-sig")
+                                                   encoding="utf-8-sig", float_format="%.4f")
     return path
 
 
