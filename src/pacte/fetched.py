@@ -20,6 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from pacte.fetch import ChecksumError, Fetched, read_cached, sha256_file
+from pacte.sources.cog import load_cog_communes, parse_cog_communes
+from pacte.sources.dgcl import load_dgcl_criteres, parse_dgcl_criteres
+from pacte.sources.diplomas import load_census_diplomas, parse_census_diplomas
 from pacte.sources.registry import Source, all_sources
 from pacte.sources.urssaf import COLUMNS as URSSAF_COLUMNS
 from pacte.sources.urssaf import iter_urssaf, parse_urssaf
@@ -65,9 +68,19 @@ def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 200_00
 
 
 #: Store table -> parser of the fetched file (a DataFrame, for tests and small files).
-PARSERS: dict[str, Callable[[Path], pd.DataFrame]] = {"urssaf_jobs": parse_urssaf_jobs}
+PARSERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    "urssaf_jobs": parse_urssaf_jobs,
+    "dgcl_criteres": parse_dgcl_criteres,
+    "census_diplomas": parse_census_diplomas,
+    "cog_communes_fetched": parse_cog_communes,
+}
 #: Store table -> streaming loader into the store being built: ``load(path, con, table)``.
-LOADERS: dict[str, Callable[..., int]] = {"urssaf_jobs": load_urssaf_jobs}
+LOADERS: dict[str, Callable[..., int]] = {
+    "urssaf_jobs": load_urssaf_jobs,
+    "dgcl_criteres": load_dgcl_criteres,
+    "census_diplomas": load_census_diplomas,
+    "cog_communes_fetched": load_cog_communes,
+}
 
 
 @dataclass
@@ -95,7 +108,7 @@ def provenance_entry(source: Source, fetched: Fetched, frame: pd.DataFrame | Non
             "origin": f"{meta['url']} (téléchargé le {meta['fetched_at']})",
             "licence": source.licence, "rows": None if frame is None else len(frame),
             "sha256": meta["sha256"],
-            "columns": URSSAF_COLUMNS if frame is None else list(frame.columns),
+            "columns": None if frame is None else list(frame.columns),
             "file": str(fetched.path)}
 
 
