@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from pacte.fetch import ChecksumError, Fetched, read_cached, sha256_file
-from pacte.sources.cog import load_cog_communes, parse_cog_communes
-from pacte.sources.dgcl import load_dgcl_criteres, parse_dgcl_criteres
-from pacte.sources.diplomas import load_census_diplomas, parse_census_diplomas
+from pacte.sources.cog import parse_cog_communes
+from pacte.sources.dgcl import parse_dgcl_criteres
+from pacte.sources.diplomas import parse_census_diplomas
 from pacte.sources.registry import Source, all_sources
 from pacte.sources.urssaf import COLUMNS as URSSAF_COLUMNS
 from pacte.sources.urssaf import iter_urssaf, parse_urssaf
@@ -74,13 +74,24 @@ PARSERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "census_diplomas": parse_census_diplomas,
     "cog_communes_fetched": parse_cog_communes,
 }
-#: Store table -> streaming loader into the store being built: ``load(path, con, table)``.
+
+
+def frame_loader(parse: Callable[[Path], pd.DataFrame]) -> Callable[..., int]:
+    """Loader of a file small enough to parse whole: create ``table`` from the DataFrame."""
+    def load(path: str | Path, con, table: str) -> int:
+        frame = parse(path)
+        con.register("_frame", frame)
+        con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _frame')
+        con.unregister("_frame")
+        return len(frame)
+    return load
+
+
+#: Store table -> loader into the store being built: ``load(path, con, table) -> rows``
+#: (streamed for the national URSSAF file, parsed whole for the others).
 LOADERS: dict[str, Callable[..., int]] = {
-    "urssaf_jobs": load_urssaf_jobs,
-    "dgcl_criteres": load_dgcl_criteres,
-    "census_diplomas": load_census_diplomas,
-    "cog_communes_fetched": load_cog_communes,
-}
+    table: load_urssaf_jobs if table == "urssaf_jobs" else frame_loader(parse)
+    for table, parse in PARSERS.items()}
 
 
 @dataclass

@@ -58,13 +58,3 @@ def parse_cog_communes(path: str | Path) -> pd.DataFrame:
     out = com.rename(columns={"COM": "code", "LIBELLE": "name", "DEP": "dep", "REG": "reg",
                               "TYPECOM": "typecom"})
     return out[COLUMNS].reset_index(drop=True)
-
-
-def load_cog_communes(path: str | Path, con, table: str) -> int:
-    """Loader for ``pacte build --with-fetched`` (``fetched.LOADERS``): parse, then create
-    ``table`` in the DuckDB store as is; returns the row count."""
-    frame = parse_cog_communes(path)
-    con.register("_cog_frame", frame)
-    con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _cog_frame')
-    con.unregister("_cog_frame")
-    return len(frame)

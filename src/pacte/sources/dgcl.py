@@ -221,13 +221,3 @@ def _parse(path: Path) -> pd.DataFrame:
         else:
             out[name] = _numbers(raw[labels[name]], path, labels[name], kind)
     return out[COLUMNS].reset_index(drop=True).astype({"commune": "str"})
-
-
-def load_dgcl_criteres(path: str | Path, con, table: str) -> int:
-    """Loader for ``pacte build --with-fetched`` (``fetched.LOADERS``): parse, then create
-    ``table`` in the DuckDB store as is; returns the row count."""
-    frame = parse_dgcl_criteres(path)
-    con.register("_dgcl_frame", frame)
-    con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _dgcl_frame')
-    con.unregister("_dgcl_frame")
-    return len(frame)

@@ -178,13 +178,3 @@ def parse_census_diplomas(path: str | Path) -> pd.DataFrame:
         for name in ("bepc", "bac_plus_2", "bac_plus_3_4", "bac_plus_5_or_more"):
             out[name] = np.nan
     return out[COLUMNS].reset_index(drop=True)
-
-
-def load_census_diplomas(path: str | Path, con, table: str) -> int:
-    """Loader for ``pacte build --with-fetched`` (``fetched.LOADERS``): parse, then create
-    ``table`` in the DuckDB store as is; returns the row count."""
-    frame = parse_census_diplomas(path)
-    con.register("_diplomas_frame", frame)
-    con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _diplomas_frame')
-    con.unregister("_diplomas_frame")
-    return len(frame)
