@@ -145,3 +145,12 @@ def to_counts(
     as_float = pc.cast(pa.array(digits), pa.float64()).to_numpy(zero_copy_only=False, writable=True)
     as_float[is_empty.to_numpy()] = empty
     return pd.Series(as_float, index=values.index, name=values.name)
+
+
+def first_bad(path: str | Path, mask: pd.Series, values: pd.Series, message: str) -> None:
+    """Raise a :class:`ParseError` at the first True of ``mask``; frames indexed by line
+    number (as :func:`read_table` returns them), so the error names the line and the value."""
+    mask = mask.astype(bool)
+    if mask.any():
+        line = int(mask.index[mask.to_numpy()][0])
+        raise ParseError(path, message, line=line, value=values.loc[line])

@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from pacte.errors import ParseError
-from pacte.sources._csv import read_table
+from pacte.sources._csv import first_bad, read_table
 from pacte.sources.geo import COMMUNE_RE
 
 TYPECOMS = frozenset({"COM", "COMA", "COMD", "ARM"})
@@ -26,12 +24,6 @@ _REG = re.compile(r"\d\d")
 
 #: Columns of the frame :func:`parse_cog_communes` returns.
 COLUMNS = ["code", "name", "dep", "reg", "typecom"]
-
-
-def _first_bad(path: Path, mask: pd.Series, values: pd.Series, message: str) -> None:
-    if mask.any():
-        pos = int(np.flatnonzero(mask.to_numpy())[0])
-        raise ParseError(path, message, line=int(values.index[pos]), value=values.iloc[pos])
 
 
 def parse_cog_communes(path: str | Path) -> pd.DataFrame:
@@ -45,16 +37,16 @@ def parse_cog_communes(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     raw = read_table(path, ["TYPECOM", "COM", "REG", "DEP", "LIBELLE"])
     raw = raw.apply(lambda col: col.str.strip())
-    _first_bad(path, ~raw["TYPECOM"].isin(TYPECOMS), raw["TYPECOM"],
+    first_bad(path, ~raw["TYPECOM"].isin(TYPECOMS), raw["TYPECOM"],
                "TYPECOM inconnu (COM, COMA, COMD ou ARM attendu)")
-    _first_bad(path, ~raw["COM"].str.fullmatch(_CODE), raw["COM"], "code commune invalide")
+    first_bad(path, ~raw["COM"].str.fullmatch(_CODE), raw["COM"], "code commune invalide")
     com = raw[raw["TYPECOM"] == "COM"]
-    _first_bad(path, ~com["DEP"].str.fullmatch(_DEP.pattern), com["DEP"],
+    first_bad(path, ~com["DEP"].str.fullmatch(_DEP.pattern), com["DEP"],
                "département invalide pour une commune")
-    _first_bad(path, ~com["REG"].str.fullmatch(_REG.pattern), com["REG"],
+    first_bad(path, ~com["REG"].str.fullmatch(_REG.pattern), com["REG"],
                "région invalide pour une commune")
-    _first_bad(path, com["LIBELLE"] == "", com["LIBELLE"], "commune sans libellé")
-    _first_bad(path, com["COM"].duplicated(), com["COM"], "commune en double")
+    first_bad(path, com["LIBELLE"] == "", com["LIBELLE"], "commune sans libellé")
+    first_bad(path, com["COM"].duplicated(), com["COM"], "commune en double")
     out = com.rename(columns={"COM": "code", "LIBELLE": "name", "DEP": "dep", "REG": "reg",
                               "TYPECOM": "typecom"})
     return out[COLUMNS].reset_index(drop=True)

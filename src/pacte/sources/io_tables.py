@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
+from pacte.sources._csv import first_bad
 
 WIOD_SECTORS = [f"c{i}" for i in range(1, 36)]
 WIOD_FINAL_DEMAND = ["hh_consumption", "npish_consumption", "gov_consumption", "gfcf",
@@ -54,14 +55,6 @@ def _number_lines(df: pd.DataFrame, header_lines: int) -> pd.DataFrame:
     return df.set_axis(pd.RangeIndex(header_lines + 1, header_lines + 1 + len(df)), axis=0)
 
 
-def _first_bad(path: Path, mask: pd.Series, values: pd.Series, message: str) -> None:
-    """Raise ParseError on the first True of ``mask`` (frames indexed by line number)."""
-    mask = mask.astype(bool)
-    if mask.any():
-        line = int(mask.index[mask.to_numpy()][0])
-        raise ParseError(path, message, line=line, value=values.loc[line])
-
-
 def _require(path: Path, df: pd.DataFrame, columns: list[str]) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -71,7 +64,7 @@ def _require(path: Path, df: pd.DataFrame, columns: list[str]) -> None:
 def _numeric(path: Path, df: pd.DataFrame, column: str) -> pd.Series:
     raw = df[column]
     num = pd.to_numeric(raw, errors="coerce").astype(float)
-    _first_bad(path, ~np.isfinite(num), raw, f"valeur non numérique ({column})")
+    first_bad(path, ~np.isfinite(num), raw, f"valeur non numérique ({column})")
     return num
 
 
@@ -79,7 +72,7 @@ def _pivot(path: Path, df: pd.DataFrame, rows: list[str], cols: list[str], what:
            row_key: str, col_key: str) -> np.ndarray:
     """Cells (row_key x col_key) of ``df`` as a dense array; every cell exactly once."""
     dup = df.duplicated([row_key, col_key])
-    _first_bad(path, dup, df[row_key] + " x " + df[col_key], f"cellule en double ({what})")
+    first_bad(path, dup, df[row_key] + " x " + df[col_key], f"cellule en double ({what})")
     table = df.pivot(index=row_key, columns=col_key, values="value")
     table = table.reindex(index=rows, columns=cols)
     missing = np.argwhere(table.isna().to_numpy())
@@ -109,22 +102,22 @@ def parse_wiod_national(path: Path | str, year: int) -> WiodNationalTable:
     _require(path, df, ["year", "origin", "row_sector", "col", "value_musd"])
     df = _number_lines(df, 0)
     years = pd.to_numeric(df["year"], errors="coerce")
-    _first_bad(path, years.isna(), df["year"], "année invalide")
+    first_bad(path, years.isna(), df["year"], "année invalide")
     df = df[years == year]
     if df.empty:
         found = ", ".join(str(int(y)) for y in sorted(years.unique()))
         raise ParseError(path, f"année {year} absente (années présentes : {found})")
     df = df.astype({"origin": str, "row_sector": str, "col": str})
-    _first_bad(path, ~df["origin"].isin(["domestic", "imported"]), df["origin"],
+    first_bad(path, ~df["origin"].isin(["domestic", "imported"]), df["origin"],
                "origine inconnue")
-    _first_bad(path, ~df["row_sector"].isin(WIOD_SECTORS), df["row_sector"],
+    first_bad(path, ~df["row_sector"].isin(WIOD_SECTORS), df["row_sector"],
                "secteur WIOD inconnu")
     known = WIOD_SECTORS + WIOD_FINAL_DEMAND + ["gross_output"]
-    _first_bad(path, ~df["col"].isin(known), df["col"], "colonne d'emploi inconnue")
+    first_bad(path, ~df["col"].isin(known), df["col"], "colonne d'emploi inconnue")
     value = _numeric(path, df, "value_musd")
-    _first_bad(path, (value < 0) & (df["col"] != "inventories"), df["value_musd"],
+    first_bad(path, (value < 0) & (df["col"] != "inventories"), df["value_musd"],
                "valeur négative")
-    _first_bad(path, (df["origin"] == "imported") & (df["col"] == "gross_output"), df["col"],
+    first_bad(path, (df["origin"] == "imported") & (df["col"] == "gross_output"), df["col"],
                "production sur une ligne importée")
     df = df.assign(value=value)
     dom = df[df["origin"] == "domestic"]
@@ -182,9 +175,9 @@ def parse_sut_a17(path: Path | str) -> dict:
     products = ["c" + s for s in A17_SECTORS]
     sectors = ["s" + s for s in A17_SECTORS]
     coded = df["col_code"].str.startswith("s")
-    _first_bad(path, coded & ~df["col_code"].isin(sectors), df["col_code"],
+    first_bad(path, coded & ~df["col_code"].isin(sectors), df["col_code"],
                "code de secteur A17 inconnu")
-    _first_bad(path, (df["row_code"] != "") & ~df["row_code"].isin(products), df["row_code"],
+    first_bad(path, (df["row_code"] != "") & ~df["row_code"].isin(products), df["row_code"],
                "code de produit A17 inconnu")
 
     def block(row_block: str, side: str, col_block: str) -> pd.DataFrame:
@@ -241,7 +234,7 @@ def load_wiod_crosswalk(level: str = "a38") -> pd.DataFrame:
         _require(path, df, ["wiod_sector", level, "main", "approximate", "note"])
         df = _number_lines(df, 1)
         for col in ("main", "approximate"):
-            _first_bad(path, ~df[col].isin(["true", "false"]), df[col],
+            first_bad(path, ~df[col].isin(["true", "false"]), df[col],
                        f"booléen attendu ({col})")
             df[col] = df[col] == "true"
     return df.reset_index(drop=True)
