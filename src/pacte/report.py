@@ -101,6 +101,7 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     from matplotlib.collections import PolyCollection
 
     table = f"contours_{level}"
@@ -143,6 +144,8 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
     bar = fig.add_axes((0.1, 0.06, 0.58, 0.02))
     cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar,
                       orientation="horizontal")
+    cb.ax.xaxis.set_major_formatter(  # French decimals: 0,5 not 0.5
+        matplotlib.ticker.FuncFormatter(lambda x, _pos: f"{x:.1f}".replace(".", ",")))
     cb.set_label(f"Score de vulnérabilité industrielle (plus foncé = plus prioritaire) ; "
                  f"contour noir : {highlight} premiers", fontsize=8)
     fig.savefig(path)
