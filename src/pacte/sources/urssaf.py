@@ -129,28 +129,28 @@ def _join_records(
     starts: list[int] = []
     pending: list[bytes] = []
     quotes = start = extra = 0
+
+    def add(raw: bytes) -> None:  # a physical line; a record ends when its quotes close
+        nonlocal pending, quotes
+        pending.append(raw)
+        quotes += raw.count(b'"')
+        if quotes % 2 == 0:
+            records.append(b"".join(pending))
+            starts.append(start)
+            pending = []
+
     for number, raw in enumerate(lines, start=first):
         if not pending and not raw.strip():
             continue
         if not pending:
             start, quotes = number, 0
-        pending.append(raw)
-        quotes += raw.count(b'"')
-        if quotes % 2 == 0:
-            records.append(b"".join(pending))
-            starts.append(start)
-            pending = []
+        add(raw)
     while pending:
         raw = f.readline()
         if not raw:
             raise ParseError(path, "guillemet ouvert jamais refermé", line=start)
         extra += 1
-        pending.append(raw)
-        quotes += raw.count(b'"')
-        if quotes % 2 == 0:
-            records.append(b"".join(pending))
-            starts.append(start)
-            pending = []
+        add(raw)
     return records, starts, extra
 
 
