@@ -117,13 +117,18 @@ def test_provenance_and_build_hash(con, built_store):
     assert store.build_hash(changed) != meta["build_hash"]
 
 
-def test_failed_build_leaves_previous_store_intact(built_store, tmp_path):
-    """A corrupted snapshot table fails the build, names the file, and the old store stays."""
+def _store_and_snapshot_copies(built_store, tmp_path):
+    """A previous store to protect (path, bytes) and a snapshot copy to break."""
     db = tmp_path / "p.duckdb"
     shutil.copy(built_store, db)
-    before = db.read_bytes()
     snap = tmp_path / "snap"
     shutil.copytree(store.snapshot_dir(), snap)
+    return db, db.read_bytes(), snap
+
+
+def test_failed_build_leaves_previous_store_intact(built_store, tmp_path):
+    """A corrupted snapshot table fails the build, names the file, and the old store stays."""
+    db, before, snap = _store_and_snapshot_copies(built_store, tmp_path)
     (snap / "epci.parquet").write_bytes(b"not a parquet file")
     with pytest.raises(BuildError, match="epci.parquet"):
         store.build(db, snap)
@@ -136,11 +141,7 @@ def test_build_with_unknown_commune_code_names_it(built_store, tmp_path):
     import hashlib
 
     import pandas as pd
-    db = tmp_path / "p.duckdb"
-    shutil.copy(built_store, db)
-    before = db.read_bytes()
-    snap = tmp_path / "snap"
-    shutil.copytree(store.snapshot_dir(), snap)
+    db, before, snap = _store_and_snapshot_copies(built_store, tmp_path)
     cen = pd.read_parquet(snap / "census_functions.parquet")
     cen.loc[0, "commune"] = "99999"
     cen.to_parquet(snap / "census_functions.parquet")
