@@ -1,6 +1,8 @@
 """Shared fixtures: one real store, built once per test session from the bundled snapshot."""
 
 import os
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,25 @@ def con(built_store):
     """A read-only connection to the real store, shared by the tests that only read it."""
     with store.connect(built_store) as c:
         yield c
+
+
+@pytest.fixture
+def local_server():
+    """Start loopback HTTP servers for download tests (never the internet):
+    ``local_server(handler_class, files)`` returns the server, with ``files`` (path -> bytes)
+    and ``base`` (its URL) set; every server is stopped after the test."""
+    servers = []
+
+    def start(handler, files: dict):
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        srv.daemon_threads = True
+        srv.files = files
+        srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()

@@ -14,8 +14,7 @@ import hashlib
 import json
 import re
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pandas as pd
@@ -108,18 +107,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.files = {"/urssaf.csv": URSSAF_BYTES, "/v_mvt_commune_2025.csv": COG_BYTES,
-                 "/dgcl-2019.csv": DGCL_BYTES, "/error.html": b"<html>Maintenance</html>\n"}
+def server(local_server):
+    srv = local_server(Handler, {
+        "/urssaf.csv": URSSAF_BYTES, "/v_mvt_commune_2025.csv": COG_BYTES,
+        "/dgcl-2019.csv": DGCL_BYTES, "/error.html": b"<html>Maintenance</html>\n"})
     srv.requests, srv.cuts, srv.statuses, srv.ranges = [], {}, {}, True
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    return srv
 
 
 def make_registry(base: str, *, urssaf_sha: str | None = None, urssaf_size: int | None = None,

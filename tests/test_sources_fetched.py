@@ -7,9 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
@@ -311,21 +310,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server(tmp_path_factory):
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.files = {"/dgcl-2019.csv": DGCL.read_bytes(), "/v_commune_2025.csv": COG.read_bytes()}
+def server(local_server, tmp_path_factory):
+    srv = local_server(Handler, {"/dgcl-2019.csv": DGCL.read_bytes(),
+                                 "/v_commune_2025.csv": COG.read_bytes()})
     srv.base_dir = tmp_path_factory.mktemp("served")
     width = len(diploma_header())
     srv.files["/diplomes-2021.zip"] = diploma_zip(
         srv.base_dir, [diploma_row("76540", NSCOL_ROUEN, width),
                        diploma_row("01001", NSCOL_AB, width)]).read_bytes()
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    return srv
 
 
 def local_registry(base: str) -> dict:
