@@ -1,7 +1,8 @@
 """Build pipeline: snapshot tables -> DuckDB, harmonised onto COG 2025, aggregated.
 
-``load_*`` steps read the snapshot; ``derive_*`` steps are pure DataFrame transforms; ``run``
-writes them all into an open DuckDB connection. The unified ``jobs`` table has one row per
+``load`` reads the snapshot; ``derive_*`` steps are pure DataFrame transforms;
+``insert_urssaf_jobs`` works in SQL (the national URSSAF file is too large for pandas);
+``run`` writes them all into an open DuckDB connection. The unified ``jobs`` table has one row per
 source x level x territory x period x sector, with the resolution of the series and flags for
 estimates and partial coverage.
 """
