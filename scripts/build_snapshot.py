@@ -2,6 +2,7 @@
 official files.
 
 Usage: python scripts/build_snapshot.py [RAW_DIR]   (default: ../shared/data)
+       python scripts/build_snapshot.py --reviewed-only   (after editing a reviewed CSV file)
 
 Each table is written as zstd Parquet with only the columns pacte needs; PROVENANCE.json
 records source, vintage, origin, licence, row count and sha256 of every table. The split
@@ -221,7 +222,7 @@ def convert(raw: Path, out_dir: Path) -> None:
         write(f"contours_{name}", geo.parse_contours(geom / fname, code, label), cmeta, prov)
 
     # --- economy tables (input-output, trade), one module each ------------------------
-    for module in ("snapshot_io", "snapshot_trade"):
+    for module in ("snapshot_io", "snapshot_trade", "snapshot_anchoring"):
         path = Path(__file__).with_name(f"{module}.py")
         if path.exists():
             spec = importlib.util.spec_from_file_location(module, path)
@@ -230,11 +231,49 @@ def convert(raw: Path, out_dir: Path) -> None:
             spec.loader.exec_module(mod)
             mod.add_tables(raw, write, Meta, prov)
 
+    add_reviewed_files(prov)
     del prov["__dir__"]
     (out_dir / "PROVENANCE.json").write_text(json.dumps(prov, indent=1, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
 
 
+#: Hand-made files checked into the repository and reviewed like code: they enter the store
+#: as tables, PROVENANCE.json and the build hash like every other table.
+REVIEWED = {
+    "wiod_crosswalk_a17": ("crosswalk_wiod_a17.csv", "Correspondance WIOD 2013 (c1-c35, NACE rév. "
+                           "1.1) -> NAF rév. 2 A17, établie par pacte (non officielle)"),
+    "wiod_crosswalk_a38": ("crosswalk_wiod_a38.csv", "Correspondance WIOD 2013 (c1-c35, NACE rév. "
+                           "1.1) -> NAF rév. 2 A38, établie par pacte (non officielle)"),
+    "wiod_low_wage": ("low_wage_countries.csv", "Pays à bas salaires parmi les pays de WIOD "
+                      "(choix documenté de pacte, voir l'en-tête du fichier)"),
+    "wiod_sector_labels": ("wiod_sectors_fr.csv", "Libellés français des 35 secteurs WIOD"),
+}
+
+
+def add_reviewed_files(prov: dict, data: Path = OUT) -> None:
+    """Provenance entries of the reviewed CSV files (kept in ``data``)."""
+    from pacte.store.derive import CSV_PARSERS
+
+    for name, (fname, source) in REVIEWED.items():
+        path = data / fname
+        df = CSV_PARSERS[name](path)
+        prov[name] = {"source": source, "vintage": "2025", "origin": "pacte (fichier relu, "
+                      "versionné avec le code)", "licence": "MIT (pacte)", "rows": len(df),
+                      "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                      "columns": list(df.columns), "file": fname}
+
+
+def refresh_reviewed(data: Path = OUT) -> None:
+    """Update only the reviewed files' entries of an existing PROVENANCE.json."""
+    path = data / "PROVENANCE.json"
+    prov = json.loads(path.read_text(encoding="utf-8"))
+    add_reviewed_files(prov, data)
+    path.write_text(json.dumps(prov, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--reviewed-only"]:
+        refresh_reviewed()
+        sys.exit(0)
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else
          Path(__file__).resolve().parents[2] / "shared" / "data")

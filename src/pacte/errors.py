@@ -1,4 +1,8 @@
-"""Exception tree. Messages are French: they are shown to users as is."""
+"""Exception tree and the one table mapping each error to a CLI exit code and an HTTP status.
+
+Messages are French: they are shown to users as is. Every error a user can meet is a
+:class:`PacteError`; the CLI and the API never let another exception reach the user.
+"""
 
 from __future__ import annotations
 
@@ -28,18 +32,68 @@ class BuildError(PacteError):
     """The store could not be built; the previous store is left untouched."""
 
 
-class InvalidParameterError(PacteError):
+class StoreError(PacteError):
+    """The store is missing, unreadable or corrupted (``pacte build`` repairs it)."""
+
+
+class InvalidParameterError(PacteError, ValueError):
     """A bad parameter (unknown level, indicator, period...): names the value and lists the
     valid ones. The CLI exits with code 2."""
+
+
+class DataError(PacteError, ValueError):
+    """The inputs of a computation are inconsistent (shapes, missing sectors, empty sets):
+    a pure ``calc_*`` function refuses them, in French."""
 
 
 class UnknownTerritoryError(PacteError):
     """A code or name matches no territory; carries the closest matches."""
 
-    def __init__(self, query: str, level: str | None, suggestions: list[str]):
+    def __init__(self, query: str, level: str | None, suggestions: list[str],
+                 detail: str | None = None):
         self.query = query
         self.level = level
         self.suggestions = suggestions
         lvl = f" au niveau {level}" if level else ""
         hint = ("; voulez-vous dire : " + ", ".join(suggestions)) if suggestions else ""
-        super().__init__(f"Territoire inconnu{lvl} : {query!r}{hint}")
+        super().__init__(detail or f"Territoire inconnu{lvl} : {query!r}{hint}")
+
+
+class FetchError(PacteError):
+    """A download failed (network, HTTP error, truncated transfer)."""
+
+
+class OfflineError(FetchError):
+    """The server could not be reached at all."""
+
+
+class ChecksumError(FetchError):
+    """The downloaded file's size or sha256 differs from the registry's."""
+
+
+class UnexpectedContentError(FetchError):
+    """The downloaded file is not in the expected format (e.g. missing columns)."""
+
+
+#: error class -> (CLI exit code, HTTP status). The most specific class listed wins.
+STATUS: dict[type[PacteError], tuple[int, int]] = {
+    UnknownTerritoryError: (2, 404),
+    InvalidParameterError: (2, 422),
+    ParseError: (1, 422),
+    DataError: (1, 422),
+    GeographyError: (1, 422),
+    StoreError: (1, 503),
+    BuildError: (1, 500),
+    OfflineError: (1, 502),
+    FetchError: (1, 502),
+    PacteError: (1, 500),
+}
+
+
+def status_of(exc: BaseException) -> tuple[int, int]:
+    """(exit code, HTTP status) of an error, from :data:`STATUS` (first matching class in
+    the error's method resolution order)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return (1, 500)

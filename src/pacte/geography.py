@@ -28,12 +28,14 @@ import pandas as pd
 
 from pacte.errors import GeographyError
 
-LEVELS = ("commune", "epci", "ze2020", "dep", "reg", "fr")
-#: French labels of the levels, for what users read.
-LEVEL_LABELS = {
-    "commune": "commune", "epci": "intercommunalité (EPCI)", "ze2020": "zone d'emploi 2020",
-    "ze2010": "zone d'emploi 2010", "dep": "département", "reg": "région", "fr": "France",
-}
+#: The one home of the territorial levels.
+LEVELS = ("commune", "epci", "ze2020", "dep", "reg", "fr")  # COG 2025 reference geography
+#: Levels a territory can be looked up at (territory table), in lookup order.
+TERRITORY_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "commune")
+#: Levels the indicator catalogue is computed at.
+INDICATOR_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg", "fr")
+#: Levels the targeting rule ranks.
+RANK_LEVELS = ("epci", "ze2020", "ze2010")
 
 SPLIT_SOURCE_COGUGAISON = "COGugaison v1.0.7, ratio de population (ODbL)"
 SPLIT_SOURCE_POP2023 = "populations légales 2023 (Insee, en vigueur au 1er janvier 2026)"

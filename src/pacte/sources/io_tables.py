@@ -19,14 +19,13 @@ Sources
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from pacte.errors import ParseError
+from pacte.errors import InvalidParameterError, ParseError
 from pacte.sources._csv import first_bad
 
 WIOD_SECTORS = [f"c{i}" for i in range(1, 36)]
@@ -217,8 +216,9 @@ def parse_sut_a17(path: Path | str) -> dict:
     return out
 
 
-def load_wiod_crosswalk(level: str = "a38") -> pd.DataFrame:
-    """Packaged crosswalk WIOD-2013 sectors c1..c35 (NACE rév. 1.1) -> NAF rév. 2 A38 or A17.
+def parse_wiod_crosswalk(path: str | Path, level: str = "a38") -> pd.DataFrame:
+    """Crosswalk file (bundled ``pacte/data/crosswalk_wiod_<level>.csv``, loaded into the store
+    as table ``wiod_crosswalk_<level>``) WIOD-2013 sectors c1..c35 (NACE rév. 1.1) -> NAF rév. 2 A38 or A17.
 
     One row per link: ``wiod_sector, nace_rev11, wiod_label, a38|a17, <level>_label, main,
     approximate, note``. ``main`` is False for minor parts named only in the notes of the
@@ -227,14 +227,11 @@ def load_wiod_crosswalk(level: str = "a38") -> pd.DataFrame:
     Not an official correspondence (see the ``note`` column).
     """
     if level not in ("a38", "a17"):
-        raise ValueError(f"level must be 'a38' or 'a17', got {level!r}")
-    ref = resources.files("pacte") / "data" / f"crosswalk_wiod_{level}.csv"
-    with resources.as_file(ref) as path:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        _require(path, df, ["wiod_sector", level, "main", "approximate", "note"])
-        df = _number_lines(df, 1)
-        for col in ("main", "approximate"):
-            first_bad(path, ~df[col].isin(["true", "false"]), df[col],
-                       f"booléen attendu ({col})")
-            df[col] = df[col] == "true"
+        raise InvalidParameterError(f"niveau de nomenclature inconnu : {level!r} (a38 ou a17)")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    _require(path, df, ["wiod_sector", level, "main", "approximate", "note"])
+    df = _number_lines(df, 1)
+    for col in ("main", "approximate"):
+        first_bad(path, ~df[col].isin(["true", "false"]), df[col], f"booléen attendu ({col})")
+        df[col] = df[col] == "true"
     return df.reset_index(drop=True)

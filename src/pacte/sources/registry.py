@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from pacte.errors import InvalidParameterError, PacteError
+from pacte.settings import package_data
 
 REGISTRY_FILE = "sources.json"
 
@@ -45,7 +45,7 @@ class Source:
 
 
 def registry_path() -> Path:
-    return Path(str(resources.files("pacte") / "data" / REGISTRY_FILE))
+    return package_data(REGISTRY_FILE)
 
 
 def load_registry(path: str | Path | None = None) -> dict[str, dict[str, Source]]:

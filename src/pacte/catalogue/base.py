@@ -1,0 +1,83 @@
+"""Vocabulary of the catalogue: what an indicator and a job series are, and the long
+indicator table every engine returns and every output reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Direction = Literal["higher_is_worse", "higher_is_better", "neutral"]
+Kind = Literal["level", "change", "peak", "model"]
+Result = tuple[np.ndarray, np.ndarray]
+DIRECTION_LABELS = {"higher_is_worse": "plus haut = plus fragile",
+                    "higher_is_better": "plus haut = plus favorable", "neutral": "neutre"}
+#: Columns of the long indicator table (engine output, store table ``indicator``, exports).
+LONG_COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
+                "source", "note"]
+#: Indicator families, in reading order, with their French names.
+FAMILIES = {"jobs": "emploi et spécialisation", "valuechain": "chaînes de valeur",
+            "exposure": "mondialisation", "anchoring": "ancrage territorial",
+            "finance": "finances locales"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One job source read as (territory x year x sector) matrices."""
+
+    id: str  # ``jobs.source``
+    name: str  # short French name
+    levels: tuple[str, ...]  # territorial levels (besides the France row)
+    sectors: tuple[str, ...] | None  # matrix columns; None = every APE code of table ``naf``
+    industry: tuple[str, ...]  # industrial sectors (or NAF sections when sectors is None)
+    years: tuple[int, ...]
+    crisis: tuple[int, int]
+    recovery: tuple[int, int]
+    peak_start: int  # pre-crisis peak searched over peak_start..crisis[0]
+    resolution: str  # French, shown beside every figure
+    quarter: str | None = None  # keep this quarter's value as the year's ('T4')
+    fill_from: dict[str, str] = field(default_factory=dict)  # fill a NaN column from another
+    has_national: bool = True  # a France row exists (reference of LQ, shift-share, resilience)
+    perimeter_adjust: bool = False  # France row on a constant perimeter for changes (census)
+    all_territories: bool = True  # one row per territory of the level, even without data
+    absent_note: str = "pas de données"  # no data at all ("Mayotte : " prefixed there)
+    missing_note: str = "pas de données en {years}"  # some dates missing: {years}, {first}
+    mayotte_note: str | None = None  # Mayotte's dates missing: {years} (default: prefix)
+
+    def period_labels(self) -> dict[str, str]:
+        """Period strings of this source by kind."""
+        return {"crisis": f"{self.crisis[0]}-{self.crisis[1]}",
+                "recovery": f"{self.recovery[0]}-{self.recovery[1]}",
+                "peak_crisis": f"{self.peak_start}-{self.crisis[1]}",
+                "peak_last": f"{self.peak_start}-{self.years[-1]}"}
+
+
+#: Period kinds and their French description (``pacte indicators --list``).
+PERIOD_KINDS = {"year": "chaque année", "crisis": "crise", "recovery": "reprise",
+                "peak_crisis": "pic d'avant-crise → fin de crise",
+                "peak_last": "pic d'avant-crise → dernière année"}
+
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str  # French
+    unit: str  # French: "%", "indice", "emplois"
+    direction: Direction
+    formula: str  # one line
+    sources: tuple[str, ...]
+    kind: Kind
+    periods: tuple[str, ...]  # period kinds (PERIOD_KINDS)
+    resolution: str  # French: which sectors enter the figure
+    calc: Callable[..., Result]
+    levels: tuple[str, ...] = ()  # default: every level of its sources, plus France
+    caveat: Callable[..., str] | None = None  # change kind: caveat(R0, R1, ind) -> French note
+    model: str | None = None  # kind "model": the engine model computing it (periods literal)
+    family: str = "jobs"  # jobs, valuechain, exposure, anchoring, finance...
+
+    def __post_init__(self) -> None:
+        if self.kind == "model" and (not self.model or not self.levels):
+            raise ValueError(f"{self.id}: a model indicator needs a model and levels")

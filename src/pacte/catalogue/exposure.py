@@ -1,0 +1,31 @@
+"""Exposure to globalisation (engine ``pacte.engine.exposure``; maths in
+``pacte.indicators.exposure`` and ``pacte.indicators.trade``)."""
+
+from __future__ import annotations
+
+from pacte.catalogue.base import Indicator
+
+NAME = "mondialisation (WIOD 2013)"
+_EXP_PERIODS = ("2000-2007", "2007-2011")
+_EXP_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg")
+_EXP_RES = "industries WIOD (c3 à c16) selon la structure du territoire"
+_KUSD = "milliers de dollars US courants par emploi"
+
+EXPOSURE_INDICATORS: tuple[Indicator, ...] = (
+    *(Indicator(i, label, unit, direction, formula, ("exposure",), "model", _EXP_PERIODS,
+                _EXP_RES, None, levels=_EXP_LEVELS, model="exposure",
+                family="exposure")
+      for i, label, unit, direction, formula in (
+        ("import_exposure_china", "Exposition aux importations chinoises", _KUSD,
+         "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(Chine → France) / L_j"),
+        ("import_exposure_lowwage", "Exposition aux importations des pays à bas salaires",
+         _KUSD, "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(pays à bas salaires) / L_j"),
+        ("import_exposure_iv", "Exposition (instrument : exportations chinoises vers d'autres "
+         "pays riches)", _KUSD, "higher_is_worse",
+         "Σ_j (e_ij / e_i) × ΔX_j(Chine → autres pays riches) / L_j"),
+        ("export_exposure", "Exposition à l'export (débouchés)", _KUSD, "higher_is_better",
+         "Σ_j (e_ij / e_i) × ΔX_j(France → monde) / L_j"),
+        ("jobs_at_risk", "Emplois industriels menacés (estimation)", "emplois",
+         "higher_is_worse", "élasticité ADH 2013 (−0,596) × exposition × emplois"),
+    )),
+)

@@ -1,0 +1,86 @@
+"""``pacte indicators``: the catalogue's indicators for the territories of a level.
+
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+"""
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from pacte import store
+from pacte.catalogue import INDICATORS
+from pacte.cli.common import DbOpt, FmtOpt, err, friendly
+from pacte.cli.tables import Format, render
+from pacte.geography import INDICATOR_LEVELS as LEVELS
+from pacte.handlers.indicators import catalogue as catalogue_table
+from pacte.handlers.indicators import indicators as indicators_answer
+from pacte.labels import LEVEL_LABELS
+
+#: Rows shown in a terminal table; csv and json get everything.
+MAX_TABLE_ROWS = 400
+
+def print_catalogue(console: Console | None = None) -> None:
+    """The catalogue in the terminal: one block per indicator (too wide for one table)."""
+    console = console or Console()
+    console.print(f"[bold]Catalogue : {len(INDICATORS)} indicateurs[/bold]")
+    for row in catalogue_table().itertuples():
+        console.print(f"\n[bold]{row.id}[/bold] — {escape(row.label)} ({escape(row.unit)})")
+        for key, value in (("sens", row.direction), ("formule", row.formula),
+                           ("sources", row.sources), ("niveaux", row.levels),
+                           ("périodes", row.periods)):
+            console.print(f"  {key} : {escape(value)}", soft_wrap=True)
+
+
+def footnotes(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Notes replaced by numbers, '(1)', with the legend below the table: a long note column
+    would squeeze the figures out of a terminal table."""
+    notes = [n for n in dict.fromkeys(df["note"]) if n]
+    num = {n: f"({i})" for i, n in enumerate(notes, 1)}
+    return (df.assign(note=[num.get(n, "") for n in df["note"]]),
+            [f"{num[n]} {n}" for n in notes])
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``pacte indicators`` to ``app``."""
+
+    @app.command("indicators")
+    @friendly
+    def indicators(
+        level: Annotated[str | None, typer.Option(
+            "--level", "-l", help=f"Niveau : {', '.join(LEVELS)}.")] = None,
+        indicator: Annotated[list[str] | None, typer.Option(
+            "--indicator", "-i", help="Identifiant d'indicateur (répétable ; --list pour "
+            "le catalogue).")] = None,
+        period: Annotated[str | None, typer.Option(
+            "--period", "-p", help="Année ('2008') ou période ('2008-2012').")] = None,
+        code: Annotated[str | None, typer.Option(
+            "--code", "-c", help="Un seul territoire (code ou nom exact).")] = None,
+        list_: Annotated[bool, typer.Option(
+            "--list", help="Affiche le catalogue des indicateurs.")] = False,
+        fmt: FmtOpt = Format.table, db: DbOpt = None,
+    ) -> None:
+        """Indicateurs (poids de l'industrie, spécialisation, choc 2008-2012) par territoire."""
+        if list_:
+            if fmt is Format.table:
+                print_catalogue()
+            else:
+                render(catalogue_table(), fmt)
+            return
+        with store.connect(db) as con, err.status("Calcul des indicateurs…"):
+            df = indicators_answer(con, level, indicator, period, code).data
+        if fmt is not Format.table:
+            render(df, fmt)
+            return
+        shown, legend = footnotes(df[["code", "name", "indicator", "period", "value", "unit",
+                                      "source", "note"]].head(MAX_TABLE_ROWS))
+        render(shown.rename(columns={"note": "Note"}),
+               title=f"{LEVEL_LABELS.get(level, level).capitalize()} : {len(df)} valeurs")
+        console = Console()
+        for line in legend:
+            console.print(escape(line), soft_wrap=True)
+        if len(df) > MAX_TABLE_ROWS:
+            err.print(f"{len(df) - MAX_TABLE_ROWS} lignes non affichées (--format csv pour le "
+                      "détail, ou --indicator / --period / --code pour filtrer)")

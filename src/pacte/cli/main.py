@@ -1,0 +1,233 @@
+"""The core commands: ``pacte build | run | territories | show``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from pacte import store
+from pacte.catalogue import source_name
+from pacte.cli.common import DbOpt, FmtOpt, err, friendly
+from pacte.cli.exposure import register as register_exposure
+from pacte.cli.fetch import register as register_fetch
+from pacte.cli.indicators import register
+from pacte.cli.rank import register as register_rank
+from pacte.cli.tables import Format, fr_number, records, render
+from pacte.handlers import territory as territory_handlers
+from pacte.labels import A5_LABELS as SECTOR_LABELS
+from pacte.labels import LEVEL_LABELS
+from pacte.settings import default_db_path
+from pacte.store import queries
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="pacte : intelligence industrielle des territoires (données officielles).")
+out = Console()
+
+
+def _build(db: Path | None, with_fetched: bool = False) -> dict:
+    t0 = time.perf_counter()
+    with err.status("Construction du store…") as status:
+        meta = store.build(db, progress=lambda msg: status.update(f"{msg}…"),
+                           with_fetched=with_fetched)
+    err.print(f"Store construit : {db or default_db_path()} "
+              f"(empreinte {meta['build_hash']}, {time.perf_counter() - t0:.1f} s)")
+    return meta
+
+
+@app.command()
+@friendly
+def build(
+    db: DbOpt = None,
+    with_fetched: Annotated[bool, typer.Option(
+        "--with-fetched", help="Utiliser les fichiers officiels téléchargés par « pacte fetch »"
+        " (ex. fichier URSSAF national) à la place des tables embarquées qu'ils couvrent.")
+    ] = False,
+) -> None:
+    """Construit le store DuckDB à partir du snapshot de données officielles embarqué."""
+    _build(db, with_fetched)
+
+
+@app.command()
+@friendly
+def run(
+    db: DbOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier du rapport national.")
+                       ] = Path("out"),
+    seed: Annotated[int, typer.Option("--seed", help="Graine du Monte Carlo.")] = 0,
+) -> None:
+    """Tâche principale : store, indicateurs et rapport national de ciblage dans ./out/.
+
+    Construit le store, calcule tout et écrit le classement (CSV et XLSX), la carte et
+    index.html ; affiche le top 20 et le chemin du rapport."""
+    from pacte.cli.rank import print_top
+    from pacte.report.national import build_national_report  # matplotlib: load on demand
+
+    _build(db)
+    with store.connect(db) as con:
+        _print_summary(con)
+        with err.status("Classement des EPCI (indice composite, 1 000 tirages)…"):
+            rep = build_national_report(con, out_dir, seed=seed)
+    print_top(rep["top"])
+    out.print(f"\nRapport national : [bold]{Path(rep['html']).resolve()}[/bold]")
+
+
+def _print_summary(con) -> None:
+    s = queries.national_summary(con)
+    counts = s["counts"]
+    out.print(f"\n[bold]France : {fr_number(s['population'])} habitants (populations légales "
+              "2023)[/bold]")
+    render(pd.DataFrame([{"level": LEVEL_LABELS[lv], "n": counts.get(lv, 0)}
+                         for lv in ("commune", "epci", "ze2020", "ze2010", "dep", "reg")])
+           .rename(columns={"level": "Niveau", "n": "Territoires"}), Format.table,
+           title="Territoires (COG 2025)")
+    jobs = s["jobs"].rename(index=SECTOR_LABELS)
+    jobs["Évolution"] = jobs[2012] - jobs[2008]
+    jobs["Évolution (%)"] = 100 * jobs["Évolution"] / jobs[2008]
+    render(jobs.reset_index().rename(columns={"sector": "Secteur", 2008: "2008", 2012: "2012"}),
+           title="Emploi salarié national au 31/12 (Insee ESTEL, 5 secteurs)")
+
+
+@app.command()
+@friendly
+def territories(
+    level: Annotated[str, typer.Option("--level", "-l", help="epci, ze2020, ze2010, dep, reg "
+                                       "ou commune.")] = "epci",
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Filtre sur le code "
+                                               "ou le nom (sans accents ni casse).")] = None,
+    fmt: FmtOpt = Format.table, db: DbOpt = None,
+) -> None:
+    """Liste les territoires d'un niveau avec leur population (populations légales 2023)."""
+    with store.connect(db) as con:
+        df = territory_handlers.territories(con, level, search).data
+    if fmt is Format.table:  # the terminal gets the essential columns; csv/json get all
+        keep = {"epci": ["code", "name", "nature", "population", "n_communes", "area_type"],
+                "commune": ["code", "name", "population", "density_class"]}.get(
+            level, ["code", "name", "population", "n_communes", "urban_share", "area_type"])
+        df = df[keep]
+    render(df, fmt, title=f"{LEVEL_LABELS[level]} : {len(df)} territoires")
+
+
+@app.command()
+@friendly
+def show(
+    code: Annotated[str, typer.Argument(help="Code (SIREN d'EPCI, code commune, ZE…) ou nom "
+                                        "exact.")],
+    level: Annotated[str | None, typer.Option("--level", "-l")] = None,
+    fmt: FmtOpt = Format.table, db: DbOpt = None,
+) -> None:
+    """Fiche d'un territoire : identité, mixité rurale/urbaine, emplois par source."""
+    with store.connect(db) as con, err.status("Calcul de la fiche…"):
+        ans = territory_handlers.territory(con, code, level)
+    d = ans.data
+    ident, par, jobs, cov, ind = (d["territory"], d["parents"], d["jobs"], d["coverage"],
+                                  d["indicators"])
+    if fmt is Format.json:
+        doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
+               "indicators": [] if ind is None else records(ind), "jobs": records(jobs)}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    if fmt is Format.csv:
+        render(jobs.assign(level=ident["level"], code=ident["code"], name=ident["name"]), fmt)
+        return
+    _show_table(ident, par, jobs, cov, ind)
+
+
+def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
+                ind: pd.DataFrame | None) -> None:
+    out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
+    facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
+             ("Population (2023)", fr_number(ident["population"])),
+             ("Population DGCL", fr_number(ident["population_dgcl"])
+              if ident.get("population_dgcl") else None),
+             ("Communes", ident.get("n_communes")),
+             ("Classe de densité (dominante)", ident.get("density_class")),
+             ("Part de la population en espace urbain",
+              fr_number(100 * ident["urban_share"], 1) + " %"
+              if ident.get("urban_share") is not None else None),
+             ("Type d'espace", ident.get("area_type"))]
+    for k, v in facts:
+        if v is not None:
+            out.print(f"  {k} : {v}")
+    for row in par.itertuples():
+        out.print(f"  {LEVEL_LABELS[row.level].capitalize()} : {row.name} ({row.code})")
+    for row in cov.itertuples():
+        state = "complète" if row.complete else "PARTIELLE"
+        out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"
+                  f"{row.n_communes} communes)[/yellow]")
+    if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
+        out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
+                  "par les estimations d'emploi localisées de l'Insee).[/yellow]")
+    if ind is not None and not ind.empty:
+        from pacte.cli.indicators import footnotes
+        table = ind.assign(label=ind["label"] + " (" + ind["unit"] + ")",
+                           source=ind["source"].map(source_name))
+        shown, legend = footnotes(table[["label", "source", "period", "value", "national",
+                                         "note"]])
+        render(shown.rename(columns={"note": "Note"}),
+               title="Indicateurs (France à titre de comparaison)")
+        for line in legend:
+            out.print(f"  {line}", soft_wrap=True, markup=False)
+    if jobs.empty:
+        out.print("  Aucune série d'emploi à ce niveau.")
+        return
+    for (src, scheme), g in jobs.groupby(["source", "scheme"], sort=False):
+        _print_series(src, scheme, g)
+
+
+def _print_series(src: str, scheme: str, g: pd.DataFrame) -> None:
+    first = g.iloc[0]
+    notes = []
+    if g["estimate"].any():
+        notes.append("estimation")
+    if g["partial"].any():
+        notes.append("couverture partielle du territoire")
+    if (g["n_missing"] > 0).any():
+        notes.append("données manquantes (nd) pour certaines communes")
+    title = f"{first.source_label} — {first.resolution}"
+    if notes:
+        title += " [" + ", ".join(notes) + "]"
+    periods = sorted(g["period"].unique())
+    if src == "trim":  # quarterly: keep the fourth quarters
+        periods = [p for p in periods if p.endswith("T4")]
+    periods = _key_periods(periods)
+    piv = g.set_index(["sector", "sector_label", "period"])["jobs"].unstack("period")[periods]
+    extra = ""
+    if len(piv) > 21:
+        last = periods[-1]
+        is_total = piv.index.get_level_values("sector") == "TOTAL"
+        top = piv[~is_total].sort_values(last, ascending=False)
+        extra = f"{len(top) - 20} autres secteurs non affichés (--format csv pour le détail)"
+        piv = pd.concat([piv[is_total], top.head(20)])
+    piv = piv.reset_index()
+    piv["sector_label"] = piv["sector_label"].str.slice(0, 32)
+    render(piv.rename(columns={"sector": "Code", "sector_label": "Secteur"}), title=title)
+    if extra:
+        out.print(f"  {extra}")
+    omitted = len(g["period"].unique()) - len(periods)
+    if omitted > 0:
+        out.print(f"  {omitted} autres périodes disponibles (--format csv pour le détail)")
+
+
+def _key_periods(periods: list[str], max_n: int = 8) -> list[str]:
+    """At most ``max_n`` periods for a terminal table: first, the crisis years 2008 and
+    2012, last, then evenly spread ones."""
+    if len(periods) <= max_n:
+        return periods
+    keep = {periods[0], periods[-1]} | {p for p in periods if p[:4] in ("2008", "2012")}
+    step = max(1, len(periods) // (max_n - len(keep) + 1))
+    keep |= set(periods[::step][: max_n - len(keep)])
+    return sorted(keep)
+
+
+# after the core commands, so that ``pacte --help`` lists them in reading order
+register(app)
+register_exposure(app)
+register_rank(app)
+register_fetch(app)

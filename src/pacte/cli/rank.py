@@ -1,0 +1,103 @@
+"""``pacte rank``: the ranking of the territories of a level by the composite index.
+
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from pacte import store
+from pacte.cli.common import DbOpt, err, friendly
+from pacte.cli.tables import records, render
+from pacte.errors import InvalidParameterError
+from pacte.export.tables import write_xlsx
+from pacte.geography import RANK_LEVELS
+from pacte.handlers.ranking import check_ranking, ranking
+from pacte.labels import RANKING_LABELS as HEADERS
+
+#: Columns of the terminal table; csv, json and xlsx get every column.
+TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
+                 "top_dimension"]
+
+
+class RankFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``pacte rank`` to ``app``."""
+
+    @app.command("rank")
+    @friendly
+    def rank(
+        level: Annotated[str, typer.Option(
+            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}.")] = "epci",
+        top: Annotated[int | None, typer.Option(
+            "--top", "-n", help="Ne garder que les N territoires sélectionnés.")] = None,
+        rural_quota: Annotated[int, typer.Option(
+            "--rural-quota", help="Au moins N territoires ruraux dans la sélection.")] = 0,
+        urban_quota: Annotated[int, typer.Option(
+            "--urban-quota", help="Au moins N territoires urbains dans la sélection.")] = 0,
+        per_region: Annotated[bool, typer.Option(
+            "--per-region", help="Sélection (--top, quotas) dans chaque région.")] = False,
+        weights: Annotated[Path | None, typer.Option(
+            "--weights", "-w", help="Fichier YAML de l'indice (défaut : indice de pacte).")
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Graine du Monte Carlo.")] = 0,
+        draws: Annotated[int | None, typer.Option(
+            "--draws", help="Tirages Monte Carlo (défaut : celui du fichier, 1000).")] = None,
+        fmt: Annotated[RankFormat, typer.Option(
+            "--format", "-f", help="table, csv, json ou xlsx.")] = RankFormat.table,
+        out: Annotated[Path | None, typer.Option(
+            "--out", "-o", help="Fichier de sortie (obligatoire pour xlsx).")] = None,
+        db: DbOpt = None,
+    ) -> None:
+        """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
+        if fmt is RankFormat.xlsx and out is None:
+            raise InvalidParameterError("--format xlsx demande --out FICHIER.xlsx")
+        if fmt is RankFormat.table and out is not None:
+            raise InvalidParameterError("--out demande --format csv, json ou xlsx")
+        check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+        with store.connect(db) as con:
+            df = ranking(con, level, top, rural_quota, urban_quota, per_region, weights, seed,
+                         draws).data
+        if fmt is RankFormat.xlsx:
+            write_xlsx(df, out, title=f"Classement {level}")
+            err.print(f"{len(df)} territoires écrits dans {out}")
+            return
+        if fmt is RankFormat.table:
+            cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
+            shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
+                                             "rank_low": "Rang P5", "rank_high": "Rang P95"})
+            render(shown, title=f"Classement {level} : {len(df)} territoires "
+                   f"(intervalle de rang P5-P95, {df.attrs['draws']} tirages)")
+            return
+        text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
+                else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            Path(out).write_text(text, encoding="utf-8")
+            err.print(f"{len(df)} territoires écrits dans {out}")
+
+
+def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
+    """The first ``n`` rows of a ranking as a French terminal table."""
+    cols = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
+            "top_dimension"]
+    top = df.head(n)[cols].assign(score=lambda d: d["score"].round(2))
+    render(top.rename(columns={**HEADERS, "rank_low": "Rang P5", "rank_high": "Rang P95"}),
+           title=f"Les {len(top)} territoires les plus prioritaires",
+           console=console or Console(width=max(Console().width, 170)))

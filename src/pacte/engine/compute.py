@@ -1,0 +1,135 @@
+"""The engine: store -> the long indicator table of the whole catalogue.
+
+One module per family computes its indicators from the store (``jobs``: job-series panels;
+``valuechain`` and ``exposure``: store-level models); :func:`compute_indicators` runs them
+and returns ONE long DataFrame ``level, code, name, indicator, period, value, unit,
+resolution, source, note`` (:data:`pacte.catalogue.LONG_COLUMNS`). A NaN value always has a
+French ``note`` saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pacte.catalogue import INDICATORS, SERIES, Indicator
+from pacte.catalogue import LONG_COLUMNS as COLUMNS
+from pacte.engine.exposure import compute_exposure
+from pacte.engine.jobs import NO_NATIONAL, compute_job_indicators
+from pacte.engine.valuechain import compute_valuechain
+from pacte.errors import InvalidParameterError
+from pacte.geography import INDICATOR_LEVELS as LEVELS
+
+#: Store-level models: ``model(con, level or None) -> long table``, keyed by the id the
+#: catalogue's model indicators name.
+MODELS: dict[str, Callable[..., pd.DataFrame]] = {
+    "valuechain": compute_valuechain,
+    "exposure": compute_exposure,
+}
+
+
+def valid_periods(level: str | None = None, indicators: Iterable[str] | None = None
+                  ) -> list[str]:
+    """Every period string the engine produces for these levels and indicators."""
+    found: set[str] = set()
+    for ind in (INDICATORS[i] for i in (indicators or INDICATORS)):
+        if ind.kind == "model":
+            if level is None or level in ind.levels:
+                found |= set(ind.periods)
+            continue
+        for s in (SERIES[x] for x in ind.sources):
+            if level is not None and level not in (*s.levels, "fr" if s.has_national else ""):
+                continue
+            labels = s.period_labels()
+            for kind in ind.periods:
+                found |= {str(y) for y in s.years} if kind == "year" else {labels[kind]}
+    return sorted(found, key=lambda x: (len(x), x))
+
+
+def check_parameters(level: str | None, indicators: Iterable[str] | None,
+                     period: str | None) -> None:
+    """InvalidParameterError (French, naming the value and the valid ones) on bad input."""
+    if level is not None and level not in LEVELS:
+        raise InvalidParameterError(f"niveau inconnu : {level!r} (niveaux disponibles : "
+                                    f"{', '.join(LEVELS)})")
+    for i in indicators or ():
+        if i not in INDICATORS:
+            raise InvalidParameterError(f"indicateur inconnu : {i!r} (indicateurs : "
+                                        f"{', '.join(INDICATORS)})")
+        if level is not None and level not in INDICATORS[i].levels:
+            raise InvalidParameterError(
+                f"indicateur {i!r} non disponible au niveau {level!r} (niveaux : "
+                f"{', '.join(INDICATORS[i].levels)})")
+    if period is not None and period not in (ok := valid_periods(level, indicators)):
+        raise InvalidParameterError(f"période inconnue : {period!r} (périodes disponibles : "
+                                    f"{', '.join(ok)})")
+
+
+def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                       indicators: Iterable[str] | None = None, period: str | None = None,
+                       code: str | None = None) -> pd.DataFrame:
+    """Every catalogue indicator (or ``indicators``) for every territory of ``level``
+    (default: all levels but France), one row per territory x indicator x period x source."""
+    indicators = list(indicators) if indicators else None
+    check_parameters(level, indicators, period)
+    levels = [level] if level else [lv for lv in LEVELS if lv != "fr"]
+    all_inds = [INDICATORS[i] for i in (indicators or INDICATORS)]
+    inds = [i for i in all_inds if i.kind != "model"]
+    models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code)
+    jobs = compute_job_indicators(con, levels, inds, period, code)
+    return pd.concat([jobs, *models], ignore_index=True) if models else jobs
+
+
+def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,
+                code: str | None) -> list[pd.DataFrame]:
+    """Rows of the model indicators (value chains, exposure): each model runs once (for one
+    level, or for all); ``source`` is the model id, the data it reads goes in ``resolution``."""
+    out = []
+    for model in dict.fromkeys(i.model for i in inds):
+        ids = [i.id for i in inds if i.model == model]
+        todo = [lv for lv in levels if any(lv in INDICATORS[i].levels for i in ids)]
+        if not todo:
+            continue
+        # one run for all levels when several are asked (models share their inputs)
+        df = MODELS[model](con, todo[0] if len(todo) == 1 else None)
+        keep = df["level"].isin(todo) & df["indicator"].isin(ids)
+        if period is not None:
+            keep &= df["period"] == period
+        if code is not None:
+            keep &= df["code"] == code
+        df = df[keep]
+        out.append(df.assign(resolution=df["resolution"] + " — " + df["source"],
+                             source=model)[COLUMNS])
+    return out
+
+
+def national_values(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | None = None,
+                    period: str | None = None) -> pd.DataFrame:
+    """The France row of each source through the same calcs (LQ = 1, resistance = 0...)."""
+    return compute_indicators(con, "fr", indicators, period)
+
+
+def show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
+    """One territory's indicators beside France's, for ``pacte show``: levels at the crisis
+    dates and the last year of each source, every change and peak indicator."""
+    df = compute_indicators(con, level, code=code)
+    keep = {s.id: {str(s.crisis[0]), str(s.crisis[1]), str(s.years[-1])}
+            for s in SERIES.values()}
+    is_level = df["indicator"].map(lambda i: INDICATORS[i].kind == "level")
+    shown = [p in keep.get(s, (p,)) for p, s in zip(df["period"], df["source"], strict=True)]
+    df = df[~is_level | np.array(shown, dtype=bool)]
+    nat = national_values(con).set_index(["indicator", "period", "source"])["value"]
+    idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
+    df = df.assign(national=nat.reindex(idx).to_numpy(),
+                   label=df["indicator"].map(lambda i: INDICATORS[i].label))
+    local = ~df["source"].map(lambda x: SERIES[x].has_national if x in SERIES else True)
+    df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"
+                             for n in df.loc[local, "note"]]
+    order = {i: n for n, i in enumerate(INDICATORS)}
+    df = df.assign(_o=df["indicator"].map(order)).sort_values(["_o", "source", "period"],
+                                                              kind="stable")
+    return df[["indicator", "label", "source", "period", "value", "national", "unit",
+               "resolution", "note"]].reset_index(drop=True)

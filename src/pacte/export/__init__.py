@@ -1,0 +1,1 @@
+"""Writers of tables in analysts' formats (CSV for French Excel, XLSX, JSON records)."""

@@ -1,0 +1,46 @@
+"""The envelope every answer carries: where the figures come from and which store built
+them (datasette shows source and licence on every page; openfisca's handlers know no web
+framework)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from pacte.catalogue.sources import SOURCE_TABLES
+from pacte.labels import ATTRIBUTION
+from pacte.store.connect import read_meta
+
+
+@dataclass
+class Answer:
+    """``data``: a DataFrame or a dict of them; ``meta``: the envelope (JSON-safe dict)."""
+
+    data: Any
+    meta: dict = field(default_factory=dict)
+
+
+def _provenance(con: duckdb.DuckDBPyConnection, tables: Iterable[str] | None) -> list[dict]:
+    rows = con.execute("SELECT table_name, source, vintage, licence FROM provenance "
+                       "ORDER BY table_name").fetchall()
+    wanted = None if tables is None else set(tables)
+    return [{"table": t, "source": s, "vintage": v, "licence": lic} for t, s, v, lic in rows
+            if wanted is None or t in wanted]
+
+
+def envelope(con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None = None,
+             **extra: Any) -> dict:
+    """The envelope of an answer read from the store: build hash and date, the snapshot
+    tables of ``sources`` (job sources or models, see ``SOURCE_TABLES``; every table when
+    None) with their vintage and licence, the attribution line, plus ``extra`` (seed, rule,
+    resolution...)."""
+    meta = read_meta(con)
+    tables = None
+    if sources is not None:
+        tables = {t for s in sources for t in SOURCE_TABLES.get(s, ())}
+        tables |= set(SOURCE_TABLES["territory"])
+    return {"build_hash": meta.get("build_hash"), "built_at": meta.get("built_at"),
+            "sources": _provenance(con, tables), "attribution": ATTRIBUTION, **extra}

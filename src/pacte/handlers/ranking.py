@@ -1,0 +1,50 @@
+"""Ranking answers: the territories of a level by the composite index, with the selection
+(top N, quotas, per région); seed and rule in the envelope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pacte.errors import InvalidParameterError
+from pacte.geography import RANK_LEVELS
+from pacte.handlers.envelope import Answer, envelope
+from pacte.targeting import calc_selection, load_config, rank_territories
+
+
+def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: int,
+                  per_region: bool, seed: int, draws: int | None) -> None:
+    """French errors on bad options, before any computation."""
+    if level not in RANK_LEVELS:
+        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
+                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    if top is None and (rural_quota or urban_quota or per_region):
+        raise InvalidParameterError("--rural-quota, --urban-quota et --per-region demandent "
+                                    "--top N")
+    if draws is not None and draws < 1:
+        raise InvalidParameterError(f"--draws doit être un entier ≥ 1 (valeur : {draws})")
+
+
+def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
+            rural_quota: int = 0, urban_quota: int = 0, per_region: bool = False,
+            weights: Path | None = None, seed: int = 0, draws: int | None = None) -> Answer:
+    """The ranking, restricted to the selection when ``top`` is given (column ``selected``
+    dropped then; ``region_rank`` added with ``per_region``)."""
+    check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+    config = load_config(weights)
+    df = rank_territories(con, level, config, seed=seed, draws=draws)
+    sources = sorted({src for spec in config.specs for src, _ in spec.candidates})
+    meta = envelope(con, sources, seed=seed,
+                    draws=df.attrs.get("draws"), rule=config.name,
+                    rule_file=str(weights) if weights else "défaut")
+    if top is None:
+        return Answer(df, meta)
+    attrs = dict(df.attrs)
+    df = df[calc_selection(df, top, rural_quota, urban_quota, per_region)]
+    if per_region:
+        df = df.sort_values(["reg", "rank"], kind="stable")
+        df.insert(1, "region_rank", df.groupby("reg").cumcount() + 1)
+    df = df.reset_index(drop=True)
+    df.attrs.update(attrs)
+    return Answer(df, meta)

@@ -1,0 +1,91 @@
+"""French words and number formatting: one home for what users read.
+
+Levels' names, column headers, A5 sector names and the French number format (narrow
+no-break space for thousands, decimal comma) are defined here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: French labels of the territorial levels.
+LEVEL_LABELS = {
+    "commune": "commune", "epci": "intercommunalité (EPCI)", "ze2020": "zone d'emploi 2020",
+    "ze2010": "zone d'emploi 2010", "dep": "département", "reg": "région", "fr": "France",
+}
+#: Plural short names of the levels, for titles ("Classement des EPCI").
+LEVEL_PLURALS = {
+    "commune": "communes", "epci": "EPCI", "ze2020": "zones d'emploi 2020",
+    "ze2010": "zones d'emploi 2010", "dep": "départements", "reg": "régions", "fr": "France",
+}
+
+#: The five A5 sectors (ESTEL, quarterly estimates).
+A5_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
+             "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}
+
+#: French column headers for what users read in tables.
+COLUMN_LABELS = {
+    "code": "Code", "name": "Nom", "level": "Niveau", "population": "Population",
+    "n_communes": "Communes", "nature": "Nature", "fiscal_regime": "Régime fiscal",
+    "population_dgcl": "Population DGCL", "population_gap": "Écart DGCL",
+    "density_class": "Classe de densité", "dominant_density_class": "Classe de densité dominante",
+    "urban_share": "Part urbaine", "area_type": "Type d'espace", "source": "Source",
+    "source_label": "Source", "resolution": "Résolution", "scheme": "Nomenclature",
+    "period": "Période", "year": "Année", "sector": "Secteur", "jobs": "Emplois",
+    "n_missing": "Communes manquantes", "estimate": "Estimation", "partial": "Couverture partielle",
+    "value": "Valeur", "unit": "Unité", "indicator": "Indicateur", "national": "France",
+    "rural_typology": "Typologie ANCT", "label": "Libellé", "id": "Identifiant",
+    "vintage": "Millésime", "format": "Format", "licence": "Licence", "url": "Adresse",
+    "cache": "Cache", "store": "Store", "rank": "Rang", "score": "Score", "note": "Note",
+    "family": "Famille",
+}
+
+#: French headers of the ranking columns (dimension columns are added from the rule).
+RANKING_LABELS = {
+    "rank": "Rang", "code": "Code", "name": "Nom", "score": "Score",
+    "rank_low": "Rang le meilleur (5e centile)", "rank_high": "Rang le moins bon (95e centile)",
+    "area_type": "Type d'espace", "type": "Type de territoire",
+    "top_dimension": "Dimension principale", "reg": "Code région", "reg_name": "Région",
+    "population": "Population", "n_imputed": "Valeurs imputées",
+    "peers": "Territoires les plus semblables", "selected": "Sélectionné",
+}
+
+ATTRIBUTION = ("Sources : Insee, URSSAF, DGCL, ANCT, ARCEP, IGN (Licence Ouverte / Etalab 2.0), "
+               "WIOD (CC-BY, Timmer et al. 2015) ; traitement pacte")
+
+
+def fr_number(x, decimals: int = 0) -> str:
+    """French number format: narrow no-break space for thousands, comma for decimals;
+    "—" for a missing value, "oui"/"non" for booleans; never "-0"."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if isinstance(x, bool):
+        return "oui" if x else "non"
+    if isinstance(x, int | float):
+        s = f"{x:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+        if s.startswith("-") and not any(c in "123456789" for c in s):
+            s = s[1:]
+        return s
+    try:  # numpy scalars
+        import numpy as np
+
+        if isinstance(x, np.generic):
+            return fr_number(x.item(), decimals)
+    except ImportError:  # pragma: no cover
+        pass
+    return str(x)
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """"1 territoire", "1 255 territoires" (French thousands separator)."""
+    word = singular if abs(n) < 2 else (plural_form or singular + "s")
+    return f"{fr_number(n)} {word}"
+
+
+def ranking_headers(columns, dimensions: dict[str, str] | None = None) -> dict[str, str]:
+    """Column -> French header for a ranking table, with the rule's dimension labels."""
+    out = dict(RANKING_LABELS)
+    for dim_id, label in (dimensions or {}).items():
+        out[f"dim_{dim_id}"] = f"Score : {label}"
+        out[f"contrib_{dim_id}"] = f"Contribution : {label}"
+    return {c: out.get(c, c) for c in columns}

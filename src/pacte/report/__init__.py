@@ -1,0 +1,1 @@
+"""Reports in French: the national targeting report (HTML + map + tables)."""

@@ -1,0 +1,134 @@
+"""The national report (issue 6, main job): ranking as CSV (French habits) and XLSX, a static
+map of the score (PNG), and a self-contained index.html in French.
+
+``build_national_report(con, out_dir)`` writes the four files and returns their paths and the
+top 20. ``render_*`` write one file each; the table writers are in :mod:`pacte.export`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from pacte.export.tables import write_csv_fr, write_xlsx
+from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
+from pacte.labels import RANKING_LABELS as HEADERS
+from pacte.labels import fr_number
+from pacte.report.maps import TOP_SHOWN, render_map
+from pacte.targeting import Config, load_config, rank_territories
+
+
+def _method_html(config: Config) -> str:
+    from pacte.catalogue import INDICATORS, source_name
+
+    sens = {"higher_is_worse": "plus haut = plus prioritaire",
+            "higher_is_better": "plus haut = moins prioritaire"}
+    total = sum(d.weight for d in config.dimensions)
+    items = []
+    for d, dim in enumerate(config.dimensions):
+        inds = "".join(
+            f"<li>{html.escape(INDICATORS[s.id].label)} — {html.escape(source_name(s.candidates[0][0]))} "
+            f"{html.escape(s.candidates[0][1])} ({sens[s.direction]}, poids "
+            f"{fr_number(s.weight, 1)})</li>" for s in config.specs if s.dimension == d)
+        items.append(f"<li><b>{html.escape(dim.label)}</b> (poids "
+                     f"{fr_number(100 * dim.weight / total, 0)} %)<ul>{inds}</ul></li>")
+    norm = {"zscore": "centrée-réduite (z-score)", "minmax": "min-max (0 à 1)",
+            "rank": "par les rangs"}[config.normalisation]
+    agg = {"arithmetic": "moyenne arithmétique pondérée",
+           "geometric": "moyenne géométrique pondérée"}[config.aggregation]
+    win = (f"Les valeurs extrêmes sont ramenées aux quantiles {fr_number(100 * config.winsorisation[0], 0)} % "
+           f"et {fr_number(100 * config.winsorisation[1], 0)} %. " if config.winsorisation else "")
+    return (f"<p>Le score combine {len(config.specs)} indicateurs officiels en "
+            f"{len(config.dimensions)} dimensions (méthode du <i>Handbook on Constructing "
+            "Composite Indicators</i> JRC/OCDE) :</p><ul>" + "".join(items) + "</ul>"
+            "<p>Une valeur manquante est remplacée par la médiane nationale (le nombre "
+            f"d'imputations est donné pour chaque territoire). {win}Chaque indicateur est "
+            f"orienté (plus haut = plus prioritaire) puis normalisé de façon {norm} ; les "
+            f"dimensions sont des moyennes pondérées de leurs indicateurs, le score est la "
+            f"{agg} des dimensions. Plus le score est élevé, plus le territoire est "
+            "industriel, exposé à la mondialisation et touché par la crise.</p>"
+            f"<p><b>Incertitude.</b> Le calcul est refait {config.draws} fois en tirant au "
+            "hasard les poids (autour des poids ci-dessus) et la normalisation (z-score, "
+            "min-max ou rangs). L'intervalle de rang va du 5e au 95e centile des rangs obtenus "
+            "(élargi si besoin pour contenir le rang central) : un intervalle étroit signale un "
+            "classement robuste aux choix de méthode.</p><p><b>Types.</b> Les territoires sont "
+            "regroupés (k-moyennes) selon leurs scores de dimension ; le nom du type décrit le "
+            "centre du groupe.</p>")
+
+
+def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
+    weak = ranked[ranked["n_imputed"] * 2 > n_indicators]
+    if weak.empty:
+        return ""
+    names = ", ".join(f"{html.escape(r.name)} (rang {r.rank})" for r in weak.itertuples())
+    return (f"<p><b>Attention :</b> {len(weak)} territoires ont plus de la moitié de leurs "
+            f"{n_indicators} indicateurs imputés (données absentes) ; leur rang est peu "
+            f"informatif : {names}.</p>")
+
+
+def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
+                provenance: pd.DataFrame, build_hash: str) -> Path:
+    """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
+    level = ranked.attrs.get("level", "epci")
+    img = ""
+    if map_path is not None:
+        data = base64.b64encode(Path(map_path).read_bytes()).decode()
+        img = (f'<img src="data:image/png;base64,{data}" alt="Carte du score de vulnérabilité '
+               f'industrielle ({LEVEL_NAMES.get(level, level)})" style="max-width:100%">')
+    cols = ["rank", "name", "score", "rank_low", "area_type", "type", "top_dimension"]
+    rows = "".join(
+        f"<tr><td>{r.rank}</td><td>{html.escape(r.name)} <small>({r.code})</small></td>"
+        f"<td>{fr_number(r.score, 2)}</td><td>{r.rank_low} – {r.rank_high}</td>"
+        f"<td>{html.escape(str(r.area_type))}</td><td>{html.escape(r.type)}</td>"
+        f"<td>{html.escape(r.top_dimension)}</td></tr>"
+        for r in ranked.head(TOP_SHOWN).itertuples())
+    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)"}
+    head = "".join(f"<th>{heads[c]}</th>" for c in cols)
+    src = "".join(f"<tr><td>{html.escape(str(p.source))}</td><td>{html.escape(str(p.vintage))}"
+                  f"</td><td>{html.escape(str(p.licence))}</td></tr>"
+                  for p in provenance.itertuples())
+    body = f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<title>pacte — territoires industriels les plus vulnérables ({LEVEL_NAMES.get(level, level)})</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em;
+color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom:1px solid
+#ddd;padding:.25em .5em;text-align:left}}th{{background:#f3f3f3}}small{{color:#777}}</style>
+</head><body>
+<h1>Territoires industriels les plus vulnérables : {LEVEL_NAMES.get(level, level)}</h1>
+<p>{len(ranked)} territoires classés par l'indice « {html.escape(config.name)} ». Fichiers :
+<a href="classement_{level}.csv">classement_{level}.csv</a>,
+<a href="classement_{level}.xlsx">classement_{level}.xlsx</a>.</p>
+<h2>Carte du score</h2>{img}
+<h2>Méthode</h2>{_method_html(config)}
+{_imputed_html(ranked, len(config.specs))}
+<h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+<h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
+<th>Licence</th></tr></thead><tbody>{src}</tbody></table>
+<p><small>Empreinte du store : {html.escape(build_hash)} ; graine {ranked.attrs.get('seed')},
+{ranked.attrs.get('draws')} tirages. Produit par pacte.</small></p>
+</body></html>
+"""
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0,
+                          config: Config | None = None, draws: int | None = None) -> dict:
+    """Rank every territory of ``level`` and write ``out_dir``: classement_<level>.csv and
+    .xlsx, carte_score.png, index.html. Returns the paths and the top 20 (DataFrame)."""
+    config = config or load_config()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ranked = rank_territories(con, level, config, seed=seed, draws=draws)
+    csv = write_csv_fr(ranked, out_dir / f"classement_{level}.csv")
+    xlsx = write_xlsx(ranked, out_dir / f"classement_{level}.xlsx",
+                       title=f"Classement {LEVEL_NAMES.get(level, level)}")
+    png = render_map(con, ranked, out_dir / "carte_score.png", level)
+    prov = con.execute("SELECT source, vintage, licence FROM provenance ORDER BY table_name").df()
+    bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
+    page = render_html(ranked, out_dir / "index.html", png, config, prov, bh)
+    return {"csv": csv, "xlsx": xlsx, "map": png, "html": page, "ranking": ranked,
+            "top": ranked.head(20)}

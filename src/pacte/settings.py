@@ -1,0 +1,51 @@
+"""Paths and settings: where the store, the download cache and the bundled data live.
+
+One home for "environment variable, else platformdirs" and for the package-data location;
+no other module reads ``os.environ`` for these or locates package files itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+DB_ENV = "PACTE_DB"
+CACHE_ENV = "PACTE_CACHE"
+DB_NAME = "pacte.duckdb"
+
+
+def _user_dir(kind: str) -> Path:
+    import platformdirs  # only when no environment variable is set
+
+    fn = platformdirs.user_data_dir if kind == "data" else platformdirs.user_cache_dir
+    return Path(fn("pacte", appauthor=False))
+
+
+def default_db_path() -> Path:
+    """``$PACTE_DB`` if set, else ``pacte.duckdb`` in the user data directory (platformdirs:
+    ``~/.local/share/pacte`` on Linux)."""
+    env = os.environ.get(DB_ENV)
+    return Path(env).expanduser() if env else _user_dir("data") / DB_NAME
+
+
+def default_cache_dir() -> Path:
+    """``$PACTE_CACHE`` if set, else the user cache directory (``~/.cache/pacte``)."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else _user_dir("cache")
+
+
+def package_data(name: str = "") -> Path:
+    """A file of the bundled snapshot (``pacte/data/``), or the directory itself."""
+    root = Path(str(resources.files("pacte") / "data"))
+    return root / name if name else root
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,135 @@
+"""Atomic build of the DuckDB store: provenance, build hash, temporary file then rename.
+
+A build writes a temporary file next to the target, validates it, then renames it over the
+target (``os.replace`` is atomic on one file system). Any failure removes the temporary file
+and leaves the previous store untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+import pacte
+from pacte.errors import BuildError, PacteError
+from pacte.settings import default_db_path, package_data, sha256_file
+
+
+def read_provenance(snap: Path) -> dict:
+    path = snap / "PROVENANCE.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{path} : fichier de provenance illisible ({exc})") from exc
+
+
+def verify_snapshot(snap: Path, provenance: dict) -> None:
+    """Check every table's sha256 against PROVENANCE.json, naming the file at fault."""
+    for name, meta in provenance.items():
+        path = snap / meta.get("file", f"{name}.parquet")
+        if not path.exists():
+            raise BuildError(f"{path} : table du snapshot absente")
+        sha = sha256_file(path)
+        if sha != meta["sha256"]:
+            raise BuildError(f"{path} : empreinte sha256 différente de PROVENANCE.json "
+                             f"(attendue {meta['sha256'][:12]}…, trouvée {sha[:12]}…)")
+
+
+def code_fingerprint() -> str:
+    """sha256 over the package's Python sources and rules (``*.yaml``: the default ranking
+    rule, the law's parameters): changes whenever the code or a rule does."""
+    h = hashlib.sha256(pacte.__version__.encode())
+    root = Path(pacte.__file__).parent
+    for p in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def build_hash(provenance: dict, extra_inputs: dict[str, str] | None = None) -> str:
+    """Hash of the inputs' sha256 and the code: same inputs and code, same hash."""
+    h = hashlib.sha256()
+    for name in sorted(provenance):
+        h.update(f"{name}:{provenance[name]['sha256']}\n".encode())
+    for name in sorted(extra_inputs or {}):
+        h.update(f"{name}:{extra_inputs[name]}\n".encode())
+    h.update(code_fingerprint().encode())
+    return h.hexdigest()[:16]
+
+
+Progress = Callable[[str], None]
+Step = Callable[[duckdb.DuckDBPyConnection, Progress], dict | None]
+
+
+def build(db_path: Path | None = None, snap: Path | None = None,
+          progress: Progress | None = None, with_fetched: bool = False,
+          cache_dir: Path | None = None, steps: Sequence[Step] = ()) -> dict:
+    """Build the store at ``db_path`` from the snapshot ``snap``, atomically.
+
+    With ``with_fetched``, the official files fetched by ``pacte fetch`` into the cache
+    (``cache_dir``, default ``$PACTE_CACHE`` or the user cache directory) replace the bundled
+    tables they cover (the national URSSAF file replaces the Rouen extract); provenance and
+    build hash then record the fetched files. ``steps`` run on the new store before its
+    validation (``step(con, say) -> {table: rows}``): the indicators and the default
+    ranking computed by the layers above enter the store in the same atomic build. Returns the meta dict (build hash, counts). Raises BuildError (or another PacteError)
+    with a French message naming the file, row or code at fault; the previous store, if any,
+    is left untouched.
+    """
+    from pacte.store import derive as pipeline
+
+    db_path = Path(db_path or default_db_path())
+    snap = Path(snap or package_data())
+    say = progress or (lambda _msg: None)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        say("Vérification du snapshot")
+        prov = read_provenance(snap)
+        verify_snapshot(snap, prov)
+        overrides: dict = {}
+        if with_fetched:  # fetched official files replace the bundled tables they cover
+            from pacte.store.fetched import snapshot_overrides
+            over = snapshot_overrides(cache_dir, say=say, stream=True)
+            prov, overrides = {**prov, **over.provenance}, over.tables
+        # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB
+        con = duckdb.connect(str(tmp), config={"memory_limit": "768MB"})
+        try:
+            tables = pipeline.run(con, snap, prov, say, overrides)
+            for step in steps:  # derived answers (indicators, default ranking): same atomicity
+                tables.update(step(con, say) or {})
+            bh = build_hash(prov)
+            meta = {"build_hash": bh, "code_version": pacte.__version__,
+                    "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "snapshot": str(snap), **{f"rows_{k}": str(v) for k, v in tables.items()}}
+            prov_df = pd.DataFrame([
+                {"table_name": k, "source": v["source"], "vintage": v["vintage"],
+                 "origin": v["origin"], "licence": v["licence"], "rows": v["rows"],
+                 "sha256": v["sha256"]} for k, v in sorted(prov.items())])
+            con.register("prov_df", prov_df)
+            con.execute("CREATE TABLE provenance AS SELECT * FROM prov_df")
+            meta_df = pd.DataFrame(sorted(meta.items()), columns=["key", "value"])
+            con.register("meta_df", meta_df)
+            con.execute("CREATE TABLE meta AS SELECT * FROM meta_df")
+            say("Validation du store")
+            pipeline.validate(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+        return meta
+    except PacteError:
+        raise
+    except Exception as exc:  # any other failure: wrap it, name where it happened
+        raise BuildError(f"échec de la construction du store ({type(exc).__name__} : {exc}); "
+                         f"le store précédent ({db_path}) est intact") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)

@@ -1,0 +1,158 @@
+"""Snapshot tables rebuilt from fetched official files (``pacte build --with-fetched``).
+
+:func:`snapshot_overrides` looks in the cache for every registry source that names a store
+table (``"table"`` in ``sources.json``), parses the newest complete vintage fetched, and
+returns the tables that replace the bundled ones together with their provenance entries
+(same keys as ``PROVENANCE.json``: the fetched file's URL, sha256, licence, rows).
+Sources not fetched keep the bundled snapshot.
+
+Today: ``urssaf_jobs`` from the national URSSAF commune x APE file (732 APE codes for every
+commune instead of the bundled Rouen extract).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pacte.errors import ChecksumError
+from pacte.settings import sha256_file
+from pacte.sources.cog import parse_cog_communes
+from pacte.sources.dgcl import parse_dgcl_criteres
+from pacte.sources.diplomas import parse_census_diplomas
+from pacte.sources.download import Fetched, read_cached
+from pacte.sources.registry import Source, all_sources
+from pacte.sources.urssaf import COLUMNS as URSSAF_COLUMNS
+from pacte.sources.urssaf import iter_urssaf, parse_urssaf
+
+
+def parse_urssaf_jobs(path: str | Path, chunk_rows: int = 200_000) -> pd.DataFrame:
+    """The national URSSAF file in the ``urssaf_jobs`` schema of the snapshot: ``commune``,
+    ``ape`` (str), ``year`` (int16), ``establishments``, ``jobs`` (int64); streamed in
+    chunks by :func:`pacte.sources.urssaf.iter_urssaf`, validated (file, line, value)."""
+    frames, pairs = [], []
+    for chunk in iter_urssaf(path, chunk_rows):
+        frames.append(chunk.astype({"year": "int16"}))
+        pairs.append(chunk[["commune", "ape"]].drop_duplicates())
+    if not frames:
+        return parse_urssaf(path, chunk_rows).astype({"year": "int16"})[URSSAF_COLUMNS]
+    # a commune x APE repeated across chunks (iter_urssaf checks within a chunk): checked on
+    # the ~1 M distinct pairs rather than the ~12 M long rows, to keep memory low
+    if pd.concat(pairs, ignore_index=True).duplicated().any():
+        parse_urssaf(path, chunk_rows)  # error path: raises with the file and line
+    del pairs
+    out = pd.concat(frames, ignore_index=True)
+    del frames
+    return out[URSSAF_COLUMNS]
+
+
+def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 200_000) -> int:
+    """Stream the national URSSAF file into DuckDB table ``table`` (``urssaf_jobs`` schema),
+    chunk by chunk: memory stays that of one chunk, not of ~12 M long rows. A commune x APE
+    pair repeated across chunks raises ParseError (file, line), as :func:`parse_urssaf`."""
+    con.execute(f'CREATE TABLE "{table}" (commune VARCHAR, ape VARCHAR, year SMALLINT, '
+                'establishments BIGINT, jobs BIGINT)')
+    rows = 0
+    for chunk in iter_urssaf(path, chunk_rows):
+        con.register("_chunk", chunk[URSSAF_COLUMNS])
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM _chunk')
+        con.unregister("_chunk")
+        rows += len(chunk)
+    dup = con.execute(f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL '
+                      'HAVING count(*) > 1 LIMIT 1').fetchall()
+    if dup:
+        parse_urssaf(path, chunk_rows)  # error path: raises with the file and line
+    return rows
+
+
+#: Store table -> parser of the fetched file (a DataFrame, for tests and small files).
+PARSERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    "urssaf_jobs": parse_urssaf_jobs,
+    "dgcl_criteres": parse_dgcl_criteres,
+    "census_diplomas": parse_census_diplomas,
+    "cog_communes_fetched": parse_cog_communes,
+}
+
+
+def frame_loader(parse: Callable[[Path], pd.DataFrame]) -> Callable[..., int]:
+    """Loader of a file small enough to parse whole: create ``table`` from the DataFrame."""
+    def load(path: str | Path, con, table: str) -> int:
+        frame = parse(path)
+        con.register("_frame", frame)
+        con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _frame')
+        con.unregister("_frame")
+        return len(frame)
+    return load
+
+
+#: Store table -> loader into the store being built: ``load(path, con, table) -> rows``
+#: (streamed for the national URSSAF file, parsed whole for the others).
+LOADERS: dict[str, Callable[..., int]] = {
+    table: load_urssaf_jobs if table == "urssaf_jobs" else frame_loader(parse)
+    for table, parse in PARSERS.items()}
+
+
+@dataclass
+class Overrides:
+    """Tables to use instead of the bundled snapshot's, and their provenance entries."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: dict[str, dict] = field(default_factory=dict)
+
+
+def _newest_fetched(sources: list[Source], table: str,
+                    cache_dir: str | Path | None) -> tuple[Source, Fetched] | None:
+    for source in reversed([s for s in sources if s.table == table]):
+        if (hit := read_cached(source, cache_dir)) is not None:
+            return source, hit
+    return None
+
+
+def provenance_entry(source: Source, fetched: Fetched, frame: pd.DataFrame | None) -> dict:
+    """A PROVENANCE.json-like entry for a table built from a fetched file (``frame`` None:
+    streamed into the store, rows counted there)."""
+    meta = fetched.meta
+    return {"source": f"{source.title} (fichier officiel téléchargé)",
+            "vintage": f"{source.vintage} : {source.label}",
+            "origin": f"{meta['url']} (téléchargé le {meta['fetched_at']})",
+            "licence": source.licence, "rows": None if frame is None else len(frame),
+            "sha256": meta["sha256"],
+            "columns": None if frame is None else list(frame.columns),
+            "file": str(fetched.path)}
+
+
+def snapshot_overrides(cache_dir: str | Path | None = None, registry: dict | None = None,
+                       say: Callable[[str], None] | None = None,
+                       stream: bool = False) -> Overrides:
+    """Parse every fetched file that replaces a snapshot table (see module doc).
+
+    The file is rehashed first: a cached file whose sha256 no longer matches its sidecar
+    raises :class:`pacte.fetch.ChecksumError` rather than building from altered data.
+    """
+    say = say or (lambda _msg: None)
+    sources = all_sources(registry)
+    out = Overrides()
+    for table, parse in PARSERS.items():
+        found = _newest_fetched(sources, table, cache_dir)
+        if found is None:
+            continue
+        source, fetched = found
+        say(f"Lecture du fichier téléchargé {fetched.path.name} ({source.id} {source.vintage})")
+        sha = sha256_file(fetched.path)
+        if sha != fetched.meta["sha256"]:
+            raise ChecksumError(f"{fetched.path} : le fichier a changé depuis son "
+                                f"téléchargement (sha256 {sha[:12]}… au lieu de "
+                                f"{fetched.meta['sha256'][:12]}…) ; relancez "
+                                f"« pacte fetch {source.id} --force »")
+        if stream:  # the build streams the file into the store: ``load(con, table)``
+            out.tables[table] = functools.partial(LOADERS[table], fetched.path)
+            out.provenance[table] = provenance_entry(source, fetched, None)
+            continue
+        frame = parse(fetched.path)
+        out.tables[table] = frame
+        out.provenance[table] = provenance_entry(source, fetched, frame)
+    return out

@@ -1,0 +1,219 @@
+"""The composite index as data: the YAML file (``data/composite_default.yaml`` by default)
+parsed and validated into a ``Config``, with French errors naming the file, the key and the
+value at fault (unknown indicator, source or period, weights not positive, unknown method).
+
+An indicator is named by its catalogue id, a source and a period, plus ``fallback``
+(source, period) pairs filling a territory's missing value in order: the index accepts any
+new catalogue indicator without code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from pacte.catalogue import INDICATORS, SERIES, Indicator
+from pacte.errors import InvalidParameterError
+from pacte.settings import package_data
+
+DEFAULT_CONFIG = package_data("composite_default.yaml")
+NORMALISATIONS = ("zscore", "minmax", "rank")
+AGGREGATIONS = ("arithmetic", "geometric")
+MISSING_METHODS = ("median", "exclude")
+DIRECTIONS = ("higher_is_worse", "higher_is_better")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One indicator of the index: catalogue id, (source, period) candidates in order."""
+
+    id: str
+    dimension: int
+    direction: str
+    weight: float
+    candidates: tuple[tuple[str, str], ...]
+
+    @property
+    def label(self) -> str:
+        source, period = self.candidates[0]
+        return f"{INDICATORS[self.id].label} ({period})"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    label: str
+    weight: float
+    type_high: str
+    type_low: str
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    dimensions: tuple[Dimension, ...]
+    specs: tuple[Spec, ...]
+    missing: str = "median"
+    max_missing_share: float = 1.0
+    winsorisation: tuple[float, float] | None = (0.01, 0.99)
+    normalisation: str = "zscore"
+    aggregation: str = "arithmetic"
+    draws: int = 1000
+    concentration: float = 20.0
+    normalisations: tuple[str, ...] = NORMALISATIONS
+    typology: tuple[int, int, float, int] = (5, 8, 0.5, 5)  # k_min, k_max, threshold, peers
+
+
+def _bad(where: str, msg: str) -> InvalidParameterError:
+    return InvalidParameterError(f"{where} : {msg}")
+
+
+def _choice(value, allowed, where: str, key: str) -> str:
+    if value not in allowed:
+        raise _bad(where, f"{key} inconnu(e) : {value!r} (valeurs possibles : "
+                   f"{', '.join(allowed)})")
+    return value
+
+
+def _positive(value, where: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise _bad(where, f"{key} doit être un nombre strictement positif (valeur : {value!r})")
+    return float(value)
+
+
+def source_periods(ind: Indicator, source: str) -> list[str]:
+    """Every period string the engine produces for this indicator and source."""
+    if ind.kind == "model":
+        return list(ind.periods) if source == ind.model else []
+    if source not in ind.sources:
+        return []
+    s = SERIES[source]
+    out: list[str] = []
+    for kind in ind.periods:
+        out += [str(y) for y in s.years] if kind == "year" else [s.period_labels()[kind]]
+    return out
+
+
+def _candidate(item, ind: Indicator, where: str) -> tuple[str, str]:
+    if not isinstance(item, dict) or "source" not in item or "period" not in item:
+        raise _bad(where, f"attendu {{source: ..., period: ...}}, trouvé {item!r}")
+    source, period = str(item["source"]), str(item["period"])
+    sources = (ind.model,) if ind.kind == "model" else ind.sources
+    if source not in sources:
+        raise _bad(where, f"source inconnue pour l'indicateur {ind.id!r} : {source!r} "
+                   f"(sources : {', '.join(str(s) for s in sources)})")
+    if period not in (ok := source_periods(ind, source)):
+        raise _bad(where, f"période inconnue pour {ind.id!r} ({source}) : {period!r} "
+                   f"(périodes : {', '.join(ok)})")
+    return source, period
+
+
+def _spec(raw, dim: int, where: str) -> Spec:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise _bad(where, f"un indicateur doit avoir une clé « id » (trouvé {raw!r})")
+    if raw["id"] not in INDICATORS:
+        raise _bad(where, f"indicateur inconnu : {raw['id']!r} (pacte indicators --list)")
+    ind = INDICATORS[raw["id"]]
+    where = f"{where} ({ind.id})"
+    direction = raw.get("direction", ind.direction)
+    if direction == "neutral":
+        raise _bad(where, f"l'indicateur {ind.id!r} est neutre au catalogue : donnez son sens "
+                   f"(direction: {' ou '.join(DIRECTIONS)})")
+    _choice(direction, DIRECTIONS, where, "direction")
+    fallback = raw.get("fallback") or []
+    if not isinstance(fallback, list):
+        raise _bad(where, f"fallback doit être une liste (trouvé {fallback!r})")
+    cands = [_candidate(raw, ind, where)] + [_candidate(f, ind, f"{where}, fallback")
+                                             for f in fallback]
+    return Spec(ind.id, dim, direction, _positive(raw.get("weight", 1), where, "weight"),
+                tuple(cands))
+
+
+def parse_config(raw, where: str = "index composite") -> Config:
+    """Validate a parsed YAML document into a Config (InvalidParameterError, French)."""
+    if not isinstance(raw, dict):
+        raise _bad(where, "le fichier doit décrire un dictionnaire (clés name, dimensions...)")
+    dims_raw = raw.get("dimensions")
+    if not isinstance(dims_raw, list) or not dims_raw:
+        raise _bad(where, "clé « dimensions » absente ou vide")
+    dims, specs = [], []
+    for d, dr in enumerate(dims_raw):
+        w = f"{where}, dimension {d + 1}"
+        if not isinstance(dr, dict) or "id" not in dr:
+            raise _bad(w, "une dimension doit avoir une clé « id »")
+        w = f"{where}, dimension {dr['id']!r}"
+        inds = dr.get("indicators")
+        if not isinstance(inds, list) or not inds:
+            raise _bad(w, "clé « indicators » absente ou vide")
+        dims.append(Dimension(str(dr["id"]), str(dr.get("label", dr["id"])),
+                              _positive(dr.get("weight", 1), w, "weight"),
+                              str(dr.get("type_high", f"{dr['id']} élevé")),
+                              str(dr.get("type_low", f"{dr['id']} faible"))))
+        specs += [_spec(s, d, w) for s in inds]
+    if len({d.id for d in dims}) < len(dims):
+        raise _bad(where, "deux dimensions portent le même id")
+    keys = [(s.id, s.candidates[0]) for s in specs]
+    if len(set(keys)) < len(keys):
+        raise _bad(where, "un même indicateur (id, source, période) apparaît deux fois")
+    miss = raw.get("missing") or {}
+    win = raw.get("winsorisation", {"lower": 0.01, "upper": 0.99})
+    if win is not None:
+        lo, hi = win.get("lower"), win.get("upper")
+        if not (isinstance(lo, int | float) and isinstance(hi, int | float) and 0 <= lo < hi <= 1):
+            raise _bad(where, f"winsorisation : il faut 0 ≤ lower < upper ≤ 1 (trouvé {win!r})")
+        win = (float(lo), float(hi))
+    unc = raw.get("uncertainty") or {}
+    norms = unc.get("normalisations", list(NORMALISATIONS))
+    if not isinstance(norms, list) or not norms:
+        raise _bad(where, "uncertainty.normalisations doit être une liste non vide")
+    typ = raw.get("typology") or {}
+    k_min, k_max = int(typ.get("k_min", 5)), int(typ.get("k_max", 8))
+    if not 2 <= k_min <= k_max:
+        raise _bad(where, f"typology : il faut 2 ≤ k_min ≤ k_max (trouvé {k_min}, {k_max})")
+    share = miss.get("max_missing_share", 1.0)
+    if not isinstance(share, int | float) or not 0 <= share <= 1:
+        raise _bad(where, f"missing.max_missing_share doit être entre 0 et 1 ({share!r})")
+    draws = unc.get("draws", 1000)
+    if not isinstance(draws, int) or draws < 1:
+        raise _bad(where, f"uncertainty.draws doit être un entier ≥ 1 (valeur : {draws!r})")
+    return Config(
+        name=str(raw.get("name", "index composite")), dimensions=tuple(dims),
+        specs=tuple(specs),
+        missing=_choice(miss.get("method", "median"), MISSING_METHODS, where, "missing.method"),
+        max_missing_share=float(share), winsorisation=win,
+        normalisation=_choice(raw.get("normalisation", "zscore"), NORMALISATIONS, where,
+                              "normalisation"),
+        aggregation=_choice(raw.get("aggregation", "arithmetic"), AGGREGATIONS, where,
+                            "aggregation"),
+        draws=draws,
+        concentration=_positive(unc.get("concentration", 20), where,
+                                "uncertainty.concentration"),
+        normalisations=tuple(_choice(n, NORMALISATIONS, where, "uncertainty.normalisations")
+                             for n in norms),
+        typology=(k_min, k_max, float(typ.get("threshold", 0.5)), int(typ.get("peers", 5))))
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate the index file (default: the one shipped with pacte)."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidParameterError(f"{path} : fichier illisible ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise InvalidParameterError(f"{path} : YAML invalide ({exc})") from None
+    return parse_config(raw, str(path))
+
+
+def calc_weights(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Membership M (p, D), indicator weights (p,) summing to 1 within each dimension,
+    dimension weights (D,) summing to 1."""
+    dim = np.array([s.dimension for s in config.specs])
+    M = (dim[:, None] == np.arange(len(config.dimensions))[None]).astype(float)
+    w = np.array([s.weight for s in config.specs])
+    w_ind = w / (M @ (M.T @ w))
+    w_dim = np.array([d.weight for d in config.dimensions])
+    return M, w_ind, w_dim / w_dim.sum()
