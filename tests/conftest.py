@@ -21,7 +21,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def built_store(tmp_path_factory) -> Path:
     """Path of a DuckDB store built from the real bundled snapshot."""
     path = tmp_path_factory.mktemp("store") / "pacte.duckdb"
-    store.build(path)
+    from pacte.handlers.build import build_store
+
+    build_store(path)
     return path
 
 

@@ -11,6 +11,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+VERSION = "0.1.0"  # the package version (pacte.__version__)
+PACKAGE_DIR = Path(__file__).parent
 DB_ENV = "PACTE_DB"
 CACHE_ENV = "PACTE_CACHE"
 DB_NAME = "pacte.duckdb"

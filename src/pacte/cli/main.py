@@ -31,11 +31,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 out = Console()
 
 
-def _build(db: Path | None, with_fetched: bool = False) -> dict:
+def _build(db: Path | None, with_fetched: bool = False, **kw) -> dict:
+    from pacte.handlers.build import build_store
+
     t0 = time.perf_counter()
     with err.status("Construction du store…") as status:
-        meta = store.build(db, progress=lambda msg: status.update(f"{msg}…"),
-                           with_fetched=with_fetched)
+        meta = build_store(db, progress=lambda msg: status.update(f"{msg}…"),
+                           with_fetched=with_fetched, **kw)
     err.print(f"Store construit : {db or default_db_path()} "
               f"(empreinte {meta['build_hash']}, {time.perf_counter() - t0:.1f} s)")
     return meta
@@ -61,15 +63,23 @@ def run(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dossier du rapport national.")
                        ] = Path("out"),
     seed: Annotated[int, typer.Option("--seed", help="Graine du Monte Carlo.")] = 0,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Reconstruire le store même s'il est à jour.")] = False,
 ) -> None:
     """Tâche principale : store, indicateurs et rapport national de ciblage dans ./out/.
 
-    Construit le store, calcule tout et écrit le classement (CSV et XLSX), la carte et
-    index.html ; affiche le top 20 et le chemin du rapport."""
+    Construit le store s'il n'est pas à jour (ou avec --rebuild), puis écrit le classement
+    (CSV et XLSX), la carte et index.html ; affiche le top 20 et le chemin du rapport."""
     from pacte.cli.rank import print_top
+    from pacte.handlers.build import current_store
     from pacte.report.national import build_national_report  # matplotlib: load on demand
 
-    _build(db)
+    meta = None if rebuild else current_store(db)
+    if meta is None:
+        _build(db)
+    else:
+        err.print(f"Store à jour, construit le {meta.get('built_at', '?')} "
+                  f"(empreinte {meta['build_hash']}) : {db or default_db_path()}")
     with store.connect(db) as con:
         _print_summary(con)
         with err.status("Classement des EPCI (indice composite, 1 000 tirages)…"):

@@ -7,9 +7,12 @@ from pacte.engine.compute import (
     check_parameters,
     compute_indicators,
     national_values,
-    show_indicators,
     valid_periods,
 )
+from pacte.engine.materialise import read_indicators, read_show_indicators, write_indicators
+
+show_indicators = read_show_indicators  # one territory beside France, read from the store
 
 __all__ = ["MODELS", "check_parameters", "compute_indicators", "national_values",
-           "show_indicators", "valid_periods"]
+           "read_indicators", "read_show_indicators", "show_indicators", "valid_periods",
+           "write_indicators"]

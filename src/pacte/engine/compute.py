@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES, Indicator
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.engine.exposure import compute_exposure
-from pacte.engine.jobs import NO_NATIONAL, compute_job_indicators
+from pacte.engine.jobs import compute_job_indicators
 from pacte.engine.valuechain import compute_valuechain
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS as LEVELS
@@ -110,26 +109,3 @@ def national_values(con: duckdb.DuckDBPyConnection, indicators: Iterable[str] | 
                     period: str | None = None) -> pd.DataFrame:
     """The France row of each source through the same calcs (LQ = 1, resistance = 0...)."""
     return compute_indicators(con, "fr", indicators, period)
-
-
-def show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
-    """One territory's indicators beside France's, for ``pacte show``: levels at the crisis
-    dates and the last year of each source, every change and peak indicator."""
-    df = compute_indicators(con, level, code=code)
-    keep = {s.id: {str(s.crisis[0]), str(s.crisis[1]), str(s.years[-1])}
-            for s in SERIES.values()}
-    is_level = df["indicator"].map(lambda i: INDICATORS[i].kind == "level")
-    shown = [p in keep.get(s, (p,)) for p, s in zip(df["period"], df["source"], strict=True)]
-    df = df[~is_level | np.array(shown, dtype=bool)]
-    nat = national_values(con).set_index(["indicator", "period", "source"])["value"]
-    idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
-    df = df.assign(national=nat.reindex(idx).to_numpy(),
-                   label=df["indicator"].map(lambda i: INDICATORS[i].label))
-    local = ~df["source"].map(lambda x: SERIES[x].has_national if x in SERIES else True)
-    df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"
-                             for n in df.loc[local, "note"]]
-    order = {i: n for n, i in enumerate(INDICATORS)}
-    df = df.assign(_o=df["indicator"].map(order)).sort_values(["_o", "source", "period"],
-                                                              kind="stable")
-    return df[["indicator", "label", "source", "period", "value", "national", "unit",
-               "resolution", "note"]].reset_index(drop=True)

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pacte.catalogue import DIRECTION_LABELS, FAMILIES, INDICATORS, periods_text, source_name
-from pacte.engine import compute_indicators
+from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS
 from pacte.handlers.envelope import Answer, envelope
@@ -35,5 +35,5 @@ def indicators(con: duckdb.DuckDBPyConnection, level: str | None,
                                     f"{', '.join(INDICATOR_LEVELS)}) ; --list pour le catalogue")
     if code is not None:
         code = queries.find_territory(con, code, level)["code"]
-    df = compute_indicators(con, level, indicator, period, code)
+    df = read_indicators(con, level, indicator, period, code)
     return Answer(df, envelope(con, sorted(set(df["source"]))))

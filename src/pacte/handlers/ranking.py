@@ -12,18 +12,42 @@ from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
 from pacte.targeting import calc_selection, load_config, rank_territories
 
+#: Upper bound of --draws: beyond it a ranking takes minutes and gains nothing.
+MAX_DRAWS = 100_000
+from pacte.targeting.materialise import is_default, read_default_ranking
+
 
 def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: int,
                   per_region: bool, seed: int, draws: int | None) -> None:
-    """French errors on bad options, before any computation."""
+    """French errors on bad options, before any computation (and before the store is
+    opened): level, --top, quotas, --seed, --draws."""
     if level not in RANK_LEVELS:
         raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
                                     f"(niveaux : {', '.join(RANK_LEVELS)})")
+    for name, value in (("--top", top), ("--rural-quota", rural_quota),
+                        ("--urban-quota", urban_quota), ("--seed", seed), ("--draws", draws)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidParameterError(f"{name} doit être un nombre entier (valeur : "
+                                        f"{value!r})")
+    if top is not None and top < 1:
+        raise InvalidParameterError(f"--top doit être un entier ≥ 1 (valeur : {top})")
+    for name, value in (("--rural-quota", rural_quota), ("--urban-quota", urban_quota)):
+        if value < 0:
+            raise InvalidParameterError(f"{name} doit être un entier ≥ 0 (valeur : {value})")
     if top is None and (rural_quota or urban_quota or per_region):
         raise InvalidParameterError("--rural-quota, --urban-quota et --per-region demandent "
                                     "--top N")
-    if draws is not None and draws < 1:
-        raise InvalidParameterError(f"--draws doit être un entier ≥ 1 (valeur : {draws})")
+    if top is not None and rural_quota + urban_quota > top:
+        quotas = " + ".join(f"{n} {v}" for n, v in (("--rural-quota", rural_quota),
+                                                     ("--urban-quota", urban_quota)) if v)
+        raise InvalidParameterError(f"quotas supérieurs à la sélection : {quotas} > --top "
+                                    f"{top} ; les quotas doivent tenir dans --top")
+    if seed < 0 or seed >= 2**63:
+        raise InvalidParameterError(f"--seed doit être un entier entre 0 et 2^63 - 1 "
+                                    f"(valeur : {seed})")
+    if draws is not None and not 1 <= draws <= MAX_DRAWS:
+        raise InvalidParameterError(f"--draws doit être un entier entre 1 et "
+                                    f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
 
 
 def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
@@ -33,7 +57,10 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
     dropped then; ``region_rank`` added with ``per_region``)."""
     check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
     config = load_config(weights)
-    df = rank_territories(con, level, config, seed=seed, draws=draws)
+    if is_default(weights, seed, draws):  # computed at build time
+        df = read_default_ranking(con, level)
+    else:  # a custom rule, seed or draws: only the targeting step, from stored indicators
+        df = rank_territories(con, level, config, seed=seed, draws=draws)
     sources = sorted({src for spec in config.specs for src, _ in spec.candidates})
     meta = envelope(con, sources, seed=seed,
                     draws=df.attrs.get("draws"), rule=config.name,

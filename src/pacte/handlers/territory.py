@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pacte.engine import show_indicators
+from pacte.engine import read_show_indicators as show_indicators
 from pacte.geography import INDICATOR_LEVELS
 from pacte.handlers.envelope import Answer, envelope
 from pacte.store import queries

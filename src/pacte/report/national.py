@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pacte.export.tables import write_csv_fr, write_xlsx
+from pacte.handlers.ranking import ranking
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import fr_number
@@ -119,16 +120,16 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
                           config: Config | None = None, draws: int | None = None) -> dict:
     """Rank every territory of ``level`` and write ``out_dir``: classement_<level>.csv and
     .xlsx, carte_score.png, index.html. Returns the paths and the top 20 (DataFrame)."""
-    config = config or load_config()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ranked = rank_territories(con, level, config, seed=seed, draws=draws)
+    ranked = ranking(con, level, seed=seed, draws=draws).data if config is None else \
+        rank_territories(con, level, config, seed=seed, draws=draws)
     csv = write_csv_fr(ranked, out_dir / f"classement_{level}.csv")
     xlsx = write_xlsx(ranked, out_dir / f"classement_{level}.xlsx",
                        title=f"Classement {LEVEL_NAMES.get(level, level)}")
     png = render_map(con, ranked, out_dir / "carte_score.png", level)
     prov = con.execute("SELECT source, vintage, licence FROM provenance ORDER BY table_name").df()
     bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-    page = render_html(ranked, out_dir / "index.html", png, config, prov, bh)
+    page = render_html(ranked, out_dir / "index.html", png, config or load_config(), prov, bh)
     return {"csv": csv, "xlsx": xlsx, "map": png, "html": page, "ranking": ranked,
             "top": ranked.head(20)}

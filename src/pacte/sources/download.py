@@ -45,14 +45,13 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-import pacte
 from pacte.errors import (
     ChecksumError,
     FetchError,
     OfflineError,
     UnexpectedContentError,
 )
-from pacte.settings import default_cache_dir, sha256_file
+from pacte.settings import VERSION, default_cache_dir, sha256_file
 from pacte.sources.registry import Source, get_source
 
 META_SUFFIX = ".meta.json"
@@ -296,7 +295,7 @@ def _place(source: Source, url: str, path: Path, sha: str, size: int,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "filename": source.filename, "format": source.format,
             "etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified"),
-            "pacte_version": pacte.__version__}
+            "pacte_version": VERSION}
     meta_path = _meta_path(path)
     meta_path.unlink(missing_ok=True)
     os.replace(_part_path(path), path)
@@ -333,7 +332,7 @@ def fetch(source_id: str, vintage: str | None = None, cache_dir: str | Path | No
     path.parent.mkdir(parents=True, exist_ok=True)
     client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
                           follow_redirects=True,
-                          headers={"User-Agent": f"pacte/{pacte.__version__}"})
+                          headers={"User-Agent": f"pacte/{VERSION}"})
     errors: list[FetchError] = []
     with client, _Bar(progress, f"{source.id} {source.vintage}") as bar:
         for candidate in urls:

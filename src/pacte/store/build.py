@@ -7,6 +7,7 @@ and leaves the previous store untouched.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -17,9 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-import pacte
 from pacte.errors import BuildError, PacteError
-from pacte.settings import default_db_path, package_data, sha256_file
+from pacte.settings import PACKAGE_DIR, VERSION, default_db_path, package_data, sha256_file
 
 
 def read_provenance(snap: Path) -> dict:
@@ -45,8 +45,8 @@ def verify_snapshot(snap: Path, provenance: dict) -> None:
 def code_fingerprint() -> str:
     """sha256 over the package's Python sources and rules (``*.yaml``: the default ranking
     rule, the law's parameters): changes whenever the code or a rule does."""
-    h = hashlib.sha256(pacte.__version__.encode())
-    root = Path(pacte.__file__).parent
+    h = hashlib.sha256(VERSION.encode())
+    root = PACKAGE_DIR
     for p in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
@@ -68,9 +68,65 @@ Progress = Callable[[str], None]
 Step = Callable[[duckdb.DuckDBPyConnection, Progress], dict | None]
 
 
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_temporaries(db_path: Path) -> list[Path]:
+    """Delete the temporary files (``.NAME.PID.tmp`` and its ``.wal``) left next to
+    ``db_path`` by builds that were killed: only those whose PID is no longer alive.
+    Returns the removed paths."""
+    removed = []
+    prefix = f".{db_path.name}."
+    for p in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
+        rest = p.name[len(prefix):]
+        pid_text, _, suffix = rest.partition(".")
+        if not pid_text.isdigit() or suffix not in ("tmp", "tmp.wal"):
+            continue
+        if _pid_alive(int(pid_text)):
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        removed.append(p)
+    return removed
+
+
+def check_target(db_path: Path, force: bool = False) -> None:
+    """Refuse, before any work, a target the build would destroy or could not write: a
+    directory, a file that is not a pacte store (unless ``force``), a read-only folder."""
+    from pacte.store.connect import is_store
+
+    if db_path.is_dir():
+        raise BuildError(f"{db_path} est un dossier : donnez un nom de fichier pour le store "
+                         "(--db CHEMIN/pacte.duckdb)")
+    if db_path.exists() and db_path.stat().st_size > 0 and not force and not is_store(db_path):
+        raise BuildError(f"{db_path} existe et n'est pas un store pacte lisible : refus de "
+                         "l'écraser (rien n'a été modifié). Choisissez un autre --db, ou "
+                         "ajoutez --force pour le remplacer")
+    parent = db_path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BuildError(f"{parent} : dossier non accessible en écriture, le store "
+                         f"{db_path.name} ne peut pas y être construit")
+
+
 def build(db_path: Path | None = None, snap: Path | None = None,
           progress: Progress | None = None, with_fetched: bool = False,
-          cache_dir: Path | None = None, steps: Sequence[Step] = ()) -> dict:
+          cache_dir: Path | None = None, steps: Sequence[Step] = (), *,
+          force: bool = False, allow_partial: bool = False) -> dict:
     """Build the store at ``db_path`` from the snapshot ``snap``, atomically.
 
     With ``with_fetched``, the official files fetched by ``pacte fetch`` into the cache
@@ -78,16 +134,29 @@ def build(db_path: Path | None = None, snap: Path | None = None,
     tables they cover (the national URSSAF file replaces the Rouen extract); provenance and
     build hash then record the fetched files. ``steps`` run on the new store before its
     validation (``step(con, say) -> {table: rows}``): the indicators and the default
-    ranking computed by the layers above enter the store in the same atomic build. Returns the meta dict (build hash, counts). Raises BuildError (or another PacteError)
-    with a French message naming the file, row or code at fault; the previous store, if any,
-    is left untouched.
+    ranking computed by the layers above enter the store in the same atomic build. Returns
+    the meta dict (build hash, counts). Raises BuildError (or another PacteError) with a
+    French message naming the file, row or code at fault; the previous store, if any, is left
+    untouched.
+
+    Before any work: a target that is not a pacte store is refused unless ``force``, a
+    read-only folder is refused, and the temporary files of killed builds are removed. A
+    fetched national file covering under 90 % of communes is refused unless
+    ``allow_partial`` (:mod:`pacte.store.fetched`).
     """
     from pacte.store import derive as pipeline
 
     db_path = Path(db_path or default_db_path())
     snap = Path(snap or package_data())
     say = progress or (lambda _msg: None)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    check_target(db_path, force)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"{db_path.parent} : dossier impossible à créer ({exc.strerror})"
+                         ) from None
+    for stale in remove_stale_temporaries(db_path):
+        say(f"Fichier temporaire d'une construction interrompue supprimé : {stale.name}")
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
@@ -97,7 +166,9 @@ def build(db_path: Path | None = None, snap: Path | None = None,
         overrides: dict = {}
         if with_fetched:  # fetched official files replace the bundled tables they cover
             from pacte.store.fetched import snapshot_overrides
-            over = snapshot_overrides(cache_dir, say=say, stream=True)
+            over = snapshot_overrides(cache_dir, say=say, stream=True,
+                                      allow_partial=allow_partial,
+                                      n_communes=prov.get("communes", {}).get("rows"))
             prov, overrides = {**prov, **over.provenance}, over.tables
         # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB
         con = duckdb.connect(str(tmp), config={"memory_limit": "768MB"})
@@ -106,7 +177,7 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             for step in steps:  # derived answers (indicators, default ranking): same atomicity
                 tables.update(step(con, say) or {})
             bh = build_hash(prov)
-            meta = {"build_hash": bh, "code_version": pacte.__version__,
+            meta = {"build_hash": bh, "code_version": VERSION,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "snapshot": str(snap), **{f"rows_{k}": str(v) for k, v in tables.items()}}
             prov_df = pd.DataFrame([
@@ -127,6 +198,9 @@ def build(db_path: Path | None = None, snap: Path | None = None,
         return meta
     except PacteError:
         raise
+    except (PermissionError, duckdb.PermissionException) as exc:
+        raise BuildError(f"{db_path} : écriture refusée ({exc}) ; le store précédent, s'il "
+                         "existe, est intact") from None
     except Exception as exc:  # any other failure: wrap it, name where it happened
         raise BuildError(f"échec de la construction du store ({type(exc).__name__} : {exc}); "
                          f"le store précédent ({db_path}) est intact") from exc

@@ -5,7 +5,7 @@ Method (JRC/OECD Handbook on Constructing Composite Indicators, as in COINr):
 
 1. ``load_config``: the index is data, a YAML file (``data/composite_default.yaml`` by
    default) validated by ``pacte.targeting.rule`` (French errors naming the key and the value);
-2. ``load_matrix``: ONE ``compute_indicators`` call, one column per (indicator, source,
+2. ``load_matrix``: the stored indicators (one query), one column per (indicator, source,
    period), missing values filled per territory from the ``fallback`` source/periods;
 3. pure ``calc_*`` functions: impute (median, counted per territory) or exclude, winsorise,
    orient (``higher_is_better`` columns are negated, so that a higher value always means
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.catalogue import INDICATORS
-from pacte.engine import compute_indicators
+from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS
 from pacte.targeting.rule import NORMALISATIONS, Config, calc_weights, load_config
@@ -39,7 +39,7 @@ GEOMETRIC_RANGE = (1.0, 100.0)
 
 def load_matrix(con, level: str, config: Config) -> tuple[pd.DataFrame, np.ndarray]:
     """Territories of ``level`` (code, name, population, area_type, reg, reg_name) and the raw
-    matrix (n, p) of the index's indicators, from ONE ``compute_indicators`` call."""
+    matrix (n, p) of the index's indicators, read from the store's indicator table."""
     if level not in RANK_LEVELS:
         raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
                                     f"(niveaux : {', '.join(RANK_LEVELS)})")
@@ -49,7 +49,7 @@ def load_matrix(con, level: str, config: Config) -> tuple[pd.DataFrame, np.ndarr
                               AND r.code = t.reg
                          WHERE t.level = ? ORDER BY t.code""", [level]).df()
     ids = [i for i in dict.fromkeys(s.id for s in config.specs) if level in INDICATORS[i].levels]
-    df = compute_indicators(con, level, ids) if ids else pd.DataFrame(
+    df = read_indicators(con, level, ids) if ids else pd.DataFrame(
         columns=["indicator", "source", "period", "code", "value"])
     values = df.set_index(["indicator", "source", "period", "code"])["value"]
     blocks = {k: g.droplevel([0, 1, 2]) for k, g in values.groupby(level=[0, 1, 2])}

@@ -1,0 +1,103 @@
+"""The catalogue computed once, at build time, into the store (table ``indicator``), and
+read back by every reader (CLI, API, profiles, targeting): readers never recompute.
+
+``write_indicators`` is a build step (``pacte.store.build(..., steps=[...])``): it runs in the
+same atomic build as the base tables. ``read_indicators`` answers the same questions as
+:func:`pacte.engine.compute_indicators` from the stored table, in the same row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pacte.catalogue import INDICATORS, SERIES
+from pacte.catalogue import LONG_COLUMNS as COLUMNS
+from pacte.engine.compute import check_parameters, compute_indicators
+from pacte.engine.jobs import NO_NATIONAL
+from pacte.errors import StoreError
+
+TABLE = "indicator"
+
+
+def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
+    """Compute every catalogue indicator at every level (France included) and write the
+    long table ``indicator`` (ordered: ``ord`` keeps the engine's row order)."""
+    say("Calcul de tous les indicateurs du catalogue")
+    # all levels at once: each store-level model runs once for every level
+    df = pd.concat([compute_indicators(con), compute_indicators(con, "fr")], ignore_index=True)
+    df["value"] = df["value"].astype(float)
+    df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
+    con.register("_ind", df)
+    con.execute(f"""CREATE TABLE {TABLE} AS SELECT * FROM _ind
+                    ORDER BY level, indicator, ord""")
+    con.unregister("_ind")
+    return {TABLE: len(df)}
+
+
+def has_indicators(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = ?", [TABLE]).fetchone()[0])
+
+
+def _require(con) -> None:
+    if not has_indicators(con):
+        raise StoreError("ce store ne contient pas les indicateurs calculés (store d'une "
+                         "version antérieure) — relancez « pacte build »")
+
+
+def read_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                    indicators: Iterable[str] | None = None, period: str | None = None,
+                    code: str | None = None) -> pd.DataFrame:
+    """The stored indicators of ``level`` (default: every level but France), optionally
+    filtered; same rows, order and columns as ``compute_indicators``."""
+    indicators = list(indicators) if indicators else None
+    check_parameters(level, indicators, period)
+    _require(con)
+    where, params = [], []
+    if level is None:
+        where.append("level <> 'fr'")
+    else:
+        where.append("level = ?")
+        params.append(level)
+    if indicators:
+        where.append(f"indicator IN ({', '.join('?' * len(indicators))})")
+        params += indicators
+    if period is not None:
+        where.append("period = ?")
+        params.append(period)
+    if code is not None:
+        where.append("code = ?")
+        params.append(code)
+    cols = ", ".join(COLUMNS)
+    df = con.execute(f"SELECT {cols} FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY ord",
+                     params).df()
+    df["note"] = df["note"].fillna("")
+    return df
+
+
+def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str
+                         ) -> pd.DataFrame:
+    """One territory's indicators beside France's (``pacte show``, profiles), from the store:
+    levels at the crisis dates and the last year of each source, every change and peak."""
+    df = read_indicators(con, level, code=code)
+    keep = {s.id: {str(s.crisis[0]), str(s.crisis[1]), str(s.years[-1])}
+            for s in SERIES.values()}
+    is_level = df["indicator"].map(lambda i: INDICATORS[i].kind == "level")
+    shown = [p in keep.get(s, (p,)) for p, s in zip(df["period"], df["source"], strict=True)]
+    df = df[~is_level | np.array(shown, dtype=bool)]
+    nat = read_indicators(con, "fr").set_index(["indicator", "period", "source"])["value"]
+    idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
+    df = df.assign(national=nat.reindex(idx).to_numpy(),
+                   label=df["indicator"].map(lambda i: INDICATORS[i].label))
+    local = ~df["source"].map(lambda x: SERIES[x].has_national if x in SERIES else True)
+    df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"
+                             for n in df.loc[local, "note"]]
+    order = {i: n for n, i in enumerate(INDICATORS)}
+    df = df.assign(_o=df["indicator"].map(order)).sort_values(["_o", "source", "period"],
+                                                              kind="stable")
+    return df[["indicator", "label", "source", "period", "value", "national", "unit",
+               "resolution", "note"]].reset_index(drop=True)

@@ -1,0 +1,38 @@
+"""Building the store: the base tables (``pacte.store``), then the whole catalogue and the
+default ranking in the same atomic build, so that readers never recompute. ``current_store``
+tells whether a store was built from the current inputs and code (``pacte run`` reuses it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pacte import store
+from pacte.engine.materialise import write_indicators
+from pacte.errors import StoreError
+from pacte.settings import default_db_path, package_data
+from pacte.targeting.materialise import write_default_ranking
+
+STEPS = (write_indicators, write_default_ranking)
+
+
+def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
+                cache_dir: Path | None = None, **kw) -> dict:
+    """Build the store with every derived answer; returns its meta (build hash...)."""
+    return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
+                       steps=STEPS, **kw)
+
+
+def current_store(db: Path | str | None = None) -> dict | None:
+    """The meta of the store at ``db`` if it was built from the bundled snapshot with the
+    current code (same build hash), else None (absent, corrupted, outdated, or built with
+    fetched files)."""
+    path = Path(db) if db is not None else default_db_path()
+    if not path.exists():
+        return None
+    try:
+        with store.connect(path) as con:
+            meta = store.read_meta(con)
+    except StoreError:
+        return None
+    expected = store.build_hash(store.read_provenance(package_data()))
+    return meta if meta.get("build_hash") == expected else None

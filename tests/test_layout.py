@@ -1,0 +1,31 @@
+"""The layout's rules, checked: the import-layer contract (import-linter, configured in
+pyproject.toml) and the size of modules (split by concept before ~400 lines)."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "pacte"
+
+
+def test_import_layers_contract():
+    """A lower layer never imports a higher one; nothing imports ``pacte.cli``."""
+    pytest.importorskip("importlinter")
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+
+
+def test_no_module_over_400_lines():
+    sizes = {p.relative_to(SRC).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in SRC.rglob("*.py")}
+    big = {k: v for k, v in sizes.items() if v > 400}
+    assert not big, f"modules over 400 lines: {big}"
+
+
+def test_no_package_file_read_outside_settings():
+    """Package data is located in one place (``pacte.settings.package_data``)."""
+    offenders = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
+                 if p.name != "settings.py" and "importlib import resources" in p.read_text()]
+    assert offenders == []
