@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SE_TYPES = ("homoskedastic", "robust", "cluster")
+SE_TYPES = ("homoskedastic", "robust", "hc1", "cluster")
 
 
 def _column_block(x: object, n: int, name: str) -> np.ndarray:
@@ -68,6 +68,7 @@ def calc_2sls(
     weights: object = None,
     clusters: object = None,
     se_type: str | None = None,
+    small_sample: bool = False,
 ) -> dict:
     """2SLS of ``y`` on one endogenous regressor ``x`` instrumented by ``z``, with an intercept.
 
@@ -85,12 +86,21 @@ def calc_2sls(
 
     y, x: (n,). z: (n,) or (n, q) instruments, q >= 1. controls: (n, p) or None (do not
     include a constant column; collinear controls raise ``ValueError``). weights: (n,) > 0.
-    clusters: (n,) group labels (ADH: state). se_type: "homoskedastic", "robust" or "cluster"
-    (default "cluster" when ``clusters`` is given, else "robust").
+    clusters: (n,) group labels (ADH: state). se_type: "homoskedastic", "robust" (HC0),
+    "hc1" or "cluster" (default "cluster" when ``clusters`` is given, else "robust").
+
+    Finite-sample corrections of the second stage: ``se_type="hc1"`` is the robust variance
+    times n/(n-k) (MacKinnon & White 1985; Stata ``ivregress ..., vce(robust) small``,
+    ``fixest`` ``vcov="hc1"``). ``small_sample=True`` applies Stata's ``small`` conventions to
+    every type: homoskedastic with n-k, HC1, and cluster-robust CR1 with
+    G/(G-1)·(n-1)/(n-k) (Cameron & Miller 2015, J. Human Resources 50(2); ``fixest``
+    clustered default). The defaults (``small_sample=False``) reproduce Stata ``ivregress``.
+    k counts x, the constant and the controls.
 
     Returns a dict: beta (float), se (float), coefficients ((1 + 1 + p,) for [x, const,
     controls]), first_stage (float, or (q,) array), first_stage_se (same shape),
-    first_stage_f (Wald F of the excluded instruments), n, n_clusters (or None), se_type.
+    first_stage_f (Wald F of the excluded instruments), n, n_clusters (or None), se_type,
+    small_sample.
     """
     yv = np.asarray(y, dtype=float).ravel()
     n = yv.size
@@ -106,6 +116,9 @@ def calc_2sls(
         se_type = "cluster" if clusters is not None else "robust"
     if se_type not in SE_TYPES:
         raise ValueError(f"se_type inconnu : {se_type!r} (attendu : {', '.join(SE_TYPES)})")
+    if se_type == "hc1":
+        se_type, small_sample = "robust", True
+    reported = "hc1" if se_type == "robust" and small_sample else se_type
     groups = None
     if se_type == "cluster":
         if clusters is None:
@@ -145,7 +158,7 @@ def calc_2sls(
     b, *_ = np.linalg.lstsq(x_hat, yw, rcond=None)
     u = yw - xm @ b
     bread = np.linalg.inv(x_hat.T @ x_hat)
-    v = _sandwich(x_hat, u, bread, se_type, groups, small=False)
+    v = _sandwich(x_hat, u, bread, se_type, groups, small=small_sample)
 
     fs_se = np.sqrt(np.diag(v_z))
     return {
@@ -157,5 +170,6 @@ def calc_2sls(
         "first_stage_f": f_stat,
         "n": n,
         "n_clusters": None if groups is None else int(groups.max()) + 1,
-        "se_type": se_type,
+        "se_type": reported,
+        "small_sample": bool(small_sample),
     }

@@ -1,8 +1,12 @@
-"""Regional input-output tables by Flegg's location quotient, and the jobs that local
-industry supports in the territory's other sectors through its purchases.
+"""Regional input-output tables by Flegg's location quotient, the jobs that local
+industry supports in the territory's other sectors through its purchases (type I), and the
+jobs its wages support through household spending (type II, households closed locally).
 
-Pure functions of numpy arrays, vectorised over territories: a stack of n regional tables
-(n, k, k) is built and solved in one ``numpy.linalg.solve`` call, without a Python loop.
+Pure functions of numpy arrays, vectorised over territories: the systems of all n
+territories are built as one stack and solved by one batched LU (``numpy.linalg.solve`` on
+(n, k_s, k_s)), without a Python loop over territories. The mixed models need only the rows
+of the responding sectors of each regional table (:func:`calc_regional_rows`), so the
+(n, k, k) FLQ stack is not built there.
 
 Shapes: ``E_region`` (n, k) jobs by territory and sector; ``E_nation`` (k,); ``A_nat``
 (k, k) national *domestic* technical coefficients (imports excluded: a regional table
@@ -91,6 +95,91 @@ def calc_regional_A(A_nat: np.ndarray, FLQ: np.ndarray, out: np.ndarray | None =
     return A_r
 
 
+
+def _check(E_region, jobs_per_output, A_nat, industry_mask, E_nation):
+    E_region = np.asarray(E_region, dtype=float)
+    jobs_per_output = np.asarray(jobs_per_output, dtype=float)
+    A_nat = np.asarray(A_nat, dtype=float)
+    industry = np.asarray(industry_mask, dtype=bool)
+    k = E_region.shape[1]
+    if jobs_per_output.shape != (k,) or A_nat.shape != (k, k) or industry.shape != (k,):
+        raise ValueError(f"shapes do not match k={k}: jobs_per_output {jobs_per_output.shape}"
+                         f", A_nat {A_nat.shape}, industry_mask {industry.shape}")
+    if (jobs_per_output < 0).any():
+        raise ValueError("negative jobs per unit of output")
+    E_nation = E_region.sum(axis=0) if E_nation is None else np.asarray(E_nation, float)
+    return E_region, jobs_per_output, A_nat, industry, E_nation
+
+
+def _regional_block(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.ndarray,
+                    rows: np.ndarray, cols: np.ndarray, delta: float) -> np.ndarray:
+    """``A_r[:, rows][:, :, cols]`` of the FLQ tables (n, len(rows), len(cols)), built
+    without the whole (n, k, k) stack. ``rows``, ``cols``: integer positions."""
+    E_region = np.asarray(E_region, dtype=float)
+    E_nation = np.asarray(E_nation, dtype=float)
+    if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
+        raise ValueError(f"E_region (n, k) and E_nation (k,) expected, got "
+                         f"{E_region.shape} and {E_nation.shape}")
+    if (E_region < 0).any() or (E_nation < 0).any():
+        raise ValueError("negative employment")
+    if E_nation.sum() <= 0:
+        raise ValueError("national employment is zero")
+    slq = _slq(E_region, E_nation)
+    lam = np.log2(1.0 + E_region.sum(axis=1) / E_nation.sum()) ** delta
+    u = slq[:, rows] * lam[:, None]  # lambda SLQ_i of the supplying sectors
+    # 1/SLQ_j, a huge finite value for absent buyers (calc_flq's +inf): u * it >= 1 when
+    # u > 0 (national coefficient kept) and 0 when u = 0, with no 0 * inf to clean up.
+    inv = np.full((slq.shape[0], cols.size), 1e300)
+    np.divide(1.0, slq[:, cols], out=inv, where=slq[:, cols] > 0)
+    out = u[:, :, None] * inv[:, None, :]
+    p, q = np.nonzero(rows[:, None] == cols[None, :])
+    out[:, p, q] = u[:, p]  # diagonal: lambda SLQ_i
+    np.minimum(out, 1.0, out=out)
+    out *= A_nat[np.ix_(rows, cols)]
+    return out
+
+
+def calc_regional_rows(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.ndarray,
+                       rows: np.ndarray, delta: float = 0.3) -> np.ndarray:
+    """Rows ``rows`` (supplying sectors: integer positions or a boolean mask) of the
+    regional FLQ tables, shape (n, m, k), equal to
+    ``calc_regional_A(A_nat, calc_flq(E_region, E_nation, delta))[:, rows, :]`` but computed
+    without the whole (n, k, k) stack (mixed models need only the rows of the sectors that
+    respond). Conventions of :func:`calc_flq`."""
+    rows = np.asarray(rows)
+    rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(int)
+    k = np.asarray(A_nat).shape[-1]
+    return _regional_block(E_region, E_nation, np.asarray(A_nat, float), rows, np.arange(k),
+                           delta)
+
+
+def _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
+                 income=None, consumption=None):
+    """Local output of the non-industry sectors (n, ns) required by the observed industry
+    (mixed model, Miller & Blair 2009 §13.1), type I; type II when ``income`` (k,) and the
+    local household ``consumption`` coefficients (n, ns) are given, then also the local
+    household income (n,). One batched LU solve for all territories."""
+    serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
+    ns = serv.size
+    block = _regional_block(E_region, E_nation, A_nat, serv, np.concatenate([serv, ind]),
+                            delta)  # (n, ns, ns + ni): [A_ss | A_si]
+    x_ind = _divide(E_region[:, ind], jobs_per_output[ind])
+    rhs = block[:, :, ns:] @ x_ind[:, :, None]  # A_si x_i, (n, ns, 1)
+    size = ns if income is None else ns + 1
+    M = np.empty((E_region.shape[0], size, size))
+    np.negative(block[:, :, :ns], out=M[:, :ns, :ns])
+    diag = np.arange(size)
+    M[:, diag[:ns], diag[:ns]] += 1.0
+    if income is None:
+        return np.linalg.solve(M, rhs)[:, :, 0], None
+    M[:, :ns, ns] = -consumption
+    M[:, ns, :ns] = -income[serv]
+    M[:, ns, ns] = 1.0
+    rhs = np.concatenate([rhs, (x_ind @ income[ind])[:, None, None]], axis=1)
+    sol = np.linalg.solve(M, rhs)[:, :, 0]
+    return sol[:, :ns], sol[:, ns]
+
+
 def calc_supported_jobs_by_sector(
     E_region: np.ndarray,
     jobs_per_output: np.ndarray,
@@ -132,29 +221,13 @@ def calc_supported_jobs_by_sector(
     ``leaked_jobs`` (n, k), zero in industry columns.
     References: Flegg & Webber (1997, 2000) for ``A_r``; Miller & Blair (2009) ch. 2-3 and 6.
     """
-    E_region = np.asarray(E_region, dtype=float)
-    jobs_per_output = np.asarray(jobs_per_output, dtype=float)
-    A_nat = np.asarray(A_nat, dtype=float)
-    industry = np.asarray(industry_mask, dtype=bool)
-    k = E_region.shape[1]
-    if jobs_per_output.shape != (k,) or A_nat.shape != (k, k) or industry.shape != (k,):
-        raise ValueError(f"shapes do not match k={k}: jobs_per_output {jobs_per_output.shape}"
-                         f", A_nat {A_nat.shape}, industry_mask {industry.shape}")
-    if (jobs_per_output < 0).any():
-        raise ValueError("negative jobs per unit of output")
-    if E_nation is None:
-        E_nation = E_region.sum(axis=0)
-    flq = calc_flq(E_region, E_nation, delta)
-    A_r = calc_regional_A(A_nat, flq, out=flq)  # FLQ is not needed afterwards
-    x_ind = np.where(industry, _divide(E_region, jobs_per_output), 0.0)[:, industry]
+    E_region, jobs_per_output, A_nat, industry, E_nation = _check(
+        E_region, jobs_per_output, A_nat, industry_mask, E_nation)
+    dx_local, _ = _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta)
     serv = ~industry
-    ns = int(serv.sum())
-    eye = np.eye(ns)
-    A_r_ss = A_r[:, serv][:, :, serv]
-    first_local = np.einsum("nsi,ni->ns", A_r[:, serv][:, :, industry], x_ind)
-    dx_local = np.linalg.solve(eye - A_r_ss, first_local[:, :, None])[:, :, 0]
+    x_ind = _divide(E_region[:, industry], jobs_per_output[industry])
     first_nat = x_ind @ A_nat[np.ix_(serv, industry)].T
-    dx_nat = np.linalg.solve(eye - A_nat[np.ix_(serv, serv)], first_nat.T).T
+    dx_nat = np.linalg.solve(np.eye(int(serv.sum())) - A_nat[np.ix_(serv, serv)], first_nat.T).T
     local = np.zeros_like(E_region)
     national = np.zeros_like(E_region)
     local[:, serv] = dx_local * jobs_per_output[serv]
@@ -210,3 +283,105 @@ def calc_supported_jobs(
         "total_jobs": total_jobs,
         "industrie_elargie_share": share,
     }
+
+
+def calc_household_coefficients(wages: np.ndarray, x: np.ndarray,
+                                household_consumption: np.ndarray) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
+    """Household closure of a table (type II): income per unit of output ``w_j = wages_j /
+    x_j`` and consumption of each product per unit of that income ``c_i = C_i / Σ_j
+    wages_j`` (``C``: households' final consumption of domestic output by product).
+
+    Labour income is the households' only income here, and all of the consumption is
+    attributed to it (transfers and capital income fund part of it): the standard closure
+    of Miller & Blair (2009) §2.5 and §6.2, whose type-II multipliers they describe as an
+    upper bound. Returns ``(w, c)``, both (k,).
+    """
+    wages = np.asarray(wages, dtype=float)
+    total = wages.sum()
+    if total <= 0:
+        raise ValueError("total wages are zero")
+    return _divide(wages, np.asarray(x, dtype=float)), (
+        np.asarray(household_consumption, dtype=float) / total)
+
+
+def calc_local_consumption(E_region: np.ndarray, E_nation: np.ndarray,
+                           consumption_coeffs: np.ndarray, delta: float = 0.3,
+                           retained_share: float | np.ndarray | None = None) -> np.ndarray:
+    """Household consumption coefficients bought from suppliers located in each territory,
+    shape (n, k).
+
+    ``retained_share=None``: households are regionalised like a buying sector of the FLQ
+    whose location quotient is 1 (households live where the jobs are):
+    ``c^r_i = c_i min(lambda_r SLQ_ri, 1)`` (Flegg & Webber 1997; Miller & Blair 2009 ch. 7
+    on the household row and column of regional tables). A number or an (n,) array ρ:
+    ``c^r_i = ρ_r c_i`` for the sectors present in the territory (0 elsewhere), ρ being the
+    share of the households' spending retained locally (e.g. the share of the jobs held by
+    residents times the share of their spending made in the territory).
+    """
+    E_region = np.asarray(E_region, dtype=float)
+    c = np.asarray(consumption_coeffs, dtype=float)
+    if retained_share is None:
+        slq = _slq(E_region, np.asarray(E_nation, dtype=float))
+        lam = np.log2(1.0 + E_region.sum(axis=1) / np.asarray(E_nation, float).sum()) ** delta
+        return c * np.minimum(slq * lam[:, None], 1.0)
+    rho = np.broadcast_to(np.asarray(retained_share, dtype=float), (E_region.shape[0],))
+    if np.any((rho < 0) | (rho > 1)):
+        raise ValueError("retained_share must lie between 0 and 1")
+    return np.where(E_region > 0, rho[:, None] * c, 0.0)
+
+
+def calc_local_multipliers(
+    E_region: np.ndarray,
+    jobs_per_output: np.ndarray,
+    A_nat: np.ndarray,
+    industry_mask: np.ndarray,
+    income_coeffs: np.ndarray,
+    consumption_coeffs: np.ndarray,
+    delta: float = 0.3,
+    *,
+    retained_share: float | np.ndarray | None = None,
+    E_nation: np.ndarray | None = None,
+    cap_at_local_jobs: bool = True,
+) -> dict[str, np.ndarray]:
+    """Local non-industry jobs supported per industry job: type I (supply chain) and type II
+    (supply chain + spending of the wages earned locally), per territory (n,).
+
+    Same mixed model as :func:`calc_supported_jobs_by_sector` (industry output observed,
+    non-industry sectors respond on the regional FLQ table), closed with respect to
+    households for type II: the wages of the territory's industry and of the responding
+    sectors (``income_coeffs`` w, per unit of output) are spent with the local consumption
+    coefficients of :func:`calc_local_consumption` (``retained_share``)::
+
+        | I - A^r_ss   -c^r_s | |dx_s|   | A^r_si x_i |
+        | -w_s'          1    | |dh  | = | w_i' x_i   |
+
+    Returns ``industry_jobs``, ``indirect_jobs`` (type I local jobs), ``induced_jobs``
+    (type II minus type I), ``type1`` = indirect / industry jobs, ``type2`` = (indirect +
+    induced) / industry jobs (NaN without industry), ``household_income`` (dh). With
+    ``cap_at_local_jobs`` the type I and type II jobs of each sector are capped at its jobs.
+    The counterpart of the "local multiplier" of Moretti (2010, AER P&P 100(2)) and of
+    Frocrain & Giraud (2018, Économie et Statistique 503-504), which estimate ~0.8
+    non-tradable jobs per tradable job at employment-zone level in France (econometric, all
+    tradable sectors, not only industry: compare orders of magnitude only).
+    """
+    E_region, jobs_per_output, A_nat, industry, E_nation = _check(
+        E_region, jobs_per_output, A_nat, industry_mask, E_nation)
+    serv = ~industry
+    c_r = calc_local_consumption(E_region, E_nation, consumption_coeffs, delta,
+                                 retained_share)[:, serv]
+    w = np.asarray(income_coeffs, dtype=float)
+    dx1, _ = _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta)
+    dx2, dh = _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
+                           income=w, consumption=c_r)
+    j1, j2 = dx1 * jobs_per_output[serv], dx2 * jobs_per_output[serv]
+    if cap_at_local_jobs:
+        j1, j2 = np.minimum(j1, E_region[:, serv]), np.minimum(j2, E_region[:, serv])
+    ind_jobs = E_region[:, industry].sum(axis=1)
+    t1, t2 = j1.sum(axis=1), j2.sum(axis=1)
+    ok = ind_jobs > 0
+    m1, m2 = np.full(ind_jobs.shape, np.nan), np.full(ind_jobs.shape, np.nan)
+    np.divide(t1, ind_jobs, out=m1, where=ok)
+    np.divide(t2, ind_jobs, out=m2, where=ok)
+    return {"industry_jobs": ind_jobs, "indirect_jobs": t1, "induced_jobs": t2 - t1,
+            "type1": m1, "type2": m2, "household_income": dh}

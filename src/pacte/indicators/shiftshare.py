@@ -204,3 +204,70 @@ def calc_esteban_marquillas_reasons(E0: object, E1: object, reference0: object =
     causes.insert(1, (np.isnan(d.E0).any(axis=1)[:, None], NO_DATA))
     causes.append(((d.E0 == 0) & (d.change != 0), ZERO_BASE))
     return _explain(d.E0.shape, causes)
+
+
+@dataclass(frozen=True)
+class Gerfin:
+    """Gerfin's multiplicative (index) shift-share, per territory: ``net_total =
+    industrial_mix * regional_factor``. Arrays are ``(n,)``; ``national_index`` is ``R1 / R0``."""
+
+    __post_init__ = _Totals.__post_init__  # read-only arrays
+
+    national_index: float  # R1 / R0
+    expected_index: np.ndarray  # sum_j e0_ij (R1_j / R0_j) / e0_i: growth at national sector rates
+    industrial_mix: np.ndarray  # expected_index / national_index
+    regional_factor: np.ndarray  # (e1_i / e0_i) / expected_index
+    net_total: np.ndarray  # (e1_i / e0_i) / national_index
+
+
+def _gerfin(E0: object, E1: object, reference0: object, reference1: object):
+    d = _dunn(E0, E1, reference0, reference1)
+    base = d.E0 + 0.0 * d.change  # NaN where either date is missing
+    e0 = base.sum(axis=1)
+    e1 = (base + d.change).sum(axis=1)
+    index = 1.0 + d.growth  # R1 / R0 (NaN when R0 = 0)
+    expected = e0 * index + d.industrial_mix.sum(axis=1)  # sum_j e0_ij R1_j / R0_j
+    return d, e0, e1, index, expected
+
+
+def calc_gerfin(E0: object, E1: object, reference0: object = None,
+                reference1: object = None) -> Gerfin:
+    """Gerfin's (1964) multiplicative shift-share of each territory's employment change.
+
+    With ``e0_i``, ``e1_i`` the territory's jobs (all sectors) at the start and the end,
+    ``R0_j``, ``R1_j`` the reference jobs by sector and ``R0``, ``R1`` their totals::
+
+        expected_i  = sum_j e0_ij (R1_j / R0_j) / e0_i     growth at the national sector rates
+        IM_i = expected_i / (R1 / R0)                      industrial-mix factor (Strukturfaktor)
+        RF_i = (e1_i / e0_i) / expected_i                  regional factor (Standortfaktor)
+        NT_i = (e1_i / e0_i) / (R1 / R0) = IM_i * RF_i     net total factor
+
+    A factor above 1 means faster growth than the nation (NT), thanks to a structure of
+    growing sectors (IM) or to local conditions (RF). These are REAT's formulas
+    (``shift(..., shift.method = "Gerfin")``: "Industrial mix", "Regional share", "Net total
+    shift"). Same reference and zero-weight conventions as :func:`calc_shift_share` (a sector
+    absent at the start contributes nothing to ``expected``; its jobs at the end count in
+    ``e1_i``). NaN: missing figure in the row, territory without jobs at the start, or zero
+    reference (see :func:`calc_gerfin_reasons`).
+    References: Gerfin, H. (1964), "Gesamtwirtschaftliches Wachstum und regionale
+    Entwicklung", Kyklos 17(4): 565-593; Farhauer & Kröll (2013), Standorttheorien, Springer;
+    Wieland, T., R package REAT 3.0.3, R/shift.R.
+    """
+    _, e0, e1, index, expected = _gerfin(E0, E1, reference0, reference1)
+    nat = e0 * index
+    return Gerfin(float(index), _divide(expected, e0), _divide(expected, nat),
+                  _divide(e1, expected), _divide(e1, nat))
+
+
+def calc_gerfin_reasons(E0: object, E1: object, reference0: object = None,
+                        reference1: object = None) -> np.ndarray:
+    """Why the factors of ``calc_gerfin`` are NaN, shape ``(n,)``: ``NO_DATA`` (a missing
+    figure in the territory's row), ``ZERO_REFERENCE`` (reference total 0 at either date, or a
+    sector of the territory absent from the reference at the start) or ``ZERO_BASE`` (no jobs
+    at the start, or none expected at national sector rates)."""
+    d, e0, _, index, expected = _gerfin(E0, E1, reference0, reference1)
+    cell = _explain(d.E0.shape, _dunn_causes(d))
+    no_data = (cell == NO_DATA).any(axis=1)
+    no_ref = (cell == ZERO_REFERENCE).any(axis=1) | (index == 0) | np.isnan(index)
+    return _explain(e0.shape, [(no_data, NO_DATA), (no_ref, ZERO_REFERENCE),
+                               ((e0 == 0) | (expected == 0), ZERO_BASE)])

@@ -1,0 +1,170 @@
+"""Anchoring assets: densities, shares, changes, re-allocation of rates across perimeters,
+diploma shares (pure functions, no I/O).
+
+Conventions (as in :mod:`pacte.indicators.specialisation`): inputs are non-negative floats
+with NaN for a missing figure; a zero or missing denominator gives NaN (never inf, never a
+silent 0); each ``calc_X`` has a ``calc_X_reasons`` companion with the same arguments giving
+a French reason where the value is NaN and ``""`` elsewhere (first cause wins).
+
+Re-allocation (:func:`calc_reallocation`): a rate published per territory of an older
+perimeter (EPCI 2017/2018, ZE2010) is put on a new one (EPCI 2025, ZE2020, ...) through
+"pieces": the parts of old territories that fall in each new territory, weighted by their
+population. The new value is the population-weighted mean of the old values of its pieces,
+an **estimate** unless the perimeter is unchanged (one old territory, whole, and nothing
+else: then it is the published value, ``exact``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NO_DATA = "pas de données"
+NO_START = "pas de données pour l'année de début"
+NO_END = "pas de données pour l'année de fin"
+ZERO_POPULATION = "population nulle ou inconnue"
+ZERO_BASE = "base nulle"
+LOW_COVERAGE = "source couvrant moins de la moitié de la population du territoire"
+NO_PIECE = "aucune commune du territoire dans le périmètre de la source"
+NOT_IN_SOURCE = "territoire absent de la source (aucune valeur pour ses communes)"
+#: Diploma shares: output column -> column of parse_census_diplomas (the comparable levels
+#: of both census layouts), and French labels.
+DIPLOMA_SHARES = {"no_diploma_share": "no_diploma_or_bepc", "cap_bep_share": "cap_bep",
+                  "bac_share": "bac", "higher_education_share": "bac_plus_2_or_more"}
+DIPLOMA_LABELS = {
+    "no_diploma_share": "Part des 15 ans ou plus non scolarisés sans diplôme ou avec au plus "
+                        "le BEPC ou le brevet",
+    "cap_bep_share": "Part des 15 ans ou plus non scolarisés titulaires d'un CAP ou d'un BEP",
+    "bac_share": "Part des 15 ans ou plus non scolarisés dont le plus haut diplôme est le bac",
+    "higher_education_share": "Part des 15 ans ou plus non scolarisés diplômés du supérieur",
+}
+
+
+def _arr(x: object) -> np.ndarray:
+    a = np.array(x, dtype=float)
+    if np.isinf(a).any():
+        raise ValueError("valeurs infinies")
+    if (a < 0).any():
+        raise ValueError("valeurs négatives : des effectifs ou montants positifs sont attendus")
+    return a
+
+
+def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.broadcast_arrays(num, den)
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _explain(shape, causes: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    masks = [np.broadcast_to(m, shape) for m, _ in causes]
+    return np.select(masks, [lab for _, lab in causes], default="").astype(object)
+
+
+def calc_per_10k(count, population) -> np.ndarray:
+    """``10,000 × count / population`` (equipment per 10,000 inhabitants)."""
+    return 1e4 * _divide(_arr(count), _arr(population))
+
+
+def calc_per_10k_reasons(count, population) -> np.ndarray:
+    c, p = np.broadcast_arrays(_arr(count), _arr(population))
+    return _explain(c.shape, [(np.isnan(c), NO_DATA), (~(p > 0), ZERO_POPULATION)])
+
+
+def calc_per_inhabitant(amount, population) -> np.ndarray:
+    """``amount / population`` (euros per inhabitant)."""
+    return _divide(_arr(amount), _arr(population))
+
+
+calc_per_inhabitant_reasons = calc_per_10k_reasons
+
+
+def calc_share(part, whole) -> np.ndarray:
+    """``100 × part / whole``, in % (NaN where ``whole`` is 0 or missing)."""
+    return 100 * _divide(_arr(part), _arr(whole))
+
+
+def calc_share_reasons(part, whole) -> np.ndarray:
+    a, w = np.broadcast_arrays(_arr(part), _arr(whole))
+    return _explain(a.shape, [(np.isnan(a) | np.isnan(w), NO_DATA), (~(w > 0), ZERO_BASE)])
+
+
+def calc_change(start, end) -> np.ndarray:
+    """``end − start`` (points for a share or a density, same unit as the inputs)."""
+    s, e = np.broadcast_arrays(np.array(start, dtype=float), np.array(end, dtype=float))
+    return e - s
+
+
+def calc_change_reasons(start, end) -> np.ndarray:
+    s, e = np.broadcast_arrays(np.array(start, dtype=float), np.array(end, dtype=float))
+    return _explain(s.shape, [(np.isnan(s), NO_START), (np.isnan(e), NO_END)])
+
+
+def _pieces(pieces: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    need = {"target", "unit", "weight"}
+    if not need <= set(pieces.columns):
+        raise ValueError(f"colonnes attendues : {sorted(need)}")
+    w = _arr(pieces["weight"].to_numpy())
+    if np.isnan(w).any():
+        raise ValueError("poids manquants")
+    p = pieces.assign(weight=w, value=pieces["unit"].map(values).astype(float).to_numpy())
+    p["known"] = p["value"].notna()
+    return p
+
+
+def calc_reallocation(pieces: pd.DataFrame, values: pd.Series,
+                      min_coverage: float = 0.5) -> pd.DataFrame:
+    """Population-weighted re-allocation of ``values`` (a rate per old territory, indexed by
+    its code) onto new territories.
+
+    ``pieces``: columns ``target`` (new territory), ``unit`` (old territory), ``weight``
+    (population of the part of ``unit`` lying in ``target``). Returns one row per target
+    (index ``target``): ``value`` (Σ w·v / Σ w over the pieces whose unit has a value),
+    ``coverage`` (share of the target's weight with a value), ``n_units`` (old territories
+    with a value), ``exact`` (perimeter unchanged: one old territory, all of it, nothing
+    else). A coverage below ``min_coverage`` gives NaN.
+    """
+    p = _pieces(pieces, values)
+    p["wv"] = np.where(p["known"], p["weight"] * p["value"].fillna(0), 0.0)
+    p["wk"] = np.where(p["known"], p["weight"], 0.0)
+    g = p.groupby("target", sort=True)
+    tot, known = g["weight"].sum(), g["wk"].sum()
+    out = pd.DataFrame({"value": _divide(g["wv"].sum().to_numpy(), known.to_numpy()),
+                        "coverage": _divide(known.to_numpy(), tot.to_numpy()),
+                        "n_units": p[p["known"]].groupby("target")["unit"].nunique()
+                        .reindex(tot.index, fill_value=0).to_numpy()}, index=tot.index)
+    out.loc[~(out["coverage"] >= min_coverage), "value"] = np.nan
+    pos = p[p["weight"] > 0]
+    one_unit = pos.groupby("target")["unit"].nunique() == 1
+    whole = pos.groupby("unit")["target"].nunique() == 1
+    unit_of = pos.groupby("target")["unit"].first()
+    exact = one_unit & unit_of.map(whole).fillna(False).astype(bool)
+    out["exact"] = exact.reindex(out.index, fill_value=False) & out["value"].notna()
+    return out
+
+
+def calc_reallocation_reasons(pieces: pd.DataFrame, values: pd.Series,
+                              min_coverage: float = 0.5) -> pd.Series:
+    """French reason per target where :func:`calc_reallocation` gives NaN."""
+    r = calc_reallocation(pieces, values, min_coverage)
+    tot = _pieces(pieces, values).groupby("target")["weight"].sum().reindex(r.index)
+    reason = np.select([~(tot > 0).to_numpy(), (r["n_units"] == 0).to_numpy(),
+                        r["value"].isna().to_numpy()],
+                       [ZERO_POPULATION, NOT_IN_SOURCE, LOW_COVERAGE], default="")
+    return pd.Series(reason, index=r.index, dtype=object)
+
+
+def calc_diploma_shares(df: pd.DataFrame) -> pd.DataFrame:
+    """Shares (%) of the population aged 15+ out of school by highest diploma, from rows of
+    :func:`pacte.sources.diplomas.parse_census_diplomas` (or summed rows of it): the four
+    levels comparable across census layouts (:data:`DIPLOMA_SHARES`), which add up to 100
+    up to the rounding of INSEE's weighted estimates (each share is on the published total)."""
+    base = _arr(df["pop_15plus_non_scol"].to_numpy())
+    return pd.DataFrame({out: calc_share(df[col].to_numpy(), base)
+                         for out, col in DIPLOMA_SHARES.items()}, index=df.index)
+
+
+def calc_diploma_shares_reasons(df: pd.DataFrame) -> pd.DataFrame:
+    base = _arr(df["pop_15plus_non_scol"].to_numpy())
+    return pd.DataFrame({out: calc_share_reasons(df[col].to_numpy(), base)
+                         for out, col in DIPLOMA_SHARES.items()}, index=df.index)
