@@ -8,6 +8,7 @@ the handlers and every output. Adding a family = ``indicators/X.py`` (maths),
 
 from __future__ import annotations
 
+from pacte.catalogue import anchoring as _anchoring
 from pacte.catalogue import exposure as _exposure
 from pacte.catalogue import valuechain as _valuechain
 from pacte.catalogue.base import (
@@ -29,10 +30,12 @@ __all__ = ["DIRECTION_LABELS", "FAMILIES", "HEADLINE", "INDICATORS", "LONG_COLUM
            "Kind", "Result", "Series", "SourceText", "periods_text", "source_name"]
 
 INDICATORS: dict[str, Indicator] = {i.id: i for i in (
-    *JOB_INDICATORS, *_valuechain.VALUECHAIN_INDICATORS, *_exposure.EXPOSURE_INDICATORS)}
+    *JOB_INDICATORS, *_valuechain.VALUECHAIN_INDICATORS, *_exposure.EXPOSURE_INDICATORS,
+    *_anchoring.ANCHORING_INDICATORS)}
 
 #: Short French names of the store-level models (one engine module each).
-MODEL_NAMES = {"valuechain": _valuechain.NAME, "exposure": _exposure.NAME}
+MODEL_NAMES = {"valuechain": _valuechain.NAME, "exposure": _exposure.NAME,
+               "anchoring": _anchoring.NAME}
 
 
 def source_name(source_id: str) -> str:

@@ -43,5 +43,9 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "exposure": ("wiod_trade", "io_wiod_fra_output", "wiod_crosswalk_a17", "wiod_crosswalk_a38",
                  "wiod_low_wage", "wiod_sector_labels", "census_functions", "estel_salaried",
                  "quarterly_jobs"),
+    "anchoring": ("anchoring_bpe", "anchoring_ftth_communes", "anchoring_ftth_epci",
+                  "anchoring_thd_epci", "anchoring_neet_epci", "anchoring_cif_epci",
+                  "anchoring_productive_ze2010", "anchoring_grants_2018", "anchoring_grants_2019",
+                  "census_functions"),
     "territory": ("communes", "epci", "territory_names", "commune_supracom", "cog_codes"),
 }

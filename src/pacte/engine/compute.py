@@ -16,6 +16,7 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES, Indicator
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
+from pacte.engine.anchoring import compute_anchoring
 from pacte.engine.exposure import compute_exposure
 from pacte.engine.jobs import compute_job_indicators
 from pacte.engine.valuechain import compute_valuechain
@@ -27,6 +28,7 @@ from pacte.geography import INDICATOR_LEVELS as LEVELS
 MODELS: dict[str, Callable[..., pd.DataFrame]] = {
     "valuechain": compute_valuechain,
     "exposure": compute_exposure,
+    "anchoring": compute_anchoring,
 }
 
 

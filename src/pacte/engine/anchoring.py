@@ -1,0 +1,393 @@
+"""Anchoring assets of every territory, computed from the store (model ``anchoring``).
+
+Per-commune files (BPE, ARCEP FttH per commune, commune investment projects, census
+diplomas when fetched) are put on COG 2025 communes with :func:`pacte.geography.
+commune_weights` (fusions exact; splits by population ratio, weights summing to 1) and summed
+by DuckDB to each level: totals are conserved. Files per territory of an older perimeter
+(EPCI 2017/2018/2019, ZE2010) are re-allocated with population weights through commune
+membership (:func:`pacte.indicators.anchoring.calc_reallocation`), marked as an estimate in
+``note`` unless the perimeter is unchanged. Census functions come from the store's ``jobs``
+table (already harmonised). Densities and amounts per inhabitant use the population of the
+source's year (COGugaison; Mayotte, absent there, takes its 2023 population, and says so).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pacte import geography
+from pacte.errors import InvalidParameterError
+from pacte.indicators import anchoring as calc
+from pacte.sources.attractiveness import BPE_DOMAIN_LABELS
+
+LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "fr")
+COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
+           "source", "note"]
+DOMAINS = tuple(d for d in BPE_DOMAIN_LABELS if d != "other")
+U10K, PCT, EUR = "équipements pour 10 000 habitants", "%", "euros par habitant"
+BPE_SRC = "Insee, BPE {y}"
+BPE_YEARS = {2009: "2009", 2013: "2013"}
+FTTH_QUARTERS = ("2017-T3", "2017-T4", "2018-T1")
+#: barometer rates per older EPCI perimeter: indicator -> (table, perimeter year, source)
+RATES = {"thd_eligible_share": ("anchoring_thd_epci", 2017, "ANCT, baromètre de la cohésion "
+                                "des territoires (éligibilité THD filaire)"),
+         "neet_share": ("anchoring_neet_epci", 2018, "ANCT / Insee RP, part des NEET"),
+         "cif": ("anchoring_cif_epci", 2018, "ANCT / DGCL, CIF")}
+CENSUS = {"conception_research_share": "CONREC", "cfm_share": "CFM"}
+GRANT_YEARS = (2018, 2019)
+ESTIMATE = ("estimation : moyenne, pondérée par la population des communes, des valeurs "
+            "des {unit} dont elles faisaient partie ({n} concerné(s), {cov:.0f} % de la "
+            "population couverte)")
+EXACT = "périmètre identique à celui d'un des {unit} de la source : valeur publiée"
+NOT_FETCHED = ("fichier « diplômes - formation » du recensement non chargé : le télécharger "
+               "avec « pacte fetch insee_rp_diplomes » puis reconstruire l'entrepôt")
+DIPLOMA_PERIOD = "2022"  # latest vintage of sources.json insee_rp_diplomes (when not fetched)
+MAYOTTE_POP = "Mayotte : population 2023 (absente des populations COGugaison de l'année)"
+
+
+class _Ctx:
+    """Store access shared by the indicator blocks of one run (weights, populations)."""
+
+    def __init__(self, con):
+        self.con = con
+        self.tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        self._vint: dict[str, int] = {}
+        self._pieces: dict[tuple[str, int], pd.DataFrame] = {}
+
+    def q(self, sql: str, params=None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def _has(self, temp: str) -> bool:
+        """Temp tables live as long as the connection (the store it reads is immutable)."""
+        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                                     "AND table_name = ?", [temp]).fetchall()[0][0])
+
+    def vintage(self, src: str) -> int:
+        """COG vintage of the communes of ``src`` (SQL exposing ``commune``), by the rule of
+        :func:`pacte.geography.detect_vintage` (largest Jaccard similarity among the years
+        holding every code, else among all years; ties to the latest), counted in SQL."""
+        if src not in self._vint:
+            d = self.q(f"""WITH s AS (SELECT DISTINCT commune AS code FROM ({src}))
+                SELECT y.cog, count(s.code) AS inter, count(*) AS ny,
+                       (SELECT count(*) FROM s) AS n
+                FROM cog_codes y LEFT JOIN s ON s.code = y.code GROUP BY y.cog""")
+            d["jaccard"] = d["inter"] / (d["n"] + d["ny"] - d["inter"])
+            full = d[d["inter"] == d["n"]]
+            pool = full if len(full) else d
+            self._vint[src] = int(pool.sort_values(["jaccard", "cog"]).iloc[-1]["cog"])
+        return self._vint[src]
+
+    def weights(self, vintage: int) -> str:
+        """Temp table ``_w{vintage}`` (source, code, weight): COG ``vintage`` -> 2025."""
+        name = f"_w{vintage}"
+        if not self._has(name):
+            codes = self.q("SELECT code FROM cog_codes WHERE cog = ?", [vintage])["code"]
+            w = geography.commune_weights(
+                codes, vintage, self.q("SELECT hist_code, code FROM commune_passage"),
+                self.q("SELECT * FROM commune_splits"), self.q("SELECT code FROM communes")["code"])
+            self.con.register("_wdf", w)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _wdf")
+            self.con.unregister("_wdf")
+        return name
+
+    def pop(self, year: int) -> str:
+        """Temp table ``_pop{year}`` (code, pop, fallback): population of ``year`` on 2025
+        communes (2023 population where the year's is unknown: Mayotte)."""
+        if not self._has(f"_pop{year}"):
+            w = self.weights(year)
+            self.con.execute(f"""CREATE OR REPLACE TEMP TABLE _pop{year} AS
+                SELECT c.code, coalesce(sum(p.population * w.weight), any_value(c.population))
+                       AS pop, count(p.population) = 0 AS fallback
+                FROM communes c LEFT JOIN {w} w ON w.code = c.code
+                LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = w.source GROUP BY c.code""")
+        return f"_pop{year}"
+
+    def territories(self, level: str) -> pd.DataFrame:
+        return self.q("SELECT code, name FROM territory WHERE level = ? ORDER BY code",
+                      [level]).set_index("code")
+
+
+def _key(level: str) -> tuple[str, str]:
+    """SQL expression of a 2025 commune's territory (alias ``c``) and the filter it needs."""
+    if level == "fr":
+        return "'FR'", "TRUE"
+    return f"c.{level}", f"c.{level} IS NOT NULL"
+
+
+def _sum(ctx: _Ctx, level: str, src: str, vintage: int, values: list[str],
+         keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``src`` (SQL exposing ``commune`` of COG ``vintage``) summed to ``level``."""
+    key, where = _key(level)
+    k = "".join(f", src.{x}" for x in keys)
+    sums = ", ".join(f"sum(src.{v} * w.weight) AS {v}" for v in values)
+    return ctx.q(f"""WITH src AS ({src}) SELECT {key} AS code{k}, {sums}
+                     FROM src JOIN {ctx.weights(vintage)} w ON w.source = src.commune
+                     JOIN communes c ON c.code = w.code WHERE {where} GROUP BY ALL""")
+
+
+def _population(ctx: _Ctx, level: str, year: int, deps=None) -> pd.DataFrame:
+    """Population of ``year`` per territory (only the communes of ``deps`` if given)."""
+    key, where = _key(level)
+    if deps is not None:
+        where += " AND c.dep IN (SELECT * FROM unnest(?))"
+    return ctx.q(f"""SELECT {key} AS code, sum(p.pop) AS pop, bool_or(p.fallback) AS fb
+                     FROM {ctx.pop(year)} p JOIN communes c ON c.code = p.code WHERE {where}
+                     GROUP BY 1""", None if deps is None else [list(deps)]).set_index("code")
+
+
+def _pieces(ctx: _Ctx, level: str, year: int) -> pd.DataFrame:
+    """(target, unit, weight): parts of the EPCI of ``year`` in each territory of ``level``,
+    weighted by the population of ``year``."""
+    if (level, year) in ctx._pieces:
+        return ctx._pieces[(level, year)].copy()
+    key, where = _key(level)
+    ctx._pieces[(level, year)] = ctx.q(f"""SELECT {key} AS target, s.epci AS unit,
+                            sum(coalesce(p.population, c.population) * w.weight) AS weight
+                     FROM commune_supracom s JOIN {ctx.weights(year)} w ON w.source = s.code
+                     JOIN communes c ON c.code = w.code
+                     LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = s.code
+                     WHERE s.year = {year} AND s.epci IS NOT NULL AND {where} GROUP BY ALL""")
+    return ctx._pieces[(level, year)].copy()
+
+
+def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, notes=""):
+    """Long rows for every territory of ``level``: a value, or a French reason in note."""
+    def align(x, dtype):
+        if isinstance(x, pd.Series | dict):
+            return pd.Series(x, dtype=dtype).reindex(ter.index)
+        return pd.Series(np.broadcast_to(np.asarray(x, dtype=dtype), len(ter)), index=ter.index)
+
+    v = align(values, float)
+    r = align(reasons, object).fillna(calc.NO_DATA)
+    n = (notes if isinstance(notes, pd.Series) else pd.Series(notes, index=ter.index))
+    n = n.reindex(ter.index).fillna("")
+    note = np.where(v.isna(), r.where(r != "", calc.NO_DATA), n)
+    return pd.DataFrame({"level": level, "code": ter.index, "name": ter["name"].to_numpy(),
+                         "indicator": ind, "period": period, "value": v.to_numpy(),
+                         "unit": unit, "resolution": resolution, "source": source,
+                         "note": note})
+
+
+def _mayotte(pop: pd.DataFrame, base: str = "") -> pd.Series:
+    fb = pop["fb"].fillna(False).astype(bool)
+    return pd.Series(np.where(fb, (base + " ; " if base else "") + MAYOTTE_POP, base),
+                     index=pop.index)
+
+
+def _bpe(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    out, dens = [], {}
+    for year, period in BPE_YEARS.items():
+        src = f"SELECT * FROM anchoring_bpe WHERE year = {year}"
+        vint = ctx.vintage(src)
+        cnt = _sum(ctx, level, src, vint, ["n_equip", "n_common"], ("domain",))
+        deps = ctx.q(f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {ctx.weights(vint)} w
+                         ON w.source = s.commune JOIN communes c ON c.code = w.code""")["dep"]
+        pop = _population(ctx, level, year, deps)
+        key, where = _key(level)
+        absent = ctx.q(f"""SELECT {key} AS code FROM communes c WHERE {where} GROUP BY 1
+                           HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))""",
+                       [list(deps)])["code"]
+        res = f"commune (COG {vint} -> 2025), {{d}}, types d'équipement de la BPE {year}"
+        for dom in DOMAINS:
+            c = cnt[cnt["domain"] == dom].set_index("code")[["n_equip", "n_common"]]
+            c = c.reindex(ter.index).fillna(0.0)
+            c[c.index.isin(absent)] = np.nan
+            p = pop["pop"].reindex(ter.index)
+            val = calc.calc_per_10k(c["n_equip"], p)
+            why = pd.Series(calc.calc_per_10k_reasons(c["n_equip"], p), index=ter.index)
+            why[why.index.isin(absent)] = f"territoire absent de la BPE {year} (Mayotte)"
+            dens[(dom, year)] = calc.calc_per_10k(c["n_common"], p)
+            out.append(_rows(ter, level, f"equip_{dom}_per10k", period,
+                             pd.Series(val, index=ter.index), why, U10K,
+                             res.format(d=BPE_DOMAIN_LABELS[dom]), BPE_SRC.format(y=year),
+                             _mayotte(pop.reindex(ter.index))))
+    for dom in DOMAINS:
+        a, b = dens[(dom, 2009)], dens[(dom, 2013)]
+        out.append(_rows(ter, level, f"equip_{dom}_change", "2009-2013",
+                         pd.Series(calc.calc_change(a, b), index=ter.index),
+                         pd.Series(calc.calc_change_reasons(a, b), index=ter.index),
+                         "points (équipements pour 10 000 habitants)",
+                         f"commune, {BPE_DOMAIN_LABELS[dom]}, types publiés en 2009 et 2013",
+                         "Insee, BPE 2009 et 2013",
+                         "types publiés à partir de 2013 exclus (gares, aéroports, "
+                         "tribunaux, maisons de santé...)"))
+    return out
+
+
+def _ftth(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    src = ("SELECT code AS commune, quarter, connectable, dwellings + firms AS premises "
+           "FROM anchoring_ftth_communes")
+    s = _sum(ctx, level, src, 2018, ["connectable", "premises"], ("quarter",))
+    out = []
+    for q in FTTH_QUARTERS:
+        d = s[s["quarter"] == q].set_index("code").reindex(ter.index)
+        val = pd.Series(calc.calc_share(d["connectable"], d["premises"]), index=ter.index)
+        over = val > 100
+        note = pd.Series("", index=ter.index, dtype=object)
+        note[over] = [f"locaux raccordables ({a:,.0f}) supérieurs aux locaux recensés par "
+                      f"l'ARCEP ({b:,.0f}) : part plafonnée à 100 %".replace(",", " ")
+                      for a, b in zip(d.loc[over, "connectable"], d.loc[over, "premises"],
+                                      strict=True)]
+        out.append(_rows(ter, level, "ftth_connectable_share", q, val.clip(upper=100),
+                         calc.calc_share_reasons(d["connectable"], d["premises"]), PCT,
+                         "commune (COG 2018 -> 2025), logements et établissements",
+                         f"ARCEP, déploiement FttH {q}", note))
+    return out
+
+
+def _realloc(ter, level, ind, period, pieces, values, unit, resolution, source,
+             units: str) -> pd.DataFrame:
+    r = calc.calc_reallocation(pieces, values)
+    why = calc.calc_reallocation_reasons(pieces, values)
+    note = pd.Series([EXACT.format(unit=units) if e else
+                      ESTIMATE.format(unit=units, n=n, cov=100 * c)
+                      for e, n, c in zip(r["exact"], r["n_units"], r["coverage"], strict=True)],
+                     index=r.index)
+    why = why.reindex(ter.index).fillna(calc.NO_PIECE)
+    return _rows(ter, level, ind, period, r["value"], why, unit, resolution, source, note)
+
+
+def _rates(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    out = []
+    for ind, (table, year, source) in RATES.items():
+        if ind == "cif" and level != "epci":
+            continue
+        pieces = _pieces(ctx, level, year)
+        data = ctx.q(f"SELECT code, year, value FROM {table}")
+        for y, d in data.groupby("year"):
+            out.append(_realloc(ter, level, ind, str(y), pieces, d.set_index("code")["value"],
+                                PCT, f"EPCI {year} réparti sur les communes (population)",
+                                f"{source} {y}", f"EPCI {year}"))
+    return out
+
+
+def _productive(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    data = ctx.q("SELECT code, year, value FROM anchoring_productive_ze2010")
+    src = "ANCT / Insee RP {y}, fonctions productives"
+    if level == "ze2010":
+        return [_rows(ter, level, "productive_functions_share", str(y),
+                      d.set_index("code")["value"], {}, PCT, "zone d'emploi 2010 (native)",
+                      src.format(y=y)) for y, d in data.groupby("year")]
+    key, where = _key(level)
+    pieces = ctx.q(f"""SELECT {key} AS target, z.ze2010 AS unit,
+                              sum(coalesce(p.population, c.population) * w.weight) AS weight
+                       FROM commune_ze2010 z JOIN {ctx.weights(2020)} w ON w.source = z.code
+                       JOIN communes c ON c.code = w.code
+                       LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code
+                       WHERE {where} GROUP BY ALL""")
+    return [_realloc(ter, level, "productive_functions_share", str(y), pieces,
+                     d.set_index("code")["value"], PCT,
+                     "zone d'emploi 2010 répartie sur les communes (population)",
+                     src.format(y=y), "zones d'emploi 2010") for y, d in data.groupby("year")]
+
+
+def _census(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    j = ctx.q("""SELECT code, year, sector, jobs FROM jobs WHERE source = 'rp' AND level = ?
+                 AND sector IN ('CONREC', 'CFM', 'TOTAL') AND year IN (2006, 2011, 2016)""",
+              [level]).pivot_table(index=["code", "year"], columns="sector", values="jobs")
+    out = []
+    for ind, sector in CENSUS.items():
+        for y in (2006, 2011, 2016):
+            d = j.xs(y, level="year").reindex(ter.index) if len(j) else pd.DataFrame(
+                np.nan, index=ter.index, columns=[sector, "TOTAL"])
+            out.append(_rows(ter, level, ind, str(y), calc.calc_share(d[sector], d["TOTAL"]),
+                             pd.Series(calc.calc_share_reasons(d[sector], d["TOTAL"]),
+                                       index=ter.index).replace(calc.NO_DATA,
+                                                                "communes non diffusées "
+                                                                "(nd) ou absentes au "
+                                                                f"recensement {y}"),
+                             PCT, "15 fonctions, recensement, emploi au lieu de travail",
+                             f"Insee, RP {y}, analyse fonctionnelle des emplois"))
+    return out
+
+
+def _grants(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    out = []
+    for year in GRANT_YEARS:
+        t = f"anchoring_grants_{year}"
+        com = (f"SELECT territory AS commune, amount, CASE WHEN economy THEN amount ELSE 0 END"
+               f" AS eco FROM {t} WHERE echelon = 'commune' AND territory IS NOT NULL "
+               "AND grant <> 'DSID'")
+        vint = ctx.vintage(com)
+        a = _sum(ctx, level, com, vint, ["amount", "eco"]).set_index("code")
+        pieces = _pieces(ctx, level, year)
+        pieces["share"] = pieces["weight"] / pieces.groupby("unit")["weight"].transform("sum")
+        e = ctx.q(f"""SELECT territory AS unit, sum(amount) AS amount,
+                      sum(CASE WHEN economy THEN amount ELSE 0 END) AS eco FROM {t}
+                      WHERE echelon = 'epci' AND grant <> 'DSID' GROUP BY 1""")
+        m = pieces.merge(e, on="unit")
+        b = m.assign(amount=m["amount"] * m["share"], eco=m["eco"] * m["share"]).groupby(
+            "target")[["amount", "eco"]].sum()
+        pop = _population(ctx, level, year).reindex(ter.index)
+        tot = a.reindex(ter.index).fillna(0.0).add(b.reindex(ter.index).fillna(0.0))
+        share_epci = calc.calc_share(b["amount"].reindex(ter.index).fillna(0.0), tot["amount"])
+        note = pd.Series([f"dont {s:.0f} % de projets intercommunaux répartis entre les "
+                          f"communes au prorata de la population (estimation)" if s > 0 else ""
+                          for s in np.nan_to_num(share_epci)], index=ter.index)
+        note = note.where(~pop["fb"].fillna(False).astype(bool),
+                          note + " ; " + MAYOTTE_POP)
+        res = (f"projets des communes (COG {vint} -> 2025) et des EPCI {year} (répartis par "
+               "population) ; syndicats et départements exclus")
+        for ind, col in (("invest_grants_per_inhab", "amount"),
+                         ("invest_grants_economy_per_inhab", "eco")):
+            out.append(_rows(ter, level, ind, str(year),
+                             calc.calc_per_inhabitant(tot[col], pop["pop"]),
+                             calc.calc_per_inhabitant_reasons(tot[col], pop["pop"]), EUR, res,
+                             f"DGCL, DETR et DSIL {year}", note))
+    return out
+
+
+def _diplomas(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+    cols = ["pop_15plus_non_scol", *calc.DIPLOMA_SHARES.values()]
+    if "census_diplomas" not in ctx.tables:
+        return [_rows(ter, level, ind, DIPLOMA_PERIOD, np.nan, NOT_FETCHED, PCT, "commune",
+                      "Insee, RP") for ind in calc.DIPLOMA_SHARES]
+    yr = int(ctx.q("SELECT max(year) AS y FROM census_diplomas")["y"].iloc[0])
+    src = f"SELECT * FROM census_diplomas WHERE year = {yr}"
+    vint = ctx.vintage(src)
+    d = _sum(ctx, level, src, vint, cols).set_index("code").reindex(ter.index)
+    shares, why = calc.calc_diploma_shares(d), calc.calc_diploma_shares_reasons(d)
+    return [_rows(ter, level, ind, str(yr), shares[ind], why[ind], PCT,
+                  f"commune (COG {vint} -> 2025), plus haut diplôme",
+                  f"Insee, RP {yr}, diplômes - formation") for ind in calc.DIPLOMA_SHARES]
+
+
+#: per-commune datasets of :func:`commune_totals`: SQL (exposing ``commune``), values, keys
+DATASETS = {
+    "bpe_2009": ("SELECT * FROM anchoring_bpe WHERE year = 2009", ["n_equip"], ("domain",)),
+    "bpe_2013": ("SELECT * FROM anchoring_bpe WHERE year = 2013", ["n_equip"], ("domain",)),
+    "ftth": ("SELECT code AS commune, quarter, connectable, dwellings + firms AS premises "
+             "FROM anchoring_ftth_communes", ["connectable", "premises"], ("quarter",)),
+    **{f"grants_{y}": (f"SELECT territory AS commune, grant, amount FROM anchoring_grants_{y} "
+                       "WHERE echelon = 'commune' AND territory IS NOT NULL", ["amount"],
+                       ("grant",)) for y in GRANT_YEARS},
+}
+
+
+def commune_totals(con, level: str, dataset: str) -> pd.DataFrame:
+    """A per-commune dataset (:data:`DATASETS`) harmonised and summed to ``level``, as the
+    indicators read it (for conservation checks and for users who want the counts)."""
+    ctx = _Ctx(con)
+    src, values, keys = DATASETS[dataset]
+    return _sum(ctx, level, src, ctx.vintage(src), values, keys)
+
+
+def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
+    """Anchoring indicators of every territory of ``level`` (all of :data:`LEVELS` if None),
+    long format (:data:`COLUMNS`); every territory has a value or a French reason in note."""
+    if level is not None and level not in LEVELS:
+        raise InvalidParameterError(f"niveau non pris en charge : {level!r} (niveaux : "
+                                    f"{', '.join(LEVELS)})")
+    ctx = _Ctx(con)
+    rows: list[pd.DataFrame] = []
+    for lev in LEVELS if level is None else (level,):
+        ter = ctx.territories(lev)
+        if lev == "ze2010":
+            rows += _productive(ctx, lev, ter)
+            continue
+        for block in (_bpe, _ftth, _rates, _productive, _census, _grants, _diplomas):
+            rows += block(ctx, lev, ter)
+    out = pd.concat(rows, ignore_index=True)[COLUMNS]
+    out["value"] = out["value"].astype(float)
+    return out
