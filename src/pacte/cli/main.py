@@ -20,9 +20,10 @@ from pacte.cli.fetch import register as register_fetch
 from pacte.cli.indicators import register
 from pacte.cli.rank import register as register_rank
 from pacte.cli.tables import Format, fr_number, records, render
+from pacte.errors import InvalidParameterError
 from pacte.handlers import territory as territory_handlers
 from pacte.labels import A5_LABELS as SECTOR_LABELS
-from pacte.labels import LEVEL_LABELS
+from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, count_title, with_unit
 from pacte.settings import default_db_path
 from pacte.store import queries
 
@@ -51,9 +52,20 @@ def build(
         "--with-fetched", help="Utiliser les fichiers officiels téléchargés par « pacte fetch »"
         " (ex. fichier URSSAF national) à la place des tables embarquées qu'ils couvrent.")
     ] = False,
+    cache: Annotated[Path | None, typer.Option(
+        "--cache", help="Dossier du cache des téléchargements lu par --with-fetched (défaut : "
+        "$PACTE_CACHE, sinon le dossier de cache de l'utilisateur).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Remplacer le fichier --db même s'il n'est pas un store pacte.")
+    ] = False,
+    allow_partial: Annotated[bool, typer.Option(
+        "--allow-partial", help="Accepter un fichier téléchargé qui couvre moins de 90 % des "
+        "communes (extrait au lieu du fichier national).")] = False,
 ) -> None:
     """Construit le store DuckDB à partir du snapshot de données officielles embarqué."""
-    _build(db, with_fetched)
+    if (cache is not None or allow_partial) and not with_fetched:
+        raise InvalidParameterError("--cache et --allow-partial vont avec --with-fetched")
+    _build(db, with_fetched, cache_dir=cache, force=force, allow_partial=allow_partial)
 
 
 @app.command()
@@ -72,7 +84,11 @@ def run(
     (CSV et XLSX), la carte et index.html ; affiche le top 20 et le chemin du rapport."""
     from pacte.cli.rank import print_top
     from pacte.handlers.build import current_store
-    from pacte.report.national import build_national_report  # matplotlib: load on demand
+    from pacte.handlers.ranking import check_ranking
+    from pacte.report.national import build_national_report, check_out_dir
+
+    check_ranking("epci", None, 0, 0, False, seed, None)  # before any work (issue 12)
+    check_out_dir(out_dir)
 
     meta = None if rebuild else current_store(db)
     if meta is None:
@@ -121,7 +137,7 @@ def territories(
                 "commune": ["code", "name", "population", "density_class"]}.get(
             level, ["code", "name", "population", "n_communes", "urban_share", "area_type"])
         df = df[keep]
-    render(df, fmt, title=f"{LEVEL_LABELS[level]} : {len(df)} territoires")
+    render(df, fmt, title=f"{LEVEL_PLURALS[level].capitalize()} : {count_title(len(df))}")
 
 
 @app.command()
@@ -138,19 +154,36 @@ def show(
     d = ans.data
     ident, par, jobs, cov, ind = (d["territory"], d["parents"], d["jobs"], d["coverage"],
                                   d["indicators"])
+    anch = d.get("anchoring")
     if fmt is Format.json:
         doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
-               "indicators": [] if ind is None else records(ind), "jobs": records(jobs)}
+               "indicators": [] if ind is None else records(ind),
+               "anchoring": [] if anch is None or anch.empty else records(anch),
+               "jobs": records(jobs), "meta": ans.meta}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
         return
     if fmt is Format.csv:
         render(jobs.assign(level=ident["level"], code=ident["code"], name=ident["name"]), fmt)
         return
-    _show_table(ident, par, jobs, cov, ind)
+    _show_table(ident, par, jobs, cov, ind, anch)
+
+
+def _show_anchoring(anch: pd.DataFrame) -> None:
+    """The anchoring section: value, France, percentile within the level, peers' median."""
+    table = pd.DataFrame({
+        "Indicateur": [with_unit(a, u) for a, u in zip(anch["label"], anch["unit"],
+                                                       strict=True)],
+        "Période": anch["period"], "Valeur": anch["value"], "France": anch["national"],
+        "Centile": anch["percentile"].round(0), "Médiane des 5 pairs": anch["peers_median"]})
+    render(table, title="Ancrage territorial (centile : part des territoires du niveau à "
+                        "valeur inférieure ou égale)")
+    notes = [n for n in dict.fromkeys(anch["note"]) if n]
+    for n in notes[:5]:
+        out.print(f"  {n}", soft_wrap=True, markup=False)
 
 
 def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
-                ind: pd.DataFrame | None) -> None:
+                ind: pd.DataFrame | None, anch: pd.DataFrame | None = None) -> None:
     out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
     facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
              ("Population (2023)", fr_number(ident["population"])),
@@ -174,9 +207,13 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
     if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
         out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
+    if ind is not None and anch is not None:  # anchoring gets its own section below
+        ind = ind[~ind["indicator"].isin(set(anch.get("indicator", [])))
+                  & ~ind["source"].eq("anchoring")]
     if ind is not None and not ind.empty:
         from pacte.cli.indicators import footnotes
-        table = ind.assign(label=ind["label"] + " (" + ind["unit"] + ")",
+        table = ind.assign(label=[with_unit(a, u) for a, u in zip(ind["label"], ind["unit"],
+                                                                  strict=True)],
                            source=ind["source"].map(source_name))
         shown, legend = footnotes(table[["label", "source", "period", "value", "national",
                                          "note"]])
@@ -184,6 +221,8 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
                title="Indicateurs (France à titre de comparaison)")
         for line in legend:
             out.print(f"  {line}", soft_wrap=True, markup=False)
+    if anch is not None and not anch.empty:
+        _show_anchoring(anch)
     if jobs.empty:
         out.print("  Aucune série d'emploi à ce niveau.")
         return
