@@ -11,14 +11,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from pacte import queries, store
+from pacte import store
+from pacte.handlers.build import build_store
+from pacte.store import queries
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         db = Path(d) / "bench.duckdb"
         t0 = time.perf_counter()
-        meta = store.build(db)
+        meta = build_store(db)
         t_build = time.perf_counter() - t0
         t0 = time.perf_counter()
         with store.connect(db) as con:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pacte import store
 from pacte.catalogue import INDICATORS
-from pacte.indicators.engine import compute_indicators, national_values
+from pacte.engine import compute_indicators, national_values
 
 REPEAT = 3
 TARGET_S = 2.0

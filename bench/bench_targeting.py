@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from pacte import store
-from pacte.composite import load_config
-from pacte.targeting import calc_index, load_matrix, rank_territories
+from pacte.targeting.index import calc_index, load_matrix, rank_territories
+from pacte.targeting.rule import load_config
 
 REPEAT = 3
 DRAWS = 1000

@@ -85,8 +85,8 @@ def run_stage(stage: str, path: Path, work: Path) -> dict:
     """Body of one stage, in the child process."""
     import duckdb
 
-    from pacte.fetched import parse_urssaf_jobs
     from pacte.sources.urssaf import iter_urssaf
+    from pacte.store.fetched import parse_urssaf_jobs
 
     t0 = time.perf_counter()
     out: dict = {"stage": stage}
@@ -128,9 +128,9 @@ def _build_and_indicators(path: Path, work: Path) -> dict:
 
     import duckdb
 
-    from pacte import store
-    from pacte.fetch import cache_path
-    from pacte.indicators.engine import compute_indicators
+    from pacte.engine import compute_indicators
+    from pacte.handlers.build import build_store
+    from pacte.sources.download import cache_path
     from pacte.sources.registry import get_source
 
     source = get_source("urssaf_commune_ape")
@@ -144,7 +144,7 @@ def _build_and_indicators(path: Path, work: Path) -> dict:
         "licence": source.licence, "vintage": source.vintage}))
     t1 = time.perf_counter()
     db = work / "national.duckdb"
-    store.build(db, with_fetched=True, cache_dir=work / "cache")
+    build_store(db, with_fetched=True, cache_dir=work / "cache")
     t2 = time.perf_counter()
     with duckdb.connect(str(db), read_only=True) as con:
         ind = compute_indicators(con, "epci")

@@ -24,10 +24,7 @@ import numpy as np
 import pymrio
 
 from pacte import store
-from pacte.indicators.inputoutput import calc_A, calc_L, calc_output_multipliers
-from pacte.indicators.regional_io import calc_supported_jobs
-from pacte.sources.io_tables import load_wiod_crosswalk
-from pacte.valuechain_engine import (
+from pacte.engine.valuechain import (
     A17_TO_16,
     INDUSTRY,
     SECTORS,
@@ -38,6 +35,10 @@ from pacte.valuechain_engine import (
     load_sut,
     national_multipliers,
 )
+from pacte.indicators.inputoutput import calc_A, calc_L, calc_output_multipliers
+from pacte.indicators.regional_io import calc_supported_jobs
+from pacte.settings import package_data
+from pacte.sources.io_tables import parse_wiod_crosswalk
 
 DELTA = 0.3
 
@@ -110,7 +111,7 @@ def wiod_multipliers(con, year: int = 2010):
     order = list(x.index)
     Z = fl.pivot(index="row_sector", columns="col_sector", values="value_musd").loc[order, order]
     m = calc_output_multipliers(calc_L(calc_A(Z.to_numpy(), x.to_numpy())))
-    labels = (load_wiod_crosswalk("a17").drop_duplicates("wiod_sector")
+    labels = (parse_wiod_crosswalk(package_data("crosswalk_wiod_a17.csv"), "a17").drop_duplicates("wiod_sector")
               .set_index("wiod_sector")["wiod_label"])
     return [(s, labels.get(s, ""), v) for s, v in zip(order, m, strict=True)]
 
