@@ -29,3 +29,11 @@ def test_no_package_file_read_outside_settings():
     offenders = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
                  if p.name != "settings.py" and "importlib import resources" in p.read_text()]
     assert offenders == []
+
+
+def test_no_fetchone_on_duckdb():
+    """DuckDB 2 leaves a result read with ``fetchone()`` unfinished, and the connection then
+    refuses ``register`` ("connection has an unfinished result"): read with ``fetchall()``."""
+    offenders = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
+                 if ".fetchone()" in p.read_text(encoding="utf-8")]
+    assert offenders == []

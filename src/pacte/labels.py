@@ -62,6 +62,8 @@ def fr_number(x, decimals: int = 0) -> str:
     if isinstance(x, bool):
         return "oui" if x else "non"
     if isinstance(x, int | float):
+        if isinstance(x, float) and math.isinf(x):
+            return "∞" if x > 0 else "-∞"
         s = f"{x:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
         if s.startswith("-") and not any(c in "123456789" for c in s):
             s = s[1:]
@@ -80,6 +82,32 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """"1 territoire", "1 255 territoires" (French thousands separator)."""
     word = singular if abs(n) < 2 else (plural_form or singular + "s")
     return f"{fr_number(n)} {word}"
+
+
+def with_unit(label: str, unit: str | None) -> str:
+    """A label and its unit without nested brackets: "Indice de Krugman (0 à 2)", not
+    "Indice de Krugman (indice (0 à 2))"."""
+    unit = (unit or "").strip()
+    if not unit:
+        return label
+    if unit.startswith("indice (") and unit.endswith(")"):
+        unit = unit[len("indice ("):-1]
+    elif unit.startswith("(") and unit.endswith(")"):
+        unit = unit[1:-1]
+    return f"{label} ({unit})"
+
+
+def count_title(n: int, singular: str = "territoire", plural_form: str | None = None) -> str:
+    """"1 territoire", "1 255 territoires": the counts in titles."""
+    return plural(int(n), singular, plural_form)
+
+
+def ranking_title(level: str, n: int | None = None) -> str:
+    """"Classement des EPCI", "Classement des zones d'emploi 2020 : 306 territoires"."""
+    plural_name = LEVEL_PLURALS.get(level, level)
+    article = "de la" if level == "fr" else "des"
+    title = f"Classement {article} {plural_name}"
+    return title if n is None else f"{title} : {count_title(n)}"
 
 
 def ranking_headers(columns, dimensions: dict[str, str] | None = None) -> dict[str, str]:

@@ -4,6 +4,7 @@ plus known answers on a tiny fictional territory."""
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,11 @@ def test_catalogue_is_complete_and_french():
     for ind in INDICATORS.values():
         assert ind.direction in ("higher_is_worse", "higher_is_better", "neutral")
         assert set(ind.sources) <= set(SERIES) | set(MODELS) and ind.levels and ind.periods
-        assert ind.unit in ("%", "indice", "emplois", "indice (0 à 1)", "indice (0 à 2)",
-                            "multiplicateur", "milliers de dollars US courants par emploi")
+        if ind.family in ("jobs", "valuechain", "exposure"):
+            assert ind.unit in ("%", "indice", "emplois", "indice (0 à 1)", "indice (0 à 2)",
+                                "multiplicateur", "milliers de dollars US courants par emploi")
+        else:  # newer families: a French unit, never an English one
+            assert ind.unit and not re.search(r"\b(per|jobs|share|index)\b", ind.unit)
         assert (ind.kind == "model") == (ind.model is not None)
     assert INDICATORS["drop_from_peak"].direction == "higher_is_worse"
     assert INDICATORS["resistance"].direction == "higher_is_better"

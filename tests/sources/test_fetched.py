@@ -354,7 +354,7 @@ def test_fetched_dgcl_overrides_and_store_build(server, tmp_path):
                    registry=local_registry(server.base), progress=False)
     fetch("insee_cog_communes", "2025", cache_dir=cache, registry=local_registry(server.base),
           progress=False)
-    over = snapshot_overrides(cache)  # the shipped registry finds the cached files
+    over = snapshot_overrides(cache, allow_partial=True)  # the shipped registry finds the files
     assert set(over.tables) == {"dgcl_criteres", "census_diplomas", "cog_communes_fetched"}
     pd.testing.assert_frame_equal(over.tables["dgcl_criteres"], parse_dgcl_criteres(DGCL))
     assert over.provenance["dgcl_criteres"]["rows"] == 4
@@ -362,7 +362,7 @@ def test_fetched_dgcl_overrides_and_store_build(server, tmp_path):
     assert over.provenance["census_diplomas"]["sha256"] == zipped.meta["sha256"]
 
     db = tmp_path / "pacte.duckdb"
-    store.build(db, with_fetched=True, cache_dir=cache)
+    store.build(db, with_fetched=True, cache_dir=cache, allow_partial=True)
     with duckdb.connect(str(db), read_only=True) as con:
         table = con.execute("SELECT * FROM dgcl_criteres ORDER BY commune").df()
         prov = con.execute("SELECT source, vintage, origin, licence, rows, sha256 FROM "

@@ -17,7 +17,7 @@ from pacte.cli.tables import Format, render
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.handlers.sources import sources as sources_answer
 from pacte.settings import CACHE_ENV, default_cache_dir
-from pacte.sources.download import fetch
+from pacte.sources.download import check_url, fetch
 from pacte.sources.registry import all_sources
 
 CacheOpt = Annotated[Path | None, typer.Option(
@@ -53,17 +53,23 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(
             "--force", help="Retélécharge même si le fichier est déjà en cache.")] = False,
         cache: CacheOpt = None,
+        db: DbOpt = None,
     ) -> None:
-        """Télécharge un fichier officiel dans le cache (reprise, vérification sha256)."""
+        """Télécharge un fichier officiel dans le cache (reprise, vérification sha256).
+
+        Avec --db, affiche ensuite si le store indiqué a été construit avec ce fichier
+        (sinon : « pacte build --with-fetched --db … » pour l'utiliser)."""
         if all_ == (source is not None):
             raise InvalidParameterError("indiquez une source ou --all (pas les deux)")
+        if url is not None:
+            check_url(url)  # before the registry, the cache and the network
         if all_:
             if url or vintage:
                 raise InvalidParameterError("--url et --vintage ne vont pas avec --all")
             targets = [(s.id, s.vintage) for s in all_sources() if s.urls]
         else:
             targets = [(source, vintage)]
-        console, failures = Console(), []
+        console, failures, fetched = Console(), [], []
         for sid, vint in targets:
             try:
                 got = fetch(sid, vint, cache, url=url, force=force)
@@ -74,8 +80,25 @@ def register(app: typer.Typer) -> None:
                 err.print(f"[red]Erreur :[/red] {exc}")
                 continue
             m = got.meta
+            fetched.append(m["sha256"])
             console.print(f"{sid} {m['vintage']} : {got.path} ({m['size']} octets, sha256 "
                           f"{m['sha256'][:12]}…, {m['licence']})", soft_wrap=True)
+        if db is not None:
+            _report_store(db, fetched)
         if failures:
             err.print(f"{len(failures)} source(s) en échec : {', '.join(failures)}")
             raise typer.Exit(1)
+
+
+def _report_store(db: Path, digests: list[str]) -> None:
+    """Tell whether the store ``db`` was built with the fetched files (their sha256 are in
+    its provenance) or needs ``pacte build --with-fetched``."""
+    from pacte import store
+
+    with store.connect(db) as con:
+        known = {r[0] for r in con.execute("SELECT sha256 FROM provenance").fetchall()}
+    if digests and all(d in known for d in digests):
+        err.print(f"Le store {db} est déjà construit avec ce(s) fichier(s).")
+    elif digests:
+        err.print(f"Le store {db} n'utilise pas encore ce(s) fichier(s) : lancez « pacte build "
+                  f"--with-fetched --db {db} » pour l'en reconstruire.")

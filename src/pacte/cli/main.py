@@ -15,10 +15,15 @@ from rich.console import Console
 from pacte import store
 from pacte.catalogue import source_name
 from pacte.cli.common import DbOpt, FmtOpt, err, friendly
+from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
+from pacte.cli.impact import register as register_impact
 from pacte.cli.indicators import register
+from pacte.cli.profile import register as register_profile
 from pacte.cli.rank import register as register_rank
+from pacte.cli.serve import register as register_serve
+from pacte.cli.simulate import register as register_simulate
 from pacte.cli.tables import Format, fr_number, records, render
 from pacte.errors import InvalidParameterError
 from pacte.handlers import territory as territory_handlers
@@ -27,7 +32,7 @@ from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, count_title, with_unit
 from pacte.settings import default_db_path
 from pacte.store import queries
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
 out = Console()
 
@@ -279,4 +284,9 @@ def _key_periods(periods: list[str], max_n: int = 8) -> list[str]:
 register(app)
 register_exposure(app)
 register_rank(app)
+register_profile(app)
+register_export(app)
+register_simulate(app)
+register_impact(app)
+register_serve(app)
 register_fetch(app)

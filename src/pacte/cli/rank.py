@@ -16,13 +16,14 @@ import typer
 from rich.console import Console
 
 from pacte import store
-from pacte.cli.common import DbOpt, err, friendly
+from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.cli.tables import records, render
 from pacte.errors import InvalidParameterError
-from pacte.export.tables import write_xlsx
+from pacte.export.tables import write_attribution, write_xlsx
 from pacte.geography import RANK_LEVELS
 from pacte.handlers.ranking import check_ranking, ranking
 from pacte.labels import RANKING_LABELS as HEADERS
+from pacte.labels import count_title, fr_number, ranking_title
 
 #: Columns of the terminal table; csv, json and xlsx get every column.
 TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
@@ -70,19 +71,21 @@ def register(app: typer.Typer) -> None:
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+        if out is not None:
+            check_writable_file(out, "--out")
         with store.connect(db) as con:
             df = ranking(con, level, top, rural_quota, urban_quota, per_region, weights, seed,
                          draws).data
         if fmt is RankFormat.xlsx:
-            write_xlsx(df, out, title=f"Classement {level}")
-            err.print(f"{len(df)} territoires écrits dans {out}")
+            write_xlsx(df, out, title=ranking_title(level))
+            err.print(f"{count_title(len(df))} écrits dans {out}")
             return
         if fmt is RankFormat.table:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
             shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
                                              "rank_low": "Rang P5", "rank_high": "Rang P95"})
-            render(shown, title=f"Classement {level} : {len(df)} territoires "
-                   f"(intervalle de rang P5-P95, {df.attrs['draws']} tirages)")
+            render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
+                   f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
             return
         text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
                 else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
@@ -90,7 +93,9 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(text)
         else:
             Path(out).write_text(text, encoding="utf-8")
-            err.print(f"{len(df)} territoires écrits dans {out}")
+            write_attribution(out)
+            err.print(f"{count_title(len(df))} écrits dans {out} (sources : "
+                      f"{out}.sources.txt)")
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pacte.export.tables import records
+from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import COLUMN_LABELS as LABELS
-from pacte.labels import fr_number
 
 
 class Format(StrEnum):
@@ -33,14 +33,18 @@ def _cell(v, col: str) -> str:
     return fr_number(v)
 
 
+#: Columns never shortened in a terminal table, however long (codes are identifiers).
+NEVER_CUT = frozenset({"code", "Code", "rank", "Rang", "siren", "commune", "epci", "dep", "reg"})
+
+
 def _widths(df: pd.DataFrame, cells: list[list[str]], total: int) -> list[int]:
     """Column widths for a terminal of ``total`` characters: numbers and short codes keep
     their full width (never cut); long free text shares what is left (an ellipsis marks the
     cut). Rich alone would squeeze narrow columns to nothing on a crowded table."""
     longest = [max([len(r[i]) for r in cells] + [1]) for i in range(len(df.columns))]
     headers = [len(LABELS.get(c, c)) for c in df.columns]
-    fixed = [n <= 14 or (pd.api.types.is_numeric_dtype(df[c])
-                         and not pd.api.types.is_bool_dtype(df[c]))
+    fixed = [n <= 14 or c in NEVER_CUT or (pd.api.types.is_numeric_dtype(df[c])
+                                          and not pd.api.types.is_bool_dtype(df[c]))
              for c, n in zip(df.columns, longest, strict=True)]
     widths = [max(n, min(h, 14)) if f else 0
               for n, h, f in zip(longest, headers, fixed, strict=True)]
@@ -55,7 +59,9 @@ def _widths(df: pd.DataFrame, cells: list[list[str]], total: int) -> list[int]:
 
 
 def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None = None,
-           console: Console | None = None) -> None:
+           console: Console | None = None, footer: bool = True) -> None:
+    """A DataFrame on standard output: a French table (with the attribution line under it
+    unless ``footer`` is False), CSV or JSON."""
     fmt = Format(fmt)
     if fmt is Format.csv:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -63,7 +69,9 @@ def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None
         sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
     else:
         console = console or Console(width=max(Console().width, 110))
-        table = Table(title=title, show_lines=False, header_style="bold")
+        table = Table(title=title, show_lines=False, header_style="bold",
+                      caption=ATTRIBUTION if footer else None, caption_style="dim",
+                      caption_justify="left")
         cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)]
                  for row in df.itertuples(index=False)]
         for col, width in zip(df.columns, _widths(df, cells, console.width), strict=True):

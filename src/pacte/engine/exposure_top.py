@@ -3,9 +3,22 @@ and the most exposed territories of a level (read by ``pacte exposure`` and the 
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
-from pacte.engine.exposure import UNIT, Inputs, _level, _q, read_wiod_labels
+from pacte.engine.exposure import (
+    LEVELS,
+    PERIODS,
+    SHOCKS,
+    UNIT,
+    Inputs,
+    _level,
+    _q,
+    calc_contributions,
+    french_shocks,
+    load_inputs,
+    read_wiod_labels,
+)
 from pacte.errors import UnknownTerritoryError
 from pacte.indicators.exposure import top_contributors
 
@@ -18,12 +31,62 @@ def _top(contrib: pd.DataFrame, inp: Inputs, k: int, labels: pd.Series) -> pd.Da
     return top.rename(columns={"industry": "sector"}).assign(unit=UNIT)
 
 
+#: Industries kept per territory in the stored table ``exposure_top``.
+STORED_K = 5
+TABLE = "exposure_top"
+COLUMNS = ["rank", "sector", "contribution", "share_of_exposure", "label", "resolution", "note",
+           "unit"]
+
+
+def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
+    """Build step: the :data:`STORED_K` top industries of every territory's exposure, for
+    every level, period and exposure indicator (table ``exposure_top``), so that ``pacte
+    exposure`` and the profiles read them instead of recomputing the model."""
+    say("Mondialisation : industries en cause par territoire")
+    shocks, labels = french_shocks(con), read_wiod_labels(con)
+    frames = []
+    for level in LEVELS:
+        for period in PERIODS:
+            inp = load_inputs(con, level, period)
+            sh = shocks[shocks["period"] == period]
+            for indicator in SHOCKS:
+                c = calc_contributions(inp, sh, indicator)
+                top = _top(c, inp, STORED_K, labels)
+                exposure = c.sum(axis=1, min_count=1)
+                frames.append(top.assign(level=level, period=period, indicator=indicator,
+                                         exposure=top["code"].map(exposure)))
+    df = pd.concat(frames, ignore_index=True)
+    con.register("_top", df)
+    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _top")
+    con.unregister("_top")
+    return {TABLE: len(df)}
+
+
+def _stored(con, level: str, period: str, indicator: str, k: int) -> pd.DataFrame | None:
+    """Rows of ``exposure_top`` (None when the store has no such table or k is too big)."""
+    if k > STORED_K:
+        return None
+    try:
+        return con.execute(f"""SELECT * FROM {TABLE} WHERE level = ? AND period = ?
+                               AND indicator = ? AND rank <= ? ORDER BY code, rank""",
+                           [level, period, indicator, k]).df()
+    except duckdb.CatalogException:
+        return None
+
+
 def top_industries(con, level: str, code: str, period: str, k: int = 3,
                    indicator: str = "import_exposure_china") -> pd.DataFrame:
     """The ``k`` WIOD industries contributing most to a territory's exposure: rank, sector,
     label (French), contribution, share_of_exposure, resolution, note, unit. Empty if the
     exposure is unknown. Where the territory is known only by an industry total, its mix of
     industries is its region's (see ``note``)."""
+    stored = _stored(con, level, period, indicator, k)
+    if stored is not None:
+        known = con.execute("SELECT count(*) FROM territory WHERE level = ? AND code = ?",
+                            [level, code]).fetchall()[0][0]
+        if not known:
+            raise UnknownTerritoryError(code, level, [])
+        return stored[stored["code"] == code][COLUMNS].reset_index(drop=True)
     c, inp = _level(con, level, period, indicator)
     if code not in c.index:
         raise UnknownTerritoryError(code, level, [])
@@ -36,11 +99,20 @@ def most_exposed(con, level: str = "ze2010", period: str = "2000-2007", n: int =
     """The ``n`` most exposed territories, each with its ``k`` top industries (long: one row
     per territory x rank): code, name, exposure, rank, sector, label, contribution,
     share_of_exposure, resolution, note, unit."""
+    names = _q(con, "SELECT code, name FROM territory WHERE level = ?", [level])
+    names = names.set_index("code")["name"]
+    stored = _stored(con, level, period, indicator, k)
+    if stored is not None:
+        exp = stored.drop_duplicates("code").set_index("code")["exposure"].dropna()
+        best = exp.sort_values(ascending=False, kind="stable").head(n)
+        top = stored[stored["code"].isin(best.index)][["code", *COLUMNS]]
+        top.insert(1, "name", top["code"].map(names))
+        top.insert(2, "exposure", top["code"].map(best))
+        return top.sort_values(["exposure", "rank"], ascending=[False, True]).reset_index(
+            drop=True)
     c, inp = _level(con, level, period, indicator)
     exp = c.sum(axis=1, min_count=1).dropna().sort_values(ascending=False, kind="stable")
     best = exp.head(n)
-    names = _q(con, "SELECT code, name FROM territory WHERE level = ?", [level])
-    names = names.set_index("code")["name"]
     top = _top(c.loc[best.index], inp, k, read_wiod_labels(con))
     top.insert(1, "name", top["code"].map(names))
     top.insert(2, "exposure", top["code"].map(best))

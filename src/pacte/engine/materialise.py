@@ -40,7 +40,7 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
 
 def has_indicators(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables "
-                            "WHERE table_name = ?", [TABLE]).fetchone()[0])
+                            "WHERE table_name = ?", [TABLE]).fetchall()[0][0])
 
 
 def _require(con) -> None:

@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pacte.labels import COLUMN_LABELS, ranking_headers
+from pacte.labels import ATTRIBUTION, COLUMN_LABELS, ranking_headers
+
+#: Suffix of the attribution sidecar written beside every CSV.
+SOURCES_SUFFIX = ".sources.txt"
 
 
 def records(df: pd.DataFrame) -> list[dict]:
@@ -24,15 +27,43 @@ def french_headers(df: pd.DataFrame) -> dict[str, str]:
     return {c: COLUMN_LABELS.get(c, h) if h == c else h for c, h in heads.items()}
 
 
-def write_csv_fr(df: pd.DataFrame, path: Path) -> Path:
-    """CSV as French analysts open it in Excel: ';' separator, decimal comma, UTF-8 + BOM."""
-    df.rename(columns=french_headers(df)).to_csv(path, sep=";", decimal=",", index=False,
-                                                   encoding="utf-8-sig", float_format="%.4f")
+def excel_ready(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
+    """Float columns holding whole numbers only (population...) as integers (no
+    "47505,0000"), the others rounded to ``decimals`` without "-0"."""
+    out = df.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        values = out[col].dropna()
+        if len(values) and np.isfinite(values).all() and (values == values.round()).all():
+            out[col] = out[col].round().astype("Int64")
+        else:
+            out[col] = out[col].round(decimals) + 0.0  # + 0.0: -0.0 becomes 0.0
+    return out
+
+
+def write_attribution(path: Path, attribution: str = ATTRIBUTION) -> Path:
+    """The attribution sidecar of a data file: ``<file>.sources.txt``."""
+    side = Path(path).with_name(Path(path).name + SOURCES_SUFFIX)
+    side.write_text(f"{Path(path).name}\n{attribution}\n", encoding="utf-8")
+    return side
+
+
+def write_csv_fr(df: pd.DataFrame, path: Path, attribution: str | None = ATTRIBUTION) -> Path:
+    """CSV as French analysts open it in Excel: ';' separator, decimal comma, UTF-8 + BOM,
+    whole numbers without decimals; the attribution line in a sidecar
+    ``<file>.sources.txt`` (the CSV itself stays one table, for machines too)."""
+    excel_ready(df).rename(columns=french_headers(df)).to_csv(
+        path, sep=";", decimal=",", index=False, encoding="utf-8-sig", float_format="%.4f")
+    if attribution:
+        write_attribution(path, attribution)
     return path
 
 
-def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement") -> Path:
-    """XLSX with French headers, frozen header row, filters and number formats."""
+def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement",
+               attribution: str | None = ATTRIBUTION) -> Path:
+    """XLSX with French headers, frozen header row, filters and number formats; a second
+    sheet "Sources" holds the attribution line (the data sheet stays first and active)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -46,6 +77,7 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement") -> Path:
         cell.font = Font(bold=True)
     for row in df.itertuples(index=False):
         ws.append([None if isinstance(v, float) and np.isnan(v) else
+                   v.item() + 0 if isinstance(v, np.floating) else
                    v.item() if isinstance(v, np.generic) else v for v in row])
     for j, col in enumerate(df.columns, 1):
         fmt = ("0.00" if col == "score" or col.startswith(("dim_", "contrib_"))
@@ -58,5 +90,11 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement") -> Path:
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    if attribution:
+        src = wb.create_sheet("Sources")
+        src.append(["Sources et licence"])
+        src["A1"].font = Font(bold=True)
+        src.append([attribution])
+        src.column_dimensions["A"].width = min(len(attribution) + 2, 120)
     wb.save(path)
     return path

@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pacte import store
+from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
 from pacte.settings import default_db_path, package_data
 from pacte.targeting.materialise import write_default_ranking
 
-STEPS = (write_indicators, write_default_ranking)
+STEPS = (write_indicators, write_exposure_top, write_default_ranking)
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,

@@ -24,8 +24,8 @@ def check_exposure(level: str, period: str, indicator: str, n: int) -> None:
     if indicator not in EXPOSURE_IDS:
         raise InvalidParameterError(f"indicateur d'exposition inconnu : {indicator!r} "
                                     f"(indicateurs : {', '.join(EXPOSURE_IDS)})")
-    if n < 1:
-        raise InvalidParameterError(f"--top doit être positif (reçu : {n})")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InvalidParameterError(f"--top doit être un entier ≥ 1 (valeur : {n})")
 
 
 def exposure_ranking(con: duckdb.DuckDBPyConnection, level: str, period: str, indicator: str,

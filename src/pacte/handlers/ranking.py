@@ -11,10 +11,10 @@ from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
 from pacte.targeting import calc_selection, load_config, rank_territories
+from pacte.targeting.materialise import is_default, read_default_ranking
 
 #: Upper bound of --draws: beyond it a ranking takes minutes and gains nothing.
 MAX_DRAWS = 100_000
-from pacte.targeting.materialise import is_default, read_default_ranking
 
 
 def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: int,

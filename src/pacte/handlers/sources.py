@@ -10,7 +10,7 @@ import pandas as pd
 from pacte.errors import StoreError
 from pacte.handlers.envelope import Answer
 from pacte.settings import default_db_path
-from pacte.sources.download import cache_inventory
+from pacte.sources.cache import cache_inventory
 from pacte.sources.registry import all_sources
 from pacte.store.connect import connect
 

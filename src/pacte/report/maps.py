@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pacte.labels import ATTRIBUTION
+
 TOP_SHOWN = 50
 
 
@@ -37,7 +39,7 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
 
     table = f"contours_{level}"
     if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                       [table]).fetchone()[0]:
+                       [table]).fetchall()[0][0]:
         return None
     geo = con.execute(f"SELECT c.code, c.geometry, t.dep FROM {table} c LEFT JOIN territory t "
                       "ON t.level = ? AND t.code = c.code", [level]).df()
@@ -79,6 +81,7 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
         matplotlib.ticker.FuncFormatter(lambda x, _pos: f"{x:.1f}".replace(".", ",")))
     cb.set_label(f"Score de vulnérabilité industrielle (plus foncé = plus prioritaire) ; "
                  f"contour noir : {highlight} premiers", fontsize=8)
+    fig.text(0.01, 0.005, ATTRIBUTION, fontsize=6, color="#555555", ha="left", va="bottom")
     fig.savefig(path)
     plt.close(fig)
     return path

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import base64
 import html
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from pacte.export.tables import write_csv_fr, write_xlsx
+from pacte.errors import InvalidParameterError
+from pacte.export.tables import SOURCES_SUFFIX, write_csv_fr, write_xlsx
 from pacte.handlers.ranking import ranking
+from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
-from pacte.labels import fr_number
 from pacte.report.maps import TOP_SHOWN, render_map
 from pacte.targeting import Config, load_config, rank_territories
 
@@ -110,26 +113,96 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 <th>Licence</th></tr></thead><tbody>{src}</tbody></table>
 <p><small>Empreinte du store : {html.escape(build_hash)} ; graine {ranked.attrs.get('seed')},
 {ranked.attrs.get('draws')} tirages. Produit par pacte.</small></p>
+<p><small>{html.escape(ATTRIBUTION)}</small></p>
 </body></html>
 """
     path.write_text(body, encoding="utf-8")
     return path
 
 
+#: The files of a report folder (and their attribution sidecars): a folder holding anything
+#: else is not replaced (nothing of the user's is lost).
+REPORT_FILES = ("classement_{level}.csv", "classement_{level}.csv" + SOURCES_SUFFIX,
+                "classement_{level}.xlsx", "carte_score.png", "index.html")
+
+
+def check_out_dir(out_dir: Path, level: str = "epci") -> None:
+    """Before any computation: ``out_dir`` is absent or a folder of a previous report, and
+    its parent is writable (ReportError-like :class:`PacteError`, French)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidParameterError(f"--out {out_dir} : c'est un fichier, un dossier est "
+                                    "attendu")
+    if out_dir.is_dir():
+        ours = {f.format(level=level) for f in REPORT_FILES}
+        others = sorted(p.name for p in out_dir.iterdir() if p.name not in ours)
+        if others:
+            shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+            raise InvalidParameterError(
+                f"--out {out_dir} : le dossier contient d'autres fichiers que le rapport "
+                f"({shown}) ; il ne sera pas remplacé. Choisissez un dossier dédié")
+    parent = out_dir.resolve().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidParameterError(f"--out {out_dir} : le dossier {parent} n'est pas "
+                                    "accessible en écriture")
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Temporary folders of killed runs (``.NAME.PID.tmp`` / ``.old``, PID dead)."""
+    for p in out_dir.parent.glob(f".{out_dir.name}.*"):
+        pid, _, kind = p.name[len(out_dir.name) + 2:].partition(".")
+        if not (pid.isdigit() and kind in ("tmp", "old")) or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    """Put the finished folder ``tmp`` in place of ``out_dir`` (two renames: the old
+    report is moved aside, the new one takes its name, then the old one is deleted)."""
+    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0,
                           config: Config | None = None, draws: int | None = None) -> dict:
-    """Rank every territory of ``level`` and write ``out_dir``: classement_<level>.csv and
-    .xlsx, carte_score.png, index.html. Returns the paths and the top 20 (DataFrame)."""
+    """Rank every territory of ``level`` and write ``out_dir``: classement_<level>.csv (and
+    its attribution sidecar) and .xlsx, carte_score.png, index.html. Returns the paths and
+    the top 20 (DataFrame).
+
+    The files are written in a temporary sibling folder, then swapped in whole: a run killed
+    midway leaves the previous report intact, never a mix of two runs."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ranked = ranking(con, level, seed=seed, draws=draws).data if config is None else \
-        rank_territories(con, level, config, seed=seed, draws=draws)
-    csv = write_csv_fr(ranked, out_dir / f"classement_{level}.csv")
-    xlsx = write_xlsx(ranked, out_dir / f"classement_{level}.xlsx",
-                       title=f"Classement {LEVEL_NAMES.get(level, level)}")
-    png = render_map(con, ranked, out_dir / "carte_score.png", level)
-    prov = con.execute("SELECT source, vintage, licence FROM provenance ORDER BY table_name").df()
-    bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-    page = render_html(ranked, out_dir / "index.html", png, config or load_config(), prov, bh)
-    return {"csv": csv, "xlsx": xlsx, "map": png, "html": page, "ranking": ranked,
-            "top": ranked.head(20)}
+    check_out_dir(out_dir, level)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        ranked = ranking(con, level, seed=seed, draws=draws).data if config is None else \
+            rank_territories(con, level, config, seed=seed, draws=draws)
+        write_csv_fr(ranked, tmp / f"classement_{level}.csv")
+        write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
+                   title=f"Classement {LEVEL_NAMES.get(level, level)}")
+        png = render_map(con, ranked, tmp / "carte_score.png", level)
+        prov = con.execute("SELECT source, vintage, licence FROM provenance "
+                           "ORDER BY table_name").df()
+        bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
+        render_html(ranked, tmp / "index.html", png, config or load_config(), prov, bh)
+        _swap_in(tmp, out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"csv": out_dir / f"classement_{level}.csv",
+            "xlsx": out_dir / f"classement_{level}.xlsx",
+            "map": None if png is None else out_dir / "carte_score.png",
+            "html": out_dir / "index.html", "ranking": ranked, "top": ranked.head(20)}

@@ -30,7 +30,6 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,75 +50,24 @@ from pacte.errors import (
     OfflineError,
     UnexpectedContentError,
 )
-from pacte.settings import VERSION, default_cache_dir, sha256_file
+from pacte.settings import VERSION, sha256_file
+from pacte.sources.cache import (  # noqa: F401 - the cache API, re-exported
+    META_SUFFIX,
+    PART_SUFFIX,
+    Fetched,
+    _meta_path,
+    _part_info_path,
+    _part_path,
+    cache_inventory,
+    cache_path,
+    read_cached,
+)
 from pacte.sources.registry import Source, get_source
 
-META_SUFFIX = ".meta.json"
-PART_SUFFIX = ".part"
 #: Answers worth retrying: timeouts, rate limiting, server errors.
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
-
-@dataclass(frozen=True)
-class Fetched:
-    """A verified file in the cache and its sidecar metadata."""
-
-    path: Path
-    meta: dict
-
-
-def cache_path(source: Source, cache_dir: str | Path | None = None) -> Path:
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return root / source.id / source.vintage / source.filename
-
-
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name + META_SUFFIX)
-
-
-def _part_path(path: Path) -> Path:
-    return path.with_name(path.name + PART_SUFFIX)
-
-
-def _part_info_path(path: Path) -> Path:
-    return path.with_name(path.name + PART_SUFFIX + ".json")
-
-
-def read_cached(source: Source, cache_dir: str | Path | None = None) -> Fetched | None:
-    """The cached file of ``source`` if complete (file + sidecar, sizes agree, sha256 equal
-    to the registry's when it has one), else None. Does not rehash the file."""
-    path = cache_path(source, cache_dir)
-    meta_path = _meta_path(path)
-    if not (path.is_file() and meta_path.is_file()):
-        return None
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if meta.get("size") != path.stat().st_size:
-        return None
-    if source.sha256 and meta.get("sha256") != source.sha256:
-        return None
-    return Fetched(path, meta)
-
-
-def cache_inventory(cache_dir: str | Path | None = None) -> list[dict]:
-    """Every fetched file's sidecar (with ``path``), and every resumable ``.part``."""
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    out = []
-    for meta_path in sorted(root.glob(f"*/*/*{META_SUFFIX}")):
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        out.append({**meta, "path": str(meta_path.with_name(meta_path.name[:-len(META_SUFFIX)])),
-                    "state": "complet"})
-    for part in sorted(root.glob(f"*/*/*{PART_SUFFIX}")):
-        source_id, vintage = part.parent.parent.name, part.parent.name
-        out.append({"source": source_id, "vintage": vintage, "path": str(part),
-                    "size": part.stat().st_size, "state": "partiel (reprise possible)"})
-    return out
 
 
 class _Bar:
@@ -271,8 +219,64 @@ def _check_columns(source: Source, part: Path) -> None:
             f"({', '.join(missing)}) ; page d'erreur ou format changé ? Rien n'a été gardé")
 
 
+#: Magic numbers of the binary formats of the registry (``Source.format``'s first word).
+SIGNATURES = {"zip": (b"PK\x03\x04", b"PK\x05\x06"), "xlsx": (b"PK\x03\x04",),
+              "7z": (b"7z\xbc\xaf\x27\x1c",)}
+_HTML = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")
+
+
+def check_url(url: str) -> str:
+    """An http(s) URL with a host, or InvalidParameterError (French) before any download."""
+    from urllib.parse import urlsplit
+
+    from pacte.errors import InvalidParameterError
+
+    try:
+        parts = urlsplit(str(url).strip())
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidParameterError(f"adresse invalide : {url!r} ; une adresse http:// ou "
+                                    "https:// est attendue (ex. https://www.insee.fr/…) ; "
+                                    "rien n'a été téléchargé")
+    return str(url).strip()
+
+
+def check_signature(source: Source, part: Path) -> None:
+    """The received bytes look like the registered format: not empty, not an HTML page,
+    the magic number of a zip / xlsx / 7z file, a CSV header followed by data."""
+    size = part.stat().st_size
+    what = f"{source.id} {source.vintage}"
+    if size == 0:
+        raise UnexpectedContentError(f"{what} : fichier reçu vide (0 octet) ; rien n'a été "
+                                     "gardé")
+    with open(part, "rb") as f:
+        head = f.read(1 << 16)
+    kind = source.format.split()[0].lower() if source.format else ""
+    if head.lstrip()[:16].lower().startswith(_HTML):
+        raise UnexpectedContentError(f"{what} : le serveur a renvoyé une page HTML au lieu "
+                                     f"du fichier {kind or 'attendu'} (page d'erreur ou de "
+                                     "connexion ?) ; rien n'a été gardé")
+    if kind in SIGNATURES:
+        if not head.startswith(SIGNATURES[kind]):
+            raise UnexpectedContentError(f"{what} : le fichier reçu n'est pas un fichier "
+                                         f"{kind} (signature absente) ; rien n'a été gardé")
+    elif kind == "csv":
+        if b"\0" in head:
+            raise UnexpectedContentError(f"{what} : le fichier reçu n'est pas un CSV (octets "
+                                         "binaires) ; rien n'a été gardé")
+        lines = [ln for ln in head.splitlines() if ln.strip()]
+        if len(lines) < 2 and size <= len(head):
+            raise UnexpectedContentError(f"{what} : le fichier CSV reçu n'a qu'un en-tête, "
+                                         "aucune ligne de données ; rien n'a été gardé (le "
+                                         "fichier en cache, s'il existe, est intact)")
+
+
 def _verify(source: Source, part: Path) -> tuple[str, int]:
     size = part.stat().st_size
+    if size == 0:
+        raise UnexpectedContentError(f"{source.id} {source.vintage} : fichier reçu vide "
+                                     "(0 octet) ; rien n'a été gardé")
     if source.size is not None and size != source.size:
         raise ChecksumError(f"{source.id} {source.vintage} : taille reçue {size} octets, "
                             f"attendue {source.size} ; fichier rejeté, rien n'a été gardé")
@@ -281,7 +285,8 @@ def _verify(source: Source, part: Path) -> tuple[str, int]:
         raise ChecksumError(f"{source.id} {source.vintage} : empreinte sha256 différente de "
                             f"celle du registre (attendue {source.sha256[:12]}…, reçue "
                             f"{sha[:12]}…) ; fichier corrompu ou modifié, rien n'a été gardé")
-    _check_columns(source, part)
+    _check_columns(source, part)  # an HTML page as CSV: its columns are missing
+    check_signature(source, part)
     return sha, size
 
 
@@ -319,17 +324,29 @@ def fetch(source_id: str, vintage: str | None = None, cache_dir: str | Path | No
     are tried in order. Raises :class:`OfflineError`, :class:`ChecksumError`,
     :class:`UnexpectedContentError` or :class:`FetchError`, all with French messages.
     """
+    if url is not None:
+        url = check_url(url)  # before the cache, the network and any retry
     source = get_source(source_id, vintage, registry)
     if not force and (cached := read_cached(source, cache_dir)) is not None:
         return cached
-    urls = [url] if url else list(source.urls)
+    urls = [url] if url else [check_url(u) for u in source.urls]
     if not urls:
         raise FetchError(f"{source.id} {source.vintage} : pas d'adresse de téléchargement "
                          f"directe enregistrée. Prenez le lien du fichier sur "
                          f"{source.landing_page} et passez-le avec --url "
                          f"({source.url_note})")
     path = cache_path(source, cache_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    base = path.parent
+    while not base.exists() and base != base.parent:  # the nearest existing folder
+        base = base.parent
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise FetchError(f"{base} : dossier du cache non accessible en écriture ; rien n'a "
+                         "été téléchargé (choisissez un autre --cache)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"{path.parent} : dossier du cache impossible à créer "
+                         f"({exc.strerror}) ; rien n'a été téléchargé") from None
     client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
                           follow_redirects=True,
                           headers={"User-Agent": f"pacte/{VERSION}"})

@@ -38,10 +38,21 @@ CSV_PARSERS = {
 }
 
 
+#: Tables the derive steps read as DataFrames; every other snapshot table goes straight from
+#: Parquet into DuckDB (``read_parquet``: no pandas copy of contours, trade, IO, anchoring).
+PANDAS_TABLES = frozenset({
+    "census_functions", "cog_codes", "commune_passage", "commune_splits", "commune_ze2010",
+    "communes", "epci", "estel_nonsalaried", "estel_salaried", "naf", "quarterly_jobs",
+    "territory_names"})
+
+
 def load(snap: Path, prov: dict) -> dict[str, pd.DataFrame]:
-    """Every table of the snapshot listed in ``prov`` (PROVENANCE.json), as DataFrames."""
+    """The tables of the snapshot listed in ``prov`` (PROVENANCE.json) that the derive steps
+    read in pandas (:data:`PANDAS_TABLES`, and every reviewed CSV file), as DataFrames."""
     out = {}
     for name, meta in prov.items():
+        if name not in PANDAS_TABLES and name not in CSV_PARSERS:
+            continue
         path = snap / meta.get("file", f"{name}.parquet")
         if path.suffix == ".csv":
             parse = CSV_PARSERS.get(name)
@@ -312,6 +323,11 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     say("Lecture du snapshot")
     overrides = overrides or {}
     t = load(snap, {k: v for k, v in prov.items() if k not in overrides})
+    for name, meta in prov.items():  # the rest: Parquet straight into DuckDB
+        if name in t or name in overrides:
+            continue
+        path = snap / meta.get("file", f"{name}.parquet")
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(?)', [str(path)])
     for name, df in (t | overrides).items():
         if callable(df):
             say(f"Chargement de {name} (fichier téléchargé)")

@@ -12,19 +12,19 @@ commune instead of the bundled Rouen extract).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from pacte.errors import ChecksumError
+from pacte.errors import BuildError, ChecksumError
+from pacte.labels import fr_number
 from pacte.settings import sha256_file
+from pacte.sources.cache import Fetched, read_cached
 from pacte.sources.cog import parse_cog_communes
 from pacte.sources.dgcl import parse_dgcl_criteres
 from pacte.sources.diplomas import parse_census_diplomas
-from pacte.sources.download import Fetched, read_cached
 from pacte.sources.registry import Source, all_sources
 from pacte.sources.urssaf import COLUMNS as URSSAF_COLUMNS
 from pacte.sources.urssaf import iter_urssaf, parse_urssaf
@@ -96,6 +96,50 @@ LOADERS: dict[str, Callable[..., int]] = {
     for table, parse in PARSERS.items()}
 
 
+#: Communes of the reference geography (COG 2025, rows of the snapshot's ``communes``).
+N_COMMUNES = 34_875
+#: Share of the communes a fetched national file must cover (else refused unless
+#: ``allow_partial``): a truncated download or an extract must not pass for the national file.
+MIN_COVERAGE = {"urssaf_jobs": 0.9, "dgcl_criteres": 0.9, "census_diplomas": 0.9,
+                "cog_communes_fetched": 0.9}
+#: Column holding the commune code in each table (default ``commune``).
+COMMUNE_COLUMN = {"cog_communes_fetched": "code"}
+
+
+def check_coverage(table: str, path: str | Path, rows: int, n_covered: int,
+                   n_communes: int | None = None, allow_partial: bool = False) -> None:
+    """Refuse a fetched file that would replace a bundled table with nothing (0 rows, even
+    with ``allow_partial``) or with an extract (under :data:`MIN_COVERAGE` of the communes,
+    unless ``allow_partial``): BuildError naming the file."""
+    n_communes = n_communes or N_COMMUNES
+    if rows == 0:
+        raise BuildError(f"{path} : aucune ligne de données, la table {table} serait vide ; "
+                         "fichier refusé, le store précédent est intact (retéléchargez-le "
+                         "avec « pacte fetch … --force »)")
+    need = MIN_COVERAGE.get(table, 0.0)
+    share = n_covered / n_communes
+    if share < need and not allow_partial:
+        raise BuildError(
+            f"{path} : fichier national partiel, {fr_number(n_covered)} communes sur "
+            f"{fr_number(n_communes)} ({fr_number(100 * share, 1)} %, moins de "
+            f"{fr_number(100 * need)} %) ; fichier refusé, le store précédent est intact "
+            "(ajoutez --allow-partial pour l'utiliser quand même)")
+
+
+def checked_loader(load: Callable[..., int], table: str, path: Path,
+                   n_communes: int | None, allow_partial: bool) -> Callable[..., int]:
+    """``load(con, table) -> rows`` that checks the loaded table with :func:`check_coverage`
+    (rows and distinct communes counted in the store being built)."""
+    col = COMMUNE_COLUMN.get(table, "commune")
+
+    def run(con, name: str) -> int:
+        rows = load(path, con, name)
+        covered = con.execute(f'SELECT count(DISTINCT "{col}") FROM "{name}"').fetchall()[0][0]
+        check_coverage(table, path, rows, covered, n_communes, allow_partial)
+        return rows
+    return run
+
+
 @dataclass
 class Overrides:
     """Tables to use instead of the bundled snapshot's, and their provenance entries."""
@@ -127,11 +171,15 @@ def provenance_entry(source: Source, fetched: Fetched, frame: pd.DataFrame | Non
 
 def snapshot_overrides(cache_dir: str | Path | None = None, registry: dict | None = None,
                        say: Callable[[str], None] | None = None,
-                       stream: bool = False) -> Overrides:
+                       stream: bool = False, allow_partial: bool = False,
+                       n_communes: int | None = None) -> Overrides:
     """Parse every fetched file that replaces a snapshot table (see module doc).
 
     The file is rehashed first: a cached file whose sha256 no longer matches its sidecar
-    raises :class:`pacte.fetch.ChecksumError` rather than building from altered data.
+    raises :class:`pacte.fetch.ChecksumError` rather than building from altered data. A file
+    with no data row, or covering under 90 % of the ``n_communes`` communes (default
+    :data:`N_COMMUNES`) unless ``allow_partial``, raises BuildError (:func:`check_coverage`;
+    checked as the file is loaded when ``stream``).
     """
     say = say or (lambda _msg: None)
     sources = all_sources(registry)
@@ -149,10 +197,14 @@ def snapshot_overrides(cache_dir: str | Path | None = None, registry: dict | Non
                                 f"{fetched.meta['sha256'][:12]}…) ; relancez "
                                 f"« pacte fetch {source.id} --force »")
         if stream:  # the build streams the file into the store: ``load(con, table)``
-            out.tables[table] = functools.partial(LOADERS[table], fetched.path)
+            out.tables[table] = checked_loader(LOADERS[table], table, fetched.path,
+                                               n_communes, allow_partial)
             out.provenance[table] = provenance_entry(source, fetched, None)
             continue
         frame = parse(fetched.path)
+        col = COMMUNE_COLUMN.get(table, "commune")
+        check_coverage(table, fetched.path, len(frame),
+                       frame[col].nunique() if col in frame else 0, n_communes, allow_partial)
         out.tables[table] = frame
         out.provenance[table] = provenance_entry(source, fetched, frame)
     return out

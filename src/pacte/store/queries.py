@@ -11,6 +11,7 @@ import pandas as pd
 
 from pacte.errors import InvalidParameterError, UnknownTerritoryError
 from pacte.geography import TERRITORY_LEVELS
+from pacte.labels import LEVEL_LABELS
 
 
 def _fold(text: str) -> str:
@@ -47,30 +48,99 @@ def territories(con: duckdb.DuckDBPyConnection, level: str, search: str | None =
     return df.reset_index(drop=True)
 
 
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def _label(row) -> str:
+    return f"{row.name} ({row.code}, {LEVEL_LABELS.get(row.level, row.level)})"
+
+
+def suggest_codes(cand: pd.DataFrame, query: str, n: int = 5) -> list[str]:
+    """Digits-only input: the codes nearest by edit distance (a typo, a missing or extra
+    digit), nearest first, then the most populated."""
+    q = query.strip()
+    near = cand[cand["code"].str.len().between(len(q) - 1, len(q) + 1)]
+    if near.empty:
+        near = cand
+    limit = max(2, len(q) // 2)
+    dist = near["code"].map(lambda c: _edit_distance(q, c, limit))
+    best = near.assign(_d=dist)
+    best = best[best["_d"] <= limit]
+    if best.empty:  # nothing close: the nearest anyway, so that the user sees the format
+        best = near.assign(_d=near["code"].map(lambda c: _edit_distance(q, c, len(c) + len(q))))
+    best = best.sort_values(["_d", "population"], ascending=[True, False], kind="stable")
+    return [_label(r) for r in best.head(n).itertuples()]
+
+
+def suggest_names(cand: pd.DataFrame, query: str, n: int = 5) -> list[str]:
+    """Names matching the query's words in any order, without accents or case ("Rouen
+    Metropole" finds "Métropole Rouen Normandie"), then close spellings (difflib)."""
+    words = _fold(query).split()
+    folded = cand["name"].map(_fold)
+    name_words = folded.str.split()
+
+    def score(ws: list[str]) -> float:  # share of query words found as a word or prefix
+        return sum(any(w == x or (len(w) >= 3 and x.startswith(w)) for x in ws)
+                   for w in words) / max(len(words), 1)
+
+    scored = cand.assign(_s=name_words.map(score), _f=folded)
+    hits = scored[scored["_s"] > 0].sort_values(["_s", "population"], ascending=False,
+                                                kind="stable")
+    full = hits[hits["_s"] == 1.0]
+    out = [_label(r) for r in (full if not full.empty else hits).head(n).itertuples()]
+    if len(out) < n:
+        close = difflib.get_close_matches(_fold(query), folded.tolist(), n=n, cutoff=0.6)
+        extra = scored[scored["_f"].isin(close)].sort_values("population", ascending=False)
+        out += [lab for lab in (_label(r) for r in extra.itertuples()) if lab not in out]
+    return out[:n]
+
+
 def find_territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = None
                    ) -> dict:
     """Resolve a code (or an exact name) to one territory; UnknownTerritoryError otherwise,
-    with the closest matches. Without ``level``, a code is looked up across levels in the
-    order epci, commune, ze2020, ze2010, dep, reg."""
+    with the closest matches (codes by edit distance for a digits-only input, names by
+    words without accents or case). Without ``level``, a code found at several levels
+    (e.g. 28: département and région) is refused, listing the levels that have it."""
     levels = [check_level(level)] if level else ["epci", "commune", "ze2020", "ze2010", "dep",
                                                  "reg", "fr"]
+    ph = ",".join("?" * len(levels))
+    exact = con.execute(f"SELECT * FROM territory WHERE level IN ({ph}) AND upper(code) = ?",
+                        [*levels, str(query).strip().upper()]).df()
+    if len(exact) == 1:  # the usual case, answered by one indexed lookup
+        return exact.iloc[0].to_dict()
     cand = con.execute(f"""SELECT * FROM territory WHERE level IN ({','.join('?' * len(levels))})""",
                        levels).df()
-    hit = cand[cand["code"].str.upper() == query.strip().upper()]
-    if hit.empty:
-        hit = cand[cand["name"].map(_fold) == _fold(query)]
-    if not hit.empty:
-        order = {lv: i for i, lv in enumerate(levels)}
+    q = str(query).strip()
+    order = {lv: i for i, lv in enumerate(levels)}
+    hit = cand[cand["code"].str.upper() == q.upper()]
+    if hit.empty:  # a name shared by several levels (Rouen: commune, ZE): level order
+        hit = cand[cand["name"].map(_fold) == _fold(q)]
+        hit = hit.assign(_o=hit["level"].map(order)).sort_values("_o").head(1)
+    if len(hit) > 1:
         hit = hit.assign(_o=hit["level"].map(order)).sort_values("_o")
-        return hit.drop(columns="_o").iloc[0].to_dict()
-    labels = {f"{n} ({c}, {lv})": _fold(n) for c, n, lv in
-              zip(cand["code"], cand["name"], cand["level"], strict=True)}
-    folded = list(labels.values())
-    close = difflib.get_close_matches(_fold(query), folded, n=5, cutoff=0.6)
-    contains = [f for f in folded if _fold(query) in f][:5]
-    wanted = list(dict.fromkeys(close + contains))[:5]
-    sugg = [lab for lab, f in labels.items() if f in wanted][:5]
-    raise UnknownTerritoryError(query, level, sugg)
+        which = [f"{LEVEL_LABELS.get(r.level, r.level)} {r.name} (--level {r.level})"
+                 for r in hit.itertuples()]
+        raise UnknownTerritoryError(q, level, [_label(r) for r in hit.itertuples()],
+                                    detail=f"{q!r} est ambigu, il existe à plusieurs niveaux "
+                                    f": {', '.join(which)} ; précisez le niveau avec --level")
+    if not hit.empty:
+        return hit.drop(columns="_o", errors="ignore").iloc[0].to_dict()
+    digits = q.replace(" ", "")
+    sugg = (suggest_codes(cand, digits) if digits.isdigit() and digits
+            else suggest_names(cand, q))
+    raise UnknownTerritoryError(q, level, sugg)
 
 
 def parents(con: duckdb.DuckDBPyConnection, terr: dict) -> pd.DataFrame:
@@ -80,7 +150,8 @@ def parents(con: duckdb.DuckDBPyConnection, terr: dict) -> pd.DataFrame:
         code = terr.get(lv)
         if isinstance(code, str) and code:
             row = con.execute("SELECT level, code, name FROM territory WHERE level=? AND code=?",
-                              [lv, code]).fetchone()
+                              [lv, code]).fetchall()
+            row = row[0] if row else None
             if row:
                 out.append(row)
     return pd.DataFrame(out, columns=["level", "code", "name"])
@@ -112,5 +183,5 @@ def national_summary(con: duckdb.DuckDBPyConnection, years=(2008, 2012)) -> dict
                            WHERE source = 'estel' AND level = 'fr' AND year IN ({ph})""",
                        list(years)).df()
     table = jobs.pivot(index="sector", columns="year", values="jobs")
-    pop = con.execute("SELECT population FROM territory WHERE level='fr'").fetchone()[0]
+    pop = con.execute("SELECT population FROM territory WHERE level='fr'").fetchall()[0][0]
     return {"counts": counts, "jobs": table, "population": pop}

@@ -245,7 +245,7 @@ def rank_territories(con, level: str = "epci", config: Config | None = None, see
     for d, dim in enumerate(dims):
         out[f"dim_{dim.id}"] = r["dims"][:, d]
         out[f"contrib_{dim.id}"] = r["contrib"][:, d]
-    types, peers = calc_typology(r["dims"], out["area_type"].to_numpy(), config, seed)
+    types, peers = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
     out["type"] = types
     out["peers"] = [", ".join(out["code"].to_numpy()[p]) for p in peers]
     out = out.sort_values("rank", kind="stable").reset_index(drop=True)

@@ -50,7 +50,8 @@ def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataF
     """The stored default ranking of ``level``, with its columns and ``attrs`` as computed."""
     try:
         row = con.execute("SELECT columns, attrs, rule_hash FROM ranking_meta WHERE level = ?",
-                          [level]).fetchone()
+                          [level]).fetchall()
+        row = row[0] if row else None
     except duckdb.CatalogException:
         row = None
     if row is None:

@@ -9,6 +9,7 @@ new catalogue indicator without code.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,37 @@ def _bad(where: str, msg: str) -> InvalidParameterError:
     return InvalidParameterError(f"{where} : {msg}")
 
 
+#: The keys each part of the file may hold: any other key is refused (a misspelt key must
+#: never be ignored silently, e.g. ``normalization`` for ``normalisation``).
+KEYS = {
+    "top": ("name", "version", "description", "dimensions", "missing", "winsorisation",
+            "normalisation", "aggregation", "uncertainty", "typology"),
+    "dimension": ("id", "label", "description", "weight", "type_high", "type_low",
+                  "indicators"),
+    "indicator": ("id", "source", "period", "weight", "direction", "fallback", "note"),
+    "fallback": ("source", "period"),
+    "missing": ("method", "max_missing_share"),
+    "winsorisation": ("lower", "upper"),
+    "uncertainty": ("draws", "concentration", "normalisations"),
+    "typology": ("k_min", "k_max", "threshold", "peers"),
+}
+
+
+def check_keys(raw, part: str, where: str) -> None:
+    """Refuse any key of ``raw`` (a mapping) not valid for ``part``, naming the closest
+    valid key (difflib) when there is one."""
+    if not isinstance(raw, dict):
+        return
+    allowed = KEYS[part]
+    for key in raw:
+        if isinstance(key, str) and key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = (f" ; voulez-vous dire « {close[0]} » ?" if close else
+                f" (clés possibles : {', '.join(allowed)})")
+        raise _bad(where, f"clé inconnue « {key} »{hint}")
+
+
 def _choice(value, allowed, where: str, key: str) -> str:
     if value not in allowed:
         raise _bad(where, f"{key} inconnu(e) : {value!r} (valeurs possibles : "
@@ -114,6 +146,7 @@ def _candidate(item, ind: Indicator, where: str) -> tuple[str, str]:
 def _spec(raw, dim: int, where: str) -> Spec:
     if not isinstance(raw, dict) or "id" not in raw:
         raise _bad(where, f"un indicateur doit avoir une clé « id » (trouvé {raw!r})")
+    check_keys(raw, "indicator", f"{where} ({raw['id']})")
     if raw["id"] not in INDICATORS:
         raise _bad(where, f"indicateur inconnu : {raw['id']!r} (pacte indicators --list)")
     ind = INDICATORS[raw["id"]]
@@ -126,6 +159,8 @@ def _spec(raw, dim: int, where: str) -> Spec:
     fallback = raw.get("fallback") or []
     if not isinstance(fallback, list):
         raise _bad(where, f"fallback doit être une liste (trouvé {fallback!r})")
+    for f in fallback:
+        check_keys(f, "fallback", f"{where}, fallback")
     cands = [_candidate(raw, ind, where)] + [_candidate(f, ind, f"{where}, fallback")
                                              for f in fallback]
     return Spec(ind.id, dim, direction, _positive(raw.get("weight", 1), where, "weight"),
@@ -136,6 +171,11 @@ def parse_config(raw, where: str = "index composite") -> Config:
     """Validate a parsed YAML document into a Config (InvalidParameterError, French)."""
     if not isinstance(raw, dict):
         raise _bad(where, "le fichier doit décrire un dictionnaire (clés name, dimensions...)")
+    check_keys(raw, "top", where)
+    for part in ("missing", "winsorisation", "uncertainty", "typology"):
+        if raw.get(part) is not None and not isinstance(raw[part], dict):
+            raise _bad(where, f"« {part} » doit être un dictionnaire (trouvé {raw[part]!r})")
+        check_keys(raw.get(part), part, f"{where}, {part}")
     dims_raw = raw.get("dimensions")
     if not isinstance(dims_raw, list) or not dims_raw:
         raise _bad(where, "clé « dimensions » absente ou vide")
@@ -145,6 +185,7 @@ def parse_config(raw, where: str = "index composite") -> Config:
         if not isinstance(dr, dict) or "id" not in dr:
             raise _bad(w, "une dimension doit avoir une clé « id »")
         w = f"{where}, dimension {dr['id']!r}"
+        check_keys(dr, "dimension", w)
         inds = dr.get("indicators")
         if not isinstance(inds, list) or not inds:
             raise _bad(w, "clé « indicators » absente ou vide")
@@ -196,15 +237,57 @@ def parse_config(raw, where: str = "index composite") -> Config:
         typology=(k_min, k_max, float(typ.get("threshold", 0.5)), int(typ.get("peers", 5))))
 
 
+#: PyYAML's problems (English) in French; the file's content is never echoed.
+YAML_PROBLEMS = {
+    "mapping values are not allowed here": "« : » inattendu (clé mal indentée ou valeur "
+                                            "contenant « : » sans guillemets ?)",
+    "could not find expected ':'": "« : » attendu après une clé",
+    "did not find expected key": "clé attendue (indentation incohérente ?)",
+    "did not find expected '-' indicator": "élément de liste « - » attendu",
+    "found character '\\t' that cannot start any token": "tabulation interdite (utilisez "
+                                                          "des espaces)",
+    "found undefined alias": "alias non défini",
+    "expected <block end>, but found": "fin de bloc attendue (indentation incohérente ?)",
+    "found unexpected end of stream": "fin de fichier inattendue (guillemet non fermé ?)",
+    "found duplicate anchor": "ancre en double",
+}
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> InvalidParameterError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = str(getattr(exc, "problem", "") or "")
+    text = next((fr for en, fr in YAML_PROBLEMS.items() if problem.startswith(en)),
+                "syntaxe invalide")
+    where = f" à la ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+    return InvalidParameterError(f"{path} : YAML invalide{where} : {text}")
+
+
 def load_config(path: Path | str | None = None) -> Config:
-    """Read and validate the index file (default: the one shipped with pacte)."""
+    """Read and validate the index file (default: the one shipped with pacte). French
+    errors: missing file, folder, binary file, YAML syntax (file, line, column, never the
+    content), unknown or misspelt key (with the closest valid key)."""
     path = Path(path) if path else DEFAULT_CONFIG
+    if path.is_dir():
+        raise InvalidParameterError(f"{path} est un dossier, pas un fichier YAML")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidParameterError(f"{path} : fichier illisible (introuvable)") from None
+    except PermissionError:
+        raise InvalidParameterError(f"{path} : lecture refusée (droits insuffisants)") from None
     except OSError as exc:
         raise InvalidParameterError(f"{path} : fichier illisible ({exc.strerror})") from None
+    try:
+        if b"\0" in data:
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "nul")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidParameterError(f"{path} : ce n'est pas un fichier texte YAML (UTF-8) ; "
+                                    "fichier binaire ?") from None
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InvalidParameterError(f"{path} : YAML invalide ({exc})") from None
+        raise _yaml_error(path, exc) from None
     return parse_config(raw, str(path))
 
 

@@ -5,19 +5,19 @@
 - ``calc_choose_k``: the rule for k: among ``k_min..k_max`` (5 to 8 by default), the k with
   the highest mean silhouette (Rousseeuw 1987); ties go to the smaller k (fewer types are
   easier to read);
-- ``calc_type_names``: French names from the centroids: a centre beyond ± ``threshold``
-  standard deviation on a dimension names it (``type_high`` / ``type_low`` of the YAML), the
+- ``calc_type_name``: a French name per territory from its group's centre and its own
+  values: a dimension is named (``type_high`` / ``type_low`` of the YAML) when the centre
+  and the territory both lie beyond ± ``threshold`` standard deviation on the same side; the
   first dimension (industrial weight) gives the noun ("bassin" when high, else
-  "territoire"), and the area type comes from the members (rural, urbain or mixte);
+  "territoire"); the area word is the territory's own class (rural or urbain), never the
+  group's majority;
+- the k-means seed is the typology's own (:data:`TYPOLOGY_SEED`), not the Monte Carlo seed;
 - ``calc_peers``: the k nearest territories in the same standardised space (Euclidean).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-#: Share of rural members above which a type is called rural (below 1 - it: urbain).
-RURAL_MAJORITY = 2 / 3
 
 
 def calc_standardise(X: np.ndarray) -> np.ndarray:
@@ -90,9 +90,14 @@ def calc_choose_k(X: np.ndarray, k_min: int, k_max: int, seed: int
     return best[1], best[2], best[3]
 
 
+#: Share of rural members above which a group is called rural (below 1 - it: urbain).
+RURAL_MAJORITY = 2 / 3
+
 def calc_type_names(C: np.ndarray, rural_share: np.ndarray, dimensions, threshold: float
                     ) -> list[str]:
-    """One French name per centroid (rows of C, standardised dimension scores), unique."""
+    """One French name per centroid (rows of C, standardised dimension scores), unique, the
+    area word from the members' rural share: a description of the groups (the names given
+    to territories come from :func:`calc_type_name`)."""
     names = []
     for c, rural in zip(C, rural_share, strict=True):
         first = dimensions[0]
@@ -120,6 +125,38 @@ def calc_type_names(C: np.ndarray, rural_share: np.ndarray, dimensions, threshol
     return names
 
 
+AREA_WORDS = {"rural": "rural", "urbain": "urbain", "urban": "urbain", "mixte": "mixte"}
+
+
+def calc_type_name(z: np.ndarray, centre: np.ndarray, area_type: str, dimensions,
+                   threshold: float) -> str:
+    """French name of one territory's type: the words of its group's centre (``centre``,
+    standardised dimension scores) that its own scores ``z`` share (same side, beyond
+    ± ``threshold``), and its own area type (``area_type``: rural, urbain), never the
+    group's majority: an urban territory is never called rural."""
+    first = dimensions[0]
+
+    def shared(d: int) -> int:  # +1 / -1 when centre and territory agree beyond threshold
+        if centre[d] > threshold and z[d] > threshold:
+            return 1
+        if centre[d] < -threshold and z[d] < -threshold:
+            return -1
+        return 0
+
+    lead = shared(0)
+    words = ["bassin" if lead > 0 else "territoire"]
+    if lead:
+        words.append(first.type_high if lead > 0 else first.type_low)
+    words.append(AREA_WORDS.get(str(area_type), "mixte"))
+    rest = [(abs(z[d]), dim.type_high if s > 0 else dim.type_low)
+            for d, dim in enumerate(dimensions) if d > 0 and (s := shared(d))]
+    tail = [label for _, label in sorted(rest, key=lambda t: -t[0])]
+    name = " ".join(words) + (" " + " et ".join(tail) if tail else "")
+    if not tail and not lead:
+        name += " dans la moyenne"
+    return name
+
+
 def calc_peers(X: np.ndarray, k: int) -> np.ndarray:
     """(n, k) indices of each row's k nearest other rows (Euclidean), nearest first."""
     D = _sq_dist(X, X)
@@ -131,13 +168,21 @@ def calc_peers(X: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(idx, order, axis=1)
 
 
-def calc_typology(dim_scores: np.ndarray, area_type: np.ndarray, config, seed: int
-                  ) -> tuple[list[str], np.ndarray]:
-    """Type name of each territory and its peers' indices, from the dimension scores."""
+#: The typology's own seed: types and peers do not change with the Monte Carlo ``--seed``.
+TYPOLOGY_SEED = 20240612
+
+
+def calc_typology(dim_scores: np.ndarray, area_type: np.ndarray, config, seed: int | None = None,
+                  *, typology_seed: int = TYPOLOGY_SEED) -> tuple[list[str], np.ndarray]:
+    """Type name of each territory and its peers' indices, from the dimension scores.
+
+    k-means runs with ``typology_seed`` (fixed, :data:`TYPOLOGY_SEED`); ``seed`` (the
+    Monte Carlo seed some callers pass) is ignored on purpose: the typology describes the
+    territories, not one draw of the uncertainty analysis. Names: :func:`calc_type_name`."""
+    del seed  # the Monte Carlo seed must not move the typology
     k_min, k_max, threshold, n_peers = config.typology
     Z = calc_standardise(dim_scores)
-    _, labels, C = calc_choose_k(Z, k_min, k_max, seed)
-    rural = np.array([np.mean(area_type[labels == j] == "rural") if np.any(labels == j)
-                      else 0.0 for j in range(len(C))])
-    names = calc_type_names(C, rural, config.dimensions, threshold)
-    return [names[j] for j in labels], calc_peers(Z, n_peers)
+    _, labels, C = calc_choose_k(Z, k_min, k_max, typology_seed)
+    names = [calc_type_name(Z[i], C[labels[i]], area_type[i], config.dimensions, threshold)
+             for i in range(len(Z))]
+    return names, calc_peers(Z, n_peers)

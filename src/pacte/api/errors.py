@@ -1,0 +1,100 @@
+"""One JSON error envelope for every failure, with a French message:
+
+    {"error": {"status": 404, "type": "UnknownTerritoryError", "message": "...",
+               "details": [...]}, "meta": {"build_hash": ...}}
+
+The HTTP status of a pacte error comes from the one error table
+(:data:`pacte.errors.STATUS`, :func:`pacte.errors.status_of`); request-validation errors
+(422), unknown routes (404) and wrong methods (405) get the same envelope in French, and an
+unexpected exception a 500 without any traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from pacte.api.response import JSON
+from pacte.errors import PacteError, UnknownTerritoryError, status_of
+
+log = logging.getLogger("pacte.api")
+
+#: French wording of the pydantic error types a request can meet.
+VALIDATION_MESSAGES = {
+    "missing": "valeur obligatoire manquante",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "bool_parsing": "booléen attendu (true ou false)",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "json_invalid": "JSON invalide",
+    "dict_type": "objet JSON attendu (les clés de la règle : name, dimensions...)",
+    "model_attributes_type": "objet JSON attendu",
+    "string_too_long": "texte trop long",
+    "string_type": "texte attendu",
+}
+PLACES = {"query": "paramètre", "path": "chemin", "body": "corps de la requête"}
+HTTP_MESSAGES = {404: "ressource introuvable", 405: "méthode non autorisée sur cette adresse"}
+
+
+def _meta(request: Request) -> dict:
+    state = request.app.state
+    return {"build_hash": getattr(state, "build_hash", None)}
+
+
+def error_response(request: Request, status: int, kind: str, message: str,
+                   details: list | None = None) -> JSON:
+    body = {"status": status, "type": kind, "message": message}
+    if details:
+        body["details"] = details
+    return JSON({"error": body, "meta": _meta(request)}, status_code=status)
+
+
+def _validation_detail(err: dict) -> dict:
+    loc = [str(x) for x in err.get("loc", ())]
+    place = PLACES.get(loc[0], loc[0]) if loc else "requête"
+    field = ".".join(loc[1:])
+    why = VALIDATION_MESSAGES.get(err.get("type", ""), "valeur invalide")
+    ctx = err.get("ctx") or {}
+    if "ge" in ctx:
+        why += f" (minimum : {ctx['ge']})"
+    if "le" in ctx:
+        why += f" (maximum : {ctx['le']})"
+    where = f"{place} « {field} »" if field else place
+    detail = {"where": where, "message": why}
+    if "input" in err and err.get("type") != "missing" and not isinstance(err["input"], dict):
+        detail["value"] = str(err["input"])[:100]
+    return detail
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers of the envelope on ``app``."""
+
+    @app.exception_handler(PacteError)
+    async def pacte_error(request: Request, exc: PacteError) -> JSON:
+        status = status_of(exc)[1]
+        details = ([{"suggestions": exc.suggestions}]
+                   if isinstance(exc, UnknownTerritoryError) and exc.suggestions else None)
+        return error_response(request, status, type(exc).__name__, str(exc), details)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSON:
+        details = [_validation_detail(e) for e in exc.errors()]
+        text = " ; ".join(f"{d['where']} : {d['message']}" for d in details)
+        return error_response(request, 422, "RequestValidationError",
+                              f"requête invalide — {text}", details)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSON:
+        msg = HTTP_MESSAGES.get(exc.status_code, "erreur HTTP")
+        return error_response(request, exc.status_code, "HTTPException",
+                              f"{msg} : {request.method} {request.url.path}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSON:
+        log.exception("erreur inattendue sur %s", request.url.path)
+        return error_response(request, 500, "InternalError",
+                              "erreur interne du serveur pacte (voir le journal du serveur)")

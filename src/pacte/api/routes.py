@@ -1,0 +1,155 @@
+"""Thin routes over :mod:`pacte.handlers`: each reads its parameters, calls one handler on a
+cursor of the read-only store and returns ``{"data", "meta"}`` (meta = the handler's
+envelope: sources, vintages, licences, build hash). No SQL here.
+
+Hook for the routes still to come (territory profile as JSON/HTML/PDF, exports with the
+writers of ``pacte export``): write them in their own module with an ``APIRouter`` and add
+it to :data:`ROUTERS` in :mod:`pacte.api.app`; they get the same envelope, errors and
+:func:`cursor` dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import APIRouter, Body, Depends, Query, Request
+
+from pacte.api.catalogue import catalogue_extras
+from pacte.api.response import JSON, answer
+from pacte.errors import StoreError
+from pacte.handlers import Answer, envelope
+from pacte.handlers import indicators as indicator_handlers
+from pacte.handlers import ranking as ranking_handlers
+from pacte.handlers import sources as source_handlers
+from pacte.handlers import territory as territory_handlers
+from pacte.targeting.rule import parse_config
+
+router = APIRouter(prefix="/api")
+
+
+def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the store opened once per process (DuckDB cursors are per thread)."""
+    state = request.app.state
+    if state.con is None:
+        raise state.store_error or StoreError("store non ouvert")
+    cur = state.con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+Cur = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
+Level = Annotated[str, Query(description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
+RankLevel = Annotated[str, Query(description="epci, ze2020 ou ze2010.")]
+# bounds are checked by the handler (one home for the rules, French messages)
+Top = Annotated[int | None, Query(description="Ne garder que la sélection des N premiers.")]
+Quota = Annotated[int, Query(description="Nombre minimal de territoires ruraux / urbains.")]
+Seed = Annotated[int, Query(description="Graine du Monte Carlo.")]
+Draws = Annotated[int | None, Query(description="Nombre de tirages du Monte Carlo.")]
+
+
+@router.get("/health", summary="État du service et du store")
+def health(request: Request) -> JSON:
+    state = request.app.state
+    if state.con is None:
+        raise state.store_error or StoreError("store non ouvert")
+    cur = state.con.cursor()
+    try:
+        meta = envelope(cur, [])
+        n = cur.execute("SELECT count(*) FROM territory").fetchall()[0][0]
+    finally:
+        cur.close()
+    return answer(Answer({"status": "ok", "db": str(state.settings.db), "territories": n}, meta))
+
+
+@router.get("/catalogue", summary="Catalogue des indicateurs (définitions, unités, sources)")
+def catalogue(cur: Cur) -> JSON:
+    df = indicator_handlers.catalogue()
+    extras = catalogue_extras()
+    rows = [{**r, "resolution": extras["resolution"][r["id"]],
+             "available": extras["available"][r["id"]]} for r in df.to_dict("records")]
+    return answer(Answer({"indicators": rows, "sources": extras["sources"],
+                          "levels": extras["levels"]}, envelope(cur)))
+
+
+@router.get("/territories", summary="Territoires d'un niveau (recherche sur le code ou le nom)")
+def territories(cur: Cur, level: Level = "epci",
+                search: Annotated[str | None, Query(max_length=100)] = None) -> JSON:
+    return answer(territory_handlers.territories(cur, level, search), level=level)
+
+
+@router.get("/territories/{level}/{query}", summary="Un territoire : identité, indicateurs, "
+            "emplois")
+def territory(cur: Cur, level: str, query: str) -> JSON:
+    ans = territory_handlers.territory(cur, query, level)
+    return answer(ans, level=level)
+
+
+@router.get("/indicators", summary="Indicateurs d'un niveau (table longue)")
+def indicators(
+    cur: Cur, level: Level,
+    indicator: Annotated[list[str] | None, Query(description="Identifiant(s) du catalogue.")
+                         ] = None,
+    period: str | None = None, code: str | None = None,
+    source: Annotated[str | None, Query(description="Ne garder qu'une source ou un modèle.")
+                      ] = None,
+) -> JSON:
+    ans = indicator_handlers.indicators(cur, level, indicator or None, period, code)
+    if source is not None:
+        ans = Answer(ans.data[ans.data["source"] == source].reset_index(drop=True), ans.meta)
+    return answer(ans, level=level, indicator=indicator, period=period, code=code,
+                  source=source)
+
+
+def _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws,
+             rule: dict | None = None) -> JSON:
+    if rule is None:
+        ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota, per_region,
+                                       None, seed, draws)
+    else:
+        # validated like the YAML file, with the same French errors
+        parse_config(rule, "règle envoyée (corps JSON)")
+        ranking_handlers.check_ranking(level, top, rural_quota, urban_quota, per_region,
+                                       seed, draws)
+        # the handler reads a rule file: JSON is YAML, hand it one
+        with tempfile.TemporaryDirectory(prefix="pacte-rule-") as tmp:
+            path = Path(tmp) / "rule.json"
+            path.write_text(json.dumps(rule, ensure_ascii=False), encoding="utf-8")
+            ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota,
+                                           per_region, path, seed, draws)
+        ans.meta["rule_file"] = "corps de la requête"
+    return answer(ans, level=level, dimensions=ans.data.attrs.get("dimensions", {}))
+
+
+@router.get("/ranking", summary="Classement par l'indice composite par défaut")
+def ranking(cur: Cur, level: RankLevel = "epci", top: Top = None, rural_quota: Quota = 0,
+            urban_quota: Quota = 0, per_region: bool = False, seed: Seed = 0,
+            draws: Draws = None) -> JSON:
+    return _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws)
+
+
+@router.post("/ranking", summary="Classement avec une règle envoyée en JSON (mêmes clés que le "
+             "YAML : name, dimensions, indicators, weight...)")
+def ranking_custom(cur: Cur, rule: Annotated[dict[str, Any], Body()], level: RankLevel = "epci",
+                   top: Top = None, rural_quota: Quota = 0, urban_quota: Quota = 0,
+                   per_region: bool = False, seed: Seed = 0, draws: Draws = None) -> JSON:
+    return _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws, rule)
+
+
+@router.get("/sources", summary="Sources officielles : registre, cache, store")
+def sources(request: Request, cur: Cur) -> JSON:
+    settings = request.app.state.settings
+    ans = source_handlers.sources(settings.db, settings.cache)
+    return answer(ans, **envelope(cur))
+
+
+@router.get("/provenance", summary="Provenance du store : table, source, millésime, licence")
+def provenance(cur: Cur) -> JSON:
+    meta = envelope(cur)
+    return answer(Answer({"tables": meta["sources"]}, meta))

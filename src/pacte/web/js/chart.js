@@ -1,0 +1,75 @@
+// Job series as a plain SVG line chart (no chart library): total and industrial jobs.
+
+import { el, svg } from "./dom.js";
+import { fr } from "./classify.js";
+
+// jobs: rows {source, period, year, sector, jobs}; industry: sector codes of the source
+export function jobSeries(jobs, sources) {
+  const bySource = new Map();
+  for (const r of jobs) {
+    if (!bySource.has(r.source)) bySource.set(r.source, []);
+    bySource.get(r.source).push(r);
+  }
+  let best = null;
+  for (const [src, rows] of bySource) {
+    const years = new Set(rows.map((r) => r.year));
+    if (!best || years.size > best.years) best = { src, rows, years: years.size };
+  }
+  if (!best) return null;
+  const industry = new Set(sources[best.src]?.industry ?? []);
+  const lastPeriod = new Map();  // quarterly series: keep each year's last quarter
+  for (const r of best.rows) {
+    if (!lastPeriod.has(r.year) || r.period > lastPeriod.get(r.year)) lastPeriod.set(r.year, r.period);
+  }
+  const total = new Map(), ind = new Map(), hasTotal = best.rows.some((r) => r.sector === "TOTAL");
+  for (const r of best.rows) {
+    if (r.period !== lastPeriod.get(r.year) || r.jobs === null) continue;
+    if (r.sector === "TOTAL" || !hasTotal) total.set(r.year, (total.get(r.year) ?? 0) + r.jobs);
+    if (industry.has(r.sector)) ind.set(r.year, (ind.get(r.year) ?? 0) + r.jobs);
+  }
+  const years = [...total.keys()].sort((a, b) => a - b);
+  return {
+    source: best.src, label: sources[best.src]?.name ?? best.src,
+    resolution: best.rows[0].resolution,
+    lines: [
+      { name: "Emploi total", cls: "l-total", points: years.map((y) => [y, total.get(y)]) },
+      { name: "Emploi industriel", cls: "l-industry",
+        points: years.filter((y) => ind.has(y)).map((y) => [y, ind.get(y)]) },
+    ].filter((l) => l.points.length > 0),
+  };
+}
+
+export function lineChart(series, { width = 340, height = 170 } = {}) {
+  const m = { top: 10, right: 12, bottom: 24, left: 56 };
+  const pts = series.lines.flatMap((l) => l.points);
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y1 = Math.max(...ys) * 1.05;
+  const X = (x) => m.left + ((x - x0) / Math.max(1, x1 - x0)) * (width - m.left - m.right);
+  const Y = (y) => height - m.bottom - (y / (y1 || 1)) * (height - m.top - m.bottom);
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
+    "aria-label": `Emplois (${series.label})` });
+  for (const f of [0, 0.5, 1]) {
+    const y = Y(y1 * f / 1.05);
+    root.append(svg("line", { x1: m.left, x2: width - m.right, y1: y, y2: y, class: "grid" }),
+      svg("text", { x: m.left - 4, y: y + 4, class: "ylab" }, fr(y1 * f / 1.05, 0)));
+  }
+  const ticks = [...new Set(xs)].sort((a, b) => a - b);
+  const every = Math.ceil(ticks.length / 6);
+  ticks.forEach((t, i) => {
+    if (i % every === 0 || i === ticks.length - 1) {
+      root.append(svg("text", { x: X(t), y: height - 6, class: "xlab" }, t));
+    }
+  });
+  for (const l of series.lines) {
+    const d = l.points.map((p, i) => `${i ? "L" : "M"}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join("");
+    root.append(svg("path", { d, class: `line ${l.cls}` }));
+    for (const p of l.points) {
+      root.append(svg("circle", { cx: X(p[0]), cy: Y(p[1]), r: 2.5, class: `dot ${l.cls}` },
+        svg("title", {}, `${l.name} ${p[0]} : ${fr(p[1], 0)}`)));
+    }
+  }
+  const legend = el("div", { class: "chart-legend" },
+    series.lines.map((l) => el("span", { class: `key ${l.cls}` }, l.name)));
+  return el("figure", { class: "chartbox" }, root, legend,
+    el("figcaption", {}, `${series.label} — ${series.resolution}`));
+}

@@ -1,0 +1,83 @@
+// Class breaks (quantiles, Jenks natural breaks), colours and French number formatting.
+
+export const PALETTE = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"];
+export const NO_DATA = "#d4d4d4";
+
+const FMT = new Map();
+export function fr(x, digits) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "—";
+  const d = digits ?? (Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2);
+  if (!FMT.has(d)) {
+    FMT.set(d, new Intl.NumberFormat("fr-FR", { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+  }
+  const out = FMT.get(d).format(x);
+  return /^-0(,0*)?$/.test(out) ? "0" : out;  // never "-0"
+}
+
+export function quantileBreaks(values, k) {
+  const v = [...values].sort((a, b) => a - b);
+  const out = [];
+  for (let i = 1; i < k; i++) {
+    const pos = (v.length - 1) * (i / k);
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    out.push(v[lo] + (v[hi] - v[lo]) * (pos - lo));
+  }
+  return dedupe(out);
+}
+
+// Fisher-Jenks optimal classification (minimises within-class variance).
+export function jenksBreaks(values, k) {
+  const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  if (n <= k) return dedupe(v.slice(1));
+  const lower = Array.from({ length: n + 1 }, () => new Int32Array(k + 1));
+  const variance = Array.from({ length: n + 1 }, () => new Float64Array(k + 1).fill(Infinity));
+  for (let j = 1; j <= k; j++) { lower[1][j] = 1; variance[1][j] = 0; }
+  for (let l = 2; l <= n; l++) {
+    let s1 = 0, s2 = 0, w = 0;
+    for (let m = 1; m <= l; m++) {
+      const i3 = l - m + 1;
+      const val = v[i3 - 1];
+      s2 += val * val; s1 += val; w += 1;
+      const vr = s2 - (s1 * s1) / w;
+      const i4 = i3 - 1;
+      if (i4 !== 0) {
+        for (let j = 2; j <= k; j++) {
+          if (variance[l][j] >= vr + variance[i4][j - 1]) {
+            lower[l][j] = i3;
+            variance[l][j] = vr + variance[i4][j - 1];
+          }
+        }
+      }
+    }
+    lower[l][1] = 1;
+    variance[l][1] = s2 - (s1 * s1) / w;
+  }
+  const out = [];
+  let at = n;
+  for (let j = k; j >= 2; j--) {
+    const id = lower[at][j] - 1;
+    out.unshift(v[id]);  // first value of class j
+    at = id;
+  }
+  return dedupe(out);
+}
+
+function dedupe(breaks) {
+  return breaks.filter((b, i) => i === 0 || b > breaks[i - 1]);
+}
+
+// Class of a value: number of breaks it reaches (values >= break go up).
+export function classOf(x, breaks) {
+  if (x === null || x === undefined || Number.isNaN(x)) return -1;
+  let c = 0;
+  while (c < breaks.length && x >= breaks[c]) c++;
+  return c;
+}
+
+export function colours(nClasses) {
+  if (nClasses >= PALETTE.length) return PALETTE;
+  const step = (PALETTE.length - 1) / Math.max(1, nClasses - 1);
+  return Array.from({ length: nClasses }, (_, i) => PALETTE[Math.round(i * step)]);
+}

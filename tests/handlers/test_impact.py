@@ -1,0 +1,117 @@
+"""The plant closure / opening handler on the real bundled store: Métropole Rouen Normandie
+(EPCI 200023414, URSSAF private salaried jobs by APE), a C4 (transport equipment) plant.
+
+Known answers from the store itself: jobs per million euros of C4 output for a salaried
+source are France's salaried C4 jobs (Insee quarterly estimates, T4 2010) over C4 output
+(TRE 2010 A17, ThreeME calibration); value added per output is C4's value added / output of
+the same table. Properties: linear in N; with the territory equal to the nation, the
+regional model is the national one (nothing leaks to the rest of France)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pacte.errors import InvalidParameterError, UnknownTerritoryError
+from pacte.handlers.impact import COLUMNS, impact
+
+ROUEN = "200023414"
+NUM = ["jobs", "output", "value_added"]
+
+
+@pytest.fixture(scope="module")
+def rouen(con):
+    return impact(con, ROUEN, "C4", -500)
+
+
+def _c4_ratios(con) -> tuple[float, float]:
+    sec = con.execute("SELECT x, value_added FROM io_sut_a17_sectors WHERE year = 2010 "
+                      "AND sector = 'C4'").fetchone()
+    jobs = con.execute("SELECT sum(jobs) FROM jobs WHERE source = 'trim' AND level = 'fr' "
+                       "AND period = '2010-T4' AND scheme = 'A17' AND sector LIKE '%-C4'"
+                       ).fetchone()[0]
+    return jobs / sec[0], sec[1] / sec[0]
+
+
+def test_rouen_direct_effect_from_the_store(con, rouen):
+    jpo, vpo = _c4_ratios(con)
+    df = rouen.data
+    assert list(df.columns) == COLUMNS and len(df) == 3 * 4 * 3
+    direct = df[(df["effect"] == "direct") & (df["area"] == "local")]
+    assert direct["jobs"].tolist() == [-500.0] * 3
+    assert direct["output"].to_numpy() == pytest.approx(-500 / jpo)
+    assert direct["value_added"].to_numpy() == pytest.approx(-500 / jpo * vpo)
+    assert rouen.meta["jobs_per_output"] == pytest.approx(jpo)
+    rest = df[(df["effect"] == "direct") & (df["area"] == "rest_of_france")]
+    assert (rest[NUM] == 0).all().all()
+
+
+def test_rouen_three_effects_band_and_totals(rouen):
+    df = rouen.data.set_index(["delta", "effect", "area"])
+    for d in (0.1, 0.2, 0.3):
+        for e in ("direct", "indirect", "induced", "total"):
+            assert df.loc[(d, e, "france"), NUM].to_numpy() == pytest.approx(
+                df.loc[(d, e, "local"), NUM].to_numpy()
+                + df.loc[(d, e, "rest_of_france"), NUM].to_numpy())
+        tot = sum(df.loc[(d, e, "local"), "jobs"] for e in ("direct", "indirect", "induced"))
+        assert df.loc[(d, "total", "local"), "jobs"] == pytest.approx(tot)
+        for e in ("indirect", "induced"):  # a closure destroys jobs everywhere
+            assert df.loc[(d, e, "local"), "jobs"] < 0
+            assert df.loc[(d, e, "rest_of_france"), "jobs"] < 0
+    # France-wide effects do not depend on delta; a larger delta leaks more
+    fr = [df.loc[(d, "total", "france"), "jobs"] for d in (0.1, 0.2, 0.3)]
+    assert fr == pytest.approx([fr[0]] * 3)
+    local = [df.loc[(d, "indirect", "local"), "jobs"] for d in (0.1, 0.2, 0.3)]
+    assert local[0] < local[1] < local[2] < 0
+
+
+def test_rouen_envelope(rouen):
+    m = rouen.meta
+    assert m["territory"] == {"level": "epci", "code": ROUEN,
+                              "name": "Métropole Rouen Normandie"}
+    assert m["sector"] == "C4" and m["sector_label"] == "Fabrication de matériels de transport"
+    assert m["deltas"] == [0.1, 0.2, 0.3] and "URSSAF" in m["resolution"]
+    assert m["salaried"] is True
+    tables = {s["table"] for s in m["sources"]}
+    assert {"io_sut_a17_sectors", "io_sut_a17_flows", "urssaf_jobs"} <= tables
+    assert len(m["sectors"]) == 16 and m["build_hash"]
+
+
+@settings(max_examples=6)
+@given(n=st.integers(min_value=1, max_value=20_000))
+def test_impact_is_linear_in_jobs(con, rouen, n):
+    a = impact(con, ROUEN, "C4", n).data
+    scaled = rouen.data[NUM].to_numpy() * (n / -500)
+    assert a[NUM].to_numpy() == pytest.approx(scaled, rel=1e-9, abs=1e-9)
+
+
+def test_nation_as_territory_reproduces_the_national_model(con):
+    df = impact(con, "FR", "C4", 1_000, level="fr").data
+    rest = df[df["area"] == "rest_of_france"]
+    assert np.abs(rest[NUM].to_numpy()).max() < 1e-6
+    local = df[(df["area"] == "local") & (df["effect"] == "total")]["jobs"]
+    assert local.to_numpy() == pytest.approx([local.iloc[0]] * 3)
+
+
+def test_sector_codes_and_errors(con):
+    assert impact(con, ROUEN, "de", -10).meta["sector"] == "C2DE"
+    assert impact(con, ROUEN, " c4 ", -10).meta["sector"] == "C4"
+    with pytest.raises(InvalidParameterError) as e:
+        impact(con, ROUEN, "C9", -500)
+    assert "C4 (Fabrication de matériels de transport)" in str(e.value)
+    assert "C2DE (Cokéfaction et raffinage" in str(e.value)
+    with pytest.raises(InvalidParameterError, match="non nul"):
+        impact(con, ROUEN, "C4", 0)
+    with pytest.raises(InvalidParameterError, match="niveau « commune »"):
+        impact(con, "76540", "C4", -500)
+    with pytest.raises(UnknownTerritoryError):
+        impact(con, "299999999", "C4", -500)
+
+
+def test_closure_larger_than_the_sector_is_noted(con):
+    a = impact(con, ROUEN, "C4", -10_000_000)
+    assert any("ne plafonne pas" in n for n in a.meta["notes"])
+    assert isinstance(a.data, pd.DataFrame)
