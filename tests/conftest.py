@@ -1,6 +1,7 @@
 """Shared fixtures: one real store, built once per test session from the bundled snapshot."""
 
 import os
+import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -9,6 +10,10 @@ import pytest
 from hypothesis import settings
 
 from pacte import store
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/fixtures importable as "fixtures"
+# the tiny fictional store (fictional_store, fictional_con): a whole store in seconds
+pytest_plugins = ["fixtures.conftest_fictional"]
 
 # Property tests explore the same examples on every run (CI must not fail at random);
 # run with HYPOTHESIS_PROFILE=explore to search new examples locally.

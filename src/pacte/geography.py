@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas load on first use: `pacte --help` stays fast
+    import pandas as pd
 
 from pacte.errors import GeographyError
 
@@ -49,6 +50,7 @@ def build_split_table(cogugaison_splits: pd.DataFrame, mouvements: pd.DataFrame,
 
     ``population_2023`` is indexed by COG 2025 commune code.
     """
+    import pandas as pd
     old = cogugaison_splits.assign(source=SPLIT_SOURCE_COGUGAISON)
     mv = mouvements[(mouvements["MOD"] == "21") & (mouvements["DATE_EFF"] >= "2022-01-01")
                     & (mouvements["TYPECOM_AV"] == "COM") & (mouvements["TYPECOM_AP"] == "COM")]
@@ -108,6 +110,7 @@ def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
     Returns columns ``source, code, weight`` (one row per source x 2025 commune); the weights
     of each source code sum to 1. Raises GeographyError listing codes that cannot be mapped.
     """
+    import pandas as pd
     file_date = f"{vintage}-01-01"
     active = splits[(splits["date"] > file_date) & (splits["valid_from"] <= file_date)]
     children = {k: list(zip(g["child"], g["ratio"], strict=True))
@@ -157,6 +160,7 @@ def harmonise(df: pd.DataFrame, value_cols: list[str], weights: pd.DataFrame,
     ``by`` lists extra key columns (e.g. year, APE code). A 2025 commune receiving a missing
     value from any source is missing (never 0).
     """
+    import pandas as pd
     by = list(by or [])
     m = df.merge(weights, left_on=code_col, right_on="source", how="left", validate="m:m")
     if m["code"].isna().any():
@@ -197,6 +201,8 @@ def aggregate(df: pd.DataFrame, value_cols: list[str], communes: pd.DataFrame, l
     partial sum presented as a total; at France level the known values are summed and
     ``n_missing`` says how many communes are left out). Communes outside any EPCI are dropped at EPCI level only.
     """
+    import numpy as np
+    import pandas as pd
     if level not in LEVELS or level == "commune":
         raise GeographyError(f"niveau d'agrégation inconnu : {level!r}")
     by = list(by or [])

@@ -23,6 +23,13 @@ LEVEL_PLURALS = {
 A5_LABELS = {"AZ": "Agriculture", "BE": "Industrie", "FZ": "Construction",
              "GU": "Tertiaire marchand", "OQ": "Tertiaire non marchand", "TOTAL": "Total"}
 
+#: Domains of the INSEE permanent equipment base (BPE), as pacte groups its types.
+BPE_DOMAIN_LABELS = {
+    "business_services": "services aux entreprises", "personal_services":
+    "services aux particuliers", "transport": "transports", "education":
+    "enseignement et formation", "health": "santé et action sociale", "retail": "commerces",
+    "other": "sports, loisirs, culture et tourisme"}
+
 #: French column headers for what users read in tables.
 COLUMN_LABELS = {
     "code": "Code", "name": "Nom", "level": "Niveau", "population": "Population",

@@ -16,7 +16,7 @@ Sources and how each reaches EPCI 2025 / ZE2020 / départements / régions / Fra
 from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
-from pacte.sources.attractiveness import BPE_DOMAIN_LABELS
+from pacte.labels import BPE_DOMAIN_LABELS
 
 NAME = "ancrage territorial (équipements, numérique, qualifications, investissement)"
 MODEL = "anchoring"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Direction = Literal["higher_is_worse", "higher_is_better", "neutral"]
 Kind = Literal["level", "change", "peak", "model"]
-Result = tuple[np.ndarray, np.ndarray]
+Result = tuple["np.ndarray", "np.ndarray"]
 DIRECTION_LABELS = {"higher_is_worse": "plus haut = plus fragile",
                     "higher_is_better": "plus haut = plus favorable", "neutral": "neutre"}
 #: Columns of the long indicator table (engine output, store table ``indicator``, exports).

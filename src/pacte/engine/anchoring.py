@@ -19,7 +19,7 @@ import pandas as pd
 from pacte import geography
 from pacte.errors import InvalidParameterError
 from pacte.indicators import anchoring as calc
-from pacte.sources.attractiveness import BPE_DOMAIN_LABELS
+from pacte.labels import BPE_DOMAIN_LABELS
 
 LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "fr")
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",

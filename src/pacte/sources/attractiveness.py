@@ -36,17 +36,13 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
+from pacte.labels import BPE_DOMAIN_LABELS
 from pacte.sources._csv import first_bad, read_header, read_table, require_columns
 from pacte.sources.diplomas import COLUMNS as DIPLOMA_COLUMNS
 from pacte.sources.diplomas import LEVELS_2017, LEVELS_OLD
 from pacte.sources.geo import COMMUNE_RE, EPCI_RE
 
 #: group -> French label (what users read)
-BPE_DOMAIN_LABELS = {
-    "business_services": "services aux entreprises", "personal_services":
-    "services aux particuliers", "transport": "transports", "education":
-    "enseignement et formation", "health": "santé et action sociale", "retail": "commerces",
-    "other": "sports, loisirs, culture et tourisme"}
 _BPE = {
     "business_services": "agence de travail temporaire|banque, caisse d'epargne|entreprise "
     "generale du batiment|macon|platrier peintre|menuisier, charpentier, serrurier|plombier, "
