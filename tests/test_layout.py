@@ -37,3 +37,24 @@ def test_no_fetchone_on_duckdb():
     offenders = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
                  if ".fetchone()" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_cli_help_constants_match_their_models():
+    """The CLI's help texts read light constants (``pacte --help`` loads no pandas); they must
+    say what the models do."""
+    from pacte.catalogue.exposure import EXPOSURE_IDS, EXPOSURE_PERIODS
+    from pacte.cli.simulate import KEYS_HELP
+    from pacte.engine import exposure as ex
+    from pacte.finance.simulator import KEYS
+
+    assert tuple(ex.SHOCKS) == EXPOSURE_IDS and tuple(ex.PERIODS) == EXPOSURE_PERIODS
+    assert KEYS_HELP.split(", ") == list(KEYS)
+
+
+def test_help_loads_no_pandas():
+    import subprocess
+    import sys
+
+    code = "import sys, pacte.cli; print('pandas' in sys.modules, 'duckdb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -37,6 +37,10 @@ TERRITORY_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "commune")
 INDICATOR_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg", "fr")
 #: Levels the targeting rule ranks.
 RANK_LEVELS = ("epci", "ze2020", "ze2010")
+#: Levels a one-page profile exists for.
+PROFILE_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg")
+#: Levels the exposure-to-globalisation model is computed at.
+EXPOSURE_LEVELS = ("reg", "dep", "ze2010", "ze2020", "epci")
 
 SPLIT_SOURCE_COGUGAISON = "COGugaison v1.0.7, ratio de population (ODbL)"
 SPLIT_SOURCE_POP2023 = "populations légales 2023 (Insee, en vigueur au 1er janvier 2026)"

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pacte.catalogue.base import Indicator
 
 NAME = "mondialisation (WIOD 2013)"
-_EXP_PERIODS = ("2000-2007", "2007-2011")
+#: The two periods of the shocks (WIOD 2013 ends in 2011).
+EXPOSURE_PERIODS = ("2000-2007", "2007-2011")
+_EXP_PERIODS = EXPOSURE_PERIODS
 _EXP_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg")
 _EXP_RES = "industries WIOD (c3 à c16) selon la structure du territoire"
 _KUSD = "milliers de dollars US courants par emploi"
@@ -29,3 +31,7 @@ EXPOSURE_INDICATORS: tuple[Indicator, ...] = (
          "higher_is_worse", "élasticité ADH 2013 (−0,596) × exposition × emplois"),
     )),
 )
+
+#: The exposure indicators ``pacte exposure`` ranks by (shift-share shocks).
+EXPOSURE_IDS = ("import_exposure_china", "import_exposure_lowwage", "import_exposure_iv",
+                "export_exposure")

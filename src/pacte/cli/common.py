@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +16,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pacte.cli.tables import Format
 from pacte.errors import InvalidParameterError, PacteError, StoreError, status_of
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
 
 err = Console(stderr=True)
 

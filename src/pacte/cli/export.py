@@ -12,15 +12,8 @@ from typing import Annotated
 
 import typer
 
-from pacte import store
 from pacte.cli.common import DbOpt, err, friendly
-from pacte.export.geo import write_geojson, write_gpkg
-from pacte.export.parquet import write_parquet
-from pacte.export.tables import write_csv_fr
-from pacte.export.wide import wide_table, with_headers
-from pacte.export.workbook import write_wide_xlsx
 from pacte.geography import INDICATOR_LEVELS
-from pacte.handlers.indicators import indicators
 
 
 class ExportFormat(StrEnum):
@@ -35,6 +28,13 @@ class ExportFormat(StrEnum):
 def export_level(con, level: str, fmt: ExportFormat | str, out: Path,
                  indicator: list[str] | None = None, period: str | None = None) -> int:
     """Write the wide table of ``level`` to ``out``; returns the number of territories."""
+    from pacte.export.geo import write_geojson, write_gpkg
+    from pacte.export.parquet import write_parquet
+    from pacte.export.tables import write_csv_fr
+    from pacte.export.wide import wide_table, with_headers
+    from pacte.export.workbook import write_wide_xlsx
+    from pacte.handlers.indicators import indicators
+
     fmt = ExportFormat(fmt)
     ans = indicators(con, level, indicator or None, period)
     df = wide_table(ans.data)
@@ -76,6 +76,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Exporte les indicateurs d'un niveau : une ligne par territoire (code, nom), une
         colonne par indicateur x période (unité dans l'en-tête), avec leurs sources."""
+        from pacte import store
+
         with store.connect(db) as con, err.status("Export…"):
             n = export_level(con, level, fmt, out, indicator, period)
         err.print(f"{n} territoires écrits dans {out} ({fmt.value})")

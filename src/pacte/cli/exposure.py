@@ -8,25 +8,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pacte import store
-from pacte.catalogue import INDICATORS
-from pacte.cli.common import DbOpt, FmtOpt, err, friendly
-from pacte.cli.tables import Format, render
-from pacte.engine import exposure as ex
-from pacte.handlers.exposure import EXPOSURE_IDS, check_exposure, exposure_ranking
+from pacte.catalogue.exposure import EXPOSURE_IDS, EXPOSURE_PERIODS
+from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.geography import EXPOSURE_LEVELS
 from pacte.labels import LEVEL_LABELS
 
 
 def register(app: typer.Typer) -> None:
     """Add ``pacte exposure`` to ``app``."""
 
+
     @app.command("exposure")
     @friendly
     def exposure(
         level: Annotated[str, typer.Option("--level", "-l",
-                                           help=f"Niveau : {', '.join(ex.LEVELS)}.")] = "ze2010",
+                                           help=f"Niveau : {', '.join(EXPOSURE_LEVELS)}.")] = "ze2010",
         period: Annotated[str, typer.Option("--period", "-p",
-                                            help=f"Période : {', '.join(ex.PERIODS)}.")
+                                            help=f"Période : {', '.join(EXPOSURE_PERIODS)}.")
                           ] = "2000-2007",
         indicator: Annotated[str, typer.Option("--indicator", "-i",
                                                help=f"{', '.join(EXPOSURE_IDS)}.")
@@ -35,6 +33,11 @@ def register(app: typer.Typer) -> None:
         fmt: FmtOpt = Format.table, db: DbOpt = None,
     ) -> None:
         """Territoires les plus exposés à la mondialisation et leurs industries en cause."""
+        from pacte import store
+        from pacte.catalogue import INDICATORS
+        from pacte.cli.tables import render
+        from pacte.handlers.exposure import check_exposure, exposure_ranking
+
         check_exposure(level, period, indicator, top)
         with store.connect(db) as con, err.status("Calcul de l'exposition…"):
             df = exposure_ranking(con, level, period, indicator, top).data

@@ -12,13 +12,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pacte.cli.common import DbOpt, FmtOpt, err, friendly
-from pacte.cli.tables import Format, render
+from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.errors import InvalidParameterError, PacteError
-from pacte.handlers.sources import sources as sources_answer
 from pacte.settings import CACHE_ENV, default_cache_dir
-from pacte.sources.download import check_url, fetch
-from pacte.sources.registry import all_sources
 
 CacheOpt = Annotated[Path | None, typer.Option(
     "--cache", help=f"Dossier du cache des téléchargements (défaut : ${CACHE_ENV}, sinon le "
@@ -28,10 +24,14 @@ CacheOpt = Annotated[Path | None, typer.Option(
 def register(app: typer.Typer) -> None:
     """Add ``pacte sources`` and ``pacte fetch`` to ``app``."""
 
+
     @app.command("sources")
     @friendly
     def sources(fmt: FmtOpt = Format.table, db: DbOpt = None, cache: CacheOpt = None) -> None:
         """Sources officielles enregistrées : adresse, licence, état du cache et du store."""
+        from pacte.cli.tables import render
+        from pacte.handlers.sources import sources as sources_answer
+
         df = sources_answer(db, cache).data
         if fmt is Format.table:
             render(df, fmt, title=f"{len(df)} sources x millésimes ; cache : "
@@ -59,6 +59,9 @@ def register(app: typer.Typer) -> None:
 
         Avec --db, affiche ensuite si le store indiqué a été construit avec ce fichier
         (sinon : « pacte build --with-fetched --db … » pour l'utiliser)."""
+        from pacte.sources.download import check_url, fetch
+        from pacte.sources.registry import all_sources
+
         if all_ == (source is not None):
             raise InvalidParameterError("indiquez une source ou --all (pas les deux)")
         if url is not None:

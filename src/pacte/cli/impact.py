@@ -4,17 +4,18 @@ delta band (:func:`pacte.handlers.impact.impact`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from pacte import store
-from pacte.cli.common import DbOpt, FmtOpt, err, friendly
-from pacte.cli.tables import Format, render
-from pacte.handlers.impact import check_jobs, impact
+from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.labels import ATTRIBUTION, LEVEL_LABELS, fr_number
 
 #: (effect, area) rows of the terminal tables, in reading order.
@@ -69,6 +70,7 @@ def impact_tables(df: pd.DataFrame, meta: dict, console: Console) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``pacte impact`` to ``app``."""
 
+
     @app.command("impact")
     @friendly
     def impact_cmd(
@@ -83,6 +85,10 @@ def register(app: typer.Typer) -> None:
         fmt: FmtOpt = Format.table, db: DbOpt = None,
     ) -> None:
         """Impact d'une fermeture ou d'une ouverture d'usine (emplois, production, VA)."""
+        from pacte import store
+        from pacte.cli.tables import render
+        from pacte.handlers.impact import check_jobs, impact
+
         check_jobs(jobs)
         with store.connect(db) as con, err.status("Calcul de l'impact…"):
             answer = impact(con, code, sector, jobs, level)

@@ -3,20 +3,19 @@
 Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
 """
 
-from typing import Annotated
+from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING, Annotated
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pacte import store
-from pacte.catalogue import INDICATORS
-from pacte.cli.common import DbOpt, FmtOpt, err, friendly
-from pacte.cli.tables import Format, render
+from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.geography import INDICATOR_LEVELS as LEVELS
-from pacte.handlers.indicators import catalogue as catalogue_table
-from pacte.handlers.indicators import indicators as indicators_answer
 from pacte.labels import LEVEL_LABELS
 
 #: Rows shown in a terminal table; csv and json get everything.
@@ -24,6 +23,9 @@ MAX_TABLE_ROWS = 400
 
 def print_catalogue(console: Console | None = None) -> None:
     """The catalogue in the terminal: one block per indicator (too wide for one table)."""
+    from pacte.catalogue import INDICATORS
+    from pacte.handlers.indicators import catalogue as catalogue_table
+
     console = console or Console()
     console.print(f"[bold]Catalogue : {len(INDICATORS)} indicateurs[/bold]")
     for row in catalogue_table().itertuples():
@@ -46,6 +48,7 @@ def footnotes(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def register(app: typer.Typer) -> None:
     """Add ``pacte indicators`` to ``app``."""
 
+
     @app.command("indicators")
     @friendly
     def indicators(
@@ -63,6 +66,11 @@ def register(app: typer.Typer) -> None:
         fmt: FmtOpt = Format.table, db: DbOpt = None,
     ) -> None:
         """Indicateurs (poids de l'industrie, spécialisation, choc 2008-2012) par territoire."""
+        from pacte import store
+        from pacte.cli.tables import render
+        from pacte.handlers.indicators import catalogue as catalogue_table
+        from pacte.handlers.indicators import indicators as indicators_answer
+
         if list_:
             if fmt is Format.table:
                 print_catalogue()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
-from pacte import store
-from pacte.catalogue import source_name
-from pacte.cli.common import DbOpt, FmtOpt, err, friendly
+from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
@@ -24,13 +26,10 @@ from pacte.cli.profile import register as register_profile
 from pacte.cli.rank import register as register_rank
 from pacte.cli.serve import register as register_serve
 from pacte.cli.simulate import register as register_simulate
-from pacte.cli.tables import Format, fr_number, records, render
 from pacte.errors import InvalidParameterError
-from pacte.handlers import territory as territory_handlers
 from pacte.labels import A5_LABELS as SECTOR_LABELS
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, count_title, with_unit
 from pacte.settings import default_db_path
-from pacte.store import queries
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
@@ -87,6 +86,7 @@ def run(
 
     Construit le store s'il n'est pas à jour (ou avec --rebuild), puis écrit le classement
     (CSV et XLSX), la carte et index.html ; affiche le top 20 et le chemin du rapport."""
+    from pacte import store
     from pacte.cli.rank import print_top
     from pacte.handlers.build import current_store
     from pacte.handlers.ranking import check_ranking
@@ -110,6 +110,11 @@ def run(
 
 
 def _print_summary(con) -> None:
+    import pandas as pd
+
+    from pacte.cli.tables import fr_number, render
+    from pacte.store import queries
+
     s = queries.national_summary(con)
     counts = s["counts"]
     out.print(f"\n[bold]France : {fr_number(s['population'])} habitants (populations légales "
@@ -135,6 +140,10 @@ def territories(
     fmt: FmtOpt = Format.table, db: DbOpt = None,
 ) -> None:
     """Liste les territoires d'un niveau avec leur population (populations légales 2023)."""
+    from pacte import store
+    from pacte.cli.tables import render
+    from pacte.handlers import territory as territory_handlers
+
     with store.connect(db) as con:
         df = territory_handlers.territories(con, level, search).data
     if fmt is Format.table:  # the terminal gets the essential columns; csv/json get all
@@ -154,6 +163,10 @@ def show(
     fmt: FmtOpt = Format.table, db: DbOpt = None,
 ) -> None:
     """Fiche d'un territoire : identité, mixité rurale/urbaine, emplois par source."""
+    from pacte import store
+    from pacte.cli.tables import records, render
+    from pacte.handlers import territory as territory_handlers
+
     with store.connect(db) as con, err.status("Calcul de la fiche…"):
         ans = territory_handlers.territory(con, code, level)
     d = ans.data
@@ -175,6 +188,10 @@ def show(
 
 def _show_anchoring(anch: pd.DataFrame) -> None:
     """The anchoring section: value, France, percentile within the level, peers' median."""
+    import pandas as pd
+
+    from pacte.cli.tables import render
+
     table = pd.DataFrame({
         "Indicateur": [with_unit(a, u) for a, u in zip(anch["label"], anch["unit"],
                                                        strict=True)],
@@ -189,6 +206,9 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
 
 def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
                 ind: pd.DataFrame | None, anch: pd.DataFrame | None = None) -> None:
+    from pacte.catalogue import source_name
+    from pacte.cli.tables import fr_number, render
+
     out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
     facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
              ("Population (2023)", fr_number(ident["population"])),
@@ -236,6 +256,10 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
 
 
 def _print_series(src: str, scheme: str, g: pd.DataFrame) -> None:
+    import pandas as pd
+
+    from pacte.cli.tables import render
+
     first = g.iloc[0]
     notes = []
     if g["estimate"].any():

@@ -14,10 +14,9 @@ from typing import Annotated
 
 import typer
 
-from pacte import store
 from pacte.cli.common import DbOpt, err, friendly
 from pacte.errors import InvalidParameterError
-from pacte.handlers.profile import PROFILE_LEVELS, profile
+from pacte.geography import PROFILE_LEVELS
 
 
 class ProfileFormat(StrEnum):
@@ -29,6 +28,7 @@ class ProfileFormat(StrEnum):
 def _all(con, level: str, fmt: ProfileFormat, out: Path) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from pacte.handlers.profile import profile
     from pacte.report.profile import write_profile
 
     codes = [r[0] for r in con.execute("SELECT code FROM territory WHERE level = ? ORDER BY code",
@@ -46,6 +46,7 @@ def _all(con, level: str, fmt: ProfileFormat, out: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``pacte profile`` to ``app``."""
+
 
     @app.command("profile")
     @friendly
@@ -68,6 +69,8 @@ def register(app: typer.Typer) -> None:
         """Profil d'un territoire sur une ou deux pages A4 : identité, chiffres clés face à la
         France et aux territoires semblables, emploi industriel, chaînes de valeur,
         mondialisation, classement et sources."""
+        from pacte import store
+        from pacte.handlers.profile import profile
         from pacte.report.profile import render_json, write_profile
 
         if all_:

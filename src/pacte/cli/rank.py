@@ -5,23 +5,23 @@ Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 import json
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
-from pacte import store
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
-from pacte.cli.tables import records, render
 from pacte.errors import InvalidParameterError
-from pacte.export.tables import write_attribution, write_xlsx
 from pacte.geography import RANK_LEVELS
-from pacte.handlers.ranking import check_ranking, ranking
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import count_title, fr_number, ranking_title
 
@@ -66,6 +66,11 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
     ) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
+        from pacte import store
+        from pacte.cli.tables import records, render
+        from pacte.export.tables import write_attribution, write_xlsx
+        from pacte.handlers.ranking import check_ranking, ranking
+
         if fmt is RankFormat.xlsx and out is None:
             raise InvalidParameterError("--format xlsx demande --out FICHIER.xlsx")
         if fmt is RankFormat.table and out is not None:
@@ -100,6 +105,8 @@ def register(app: typer.Typer) -> None:
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
     """The first ``n`` rows of a ranking as a French terminal table."""
+    from pacte.cli.tables import render
+
     cols = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
             "top_dimension"]
     top = df.head(n)[cols].assign(score=lambda d: d["score"].round(2))

@@ -11,7 +11,6 @@ import typer
 from pacte.cli.common import DbOpt, err, friendly
 from pacte.errors import InvalidParameterError
 from pacte.settings import DB_ENV, default_db_path
-from pacte.store.connect import connect
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +27,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sert l'API JSON sous /api/ et le tableau de bord cartographique sous /."""
         import uvicorn
+
+        from pacte.store.connect import connect
 
         if workers < 1:
             raise InvalidParameterError(f"--workers doit être un entier ≥ 1 (valeur : {workers})")

@@ -4,6 +4,11 @@ alternative, and the burden on the most industrial and most vulnerable territori
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 import contextlib
 import json
 import sys
@@ -11,25 +16,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from pacte import store
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
-from pacte.export.tables import records, write_csv_fr, write_xlsx
-from pacte.finance import KEYS
-from pacte.handlers.finance import (
-    ROW_LABELS,
-    SUMMARY_LABELS,
-    TABLE_COLUMNS,
-    check_options,
-    simulate_dcrtp,
-)
 from pacte.labels import fr_number
 from pacte.settings import default_db_path
+
+#: The keys of pacte.finance.simulator.KEYS, for the help text (the finance package loads only
+#: when a simulation runs; tests/cli check that this list matches).
+KEYS_HELP = "legal, dcrtp, population, legal-exempt, spare-industrial"
 
 KEY_SHORT = {"legal": "clé légale", "dcrtp": "prorata DCRTP", "population": "prorata population",
              "legal-exempt": "légale avec exonérations", "spare-industrial": "épargne Q5 industrie"}
@@ -49,14 +47,20 @@ class SimFormat(StrEnum):
 
 
 def _pct(x) -> str:
+    import pandas as pd
+
     return "—" if x is None or pd.isna(x) else fr_number(100 * float(x), 2) + " %"
 
 
 def _eur(x, decimals: int = 0) -> str:
+    import pandas as pd
+
     return "—" if x is None or pd.isna(x) else fr_number(float(x), decimals) + " €"
 
 
 def _ratio(x) -> str:
+    import pandas as pd
+
     return "—" if x is None or pd.isna(x) else fr_number(float(x), 2)
 
 
@@ -74,6 +78,8 @@ def _table(title: str, headers: list[str], rows: list[list[str]], left: int = 2)
 
 def rows_table(data: dict, keys: list[str]) -> pd.DataFrame:
     """The published per-entity table; with several keys, one ``cut_<key>`` column each."""
+    from pacte.handlers.finance import TABLE_COLUMNS
+
     rows = data["rows"][TABLE_COLUMNS + (["estampille"] if "estampille" in data["rows"]
                                          else [])].copy()
     if "rows_by_key" in data:
@@ -84,6 +90,8 @@ def rows_table(data: dict, keys: list[str]) -> pd.DataFrame:
 
 def print_simulation(data: dict, meta: dict, console: Console) -> None:
     """The French terminal answer: stamp, totals, most affected entities, summary, warnings."""
+    import pandas as pd
+
     stamp = meta.get("estampille")
     keys = meta.get("cles") or [meta["cle"]]
     if stamp:
@@ -188,6 +196,8 @@ def sources_text(meta: dict) -> str:
 
 
 def _french(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    from pacte.handlers.finance import ROW_LABELS, SUMMARY_LABELS
+
     labels = {**ROW_LABELS, **SUMMARY_LABELS}
     for k in keys:
         labels[f"cut_{k}"] = f"Minoration ({KEY_SHORT[k]}) (€)"
@@ -199,6 +209,10 @@ def _french(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> None:
+    import pandas as pd
+
+    from pacte.export.tables import records, write_csv_fr, write_xlsx
+
     keys = meta.get("cles") or [meta["cle"]]
     rows, summary = rows_table(data, keys), data["summary"]
     totals = data["totals"]
@@ -247,6 +261,7 @@ def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> N
 
 def register(app: typer.Typer) -> None:
     """Add ``pacte simulate`` (sub-app) and its ``dcrtp`` command to ``app``."""
+
     sim = typer.Typer(help="Simulations de finances locales.", no_args_is_help=True)
     app.add_typer(sim, name="simulate")
 
@@ -267,7 +282,7 @@ def register(app: typer.Typer) -> None:
         stage: Annotated[str | None, typer.Option(
             "--stage", help="lfi, plf ou senat (défaut : la loi, sinon le projet).")] = None,
         key: Annotated[str, typer.Option(
-            "--key", help="Clé : " + ", ".join(KEYS) + ".")] = "legal",
+            "--key", help="Clé : " + KEYS_HELP + ".")] = "legal",
         exempt: Annotated[str | None, typer.Option(
             "--exempt", help="Exonérations : fichier de codes, ou rank:N (les N premiers "
             "du classement).")] = None,
@@ -280,6 +295,9 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
     ) -> None:
         """Minoration de la DCRTP : qui perd quoi, selon la clé légale ou une autre."""
+        from pacte import store
+        from pacte.handlers.finance import check_options, simulate_dcrtp
+
         if fmt is SimFormat.xlsx and out is None:
             raise InvalidParameterError("--format xlsx demande --out FICHIER.xlsx")
         if fmt is SimFormat.table and out is not None:

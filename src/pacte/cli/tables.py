@@ -6,21 +6,15 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import StrEnum
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from pacte.cli.common import Format
 from pacte.export.tables import records
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import COLUMN_LABELS as LABELS
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 def _cell(v, col: str) -> str:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from pacte.catalogue import LONG_COLUMNS
 from pacte.errors import DataError, InvalidParameterError
+from pacte.geography import EXPOSURE_LEVELS
 from pacte.indicators.exposure import (
     ADH_2013_ELASTICITY,
     JOBS_AT_RISK_CAVEAT,
@@ -45,7 +46,7 @@ EXPOSED = tuple(f"c{i}" for i in (3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16))
 MANUF_A17 = ("C1", "C3", "C4", "C5")
 INDUSTRY_A17 = ("C1", "C2DE", "C3", "C4", "C5")  # = A5 BE in the quarterly series
 URSSAF_CENSUS = 2006  # census nearest the URSSAF start years (2006, 2007)
-LEVELS = ("reg", "dep", "ze2010", "ze2020", "epci")
+LEVELS = EXPOSURE_LEVELS
 UNIT = "milliers de dollars US courants par emploi"  # = catalogue.exposure._KUSD
 ESTIMATE = "estimation : total industriel réparti selon la structure A17 de la région"
 WIOD = "WIOD 2013 (Timmer et al. 2015)"

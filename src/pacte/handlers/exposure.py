@@ -5,12 +5,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pacte.catalogue.exposure import EXPOSURE_IDS
 from pacte.engine import exposure as ex
 from pacte.engine.exposure_top import most_exposed
 from pacte.errors import InvalidParameterError
 from pacte.handlers.envelope import Answer, envelope
-
-EXPOSURE_IDS = tuple(ex.SHOCKS)
 
 
 def check_exposure(level: str, period: str, indicator: str, n: int) -> None:

@@ -22,7 +22,7 @@ from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
 from pacte.engine.exposure_top import top_industries
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
-from pacte.geography import RANK_LEVELS
+from pacte.geography import PROFILE_LEVELS, RANK_LEVELS
 from pacte.handlers.envelope import Answer
 from pacte.handlers.indicators import indicators as indicator_answer
 from pacte.handlers.ranking import ranking
@@ -31,7 +31,6 @@ from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS
 from pacte.store import queries
 
 #: Levels a profile exists for.
-PROFILE_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg")
 #: Key figures, compared with France and with the peers: (indicator, period choice).
 KEY_FIGURES = (("industry_jobs", "last"), ("industry_share", "last"), ("lq_industry", "last"),
                ("industry_job_change_rel", "first"), ("resistance", "first"),
