@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pacte.catalogue import anchoring as _anchoring
 from pacte.catalogue import exposure as _exposure
+from pacte.catalogue import mass as _mass
 from pacte.catalogue import valuechain as _valuechain
 from pacte.catalogue.base import (
     DIRECTION_LABELS,
@@ -31,7 +32,7 @@ __all__ = ["DIRECTION_LABELS", "FAMILIES", "HEADLINE", "INDICATORS", "LONG_COLUM
 
 INDICATORS: dict[str, Indicator] = {i.id: i for i in (
     *JOB_INDICATORS, *_valuechain.VALUECHAIN_INDICATORS, *_exposure.EXPOSURE_INDICATORS,
-    *_anchoring.ANCHORING_INDICATORS)}
+    *_anchoring.ANCHORING_INDICATORS, *_mass.MASS_INDICATORS)}
 
 #: Short French names of the store-level models (one engine module each).
 MODEL_NAMES = {"valuechain": _valuechain.NAME, "exposure": _exposure.NAME,

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pacte.errors import DataError
+
 NO_DATA = "pas de données"
 NO_START = "pas de données pour l'année de début"
 NO_END = "pas de données pour l'année de fin"
@@ -43,9 +45,9 @@ DIPLOMA_LABELS = {
 def _arr(x: object) -> np.ndarray:
     a = np.array(x, dtype=float)
     if np.isinf(a).any():
-        raise ValueError("valeurs infinies")
+        raise DataError("valeurs infinies")
     if (a < 0).any():
-        raise ValueError("valeurs négatives : des effectifs ou montants positifs sont attendus")
+        raise DataError("valeurs négatives : des effectifs ou montants positifs sont attendus")
     return a
 
 
@@ -103,10 +105,10 @@ def calc_change_reasons(start, end) -> np.ndarray:
 def _pieces(pieces: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
     need = {"target", "unit", "weight"}
     if not need <= set(pieces.columns):
-        raise ValueError(f"colonnes attendues : {sorted(need)}")
+        raise DataError(f"colonnes attendues : {sorted(need)}")
     w = _arr(pieces["weight"].to_numpy())
     if np.isnan(w).any():
-        raise ValueError("poids manquants")
+        raise DataError("poids manquants")
     p = pieces.assign(weight=w, value=pieces["unit"].map(values).astype(float).to_numpy())
     p["known"] = p["value"].notna()
     return p

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pacte.errors import DataError
+
 ADH_2013_ELASTICITY = -0.596
 """ADH (2013), Table 3, column 6 (2SLS, 1990-2007 stacked, 722 commuting zones, weighted by
 start-of-period population share, full controls): -0.596. Units: change in manufacturing
@@ -50,7 +52,7 @@ JOBS_AT_RISK_CAVEAT = (
 def _as_2d(x: object, name: str) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if arr.ndim != 2:
-        raise ValueError(
+        raise DataError(
             f"{name} doit être une matrice (lieux × secteurs), reçu {arr.ndim} dimension(s)"
         )
     return arr
@@ -59,7 +61,7 @@ def _as_2d(x: object, name: str) -> np.ndarray:
 def _as_1d(x: object, name: str) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if arr.ndim != 1:
-        raise ValueError(f"{name} doit être un vecteur, reçu {arr.ndim} dimension(s)")
+        raise DataError(f"{name} doit être un vecteur, reçu {arr.ndim} dimension(s)")
     return arr
 
 
@@ -68,15 +70,15 @@ def _aligned(shares: object, shocks: object) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(shares, pd.DataFrame) and isinstance(shocks, pd.Series):
         missing = [c for c in shares.columns if c not in shocks.index]
         if missing:
-            raise ValueError(f"choc manquant pour les secteurs : {missing[:10]}")
+            raise DataError(f"choc manquant pour les secteurs : {missing[:10]}")
         shocks = shocks.reindex(shares.columns)
     s = _as_2d(shares, "shares")
     g = _as_1d(shocks, "shocks")
     if s.shape[1] != g.shape[0]:
-        raise ValueError(f"{s.shape[1]} secteurs dans les parts mais {g.shape[0]} chocs")
+        raise DataError(f"{s.shape[1]} secteurs dans les parts mais {g.shape[0]} chocs")
     if not np.all(np.isfinite(g)):
         bad = np.flatnonzero(~np.isfinite(g))
-        raise ValueError(
+        raise DataError(
             f"choc non fini (NaN ou infini) pour les secteurs aux positions {bad[:10].tolist()}"
         )
     return s, g
@@ -137,7 +139,7 @@ def top_contributors(
     Locations whose exposure is NaN are left out.
     """
     if k < 1:
-        raise ValueError("k doit être au moins 1")
+        raise DataError("k doit être au moins 1")
     c = _as_2d(contributions, "contributions")
     n_loc, n_ind = c.shape
     if industry_labels is None:
@@ -147,7 +149,7 @@ def top_contributors(
     else:
         labels = np.asarray(industry_labels)
     if labels.shape != (n_ind,):
-        raise ValueError(f"{labels.size} libellés pour {n_ind} secteurs")
+        raise DataError(f"{labels.size} libellés pour {n_ind} secteurs")
     locs = np.asarray(
         contributions.index if isinstance(contributions, pd.DataFrame) else np.arange(n_loc)
     )
@@ -184,13 +186,13 @@ def calc_employment_shares(employment_start: object, total_employment: object) -
     e = _as_2d(employment_start, "employment_start")
     t = _as_1d(total_employment, "total_employment")
     if t.shape[0] != e.shape[0]:
-        raise ValueError(f"{e.shape[0]} lieux dans l'emploi par secteur mais {t.shape[0]} totaux")
+        raise DataError(f"{e.shape[0]} lieux dans l'emploi par secteur mais {t.shape[0]} totaux")
     if np.any(e < 0) or np.any(t < 0):
-        raise ValueError("emploi négatif")
+        raise DataError("emploi négatif")
     rows = e.sum(axis=1)
     over = rows > t * (1 + 1e-9) + 1e-9
     if np.any(over):
-        raise ValueError(
+        raise DataError(
             f"l'emploi des secteurs dépasse l'emploi total pour les lieux aux positions {np.flatnonzero(over)[:10].tolist()}"
         )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -205,12 +207,12 @@ def _per_worker(start: object, end: object, workers: object, what: str) -> objec
         _as_1d(workers, "workers_start"),
     )
     if not (a.shape == b.shape == w.shape):
-        raise ValueError(f"longueurs différentes : {a.shape[0]}, {b.shape[0]}, {w.shape[0]}")
+        raise DataError(f"longueurs différentes : {a.shape[0]}, {b.shape[0]}, {w.shape[0]}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(np.isfinite(w))):
-        raise ValueError(f"valeur manquante (NaN) dans les {what} ou les effectifs")
+        raise DataError(f"valeur manquante (NaN) dans les {what} ou les effectifs")
     if np.any(w <= 0):
         bad = np.flatnonzero(w <= 0)
-        raise ValueError(
+        raise DataError(
             f"effectif nul ou négatif pour les secteurs aux positions {bad[:10].tolist()} : choc par emploi indéfini"
         )
     out = (b - a) / w
@@ -264,9 +266,9 @@ def calc_jobs_at_risk(
     x = _as_1d(exposure, "exposure")
     p = _as_1d(working_age_population, "working_age_population")
     if x.shape != p.shape:
-        raise ValueError(f"{x.shape[0]} expositions mais {p.shape[0]} populations")
+        raise DataError(f"{x.shape[0]} expositions mais {p.shape[0]} populations")
     if np.any(p < 0):
-        raise ValueError("population négative")
+        raise DataError("population négative")
     out = -(elasticity / 100.0) * x * p
     if isinstance(exposure, pd.Series):
         return pd.Series(out, index=exposure.index, name="jobs_at_risk")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pacte.errors import DataError
 from pacte.indicators.inputoutput import calc_L, calc_type2_L
 from pacte.indicators.regional_io import calc_flq, calc_local_consumption, calc_regional_A
 
@@ -44,9 +45,9 @@ AREAS = ("local", "rest_of_france")
 def _vector(x: object, k: int, name: str) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if arr.shape != (k,):
-        raise ValueError(f"{name} : {k} secteurs attendus, forme reçue {arr.shape}")
+        raise DataError(f"{name} : {k} secteurs attendus, forme reçue {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contient des valeurs manquantes ou infinies")
+        raise DataError(f"{name} contient des valeurs manquantes ou infinies")
     return arr
 
 
@@ -82,17 +83,17 @@ def calc_plant_impact(
     A = np.asarray(A_nat, dtype=float)
     k = A.shape[0]
     if A.shape != (k, k):
-        raise ValueError(f"A_nat doit être carrée, forme reçue {A.shape}")
+        raise DataError(f"A_nat doit être carrée, forme reçue {A.shape}")
     e_r = _vector(E_region, k, "E_region")
     e_n = _vector(E_nation, k, "E_nation")
     jpo = _vector(jobs_per_output, k, "jobs_per_output")
     vpo = _vector(value_added_per_output, k, "value_added_per_output")
     if not 0 <= sector < k:
-        raise ValueError(f"secteur inconnu : position {sector} (0 à {k - 1})")
+        raise DataError(f"secteur inconnu : position {sector} (0 à {k - 1})")
     if jpo[sector] <= 0:
-        raise ValueError(f"secteur en position {sector} sans emploi par unité de production")
+        raise DataError(f"secteur en position {sector} sans emploi par unité de production")
     if not np.isfinite(jobs):
-        raise ValueError("nombre d'emplois non fini")
+        raise DataError("nombre d'emplois non fini")
     closed = income_coeffs is not None and consumption_coeffs is not None
     d = np.zeros(k)
     d[sector] = jobs / jpo[sector]

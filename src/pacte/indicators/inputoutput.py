@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pacte.errors import DataError
+
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den with 0 where den == 0 (broadcasting)."""
@@ -34,7 +36,7 @@ def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _identity_like(M: np.ndarray) -> np.ndarray:
     k = M.shape[-1]
     if M.shape[-2] != k:
-        raise ValueError(f"square matrix expected, got shape {M.shape}")
+        raise DataError(f"square matrix expected, got shape {M.shape}")
     return np.broadcast_to(np.eye(k), M.shape)
 
 

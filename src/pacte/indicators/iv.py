@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pacte.errors import DataError
+
 SE_TYPES = ("homoskedastic", "robust", "hc1", "cluster")
 
 
@@ -19,15 +21,15 @@ def _column_block(x: object, n: int, name: str) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] != n:
-        raise ValueError(f"{name} : {n} observations attendues, forme reçue {arr.shape}")
+        raise DataError(f"{name} : {n} observations attendues, forme reçue {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contient des valeurs manquantes ou infinies")
+        raise DataError(f"{name} contient des valeurs manquantes ou infinies")
     return arr
 
 
 def _check_rank(m: np.ndarray, name: str) -> None:
     if np.linalg.matrix_rank(m) < m.shape[1]:
-        raise ValueError(
+        raise DataError(
             f"{name} : variables colinéaires (par exemple toutes les indicatrices d'une variable "
             "catégorielle en plus de la constante) ; retirez-en une"
         )
@@ -107,7 +109,7 @@ def calc_2sls(
     yv = _column_block(yv, n, "y")[:, 0]
     xv = _column_block(x, n, "x")
     if xv.shape[1] != 1:
-        raise ValueError("un seul régresseur endogène est pris en charge")
+        raise DataError("un seul régresseur endogène est pris en charge")
     zv = _column_block(z, n, "z")
     c = np.ones((n, 1))
     if controls is not None:
@@ -115,27 +117,27 @@ def calc_2sls(
     if se_type is None:
         se_type = "cluster" if clusters is not None else "robust"
     if se_type not in SE_TYPES:
-        raise ValueError(f"se_type inconnu : {se_type!r} (attendu : {', '.join(SE_TYPES)})")
+        raise DataError(f"se_type inconnu : {se_type!r} (attendu : {', '.join(SE_TYPES)})")
     if se_type == "hc1":
         se_type, small_sample = "robust", True
     reported = "hc1" if se_type == "robust" and small_sample else se_type
     groups = None
     if se_type == "cluster":
         if clusters is None:
-            raise ValueError("se_type='cluster' demande des groupes (clusters)")
+            raise DataError("se_type='cluster' demande des groupes (clusters)")
         cl = np.asarray(clusters)
         if cl.shape != (n,) or pd.isna(cl).any():
-            raise ValueError("clusters : un groupe non manquant par observation est attendu")
+            raise DataError("clusters : un groupe non manquant par observation est attendu")
         groups = pd.factorize(cl)[0]
         if groups.max() < 1:
-            raise ValueError(
+            raise DataError(
                 "au moins deux groupes sont nécessaires pour des écarts-types par groupe"
             )
     sw = np.ones(n)
     if weights is not None:
         w = _column_block(weights, n, "weights")[:, 0]
         if np.any(w <= 0):
-            raise ValueError("les poids doivent être strictement positifs")
+            raise DataError("les poids doivent être strictement positifs")
         sw = np.sqrt(w)
 
     xm = np.column_stack([xv, c]) * sw[:, None]

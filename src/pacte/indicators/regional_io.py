@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pacte.errors import DataError
 from pacte.indicators.inputoutput import _divide
 
 
@@ -26,8 +27,26 @@ def _slq(E_region: np.ndarray, E_nation: np.ndarray) -> np.ndarray:
     share_r = _divide(E_region, e_r)
     share_n = _divide(E_nation, E_nation.sum())
     if np.any((share_n == 0) & (share_r > 0).any(axis=0)):
-        raise ValueError("regional employment in a sector with no national employment")
+        raise DataError("emploi régional dans un secteur sans emploi national")
     return _divide(share_r, share_n)
+
+
+def _slq_lambda(E_region: object, E_nation: object, delta: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked employment arrays, the simple location quotients (n, k) and Flegg's lambda
+    (n,) of each region: ``log2(1 + E_r / E_n) ** delta``."""
+    E_region = np.asarray(E_region, dtype=float)
+    E_nation = np.asarray(E_nation, dtype=float)
+    if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
+        raise DataError(f"emplois attendus : E_region (n, k) et E_nation (k,), reçus "
+                        f"{E_region.shape} et {E_nation.shape}")
+    if (E_region < 0).any() or (E_nation < 0).any():
+        raise DataError("emplois négatifs")
+    if E_nation.sum() <= 0:
+        raise DataError("emploi national nul")
+    slq = _slq(E_region, E_nation)
+    lam = np.log2(1.0 + E_region.sum(axis=1) / E_nation.sum()) ** delta
+    return E_region, E_nation, slq, lam
 
 
 def calc_flq(E_region: np.ndarray, E_nation: np.ndarray, delta: float = 0.3) -> np.ndarray:
@@ -61,17 +80,7 @@ def calc_flq(E_region: np.ndarray, E_nation: np.ndarray, delta: float = 0.3) -> 
     Flegg & Webber (2000), *Regional Studies* 34(6): 563-569 (SLQ on the diagonal);
     Miller & Blair (2009) ch. 7.
     """
-    E_region = np.asarray(E_region, dtype=float)
-    E_nation = np.asarray(E_nation, dtype=float)
-    if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
-        raise ValueError(f"E_region (n, k) and E_nation (k,) expected, got "
-                         f"{E_region.shape} and {E_nation.shape}")
-    if (E_region < 0).any() or (E_nation < 0).any():
-        raise ValueError("negative employment")
-    if E_nation.sum() <= 0:
-        raise ValueError("national employment is zero")
-    slq = _slq(E_region, E_nation)
-    lam = np.log2(1.0 + E_region.sum(axis=1) / E_nation.sum()) ** delta
+    E_region, E_nation, slq, lam = _slq_lambda(E_region, E_nation, delta)
     inv = np.full(slq.shape, np.inf)
     np.divide(1.0, slq, out=inv, where=slq > 0)
     with np.errstate(invalid="ignore"):  # 0 * inf, reset just below
@@ -103,10 +112,10 @@ def _check(E_region, jobs_per_output, A_nat, industry_mask, E_nation):
     industry = np.asarray(industry_mask, dtype=bool)
     k = E_region.shape[1]
     if jobs_per_output.shape != (k,) or A_nat.shape != (k, k) or industry.shape != (k,):
-        raise ValueError(f"shapes do not match k={k}: jobs_per_output {jobs_per_output.shape}"
+        raise DataError(f"shapes do not match k={k}: jobs_per_output {jobs_per_output.shape}"
                          f", A_nat {A_nat.shape}, industry_mask {industry.shape}")
     if (jobs_per_output < 0).any():
-        raise ValueError("negative jobs per unit of output")
+        raise DataError("emplois par unité de production négatifs")
     E_nation = E_region.sum(axis=0) if E_nation is None else np.asarray(E_nation, float)
     return E_region, jobs_per_output, A_nat, industry, E_nation
 
@@ -115,17 +124,7 @@ def _regional_block(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.ndarra
                     rows: np.ndarray, cols: np.ndarray, delta: float) -> np.ndarray:
     """``A_r[:, rows][:, :, cols]`` of the FLQ tables (n, len(rows), len(cols)), built
     without the whole (n, k, k) stack. ``rows``, ``cols``: integer positions."""
-    E_region = np.asarray(E_region, dtype=float)
-    E_nation = np.asarray(E_nation, dtype=float)
-    if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
-        raise ValueError(f"E_region (n, k) and E_nation (k,) expected, got "
-                         f"{E_region.shape} and {E_nation.shape}")
-    if (E_region < 0).any() or (E_nation < 0).any():
-        raise ValueError("negative employment")
-    if E_nation.sum() <= 0:
-        raise ValueError("national employment is zero")
-    slq = _slq(E_region, E_nation)
-    lam = np.log2(1.0 + E_region.sum(axis=1) / E_nation.sum()) ** delta
+    E_region, E_nation, slq, lam = _slq_lambda(E_region, E_nation, delta)
     u = slq[:, rows] * lam[:, None]  # lambda SLQ_i of the supplying sectors
     # 1/SLQ_j, a huge finite value for absent buyers (calc_flq's +inf): u * it >= 1 when
     # u > 0 (national coefficient kept) and 0 when u = 0, with no 0 * inf to clean up.
@@ -300,7 +299,7 @@ def calc_household_coefficients(wages: np.ndarray, x: np.ndarray,
     wages = np.asarray(wages, dtype=float)
     total = wages.sum()
     if total <= 0:
-        raise ValueError("total wages are zero")
+        raise DataError("masse salariale totale nulle")
     return _divide(wages, np.asarray(x, dtype=float)), (
         np.asarray(household_consumption, dtype=float) / total)
 
@@ -327,7 +326,7 @@ def calc_local_consumption(E_region: np.ndarray, E_nation: np.ndarray,
         return c * np.minimum(slq * lam[:, None], 1.0)
     rho = np.broadcast_to(np.asarray(retained_share, dtype=float), (E_region.shape[0],))
     if np.any((rho < 0) | (rho > 1)):
-        raise ValueError("retained_share must lie between 0 and 1")
+        raise DataError("retained_share (part des dépenses retenue localement) doit être entre 0 et 1")
     return np.where(E_region > 0, rho[:, None] * c, 0.0)
 
 

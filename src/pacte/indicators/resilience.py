@@ -12,6 +12,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from pacte.errors import DataError
 from pacte.indicators.specialisation import (
     NO_DATA,
     ZERO_BASE,
@@ -35,7 +36,7 @@ def _phase(e_a: object, e_b: object, nat_a: object, nat_b: object, form: str,
            names: tuple[str, str]) -> _Phase:
     """Relative performance of territories against the nation between dates a and b."""
     if form not in _FORMS:
-        raise ValueError(f"form doit valoir 'normalised' ou 'difference', reçu {form!r}")
+        raise DataError(f"form doit valoir 'normalised' ou 'difference', reçu {form!r}")
     a, b, na, nb = np.broadcast_arrays(
         _as_array(e_a, f"e_{names[0]}"), _as_array(e_b, f"e_{names[1]}"),
         _as_array(nat_a, f"nat_{names[0]}"), _as_array(nat_b, f"nat_{names[1]}"))
@@ -129,16 +130,16 @@ def _drop(series: object, years: object, crisis_end_year: float, pre_start_year:
     x = _as_array(series, "series", ndim=2)
     y = np.array(years, dtype=float)
     if y.shape != (x.shape[1],) or np.isnan(y).any() or np.unique(y).size != y.size:
-        raise ValueError(f"years doit lister {x.shape[1]} années distinctes, une par colonne")
+        raise DataError(f"years doit lister {x.shape[1]} années distinctes, une par colonne")
     order = np.argsort(y, kind="stable")  # ties of the peak resolve to the earliest year
     x, y = x[:, order], y[order]
     end = crisis_end_year if pre_end_year is None else pre_end_year
     if not pre_start_year <= end <= crisis_end_year:
-        raise ValueError("il faut pre_start_year <= pre_end_year <= crisis_end_year")
+        raise DataError("il faut pre_start_year <= pre_end_year <= crisis_end_year")
     at = np.flatnonzero(y == crisis_end_year)
     window = (y >= pre_start_year) & (y <= end)
     if at.size == 0 or not window.any():
-        raise ValueError(f"pas d'année observée pour la fenêtre [{pre_start_year}, {end}] "
+        raise DataError(f"pas d'année observée pour la fenêtre [{pre_start_year}, {end}] "
                          f"ou pour crisis_end_year={crisis_end_year}")
     w = x[:, window]
     missing = np.isnan(w).all(axis=1) if skipna else np.isnan(w).any(axis=1)

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pacte.errors import DataError
 from pacte.indicators.specialisation import (
     NO_DATA,
     ZERO_BASE,
@@ -101,9 +102,9 @@ def _dunn(E0: object, E1: object, reference0: object, reference1: object) -> _Du
     E0 = _as_array(E0, "E0", ndim=2)
     E1 = _as_array(E1, "E1", ndim=2)
     if E0.shape != E1.shape:
-        raise ValueError(f"E0 et E1 n'ont pas la même forme : {E0.shape} et {E1.shape}")
+        raise DataError(f"E0 et E1 n'ont pas la même forme : {E0.shape} et {E1.shape}")
     if (reference0 is None) != (reference1 is None):
-        raise ValueError("reference0 et reference1 se donnent ensemble ou pas du tout")
+        raise DataError("reference0 et reference1 se donnent ensemble ou pas du tout")
     complete = _complete_rows(E0, E1)
     R0 = _reference(E0, reference0, complete, "reference0")
     R1 = _reference(E1, reference1, complete, "reference1")

@@ -27,15 +27,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pacte.errors import DataError
+
 
 def _matrix(x: object, name: str, n: int | None = None) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or (n is not None and arr.shape[0] != n):
-        raise ValueError(f"{name} : {n} lignes attendues, forme reçue {arr.shape}")
+        raise DataError(f"{name} : {n} lignes attendues, forme reçue {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contient des valeurs manquantes ou infinies")
+        raise DataError(f"{name} contient des valeurs manquantes ou infinies")
     return arr
 
 
@@ -44,7 +46,7 @@ def _weights(weights: object, n: int) -> np.ndarray:
         return np.ones(n)
     w = _matrix(weights, "weights", n)[:, 0]
     if np.any(w < 0):
-        raise ValueError("les poids doivent être positifs ou nuls")
+        raise DataError("les poids doivent être positifs ou nuls")
     return w
 
 
@@ -99,7 +101,7 @@ def calc_shock_level_aggregates(
     """
     s = np.asarray(shares, dtype=float)
     if s.ndim != 2:
-        raise ValueError(f"shares doit être une matrice (lieux × secteurs), forme {s.shape}")
+        raise DataError(f"shares doit être une matrice (lieux × secteurs), forme {s.shape}")
     s = np.nan_to_num(s, nan=0.0)
     n, k = s.shape
     v = _matrix(values, "values", n)
@@ -110,7 +112,7 @@ def calc_shock_level_aggregates(
     else:
         p = np.asarray(periods)
         if p.shape != (n,) or pd.isna(p).any():
-            raise ValueError("periods : une période non manquante par ligne est attendue")
+            raise DataError("periods : une période non manquante par ligne est attendue")
         codes, labels = pd.factorize(p, sort=True)
     cols = [s]
     if add_missing:
@@ -170,10 +172,10 @@ def calc_rotemberg_weights(
     xv = _matrix(x, "x", n)[:, 0]
     z = np.nan_to_num(np.asarray(Z, dtype=float), nan=0.0)
     if z.ndim != 2 or z.shape[0] != n:
-        raise ValueError(f"Z : {n} lignes attendues, forme reçue {z.shape}")
+        raise DataError(f"Z : {n} lignes attendues, forme reçue {z.shape}")
     gv = _matrix(g, "g")[:, 0]
     if gv.size != z.shape[1]:
-        raise ValueError(f"{z.shape[1]} colonnes de parts mais {gv.size} chocs")
+        raise DataError(f"{z.shape[1]} colonnes de parts mais {gv.size} chocs")
     w = _weights(weights, n)
     resid = _residualise(np.column_stack([yv, xv]), controls, w)
     zw = z * w[:, None]
@@ -181,7 +183,7 @@ def calc_rotemberg_weights(
     gzx = gv * zx
     total = gzx.sum()
     if total == 0:
-        raise ValueError("instrument de Bartik sans lien avec x : poids de Rotemberg indéfinis")
+        raise DataError("instrument de Bartik sans lien avec x : poids de Rotemberg indéfinis")
     alpha = gzx / total
     beta = np.full(zx.shape, np.nan)
     np.divide(zy, zx, out=beta, where=zx != 0)

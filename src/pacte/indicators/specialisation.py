@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pacte.errors import DataError
+
 NO_DATA = "pas de données"
 ZERO_BASE = "base nulle"
 ZERO_REFERENCE = "référence nulle"
@@ -35,11 +37,11 @@ def _as_array(x: object, name: str, ndim: int | None = None) -> np.ndarray:
     """Float copy of ``x``; rejects infinities, negative figures and a wrong dimension."""
     a = np.array(x, dtype=float)
     if ndim is not None and a.ndim != ndim:
-        raise ValueError(f"{name} doit être un tableau à {ndim} dimension(s), reçu {a.ndim}")
+        raise DataError(f"{name} doit être un tableau à {ndim} dimension(s), reçu {a.ndim}")
     if np.isinf(a).any():
-        raise ValueError(f"{name} contient des valeurs infinies")
+        raise DataError(f"{name} contient des valeurs infinies")
     if (a < 0).any():
-        raise ValueError(f"{name} contient des effectifs négatifs")
+        raise DataError(f"{name} contient des effectifs négatifs")
     return a
 
 
@@ -72,9 +74,9 @@ def _reference(E: np.ndarray, reference: object, complete: np.ndarray | None = N
         return E[keep].sum(axis=0)
     r = _as_array(reference, name, ndim=1)
     if r.shape != (E.shape[1],):
-        raise ValueError(f"{name} doit compter {E.shape[1]} secteurs, reçu {r.shape[0]}")
+        raise DataError(f"{name} doit compter {E.shape[1]} secteurs, reçu {r.shape[0]}")
     if np.isnan(r).any():
-        raise ValueError(f"{name} contient des valeurs manquantes")
+        raise DataError(f"{name} contient des valeurs manquantes")
     return r
 
 
@@ -95,11 +97,11 @@ def _profile(E: np.ndarray) -> _Profile:
 def _sector_list(sector_idx: int | Sequence[int], k: int) -> np.ndarray:
     idx = np.atleast_1d(np.asarray(sector_idx))
     if idx.size == 0 or idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
-        raise ValueError("sector_idx doit être un indice de secteur ou une liste d'indices")
+        raise DataError("sector_idx doit être un indice de secteur ou une liste d'indices")
     if ((idx < -k) | (idx >= k)).any():
         raise IndexError(f"indice de secteur hors de [0, {k})")
     if np.unique(idx % k).size != idx.size:
-        raise ValueError("sector_idx contient un secteur en double")
+        raise DataError("sector_idx contient un secteur en double")
     return idx
 
 
@@ -208,7 +210,7 @@ def calc_shannon(E: object, normalised: bool = False) -> np.ndarray:
     E = _as_array(E, "E", ndim=2)
     k = E.shape[1]
     if normalised and k < 2:
-        raise ValueError("l'entropie normalisée demande au moins deux secteurs")
+        raise DataError("l'entropie normalisée demande au moins deux secteurs")
     s = _profile(E).shares
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(s > 0, s * np.log(np.where(s > 0, s, 1.0)), s * 0.0)  # NaN stays NaN
@@ -226,7 +228,7 @@ def calc_herfindahl_reasons(E: object) -> np.ndarray:
 def calc_shannon_reasons(E: object, normalised: bool = False) -> np.ndarray:
     """Why ``calc_shannon`` is NaN, shape ``(n,)``: ``NO_DATA`` or ``ZERO_BASE``."""
     if normalised and np.ndim(E) == 2 and np.shape(E)[1] < 2:
-        raise ValueError("l'entropie normalisée demande au moins deux secteurs")
+        raise DataError("l'entropie normalisée demande au moins deux secteurs")
     return calc_herfindahl_reasons(E)
 
 

@@ -76,7 +76,8 @@ def _bad(where: str, msg: str) -> InvalidParameterError:
 #: never be ignored silently, e.g. ``normalization`` for ``normalisation``).
 KEYS = {
     "top": ("name", "version", "description", "dimensions", "missing", "winsorisation",
-            "normalisation", "aggregation", "uncertainty", "typology"),
+            "normalisation", "aggregation", "uncertainty", "typology",
+            "eligibility"),  # eligibility: read by pacte.targeting.eligibility
     "dimension": ("id", "label", "description", "weight", "type_high", "type_low",
                   "indicators"),
     "indicator": ("id", "source", "period", "weight", "direction", "fallback", "note"),

@@ -1,0 +1,198 @@
+"""Statistical audit of a composite index (issue 17), as the JRC/OECD Handbook (2008) and
+COINr (R) do it, on the matrix the index really aggregates (imputed, winsorised, oriented,
+normalised: :func:`calc_prepared`):
+
+- Pearson correlations of the indicators and of the dimension scores (:func:`calc_correlations`);
+- Cronbach's alpha of each dimension (:func:`calc_cronbach_alpha`);
+- principal components of the indicators (:func:`calc_pca`);
+- each indicator's effective importance: the first-order sensitivity index (correlation
+  ratio) ``S_i = Var(E[y | x_i]) / Var(y)`` of the score ``y``, estimated by a cubic
+  regression of ``y`` on ``x_i``, normalised to sum to 1 and compared with the nominal weight
+  (Paruolo, Saisana & Saltelli 2013, "Ratings and rankings: voodoo or science?", JRSS A 176:
+  the ratio should lie within [1/2, 2]) (:func:`calc_effective_importance`);
+- sensitivity: each indicator, then each dimension removed in turn (weights renormalised),
+  the mean absolute rank shift (:func:`calc_removal_shifts`);
+- empirical-Bayes shrinkage of noisy rates toward the national rate (:func:`calc_eb_shrinkage`);
+- estimates: indicators computed at this level from a coarser sector mix
+  (:func:`calc_regional_ratio`: ``x_j / x_k`` constant within each région).
+
+``run_audit`` reads the store (:func:`pacte.targeting.index.load_matrix`) and chains them;
+every other function is pure (numpy arrays in, arrays out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pacte.targeting.index import (
+    calc_aggregate,
+    calc_impute,
+    calc_normalise,
+    calc_oriented,
+    calc_ranks,
+    calc_winsorise,
+    load_matrix,
+)
+from pacte.targeting.rule import Config, calc_weights
+
+#: Paruolo et al. (2013): effective importance within [1/2, 2] times the nominal weight.
+IMPORTANCE_BAND = (0.5, 2.0)
+#: Pairs of indicators above this |r| count the same information twice (issue 17).
+MAX_CORRELATION = 0.9
+#: Crisis rates whose noise shrinks with the size of their base (empirical Bayes).
+RATE_IDS = ("industry_job_change_rel", "job_change_rel")
+
+# --- pure calculations ---------------------------------------------------------------------
+
+
+def calc_prepared(X: np.ndarray, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """(Z, keep): the matrix the index aggregates (central normalisation), as in
+    :func:`pacte.targeting.index.calc_index`, and the territories kept."""
+    X, _n, keep = calc_impute(X, config.missing, config.max_missing_share)
+    X = X[keep]
+    if config.winsorisation:
+        X = calc_winsorise(X, *config.winsorisation)
+    X = calc_oriented(X, [s.direction for s in config.specs])
+    return calc_normalise(X, config.normalisation), keep
+
+
+def calc_correlations(A: np.ndarray) -> np.ndarray:
+    """Pearson correlation matrix of the columns of ``A`` (n, q); NaN for a constant column."""
+    A = np.asarray(A, float)
+    C = A - A.mean(axis=0)
+    sd = np.sqrt((C**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (C.T @ C) / np.outer(sd, sd)
+
+
+def calc_cronbach_alpha(Z: np.ndarray) -> float:
+    """Cronbach's alpha of the columns of ``Z`` (n, k): ``k/(k−1) × (1 − Σ var_j / var(Σ_j))``
+    (Cronbach 1951); NaN for fewer than two columns."""
+    Z = np.asarray(Z, float)
+    k = Z.shape[1]
+    if k < 2:
+        return float("nan")
+    total = Z.sum(axis=1).var(ddof=1)
+    return float(k / (k - 1) * (1 - Z.var(axis=0, ddof=1).sum() / total))
+
+
+def calc_pca(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Principal components of the correlation matrix of ``Z``: eigenvalues (descending),
+    share of variance explained by each, loadings (p, p) (column c = component c, sign set
+    so that its largest loading is positive)."""
+    R = np.nan_to_num(calc_correlations(Z))
+    vals, vecs = np.linalg.eigh(R)
+    order = np.argsort(vals)[::-1]
+    vals, vecs = np.clip(vals[order], 0, None), vecs[:, order]
+    sign = np.sign(vecs[np.abs(vecs).argmax(axis=0), np.arange(vecs.shape[1])])
+    vecs = vecs * np.where(sign == 0, 1, sign)
+    return vals, vals / vals.sum(), vecs * np.sqrt(vals)[None]
+
+
+def calc_first_order(x: np.ndarray, y: np.ndarray, degree: int = 3) -> float:
+    """First-order sensitivity index (correlation ratio) of ``y`` on ``x``: the share of
+    Var(y) explained by a polynomial regression of degree ``degree`` on ``x`` (a smooth
+    estimate of E[y | x]); 0 when ``x`` is constant."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if np.ptp(x) == 0 or np.var(y) == 0:
+        return 0.0
+    u = (x - x.mean()) / x.std()
+    V = np.vander(u, min(degree, len(np.unique(u)) - 1) + 1)
+    fit = V @ np.linalg.lstsq(V, y, rcond=None)[0]
+    return float(np.var(fit) / np.var(y))
+
+
+def calc_nominal_weights(M: np.ndarray, w_ind: np.ndarray, w_dim: np.ndarray) -> np.ndarray:
+    """Each indicator's weight in the score: its dimension's weight × its weight within it."""
+    return w_ind * (M @ w_dim)
+
+
+def calc_effective_importance(Z: np.ndarray, score: np.ndarray, nominal: np.ndarray
+                              ) -> pd.DataFrame:
+    """Per indicator: first-order index ``S``, normalised ``S / ΣS`` (``effective``), nominal
+    weight and ``ratio`` = effective / nominal (Paruolo, Saisana & Saltelli 2013)."""
+    S = np.array([calc_first_order(Z[:, j], score) for j in range(Z.shape[1])])
+    eff = S / S.sum() if S.sum() > 0 else S
+    return pd.DataFrame({"s_first_order": S, "effective": eff, "nominal": nominal,
+                         "ratio": eff / nominal})
+
+
+def _drop_weights(M, w_ind, w_dim, j: int | None = None, d: int | None = None):
+    """Weights with indicator ``j`` (or dimension ``d``) removed, renormalised; a dimension
+    left without indicators is removed too."""
+    w_ind, w_dim = w_ind.copy(), w_dim.copy()
+    if j is not None:
+        w_ind[j] = 0.0
+        d_of = int(M[j].argmax())
+        within = M[:, d_of] @ w_ind
+        if within > 0:
+            w_ind[M[:, d_of] > 0] /= within
+        else:
+            d = d_of
+    if d is not None:
+        w_dim[d] = 0.0
+    return w_ind, w_dim / w_dim.sum()
+
+
+def calc_removal_shifts(Z: np.ndarray, M: np.ndarray, w_ind: np.ndarray, w_dim: np.ndarray,
+                        aggregation: str = "arithmetic") -> tuple[np.ndarray, np.ndarray]:
+    """Mean absolute rank shift when each indicator (p,), then each dimension (D,), is
+    removed in turn (JRC sensitivity analysis). Removing the only dimension gives NaN."""
+    def ranks(wi, wd):
+        return calc_ranks(calc_aggregate(Z, M, wi[None], wd[None], aggregation)[1][:, 0])
+
+    base = ranks(w_ind, w_dim)
+    out = []
+    for kind in ("j", "d"):
+        shifts = []
+        for k in range(M.shape[0] if kind == "j" else M.shape[1]):
+            wi, wd = _drop_weights(M, w_ind, w_dim, **{kind: k})
+            ok = np.isfinite(wd).all() and wd.sum() > 0
+            shifts.append(np.abs(ranks(wi, wd) - base).mean() if ok else np.nan)
+        out.append(np.array(shifts, float))
+    return out[0], out[1]
+
+
+def calc_eb_shrinkage(rate: np.ndarray, base: np.ndarray, target: float
+                      ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Empirical-Bayes shrinkage of rates toward ``target`` (the national rate).
+
+    Model: ``rate_i = θ_i + ε_i``, ``θ_i ~ (target, τ²)``, ``Var(ε_i) = σ² / base_i`` (noise
+    falls with the size of the base, as for a binomial rate). τ² and σ² by the method of
+    moments: least squares of ``(rate_i − target)²`` on ``[1, 1/base_i]`` (clipped at 0;
+    Marshall 1991, "Mapping disease and mortality rates using empirical Bayes estimators",
+    generalised to any rate). Returns (shrunk rates, shrinkage factor
+    ``B_i = (σ²/base_i) / (τ² + σ²/base_i)``, τ², σ²); ``shrunk = target + (1 − B)(rate −
+    target)``. NaN rates or bases stay unshrunk (B = 0)."""
+    rate, base = np.asarray(rate, float), np.asarray(base, float)
+    ok = np.isfinite(rate) & np.isfinite(base) & (base > 0)
+    A = np.column_stack([np.ones(ok.sum()), 1 / base[ok]])
+    tau2, sigma2 = np.linalg.lstsq(A, (rate[ok] - target) ** 2, rcond=None)[0]
+    tau2, sigma2 = max(float(tau2), 0.0), max(float(sigma2), 0.0)
+    B = np.zeros_like(rate)
+    v = sigma2 / base[ok]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        B[ok] = np.where(v + tau2 > 0, v / (v + tau2), 0.0)
+    return np.where(ok, target + (1 - B) * (rate - target), rate), B, tau2, sigma2
+
+
+def calc_regional_ratio(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                        tol: float = 1e-6) -> bool:
+    """True when ``x / y`` is one constant per group (``x`` = ``y`` × a regional constant:
+    ``x`` adds nothing at this level beyond the group's value)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(y) > 0)
+    if ok.sum() < 3:
+        return False
+    r = pd.Series(x[ok] / y[ok]).groupby(np.asarray(groups)[ok])
+    spread = (r.max() - r.min()).abs() / r.mean().abs().where(r.mean() != 0, 1)
+    return bool((spread.fillna(0) <= tol).all())
+
+
+def calc_spread_by_size(values: np.ndarray, size: np.ndarray, q: int = 5) -> np.ndarray:
+    """Standard deviation of ``values`` within each of ``q`` size classes (quantiles of
+    ``size``, smallest first)."""
+    ok = np.isfinite(values) & np.isfinite(size)
+    cls = pd.qcut(pd.Series(size[ok]).rank(method="first"), q, labels=False)
+    return pd.Series(values[ok]).groupby(cls.to_numpy()).std().to_numpy()
