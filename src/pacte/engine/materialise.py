@@ -32,8 +32,13 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
     con.register("_ind", df)
-    con.execute(f"""CREATE TABLE {TABLE} AS SELECT * FROM _ind
-                    ORDER BY level, indicator, ord""")
+    # percentile: share (%) of the level's territories with a value at or below this one,
+    # for the same indicator, period and source (readers show it without scanning the level)
+    con.execute(f"""CREATE TABLE {TABLE} AS
+        SELECT *, CASE WHEN value IS NULL THEN NULL ELSE 100 * cume_dist() OVER (
+                    PARTITION BY level, indicator, period, source, value IS NULL
+                    ORDER BY value) END AS percentile
+        FROM _ind ORDER BY level, indicator, ord""")
     con.unregister("_ind")
     return {TABLE: len(df)}
 

@@ -28,7 +28,7 @@ def anchoring_profile(con: duckdb.DuckDBPyConnection, level: str, code: str) -> 
     """One row per anchoring indicator of the territory: indicator, label, period, value,
     unit, national, percentile (0-100, share of the level's territories at or below),
     peers_median, n_peers, direction, note. Empty where the level has none. One SQL query on
-    the stored indicator table (no recomputation)."""
+    the stored indicator table, whose ``percentile`` column the build computed."""
     ids = [i for i, ind in INDICATORS.items() if ind.family == FAMILY and level in ind.levels]
     if not ids:
         return pd.DataFrame()
@@ -36,22 +36,22 @@ def anchoring_profile(con: duckdb.DuckDBPyConnection, level: str, code: str) -> 
     ph, pp = ", ".join("?" * len(ids)), ", ".join("?" * len(peers))
     df = con.execute(f"""
         WITH mine AS (
-            SELECT indicator, period, value, unit, note FROM indicator
+            SELECT indicator, period, source, value, unit, note, percentile FROM indicator
             WHERE level = ? AND code = ? AND indicator IN ({ph}) AND value IS NOT NULL
             QUALIFY period = max(period) OVER (PARTITION BY indicator)),
-        same AS (
-            SELECT a.indicator, a.period, a.code, a.value FROM indicator a
-            JOIN mine m ON a.indicator = m.indicator AND a.period = m.period
-            WHERE a.level = ? AND a.value IS NOT NULL)
+        peers AS (
+            SELECT p.indicator, p.period, median(p.value) AS peers_median,
+                   count(p.value) AS n_peers
+            FROM indicator p JOIN mine m ON p.indicator = m.indicator AND p.period = m.period
+                 AND p.source = m.source
+            WHERE p.level = ? AND p.code IN ({pp}) AND p.value IS NOT NULL GROUP BY ALL)
         SELECT m.indicator, m.period, m.value, m.unit, m.note, f.value AS national,
-               100 * avg(CASE WHEN s.value <= m.value THEN 1.0 ELSE 0.0 END) AS percentile,
-               median(s.value) FILTER (WHERE s.code IN ({pp})) AS peers_median,
-               count(s.value) FILTER (WHERE s.code IN ({pp})) AS n_peers
+               m.percentile, r.peers_median, coalesce(r.n_peers, 0) AS n_peers
         FROM mine m
-        LEFT JOIN same s ON s.indicator = m.indicator AND s.period = m.period
+        LEFT JOIN peers r ON r.indicator = m.indicator AND r.period = m.period
         LEFT JOIN indicator f ON f.level = 'fr' AND f.indicator = m.indicator
-             AND f.period = m.period
-        GROUP BY ALL""", [level, code, *ids, level, *peers, *peers]).df()
+             AND f.period = m.period AND f.source = m.source""",
+        [level, code, *ids, level, *peers]).df()
     if df.empty:
         return pd.DataFrame()
     order = {i: n for n, i in enumerate(ids)}
