@@ -1,9 +1,12 @@
 """Behaviour kept through refactorings: ``pacte rank --format csv`` (seed 0) and
 ``pacte indicators --level epci --format csv`` against golden files written before the
-layout change (tests/data/golden/). Texts must match exactly; numbers to 1e-9 relative
-(the batched input-output solve changes the last binary digits only).
+layout change (tests/data/golden/); the ranking is recomputed with the v1 default rule kept
+beside them (``composite_default_v1.yaml``: issue 17 revised the default). Texts must match
+exactly; numbers to 1e-9 relative (the batched input-output solve changes the last binary
+digits only).
 
-Families added since (anchoring) are left out of the comparison. One deliberate change: the ranking's ``type`` column. The golden file named territories after
+Families added since (anchoring) are left out of the comparison, and the delta band that
+issue 18 appends to value-chain notes is checked then removed. One deliberate change: the ranking's ``type`` column. The golden file named territories after
 their cluster's majority (Toulouse Métropole, urban, was a "bassin industriel rural"); issue
 12 names each territory from its own class and values, so ``type`` is checked against the
 territory's own ``area_type`` instead of the golden file."""
@@ -40,7 +43,10 @@ def _same(new: pd.DataFrame, old: pd.DataFrame, numeric: list[str]) -> None:
 
 
 @pytest.mark.parametrize("args, golden, numeric", [
-    (["rank", "--format", "csv"], "rank_epci_seed0.csv.gz", None),
+    # the golden ranking was made with the v1 default rule (issue 17 revised the default):
+    # the recompute path (--weights) must reproduce it
+    (["rank", "--format", "csv", "--weights", str(GOLDEN / "composite_default_v1.yaml")],
+     "rank_epci_seed0.csv.gz", None),
     (["indicators", "--level", "epci", "--format", "csv"], "indicators_epci.csv.gz", ["value"]),
 ])
 def test_outputs_match_golden(built_store, args, golden, numeric):
@@ -55,6 +61,11 @@ def test_outputs_match_golden(built_store, args, golden, numeric):
         added = ~new["indicator"].isin(set(old["indicator"]))
         assert new.loc[added, "indicator"].map(lambda i: INDICATORS[i].family).ne("jobs").all()
         new = new[~added].reset_index(drop=True)
+        # issue 18: value-chain notes end with the figure at each delta of the band
+        band = new["indicator"].isin(["supported_jobs_local", "supported_jobs_leaked",
+                                      "industrie_elargie_share"])
+        assert new.loc[band, "note"].str.contains(r" ; selon delta \(0,1 / 0,2 / 0,3\) : ").all()
+        new["note"] = new["note"].str.replace(r" ; selon delta \(.*$", "", regex=True)
     if numeric is None:  # every column that parses as numbers is compared as numbers
         numeric = [c for c in old.columns if c not in ("code", "reg", "peers")
                    and pd.to_numeric(old[c].replace("", np.nan), errors="coerce").notna().any()

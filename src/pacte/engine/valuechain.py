@@ -53,6 +53,7 @@ from pacte.indicators.inputoutput import (
     calc_output_multipliers,
 )
 from pacte.indicators.regional_io import calc_supported_jobs
+from pacte.labels import fr_number
 
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
@@ -79,6 +80,22 @@ DELTA_NOTE = ("FLQ delta = {delta} (valeur de Flegg & Webber 1997 : 0,3) ; résu
               "sensibles à delta : pour l'EPCI médian, la part de la chaîne d'approvisionnement "
               "comptée hors du territoire passe d'environ 30 % (delta = 0) à 70 % (0,1) et "
               "95 % (0,3)")
+#: Sensitivity band of Flegg's delta shown beside every value-chain figure (issue 18).
+DELTA_BAND = (0.1, 0.2, 0.3)
+BAND_KEYS = {"supported_jobs_local": "local_jobs", "supported_jobs_leaked": "leaked_jobs",
+             "industrie_elargie_share": "industrie_elargie_share"}
+
+
+def _band_notes(notes: list[str], runs: dict, key: str, unit: str) -> list[str]:
+    """Each note followed by the figure at every delta of the band (French numbers)."""
+    scale, dec = (100.0, 1) if unit == "%" else (1.0, 0)
+    deltas = sorted(runs)
+    head = " / ".join(f"{d:g}".replace(".", ",") for d in deltas)
+    cols = [np.asarray(runs[d][key], dtype=float) * scale for d in deltas]
+    return [f"{n} ; selon delta ({head}) : {' / '.join(fr_number(float(c[i]), dec) for c in cols)}"
+            for i, n in enumerate(notes)]
+
+
 IO_SOURCE = "TRE France 2010 A17 (calibration ThreeME, d'après l'Insee)"
 SUT_SECTOR_COUNT = 17
 
@@ -123,8 +140,7 @@ def load_sut(con: duckdb.DuckDBPyConnection) -> NationalTable:
 
 def calc_aggregate_table(t: NationalTable, mapping: dict[str, str], sectors: list[str]
                          ) -> NationalTable:
-    """Sum sectors of ``t`` into ``sectors`` (``mapping``: old -> new, identity if absent):
-    ``Z* = S Z S'``, ``x* = S x``, ``jobs* = S jobs``."""
+    """Sum sectors into ``sectors`` (``mapping`` old -> new): ``Z* = S Z S'``, ``x* = S x``."""
     S = np.zeros((len(sectors), len(t.sectors)))
     for j, s in enumerate(t.sectors):
         S[sectors.index(mapping.get(s, s)), j] = 1.0
@@ -315,11 +331,8 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
     base); on France only, ``output_multiplier_industry`` and
     ``employment_multiplier_industry`` (type I, 2010 SUT, 17 sectors).
 
-    ``delta`` is Flegg's parameter: ``lambda = log2(1 + e_r / E) ** delta`` shrinks the
-    regional coefficients of small territories; 0 keeps only the cross-industry quotients
-    (less leakage), 0.3 is Flegg & Webber's (1997) value, estimated on regions far larger
-    than an EPCI. Results depend strongly on it (see :data:`DELTA_NOTE`).
-    """
+    ``delta``: Flegg's parameter (0.3, Flegg & Webber 1997); every figure's note also gives
+    it at each delta of :data:`DELTA_BAND`, since results depend strongly on it."""
     if level is not None and level not in LEVELS:
         raise InvalidParameterError(f"niveau inconnu : {level!r} (attendus : {', '.join(LEVELS)})")
     sut16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
@@ -335,15 +348,18 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
             ind_share = np.where(r["total_jobs"] > 0, r["industry_jobs"] / r["total_jobs"],
                                  np.nan)
         notes = [f"{n} ; {dnote}" if n else dnote for n in b.notes]
+        runs = {d: calc_supported_jobs(b.E, jpo, A, industry, d, E_nation=b.E_nation)
+                if d != delta else r for d in sorted({*DELTA_BAND, delta})}
         for ind, val, unit in (("supported_jobs_local", r["local_jobs"], "emplois"),
                                ("supported_jobs_leaked", r["leaked_jobs"], "emplois"),
                                ("industrie_elargie_share", 100 * r["industrie_elargie_share"],
                                 "%"),
                                ("industry_share", 100 * ind_share, "%")):
+            key = BAND_KEYS.get(ind)
             frames.append(pd.DataFrame({
                 "level": b.level, "code": b.codes, "indicator": ind, "period": b.period,
                 "value": val, "unit": unit, "resolution": b.resolution, "source": b.source,
-                "note": notes}))
+                "note": notes if key is None else _band_notes(notes, runs, key, unit)}))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     out = _add_missing(con, out, level)
     if level in (None, "fr"):
