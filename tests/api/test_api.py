@@ -133,7 +133,7 @@ def test_indicators_errors_are_french(client):
 def test_ranking_default(client, build_hash):
     body = ok(client.get("/api/ranking", params={"level": "epci"}), build_hash)
     first = body["data"][0]
-    # golden: default rule, seed 0 (tests/data/golden)
+    # default rule v2 (issue 17), seed 0: first under v1 too (tests/data/golden)
     assert (first["rank"], first["name"]) == (1, "CC Cluses-Arve et Montagnes")
     assert first["rank_low"] <= 1 <= first["rank_high"]
     assert len(body["data"]) == 1255
@@ -141,7 +141,8 @@ def test_ranking_default(client, build_hash):
     assert body["meta"]["dimensions"]["crisis"]
     top = ok(client.get("/api/ranking", params={"level": "ze2020", "top": 5}), build_hash)
     assert [r["rank"] for r in top["data"]] == [1, 2, 3, 4, 5]
-    assert top["data"][0]["name"] == "Saint-Claude"
+    # v2: the Arve valley zone (v1 put Saint-Claude first)
+    assert top["data"][0]["name"] == "La Vallée de l'Arve"
 
 
 def test_ranking_errors(client):

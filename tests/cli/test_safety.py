@@ -376,17 +376,18 @@ def test_11_types_follow_the_territory_class_and_not_the_seed(con):
     from pacte.targeting import load_config
     from pacte.targeting.typology import calc_typology
 
+    config = load_config()
+    dim_cols = [f"dim_{d.id}" for d in config.dimensions]
     df = con.execute(
-        "SELECT code, name, area_type, type, dim_industrial_weight, dim_globalisation, "
-        "dim_crisis FROM ranking WHERE level = 'epci' ORDER BY code").df()
+        f"SELECT code, name, area_type, type, {', '.join(dim_cols)} FROM ranking "
+        "WHERE level = 'epci' ORDER BY code").df()
     urban = df[df["area_type"] == "urbain"]
     assert len(urban) == 393 and not urban["type"].str.contains(" rural").any()
     assert not df[df["area_type"] == "rural"]["type"].str.contains(" urbain").any()
     toulouse = df.set_index("code").loc["243100518", "type"]
     assert "urbain" in toulouse and "rural" not in toulouse
-    dims = df[["dim_industrial_weight", "dim_globalisation", "dim_crisis"]].to_numpy()
+    dims = df[dim_cols].to_numpy()
     area = df["area_type"].to_numpy()
-    config = load_config()
     assert calc_typology(dims, area, config, 0)[0] == calc_typology(dims, area, config, 7)[0]
     assert calc_typology(dims, area, config, 0)[0] == df["type"].tolist()
 

@@ -225,8 +225,8 @@ def test_config_file_errors(tmp_path):
 
 def test_default_config_is_valid():
     config = load_config()
-    assert [d.id for d in config.dimensions] == ["industrial_weight", "globalisation",
-                                                  "crisis"]
+    # v2 (issue 17): globalisation left the default rule (an estimate at every ranked level)
+    assert [d.id for d in config.dimensions] == ["industrial_weight", "crisis"]
     assert {s.direction for s in config.specs if s.dimension == 0} == {"higher_is_worse"}
     assert config.draws == 1000 and config.normalisation == "zscore"
 
@@ -249,11 +249,12 @@ def test_all_epci_ranked_with_intervals(epci):
     # a cluster can carry several names, but every name says rural or urban as the territory is
     assert 5 <= epci["type"].nunique() <= 8 * 4
     assert not epci.loc[epci["area_type"] == "urbain", "type"].str.contains("rural").any()
-    # Mayotte's 5 EPCI lack the 1999, 2006 and 2016 censuses: 7 of 9 values imputed;
-    # every other EPCI has all 9 (fallbacks included)
+    # Mayotte's 5 EPCI lack the 1999, 2006 and 2016 censuses: under rule v2, 3 of its 5
+    # values are imputed (the 2006-2011 changes and the fall from the 1999-2006 peak);
+    # every other EPCI has all 5 (fallbacks included)
     imputed = epci.set_index("code")["n_imputed"]
     assert imputed[imputed > 0].to_dict() == dict.fromkeys(
-        ["200050532", "200059871", "200060457", "200060465", "200060473"], 7)
+        ["200050532", "200059871", "200060457", "200060465", "200060473"], 3)
     peers = epci["peers"].str.split(", ")
     assert all(len(p) == 5 and c not in p for c, p in zip(epci["code"], peers, strict=True))
     assert epci.attrs["excluded"] == [] and epci.attrs["draws"] == 1000
@@ -276,7 +277,8 @@ def test_top_150_with_quotas_has_rural_and_urban(epci):
 
 def test_other_weights_file_changes_ranking(built_store, tmp_path, epci):
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    raw["dimensions"][2]["weight"] = 10  # crisis first
+    crisis_dim = next(d for d in raw["dimensions"] if d["id"] == "crisis")
+    crisis_dim["weight"] = 10  # crisis first
     path = tmp_path / "crise.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with store.connect(built_store) as con:
@@ -340,6 +342,8 @@ def test_national_report(built_store, tmp_path, capsys):
     page = rep["html"].read_text(encoding="utf-8")
     assert '<img src="data:image/png;base64,' in page and "<table>" in page
     assert page.count("<tr><td>") >= 50 and rep["top"]["name"].iloc[0] in page
+    # the rule's statistical audit (issue 17) is in the report
+    assert "Audit statistique de la règle" in page and "Paires au-delà de |r| = 0,9" in page
     assert rep["map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     raw = rep["csv"].read_bytes()
     assert raw.startswith("\ufeffRang;Code;Nom;Score;".encode())

@@ -19,7 +19,8 @@ DIRECTION_LABELS = {"higher_is_worse": "plus haut = plus fragile",
 LONG_COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
                 "source", "note"]
 #: Indicator families, in reading order, with their French names.
-FAMILIES = {"jobs": "emploi et spécialisation", "valuechain": "chaînes de valeur",
+FAMILIES = {"jobs": "emploi et spécialisation", "mass": "masse industrielle",
+            "valuechain": "chaînes de valeur",
             "exposure": "mondialisation", "anchoring": "ancrage territorial",
             "finance": "finances locales"}
 

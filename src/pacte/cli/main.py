@@ -26,6 +26,7 @@ from pacte.cli.profile import register as register_profile
 from pacte.cli.rank import register as register_rank
 from pacte.cli.serve import register as register_serve
 from pacte.cli.simulate import register as register_simulate
+from pacte.cli.validate import register as register_validate
 from pacte.errors import InvalidParameterError
 from pacte.labels import A5_LABELS as SECTOR_LABELS
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, count_title, with_unit
@@ -308,6 +309,7 @@ def _key_periods(periods: list[str], max_n: int = 8) -> list[str]:
 register(app)
 register_exposure(app)
 register_rank(app)
+register_validate(app)
 register_profile(app)
 register_export(app)
 register_simulate(app)

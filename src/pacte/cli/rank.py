@@ -64,6 +64,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(
             "--out", "-o", help="Fichier de sortie (obligatoire pour xlsx).")] = None,
         db: DbOpt = None,
+        audit: Annotated[bool, typer.Option(
+            "--audit", help="Affiche l'audit statistique de l'indice (corrélations, alpha de "
+                            "Cronbach, importance effective, sensibilité) au lieu du "
+                            "classement.")] = False,
     ) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
         from pacte import store
@@ -76,6 +80,9 @@ def register(app: typer.Typer) -> None:
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+        if audit:
+            print_audit(db, level, weights)
+            return
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
@@ -113,3 +120,20 @@ def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> 
     render(top.rename(columns={**HEADERS, "rank_low": "Rang P5", "rank_high": "Rang P95"}),
            title=f"Les {len(top)} territoires les plus prioritaires",
            console=console or Console(width=max(Console().width, 170)))
+
+
+def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
+    """The statistical audit of the rule (default or ``weights``) at ``level``, in French
+    (``pacte rank --audit``), with the rule's eligibility."""
+    from pacte import store
+    from pacte.targeting.audit import run_audit
+    from pacte.targeting.audit_text import render_audit
+    from pacte.targeting.eligibility import load_eligibility
+    from pacte.targeting.rule import load_config
+
+    config = load_config(weights)
+    rules = load_eligibility(weights)
+    with store.connect(db) as con:
+        text = render_audit(run_audit(con, level, config))
+    sys.stdout.write(text + "\n" + rules.describe().capitalize() + " (appliquée après le "
+                     "score : ni les scores ni les rangs ne changent)\n")

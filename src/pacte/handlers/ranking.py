@@ -6,11 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
 from pacte.targeting import calc_selection, load_config, rank_territories
+from pacte.targeting.eligibility import (
+    calc_eligibility,
+    calc_eligible_selection,
+    load_eligibility,
+)
 from pacte.targeting.materialise import is_default, read_default_ranking
 
 #: Upper bound of --draws: beyond it a ranking takes minutes and gains nothing.
@@ -50,6 +56,15 @@ def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: in
                                     f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
 
 
+def _with_eligibility(con, level: str, df: pd.DataFrame, rules) -> pd.DataFrame:
+    """The ranking with ``eligible``, ``eligibility_note`` and ``eligible_rank``."""
+    attrs = dict(df.attrs)
+    nat = con.execute("SELECT code, nature FROM territory WHERE level = ?", [level]).df()
+    out = calc_eligibility(df.merge(nat, on="code", how="left"), rules).drop(columns="nature")
+    out.attrs.update(attrs)
+    return out
+
+
 def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
             rural_quota: int = 0, urban_quota: int = 0, per_region: bool = False,
             weights: Path | None = None, seed: int = 0, draws: int | None = None) -> Answer:
@@ -61,14 +76,26 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
         df = read_default_ranking(con, level)
     else:  # a custom rule, seed or draws: only the targeting step, from stored indicators
         df = rank_territories(con, level, config, seed=seed, draws=draws)
+    rules = load_eligibility(weights)
+    if not rules.is_empty:  # applied after scoring: scores and ranks are untouched
+        df = _with_eligibility(con, level, df, rules)
     sources = sorted({src for spec in config.specs for src, _ in spec.candidates})
     meta = envelope(con, sources, seed=seed,
                     draws=df.attrs.get("draws"), rule=config.name,
-                    rule_file=str(weights) if weights else "défaut")
+                    rule_file=str(weights) if weights else "défaut",
+                    eligibility=rules.describe())
     if top is None:
         return Answer(df, meta)
     attrs = dict(df.attrs)
-    df = df[calc_selection(df, top, rural_quota, urban_quota, per_region)]
+    if rules.is_empty:
+        chosen = calc_selection(df, top, rural_quota, urban_quota, per_region)
+    elif rural_quota or urban_quota or per_region:  # quotas among the eligible
+        el = df["eligible"].to_numpy(bool)
+        chosen = el.copy()
+        chosen[el] = calc_selection(df[el], top, rural_quota, urban_quota, per_region)
+    else:
+        chosen = calc_eligible_selection(df, top, rules)
+    df = df[chosen]
     if per_region:
         df = df.sort_values(["reg", "rank"], kind="stable")
         df.insert(1, "region_rank", df.groupby("reg").cumcount() + 1)

@@ -23,6 +23,8 @@ from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.report.maps import TOP_SHOWN, render_map
 from pacte.targeting import Config, load_config, rank_territories
+from pacte.targeting.audit import run_audit
+from pacte.targeting.audit_text import render_audit
 
 
 def _method_html(config: Config) -> str:
@@ -74,7 +76,7 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
 
 
 def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
-                provenance: pd.DataFrame, build_hash: str) -> Path:
+                provenance: pd.DataFrame, build_hash: str, audit: str = "") -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
     level = ranked.attrs.get("level", "epci")
     img = ""
@@ -108,6 +110,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 <h2>Carte du score</h2>{img}
 <h2>Méthode</h2>{_method_html(config)}
 {_imputed_html(ranked, len(config.specs))}
+{f'<h2>Audit statistique de la règle</h2><pre style="font-size:.8em;overflow-x:auto">{html.escape(audit)}</pre>' if audit else ''}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
 <th>Licence</th></tr></thead><tbody>{src}</tbody></table>
@@ -198,7 +201,9 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-        render_html(ranked, tmp / "index.html", png, config or load_config(), prov, bh)
+        rule = config or load_config()
+        render_html(ranked, tmp / "index.html", png, rule, prov, bh,
+                    render_audit(run_audit(con, level, rule)))
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -132,7 +132,8 @@ def _drop_weights(M, w_ind, w_dim, j: int | None = None, d: int | None = None):
             d = d_of
     if d is not None:
         w_dim[d] = 0.0
-    return w_ind, w_dim / w_dim.sum()
+    total = w_dim.sum()
+    return w_ind, w_dim / total if total > 0 else np.full_like(w_dim, np.nan)
 
 
 def calc_removal_shifts(Z: np.ndarray, M: np.ndarray, w_ind: np.ndarray, w_dim: np.ndarray,
@@ -196,3 +197,130 @@ def calc_spread_by_size(values: np.ndarray, size: np.ndarray, q: int = 5) -> np.
     ok = np.isfinite(values) & np.isfinite(size)
     cls = pd.qcut(pd.Series(size[ok]).rank(method="first"), q, labels=False)
     return pd.Series(values[ok]).groupby(cls.to_numpy()).std().to_numpy()
+
+
+# --- the audit of a rule on the store ------------------------------------------------------
+
+
+def spec_labels(config: Config) -> list[str]:
+    """Short unique label of each indicator of the rule: ``id (source période)``."""
+    return [f"{s.id} ({s.candidates[0][0]} {s.candidates[0][1]})" for s in config.specs]
+
+
+def _estimates(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray
+               ) -> list[dict]:
+    """Indicators that are only an estimate at ``level``: share of territories whose stored
+    note says « estimation », and the census share they are a regional multiple of."""
+    from pacte.engine import read_indicators
+
+    ids = sorted({s.id for s in config.specs})
+    notes = read_indicators(con, level, ids)
+    shares = read_indicators(con, level, ["industry_share"])
+    codes = pd.Index(ter["code"])
+    out = []
+    for j, s in enumerate(config.specs):
+        src, per = s.candidates[0]
+        sub = notes[(notes["indicator"] == s.id) & (notes["source"] == src)
+                    & (notes["period"] == per)]
+        flag = sub.set_index("code")["note"].str.contains("estimation", case=False)
+        flag = flag.reindex(codes).fillna(False).to_numpy(bool)
+        if not flag.any():
+            continue
+        multiple = None
+        for (ssrc, sper), g in shares.groupby(["source", "period"], sort=True):
+            y = g.set_index("code")["value"].reindex(codes).to_numpy(float)
+            if calc_regional_ratio(X[flag, j], y[flag], ter["reg"].to_numpy()[flag]):
+                multiple = f"industry_share ({ssrc} {sper})"
+                break
+        out.append({"spec": j, "estimate_share": float(flag.mean()), "regional_multiple_of": multiple})
+    return out
+
+
+def _base_jobs(con, level: str, source: str, year: int, industry: bool) -> pd.Series:
+    from pacte.catalogue import SERIES
+
+    s = SERIES[source]
+    where = "AND sector IN (" + ",".join(f"'{x}'" for x in s.industry) + ")" if industry else ""
+    return con.execute(f"""SELECT code, sum(jobs) AS jobs FROM jobs WHERE source = ?
+                           AND level = ? AND year = ? {where} GROUP BY code""",
+                       [source, level, year]).df().set_index("code")["jobs"]
+
+
+def _shrinkage(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray,
+               M, w_ind, w_dim, base_rank: np.ndarray, keep: np.ndarray) -> list[dict]:
+    """Effect of shrinking each crisis rate of the rule toward the national rate."""
+    from pacte.catalogue import SERIES
+    from pacte.engine import read_indicators
+
+    out = []
+    codes = pd.Index(ter["code"])
+    for j, s in enumerate(config.specs):
+        src, per = s.candidates[0]
+        if s.id not in RATE_IDS or src not in SERIES or SERIES[src].sectors is None:
+            continue
+        base = _base_jobs(con, level, src, int(per[:4]), s.id.startswith("industry"))
+        base = base.reindex(codes).to_numpy(float)
+        if (np.isfinite(base) & np.isfinite(X[:, j])).sum() < 10:  # source absent here
+            continue
+        nat = read_indicators(con, "fr", [s.id], per)
+        nat = nat.loc[nat["source"] == src, "value"]
+        if nat.empty or not np.isfinite(nat.iloc[0]):
+            continue
+        shrunk, B, tau2, sigma2 = calc_eb_shrinkage(X[:, j], base, float(nat.iloc[0]))
+        X2 = X.copy()
+        X2[:, j] = shrunk
+        Z2, _ = calc_prepared(X2, config)
+        rank2 = calc_ranks(calc_aggregate(Z2, M, w_ind[None], w_dim[None],
+                                          config.aggregation)[1][:, 0])
+        before = calc_spread_by_size(X[keep, j], base[keep])
+        after = calc_spread_by_size(shrunk[keep], base[keep])
+        top = min(100, len(rank2))
+        out.append({"spec": j, "national": float(nat.iloc[0]), "tau": tau2 ** 0.5,
+                    "sigma": sigma2 ** 0.5, "median_b": float(np.nanmedian(B[keep])),
+                    "sd_before": (before[0], before[-1]), "sd_after": (after[0], after[-1]),
+                    "mean_shift": float(np.abs(rank2 - base_rank).mean()),
+                    "top_changed": int(((rank2 <= top) != (base_rank <= top)).sum() // 2),
+                    "top": top})
+    return out
+
+
+def run_audit(con, level: str, config: Config) -> dict:
+    """The whole audit of ``config`` at ``level`` from the store's indicators: a dict of
+    DataFrames and figures (read by ``render_audit`` and the API)."""
+    ter, X = load_matrix(con, level, config)
+    Z, keep = calc_prepared(X, config)
+    ter_k, X_k = ter[keep].reset_index(drop=True), X[keep]
+    M, w_ind, w_dim = calc_weights(config)
+    DS, S, _ = calc_aggregate(Z, M, w_ind[None], w_dim[None], config.aggregation)
+    score, dims = S[:, 0], DS[:, 0]
+    rank = calc_ranks(score)
+    labels = spec_labels(config)
+    dim_ids = [d.id for d in config.dimensions]
+    corr = pd.DataFrame(calc_correlations(Z), index=labels, columns=labels)
+    pairs = [(labels[a], labels[b], float(corr.iat[a, b])) for a in range(len(labels))
+             for b in range(a + 1, len(labels)) if abs(corr.iat[a, b]) > MAX_CORRELATION]
+    vals, share, loadings = calc_pca(Z)
+    imp = calc_effective_importance(Z, score, calc_nominal_weights(M, w_ind, w_dim))
+    imp.insert(0, "indicator", labels)
+    imp.insert(1, "dimension", [dim_ids[int(M[j].argmax())] for j in range(len(labels))])
+    shift_ind, shift_dim = calc_removal_shifts(Z, M, w_ind, w_dim, config.aggregation)
+    imp["shift_removed"] = shift_ind
+    dim_tab = pd.DataFrame({
+        "dimension": dim_ids, "label": [d.label for d in config.dimensions],
+        "weight": w_dim, "n_indicators": M.sum(axis=0).astype(int),
+        "alpha": [calc_cronbach_alpha(Z[:, M[:, d] > 0]) for d in range(M.shape[1])],
+        "corr_score": [float(calc_correlations(np.column_stack([dims[:, d], score]))[0, 1])
+                       for d in range(M.shape[1])],
+        "shift_removed": shift_dim})
+    return {
+        "level": level, "rule": config.name, "n": int(keep.sum()), "labels": labels,
+        "corr_indicators": corr,
+        "corr_dimensions": pd.DataFrame(calc_correlations(dims), index=dim_ids,
+                                        columns=dim_ids),
+        "pairs_above": pairs, "dimensions": dim_tab, "importance": imp,
+        "pca": pd.DataFrame({"eigenvalue": vals, "share": share}),
+        "loadings": pd.DataFrame(loadings, index=labels),
+        "estimates": _estimates(con, level, config, ter_k, X_k),
+        "shrinkage": _shrinkage(con, level, config, ter_k, X_k, M, w_ind, w_dim, rank,
+                                np.ones(len(ter_k), bool)),
+    }

@@ -1,0 +1,154 @@
+"""Eligibility rules of the index file (issue 17), applied AFTER scoring: they never change a
+score or a rank, they say which territories a programme could select and why the others
+cannot, in every output (columns ``eligible``, ``eligibility_note``, ``eligible_rank``).
+
+YAML (key ``eligibility`` of the rule file, every part optional)::
+
+    eligibility:
+      exclude_natures: [ME]          # EPCI natures excluded (CC, CA, CU, ME)
+      population: {min: 20000, max: 150000}   # null = no bound
+      per_region_min: 2              # in a --top selection, at least N per région
+
+:func:`load_eligibility` parses it (French errors naming the file and the value),
+:func:`calc_eligibility` marks a ranking, :func:`calc_eligible_selection` selects the top N
+eligible territories with the per-région minimums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pacte.errors import InvalidParameterError
+from pacte.labels import fr_number
+from pacte.targeting.rule import DEFAULT_CONFIG, check_keys
+
+NATURES = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
+           "CU": "communauté urbaine", "ME": "métropole"}
+KEYS = ("exclude_natures", "population", "per_region_min")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    exclude_natures: tuple[str, ...] = ()
+    population_min: float | None = None
+    population_max: float | None = None
+    per_region_min: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.exclude_natures and self.population_min is None \
+            and self.population_max is None and not self.per_region_min
+
+    def describe(self) -> str:
+        """French one-line summary (shown beside every output)."""
+        parts = []
+        if self.exclude_natures:
+            parts.append("exclues : " + ", ".join(NATURES.get(n, n) + "s"
+                                                   for n in self.exclude_natures))
+        if self.population_min is not None or self.population_max is not None:
+            lo = fr_number(self.population_min) if self.population_min is not None else "0"
+            hi = fr_number(self.population_max) if self.population_max is not None else "∞"
+            parts.append(f"population de {lo} à {hi} habitants")
+        if self.per_region_min:
+            parts.append(f"au moins {self.per_region_min} par région dans une sélection")
+        return "éligibilité : " + ("; ".join(parts) if parts else "tous les territoires")
+
+
+def _bound(value, where: str, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise InvalidParameterError(f"{where} : eligibility.population.{key} doit être un "
+                                    f"nombre ≥ 0 ou null (valeur : {value!r})")
+    return float(value)
+
+
+def parse_eligibility(raw, where: str = "index composite") -> Eligibility:
+    """Validate the ``eligibility`` mapping (None = no rule)."""
+    if raw is None:
+        return Eligibility()
+    if not isinstance(raw, dict):
+        raise InvalidParameterError(f"{where} : « eligibility » doit être un dictionnaire "
+                                    f"(trouvé {raw!r})")
+    for key in raw:
+        if key not in KEYS:
+            raise InvalidParameterError(f"{where} : clé inconnue « eligibility.{key} » "
+                                        f"(clés possibles : {', '.join(KEYS)})")
+    natures = raw.get("exclude_natures") or []
+    if not isinstance(natures, list) or any(n not in NATURES for n in natures):
+        raise InvalidParameterError(f"{where} : eligibility.exclude_natures doit être une "
+                                    f"liste parmi {', '.join(NATURES)} (trouvé {natures!r})")
+    pop = raw.get("population") or {}
+    if not isinstance(pop, dict) or set(pop) - {"min", "max"}:
+        raise InvalidParameterError(f"{where} : eligibility.population attend {{min, max}} "
+                                    f"(trouvé {pop!r})")
+    lo, hi = _bound(pop.get("min"), where, "min"), _bound(pop.get("max"), where, "max")
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidParameterError(f"{where} : eligibility.population : min {lo:g} > max "
+                                    f"{hi:g}")
+    per = raw.get("per_region_min", 0)
+    if isinstance(per, bool) or not isinstance(per, int) or per < 0:
+        raise InvalidParameterError(f"{where} : eligibility.per_region_min doit être un "
+                                    f"entier ≥ 0 (valeur : {per!r})")
+    return Eligibility(tuple(natures), lo, hi, per)
+
+
+def load_eligibility(path: Path | str | None = None) -> Eligibility:
+    """The eligibility rules of a rule file (default: pacte's). The file itself is checked
+    by :func:`pacte.targeting.rule.load_config`: call it first for its French errors."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    check_keys(raw, "top", str(path))
+    return parse_eligibility(raw.get("eligibility") if isinstance(raw, dict) else None,
+                             str(path))
+
+
+def calc_eligibility(ranked: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
+    """``ranked`` (columns rank, population, and nature at EPCI level) with ``eligible``
+    (bool), ``eligibility_note`` (French reason, "" when eligible) and ``eligible_rank``
+    (rank among the eligible, NaN otherwise). Scores and ranks are untouched."""
+    n = len(ranked)
+    notes = np.full(n, "", dtype=object)
+    nature = ranked["nature"].to_numpy(object) if "nature" in ranked else np.full(n, None)
+    pop = ranked["population"].to_numpy(float)
+
+    def add(mask, text):
+        notes[mask] = np.where(notes[mask] == "", text, notes[mask] + "; " + text)
+
+    for nat in rules.exclude_natures:
+        add(nature == nat, f"{NATURES[nat]} exclue")
+    if rules.population_min is not None:
+        add(pop < rules.population_min,
+            f"moins de {fr_number(rules.population_min)} habitants")
+    if rules.population_max is not None:
+        add(pop > rules.population_max,
+            f"plus de {fr_number(rules.population_max)} habitants")
+    eligible = notes == ""
+    order = np.argsort(ranked["rank"].to_numpy(), kind="stable")
+    erank = np.full(n, np.nan)
+    el_sorted = order[eligible[order]]
+    erank[el_sorted] = np.arange(1, len(el_sorted) + 1)
+    return ranked.assign(eligible=eligible, eligibility_note=notes, eligible_rank=erank)
+
+
+def calc_eligible_selection(marked: pd.DataFrame, top: int, rules: Eligibility) -> np.ndarray:
+    """Selected rows (bool) among the eligible of ``marked`` (see :func:`calc_eligibility`):
+    the best ``per_region_min`` of each région first, then the best remaining ranks up to
+    ``top``. A région with fewer eligible territories gives all it has."""
+    if top < 1:
+        raise InvalidParameterError(f"--top doit être un entier ≥ 1 (valeur : {top})")
+    el = marked["eligible"].to_numpy(bool)
+    ranks = marked["rank"].to_numpy()
+    chosen = np.zeros(len(marked), dtype=bool)
+    if rules.per_region_min:
+        for idx in marked[el].groupby("reg", dropna=False).indices.values():
+            rows = np.flatnonzero(el)[idx]
+            chosen[rows[np.argsort(ranks[rows], kind="stable")][: rules.per_region_min]] = True
+    rest = [i for i in np.argsort(ranks, kind="stable") if el[i] and not chosen[i]]
+    chosen[rest[: max(top - int(chosen.sum()), 0)]] = True
+    return chosen
