@@ -38,8 +38,19 @@ def answer(con):
     return profile(con, ROUEN)
 
 
+def _weasyprint_missing() -> str:
+    """Why WeasyPrint cannot run here ('' when it can): it needs the Pango system library."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # pragma: no cover - machines without Pango
+        return f"WeasyPrint ne trouve pas ses bibliothèques système (Pango) : {exc}"
+    return ""
+
+
 @pytest.fixture(scope="module")
 def pdf_path(built_store, tmp_path_factory) -> Path:
+    if why := _weasyprint_missing():  # pragma: no cover
+        pytest.skip(why)
     out = tmp_path_factory.mktemp("profile") / "rouen.pdf"
     res = CliRunner().invoke(_app(), ["profile", ROUEN, "--format", "pdf", "--out", str(out),
                                       "--db", str(built_store)])
