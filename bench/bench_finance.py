@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 import time
 
+from _timing import best_of
+
 from pacte.finance import compare_keys, simulate
 from pacte.finance.demo import demo_inputs, demo_national
 from pacte.finance.simulator import calc_allocation, prepare
@@ -24,13 +26,8 @@ TARGET_MS = 100.0
 
 
 def _best(fn) -> tuple[float, object]:
-    fn()  # warm-up
-    best, out = float("inf"), None
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best * 1000.0, out
+    t, out = best_of(fn, REPEAT)
+    return t * 1000.0, out
 
 
 def main(seed: int = 0) -> float:

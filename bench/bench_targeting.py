@@ -12,8 +12,9 @@ Run from the repository root:  python bench/bench_targeting.py [path/to/store.du
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
+
+from _timing import best_of
 
 from pacte import store
 from pacte.targeting.index import calc_index, load_matrix, rank_territories
@@ -25,13 +26,8 @@ TARGET_S = 5.0
 
 
 def _best(fn) -> tuple[float, object]:
-    fn()  # warm-up
-    best, out = float("inf"), None
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+    t, out = best_of(fn, REPEAT)
+    return t, out
 
 
 def main(db: Path | None = None) -> float:
