@@ -27,7 +27,9 @@ def calc_standardise(X: np.ndarray) -> np.ndarray:
 
 
 def _sq_dist(X: np.ndarray, C: np.ndarray) -> np.ndarray:
-    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=-1)
+    """Squared distances (n, k), as |x|² − 2 x·c + |c|² (one matrix product, clipped at 0)."""
+    d = (X * X).sum(axis=1)[:, None] - 2.0 * (X @ C.T) + (C * C).sum(axis=1)[None, :]
+    return np.maximum(d, 0.0)
 
 
 def calc_kmeans(X: np.ndarray, k: int, seed: int, n_init: int = 10, max_iter: int = 100
@@ -47,8 +49,10 @@ def calc_kmeans(X: np.ndarray, k: int, seed: int, n_init: int = 10, max_iter: in
             if np.array_equal(new, labels):
                 break
             labels = new
-            C = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else C[j]
-                          for j in range(k)])
+            sums = np.zeros((k, X.shape[1]))
+            np.add.at(sums, labels, X)
+            counts = np.bincount(labels, minlength=k)[:, None]
+            C = np.where(counts > 0, sums / np.maximum(counts, 1), C)
         inertia = float(_sq_dist(X, C)[np.arange(len(X)), labels].sum())
         if best is None or inertia < best[2]:
             best = (labels, C, inertia)
