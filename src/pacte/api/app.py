@@ -14,13 +14,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from pacte.api import errors, routes
+from pacte.api import errors, routes, routes_more
 from pacte.api.settings import Settings
 from pacte.errors import StoreError
 from pacte.store.connect import connect, read_meta
 
 #: Routers mounted beside the core routes (the profile and export routes go here).
-ROUTERS = [routes.router]
+ROUTERS = [routes.router, routes_more.router]
 
 #: The dashboard's only origin is the server: no CDN, tiles, fonts or inline script.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "

@@ -1,0 +1,96 @@
+"""Routes of the later capabilities over the same handlers: the territory profile (JSON,
+HTML, PDF), the plant impact simulator, the DCRTP cut simulator (offline demo data only:
+the API never reads a file path sent by a client) and the statistical audit of the rule.
+Registered in :data:`pacte.api.app.ROUTERS`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from pacte.api.response import JSON, answer, jsonable
+from pacte.api.routes import Cur, RankLevel
+from pacte.errors import InvalidParameterError
+from pacte.handlers import Answer, envelope
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/profile/{level}/{code}", summary="Profil d'un territoire (JSON, HTML ou PDF)")
+def profile(cur: Cur, level: str, code: str,
+            format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
+                                         description="json, html ou pdf.")] = "json"):
+    from pacte.handlers.profile import profile as profile_handler
+    from pacte.report import profile as report
+
+    ans = profile_handler(cur, code, level)
+    if format == "html":
+        return HTMLResponse(report.render_html(cur, ans))
+    if format == "pdf":
+        return Response(report.render_pdf(cur, ans), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="profil_{code}.pdf"'})
+    return answer(ans)
+
+
+@router.get("/impact/{code}", summary="Impact d'une fermeture ou d'une ouverture d'usine")
+def impact(cur: Cur, code: str,
+           sector: Annotated[str, Query(max_length=8, description="Secteur A17 (ex. C4).")],
+           jobs: Annotated[int, Query(ge=-1_000_000, le=1_000_000,
+                                      description="Emplois (négatif : fermeture).")],
+           level: Annotated[str | None, Query(max_length=8)] = None) -> JSON:
+    from pacte.handlers.impact import impact as impact_handler
+
+    return answer(impact_handler(cur, code, sector, jobs, level))
+
+
+@router.get("/simulate/dcrtp", summary="Minoration de la DCRTP (démonstration, données fictives)")
+def simulate_dcrtp(
+    cur: Cur,
+    key: Annotated[str, Query(max_length=20, description="legal, dcrtp, population, "
+                              "legal-exempt, spare-industrial.")] = "legal",
+    year: Annotated[int | None, Query(ge=2017, le=2100)] = None,
+    cut: Annotated[float | None, Query(ge=0, le=1e10, description="Minoration en euros.")
+                   ] = None,
+    stage: Annotated[str | None, Query(pattern="^(lfi|plf|senat)$")] = None,
+    exempt_top: Annotated[int | None, Query(ge=1, le=1255, description="Exonère les N "
+                                            "premiers du classement.")] = None,
+    compare: bool = False,
+    limit: Annotated[int, Query(ge=0, le=2000, description="Lignes les plus touchées "
+                                "renvoyées.")] = 100,
+) -> JSON:
+    from pacte.handlers.finance import simulate_dcrtp as handler
+
+    exempt = f"rank:{exempt_top}" if exempt_top else None
+    ans = handler(cur, None, year=year, cut=cut, key=key, exempt=exempt, stage=stage,
+                  compare=compare)
+    data = dict(ans.data) if isinstance(ans.data, dict) else {"rows": ans.data}
+    rows = data.get("rows")
+    if isinstance(rows, pd.DataFrame):
+        order = "cut" if "cut" in rows else rows.columns[0]
+        data["n_rows"] = len(rows)
+        data["rows"] = rows.sort_values(order, ascending=False, kind="stable").head(limit)
+    return answer(Answer(data, ans.meta))
+
+
+@router.get("/ranking/audit", summary="Audit statistique de la règle (JRC/OCDE)")
+def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
+    from pacte.geography import RANK_LEVELS
+    from pacte.targeting import load_config
+    from pacte.targeting.audit import run_audit
+    from pacte.targeting.audit_text import render_audit
+
+    if level not in RANK_LEVELS:
+        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
+                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    config = load_config()
+    audit = run_audit(cur, level, config)
+    data = {"text": render_audit(audit), "rule": audit["rule"], "n": audit["n"],
+            "importance": audit["importance"], "dimensions": audit["dimensions"],
+            "pca": audit["pca"],
+            "corr_indicators": pd.DataFrame(audit["corr_indicators"]).reset_index(
+                names="indicator")}
+    return JSON({"data": jsonable(data),
+                 "meta": jsonable(envelope(cur, None, level=level, rule=config.name))})
