@@ -159,3 +159,21 @@ def test_geo_format_without_contours_is_a_french_error(built_store, tmp_path):
     res = CliRunner().invoke(app, ["export", "--level", "ze2010", "--format", "gpkg", "--out",
                                    str(tmp_path / "x.gpkg"), "--db", str(built_store)])
     assert res.exit_code == 2 and "pas de contours" in res.output
+
+
+def test_rank_csv_fr_uses_the_french_excel_writer(built_store, tmp_path):
+    """``pacte rank --format csv-fr`` writes with the same writer as the national report."""
+    import csv as _csv
+
+    from typer.testing import CliRunner
+
+    from pacte.cli import app
+
+    out = tmp_path / "classement.csv"
+    res = CliRunner().invoke(app, ["rank", "--top", "5", "--format", "csv-fr", "--out", str(out),
+                                   "--db", str(built_store)])
+    assert res.exit_code == 0, res.output
+    rows = list(_csv.reader(out.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[0][:3] == ["Rang", "Code", "Nom"] and len(rows) == 6
+    assert rows[1][0] == "1" and "," in rows[1][3]  # decimal comma
+    assert (tmp_path / "classement.csv.sources.txt").exists()

@@ -33,6 +33,7 @@ TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "area
 class RankFormat(StrEnum):
     table = "table"
     csv = "csv"
+    csv_fr = "csv-fr"
     json = "json"
     xlsx = "xlsx"
 
@@ -60,7 +61,8 @@ def register(app: typer.Typer) -> None:
         draws: Annotated[int | None, typer.Option(
             "--draws", help="Tirages Monte Carlo (défaut : celui du fichier, 1000).")] = None,
         fmt: Annotated[RankFormat, typer.Option(
-            "--format", "-f", help="table, csv, json ou xlsx.")] = RankFormat.table,
+            "--format", "-f", help="table, csv, csv-fr (Excel français : « ; », virgule décimale), "
+            "json ou xlsx.")] = RankFormat.table,
         out: Annotated[Path | None, typer.Option(
             "--out", "-o", help="Fichier de sortie (obligatoire pour xlsx).")] = None,
         db: DbOpt = None,
@@ -72,11 +74,11 @@ def register(app: typer.Typer) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
         from pacte import store
         from pacte.cli.tables import records, render
-        from pacte.export.tables import write_attribution, write_xlsx
+        from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
         from pacte.handlers.ranking import check_ranking, ranking
 
-        if fmt is RankFormat.xlsx and out is None:
-            raise InvalidParameterError("--format xlsx demande --out FICHIER.xlsx")
+        if fmt in (RankFormat.xlsx, RankFormat.csv_fr) and out is None:
+            raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
@@ -88,8 +90,12 @@ def register(app: typer.Typer) -> None:
         with store.connect(db) as con:
             df = ranking(con, level, top, rural_quota, urban_quota, per_region, weights, seed,
                          draws).data
-        if fmt is RankFormat.xlsx:
+        if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
+            err.print(f"{count_title(len(df))} écrits dans {out}")
+            return
+        if fmt is RankFormat.csv_fr:
+            write_csv_fr(df, out)
             err.print(f"{count_title(len(df))} écrits dans {out}")
             return
         if fmt is RankFormat.table:
