@@ -14,6 +14,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from pacte.api.response import JSON
@@ -35,22 +36,63 @@ VALIDATION_MESSAGES = {
     "model_attributes_type": "objet JSON attendu",
     "string_too_long": "texte trop long",
     "string_type": "texte attendu",
+    "string_pattern_mismatch": "valeur non acceptée",
+    "too_long": "liste trop longue",
+    "extra_forbidden": "paramètre inconnu",
+    "list_type": "liste attendue",
+    "float_type": "nombre attendu",
+    "finite_number": "nombre fini attendu",
+    "bool_type": "booléen attendu (true ou false)",
 }
 PLACES = {"query": "paramètre", "path": "chemin", "body": "corps de la requête"}
-HTTP_MESSAGES = {404: "ressource introuvable", 405: "méthode non autorisée sur cette adresse"}
+HTTP_MESSAGES = {400: "requête mal formée", 404: "ressource introuvable",
+                 405: "méthode non autorisée sur cette adresse",
+                 413: "corps de la requête trop long", 414: "adresse trop longue"}
 
 
-def _meta(request: Request) -> dict:
-    state = request.app.state
-    return {"build_hash": getattr(state, "build_hash", None)}
+class ErrorBody(BaseModel):
+    status: int
+    type: str
+    message: str
+    details: list[dict] | None = None
+
+
+class ErrorMeta(BaseModel):
+    build_hash: str | None
+
+
+class ErrorEnvelope(BaseModel):
+    """The one error envelope, as the OpenAPI document declares it."""
+
+    error: ErrorBody
+    meta: ErrorMeta
+
+
+#: Declared on every API route (the OpenAPI document then tells the truth about errors).
+ERROR_RESPONSES: dict[int | str, dict] = {
+    code: {"model": ErrorEnvelope, "description": text} for code, text in (
+        (400, "Requête mal formée"), (404, "Territoire ou ressource introuvable"),
+        (422, "Paramètre invalide (message en français)"),
+        (500, "Erreur interne"), (503, "Store absent ou corrompu"))}
+
+
+def _meta(state) -> dict:
+    store = getattr(state, "store", None)
+    return {"build_hash": getattr(store, "build_hash", None)}
+
+
+def envelope_json(state, status: int, kind: str, message: str,
+                  details: list | None = None) -> JSON:
+    """The error envelope; ``state`` is the application's state (or None)."""
+    body = {"status": status, "type": kind, "message": message}
+    if details:
+        body["details"] = details
+    return JSON({"error": body, "meta": _meta(state)}, status_code=status)
 
 
 def error_response(request: Request, status: int, kind: str, message: str,
                    details: list | None = None) -> JSON:
-    body = {"status": status, "type": kind, "message": message}
-    if details:
-        body["details"] = details
-    return JSON({"error": body, "meta": _meta(request)}, status_code=status)
+    return envelope_json(request.app.state, status, kind, message, details)
 
 
 def _validation_detail(err: dict) -> dict:
@@ -63,6 +105,10 @@ def _validation_detail(err: dict) -> dict:
         why += f" (minimum : {ctx['ge']})"
     if "le" in ctx:
         why += f" (maximum : {ctx['le']})"
+    if "max_length" in ctx:
+        why += f" (maximum : {ctx['max_length']})"
+    if "accepted" in ctx:
+        why += f" (paramètres acceptés : {ctx['accepted']})"
     where = f"{place} « {field} »" if field else place
     detail = {"where": where, "message": why}
     if "input" in err and err.get("type") != "missing" and not isinstance(err["input"], dict):

@@ -13,15 +13,14 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from pacte.api.catalogue import catalogue_extras
 from pacte.api.response import JSON, answer
-from pacte.errors import StoreError
 from pacte.handlers import Answer, envelope
 from pacte.handlers import indicators as indicator_handlers
 from pacte.handlers import ranking as ranking_handlers
@@ -33,39 +32,35 @@ router = APIRouter(prefix="/api")
 
 
 def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of the store opened once per process (DuckDB cursors are per thread)."""
-    state = request.app.state
-    if state.con is None:
-        raise state.store_error or StoreError("store non ouvert")
-    cur = state.con.cursor()
-    try:
+    """A cursor of the store opened once per process (DuckDB cursors are per thread); the
+    request reads the store it started on even if a build replaces the file meanwhile."""
+    with request.app.state.store.cursor() as cur:
         yield cur
-    finally:
-        cur.close()
 
 
 Cur = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
-Level = Annotated[str, Query(description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
-RankLevel = Annotated[str, Query(description="epci, ze2020 ou ze2010.")]
-# bounds are checked by the handler (one home for the rules, French messages)
-Top = Annotated[int | None, Query(description="Ne garder que la sélection des N premiers.")]
-Quota = Annotated[int, Query(description="Nombre minimal de territoires ruraux / urbains.")]
+#: Upper bounds of the API only (sizes a caller may ask); the rules on values (level names,
+#: top ≥ 1, quotas within top, seed and draws ranges) stay in the handlers.
+MAX_TOP = 10_000
+MAX_LIST = 30
+Level = Annotated[str, Query(max_length=12,
+                             description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
+RankLevel = Annotated[str, Query(max_length=12, description="epci, ze2020 ou ze2010.")]
+Top = Annotated[int | None, Query(le=MAX_TOP,
+                                  description="Ne garder que la sélection des N premiers.")]
+Quota = Annotated[int, Query(le=MAX_TOP,
+                             description="Nombre minimal de territoires ruraux / urbains.")]
 Seed = Annotated[int, Query(description="Graine du Monte Carlo.")]
 Draws = Annotated[int | None, Query(description="Nombre de tirages du Monte Carlo.")]
+Text = Annotated[str | None, Query(max_length=40)]
 
 
 @router.get("/health", summary="État du service et du store")
-def health(request: Request) -> JSON:
-    state = request.app.state
-    if state.con is None:
-        raise state.store_error or StoreError("store non ouvert")
-    cur = state.con.cursor()
-    try:
-        meta = envelope(cur, [])
-        n = cur.execute("SELECT count(*) FROM territory").fetchall()[0][0]
-    finally:
-        cur.close()
-    return answer(Answer({"status": "ok", "db": str(state.settings.db), "territories": n}, meta))
+def health(request: Request, cur: Cur) -> JSON:
+    meta = envelope(cur, [])
+    n = cur.execute("SELECT count(*) FROM territory").fetchall()[0][0]
+    db = str(request.app.state.settings.db)
+    return answer(Answer({"status": "ok", "db": db, "territories": n}, meta))
 
 
 @router.get("/catalogue", summary="Catalogue des indicateurs (définitions, unités, sources)")
@@ -86,7 +81,8 @@ def territories(cur: Cur, level: Level = "epci",
 
 @router.get("/territories/{level}/{query}", summary="Un territoire : identité, indicateurs, "
             "emplois")
-def territory(cur: Cur, level: str, query: str) -> JSON:
+def territory(cur: Cur, level: Annotated[str, Path(max_length=12)],
+              query: Annotated[str, Path(max_length=200)]) -> JSON:
     ans = territory_handlers.territory(cur, query, level)
     return answer(ans, level=level)
 
@@ -94,11 +90,12 @@ def territory(cur: Cur, level: str, query: str) -> JSON:
 @router.get("/indicators", summary="Indicateurs d'un niveau (table longue)")
 def indicators(
     cur: Cur, level: Level,
-    indicator: Annotated[list[str] | None, Query(description="Identifiant(s) du catalogue.")
+    indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
+                         Query(max_length=MAX_LIST, description="Identifiant(s) du catalogue.")
                          ] = None,
-    period: str | None = None, code: str | None = None,
-    source: Annotated[str | None, Query(description="Ne garder qu'une source ou un modèle.")
-                      ] = None,
+    period: Text = None, code: Text = None,
+    source: Annotated[str | None, Query(max_length=40, description="Ne garder qu'une source "
+                                        "ou un modèle.")] = None,
 ) -> JSON:
     ans = indicator_handlers.indicators(cur, level, indicator or None, period, code)
     if source is not None:
@@ -119,7 +116,7 @@ def _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws,
                                        seed, draws)
         # the handler reads a rule file: JSON is YAML, hand it one
         with tempfile.TemporaryDirectory(prefix="pacte-rule-") as tmp:
-            path = Path(tmp) / "rule.json"
+            path = FilePath(tmp) / "rule.json"
             path.write_text(json.dumps(rule, ensure_ascii=False), encoding="utf-8")
             ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota,
                                            per_region, path, seed, draws)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from pacte.api.response import JSON, answer, jsonable
@@ -19,8 +19,11 @@ from pacte.handlers import Answer, envelope
 router = APIRouter(prefix="/api")
 
 
-@router.get("/profile/{level}/{code}", summary="Profil d'un territoire (JSON, HTML ou PDF)")
-def profile(cur: Cur, level: str, code: str,
+@router.get("/profile/{level}/{code}", summary="Profil d'un territoire (JSON, HTML ou PDF)",
+            responses={200: {"content": {"application/json": {}, "text/html": {},
+                                         "application/pdf": {}}}})
+def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
+            code: Annotated[str, Path(max_length=200)],
             format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
                                          description="json, html ou pdf.")] = "json"):
     from pacte.handlers.profile import profile as profile_handler
@@ -31,12 +34,13 @@ def profile(cur: Cur, level: str, code: str,
         return HTMLResponse(report.render_html(cur, ans))
     if format == "pdf":
         return Response(report.render_pdf(cur, ans), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="profil_{code}.pdf"'})
+                        headers={"Content-Disposition": "inline; filename="
+                                 f'"profil_{ans.data["territory"]["code"]}.pdf"'})
     return answer(ans)
 
 
 @router.get("/impact/{code}", summary="Impact d'une fermeture ou d'une ouverture d'usine")
-def impact(cur: Cur, code: str,
+def impact(cur: Cur, code: Annotated[str, Path(max_length=200)],
            sector: Annotated[str, Query(max_length=8, description="Secteur A17 (ex. C4).")],
            jobs: Annotated[int, Query(ge=-1_000_000, le=1_000_000,
                                       description="Emplois (négatif : fermeture).")],
