@@ -12,21 +12,8 @@ from typer.testing import CliRunner
 
 from pacte.api import Settings, create_app
 from pacte.settings import package_data
-from pacte.store.connect import read_meta
 
 GRAND_PARIS = "200054781"
-
-
-@pytest.fixture(scope="module")
-def client(built_store, tmp_path_factory):
-    app = create_app(Settings(db=built_store, cache=tmp_path_factory.mktemp("cache")))
-    with TestClient(app) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def build_hash(con):
-    return read_meta(con)["build_hash"]
 
 
 def ok(r, build_hash):

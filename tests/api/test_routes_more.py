@@ -2,24 +2,8 @@
 in-process against the real store: a real value and the envelope in each."""
 
 import pytest
-from fastapi.testclient import TestClient
-
-from pacte.api import Settings, create_app
-from pacte.store.connect import read_meta
 
 ROUEN = "200023414"
-
-
-@pytest.fixture(scope="module")
-def client(built_store, tmp_path_factory):
-    app = create_app(Settings(db=built_store, cache=tmp_path_factory.mktemp("cache")))
-    with TestClient(app) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def build_hash(con):
-    return read_meta(con)["build_hash"]
 
 
 def _ok(r, build_hash):
