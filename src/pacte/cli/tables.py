@@ -28,7 +28,8 @@ def _cell(v, col: str) -> str:
 
 
 #: Columns never shortened in a terminal table, however long (codes are identifiers).
-NEVER_CUT = frozenset({"code", "Code", "rank", "Rang", "siren", "commune", "epci", "dep", "reg"})
+NEVER_CUT = frozenset({"code", "Code", "rank", "Rang", "siren", "commune", "epci", "dep", "reg",
+                       "id", "Identifiant", "indicator", "Indicateur"})
 
 
 def _widths(df: pd.DataFrame, cells: list[list[str]], total: int) -> list[int]:
