@@ -250,3 +250,46 @@ def test_serve_command(tmp_path):
     assert r.exit_code == 1 and "store introuvable" in r.output
     r = runner.invoke(app, ["serve", "--workers", "0", "--db", str(tmp_path / "x")])
     assert r.exit_code == 2 and "--workers doit être un entier ≥ 1" in r.output
+
+
+def test_territory_gzip_and_plain_are_the_same_answer(client, build_hash):
+    """The card is sent in its stored deflate stream to a client accepting gzip, inflated
+    for the others: the same JSON either way, sections instead of the APE detail."""
+    url = "/api/territories/epci/200023414"
+    packed = client.get(url, headers={"accept-encoding": "gzip"})
+    plain = client.get(url, headers={"accept-encoding": "identity"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert ok(packed, build_hash) == ok(plain, build_hash)
+    d = plain.json()["data"]
+    assert d["territory"]["name"] == "Métropole Rouen Normandie"
+    schemes = {(r["source"], r["scheme"]) for r in d["jobs"]}
+    assert ("urssaf", "A21") in schemes and ("rp", "RP15") in schemes
+    manuf = {r["year"]: r["jobs"] for r in d["jobs"]
+             if r["source"] == "urssaf" and r["sector"] == "C"}
+    assert manuf[2015] == 22234  # URSSAF extract, section C (industrie manufacturière)
+    assert plain.json()["meta"]["level"] == "epci"
+
+
+def test_territory_jobs_detail(client, build_hash):
+    body = ok(client.get("/api/territories/epci/200023414/jobs",
+                         params={"source": "urssaf"}), build_hash)
+    rows = body["data"]
+    assert len(rows) == 8647 and {r["scheme"] for r in rows} == {"APE"}
+    # every APE code of section C in 2015 sums to the section of the territory answer
+    naf_c = [r["jobs"] for r in rows if r["year"] == 2015 and r["sector"][:2].isdigit()
+             and 10 <= int(r["sector"][:2]) <= 33]
+    assert sum(naf_c) == pytest.approx(22234)
+    assert body["meta"]["name"] == "Métropole Rouen Normandie"
+    summed = ok(client.get("/api/territories/epci/200023414/jobs",
+                           params={"source": "urssaf", "detail": "false"}), build_hash)
+    assert {r["scheme"] for r in summed["data"]} == {"A21", "APE"}  # sections + TOTAL
+    err = failed(client.get("/api/territories/epci/200023414/jobs",
+                            params={"source": "insee"}), 422, "InvalidParameterError")
+    assert "source d'emplois inconnue : 'insee'" in err["message"]
+
+
+def test_territory_commune_is_answered(client, build_hash):
+    body = ok(client.get("/api/territories/commune/76540"), build_hash)
+    assert body["data"]["territory"]["name"] == "Rouen"
+    assert body["data"]["indicators"] is None

@@ -17,11 +17,11 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from pacte.api.catalogue import catalogue_extras
-from pacte.api.response import JSON, answer
-from pacte.handlers import Answer, envelope
+from pacte.api.response import JSON, answer, answer_card
+from pacte.handlers import Answer, cards, envelope
 from pacte.handlers import indicators as indicator_handlers
 from pacte.handlers import ranking as ranking_handlers
 from pacte.handlers import sources as source_handlers
@@ -81,10 +81,24 @@ def territories(cur: Cur, level: Level = "epci",
 
 @router.get("/territories/{level}/{query}", summary="Un territoire : identité, indicateurs, "
             "emplois")
-def territory(cur: Cur, level: Annotated[str, Path(max_length=12)],
-              query: Annotated[str, Path(max_length=200)]) -> JSON:
-    ans = territory_handlers.territory(cur, query, level)
-    return answer(ans, level=level)
+def territory(request: Request, cur: Cur, level: Annotated[str, Path(max_length=12)],
+              query: Annotated[str, Path(max_length=200)]) -> Response:
+    ans = cards.territory_json(cur, query, level)
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+    return answer_card(ans.data, ans.meta, gzip, level=level)
+
+
+@router.get("/territories/{level}/{query}/jobs", summary="Séries d'emplois d'un territoire, "
+            "au détail de chaque secteur (URSSAF : chaque code APE)")
+def territory_jobs(cur: Cur, level: Annotated[str, Path(max_length=12)],
+                   query: Annotated[str, Path(max_length=200)],
+                   source: Annotated[str | None, Query(max_length=40, description="Ne garder "
+                                                       "qu'une source d'emplois.")] = None,
+                   detail: Annotated[bool, Query(description="Chaque code APE (true) ou "
+                                                 "sommés par section NAF (false).")] = True
+                   ) -> JSON:
+    ans = territory_handlers.territory_jobs(cur, query, level, source, detail)
+    return answer(ans)
 
 
 @router.get("/indicators", summary="Indicateurs d'un niveau (table longue)")

@@ -84,25 +84,32 @@ def read_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
     return df
 
 
-def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str
+def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str | None
                          ) -> pd.DataFrame:
     """One territory's indicators beside France's (``pacte show``, profiles), from the store:
-    levels at the crisis dates and the last year of each source, every change and peak."""
+    levels at the crisis dates and the last year of each source, every change and peak.
+    With ``code=None``, every territory of ``level`` at once (a first ``code`` column, rows
+    by code then in the same order)."""
     df = read_indicators(con, level, code=code)
-    keep = {s.id: {str(s.crisis[0]), str(s.crisis[1]), str(s.years[-1])}
-            for s in SERIES.values()}
-    is_level = df["indicator"].map(lambda i: INDICATORS[i].kind == "level")
-    shown = [p in keep.get(s, (p,)) for p, s in zip(df["period"], df["source"], strict=True)]
-    df = df[~is_level | np.array(shown, dtype=bool)]
+    # levels: only at the crisis dates and the last year of each job source (a model's
+    # levels, whose source is not a job series, are all kept)
+    keep = {f"{s.id}\t{p}" for s in SERIES.values()
+            for p in (s.crisis[0], s.crisis[1], s.years[-1])}
+    levels = {i for i, ind in INDICATORS.items() if ind.kind == "level"}
+    shown = (~df["indicator"].isin(levels) | ~df["source"].isin(list(SERIES))
+             | (df["source"] + "\t" + df["period"]).isin(keep))
+    df = df[shown.to_numpy(dtype=bool)]
     nat = read_indicators(con, "fr").set_index(["indicator", "period", "source"])["value"]
     idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
-    df = df.assign(national=nat.reindex(idx).to_numpy(),
-                   label=df["indicator"].map(lambda i: INDICATORS[i].label))
-    local = ~df["source"].map(lambda x: SERIES[x].has_national if x in SERIES else True)
+    labels = {i: ind.label for i, ind in INDICATORS.items()}
+    df = df.assign(national=nat.reindex(idx).to_numpy(), label=df["indicator"].map(labels))
+    has_national = {s: SERIES[s].has_national for s in SERIES}
+    local = ~df["source"].map(lambda x: has_national.get(x, True)).to_numpy(dtype=bool)
     df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"
                              for n in df.loc[local, "note"]]
     order = {i: n for n, i in enumerate(INDICATORS)}
-    df = df.assign(_o=df["indicator"].map(order)).sort_values(["_o", "source", "period"],
-                                                              kind="stable")
-    return df[["indicator", "label", "source", "period", "value", "national", "unit",
-               "resolution", "note"]].reset_index(drop=True)
+    keys = ["_o", "source", "period"] if code is not None else ["code", "_o", "source", "period"]
+    df = df.assign(_o=df["indicator"].map(order)).sort_values(keys, kind="stable")
+    cols = ["indicator", "label", "source", "period", "value", "national", "unit",
+            "resolution", "note"]
+    return df[cols if code is not None else ["code", *cols]].reset_index(drop=True)

@@ -23,24 +23,36 @@ class Answer:
     meta: dict = field(default_factory=dict)
 
 
-def _provenance(con: duckdb.DuckDBPyConnection, tables: Iterable[str] | None) -> list[dict]:
-    rows = con.execute("SELECT table_name, source, vintage, licence FROM provenance "
-                       "ORDER BY table_name").fetchall()
+#: build hash -> the store's provenance rows: a store's provenance is fixed by its build
+#: hash (the hash covers every snapshot file), so it is read once per store, not per answer.
+_PROVENANCE: dict[str, list[tuple]] = {}
+
+
+def _provenance(con: duckdb.DuckDBPyConnection, tables: Iterable[str] | None,
+                build_hash: str | None = None) -> list[dict]:
+    rows = _PROVENANCE.get(build_hash) if build_hash else None
+    if rows is None:
+        rows = con.execute("SELECT table_name, source, vintage, licence FROM provenance "
+                           "ORDER BY table_name").fetchall()
+        if build_hash:
+            if len(_PROVENANCE) > 8:  # a long-lived server across many builds
+                _PROVENANCE.clear()
+            _PROVENANCE[build_hash] = rows
     wanted = None if tables is None else set(tables)
     return [{"table": t, "source": s, "vintage": v, "licence": lic} for t, s, v, lic in rows
             if wanted is None or t in wanted]
 
 
 def envelope(con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None = None,
-             **extra: Any) -> dict:
+             store_meta: dict | None = None, **extra: Any) -> dict:
     """The envelope of an answer read from the store: build hash and date, the snapshot
     tables of ``sources`` (job sources or models, see ``SOURCE_TABLES``; every table when
     None) with their vintage and licence, the attribution line, plus ``extra`` (seed, rule,
-    resolution...)."""
-    meta = read_meta(con)
+    resolution...). ``store_meta``: the store's meta table when the caller read it already."""
+    meta = read_meta(con) if store_meta is None else store_meta
     tables = None
     if sources is not None:
         tables = {t for s in sources for t in SOURCE_TABLES.get(s, ())}
         tables |= set(SOURCE_TABLES["territory"])
     return {"build_hash": meta.get("build_hash"), "built_at": meta.get("built_at"),
-            "sources": _provenance(con, tables), "attribution": ATTRIBUTION, **extra}
+            "sources": _provenance(con, tables, meta.get("build_hash")), "attribution": ATTRIBUTION, **extra}

@@ -1,12 +1,20 @@
 """Territory answers: one territory's identity, parents, coverage, indicators and job
-series (``pacte show``, the API's territory route, the profile), and the list of a level."""
+series (``pacte show``, the API's territory route, the profile), and the list of a level.
+
+:func:`territory` assembles the answer from the store's tables (DataFrames, for the CLI and
+the profile); :func:`pacte.handlers.cards.territory_json` answers the same thing already
+serialised, from the cards the build stored, so the API answers a territory with one
+lookup."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
 
 from pacte.engine import read_show_indicators as show_indicators
+from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
 from pacte.handlers.envelope import Answer, envelope
@@ -16,25 +24,63 @@ IDENTITY = ("level", "code", "name", "nature", "fiscal_regime", "population", "p
             "n_communes", "density_class", "urban_share", "area_type")
 
 
-def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = None) -> Answer:
+def identity(terr: dict) -> dict:
+    """The identity block of a territory row (missing values as None)."""
+    ident = {k: terr.get(k) for k in IDENTITY}
+    return {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in ident.items()}
+
+
+def has_indicators(level: str) -> bool:
+    """Whether a territory of ``level`` carries indicators and anchoring assets (France is
+    the reference, not a territory beside itself)."""
+    return level in INDICATOR_LEVELS and level != "fr"
+
+
+def answer_sources(job_sources: Iterable[str], indicator_sources: Iterable[str] | None,
+                   anchoring: bool) -> list[str]:
+    """The sources (job sources and models) an answer's envelope names."""
+    out = sorted(set(job_sources))
+    if indicator_sources is not None:
+        out += sorted(set(indicator_sources))
+    return [*out, "anchoring"] if anchoring else out
+
+
+def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = None,
+              jobs_detail: bool = True) -> Answer:
     """One territory by code or exact name: ``data`` = {identity (dict), parents, coverage,
     indicators (None below the catalogue's levels), anchoring (value, France, percentile,
-    peers' median; :mod:`pacte.handlers.anchoring`), jobs}."""
+    peers' median; :mod:`pacte.handlers.anchoring`), jobs}. ``jobs_detail=False`` (the
+    API's answer) sums the URSSAF APE codes into NAF sections
+    (:func:`pacte.store.queries.territory_jobs`)."""
     terr = queries.find_territory(con, query, level)
+    lv, code = terr["level"], terr["code"]
     par = queries.parents(con, terr)
-    jobs = queries.territory_jobs(con, terr["level"], terr["code"])
-    cov = queries.coverage(con, terr["level"], terr["code"])
-    ind = (show_indicators(con, terr["level"], terr["code"])
-           if terr["level"] in INDICATOR_LEVELS and terr["level"] != "fr" else None)
-    anchoring = (anchoring_profile(con, terr["level"], terr["code"])
-                 if terr["level"] in INDICATOR_LEVELS and terr["level"] != "fr" else None)
-    ident = {k: terr.get(k) for k in IDENTITY}
-    ident = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in ident.items()}
-    sources = sorted(set(jobs["source"])) + ([] if ind is None else sorted(set(ind["source"])))
-    if anchoring is not None and len(anchoring):
-        sources.append("anchoring")
-    return Answer({"territory": ident, "parents": par, "coverage": cov, "indicators": ind,
-                   "anchoring": anchoring, "jobs": jobs}, envelope(con, sources))
+    jobs = queries.territory_jobs(con, lv, code, detail=jobs_detail)
+    cov = queries.coverage(con, lv, code)
+    ind = show_indicators(con, lv, code) if has_indicators(lv) else None
+    anchoring = anchoring_profile(con, lv, code) if has_indicators(lv) else None
+    sources = answer_sources(jobs["source"], None if ind is None else ind["source"],
+                             anchoring is not None and len(anchoring) > 0)
+    return Answer({"territory": identity(terr), "parents": par, "coverage": cov,
+                   "indicators": ind, "anchoring": anchoring, "jobs": jobs},
+                  envelope(con, sources))
+
+
+def territory_jobs(con: duckdb.DuckDBPyConnection, query: str, level: str | None = None,
+                   source: str | None = None, detail: bool = True) -> Answer:
+    """The job series of one territory, every sector of every source by default (URSSAF:
+    each APE code): the detail the territory answer sums into NAF sections."""
+    terr = queries.find_territory(con, query, level)
+    if source is not None:
+        known = [r[0] for r in con.execute("SELECT source FROM series ORDER BY source"
+                                           ).fetchall()]
+        if source not in known:
+            raise InvalidParameterError(f"source d'emplois inconnue : {source!r} (sources : "
+                                        f"{', '.join(known)})")
+    jobs = queries.territory_jobs(con, terr["level"], terr["code"], detail=detail,
+                                  source=source)
+    return Answer(jobs, envelope(con, sorted(set(jobs["source"])), level=terr["level"],
+                                 code=terr["code"], name=terr["name"]))
 
 
 def territories(con: duckdb.DuckDBPyConnection, level: str, search: str | None = None

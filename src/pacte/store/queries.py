@@ -157,21 +157,61 @@ def parents(con: duckdb.DuckDBPyConnection, terr: dict) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["level", "code", "name"])
 
 
-def territory_jobs(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
-    """Every job series of a territory: source, resolution, period, sector, jobs, flags."""
-    return con.execute("""
-        SELECT j.source, s.label AS source_label, s.resolution, j.scheme, j.period, j.year,
-               j.sector, coalesce(l.label, lt.label, j.sector) AS sector_label, j.jobs,
+#: The detailed sector scheme of a job source (URSSAF: 732 APE codes) that territory answers
+#: sum into NAF sections unless the detail is asked for.
+DETAIL_SCHEME = "APE"
+
+
+def territory_jobs(con: duckdb.DuckDBPyConnection, level: str, code: str | None = None,
+                   detail: bool = True, source: str | None = None) -> pd.DataFrame:
+    """Every job series of a territory: source, resolution, period, sector, jobs, flags.
+    With ``code=None``, every territory of ``level`` (a first ``code`` column, rows by code).
+
+    ``detail=False`` sums the APE codes of a series (URSSAF: 732 codes x 17 years, 8,647
+    rows for Rouen) into the 21 NAF sections (scheme ``A21``; the ``TOTAL`` row is kept):
+    the answer stays small, and industry is still its sections B to E. ``n_missing`` of a
+    section is then the largest of its codes', ``estimate`` and ``partial`` true if any
+    code's is. ``source`` keeps one job source."""
+    where, params = ["j.level = ?"], [level]
+    if code is not None:
+        where.append("j.code = ?")
+        params.append(code)
+    if source is not None:
+        where.append("j.source = ?")
+        params.append(source)
+    cond = " AND ".join(where)
+    head = "j.code, " if code is None else ""
+    order = "code, " if code is None else ""
+    sql = f"""
+        SELECT {head}j.source, s.label AS source_label, s.resolution, j.scheme, j.period,
+               j.year, j.sector, coalesce(l.label, lt.label, j.sector) AS sector_label, j.jobs,
                j.n_missing, j.estimate, j.partial
         FROM jobs j JOIN series s USING (source)
         LEFT JOIN sector_label l ON l.scheme = j.scheme AND l.sector = j.sector
         LEFT JOIN sector_label lt ON lt.scheme = 'trim' AND lt.sector = j.sector
-        WHERE j.level = ? AND j.code = ?
-        ORDER BY j.source, j.scheme, j.sector, j.period""", [level, code]).df()
+        WHERE {cond}"""
+    if not detail:
+        sql += f""" AND (j.scheme <> '{DETAIL_SCHEME}' OR j.sector = 'TOTAL')
+        UNION ALL
+        SELECT {head}j.source, s.label, s.resolution, 'A21', j.period, j.year,
+               n.section_a21, upper(left(n.libelle_section, 1))
+                              || lower(substr(n.libelle_section, 2)),
+               sum(j.jobs), max(j.n_missing), bool_or(j.estimate), bool_or(j.partial)
+        FROM jobs j JOIN series s USING (source) JOIN naf n ON n.ape = j.sector
+        WHERE {cond} AND j.scheme = '{DETAIL_SCHEME}'
+        GROUP BY ALL"""
+        params = params * 2
+    return con.execute(f"{sql} ORDER BY {order}source, scheme, sector, period", params).df()
 
 
-def coverage(con: duckdb.DuckDBPyConnection, level: str, code: str) -> pd.DataFrame:
-    return con.execute("SELECT * FROM coverage WHERE level = ? AND code = ?",
+def coverage(con: duckdb.DuckDBPyConnection, level: str, code: str | None = None
+             ) -> pd.DataFrame:
+    """The coverage rows of a territory (every territory of ``level`` when ``code`` is None,
+    ordered by code)."""
+    if code is None:
+        return con.execute("SELECT * FROM coverage WHERE level = ? ORDER BY code, source",
+                           [level]).df()
+    return con.execute("SELECT * FROM coverage WHERE level = ? AND code = ? ORDER BY source",
                        [level, code]).df()
 
 
