@@ -6,8 +6,11 @@ Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +18,7 @@ from typing import Annotated
 import typer
 
 from pacte.cli.common import DbOpt, err, friendly
-from pacte.errors import InvalidParameterError
+from pacte.errors import InvalidParameterError, PacteError
 from pacte.geography import PROFILE_LEVELS
 
 
@@ -25,23 +28,86 @@ class ProfileFormat(StrEnum):
     json = "json"
 
 
-def _all(con, level: str, fmt: ProfileFormat, out: Path) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+#: The worker's store connection (one per process, opened read-only by ``_init``).
+_WORKER: dict = {}
 
+
+def _init(db: str | None) -> None:
+    from pacte import store
+
+    _WORKER["con"] = store.connect(db)
+
+
+def _one(code: str, level: str, fmt: str, out: str) -> tuple[str, str | None]:
+    """Write one profile; (code, None) or (code, French error message): a failure names its
+    territory and does not stop the others."""
     from pacte.handlers.profile import profile
     from pacte.report.profile import write_profile
 
-    codes = [r[0] for r in con.execute("SELECT code FROM territory WHERE level = ? ORDER BY code",
-                                       [level]).fetchall()]
+    try:
+        con = _WORKER["con"]
+        write_profile(con, profile(con, code, level), fmt, Path(out) / f"{code}.{fmt}")
+    except Exception as exc:  # noqa: BLE001 - reported per territory, the others go on
+        return code, f"{type(exc).__name__} : {exc}"
+    return code, None
+
+
+def write_all(db: str | None, level: str, fmt: str, out: Path, jobs: int | None = None,
+              codes: list[str] | None = None, progress: bool = True
+              ) -> tuple[list[str], dict[str, str]]:
+    """Every profile of ``level`` (or of ``codes``) written to ``out`` by ``jobs`` worker
+    processes (default: the number of CPUs; 1: in this process), each opening the store
+    read-only once. Returns (codes written, {code: error message})."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from pacte import store
+
+    with store.connect(db) as con:
+        names = dict(con.execute("SELECT code, name FROM territory WHERE level = ? "
+                                 "ORDER BY code", [level]).fetchall())
+    codes = list(names) if codes is None else codes
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes) or 1))
+    done, failed = [], {}
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
-        task = bar.add_task(f"Profils ({level})", total=len(codes))
-        for code in codes:
-            write_profile(con, profile(con, code, level), fmt.value, out / f"{code}.{fmt.value}")
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  disable=not progress) as bar:
+        task = bar.add_task(f"Profils ({level}, {jobs} processus)", total=len(codes))
+
+        def record(code: str, why: str | None) -> None:
+            if why:
+                failed[code] = why
+            else:
+                done.append(code)
             bar.advance(task)
-    err.print(f"{len(codes)} profils écrits dans {out} ({time.perf_counter() - t0:.0f} s)")
+
+        if jobs == 1:
+            _init(db)
+            try:
+                for code in codes:
+                    record(*_one(code, level, fmt, str(out)))
+            finally:
+                _WORKER.pop("con").close()
+        else:
+            ctx = multiprocessing.get_context("spawn")  # no DuckDB handle crosses a fork
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
+                                     initargs=(db,)) as pool:
+                futures = {pool.submit(_one, c, level, fmt, str(out)): c for c in codes}
+                for fut in as_completed(futures):
+                    try:
+                        record(*fut.result())
+                    except Exception as exc:  # noqa: BLE001 - a worker died: name the code
+                        record(futures[fut], f"processus interrompu ({exc})")
+    return done, {c: f"{names.get(c, c)} ({c}) : {why}" for c, why in failed.items()}
+
+
+def _all(db, level: str, fmt: ProfileFormat, out: Path, jobs: int | None) -> None:
+    t0 = time.perf_counter()
+    done, failed = write_all(None if db is None else str(db), level, fmt.value, out, jobs)
+    err.print(f"{len(done)} profils écrits dans {out} ({time.perf_counter() - t0:.0f} s)")
+    if failed:
+        lines = "\n".join(f"  {why}" for why in failed.values())
+        raise PacteError(f"{len(failed)} profil(s) non écrit(s) :\n{lines}")
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +130,9 @@ def register(app: typer.Typer) -> None:
         all_: Annotated[bool, typer.Option(
             "--all", help="Tous les territoires du niveau (--level), un fichier chacun dans "
             "le dossier --out.")] = False,
+        jobs: Annotated[int | None, typer.Option(
+            "--jobs", "-j", min=1, help="Avec --all : nombre de processus (défaut : nombre "
+            "de processeurs).")] = None,
         db: DbOpt = None,
     ) -> None:
         """Profil d'un territoire sur une ou deux pages A4 : identité, chiffres clés face à la
@@ -83,8 +152,7 @@ def register(app: typer.Typer) -> None:
                                             f"{', '.join(PROFILE_LEVELS)})")
             if fmt is ProfileFormat.json:
                 raise InvalidParameterError("--all écrit des profils html ou pdf")
-            with store.connect(db) as con:
-                _all(con, level, fmt, out)
+            _all(db, level, fmt, out, jobs)
             return
         if code is None:
             raise InvalidParameterError("indiquez un code de territoire (ou --all --level "

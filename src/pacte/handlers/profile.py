@@ -10,13 +10,13 @@ appears in the catalogue (anchoring, finance...) gets its section without a chan
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from pacte.catalogue import FAMILIES, INDICATORS, source_name
+from pacte.engine import read_indicators
 from pacte.engine.exposure import LEVELS as EXPOSURE_LEVELS
 from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
 from pacte.engine.exposure_top import top_industries
@@ -24,8 +24,8 @@ from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
 from pacte.geography import PROFILE_LEVELS, RANK_LEVELS
 from pacte.handlers.envelope import Answer
-from pacte.handlers.indicators import indicators as indicator_answer
-from pacte.handlers.ranking import ranking
+from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
+from pacte.handlers.profile_level import num as _num
 from pacte.handlers.territory import territory
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS
 from pacte.store import queries
@@ -49,17 +49,6 @@ JOB_GROUPS = {
 #: Level indicators shown at their last period only (the chart shows their trend).
 LAST_ONLY_KINDS = ("level",)
 EXPOSURE_TOP = ("import_exposure_china", "2000-2007")
-
-
-def _num(x: Any) -> float | None:
-    """JSON-safe number (NaN -> None)."""
-    if x is None:
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
 
 
 #: Note parts left out of the profile: the exposure's industries are in their own table.
@@ -86,89 +75,135 @@ class _Notes:
         return sorted(set(out))
 
 
-#: Periods shown per figure in the sections (the last ones: crisis and recovery, the two
+#: Periods shown per figure in the annex (the last ones: crisis and recovery, the two
 #: exposure windows...); the chart and the exports carry the whole series.
 MAX_PERIODS = 2
+#: Families whose headline figure is read at the first period (the 2000-2007 import shock).
+FIRST_PERIOD_FAMILIES = ("exposure",)
 
 
-def _rows(sub: pd.DataFrame, notes: _Notes) -> list[dict]:
-    """One row per indicator x source, with its last ``MAX_PERIODS`` periods as cells."""
+def _period_key(p: Any) -> tuple[int, str]:
+    return (len(str(p)), str(p))
+
+
+def _headline_first(indicator: str) -> bool:
+    """Whether the headline (printed) figure of ``indicator`` is its first period: changes
+    at the crisis, exposure at 2000-2007; levels and peaks at their last period."""
+    ind = INDICATORS[indicator]
+    return ind.kind == "change" or ind.family in FIRST_PERIOD_FAMILIES
+
+
+def _rows(recs: list[dict], notes: _Notes) -> list[dict]:
+    """One row per indicator x source, with its last ``MAX_PERIODS`` periods as cells and
+    the index of its headline cell."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in recs:
+        groups.setdefault((r["indicator"], r["source"]), []).append(r)
     out = []
-    for (ind, src), g in sub.groupby(["indicator", "source"], sort=False):
-        g = g.assign(_p=g["period"].map(lambda x: (len(str(x)), str(x)))).sort_values("_p")
-        g = g.tail(MAX_PERIODS)
-        first = g.iloc[0]
-        refs = sorted({n for note in g["note"] for n in notes.refs(note)})
+    for (ind, src), g in groups.items():
+        g = sorted(g, key=lambda r: _period_key(r["period"]))[-MAX_PERIODS:]
+        first = g[0]
+        refs = sorted({n for r in g for n in notes.refs(r["note"])})
+        cells = [{"period": str(r["period"]), "value": _num(r["value"]),
+                  "national": _num(r["national"]),
+                  "notes": notes.refs(r["note"])} for r in g]
         out.append({"indicator": ind, "label": first["label"], "unit": first["unit"],
                     "source": src, "source_name": source_name(src),
-                    "resolutions": list(dict.fromkeys(g["resolution"])), "notes": refs,
-                    "cells": [{"period": str(r.period), "value": _num(r.value),
-                               "national": _num(r.national)} for r in g.itertuples()]})
+                    "resolutions": list(dict.fromkeys(r["resolution"] for r in g)),
+                    "notes": refs, "cells": cells,
+                    "headline": 0 if _headline_first(ind) else len(cells) - 1})
     return out
+
+
+def _headline(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """The printed figure of each indicator: one source (a value first, then one with a
+    France value, then the catalogue's order) at its headline period; and the labels of the
+    indicators without a value."""
+    by_ind: dict[str, list[dict]] = {}
+    for r in rows:
+        by_ind.setdefault(r["indicator"], []).append(r)
+    out, missing = [], []
+    for ind, cands in by_ind.items():
+        order = {s: n for n, s in enumerate(INDICATORS[ind].sources)}
+
+        best = min(cands, key=lambda r, o=order: (
+            r["cells"][r["headline"]]["value"] is None,
+            r["cells"][r["headline"]]["national"] is None, o.get(r["source"], 99)))
+        cell = best["cells"][best["headline"]]
+        if cell["value"] is None:
+            missing.append(best["label"])
+            continue
+        out.append({"indicator": ind, "label": best["label"], "unit": best["unit"],
+                    "source": best["source"], "source_name": best["source_name"],
+                    "period": cell["period"], "value": cell["value"],
+                    "national": cell["national"], "notes": cell["notes"]})
+    return out, missing
 
 
 def _families(ind: pd.DataFrame | None, notes: _Notes) -> list[dict]:
     """One section per catalogue family present in the territory's indicators."""
     if ind is None or ind.empty:
         return []
-    ind = ind[ind["indicator"].isin(INDICATORS)]
-    kinds = ind["indicator"].map(lambda i: INDICATORS[i].kind)
-    last = ind.groupby(["indicator", "source"])["period"].transform(
-        lambda p: sorted(p, key=lambda x: (len(x), x))[-1])
-    ind = ind[~kinds.isin(LAST_ONLY_KINDS) | (ind["period"] == last)]
-    fam_of = ind["indicator"].map(lambda i: INDICATORS[i].family)
+    last: dict[tuple[str, str], tuple] = {}
+    recs = [r for r in ind.to_dict("records") if r["indicator"] in INDICATORS]
+    for r in recs:
+        k = (r["indicator"], r["source"])
+        last[k] = max(last.get(k, (0, "")), _period_key(r["period"]))
+    recs = [r for r in recs if INDICATORS[r["indicator"]].kind not in LAST_ONLY_KINDS
+            or _period_key(r["period"]) == last[(r["indicator"], r["source"])]]
+    by_fam: dict[str, list[dict]] = {}
+    for r in recs:
+        by_fam.setdefault(INDICATORS[r["indicator"]].family, []).append(r)
     out = []
-    for fam in list(FAMILIES) + sorted(set(fam_of) - set(FAMILIES)):
-        sub = ind[fam_of == fam]
-        if sub.empty:
+    for fam in list(FAMILIES) + sorted(set(by_fam) - set(FAMILIES)):
+        sub = by_fam.get(fam)
+        if not sub:
             continue
+        present = list(dict.fromkeys(r["indicator"] for r in sub))
         if fam == "jobs":
             listed = {i for ids in JOB_GROUPS.values() for i in ids}
             spec = list(JOB_GROUPS.items()) + [
-                ("Autres indicateurs", tuple(sorted(set(sub["indicator"]) - listed)))]
+                ("Autres indicateurs", tuple(sorted(set(present) - listed)))]
         else:
-            spec = [(FAMILIES.get(fam, fam).capitalize(), tuple(dict.fromkeys(sub["indicator"])))]
+            spec = [(FAMILIES.get(fam, fam).capitalize(), tuple(present))]
         groups = []
         for title, ids in spec:
-            part = sub[sub["indicator"].isin(ids)]
-            part = part.assign(_o=part["indicator"].map(ids.index)).sort_values("_o",
-                                                                                 kind="stable")
+            part = sorted((r for r in sub if r["indicator"] in ids),
+                          key=lambda r: ids.index(r["indicator"]))
             rows = _rows(part, notes)
             if rows:
-                groups.append({"title": title, "rows": rows,
+                head, missing = _headline(rows)
+                groups.append({"title": title, "rows": rows, "headline": head,
+                               "missing": missing,
                                "sources": sorted({r["source_name"] for r in rows})})
         out.append({"id": fam, "label": FAMILIES.get(fam, fam), "groups": groups})
     return out
 
 
-def _pick(rows: pd.DataFrame, indicator: str, choice: str) -> pd.Series | None:
+def _pick(rows: list[dict], indicator: str, choice: str) -> dict | None:
     """The row of a key figure: the first of the indicator's sources with a value (France
     reference preferred), at its first or last period."""
-    sub = rows[(rows["indicator"] == indicator) & rows["value"].notna()]
-    if sub.empty:
+    sub = [r for r in rows if r["indicator"] == indicator and _num(r["value"]) is not None]
+    if not sub:
         return None
     order = {s: n for n, s in enumerate(INDICATORS[indicator].sources)}
-    sub = sub.assign(_nat=sub["national"].isna(), _src=sub["source"].map(order).fillna(99),
-                     _p=sub["period"].map(lambda x: (len(x), x)))
-    sub = sub.sort_values(["_nat", "_src"], kind="stable")
-    best = sub[sub["source"] == sub["source"].iloc[0]].sort_values("_p", kind="stable")
-    return best.iloc[-1 if choice == "last" else 0]
+    src = min(sub, key=lambda r: (_num(r["national"]) is None,
+                                  order.get(r["source"], 99)))["source"]
+    best = sorted((r for r in sub if r["source"] == src), key=lambda r: _period_key(r["period"]))
+    return best[-1 if choice == "last" else 0]
 
 
-def _key_figures(con, level: str, ind: pd.DataFrame | None, peer_codes: list[str]) -> list[dict]:
-    if ind is None or ind.empty:
+def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> list[dict]:
+    if not recs:
         return []
-    picked = [(i, _pick(ind, i, c)) for i, c in KEY_FIGURES if i in INDICATORS]
+    picked = [(i, _pick(recs, i, c)) for i, c in KEY_FIGURES if i in INDICATORS]
     picked = [(i, r) for i, r in picked if r is not None]
-    peer_vals = pd.DataFrame(columns=["code", "indicator", "source", "period", "value"])
-    if peer_codes and picked:
-        wide = indicator_answer(con, level, [i for i, _ in picked]).data
-        peer_vals = wide[wide["code"].isin(peer_codes)]
+    ids = [i for i, _ in KEY_FIGURES if i in INDICATORS]
+    values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids)
+                    ) if peer_codes and picked else {}
     out = []
     for i, r in picked:
-        pv = peer_vals[(peer_vals["indicator"] == i) & (peer_vals["source"] == r["source"])
-                       & (peer_vals["period"] == r["period"])].set_index("code")["value"]
-        peers = {c: _num(pv.get(c)) for c in peer_codes}
+        peers = {c: values.get((c, i, r["source"], str(r["period"]))) for c in peer_codes}
         known = [v for v in peers.values() if v is not None]
         out.append({"indicator": i, "label": r["label"], "unit": r["unit"],
                     "source": r["source"], "source_name": source_name(r["source"]),
@@ -183,31 +218,27 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     """The territory's rank under the default rule, its peers (named) and the envelope."""
     if level not in RANK_LEVELS:
         return None, [], {}
-    ans = ranking(con, level)
-    df = ans.data
-    hit = df[df["code"] == code]
-    if hit.empty:
-        return None, [], ans.meta
-    r = hit.iloc[0]
-    dims = df.attrs.get("dimensions", {})
+    lv = cached(con, level, "ranking", lambda: level_ranking(con, level))
+    r = lv["rows"].get(code)
+    if r is None:
+        return None, [], lv["meta"]
     contribs = sorted(({"dimension": d, "label": lab, "score": _num(r.get(f"dim_{d}")),
-                        "contribution": _num(r.get(f"contrib_{d}"))} for d, lab in dims.items()),
+                        "contribution": _num(r.get(f"contrib_{d}"))}
+                       for d, lab in lv["dims"].items()),
                       key=lambda c: -(c["contribution"] or 0))
     peer_codes = [c.strip() for c in str(r.get("peers") or "").split(",") if c.strip()]
-    by_code = df.set_index("code")
-    names = dict(con.execute("SELECT code, name FROM territory WHERE level = ?",
-                             [level]).fetchall())
-    peers = [{"code": c, "name": names.get(c, c),
-              "rank": int(by_code.at[c, "rank"]) if c in by_code.index else None,
-              "type": by_code.at[c, "type"] if c in by_code.index else None,
-              "area_type": by_code.at[c, "area_type"] if c in by_code.index else None}
-             for c in peer_codes]
-    rank = {"rank": int(r["rank"]), "n": len(df), "rank_low": int(r["rank_low"]),
+    peers = []
+    for c in peer_codes:
+        p = lv["rows"].get(c, {})
+        peers.append({"code": c, "name": lv["names"].get(c, c),
+                      "rank": int(p["rank"]) if p else None, "type": p.get("type"),
+                      "area_type": p.get("area_type")})
+    rank = {"rank": int(r["rank"]), "n": lv["n"], "rank_low": int(r["rank_low"]),
             "rank_high": int(r["rank_high"]), "score": _num(r["score"]), "type": r["type"],
             "top_dimension": r["top_dimension"], "contributions": contribs,
-            "draws": df.attrs.get("draws"), "seed": df.attrs.get("seed"),
-            "rule": ans.meta.get("rule"), "level_plural": LEVEL_PLURALS[level]}
-    return rank, peers, ans.meta
+            "draws": lv["draws"], "seed": lv["seed"],
+            "rule": lv["meta"].get("rule"), "level_plural": LEVEL_PLURALS[level]}
+    return rank, peers, lv["meta"]
 
 
 def _exposure_top(con, level: str, code: str) -> dict | None:
@@ -231,17 +262,17 @@ def _series(con, level: str, code: str) -> list[dict]:
     """Industrial jobs and share of every job source, every year (chart of the trend), with
     France's share where the source has a France row."""
     ids = ["industry_jobs", "industry_share"]
-    df = indicator_answer(con, level, ids, code=code).data
-    nat = indicator_answer(con, "fr", ["industry_share"]).data
-    nat = nat.set_index(["source", "period"])["value"]
-    out = []
-    for (src, period), g in df.groupby(["source", "period"], sort=True):
-        vals = g.set_index("indicator")["value"]
-        out.append({"source": src, "source_name": source_name(src), "period": str(period),
-                    "year": int(str(period)[:4]), "industry_jobs": _num(vals.get(ids[0])),
-                    "industry_share": _num(vals.get(ids[1])),
-                    "national_share": _num(nat.get((src, period))),
-                    "resolution": g["resolution"].iloc[0]})
+    df = read_indicators(con, level, ids, code=code)
+    nat = cached(con, "fr", "industry_share", lambda: national_share(con))
+    cells: dict[tuple[str, str], dict] = {}
+    for ind, src, period, value, res in zip(df["indicator"], df["source"], df["period"],
+                                            df["value"], df["resolution"], strict=True):
+        c = cells.setdefault((src, str(period)), {"resolution": res})
+        c[ind] = _num(value)
+    out = [{"source": src, "source_name": source_name(src), "period": period,
+            "year": int(period[:4]), "industry_jobs": c.get(ids[0]),
+            "industry_share": c.get(ids[1]), "national_share": nat.get((src, period)),
+            "resolution": c["resolution"]} for (src, period), c in cells.items()]
     return sorted(out, key=lambda x: (x["source"], x["year"], x["period"]))
 
 
@@ -271,11 +302,13 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
     rank, peers, rank_meta = _ranking(con, lv, ident["code"])
     notes = _Notes()
     families = _families(ind, notes)
-    key = _key_figures(con, lv, ind, [p["code"] for p in peers])
+    recs = [] if ind is None else ind.to_dict("records")
+    key = _key_figures(con, lv, recs, [p["code"] for p in peers])
     resolutions = sorted({(r["source_name"], res) for f in families for g in f["groups"]
                           for r in g["rows"] for res in r["resolutions"]})
     data = {
-        "territory": {**ident, "level_label": LEVEL_LABELS[lv]},
+        "territory": {**ident, "level_label": LEVEL_LABELS[lv],
+                      "dep": terr.get("dep") if isinstance(terr.get("dep"), str) else None},
         "parents": records(base.data["parents"]),
         "coverage": records(base.data["coverage"]),
         "key_figures": key, "peers": peers, "ranking": rank, "families": families,

@@ -1,6 +1,11 @@
-"""The one-page territory profile (issue 15): one Jinja2 template for HTML and PDF (``@page``
-CSS, WeasyPrint, no browser), the job-series chart and the map inset drawn once per call as
-PNG (matplotlib) and embedded as data URIs.
+"""The territory profile (issue 15): one Jinja2 template for HTML and PDF (``@page`` CSS,
+WeasyPrint, no browser), the job-series chart and the map inset as PNG data URIs
+(:mod:`pacte.report.profile_charts`).
+
+The printed profile is a "fiche territoire" of at most two A4 pages: one headline figure
+per indicator (with its period, France beside it), abridged notes, sources grouped by
+licence (:mod:`pacte.report.profile_text`). The HTML adds an annex with every period, the
+full notes and the sources table (hidden in print); ``--format json`` carries everything.
 
 ``render_html(con, answer)`` and ``render_pdf(con, answer)`` take the answer of
 :func:`pacte.handlers.profile.profile`; ``write_profile`` writes one file in a format.
@@ -8,8 +13,7 @@ PNG (matplotlib) and embedded as data URIs.
 
 from __future__ import annotations
 
-import base64
-import io
+import functools
 import json
 from pathlib import Path
 
@@ -18,17 +22,28 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
+from pacte.handlers.profile_level import store_key
 from pacte.labels import LEVEL_LABELS, fr_number
-from pacte.report.maps import _rings
+from pacte.report.profile_charts import (
+    CONTEXT_EDGE,
+    CONTEXT_FILL,
+    TERRITORY_COLOR,
+    render_chart,
+    render_inset,
+)
+from pacte.report.profile_text import (
+    pair_changes,
+    print_notes,
+    references,
+    resolutions_text,
+    short_label,
+    short_unit,
+    source_short,
+    sources_by_licence,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "pdf", "json")
-#: Map colours (the legend repeats them; contrast with white >= 3:1 for the non-text parts).
-TERRITORY_COLOR = "#b2182b"
-CONTEXT_FILL = "#e3e3e3"
-CONTEXT_EDGE = "#6b6b6b"
-#: One colour per job source in the chart (dark enough on white).
-SOURCE_COLORS = {"rp": "#1f4e79", "estel": "#7a3b00", "trim": "#2e6b30", "urssaf": "#8e2c7a"}
 #: Short headers of the key figures in the peers table.
 SHORT_LABELS = {"industry_jobs": "Emplois industriels", "industry_share": "Part de l'industrie",
                 "lq_industry": "Spécificité industrielle",
@@ -66,131 +81,81 @@ def fmt_signed(value, decimals: int = 2) -> str:
     return ("+" if value > 0 else "") + fr_number(float(value), decimals)
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def render_chart(series: list[dict]) -> str | None:
-    """Industrial jobs and their share (with France) of each job source over the years:
-    a PNG data URI, None without a series."""
-    if not series:
-        return None
-    plt = _pyplot()
-    import matplotlib.ticker as mt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 1.9), dpi=150)
-    fr = mt.FuncFormatter(lambda x, _p: fr_number(x, 0))
-    for src in dict.fromkeys(s["source"] for s in series):
-        pts = [s for s in series if s["source"] == src]
-        color = SOURCE_COLORS.get(src, "#333333")
-        name = pts[0]["source_name"]
-        years = [p["year"] for p in pts]
-        left.plot(years, [p["industry_jobs"] for p in pts], marker="o", ms=3, lw=1.4,
-                  color=color, label=name)
-        right.plot(years, [p["industry_share"] for p in pts], marker="o", ms=3, lw=1.4,
-                   color=color, label=name)
-        if any(p["national_share"] is not None for p in pts):
-            right.plot(years, [p["national_share"] for p in pts], ls="--", lw=1.1, color=color,
-                       label=f"France ({name})")
-    left.set_title("Emplois industriels", fontsize=8)
-    right.set_title("Part de l'emploi industriel (%)", fontsize=8)
-    for ax in (left, right):
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3, lw=0.5)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.xaxis.set_major_locator(mt.MaxNLocator(integer=True, nbins=6))
-    left.yaxis.set_major_formatter(fr)
-    right.yaxis.set_major_formatter(mt.FuncFormatter(lambda x, _p: fr_number(x, 0)))
-    right.legend(fontsize=6.5, frameon=False, loc="best")
-    fig.tight_layout(pad=0.4)
-    return _png(fig)
-
-
-def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, str]]:
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [table]).fetchall()[0][0]
-    if not exists:
-        return []
-    return con.execute(f"SELECT code, geometry FROM {table} {where}", list(params)).fetchall()
-
-
-def render_map(con, level: str, code: str, dep: str | None) -> str | None:
-    """The territory in red among the départements (metropolitan France, or its overseas
-    département): a PNG data URI, None when the level has no contours."""
-    own = _geometries(con, f"contours_{level}", "WHERE code = ?", [code])
-    if not own:
-        return None
-    plt = _pyplot()
-    from matplotlib.collections import PolyCollection
-
-    overseas = isinstance(dep, str) and dep.startswith("97")
-    deps = _geometries(con, "contours_dep")
-    deps = [(c, g) for c, g in deps if (c == dep if overseas else not c.startswith("97"))]
-    fig = plt.figure(figsize=(2.2, 2.2), dpi=150)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ctx = [r for _c, g in deps for r in _rings(g)]
-    mine = [r for _c, g in own for r in _rings(g)]
-    ax.add_collection(PolyCollection(ctx, facecolors=CONTEXT_FILL, edgecolors=CONTEXT_EDGE,
-                                     linewidths=0.25))
-    ax.add_collection(PolyCollection(mine, facecolors=TERRITORY_COLOR, edgecolors="#000000",
-                                     linewidths=0.4))
-    xy = np.vstack(ctx + mine)
-    ax.set_xlim(xy[:, 0].min(), xy[:, 0].max())
-    ax.set_ylim(xy[:, 1].min(), xy[:, 1].max())
-    ax.set_aspect(1 / np.cos(np.radians(xy[:, 1].mean())))
-    ax.set_axis_off()
-    return _png(fig)
-
-
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(value=fmt_value, signed=fmt_signed, number=fr_number)
+    env.filters.update(value=fmt_value, signed=fmt_signed, number=fr_number,
+                       short_unit=short_unit, short_label=short_label,
+                       source_short=source_short,
+                       renumber=lambda refs, renum: sorted({renum[n] for n in refs
+                                                            if n in renum}))
     return env
 
 
-def _context(con, answer: Answer, charts: bool = True) -> dict:
+def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
+             inline_css: bool = True) -> dict:
     d, meta = answer.data, answer.meta
     t = d["territory"]
     name = t["name"]
     chart = render_chart(d["series"]) if charts else None
-    dep = _dep_of(con, t)
-    mapped = render_map(con, t["level"], t["code"], dep) if charts else None
+    dep = _dep_of(t)
+    mapped = render_inset(con, store_key(con), t["level"], t["code"], dep) if charts else None
     overseas = isinstance(dep, str) and dep.startswith("97")
     where = "de son département d'outre-mer" if overseas else "de France métropolitaine"
+    notes, renum = print_notes(d["families"], d["notes"])
     return {
-        "d": d, "meta": meta, "t": t, "css": (TEMPLATES / "profile.css").read_text("utf-8"),
+        "d": d, "meta": meta, "t": t, "css": _css() if inline_css else "",
         "nature": NATURES.get(t.get("nature") or "", t.get("nature")),
-        "level_label": LEVEL_LABELS[t["level"]],
+        "level_label": LEVEL_LABELS[t["level"]], "annex": annex,
         "chart": chart, "map": mapped, "short": SHORT_LABELS,
         "chart_alt": _chart_alt(d["series"], name),
         "map_alt": f"Carte de localisation : {name} (en rouge) parmi les départements {where}.",
         "context_label": "département" if overseas else "autres départements",
         "colors": {"territory": TERRITORY_COLOR, "fill": CONTEXT_FILL, "edge": CONTEXT_EDGE},
         "generated": meta.get("generated_at", "")[:10],
+        "print_notes": notes, "renum": renum, "blocks": blocks(d, notes),
+        "licences": sources_by_licence(meta.get("sources", [])),
+        "references": references(meta.get("sources", [])),
+        "resolutions": resolutions_text(d.get("resolutions", [])),
     }
 
 
-def _dep_of(con, t: dict) -> str | None:
-    row = con.execute("SELECT dep FROM territory WHERE level = ? AND code = ?",
-                      [t["level"], t["code"]]).fetchall()
-    row = row[0] if row else None
-    if row and row[0]:
-        return row[0]
+#: Characters per printed line in a column: a table's label cell, a note.
+LABEL_CHARS, NOTE_LINE_CHARS, INDUSTRY_CHARS = 44, 64, 30
+
+
+def _lines(text: str, width: int) -> int:
+    return max(1, -(-len(text) // width))
+
+
+def blocks(d: dict, notes: list[str]) -> list[dict]:
+    """The printed figures as blocks in reading order (one per family group, the exposure's
+    industries, the notes), each with its estimated height in lines."""
+    out = []
+    for fam in d["families"]:
+        for i, g in enumerate(fam["groups"]):
+            rows, paired = pair_changes(g["headline"])
+            h2 = i == 0 and fam["id"] != "jobs"
+            h = 2.0 * h2 + 1.4 * (len(fam["groups"]) > 1) + 1.2 * bool(g["missing"])
+            if rows:
+                h += 1.3 + sum(_lines(f"{r['label']} ({short_unit(r['unit'])})", LABEL_CHARS)
+                               for r in rows)
+            if paired:
+                h += 3 + len(paired["rows"])
+            out.append({"kind": "group", "fam": fam, "g": g, "h2": h2, "rows": rows,
+                        "paired": paired, "h": h})
+        if fam["id"] == "exposure" and d.get("exposure_top"):
+            top = d["exposure_top"]["rows"]
+            out.append({"kind": "top", "h": 4.5 + sum(_lines(r["label"], INDUSTRY_CHARS)
+                                                      for r in top)})
+    if notes:
+        out.append({"kind": "notes", "h": 4.0 + sum(_lines(n, NOTE_LINE_CHARS) for n in notes)})
+    return out
+
+
+def _dep_of(t: dict) -> str | None:
+    if t.get("dep"):
+        return t["dep"]
     if t["level"] == "dep":
         return t["code"]
     if t["level"] == "reg":
@@ -213,16 +178,56 @@ def _chart_alt(series: list[dict], name: str) -> str:
             + "." if parts else f"Graphique : pas de série d'emploi pour {name}.")
 
 
-def render_html(con, answer: Answer, charts: bool = True) -> str:
-    """The profile as one self-contained HTML page (images as data URIs)."""
-    return _environment().get_template("profile.html.j2").render(**_context(con, answer, charts))
+@functools.cache
+def _css() -> str:
+    return (TEMPLATES / "profile.css").read_text("utf-8")
+
+
+@functools.cache
+def _template():
+    return _environment().get_template("profile.html.j2")
+
+
+def render_html(con, answer: Answer, charts: bool = True, annex: bool = True,
+                inline_css: bool = True) -> str:
+    """The profile as one self-contained HTML page (images as data URIs), with the annex of
+    every indicator and period unless ``annex`` is False (the PDF leaves it out)."""
+    return _template().render(**_context(con, answer, charts, annex, inline_css))
+
+
+@functools.cache
+def _weasy():
+    """WeasyPrint's font configuration, the parsed stylesheet and an HTML class whose user
+    agent stylesheet covers only the profile's elements, once per process."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
+
+    class ProfileHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua]
+
+    return fonts, CSS(string=_css(), font_config=fonts), ProfileHTML
+
+
+def print_html(con, answer: Answer) -> str:
+    """The HTML the PDF is made of: no annex, the stylesheet given to WeasyPrint apart."""
+    return render_html(con, answer, annex=False, inline_css=False)
+
+
+def pdf_from_html(html: str) -> bytes:
+    """WeasyPrint on :func:`print_html` (fonts and stylesheet parsed once per process)."""
+    fonts, css, html_class = _weasy()
+    return html_class(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=[css],
+                                                                       font_config=fonts)
 
 
 def render_pdf(con, answer: Answer) -> bytes:
-    """The profile as an A4 PDF (WeasyPrint, same template as the HTML)."""
-    from weasyprint import HTML
-
-    return HTML(string=render_html(con, answer), base_url=str(TEMPLATES)).write_pdf()
+    """The profile as an A4 PDF of at most two pages (WeasyPrint, same template as the
+    HTML, without the annex)."""
+    return pdf_from_html(print_html(con, answer))
 
 
 def render_json(answer: Answer) -> str:
