@@ -23,10 +23,10 @@ from pacte.engine.exposure_top import top_industries
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
 from pacte.geography import PROFILE_LEVELS, RANK_LEVELS
+from pacte.handlers.cards import territory_frames as territory
 from pacte.handlers.envelope import Answer
 from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
 from pacte.handlers.profile_level import num as _num
-from pacte.handlers.territory import territory
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS
 from pacte.store import queries
 
