@@ -90,7 +90,8 @@ def main() -> None:
     env = {**os.environ, "PACTE_DB": str(db)}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
                              "pacte.api.app:app_from_env", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", "1", "--log-level", "warning"], env=env)
+                             str(port), "--workers", "1", "--log-level", "warning",
+                             "--http", "pacte.api.protocol:NoDelayH11Protocol"], env=env)
     try:
         with httpx.Client(base_url=base, timeout=30) as c:
             deadline = time.monotonic() + 30

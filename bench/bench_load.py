@@ -148,6 +148,7 @@ def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
                              "pacte.api.app:app_from_env", "--host", "127.0.0.1", "--port",
                              str(port), "--workers", str(workers), "--log-level", "warning",
+                             "--http", "pacte.api.protocol:NoDelayH11Protocol",
                              "--no-access-log"], env=env)
     base = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60

@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         """Sert l'API JSON sous /api/ et le tableau de bord cartographique sous /."""
         import uvicorn
 
+        from pacte.api.protocol import SPEC
         from pacte.store.connect import connect
 
         if workers < 1:
@@ -40,4 +41,4 @@ def register(app: typer.Typer) -> None:
         err.print(f"pacte : API sur http://{host}:{port}/api/, tableau de bord sur "
                   f"http://{host}:{port}/ (store {path}, {workers} processus)")
         uvicorn.run("pacte.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", http=SPEC)
