@@ -1,19 +1,24 @@
 """Routes of the later capabilities over the same handlers: the territory profile (JSON,
 HTML, PDF), the plant impact simulator, the DCRTP cut simulator (offline demo data only:
-the API never reads a file path sent by a client) and the statistical audit of the rule.
+the API never reads a file path sent by a client), the statistical audit of the rule and
+the exports of ``pacte export``.
 Registered in :data:`pacte.api.app.ROUTERS`."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path as FilePath
 from typing import Annotated
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from pacte.api.response import JSON, answer, jsonable
-from pacte.api.routes import Cur, RankLevel
+from pacte.api.routes import MAX_LIST, Cur, Level, RankLevel, Text
 from pacte.errors import InvalidParameterError
+from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, envelope
 
 router = APIRouter(prefix="/api")
@@ -98,3 +103,35 @@ def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
                 names="indicator")}
     return JSON({"data": jsonable(data),
                  "meta": jsonable(envelope(cur, None, level=level, rule=config.name))})
+
+
+@router.get("/export", summary="Export des indicateurs d'un niveau (mêmes fichiers que "
+            "« pacte export » : CSV, CSV pour Excel français, XLSX, GeoJSON, GeoPackage, "
+            "Parquet)",
+            responses={200: {"content": {media: {} for media, _ in set(MEDIA.values())}}})
+def export(
+    cur: Cur, level: Level,
+    format: Annotated[ExportFormat, Query(description="csv, csv-fr, xlsx, geojson, gpkg ou "  # noqa: A002
+                                          "parquet.")],
+    indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
+                         Query(max_length=MAX_LIST, description="Identifiant(s) du catalogue "
+                               "(défaut : tout le catalogue).")] = None,
+    period: Text = None,
+) -> Response:
+    """The file is written by the server into a temporary folder it names itself (no client
+    value is ever a path), read back and sent; provenance travels inside the XLSX, GeoJSON,
+    GeoPackage and Parquet files, and in headers for the CSV."""
+    from pacte.handlers.export import export_level
+
+    media, ext = MEDIA[format]
+    with tempfile.TemporaryDirectory(prefix="pacte-export-") as tmp:
+        out = FilePath(tmp) / f"pacte_{level}.{ext}"
+        n, meta = export_level(cur, level, format, out, indicator or None, period,
+                               attribution_file=False)
+        body = out.read_bytes()
+    return Response(body, media_type=media, headers={
+        "content-disposition": f'attachment; filename="pacte_{level}.{ext}"',
+        "x-pacte-build-hash": str(meta.get("build_hash")),
+        "x-pacte-rows": str(n),
+        "x-pacte-attribution": quote(meta["attribution"], safe=" ,;:()/.'-"),
+        "link": '</api/provenance>; rel="describedby"'})

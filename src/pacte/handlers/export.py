@@ -1,0 +1,46 @@
+"""Exports of a level's indicators as a wide table (``pacte export`` and the API's
+``/api/export``): one writer per format, the same file from both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pacte.export.formats import MEDIA, ExportFormat
+
+__all__ = ["MEDIA", "ExportFormat", "export_level"]
+
+
+def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat | str,
+                 out: Path, indicator: list[str] | None = None, period: str | None = None,
+                 attribution_file: bool = True) -> tuple[int, dict]:
+    """Write the wide table of ``level`` to ``out``: (number of territories, envelope).
+    CSV files get their attribution in a ``.sources.txt`` sidecar unless
+    ``attribution_file`` is false (the API sends it in a header instead)."""
+    from pacte.export.geo import write_geojson, write_gpkg
+    from pacte.export.parquet import write_parquet
+    from pacte.export.tables import write_csv_fr
+    from pacte.export.wide import wide_table, with_headers
+    from pacte.export.workbook import write_wide_xlsx
+    from pacte.handlers.indicators import indicators
+
+    fmt = ExportFormat(fmt)
+    ans = indicators(con, level, indicator or None, period)
+    df = wide_table(ans.data)
+    meta = {**ans.meta, "level": level, "indicators": indicator or "tous",
+            "period": period or "toutes"}
+    if fmt is ExportFormat.csv:
+        with_headers(df).to_csv(out, index=False, encoding="utf-8")
+    elif fmt is ExportFormat.csv_fr:
+        write_csv_fr(with_headers(df, french=True), out,
+                     attribution=meta["attribution"] if attribution_file else None)
+    elif fmt is ExportFormat.xlsx:
+        write_wide_xlsx(df, out, meta, title=f"Indicateurs {level}")
+    elif fmt is ExportFormat.geojson:
+        write_geojson(con, df, level, out, meta)
+    elif fmt is ExportFormat.gpkg:
+        write_gpkg(con, df, level, out, meta)
+    else:
+        write_parquet(df, out, meta)
+    return len(df), meta

@@ -1,0 +1,91 @@
+"""``/api/export``: the files of ``pacte export`` (same writer), each opened with its usual
+reader, with one row per EPCI and Rouen's industry share 2016 (census) checked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from urllib.parse import unquote
+
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from pacte.handlers.export import export_level
+from pacte.handlers.indicators import indicators
+from pacte.labels import ATTRIBUTION
+
+ROUEN = "200023414"
+IDS = ["industry_share", "import_exposure_china"]
+COLUMN = "industry_share_2016_rp (%)"
+
+
+@pytest.fixture(scope="module")
+def rouen_share(con):
+    long = indicators(con, "epci", ["industry_share"], "2016", ROUEN).data
+    return long[long["source"] == "rp"]["value"].iloc[0]
+
+
+def get(client, fmt: str, **params):
+    r = client.get("/api/export", params={"level": "epci", "format": fmt, "indicator": IDS,
+                                          **params})
+    assert r.status_code == 200, r.text
+    return r
+
+
+def test_csv_is_the_cli_file(client, con, build_hash, tmp_path, rouen_share):
+    r = get(client, "csv")
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == 'attachment; filename="pacte_epci.csv"'
+    assert r.headers["x-pacte-build-hash"] == build_hash
+    assert unquote(r.headers["x-pacte-attribution"]) == ATTRIBUTION
+    export_level(con, "epci", "csv", tmp_path / "cli.csv", IDS)
+    assert r.content == (tmp_path / "cli.csv").read_bytes()
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8"))))
+    assert len(rows) == 1255 and r.headers["x-pacte-rows"] == "1255"
+    assert float({x["code"]: x for x in rows}[ROUEN][COLUMN]) == pytest.approx(rouen_share)
+
+
+def test_csv_fr_for_french_excel(client, rouen_share):
+    r = get(client, "csv-fr")
+    assert r.content.startswith("\ufeff".encode())  # UTF-8 BOM
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 1256
+    rouen = next(x for x in rows if x[0] == ROUEN)
+    assert f"{rouen_share:.4f}".replace(".", ",") in rouen
+
+
+def test_xlsx_parquet_geo(client, rouen_share, tmp_path):
+    wb = load_workbook(io.BytesIO(get(client, "xlsx").content), read_only=True)
+    assert "Sources" in wb.sheetnames
+    table = pq.read_table(io.BytesIO(get(client, "parquet").content))
+    assert table.num_rows == 1255 and b"pacte" in b"".join(table.schema.metadata.values())
+    by_code = dict(zip(table.column("code").to_pylist(), table.column(COLUMN).to_pylist(),
+                       strict=True))
+    assert by_code[ROUEN] == pytest.approx(rouen_share)
+    geo = json.loads(get(client, "geojson").content)
+    feat = next(f for f in geo["features"] if f["properties"]["code"] == ROUEN)
+    assert feat["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    r = get(client, "gpkg")
+    path = tmp_path / "epci.gpkg"
+    path.write_bytes(r.content)
+    with sqlite3.connect(path) as db:
+        (name,) = db.execute("SELECT table_name FROM gpkg_contents "
+                             "WHERE data_type = 'features'").fetchone()
+        n = db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        value = db.execute(f'SELECT "{COLUMN}" FROM "{name}" WHERE code = ?',
+                           [ROUEN]).fetchone()[0]
+    assert n == geo_n(geo) and value == pytest.approx(rouen_share)
+
+
+def geo_n(geo: dict) -> int:
+    return len(geo["features"])
+
+
+def test_bad_parameters_are_french_422(client):
+    r = client.get("/api/export", params={"level": "epci", "format": "docx"})
+    assert r.status_code == 422 and r.json()["error"]["type"]
+    r = client.get("/api/export", params={"level": "atlantide", "format": "csv"})
+    assert r.status_code == 422 and "atlantide" in r.json()["error"]["message"]
