@@ -121,6 +121,15 @@ def test_dashboard(server):
             assert page.locator("#panel-value").inner_text() == f"{fr2(values[GRAND_PARIS])} indice"
             assert page.locator("#table tbody tr.selected").get_attribute("data-code") == GRAND_PARIS
             assert f"territoire={GRAND_PARIS}" in page.url
+            # the sector mix (census functions, 2016) and the links to the profile
+            assert page.locator("#panel-mix rect").count() >= 5
+            assert "2016" in page.locator("#panel-mix figcaption").inner_text()
+            pdf = page.locator("#panel-profile a").first
+            href = pdf.get_attribute("href")
+            assert href == f"api/profile/epci/{GRAND_PARIS}?format=pdf"
+            got = page.request.get(server.rstrip("/") + "/" + href)
+            assert got.status == 200 and got.headers["content-type"] == "application/pdf"
+            assert got.body()[:5] == b"%PDF-"
 
             # sort the table by value, descending (two clicks), and filter on Île-de-France
             header = page.locator('#table th button[data-col="value"]')

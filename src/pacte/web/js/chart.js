@@ -55,8 +55,11 @@ export function lineChart(series, { width = 340, height = 170 } = {}) {
   }
   const ticks = [...new Set(xs)].sort((a, b) => a - b);
   const every = Math.ceil(ticks.length / 6);
+  const last = ticks.length - 1;
   ticks.forEach((t, i) => {
-    if (i % every === 0 || i === ticks.length - 1) {
+    // every `every`-th year, and the last one; a regular tick too close to the last is
+    // dropped (2021 and 2022 would overlap)
+    if ((i % every === 0 && (i === last || last - i >= Math.max(2, every / 2))) || i === last) {
       root.append(svg("text", { x: X(t), y: height - 6, class: "xlab" }, t));
     }
   });
@@ -72,4 +75,53 @@ export function lineChart(series, { width = 340, height = 170 } = {}) {
     series.lines.map((l) => el("span", { class: `key ${l.cls}` }, l.name)));
   return el("figure", { class: "chartbox" }, root, legend,
     el("figcaption", {}, `${series.label} — ${series.resolution}`));
+}
+
+// The sector mix of a territory: the source's sectors at its last year (quarterly series:
+// last quarter), as shares of the total; the first `top` sectors, the others summed.
+export function sectorMix(jobs, sources, top = 8) {
+  const series = jobSeries(jobs, sources);
+  if (!series) return null;
+  const rows = jobs.filter((r) => r.source === series.source && r.jobs !== null && r.sector !== "TOTAL");
+  if (!rows.length) return null;
+  const year = Math.max(...rows.map((r) => r.year));
+  const inYear = rows.filter((r) => r.year === year);
+  const period = inYear.map((r) => r.period).sort().at(-1);
+  const last = inYear.filter((r) => r.period === period);
+  const total = last.reduce((s, r) => s + r.jobs, 0);
+  if (!(total > 0)) return null;
+  const industry = new Set(sources[series.source]?.industry ?? []);
+  const parts = last.map((r) => ({ sector: r.sector, label: r.sector_label ?? r.sector, jobs: r.jobs,
+    share: (100 * r.jobs) / total, industry: industry.has(r.sector) }))
+    .sort((a, b) => b.jobs - a.jobs);
+  const shown = parts.slice(0, top);
+  const rest = parts.slice(top);
+  if (rest.length) {
+    const jobsRest = rest.reduce((s, r) => s + r.jobs, 0);
+    shown.push({ sector: "", label: `${rest.length} autres secteurs`, jobs: jobsRest,
+      share: (100 * jobsRest) / total, industry: false });
+  }
+  return { source: series.source, label: series.label, period, total, parts: shown };
+}
+
+// Horizontal bars of a sector mix (plain SVG: widths are attributes, no inline style).
+export function barChart(mix, { width = 340, bar = 14, gap = 5 } = {}) {
+  const left = 150, right = 46;
+  const height = mix.parts.length * (bar + gap) + gap;
+  const max = Math.max(...mix.parts.map((p) => p.share));
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart bars", role: "img",
+    "aria-label": `Répartition des emplois (${mix.label}, ${mix.period})` });
+  mix.parts.forEach((p, i) => {
+    const y = gap + i * (bar + gap);
+    const w = ((width - left - right) * p.share) / (max || 1);
+    const name = p.label.length > 26 ? `${p.label.slice(0, 25)}…` : p.label;
+    root.append(
+      svg("text", { x: left - 6, y: y + bar - 3, class: "ylab" }, name),
+      svg("rect", { x: left, y, width: Math.max(1, w).toFixed(1), height: bar,
+        class: p.industry ? "mixbar industry" : "mixbar" },
+        svg("title", {}, `${p.label} : ${fr(p.jobs, 0)} emplois (${fr(p.share, 1)} %)`)),
+      svg("text", { x: left + w + 4, y: y + bar - 3, class: "vlab" }, `${fr(p.share, 1)} %`));
+  });
+  return el("figure", { class: "chartbox", id: "panel-mix" }, root,
+    el("figcaption", {}, `${mix.label}, ${mix.period} : ${fr(mix.total, 0)} emplois ; en rouge, l'industrie`));
 }

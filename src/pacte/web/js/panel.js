@@ -1,10 +1,13 @@
 // The territory panel: identity, the indicator shown vs France and peers, key figures vs
-// France, composite rank and its interval, job series chart, peers.
+// France, composite rank and its interval, job series chart, sector mix, peers, and the
+// links to the territory's profile (PDF and HTML, served by the API).
 
 import { el, clear } from "./dom.js";
 import { fr } from "./classify.js";
-import { jobSeries, lineChart } from "./chart.js";
+import { barChart, jobSeries, lineChart, sectorMix } from "./chart.js";
 
+// Levels with a profile (pacte.geography.PROFILE_LEVELS)
+const PROFILE_LEVELS = ["epci", "ze2020", "ze2010", "dep", "reg"];
 const HEADLINE = ["industry_share", "lq_industry", "industry_job_change_rel", "resistance",
   "job_change_rel", "drop_from_peak", "import_exposure_china", "supported_jobs_local"];
 
@@ -92,5 +95,17 @@ export function renderPanel(root, ctx) {
         el("a", { href: "#", onclick: (e) => { e.preventDefault(); ctx.onSelect(c); } },
           ctx.names.get(c) ?? c)))));
   }
-  // Hook: the territory profile (HTML/PDF) routes will add their links here.
+  const mix = sectorMix(ctx.answer.data.jobs ?? [], ctx.sources);
+  if (mix && mix.parts.length > 1) {
+    node.append(el("h3", {}, "Répartition des emplois par secteur"), barChart(mix));
+  }
+
+  if (PROFILE_LEVELS.includes(ctx.state.level)) {
+    const base = `api/profile/${encodeURIComponent(ctx.state.level)}/${encodeURIComponent(t.code)}`;
+    node.append(el("h3", {}, "Profil du territoire"),
+      el("p", { class: "links", id: "panel-profile" },
+        el("a", { href: `${base}?format=pdf`, target: "_blank", rel: "noopener" }, "Profil PDF (2 pages A4)"),
+        " · ",
+        el("a", { href: `${base}?format=html`, target: "_blank", rel: "noopener" }, "Profil HTML (avec l'annexe)")));
+  }
 }
