@@ -14,25 +14,15 @@ p99 < 50 ms, first map < 2 s. Not a test.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from _server import start_server, store_or_build
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -76,33 +66,10 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=300)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    tmp = None
-    db = args.db
-    if db is None:
-        from pacte.handlers.build import build_store
-
-        tmp = tempfile.TemporaryDirectory()
-        db = Path(tmp.name) / "pacte.duckdb"
-        print("Construction du store…", flush=True)
-        build_store(db)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "PACTE_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
-                             "pacte.api.app:app_from_env", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", "1", "--log-level", "warning",
-                             "--http", "pacte.api.protocol:NoDelayH11Protocol"], env=env)
+    db, tmp = store_or_build(args.db)
+    proc, base = start_server(db)
     try:
         with httpx.Client(base_url=base, timeout=30) as c:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if c.get("api/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "le serveur ne répond pas"
-                time.sleep(0.1)
             codes = [r["code"] for r in c.get("api/territories?level=epci").json()["data"]]
             n = args.n
             terr = [f"api/territories/epci/{codes[i % len(codes)]}" for i in range(n)]

@@ -24,26 +24,17 @@ import asyncio
 import hashlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
+from _server import start_server, store_or_build
 
 TARGET_RATE = 300.0
 TARGET_P99_MS = 50.0
 OPEN_LOOP = ("territory", "indicators")
 INDICATORS = "api/indicators?level=epci&indicator=industry_share&period=2016&source=rp"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -142,30 +133,6 @@ async def closed_loop(base: str, reqs: list[tuple], concurrency: int,
     return stats, elapsed
 
 
-def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "PACTE_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
-                             "pacte.api.app:app_from_env", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", str(workers), "--log-level", "warning",
-                             "--http", "pacte.api.protocol:NoDelayH11Protocol",
-                             "--no-access-log"], env=env)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    with httpx.Client(base_url=base, timeout=10) as c:
-        while True:
-            try:
-                if c.get("api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise SystemExit("le serveur ne répond pas")
-            time.sleep(0.2)
-    return proc, base
-
-
 def requests_for(base: str) -> dict[str, list[tuple]]:
     with httpx.Client(base_url=base, timeout=30) as c:
         codes = [r["code"] for r in c.get("api/territories?level=epci").json()["data"]]
@@ -253,15 +220,7 @@ def main() -> None:
     ap.add_argument("--endpoints", nargs="+", default=list(LABELS), choices=list(LABELS))
     ap.add_argument("--json", type=Path, help="écrire aussi les chiffres en JSON ici")
     args = ap.parse_args()
-    tmp = None
-    db = args.db
-    if db is None:
-        from pacte.handlers.build import build_store
-
-        tmp = tempfile.TemporaryDirectory()
-        db = Path(tmp.name) / "pacte.duckdb"
-        print("Construction du store…", flush=True)
-        build_store(db)
+    db, tmp = store_or_build(args.db)
     print(f"Charge sur boucle locale, {os.cpu_count()} cœurs (générateur compris), "
           f"charge moyenne {os.getloadavg()[0]:.1f}, {args.seconds:g} s par route", flush=True)
     try:

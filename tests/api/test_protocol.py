@@ -3,6 +3,7 @@ binds a socket whose protocol number is 0, asyncio then leaves TCP_NODELAY unset
 answer waits ~40 ms for the client's delayed ACK."""
 
 import socket
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -43,6 +44,9 @@ def test_unix_sockets_and_missing_sockets_are_left_alone():
 
 def test_protocol_class_and_serve_use_it(monkeypatch, built_store):
     assert SPEC == f"{NoDelayH11Protocol.__module__}:{NoDelayH11Protocol.__name__}"
+    # the benchmarks' server uses the same protocol (written out there, see bench/_server.py)
+    bench = Path(__file__).resolve().parents[2] / "bench" / "_server.py"
+    assert f'SPEC = "{SPEC}"' in bench.read_text(encoding="utf-8")
     called = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: called.update(kw))
     from pacte.cli.serve import register

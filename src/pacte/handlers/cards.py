@@ -151,11 +151,6 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     return {TABLE: len(rows)}
 
 
-def has_cards(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
-                            "WHERE table_name = ?", [TABLE]).fetchall()[0][0])
-
-
 #: build hash -> {key: (compressed data, sources)}: a store's cards, read whole at its
 #: first card lookup (22 MB for the bundled store) and kept per process. A store's cards are
 #: fixed by its build hash (inputs and code), so a rebuilt store is a new entry; only the
