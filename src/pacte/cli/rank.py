@@ -90,8 +90,9 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
-            df = ranking(con, level, top, rural_quota, urban_quota, per_region, rule, seed,
-                         draws, rule_source=str(weights) if weights else None).data
+            ans = ranking(con, level, top, rural_quota, urban_quota, per_region, rule, seed,
+                          draws, rule_source=str(weights) if weights else None)
+        df = ans.data
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
             err.print(f"{count_title(len(df))} écrits dans {out}")
@@ -105,7 +106,7 @@ def register(app: typer.Typer) -> None:
             shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
                                              "rank_low": "Rang P5", "rank_high": "Rang P95"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
-                   f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
+                   f"P5-P95, {fr_number(ans.meta['draws'])} tirages)")
             return
         text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
                 else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")

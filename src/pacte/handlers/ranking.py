@@ -92,7 +92,8 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
         df = _with_eligibility(con, level, df, rules)
     sources = sorted({src for spec in config.specs for src, _ in spec.candidates})
     meta = envelope(con, sources, seed=seed,
-                    draws=df.attrs.get("draws"), rule=config.name,
+                    draws=df.attrs.get("draws"), rule=config.name, level=level,
+                    dimensions={d.id: d.label for d in config.dimensions},
                     rule_file=rule_source or ("règle fournie" if custom else "défaut"),
                     eligibility=rules.describe())
     if top is None:
