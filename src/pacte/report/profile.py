@@ -244,12 +244,13 @@ def _json_default(x):
 
 
 def write_profile(con, answer: Answer, fmt: str, out: Path) -> Path:
-    """Write the profile in ``fmt`` (html, pdf or json) to ``out``."""
-    out = Path(out)
+    """Write the profile in ``fmt`` (html, pdf or json) to ``out``, whole or not at all (a
+    device or folder at ``out`` is refused before rendering)."""
+    from pacte.export.atomic import check_target, write_bytes, write_text
+
+    out = check_target(Path(out))
     if fmt == "pdf":
-        out.write_bytes(render_pdf(con, answer))
-    elif fmt == "html":
-        out.write_text(render_html(con, answer), encoding="utf-8")
-    else:
-        out.write_text(render_json(answer), encoding="utf-8")
-    return out
+        return write_bytes(out, render_pdf(con, answer))
+    if fmt == "html":
+        return write_text(out, render_html(con, answer))
+    return write_text(out, render_json(answer))
