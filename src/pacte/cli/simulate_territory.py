@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pacte.labels import fr_number
+from pacte.labels import fr_number, upper_first
 
 
 def _eur(x, decimals: int = 2) -> str:
@@ -59,7 +59,7 @@ def print_territory(data: dict, meta: dict, console: Console) -> None:
     console.print(keys)
     for k, why in data["skipped"].items():
         console.print(f"Clé {k} non calculée : {why}", soft_wrap=True, markup=False)
-    console.print(meta["lecture"].capitalize() + ".", soft_wrap=True)
+    console.print(upper_first(meta["lecture"]) + ".", soft_wrap=True)
     for w in meta.get("avertissements", []):
         console.print(f"[yellow]Avertissement :[/yellow] {w}", soft_wrap=True, highlight=False)
     console.print(meta["attribution"], style="dim", soft_wrap=True, markup=False)
