@@ -66,7 +66,8 @@ def test_planted_cluster_grouped_by_basin_builder():
     lisa = calc_lisa(y, cont.to_w(), permutations=999, seed=0)
     n = len(cells)
     params = BasinParams(min_members=1, max_members=4, min_population=50_000,
-                         min_industry_jobs=2_500, exclude_natures=("ME",), seed=0)
+                         min_industry_jobs=2_500, exclude_natures=("ME",), seed=0,
+                         seed_top_share=0.0)
     members, failed = calc_basins(cont, y, lisa["cluster"], np.full(n, 20_000.0),
                                   np.full(n, 1_000.0), np.array(["CC"] * n), params)
     got = {b: {cells[cont.codes.index(c)] for c in g["code"]}
@@ -86,7 +87,7 @@ def test_excluded_natures_and_max_population():
     cluster = np.array(["HH" if rc in BLOCK else "NS" for rc in cells], dtype=object)
     nature = np.array(["ME" if rc == (1, 1) else "CC" for rc in cells], dtype=object)
     params = BasinParams(min_population=50_000, max_population=60_000,
-                         min_industry_jobs=2_500)
+                         min_industry_jobs=2_500, seed_top_share=0.0)
     members, _ = calc_basins(cont, y, cluster, np.full(n, 20_000.0), np.full(n, 1_000.0),
                              nature, params)
     assert "11" not in set(members["code"])
@@ -94,8 +95,8 @@ def test_excluded_natures_and_max_population():
 
 
 @given(st.integers(0, 10_000), st.integers(1, 4), st.integers(0, 120_000),
-       st.integers(0, 6_000))
-def test_basin_properties(seed, max_members, min_pop, min_ind):
+       st.integers(0, 6_000), st.sampled_from([0.0, 0.05, 0.3]))
+def test_basin_properties(seed, max_members, min_pop, min_ind, top_share):
     """Any scores and thresholds: contiguous basins, member bounds, thresholds reached,
     every EPCI in at most one basin, only eligible EPCI."""
     cells, cont = _lattice(6)
@@ -106,8 +107,9 @@ def test_basin_properties(seed, max_members, min_pop, min_ind):
     pop, ind = rng.uniform(5_000, 60_000, n), rng.uniform(0, 3_000, n)
     nature = rng.choice(np.array(["CC", "CA", "ME"], dtype=object), n)
     params = BasinParams(min_members=1, max_members=max_members, min_population=min_pop,
-                         min_industry_jobs=min_ind, seed=seed)
+                         min_industry_jobs=min_ind, seed=seed, seed_top_share=top_share)
     members, failed = calc_basins(cont, y, cluster, pop, ind, nature, params)
+    top = set(np.argsort(-y)[:int(np.floor(top_share * n))])
     assert members["code"].is_unique
     idx = {c: i for i, c in enumerate(cont.codes)}
     for _, g in members.groupby("basin"):
@@ -116,10 +118,27 @@ def test_basin_properties(seed, max_members, min_pop, min_ind):
         assert is_contiguous(g["code"], cont)
         assert pop[rows].sum() >= min_pop and ind[rows].sum() >= min_ind
         assert not (nature[rows] == "ME").any()
-        assert cluster[rows[0]] == "HH"
+        assert cluster[rows[0]] == "HH" or rows[0] in top  # seeds: clusters, then top
     again, _ = calc_basins(cont, y, cluster, pop, ind, nature, params)
     assert again.equals(members)  # deterministic for a seed
     assert set(failed["code"]).isdisjoint(members["code"][members["role"] == "amorce"])
+
+
+def test_isolated_top_score_seeds_a_basin():
+    """A high score among low neighbours is no cluster, but seeds a basin when it is
+    among the ``seed_top_share`` highest scores."""
+    cells, cont = _lattice()
+    n = len(cells)
+    y = np.zeros(n)
+    y[cont.codes.index("44")] = 5.0
+    y[cont.codes.index("45")] = 0.5
+    cluster = np.array(["NS"] * n, dtype=object)
+    args = (cont, y, cluster, np.full(n, 30_000.0), np.full(n, 2_000.0),
+            np.array(["CC"] * n))
+    none, _ = calc_basins(*args, BasinParams(seed_top_share=0.0))
+    assert none.empty
+    one, _ = calc_basins(*args, BasinParams(seed_top_share=1 / n))
+    assert one["code"].tolist() == ["44", "45"]  # the seed, then its best neighbour
 
 
 def test_seed_breaks_ties_only():

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
@@ -316,3 +317,4 @@ register_simulate(app)
 register_impact(app)
 register_serve(app)
 register_fetch(app)
+register_basins(app)

@@ -6,7 +6,10 @@ Method (:func:`calc_basins`), deterministic for a seed:
 1. **Eligible EPCI**: a score, and a nature not excluded (métropoles by default).
 2. **Order**: by score, highest first; EPCI of equal score are ordered by a permutation
    drawn from ``numpy.random.default_rng(seed)`` (the seed's only use).
-3. **Seeds**: the eligible EPCI of the High-High local Moran cluster (LISA), in that order.
+3. **Seeds**: the eligible EPCI of the High-High local Moran cluster (LISA), in that order;
+   then the eligible EPCI among the ``seed_top_share`` highest scores that no High-High
+   basin took (an isolated industrial pole among low-scoring neighbours, such as the Arve
+   valley, is not a cluster but is what a programme looks for).
 4. **Growth** from each seed not yet in a basin: while the basin misses a threshold
    (population, industrial jobs, member count) and has fewer than ``max_members`` members,
    add the unassigned eligible neighbour (queen contiguity, of any member) with the highest
@@ -46,8 +49,8 @@ def calc_basins(cont: Contiguity, score, cluster, population, industry_jobs, nat
                 params: BasinParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(members, failed). ``members``: one row per EPCI in a basin, columns ``basin``
     (1, 2... in order of formation), ``code``, ``role`` (``amorce`` or ``membre``),
-    ``joined`` (order of entry). ``failed``: High-High seeds without a basin (``code``,
-    ``reason``). Arrays are aligned on ``cont.codes``."""
+    ``joined`` (order of entry). ``failed``: seeds without a basin (``code``, ``reason``).
+    Arrays are aligned on ``cont.codes``."""
     codes = list(cont.codes)
     score = np.asarray(score, float)
     pop = np.nan_to_num(np.asarray(population, float))
@@ -77,9 +80,14 @@ def calc_basins(cont: Contiguity, score, cluster, population, industry_jobs, nat
                    or pop[members].sum() + pop[j] <= params.max_population)]
         return min(ok, key=lambda j: position[j]) if ok else None
 
+    n_top = int(np.floor(params.seed_top_share * np.isfinite(score).sum()))
+    top = np.zeros(len(codes), bool)
+    top[order[:n_top]] = True
+    seeds = [s for s in order if cluster[s] == "HH"] + [
+        s for s in order if top[s] and cluster[s] != "HH"]
     rows, failed = [], []
-    for s in order:
-        if not (eligible[s] and cluster[s] == "HH") or assigned[s]:
+    for s in seeds:
+        if not eligible[s] or assigned[s]:
             continue
         members = [s]
         while not meets(members) and len(members) < params.max_members:

@@ -5,7 +5,8 @@ ranking), read back by every reader:
 * ``spatial_moran``: global Moran's I of the score and of each indicator of the rule;
 * ``spatial_lisa``: local Moran clusters of the score, one row per territory;
 * ``basin``, ``basin_member``, ``basin_failed``: the candidate basins, their members and the
-  High-High seeds that formed none;
+  High-High seeds that formed none; ``contours_bassin``: each basin's outline (union of its
+  members' contours);
 * ``spatial_meta`` (key, value): parameters (JSON), islands, rule.
 """
 
@@ -147,6 +148,21 @@ def calc_basin_tables(con, cont: Contiguity, lisa: pd.DataFrame, config: Config,
     return basin, members, failed
 
 
+def calc_basin_contours(con, members: pd.DataFrame, basin: pd.DataFrame) -> pd.DataFrame:
+    """``code, name, geometry`` of each basin: the union of its members' EPCI contours
+    (GeoJSON text, WGS84), the table the geographic exports and the map read."""
+    import shapely
+
+    geo = con.execute("SELECT code, geometry FROM contours_epci").df().set_index("code")
+    rows = []
+    for b, g in members.groupby("basin", sort=True):
+        shapes = shapely.from_geojson(geo["geometry"].reindex(g["code"]).dropna().tolist())
+        rows.append({"code": b, "geometry": shapely.to_geojson(shapely.union_all(shapes))})
+    out = pd.DataFrame(rows, columns=["code", "geometry"]).astype(str)
+    names = basin.set_index("code")["name"]
+    return out.assign(name=out["code"].map(names).fillna(""))[["code", "name", "geometry"]]
+
+
 def _write(con, name: str, frame: pd.DataFrame) -> None:
     con.register("_sp", frame)
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM _sp")
@@ -174,6 +190,7 @@ def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[s
               "spatial_moran": pd.concat(morans, ignore_index=True),
               "spatial_lisa": pd.concat(lisas, ignore_index=True),
               "basin": basin, "basin_member": members, "basin_failed": failed,
+              "contours_bassin": calc_basin_contours(con, members, basin),
               "spatial_meta": pd.DataFrame(sorted(meta.items()), columns=["key", "value"])}
     for name, frame in tables.items():
         _write(con, name, frame)

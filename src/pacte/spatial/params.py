@@ -22,6 +22,7 @@ class BasinParams:
     max_population: float | None = None
     min_industry_jobs: float = 2_500
     exclude_natures: tuple[str, ...] = ("ME",)
+    seed_top_share: float = 0.05
     seed: int = 0
 
 
@@ -56,6 +57,13 @@ def _num(where: str, key: str, value, allow_none: bool = False) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise InvalidParameterError(f"{where} : « {key} » doit être un nombre ≥ 0 "
+                                    f"(valeur : {value!r})")
+    return float(value)
+
+
+def _share(where: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InvalidParameterError(f"{where} : « seed_top_share » doit être entre 0 et 1 "
                                     f"(valeur : {value!r})")
     return float(value)
 
@@ -95,7 +103,8 @@ def load_params(path: Path | str | None = None) -> SpatialParams:
         max_population=_num(where, "max_population", b.get("max_population"), True),
         min_industry_jobs=_num(where, "min_industry_jobs",
                                b.get("min_industry_jobs", d.min_industry_jobs)),
-        exclude_natures=tuple(natures), seed=_int(where, "seed", b.get("seed", d.seed)))
+        exclude_natures=tuple(natures), seed=_int(where, "seed", b.get("seed", d.seed)),
+        seed_top_share=_share(where, b.get("seed_top_share", d.seed_top_share)))
     alpha = s.get("alpha", ds.alpha)
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise InvalidParameterError(f"{where} : « alpha » doit être entre 0 et 1 "

@@ -4,9 +4,9 @@ text, WGS84, simplified with a shared topology so that neighbours share their ve
 Queen contiguity (libpysal ``Queen``): two territories are neighbours when their outlines
 share at least one vertex. Territories without any neighbour (« îles » in libpysal's words)
 are kept with NO neighbour and listed: the islands of the Atlantic coast (Ré, Oléron,
-Belle-Île, Yeu), Marie-Galante, and any territory whose contour touches no other. Overseas
-departments form their own connected pieces (Réunion's EPCI neighbour each other, never
-the mainland's): nothing links territories across a sea. Statistics then run on the
+Noirmoutier, Belle-Île), Marie-Galante, Petite-Terre (Mayotte): any territory whose contour
+touches no other. Overseas departments form their own connected pieces (Réunion's EPCI
+neighbour each other, never the mainland's): nothing links territories across a sea. Statistics then run on the
 territories that have neighbours (:func:`calc_connected`), and say how many were left out.
 """
 
