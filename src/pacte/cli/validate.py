@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import fr_number
 
 
@@ -49,15 +49,18 @@ def register(app: typer.Typer) -> None:
         from pacte.cli.tables import render
         from pacte.handlers.validate import validate as run
         from pacte.handlers.validate import validation_summary
+        from pacte.targeting.rule import load_rule
 
-        if level == "bassin":  # a list of EPCI mapped onto the candidate basins
+        if level == Level.BASSIN:  # a list of EPCI mapped onto the candidate basins
             from pacte.cli.basins import print_basin_validation
             from pacte.handlers.basins import validate_basins
             with store.connect(db) as con:
                 print_basin_validation(validate_basins(con, list_file, code_column).data, fmt)
             return
         with store.connect(db) as con:
-            data = run(con, list_file, level, code_column, weights).data
+            data = run(con, list_file, level, code_column,
+                       load_rule(weights) if weights else None,
+                       str(weights) if weights else None).data
         summary = validation_summary(data)
         if fmt is Format.json:
             sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1,

@@ -12,12 +12,13 @@ import duckdb
 import pandas as pd
 
 from pacte.errors import InvalidParameterError, StoreError, UnknownTerritoryError
+from pacte.geography import Level
 from pacte.handlers.envelope import Answer, envelope
 from pacte.spatial.autocorr import CLUSTER_LABELS
 from pacte.spatial.materialise import SPATIAL_LEVELS
 
 #: The level of candidate basins (groupings of 1 to 4 EPCI).
-BASIN_LEVEL = "bassin"
+BASIN_LEVEL = Level.BASSIN.value
 #: Sources behind the basins' figures (census job counts; populations from the territory).
 SOURCES = ("rp",)
 METHOD = ("bassins candidats : regroupements contigus de 1 à 4 EPCI formés autour des "
