@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
@@ -325,3 +326,4 @@ register_impact(app)
 register_diversify(app)
 register_serve(app)
 register_fetch(app)
+register_basins(app)

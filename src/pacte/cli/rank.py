@@ -21,7 +21,7 @@ from rich.console import Console
 
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import count_title, fr_number, ranking_title
 
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     @friendly
     def rank(
         level: Annotated[str, typer.Option(
-            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}.")] = "epci",
+            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}, bassin.")] = "epci",
         top: Annotated[int | None, typer.Option(
             "--top", "-n", help="Ne garder que les N territoires sélectionnés.")] = None,
         rural_quota: Annotated[int, typer.Option(
@@ -84,6 +84,11 @@ def register(app: typer.Typer) -> None:
             raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
+        if level == Level.BASSIN:  # candidate basins, ranked at build time
+            from pacte.cli.basins import rank_basins
+            rank_basins(top, fmt.value, out, db, custom=bool(
+                weights or seed or draws or audit or rural_quota or urban_quota or per_region))
+            return
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
         rule = load_rule(weights) if weights else None
         if audit:
