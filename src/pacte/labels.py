@@ -124,3 +124,23 @@ def ranking_headers(columns, dimensions: dict[str, str] | None = None) -> dict[s
         out[f"dim_{dim_id}"] = f"Score : {label}"
         out[f"contrib_{dim_id}"] = f"Contribution : {label}"
     return {c: out.get(c, c) for c in columns}
+
+
+def round_significant(x: float, digits: int = 2) -> float:
+    """``x`` rounded to ``digits`` significant figures (NaN, infinities and 0 unchanged):
+    the precision of a modelled figure in text and tables (full precision stays in csv,
+    json and parquet)."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0:
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def fr_modelled(x, digits: int = 2) -> str:
+    """A modelled figure (jobs of an input-output model, jobs at risk) in French, to
+    ``digits`` significant figures: 2 871,73 -> « 2 900 », -116,4 -> « -120 »."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    r = round_significant(float(x), digits)
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(r))))) if r else 0
+    return fr_number(r, decimals)

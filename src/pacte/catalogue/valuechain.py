@@ -20,17 +20,21 @@ VALUECHAIN_INDICATORS: tuple[Indicator, ...] = (
          "× emplois par unité de production"),
         ("supported_jobs_leaked", "Emplois soutenus par l'industrie hors du territoire",
          "emplois", "neutral", "même calcul sur la table nationale, moins l'effet local"),
-        ("industrie_elargie_share", "Part de l'industrie élargie", "%", "neutral",
-         "100 × (emplois industriels + emplois soutenus localement) / emplois totaux"),
+        ("industrie_elargie_share", "Part de l'industrie élargie (base : la part industrielle "
+         "affichée à côté, secteur ou fonction « fabrication »)", "%", "neutral",
+         "part industrielle de la même source (recensement : fonction « fabrication ») + 100 × "
+         "emplois soutenus localement / emplois totaux"),
     )),
     *(Indicator(i, label, unit, "neutral", formula, ("valuechain",), "model", ("2010",),
-                "TES France 2010 A17 (calibration ThreeME)", None, levels=("fr",),
+                "TES France 2010, 16 secteurs (C2 et DE regroupés), personnes en emploi",
+                None, levels=("fr",),
                 model="valuechain", family="valuechain")
       for i, label, unit, formula in (
         ("output_multiplier_industry", "Multiplicateur de production de l'industrie",
          "multiplicateur", "sommes en colonne de L = (I − A)⁻¹, moyenne pondérée par la "
          "production des branches industrielles"),
         ("employment_multiplier_industry", "Multiplicateur d'emploi (type I) de l'industrie",
-         "multiplicateur", "effet emploi e L / coefficient direct e, moyenne pondérée"),
+         "multiplicateur", "effet emploi e L / coefficient direct e (personnes en emploi), "
+         "moyenne pondérée"),
     )),
 )
