@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
+from pacte.labels import MODELLED_JOBS
 
 NAME = "chaînes de valeur (TES 2010, FLQ)"
 _VC_PERIODS = ("2010", "2010-T4", "2011")
@@ -16,10 +17,10 @@ VALUECHAIN_INDICATORS: tuple[Indicator, ...] = (
                 family="valuechain")
       for i, label, unit, direction, formula in (
         ("supported_jobs_local", "Emplois de services soutenus localement par l'industrie",
-         "emplois", "neutral", "(I − A_ss)⁻¹ A_si x_ind sur la table régionalisée (FLQ), "
+         MODELLED_JOBS, "neutral", "(I − A_ss)⁻¹ A_si x_ind sur la table régionalisée (FLQ), "
          "× emplois par unité de production"),
         ("supported_jobs_leaked", "Emplois soutenus par l'industrie hors du territoire",
-         "emplois", "neutral", "même calcul sur la table nationale, moins l'effet local"),
+         MODELLED_JOBS, "neutral", "même calcul sur la table nationale, moins l'effet local"),
         ("industrie_elargie_share", "Part de l'industrie élargie (base : la part industrielle "
          "affichée à côté, secteur ou fonction « fabrication »)", "%", "neutral",
          "part industrielle de la même source (recensement : fonction « fabrication ») + 100 × "

@@ -66,7 +66,7 @@ from pacte.engine.national_io import (  # noqa: F401  (re-exported: engine.impac
 from pacte.errors import InvalidParameterError
 from pacte.indicators.inputoutput import calc_A
 from pacte.indicators.regional_io import calc_supported_jobs
-from pacte.labels import fr_modelled, fr_number
+from pacte.labels import MODELLED_JOBS, fr_modelled, fr_number
 
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
@@ -319,8 +319,8 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
         for run in runs.values():
             run["industrie_elargie_share"] = _elargie(b, run)
         base = _base_notes(b, r)
-        for ind, val, unit in (("supported_jobs_local", r["local_jobs"], "emplois"),
-                               ("supported_jobs_leaked", r["leaked_jobs"], "emplois"),
+        for ind, val, unit in (("supported_jobs_local", r["local_jobs"], MODELLED_JOBS),
+                               ("supported_jobs_leaked", r["leaked_jobs"], MODELLED_JOBS),
                                ("industrie_elargie_share", 100 * r["industrie_elargie_share"],
                                 "%"),
                                ("industry_share", 100 * ind_share, "%")):
@@ -352,8 +352,8 @@ def _add_missing(con, out: pd.DataFrame, level: str | None) -> pd.DataFrame:
                           "period": "2010", "value": np.nan, "unit": unit, "resolution": "",
                           "source": "", "note": "aucune structure sectorielle de l'emploi : "
                           "territoire absent d'ESTEL (Mayotte)"})
-            for ind, unit in (("supported_jobs_local", "emplois"),
-                              ("supported_jobs_leaked", "emplois"),
+            for ind, unit in (("supported_jobs_local", MODELLED_JOBS),
+                              ("supported_jobs_leaked", MODELLED_JOBS),
                               ("industrie_elargie_share", "%"), ("industry_share", "%"))]
     return pd.concat([out, *rows], ignore_index=True)
 
