@@ -88,8 +88,10 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
-            df = ranking(con, level, top, rural_quota, urban_quota, per_region, weights, seed,
-                         draws).data
+            answer = ranking(con, level, top, rural_quota, urban_quota, per_region, weights,
+                             seed, draws)
+        df = answer.data
+        print_skipped(answer.meta.get("skipped") or [])
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
             err.print(f"{count_title(len(df))} écrits dans {out}")
@@ -100,7 +102,10 @@ def register(app: typer.Typer) -> None:
             return
         if fmt is RankFormat.table:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
+            if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
+                cols.insert(cols.index("rank") + 1, "eligible_rank")
             shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
+                                             "eligible_rank": "Rang éligible",
                                              "rank_low": "Rang P5", "rank_high": "Rang P95"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
                    f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
@@ -116,6 +121,19 @@ def register(app: typer.Typer) -> None:
                       f"{out}.sources.txt)")
 
 
+def print_skipped(skipped: list[dict]) -> None:
+    """Say which ranks a top N left out, and why (on standard error: the data stay clean)."""
+    from pacte.labels import fr_ordinal
+
+    if not skipped:
+        return
+    err.print(f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
+              markup=False)
+    for s in skipped:
+        err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
+                  markup=False)
+
+
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
     """The first ``n`` rows of a ranking as a French terminal table."""
     from pacte.cli.tables import render
@@ -125,7 +143,7 @@ def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> 
     top = df.head(n)[cols].assign(score=lambda d: d["score"].round(2))
     render(top.rename(columns={**HEADERS, "rank_low": "Rang P5", "rank_high": "Rang P95"}),
            title=f"Les {len(top)} territoires les plus prioritaires",
-           console=console or Console(width=max(Console().width, 170)))
+           console=console or Console())
 
 
 def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
