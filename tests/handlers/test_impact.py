@@ -26,6 +26,9 @@ def rouen(con):
     return impact(con, ROUEN, "C4", -500)
 
 
+BAND = (0.05, 0.1, 0.2)  # flq.band of data/model_parameters.yaml
+
+
 def _c4_ratios(con) -> tuple[float, float]:
     sec = con.execute("SELECT x, value_added FROM io_sut_a17_sectors WHERE year = 2010 "
                       "AND sector = 'C4'").fetchone()
@@ -50,7 +53,7 @@ def test_rouen_direct_effect_from_the_store(con, rouen):
 
 def test_rouen_three_effects_band_and_totals(rouen):
     df = rouen.data.set_index(["delta", "effect", "area"])
-    for d in (0.1, 0.2, 0.3):
+    for d in BAND:
         for e in ("direct", "indirect", "induced", "total"):
             assert df.loc[(d, e, "france"), NUM].to_numpy() == pytest.approx(
                 df.loc[(d, e, "local"), NUM].to_numpy()
@@ -61,9 +64,9 @@ def test_rouen_three_effects_band_and_totals(rouen):
             assert df.loc[(d, e, "local"), "jobs"] < 0
             assert df.loc[(d, e, "rest_of_france"), "jobs"] < 0
     # France-wide effects do not depend on delta; a larger delta leaks more
-    fr = [df.loc[(d, "total", "france"), "jobs"] for d in (0.1, 0.2, 0.3)]
+    fr = [df.loc[(d, "total", "france"), "jobs"] for d in BAND]
     assert fr == pytest.approx([fr[0]] * 3)
-    local = [df.loc[(d, "indirect", "local"), "jobs"] for d in (0.1, 0.2, 0.3)]
+    local = [df.loc[(d, "indirect", "local"), "jobs"] for d in BAND]
     assert local[0] < local[1] < local[2] < 0
 
 
@@ -72,7 +75,7 @@ def test_rouen_envelope(rouen):
     assert m["territory"] == {"level": "epci", "code": ROUEN,
                               "name": "Métropole Rouen Normandie"}
     assert m["sector"] == "C4" and m["sector_label"] == "Fabrication de matériels de transport"
-    assert m["deltas"] == [0.1, 0.2, 0.3] and "URSSAF" in m["resolution"]
+    assert m["deltas"] == list(BAND) and "URSSAF" in m["resolution"]
     assert m["salaried"] is True
     tables = {s["table"] for s in m["sources"]}
     assert {"io_sut_a17_sectors", "io_sut_a17_flows", "urssaf_jobs"} <= tables
