@@ -108,3 +108,14 @@ def test_help_loads_no_pandas():
     code = "import sys, pacte.cli; print('pandas' in sys.modules, 'duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_no_issue_numbers_in_code():
+    """Code and shipped files say what and why, not the history of their making."""
+    import re
+
+    pattern = re.compile(r"\bissues?[ -]?\d+", re.I)
+    offenders = [p.relative_to(SRC).as_posix() for p in [*SRC.rglob("*.py"),
+                                                          *SRC.rglob("*.yaml")]
+                 if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

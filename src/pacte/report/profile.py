@@ -1,4 +1,4 @@
-"""The territory profile (issue 15): one Jinja2 template for HTML and PDF (``@page`` CSS,
+"""The territory profile: one Jinja2 template for HTML and PDF (``@page`` CSS,
 WeasyPrint, no browser), the job-series chart and the map inset as PNG data URIs
 (:mod:`pacte.report.profile_charts`).
 
