@@ -55,6 +55,8 @@ RANKING_LABELS = {
     "top_dimension": "Dimension principale", "reg": "Code région", "reg_name": "Région",
     "population": "Population", "n_imputed": "Valeurs imputées",
     "peers": "Territoires les plus semblables", "selected": "Sélectionné",
+    "p_top": "Probabilité d'être dans les N premiers", "tier": "Palier",
+    "imputed_note": "Données imputées",
 }
 
 ATTRIBUTION = ("Sources : Insee, URSSAF, DGCL, ANCT, ARCEP, IGN (Licence Ouverte / Etalab 2.0), "

@@ -71,13 +71,16 @@ def level_ranking(con, level: str) -> dict:
     ans = ranking(con, level)
     df = ans.data
     dims = df.attrs.get("dimensions", {})
-    cols = ["code", "rank", "rank_low", "rank_high", "score", "type", "top_dimension",
-            "area_type", "peers"] + [f"{p}_{d}" for d in dims for p in ("dim", "contrib")]
+    cols = ["code", "rank", "rank_low", "rank_high", "p_top", "tier", "imputed_note", "score",
+            "type", "top_dimension", "area_type", "peers"] + [
+        f"{p}_{d}" for d in dims for p in ("dim", "contrib")]
     rows = {r["code"]: r for r in df[[c for c in cols if c in df]].to_dict("records")}
     names = dict(con.execute("SELECT code, name FROM territory WHERE level = ?",
                              [level]).fetchall())
     return {"rows": rows, "n": len(df), "dims": dims, "draws": df.attrs.get("draws"),
-            "seed": df.attrs.get("seed"), "meta": ans.meta, "names": names}
+            "seed": df.attrs.get("seed"), "meta": ans.meta, "names": names,
+            "tier_size": df.attrs.get("tier_size"),
+            "unranked": {u["code"]: u["reason"] for u in df.attrs.get("unranked", [])}}
 
 
 def national_share(con) -> dict[tuple[str, str], float | None]:

@@ -8,6 +8,8 @@ YAML (key ``eligibility`` of the rule file, every part optional)::
       exclude_natures: [ME]          # EPCI natures excluded (CC, CA, CU, ME)
       population: {min: 20000, max: 150000}   # null = no bound
       per_region_min: 2              # in a --top selection, at least N per région
+      gate:                          # relevance as a gate: indicator thresholds (all met)
+        - {id: lq_industry, source: rp, period: "2016", min: 1.0}
 
 :func:`load_eligibility` parses it (French errors naming the file and the value),
 :func:`calc_eligibility` marks a ranking, :func:`calc_eligible_selection` selects the top N
@@ -29,7 +31,31 @@ from pacte.targeting.rule import DEFAULT_CONFIG, check_keys
 
 NATURES = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
            "CU": "communauté urbaine", "ME": "métropole"}
-KEYS = ("exclude_natures", "population", "per_region_min")
+KEYS = ("exclude_natures", "population", "per_region_min", "gate")
+GATE_KEYS = ("id", "source", "period", "min", "max")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A territory is eligible only if this stored indicator lies within [min, max]."""
+
+    id: str
+    source: str
+    period: str
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def column(self) -> str:
+        return f"gate_{self.id}"
+
+    def describe(self) -> str:
+        from pacte.catalogue import INDICATORS
+
+        label = INDICATORS[self.id].label.lower()
+        bounds = [f"≥ {fr_number(self.min, 2)}" if self.min is not None else "",
+                  f"≤ {fr_number(self.max, 2)}" if self.max is not None else ""]
+        return f"{label} ({self.source} {self.period}) {' et '.join(b for b in bounds if b)}"
 
 
 @dataclass(frozen=True)
@@ -38,11 +64,12 @@ class Eligibility:
     population_min: float | None = None
     population_max: float | None = None
     per_region_min: int = 0
+    gates: tuple[Gate, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not self.exclude_natures and self.population_min is None \
-            and self.population_max is None and not self.per_region_min
+            and self.population_max is None and not self.per_region_min and not self.gates
 
     def describe(self) -> str:
         """French one-line summary (shown beside every output)."""
@@ -56,6 +83,7 @@ class Eligibility:
             parts.append(f"population de {lo} à {hi} habitants")
         if self.per_region_min:
             parts.append(f"au moins {self.per_region_min} par région dans une sélection")
+        parts += [g.describe() for g in self.gates]
         return "éligibilité : " + ("; ".join(parts) if parts else "tous les territoires")
 
 
@@ -95,7 +123,46 @@ def parse_eligibility(raw, where: str = "index composite") -> Eligibility:
     if isinstance(per, bool) or not isinstance(per, int) or per < 0:
         raise InvalidParameterError(f"{where} : eligibility.per_region_min doit être un "
                                     f"entier ≥ 0 (valeur : {per!r})")
-    return Eligibility(tuple(natures), lo, hi, per)
+    return Eligibility(tuple(natures), lo, hi, per,
+                       tuple(_gate(g, where) for g in raw.get("gate") or []))
+
+
+def _gate(raw, where: str) -> Gate:
+    from pacte.catalogue import INDICATORS
+    from pacte.targeting.rule import _candidate
+
+    if not isinstance(raw, dict) or "id" not in raw or raw["id"] not in INDICATORS:
+        raise InvalidParameterError(f"{where} : eligibility.gate : indicateur inconnu ou "
+                                    f"absent (trouvé {raw!r} ; pacte indicators --list)")
+    for key in raw:
+        if key not in GATE_KEYS:
+            raise InvalidParameterError(f"{where} : clé inconnue « eligibility.gate.{key} » "
+                                        f"(clés possibles : {', '.join(GATE_KEYS)})")
+    source, period = _candidate(raw, INDICATORS[raw["id"]], f"{where}, eligibility.gate")
+    lo, hi = (None if raw.get(k) is None else raw[k] for k in ("min", "max"))
+    for v in (lo, hi):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise InvalidParameterError(f"{where} : eligibility.gate : min et max doivent "
+                                        f"être des nombres (trouvé {v!r})")
+    if lo is None and hi is None:
+        raise InvalidParameterError(f"{where} : eligibility.gate ({raw['id']}) : donnez min "
+                                    "ou max")
+    return Gate(raw["id"], source, period, None if lo is None else float(lo),
+                None if hi is None else float(hi))
+
+
+def add_gate_values(con, level: str, df: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
+    """``df`` with one column ``gate_<id>`` per gate of ``rules``: the stored value of each
+    territory (NaN when absent: the territory is then not eligible)."""
+    from pacte.engine import read_indicators
+
+    out = df.copy()
+    for g in rules.gates:
+        v = read_indicators(con, level, [g.id], g.period)
+        v = v[v["source"] == g.source].set_index("code")["value"]
+        out[g.column] = out["code"].map(v).astype(float)
+    out.attrs.update(df.attrs)
+    return out
 
 
 def load_eligibility(path: Path | str | None = None) -> Eligibility:
@@ -128,6 +195,14 @@ def calc_eligibility(ranked: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
     if rules.population_max is not None:
         add(pop > rules.population_max,
             f"plus de {fr_number(rules.population_max)} habitants")
+    for g in rules.gates:
+        v = ranked[g.column].to_numpy(float) if g.column in ranked else np.full(n, np.nan)
+        bad = np.isnan(v)
+        if g.min is not None:
+            bad |= v < g.min
+        if g.max is not None:
+            bad |= v > g.max
+        add(bad, f"hors seuil : {g.describe()}")
     eligible = notes == ""
     order = np.argsort(ranked["rank"].to_numpy(), kind="stable")
     erank = np.full(n, np.nan)

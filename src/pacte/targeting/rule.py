@@ -19,6 +19,9 @@ import yaml
 from pacte.catalogue import INDICATORS, SERIES, Indicator
 from pacte.errors import InvalidParameterError
 from pacte.settings import package_data
+from pacte.targeting.tiers import Programme, parse_programme
+from pacte.targeting.uncertainty import KEYS as UNCERTAINTY_KEYS
+from pacte.targeting.uncertainty import Uncertainty, parse_uncertainty
 
 DEFAULT_CONFIG = package_data("composite_default.yaml")
 NORMALISATIONS = ("zscore", "minmax", "rank")
@@ -66,6 +69,8 @@ class Config:
     concentration: float = 20.0
     normalisations: tuple[str, ...] = NORMALISATIONS
     typology: tuple[int, int, float, int] = (5, 8, 0.5, 5)  # k_min, k_max, threshold, peers
+    uncertainty: Uncertainty = Uncertainty()  # what the Monte Carlo varies
+    programme: Programme = Programme()  # default programme size and tier thresholds
 
 
 def _bad(where: str, msg: str) -> InvalidParameterError:
@@ -77,14 +82,14 @@ def _bad(where: str, msg: str) -> InvalidParameterError:
 KEYS = {
     "top": ("name", "version", "description", "dimensions", "missing", "winsorisation",
             "normalisation", "aggregation", "uncertainty", "typology",
-            "eligibility"),  # eligibility: read by pacte.targeting.eligibility
+            "eligibility", "programme"),  # eligibility: read by pacte.targeting.eligibility
     "dimension": ("id", "label", "description", "weight", "type_high", "type_low",
                   "indicators"),
     "indicator": ("id", "source", "period", "weight", "direction", "fallback", "note"),
     "fallback": ("source", "period"),
     "missing": ("method", "max_missing_share"),
     "winsorisation": ("lower", "upper"),
-    "uncertainty": ("draws", "concentration", "normalisations"),
+    "uncertainty": UNCERTAINTY_KEYS,
     "typology": ("k_min", "k_max", "threshold", "peers"),
 }
 
@@ -221,6 +226,7 @@ def parse_config(raw, where: str = "index composite") -> Config:
     draws = unc.get("draws", 1000)
     if not isinstance(draws, int) or draws < 1:
         raise _bad(where, f"uncertainty.draws doit être un entier ≥ 1 (valeur : {draws!r})")
+    uncertainty = parse_uncertainty(unc, where)
     return Config(
         name=str(raw.get("name", "index composite")), dimensions=tuple(dims),
         specs=tuple(specs),
@@ -235,7 +241,8 @@ def parse_config(raw, where: str = "index composite") -> Config:
                                 "uncertainty.concentration"),
         normalisations=tuple(_choice(n, NORMALISATIONS, where, "uncertainty.normalisations")
                              for n in norms),
-        typology=(k_min, k_max, float(typ.get("threshold", 0.5)), int(typ.get("peers", 5))))
+        typology=(k_min, k_max, float(typ.get("threshold", 0.5)), int(typ.get("peers", 5))),
+        uncertainty=uncertainty, programme=parse_programme(raw.get("programme"), where))
 
 
 #: PyYAML's problems (English) in French; the file's content is never echoed.
