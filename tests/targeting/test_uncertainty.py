@@ -27,7 +27,6 @@ from pacte.targeting.tiers import (
     calc_subset_ranks,
     calc_tier_counts,
     calc_tiers,
-    parse_programme,
 )
 from pacte.targeting.uncertainty import (
     Nominal,
@@ -37,7 +36,6 @@ from pacte.targeting.uncertainty import (
     calc_sampled_counts,
     calc_uncertainty_ranks,
     calc_winsorise_draws,
-    parse_uncertainty,
 )
 
 # --- tiers ---------------------------------------------------------------------------------
@@ -73,13 +71,19 @@ def test_p_top_sums_to_top(n, k, seed):
     assert calc_p_top(ranks, top).sum() == pytest.approx(top)
 
 
+RULE = {"name": "t", "dimensions": [{"id": "a", "indicators": [
+    {"id": "industry_share", "source": "rp", "period": "2016", "direction": "higher_is_worse"}]}]}
+
+
 def test_tier_and_programme_errors_are_french():
     with pytest.raises(InvalidParameterError, match="retenu"):
         calc_tiers(np.array([0.5]), retained=0.1, excluded=0.5)
     with pytest.raises(InvalidParameterError, match="programme.size"):
-        parse_programme({"size": 0})
-    with pytest.raises(InvalidParameterError, match="programme.taille"):
-        parse_programme({"taille": 10})
+        parse_config({**RULE, "programme": {"size": 0}})
+    with pytest.raises(InvalidParameterError, match="« taille » dans programme.*size"):
+        parse_config({**RULE, "programme": {"taille": 10}})
+    with pytest.raises(InvalidParameterError, match="excluded < retained"):
+        parse_config({**RULE, "programme": {"retained": 0.2, "excluded": 0.5}})
 
 
 # --- method uncertainty --------------------------------------------------------------------
@@ -150,13 +154,23 @@ def test_sampled_counts_variance():
 
 
 def test_uncertainty_rule_errors_are_french():
-    with pytest.raises(InvalidParameterError, match="sources.*'poids'"):
-        parse_uncertainty({"sources": ["poids"]})
-    with pytest.raises(InvalidParameterError, match="sampling_rate"):
-        parse_uncertainty({"sampling_rate": 0})
-    with pytest.raises(InvalidParameterError, match="winsorisations"):
-        parse_uncertainty({"winsorisations": [0.7]})
-    assert parse_uncertainty(None).sources == Uncertainty().sources
+    with pytest.raises(InvalidParameterError, match="uncertainty.sources.*poids"):
+        parse_config({**RULE, "uncertainty": {"sources": ["poids"]}})
+    with pytest.raises(InvalidParameterError, match="uncertainty.sampling_rate"):
+        parse_config({**RULE, "uncertainty": {"sampling_rate": 0}})
+    with pytest.raises(InvalidParameterError, match="uncertainty.winsorisations"):
+        parse_config({**RULE, "uncertainty": {"winsorisations": [0.7]}})
+    assert parse_config(RULE).uncertainty == Uncertainty()
+    assert parse_config({**RULE, "uncertainty": {"sources": []}}).uncertainty.sources == ()
+
+
+def test_gate_rule_is_validated():
+    gate = {"id": "lq_industry", "source": "rp", "period": "2016"}
+    with pytest.raises(InvalidParameterError, match="donnez min ou max"):
+        parse_config({**RULE, "eligibility": {"gate": [gate]}})
+    with pytest.raises(InvalidParameterError, match="période inconnue"):
+        parse_config({**RULE, "eligibility": {"gate": [{**gate, "period": "2050",
+                                                                "min": 1}]}})
 
 
 def test_default_rule_turns_every_source_on():

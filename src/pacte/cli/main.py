@@ -28,6 +28,7 @@ from pacte.cli.serve import register as register_serve
 from pacte.cli.simulate import register as register_simulate
 from pacte.cli.validate import register as register_validate
 from pacte.errors import InvalidParameterError
+from pacte.geography import TERRITORY_LEVELS
 from pacte.labels import A5_LABELS as SECTOR_LABELS
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, count_title, with_unit
 from pacte.settings import default_db_path
@@ -121,7 +122,7 @@ def _print_summary(con) -> None:
     out.print(f"\n[bold]France : {fr_number(s['population'])} habitants (populations légales "
               "2023)[/bold]")
     render(pd.DataFrame([{"level": LEVEL_LABELS[lv], "n": counts.get(lv, 0)}
-                         for lv in ("commune", "epci", "ze2020", "ze2010", "dep", "reg")])
+                         for lv in ("commune", *[v for v in TERRITORY_LEVELS if v != "commune"])])
            .rename(columns={"level": "Niveau", "n": "Territoires"}), Format.table,
            title="Territoires (COG 2025)")
     jobs = s["jobs"].rename(index=SECTOR_LABELS)

@@ -78,20 +78,23 @@ def register(app: typer.Typer) -> None:
         from pacte.cli.tables import records, render
         from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
         from pacte.handlers.ranking import check_ranking, ranking
+        from pacte.targeting.rule import load_rule
 
         if fmt in (RankFormat.xlsx, RankFormat.csv_fr) and out is None:
             raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+        rule = load_rule(weights) if weights else None
         if audit:
             print_audit(db, level, weights)
             return
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
-            df = ranking(con, level, top, rural_quota, urban_quota, per_region, weights, seed,
-                         draws).data
+            ans = ranking(con, level, top, rural_quota, urban_quota, per_region, rule, seed,
+                          draws, rule_source=str(weights) if weights else None)
+        df = ans.data
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
             err.print(f"{count_title(len(df))} écrits dans {out}")
@@ -102,14 +105,14 @@ def register(app: typer.Typer) -> None:
             return
         if fmt is RankFormat.table:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
-            size = df.attrs.get("tier_size", top)
+            size = ans.meta["programme"]["size"]
             shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
                 columns={**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
                          "rank_high": "Rang P95", "p_top": f"P(≤ {size})"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
-                   f"P5-P95, {fr_number(df.attrs['draws'])} tirages ; P(≤ {size}) : "
+                   f"P5-P95, {fr_number(ans.meta['draws'])} tirages ; P(≤ {size}) : "
                    f"probabilité d'être dans les {size} premiers)")
-            print_unranked(df)
+            print_unranked(ans.meta)
             return
         text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
                 else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
@@ -122,9 +125,9 @@ def register(app: typer.Typer) -> None:
                       f"{out}.sources.txt)")
 
 
-def print_unranked(df: pd.DataFrame) -> None:
+def print_unranked(meta: dict) -> None:
     """The territories the rule leaves unranked, with the reason (stderr)."""
-    for u in df.attrs.get("unranked", []):
+    for u in meta.get("unranked", []):
         err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
 
 
@@ -146,11 +149,11 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     from pacte import store
     from pacte.targeting.audit import run_audit
     from pacte.targeting.audit_text import render_audit
-    from pacte.targeting.eligibility import load_eligibility
-    from pacte.targeting.rule import load_config
+    from pacte.targeting.eligibility import from_rule
+    from pacte.targeting.rule import load_rule
 
-    config = load_config(weights)
-    rules = load_eligibility(weights)
+    rule = load_rule(weights)
+    config, rules = rule.config, from_rule(rule.eligibility)
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
     sys.stdout.write(text + "\n" + rules.describe().capitalize() + " (appliquée après le "

@@ -48,9 +48,12 @@ def register(app: typer.Typer) -> None:
         from pacte.cli.tables import render
         from pacte.handlers.validate import validate as run
         from pacte.handlers.validate import validation_summary
+        from pacte.targeting.rule import load_rule
 
         with store.connect(db) as con:
-            data = run(con, list_file, level, code_column, weights).data
+            data = run(con, list_file, level, code_column,
+                       load_rule(weights) if weights else None,
+                       str(weights) if weights else None).data
         summary = validation_summary(data)
         if fmt is Format.json:
             sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1,

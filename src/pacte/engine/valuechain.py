@@ -44,7 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pacte.errors import InvalidParameterError
+from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators.inputoutput import (
     calc_A,
     calc_direct_coefficients,
@@ -57,7 +57,7 @@ from pacte.labels import fr_number
 
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
-LEVELS = ("reg", "dep", "ze2010", "ze2020", "epci", "fr")
+LEVELS = INDICATOR_LEVELS
 SECTORS = ["AZ", "C1", "C2DE", "C3", "C4", "C5", "FZ", "GZ", "HZ", "IZ", "JZ", "KZ", "LZ",
            "MN", "OQ", "RU"]
 #: A17 -> the 16 sectors of the computation (C2 coke and refining, DE energy-water-waste:
@@ -333,8 +333,8 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
 
     ``delta``: Flegg's parameter (0.3, Flegg & Webber 1997); every figure's note also gives
     it at each delta of :data:`DELTA_BAND`, since results depend strongly on it."""
-    if level is not None and level not in LEVELS:
-        raise InvalidParameterError(f"niveau inconnu : {level!r} (attendus : {', '.join(LEVELS)})")
+    if level is not None:
+        check_level(level, LEVELS)
     sut16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
     A = calc_A(sut16.Z, sut16.x)
     industry = np.isin(SECTORS, INDUSTRY)

@@ -15,7 +15,6 @@ vintages, licences) is not stored: it is read at request time, like every answer
 from __future__ import annotations
 
 import json
-import threading
 import zlib
 from dataclasses import dataclass
 
@@ -26,16 +25,16 @@ import pyarrow as pa
 
 from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
-from pacte.geography import TERRITORY_LEVELS
+from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.territory import answer_sources, has_indicators, identity, territory
 from pacte.store import queries
 from pacte.store.connect import read_meta
+from pacte.store.state import state_of
 
 TABLE = "territory_card"
 #: Levels with a stored card (communes are assembled on request: 35,000 of them).
-CARD_LEVELS = (*[lv for lv in TERRITORY_LEVELS if lv != "commune"], "fr")
 #: zlib level: 6 takes 2.4 times as long as 1 (1.8 s against 0.75 s for the 222 MB of
 #: cards) for 18 instead of 22 MB.
 ZLIB_LEVEL = 1
@@ -151,35 +150,18 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     return {TABLE: len(rows)}
 
 
-#: build hash -> {key: (compressed data, sources)}: a store's cards, read whole at its
-#: first card lookup (22 MB for the bundled store) and kept per process. A store's cards are
-#: fixed by its build hash (inputs and code), so a rebuilt store is a new entry; only the
-#: two latest stores are kept.
-_LOADED: dict[str, dict[str, Card]] = {}
-_LOCK = threading.Lock()
+def _load_cards(con: duckdb.DuckDBPyConnection) -> dict[str, Card] | None:
+    try:
+        rows = con.execute(f"SELECT key, data, crc, size, sources FROM {TABLE}").fetchall()
+    except duckdb.CatalogException:  # a store built before the cards
+        return None
+    return {k: Card(d, crc, size, tuple(json.loads(src))) for k, d, crc, size, src in rows}
 
 
 def _cards(con: duckdb.DuckDBPyConnection, meta: dict) -> dict[str, Card] | None:
-    build_hash = meta.get("build_hash")
-    found = _LOADED.get(build_hash) if build_hash else None
-    if found is not None:
-        return found
-    with _LOCK:  # one load per store, the other requests wait for it
-        found = _LOADED.get(build_hash) if build_hash else None
-        if found is not None:
-            return found
-        try:
-            rows = con.execute(f"SELECT key, data, crc, size, sources FROM {TABLE}"
-                               ).fetchall()
-        except duckdb.CatalogException:  # a store built before the cards
-            return None
-        found = {k: Card(d, crc, size, tuple(json.loads(src)))
-                 for k, d, crc, size, src in rows}
-        if build_hash:
-            while len(_LOADED) >= 2:
-                _LOADED.pop(next(iter(_LOADED)))
-            _LOADED[build_hash] = found
-    return found
+    """{key: card} of the store, read whole at its first card lookup (22 MB for the bundled
+    store) and kept in the store's state (fixed by its build hash)."""
+    return state_of(con, meta.get("build_hash")).get("cards", lambda: _load_cards(con))
 
 
 def read_card(con: duckdb.DuckDBPyConnection, level: str, code: str,

@@ -22,7 +22,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
-from pacte.handlers.profile_level import store_key
 from pacte.labels import LEVEL_LABELS, fr_number
 from pacte.report.profile_charts import (
     CONTEXT_EDGE,
@@ -99,7 +98,7 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
     name = t["name"]
     chart = render_chart(d["series"]) if charts else None
     dep = _dep_of(t)
-    mapped = render_inset(con, store_key(con), t["level"], t["code"], dep) if charts else None
+    mapped = render_inset(con, t["level"], t["code"], dep) if charts else None
     overseas = isinstance(dep, str) and dep.startswith("97")
     where = "de son département d'outre-mer" if overseas else "de France métropolitaine"
     notes, renum = print_notes(d["families"], d["notes"])

@@ -81,38 +81,14 @@ def calc_selection_tiers(ranks: np.ndarray, top: int, eligible: np.ndarray | Non
 
 # --- the programme of the rule file --------------------------------------------------------
 
-PROGRAMME_KEYS = ("size", "retained", "excluded")
-
-
 @dataclass(frozen=True)
 class Programme:
-    """Default programme size and tier thresholds (rule file, ``programme``)."""
+    """Default programme size and tier thresholds (validated by the rule's model,
+    :class:`pacte.targeting.rule.Programme`)."""
 
     size: int = 100
     retained: float = 0.9
     excluded: float = 0.1
-
-
-def parse_programme(raw, where: str = "index composite") -> Programme:
-    """Validate the ``programme`` mapping (None = defaults), French errors."""
-    if raw is None:
-        return Programme()
-    if not isinstance(raw, dict):
-        raise InvalidParameterError(f"{where} : « programme » doit être un dictionnaire")
-    for key in raw:
-        if key not in PROGRAMME_KEYS:
-            raise InvalidParameterError(f"{where} : clé inconnue « programme.{key} » (clés "
-                                        f"possibles : {', '.join(PROGRAMME_KEYS)})")
-    size = raw.get("size", 100)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise InvalidParameterError(f"{where} : programme.size doit être un entier ≥ 1 "
-                                    f"(valeur : {size!r})")
-    hi, lo = raw.get("retained", 0.9), raw.get("excluded", 0.1)
-    ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (hi, lo))
-    if not ok or not 0 <= lo < hi <= 1:
-        raise InvalidParameterError(f"{where} : programme : il faut 0 ≤ excluded < retained "
-                                    f"≤ 1 (trouvé excluded {lo!r}, retained {hi!r})")
-    return Programme(size, float(hi), float(lo))
 
 
 def with_tiers(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme

@@ -58,13 +58,12 @@ NORMALISATIONS = ("zscore", "minmax", "rank")
 IMPUTATIONS = ("median", "mean", "hotdeck")
 AGGREGATIONS = ("arithmetic", "geometric")
 GEOMETRIC_RANGE = (1.0, 100.0)
-KEYS = ("draws", "concentration", "normalisations", "sources", "imputations",
-        "winsorisations", "aggregations", "sampling_rate", "chunk")
 
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """What the Monte Carlo varies (plain parameters, validated by :func:`parse_uncertainty`)."""
+    """What the Monte Carlo varies (plain parameters, validated by the rule's model,
+    :class:`pacte.targeting.rule.Uncertainty`)."""
 
     draws: int = 1000
     sources: tuple[str, ...] = SOURCES
@@ -91,60 +90,6 @@ class Nominal:
     normalisation: str = "zscore"
     aggregation: str = "arithmetic"
     directions: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _bad(where: str, msg: str) -> InvalidParameterError:
-    return InvalidParameterError(f"{where} : uncertainty.{msg}")
-
-
-def _choices(raw, key: str, allowed, default, where: str) -> tuple:
-    value = raw.get(key, list(default))
-    if not isinstance(value, list) or not value:
-        raise _bad(where, f"{key} doit être une liste non vide (trouvé {value!r})")
-    for v in value:
-        if allowed is not None and v not in allowed:
-            raise _bad(where, f"{key} : valeur inconnue {v!r} (valeurs possibles : "
-                       f"{', '.join(allowed)})")
-    return tuple(value)
-
-
-def parse_uncertainty(raw, where: str = "index composite") -> Uncertainty:
-    """Validate the ``uncertainty`` mapping of a rule file (None = defaults: every source
-    on). French errors naming the key and the value."""
-    raw = raw or {}
-    if not isinstance(raw, dict):
-        raise InvalidParameterError(f"{where} : « uncertainty » doit être un dictionnaire")
-    for key in raw:
-        if key not in KEYS:
-            raise _bad(where, f"{key} : clé inconnue (clés possibles : {', '.join(KEYS)})")
-    draws = raw.get("draws", 1000)
-    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
-        raise _bad(where, f"draws doit être un entier ≥ 1 (valeur : {draws!r})")
-    chunk = raw.get("chunk", 100)
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise _bad(where, f"chunk doit être un entier ≥ 1 (valeur : {chunk!r})")
-    conc = raw.get("concentration", 20)
-    if isinstance(conc, bool) or not isinstance(conc, int | float) or not conc > 0:
-        raise _bad(where, f"concentration doit être un nombre strictement positif "
-                   f"(valeur : {conc!r})")
-    rate = raw.get("sampling_rate", 0.25)
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
-        raise _bad(where, f"sampling_rate doit être entre 0 (exclu) et 1 (valeur : {rate!r})")
-    wins = _choices(raw, "winsorisations", None, (None, 0.01, 0.025, 0.05), where)
-    for w in wins:
-        if w is not None and (isinstance(w, bool) or not isinstance(w, int | float)
-                              or not 0 < w < 0.5):
-            raise _bad(where, f"winsorisations : {w!r} n'est ni null ni un quantile "
-                       "entre 0 et 0,5")
-    return Uncertainty(
-        draws=draws, sources=_choices(raw, "sources", SOURCES, SOURCES, where)
-        if raw.get("sources", SOURCES) else (),
-        concentration=float(conc),
-        normalisations=_choices(raw, "normalisations", NORMALISATIONS, NORMALISATIONS, where),
-        imputations=_choices(raw, "imputations", IMPUTATIONS, IMPUTATIONS, where),
-        winsorisations=wins,
-        aggregations=_choices(raw, "aggregations", AGGREGATIONS, AGGREGATIONS, where),
-        sampling_rate=float(rate), chunk=chunk)
 
 
 # --- pure calculations ---------------------------------------------------------------------
