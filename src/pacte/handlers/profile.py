@@ -28,7 +28,7 @@ from pacte.handlers.envelope import Answer
 from pacte.handlers.local import local_blocks
 from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
 from pacte.handlers.profile_level import num as _num
-from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS
+from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, fr_number
 from pacte.store import queries
 
 #: Levels a profile exists for.
@@ -222,7 +222,9 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     lv = cached(con, level, "ranking", lambda: level_ranking(con, level))
     r = lv["rows"].get(code)
     if r is None:
-        return None, [], lv["meta"]
+        reason = lv.get("unranked", {}).get(code)
+        return ({"unranked": reason, "rule": lv["meta"].get("rule")} if reason else None,
+                [], lv["meta"])
     contribs = sorted(({"dimension": d, "label": lab, "score": _num(r.get(f"dim_{d}")),
                         "contribution": _num(r.get(f"contrib_{d}"))}
                        for d, lab in lv["dims"].items()),
@@ -237,6 +239,9 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     rank = {"rank": int(r["rank"]), "n": lv["n"], "rank_low": int(r["rank_low"]),
             "rank_high": int(r["rank_high"]), "score": _num(r["score"]), "type": r["type"],
             "top_dimension": r["top_dimension"], "contributions": contribs,
+            "p_top": _num(r.get("p_top")), "p_top_text": fr_number(_num(r.get("p_top")), 2),
+            "tier": r.get("tier"), "tier_size": lv.get("tier_size"),
+            "imputed_note": r.get("imputed_note") or "",
             "draws": lv["draws"], "seed": lv["seed"],
             "rule": lv["meta"].get("rule"), "level_plural": LEVEL_PLURALS[level]}
     return rank, peers, lv["meta"]
