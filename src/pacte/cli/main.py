@@ -18,6 +18,7 @@ from rich.console import Console
 
 from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
@@ -322,6 +323,7 @@ register_profile(app)
 register_export(app)
 register_simulate(app)
 register_impact(app)
+register_diversify(app)
 register_serve(app)
 register_fetch(app)
 register_basins(app)

@@ -74,6 +74,8 @@ def register(app: typer.Typer) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
         from pacte import store
         from pacte.cli.tables import records, render
+        from pacte.export.atomic import write_text
+        from pacte.export.cells import safe_frame
         from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
         from pacte.handlers.ranking import check_ranking, ranking
         from pacte.targeting.rule import load_rule
@@ -117,12 +119,13 @@ def register(app: typer.Typer) -> None:
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
                    f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
             return
-        text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
+        text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
+                if fmt is RankFormat.csv
                 else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
         if out is None:
             sys.stdout.write(text)
         else:
-            Path(out).write_text(text, encoding="utf-8")
+            write_text(out, text)
             write_attribution(out)
             err.print(f"{count_title(len(df))} écrits dans {out} (sources : "
                       f"{out}.sources.txt)")
