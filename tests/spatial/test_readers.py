@@ -71,6 +71,13 @@ def test_export_geojson_of_basins(built_store, tmp_path, con):
     n = con.execute("SELECT count(*) FROM basin").fetchall()[0][0]
     assert len(fc["features"]) == n
     assert fc["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    import pyogrio
+
+    gpkg = tmp_path / "bassins.gpkg"
+    _run(built_store, "export", "--level", "bassin", "--format", "gpkg", "--out", str(gpkg))
+    layers = dict(pyogrio.list_layers(gpkg))
+    assert "bassin" in layers
+    assert len(pyogrio.read_dataframe(gpkg, layer="bassin", read_geometry=False)) == n
 
 
 def test_api_routes(built_store, tmp_path, first):

@@ -176,8 +176,9 @@ def export_basins(con: duckdb.DuckDBPyConnection, fmt, out: Path,
         write_wide_xlsx(df, out, meta, title="Bassins industriels candidats")
     elif fmt is ExportFormat.geojson:
         write_geojson(con, df, BASIN_LEVEL, out, meta)
-    elif fmt is ExportFormat.gpkg:
-        write_gpkg(con, df, BASIN_LEVEL, out, meta)
+    elif fmt is ExportFormat.gpkg:  # GeoPackage layers hold code, name and numbers
+        numeric = [c for c in df.columns[2:] if pd.api.types.is_numeric_dtype(df[c])]
+        write_gpkg(con, df[["code", "name", *numeric]], BASIN_LEVEL, out, meta)
     else:
         write_parquet(df, out, meta)
     return len(df), meta
