@@ -13,6 +13,7 @@ import { bindSearch } from "./search.js";
 import { GROUPS } from "./compare.js";
 import { applyEdits, decodeEdits } from "./rule.js";
 import { bindTools, renderExtras } from "./tools.js";
+import { loadGroup, renderAbout } from "./side.js";
 
 const MAP_LEVELS = ["epci", "ze2020", "dep", "reg"];
 const RANK_LEVELS = new Set(["epci", "ze2020", "ze2010"]);
@@ -22,7 +23,7 @@ const $ = (id) => document.getElementById(id);
 
 // flags read by the browser test and the benchmark (no fixed sleeps)
 const status = { mapIdle: false, panelReady: false, views: 0, firstMapMs: null, error: null,
-  groupReady: false, timeReady: false, rankingRuns: 0, plays: 0 };
+  timeReady: false, rankingRuns: 0, plays: 0 };
 window.pacte = status;
 
 const app = { state: readState(), cat: null, meta: null, rule: null, view: null, status, $ };
@@ -177,7 +178,7 @@ async function load() {
     app.view.breaks = breaksOf(rows.map((r) => r.value).filter((v) => v !== null));
     app.view.palette = palette(app.view);
     refresh();
-    renderAbout();
+    renderAbout(app);
     if (app.state.selected) await openPanel(app.state.selected, { fly: status.views === 0 });
     await map.idle();
     if (id !== loadId) return;
@@ -254,25 +255,6 @@ function refresh() {
 }
 app.refresh = refresh;
 
-function renderAbout() {
-  const { view, state } = app;
-  const sheet = app.meta?.data.indicators.find((i) => i.id === view.ind.id);
-  const first = [...view.values.values()][0];
-  const node = clear($("about"));
-  const dd = (t, v, id) => [el("dt", {}, t), el("dd", { id }, v)];
-  node.append(el("h2", { id: "about-title" }, view.ind.label),
-    el("dl", { class: "facts", id: "about-sheet" },
-      dd("Définition", sheet?.formula ?? view.ind.formula), dd("Unité", view.ind.unit), dd("Sens", view.ind.direction),
-      dd("Période", state.period, "about-period"), dd("Source", app.srcName(state.source)),
-      dd("Résolution", first?.resolution ?? view.ind.resolution),
-      sheet ? [...dd("Sources", sheet.sources), ...dd("Niveaux", sheet.levels), ...dd("Périodes", sheet.periods)] : null),
-    el("details", {}, el("summary", {}, "Millésimes et licences"),
-      el("ul", { class: "prov" }, view.meta.sources.map((s) => el("li", {}, `${s.source} — ${s.vintage} — ${s.licence}`)))),
-    el("p", { class: "links" }, el("a", { id: "about-download", href: `api/metadata/${encodeURIComponent(view.ind.id)}?format=html`,
-      download: `pacte_fiche_${view.ind.id}.html` }, "Télécharger la fiche de métadonnées")));
-  $("footer").textContent = `${view.meta.attribution} · store ${view.meta.build_hash} (construit le ${String(view.meta.built_at).slice(0, 10).split("-").reverse().join("/")})`;
-}
-
 function tooltip(code, point) {
   const t = $("tooltip");
   if (!code || !app.view) { t.hidden = true; return; }
@@ -286,33 +268,12 @@ function tooltip(code, point) {
   t.style.top = `${point.y + 14}px`;
 }
 
-// the comparison group of the selected territory (API), then its values for the panel
-async function loadGroup(code) {
-  const { state, view } = app;
-  status.groupReady = false;
-  try {
-    const g = await api.compare(state.level, code, state.group, state.group === "codes" ? state.codes : "");
-    if (state.selected !== code) return null;
-    view.group = g.data;
-    view.groupSet = new Set(g.data.codes);
-    const vals = g.data.codes.map((c) => view.values.get(c)?.value).filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
-    view.groupMedian = vals.length ? (vals[Math.floor((vals.length - 1) / 2)] + vals[Math.ceil((vals.length - 1) / 2)]) / 2 : null;
-  } catch (err) {
-    view.group = { label: `erreur : ${err.message}`, codes: [] };
-    view.groupSet = null;
-    view.groupMedian = null;
-  }
-  setRanking(view.ranking);
-  refresh();
-  return view.group;
-}
-
 async function openPanel(code, { fly = false } = {}) {
   status.panelReady = false;
   const node = $("panel");
   const { state, view } = app;
   try {
-    const [answer] = await Promise.all([api.territory(state.level, code), loadGroup(code)]);
+    const [answer] = await Promise.all([api.territory(state.level, code), loadGroup(app, code)]);
     if (state.selected !== code) return;
     const ctx = { answer, ind: view.ind, state, national: view.national, values: view.values,
       rankRow: view.rankBy.get(code), nRanked: view.rankBy.size, names: view.names, unit: view.unit,
