@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pacte.export.tables import write_xlsx
+from pacte.export.cells import set_text_cell
+from pacte.export.tables import save_workbook, xlsx_workbook
 from pacte.export.wide import with_headers
 from pacte.labels import ATTRIBUTION
 
@@ -17,11 +18,9 @@ from pacte.labels import ATTRIBUTION
 def write_wide_xlsx(df: pd.DataFrame, path: Path, meta: dict, title: str = "Indicateurs"
                     ) -> Path:
     """Write the wide table ``df`` and its provenance ``meta`` (an answer's envelope)."""
-    from openpyxl import load_workbook
     from openpyxl.styles import Font
 
-    write_xlsx(with_headers(df, french=True), path, title=title, attribution=None)
-    wb = load_workbook(path)
+    wb = xlsx_workbook(with_headers(df, french=True), title=title, attribution=None)
     ws = wb.worksheets[0]
     for j, col in enumerate(df.columns, 1):
         if col in ("code", "name"):
@@ -29,20 +28,22 @@ def write_wide_xlsx(df: pd.DataFrame, path: Path, meta: dict, title: str = "Indi
                 cell.number_format = "@"
     src = wb.create_sheet("Sources")
     src.append(["Source", "Millésime", "Licence", "Table"])
-    for s in meta.get("sources", []):
-        src.append([s.get("source"), s.get("vintage"), s.get("licence"), s.get("table")])
-    src.append([])
-    src.append([f"Store pacte : empreinte {meta.get('build_hash')}, construit le "
-                f"{str(meta.get('built_at') or '')[:10]}"])
-    src.append([meta.get("attribution") or ATTRIBUTION])
+    row = 1
+    for row, s in enumerate(meta.get("sources", []), 2):
+        for j, v in enumerate((s.get("source"), s.get("vintage"), s.get("licence"),
+                               s.get("table")), 1):
+            set_text_cell(src.cell(row=row, column=j), v)
+    # an empty line, then the build and the attribution
+    src.cell(row=row + 2, column=1, value=f"Store pacte : empreinte {meta.get('build_hash')}, "
+             f"construit le {str(meta.get('built_at') or '')[:10]}")
+    set_text_cell(src.cell(row=row + 3, column=1), meta.get("attribution") or ATTRIBUTION)
     for cell in src[1]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCD", (90, 30, 40, 24), strict=True):
         src.column_dimensions[letter].width = width
     src.freeze_panes = "A2"
     _definitions(wb.create_sheet("Définitions"), df)
-    wb.save(path)
-    return Path(path)
+    return save_workbook(wb, path)
 
 
 def _definitions(ws, df: pd.DataFrame) -> None:

@@ -2,6 +2,7 @@
 // the server that served this page (API under api/, layers under geo/).
 
 import { api } from "./api.js";
+import { addBasinLayer } from "./basins.js";
 import { classOf, colours, DIVERGING, fr, jenksBreaks, quantileBreaks } from "./classify.js";
 import { clear, el } from "./dom.js";
 import { legendModel, renderLegend } from "./legend.js";
@@ -36,6 +37,7 @@ const map = new TerritoryMap($("map"), {
 });
 window.pacteMap = map.map;
 app.map = map;
+addBasinLayer(map.map, document.querySelector(".insets"));
 
 function setStatus(text) {
   const s = $("status");
