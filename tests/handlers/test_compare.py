@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pacte.catalogue import INDICATORS
 from pacte.errors import InvalidParameterError
 from pacte.handlers import compare, sheets
 
@@ -119,9 +120,9 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
     df = pd.read_csv(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig")),
                      sep=";", decimal=",", dtype={"Code": str})
     assert n == 3 and list(df["Code"]) == codes
-    assert list(df.columns[2:]) == ["Part de l'emploi industriel, 2016, recensement (%)",
-                                    "Indice de spécificité industrielle, 2011, recensement "
-                                    "(indice)"]
+    assert list(df.columns[2:]) == [
+        f"{INDICATORS['industry_share'].label}, 2016, recensement (%)",
+        f"{INDICATORS['lq_industry'].label}, 2011, recensement (indice)"]
     np.testing.assert_allclose(df.iloc[:, 2], long[codes].to_numpy(), atol=1e-4)
     sheets.write_selection(fictional_con, "epci", cols, codes, "xlsx", tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")

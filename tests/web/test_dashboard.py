@@ -10,6 +10,9 @@ import httpx
 from webhelpers import ARGS, CHROMIUM, OUTPUT, needs_chromium, wait_flag
 
 from pacte.api.app import web_dir
+from pacte.catalogue import INDICATORS
+
+LABEL = {i: ind.label for i, ind in INDICATORS.items()}
 
 GRAND_PARIS = "200054781"
 
@@ -62,12 +65,12 @@ def test_dashboard(server):
             watch(page)
             page.goto(server)
             wait_flag(page, "window.pacte && window.pacte.mapIdle")
-            assert page.locator("#legend h3").inner_text() == "Part de l'emploi industriel (2016)"
+            assert page.locator("#legend h3").inner_text() == f"{LABEL['industry_share']} (2016)"
 
             # pick an indicator
             page.select_option("#indicator", "lq_industry")
             wait_flag(page, "window.pacte.mapIdle")
-            assert page.locator("#legend h3").inner_text() == "Indice de spécificité industrielle (2016)"
+            assert page.locator("#legend h3").inner_text() == f"{LABEL['lq_industry']} (2016)"
             assert page.locator("#about-period").inner_text() == "2016"
             assert "indicateur=lq_industry" in page.url
 

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 from webhelpers import ARGS, CHROMIUM, OUTPUT, needs_chromium, wait_flag
 
+from pacte.catalogue import INDICATORS
 from pacte.cli import app as cli
 
 ROUEN = "200023414"
@@ -249,12 +250,11 @@ def test_exports_of_what_is_shown(open_page, server):
     text = Path(dl.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:2] == ["Code", "Nom"]  # then the columns in the catalogue's order
-    assert rows[0][2:] == ["Emplois industriels, 2016, recensement (emplois)",
-                           "Part de l'emploi industriel, 2016, recensement (%)",
-                           "Indice de spécificité industrielle, 2016, recensement (indice)"]
+    assert rows[0][2:] == [f"{INDICATORS[i].label}, 2016, recensement ({INDICATORS[i].unit})"
+                           for i in ("industry_jobs", "industry_share", "lq_industry")]
     assert [r[0] for r in rows[1:]] == shown
     lq = values(server, "epci", "lq_industry", "2016", "rp")
-    col = next(i for i, h in enumerate(rows[0]) if h.startswith("Indice de spécificité"))
+    col = 4
     for r in rows[1:6]:
         assert float(r[col].replace(",", ".")) == pytest.approx(lq[r[0]], abs=1e-4)
     with page.expect_download() as dl:
