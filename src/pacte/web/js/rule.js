@@ -95,7 +95,10 @@ export function renderRuleEditor(root, { base, edits, labels, srcName = (s) => s
       const kept = !edits.x.includes(key);
       box.append(el("div", { class: kept ? "ind" : "ind dropped", dataset: { ind: i.id } },
         el("label", {}, el("input", { type: "checkbox", checked: kept, "aria-label": `Garder ${labels[i.id] ?? i.id}`,
-          onchange: set((t) => { edits.x = t.checked ? edits.x.filter((x) => x !== key) : [...edits.x, key]; }) }),
+          onchange: set((t) => {
+            edits.x = t.checked ? edits.x.filter((x) => x !== key) : [...edits.x, key];
+            t.closest(".ind").classList.toggle("dropped", !t.checked);
+          }) }),
         ` ${labels[i.id] ?? i.id}`),
         el("span", { class: "sub" }, ` ${srcName(i.source)}, ${i.period}`),
         num(i.weight, (t) => { edits.i[key] = Number(t.value); }, `Poids de ${labels[i.id] ?? i.id}`)));
