@@ -285,3 +285,17 @@ def test_api_finances_and_territory_simulation(rei_store, fictional_store, tmp_p
         assert block["available"] is False and "pacte fetch ofgl_rei" in block["message"]
         r = client.get("/api/simulate/dcrtp/73187")
         assert r.status_code == 422 and "pacte build --with-fetched" in r.text
+
+
+def test_profile_finances_section_on_real_amounts(rei_con):
+    from pacte.handlers.profile import profile
+    from pacte.report.profile import render_html
+
+    ans = profile(rei_con, AMP, "epci")
+    fin = ans.data["local"]["finances"]
+    assert fin["available"] is True and fin["donnees"] == "données réelles"
+    hist = {h["year"]: h for h in fin["history"]}
+    assert hist[2020]["dcrtp_epci"] == 128_369_341.0
+    html = render_html(rei_con, ans, charts=False)
+    assert "Finances locales" in html and "128\u202f369\u202f341" in html
+    assert "pacte fetch ofgl_rei" not in html
