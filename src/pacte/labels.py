@@ -188,3 +188,43 @@ def ranking_headers(columns, dimensions: dict[str, str] | None = None) -> dict[s
         out[f"dim_{dim_id}"] = f"Score : {label}"
         out[f"contrib_{dim_id}"] = f"Contribution : {label}"
     return {c: out.get(c, c) for c in columns}
+
+
+#: Unit of the jobs that a model computes (value chains, jobs at risk): shown to two
+#: significant figures in texts and tables (:func:`fr_value`).
+MODELLED_JOBS = "emplois (modèle)"
+
+
+def round_significant(x: float, digits: int = 2) -> float:
+    """``x`` rounded to ``digits`` significant figures (NaN, infinities and 0 unchanged):
+    the precision of a modelled figure in text and tables (full precision stays in csv,
+    json and parquet)."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0:
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def fr_modelled(x, digits: int = 2) -> str:
+    """A modelled figure (jobs of an input-output model, jobs at risk) in French, to
+    ``digits`` significant figures: 2 871,73 -> « 2 900 », -116,4 -> « -120 »."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    r = round_significant(float(x), digits)
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(r))))) if r else 0
+    return fr_number(r, decimals)
+
+
+def fr_value(value, unit: str = "", decimals: int = 2) -> str:
+    """A figure in French, rounded by its unit: modelled jobs (:data:`MODELLED_JOBS`) to two
+    significant figures, counted jobs to the unit, percentages to one decimal, others to
+    ``decimals``; "—" when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == MODELLED_JOBS:
+        return fr_modelled(value)
+    if unit == "emplois":
+        return fr_number(float(value), 0)
+    if unit == "%":
+        return fr_number(float(value), 1)
+    return fr_number(float(value), decimals)

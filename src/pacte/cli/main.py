@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
@@ -29,6 +30,7 @@ from pacte.cli.serve import register as register_serve
 from pacte.cli.simulate import register as register_simulate
 from pacte.cli.validate import register as register_validate
 from pacte.errors import InvalidParameterError
+from pacte.geography import TERRITORY_LEVELS
 from pacte.labels import A5_LABELS as SECTOR_LABELS
 from pacte.labels import (
     LEVEL_LABELS,
@@ -129,7 +131,7 @@ def _print_summary(con) -> None:
     out.print(f"\n[bold]France : {fr_number(s['population'])} habitants (populations légales "
               "2023)[/bold]")
     render(pd.DataFrame([{"level": LEVEL_LABELS[lv], "n": counts.get(lv, 0)}
-                         for lv in ("commune", "epci", "ze2020", "ze2010", "dep", "reg")])
+                         for lv in ("commune", *[v for v in TERRITORY_LEVELS if v != "commune"])])
            .rename(columns={"level": "Niveau", "n": "Territoires"}), Format.table,
            title="Territoires (COG 2025)")
     jobs = s["jobs"].rename(index=SECTOR_LABELS)
@@ -324,3 +326,4 @@ register_impact(app)
 register_diversify(app)
 register_serve(app)
 register_fetch(app)
+register_basins(app)

@@ -22,7 +22,7 @@ from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
 from pacte.engine.exposure_top import top_industries
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
-from pacte.geography import PROFILE_LEVELS, RANK_LEVELS
+from pacte.geography import PROFILE_LEVELS, RANK_LEVELS, check_level
 from pacte.handlers.cards import territory_frames as territory
 from pacte.handlers.envelope import Answer
 from pacte.handlers.local import local_blocks
@@ -290,9 +290,8 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
     ``data`` = {territory, parents, key_figures, peers, ranking, families, exposure_top,
     series, notes, resolutions}; ``meta`` = the envelope (sources of every figure, build hash
     and date, generation date, rule and seed of the ranking)."""
-    if level is not None and level not in PROFILE_LEVELS:
-        raise InvalidParameterError(f"pas de profil au niveau {level!r} (niveaux : "
-                                    f"{', '.join(PROFILE_LEVELS)})")
+    if level is not None:
+        check_level(level, PROFILE_LEVELS, "pour un profil")
     terr = queries.find_territory(con, code, level)
     lv = terr["level"]
     if lv not in PROFILE_LEVELS:

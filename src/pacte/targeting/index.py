@@ -27,7 +27,8 @@ import pandas as pd
 from pacte.catalogue import INDICATORS
 from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, check_level
+from pacte.targeting.peers import similar_peers
 from pacte.targeting.rule import NORMALISATIONS, Config, calc_weights, load_config
 from pacte.targeting.typology import calc_typology
 
@@ -40,9 +41,7 @@ GEOMETRIC_RANGE = (1.0, 100.0)
 def load_matrix(con, level: str, config: Config) -> tuple[pd.DataFrame, np.ndarray]:
     """Territories of ``level`` (code, name, population, area_type, reg, reg_name) and the raw
     matrix (n, p) of the index's indicators, read from the store's indicator table."""
-    if level not in RANK_LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
-                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    check_level(level, RANK_LEVELS, "pour le classement")
     ter = con.execute("""SELECT t.code, t.name, t.population, t.area_type, t.reg,
                                 r.name AS reg_name
                          FROM territory t LEFT JOIN territory r ON r.level = 'reg'
@@ -245,9 +244,9 @@ def rank_territories(con, level: str = "epci", config: Config | None = None, see
     for d, dim in enumerate(dims):
         out[f"dim_{dim.id}"] = r["dims"][:, d]
         out[f"contrib_{dim.id}"] = r["contrib"][:, d]
-    types, peers = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
+    types, _ = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
     out["type"] = types
-    out["peers"] = [", ".join(out["code"].to_numpy()[p]) for p in peers]
+    out["peers"] = similar_peers(con, level, out, r["dims"], config.typology[3])
     out = out.sort_values("rank", kind="stable").reset_index(drop=True)
     out.attrs.update(config=config.name, excluded=excluded, level=level, seed=seed,
                      draws=draws, dimensions={d.id: d.label for d in dims})
