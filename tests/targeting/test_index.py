@@ -200,13 +200,15 @@ def _broken(path: tuple, value) -> dict:
     (("dimensions", 0, "indicators", 0, "id"), "chomage", "indicateur inconnu : 'chomage'"),
     (("dimensions", 0, "indicators", 0, "period"), "2030", "période inconnue"),
     (("dimensions", 0, "indicators", 0, "source"), "urssaf2", "source inconnue"),
-    (("dimensions", 1, "weight"), 0, "weight doit être un nombre strictement positif"),
+    (("dimensions", 1, "weight"), 0, "dimensions[2].weight : valeur trop petite (doit être > 0)"
+                                     " (valeur : 0)"),
     (("dimensions", 1, "indicators", 1, "weight"), -1, "valeur : -1"),
-    (("normalisation",), "log", "normalisation inconnu(e) : 'log'"),
-    (("aggregation",), "median", "aggregation inconnu(e) : 'median'"),
-    (("missing",), {"method": "zero"}, "missing.method inconnu(e) : 'zero'"),
+    (("normalisation",), "log", "normalisation : valeur inconnue (valeurs possibles : zscore, "
+                                "minmax ou rank) (valeur : 'log')"),
+    (("aggregation",), "median", "aggregation : valeur inconnue"),
+    (("missing",), {"method": "zero"}, "missing.method : valeur inconnue"),
     (("dimensions", 0, "indicators", 0, "direction"), "neutral", "est neutre au catalogue"),
-    (("winsorisation",), {"lower": 0.9, "upper": 0.1}, "winsorisation"),
+    (("winsorisation",), {"lower": 0.9, "upper": 0.1}, "winsorisation : il faut 0 ≤ lower"),
     (("uncertainty",), {"normalisations": ["zscore", "boxcox"]}, "'boxcox'"),
 ])
 def test_config_errors_name_key_and_value(path, value, message):

@@ -10,11 +10,8 @@ it to :data:`ROUTERS` in :mod:`pacte.api.app`; they get the same envelope, error
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated
 
 import duckdb
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
@@ -26,7 +23,7 @@ from pacte.handlers import indicators as indicator_handlers
 from pacte.handlers import ranking as ranking_handlers
 from pacte.handlers import sources as source_handlers
 from pacte.handlers import territory as territory_handlers
-from pacte.targeting.rule import parse_config
+from pacte.targeting.rule import Rule
 
 router = APIRouter(prefix="/api")
 
@@ -119,22 +116,10 @@ def indicators(
 
 
 def _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws,
-             rule: dict | None = None) -> JSON:
-    if rule is None:
-        ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota, per_region,
-                                       None, seed, draws)
-    else:
-        # validated like the YAML file, with the same French errors
-        parse_config(rule, "règle envoyée (corps JSON)")
-        ranking_handlers.check_ranking(level, top, rural_quota, urban_quota, per_region,
-                                       seed, draws)
-        # the handler reads a rule file: JSON is YAML, hand it one
-        with tempfile.TemporaryDirectory(prefix="pacte-rule-") as tmp:
-            path = FilePath(tmp) / "rule.json"
-            path.write_text(json.dumps(rule, ensure_ascii=False), encoding="utf-8")
-            ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota,
-                                           per_region, path, seed, draws)
-        ans.meta["rule_file"] = "corps de la requête"
+             rule: Rule | None = None) -> JSON:
+    ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota, per_region,
+                                   rule, seed, draws,
+                                   rule_source=None if rule is None else "corps de la requête")
     return answer(ans, level=level, dimensions=ans.data.attrs.get("dimensions", {}))
 
 
@@ -147,7 +132,7 @@ def ranking(cur: Cur, level: RankLevel = "epci", top: Top = None, rural_quota: Q
 
 @router.post("/ranking", summary="Classement avec une règle envoyée en JSON (mêmes clés que le "
              "YAML : name, dimensions, indicators, weight...)")
-def ranking_custom(cur: Cur, rule: Annotated[dict[str, Any], Body()], level: RankLevel = "epci",
+def ranking_custom(cur: Cur, rule: Annotated[Rule, Body()], level: RankLevel = "epci",
                    top: Top = None, rural_quota: Quota = 0, urban_quota: Quota = 0,
                    per_region: bool = False, seed: Seed = 0, draws: Draws = None) -> JSON:
     return _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws, rule)

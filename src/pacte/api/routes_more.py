@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from pacte.api.response import JSON, answer, jsonable
 from pacte.api.routes import MAX_LIST, Cur, Level, RankLevel, Text
-from pacte.errors import InvalidParameterError
 from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, envelope
 
@@ -94,14 +93,12 @@ def simulate_dcrtp(
 
 @router.get("/ranking/audit", summary="Audit statistique de la règle (JRC/OCDE)")
 def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
-    from pacte.geography import RANK_LEVELS
+    from pacte.geography import RANK_LEVELS, check_level
     from pacte.targeting import load_config
     from pacte.targeting.audit import run_audit
     from pacte.targeting.audit_text import render_audit
 
-    if level not in RANK_LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
-                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    check_level(level, RANK_LEVELS, "pour le classement")
     config = load_config()
     audit = run_audit(cur, level, config)
     data = {"text": render_audit(audit), "rule": audit["rule"], "n": audit["n"],

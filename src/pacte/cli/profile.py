@@ -19,7 +19,7 @@ import typer
 
 from pacte.cli.common import DbOpt, err, friendly
 from pacte.errors import InvalidParameterError, PacteError
-from pacte.geography import PROFILE_LEVELS
+from pacte.geography import PROFILE_LEVELS, check_level
 
 
 class ProfileFormat(StrEnum):
@@ -147,9 +147,7 @@ def register(app: typer.Typer) -> None:
                 raise InvalidParameterError("--all ne prend pas de code de territoire")
             if level is None or out is None:
                 raise InvalidParameterError("--all demande --level NIVEAU et --out DOSSIER")
-            if level not in PROFILE_LEVELS:
-                raise InvalidParameterError(f"pas de profil au niveau {level!r} (niveaux : "
-                                            f"{', '.join(PROFILE_LEVELS)})")
+            check_level(level, PROFILE_LEVELS, "pour un profil")
             if fmt is ProfileFormat.json:
                 raise InvalidParameterError("--all écrit des profils html ou pdf")
             _all(db, level, fmt, out, jobs)

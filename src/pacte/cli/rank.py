@@ -21,7 +21,7 @@ from rich.console import Console
 
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import count_title, fr_number, ranking_title
 
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     @friendly
     def rank(
         level: Annotated[str, typer.Option(
-            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}.")] = "epci",
+            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}, bassin.")] = "epci",
         top: Annotated[int | None, typer.Option(
             "--top", "-n", help="Ne garder que les N territoires sélectionnés.")] = None,
         rural_quota: Annotated[int, typer.Option(
@@ -78,20 +78,29 @@ def register(app: typer.Typer) -> None:
         from pacte.export.cells import safe_frame
         from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
         from pacte.handlers.ranking import check_ranking, ranking
+        from pacte.targeting.rule import load_rule
 
         if fmt in (RankFormat.xlsx, RankFormat.csv_fr) and out is None:
             raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
+        if level == Level.BASSIN:  # candidate basins, ranked at build time
+            from pacte.cli.basins import rank_basins
+            rank_basins(top, fmt.value, out, db, custom=bool(
+                weights or seed or draws or audit or rural_quota or urban_quota or per_region))
+            return
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+        rule = load_rule(weights) if weights else None
         if audit:
             print_audit(db, level, weights)
             return
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
-            df = ranking(con, level, top, rural_quota, urban_quota, per_region, weights, seed,
-                         draws).data
+            answer = ranking(con, level, top, rural_quota, urban_quota, per_region, rule,
+                             seed, draws, rule_source=str(weights) if weights else None)
+        df = answer.data
+        print_skipped(answer.meta.get("skipped") or [])
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
             err.print(f"{count_title(len(df))} écrits dans {out}")
@@ -102,7 +111,10 @@ def register(app: typer.Typer) -> None:
             return
         if fmt is RankFormat.table:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
+            if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
+                cols.insert(cols.index("rank") + 1, "eligible_rank")
             shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
+                                             "eligible_rank": "Rang éligible",
                                              "rank_low": "Rang P5", "rank_high": "Rang P95"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
                    f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
@@ -119,6 +131,19 @@ def register(app: typer.Typer) -> None:
                       f"{out}.sources.txt)")
 
 
+def print_skipped(skipped: list[dict]) -> None:
+    """Say which ranks a top N left out, and why (on standard error: the data stay clean)."""
+    from pacte.labels import fr_ordinal
+
+    if not skipped:
+        return
+    err.print(f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
+              markup=False)
+    for s in skipped:
+        err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
+                  markup=False)
+
+
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
     """The first ``n`` rows of a ranking as a French terminal table."""
     from pacte.cli.tables import render
@@ -128,7 +153,7 @@ def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> 
     top = df.head(n)[cols].assign(score=lambda d: d["score"].round(2))
     render(top.rename(columns={**HEADERS, "rank_low": "Rang P5", "rank_high": "Rang P95"}),
            title=f"Les {len(top)} territoires les plus prioritaires",
-           console=console or Console(width=max(Console().width, 170)))
+           console=console or Console())
 
 
 def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
@@ -137,11 +162,11 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     from pacte import store
     from pacte.targeting.audit import run_audit
     from pacte.targeting.audit_text import render_audit
-    from pacte.targeting.eligibility import load_eligibility
-    from pacte.targeting.rule import load_config
+    from pacte.targeting.eligibility import from_rule
+    from pacte.targeting.rule import load_rule
 
-    config = load_config(weights)
-    rules = load_eligibility(weights)
+    rule = load_rule(weights)
+    config, rules = rule.config, from_rule(rule.eligibility)
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
     sys.stdout.write(text + "\n" + rules.describe().capitalize() + " (appliquée après le "

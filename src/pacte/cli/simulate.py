@@ -293,12 +293,30 @@ def register(app: typer.Typer) -> None:
             "--format", "-f", help="table, csv, json ou xlsx.")] = SimFormat.table,
         out: Annotated[Path | None, typer.Option(
             "--out", "-o", help="Fichier de sortie (obligatoire pour xlsx).")] = None,
+        territory: Annotated[str | None, typer.Option(
+            "--territory", help="Code commune ou SIREN d'EPCI : son historique de DCRTP et "
+            "sa minoration selon chaque clé, sur les montants réels du REI (pacte fetch "
+            "ofgl_rei puis pacte build --with-fetched).")] = None,
         db: DbOpt = None,
     ) -> None:
         """Minoration de la DCRTP : qui perd quoi, selon la clé légale ou une autre."""
         from pacte import store
         from pacte.handlers.finance import check_options, simulate_dcrtp
 
+        if territory is not None:
+            if criteria is not None or compare or exempt is not None or fmt is SimFormat.xlsx:
+                raise InvalidParameterError("--territory se combine avec --year, --cut, "
+                                            "--stage, --epci-rrf, --format table|csv|json")
+            from pacte.cli.simulate_territory import print_territory, write_territory
+            from pacte.handlers.dcrtp_territory import territory_dcrtp
+
+            with store.connect(db) as con:
+                ans = territory_dcrtp(con, territory, year, cut, stage, epci_rrf)
+            if fmt is SimFormat.table:
+                print_territory(ans.data, ans.meta, Console(width=max(Console().width, 130)))
+            else:
+                write_territory(ans.data, ans.meta, fmt.value, out)
+            return
         if fmt is SimFormat.xlsx and out is None:
             raise InvalidParameterError("--format xlsx demande --out FICHIER.xlsx")
         if fmt is SimFormat.table and out is not None:

@@ -1,6 +1,7 @@
 """The wide table as an Excel workbook: French headers with units, frozen header, codes
 stored as text, and a "Sources" sheet (source, vintage, licence of every table the figures
-come from, build hash, attribution line)."""
+come from, build hash, attribution line) and a "Définitions" sheet (one row per column: the
+catalogue's definition, unit, direction, source, period and resolution)."""
 
 from __future__ import annotations
 
@@ -41,4 +42,30 @@ def write_wide_xlsx(df: pd.DataFrame, path: Path, meta: dict, title: str = "Indi
     for letter, width in zip("ABCD", (90, 30, 40, 24), strict=True):
         src.column_dimensions[letter].width = width
     src.freeze_panes = "A2"
+    _definitions(wb.create_sheet("Définitions"), df)
     return save_workbook(wb, path)
+
+
+def _definitions(ws, df: pd.DataFrame) -> None:
+    """One row per indicator column of ``df``: the catalogue's text (``pacte indicators
+    --list``) beside the column's French header."""
+    from openpyxl.styles import Alignment, Font
+
+    from pacte.catalogue import DIRECTION_LABELS, INDICATORS
+    from pacte.export.wide import headers
+
+    ws.append(["Colonne", "Identifiant", "Définition (formule)", "Unité", "Sens", "Source",
+               "Période", "Résolution"])
+    heads = headers(df, french=True)
+    for col, m in df.attrs.get("columns", {}).items():
+        ind = INDICATORS.get(m["indicator"])
+        ws.append([heads.get(col, col), m["indicator"], ind.formula if ind else "",
+                   m["unit"], DIRECTION_LABELS[ind.direction] if ind else "",
+                   m["source_name"], m["period"], m["resolution"]])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFGH", (50, 26, 70, 10, 26, 22, 12, 40), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=2, min_col=3, max_col=3):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
-from pacte.geography import TERRITORY_LEVELS
+from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.territory import answer_sources, has_indicators, identity, territory
@@ -35,7 +35,6 @@ from pacte.store.connect import read_meta
 
 TABLE = "territory_card"
 #: Levels with a stored card (communes are assembled on request: 35,000 of them).
-CARD_LEVELS = (*[lv for lv in TERRITORY_LEVELS if lv != "commune"], "fr")
 #: zlib level: 6 takes 2.4 times as long as 1 (1.8 s against 0.75 s for the 222 MB of
 #: cards) for 18 instead of 22 MB.
 ZLIB_LEVEL = 1

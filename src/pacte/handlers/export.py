@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from pacte.export.formats import MEDIA, ExportFormat
+from pacte.handlers.basins import BASIN_LEVEL, export_basins
 
 __all__ = ["MEDIA", "ExportFormat", "export_level"]
 
@@ -28,6 +29,8 @@ def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat |
 
     fmt = ExportFormat(fmt)
     check_target(out)  # before any computation: a device or a folder is refused
+    if level == BASIN_LEVEL:  # candidate basins: their own table, not the catalogue
+        return export_basins(con, fmt, out, attribution_file)
     ans = indicators(con, level, indicator or None, period)
     df = wide_table(ans.data)
     meta = {**ans.meta, "level": level, "indicators": indicator or "tous",

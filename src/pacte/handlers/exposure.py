@@ -9,14 +9,13 @@ from pacte.catalogue.exposure import EXPOSURE_IDS
 from pacte.engine import exposure as ex
 from pacte.engine.exposure_top import most_exposed
 from pacte.errors import InvalidParameterError
+from pacte.geography import check_level
 from pacte.handlers.envelope import Answer, envelope
 
 
 def check_exposure(level: str, period: str, indicator: str, n: int) -> None:
     """French errors on bad options, before any computation."""
-    if level not in ex.LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour l'exposition : {level!r} (niveaux : "
-                                    f"{', '.join(ex.LEVELS)})")
+    check_level(level, ex.LEVELS, "pour l'exposition")
     if period not in ex.PERIODS:
         raise InvalidParameterError(f"période inconnue : {period!r} (périodes : "
                                     f"{', '.join(ex.PERIODS)})")
@@ -38,6 +37,10 @@ def exposure_ranking(con: duckdb.DuckDBPyConnection, level: str, period: str, in
         row = {"rank": rank, "code": code, "name": g["name"].iloc[0],
                "exposure": g["exposure"].iloc[0]}
         for r in g.itertuples():
+            if not getattr(r, "own_detail", True):  # the région's mix: no ranking shown
+                row["industry_1"] = ("structure de la région, pas de détail sectoriel propre "
+                                     "au territoire")
+                break
             # share first: a terminal that shortens the label keeps the figure
             row[f"industry_{r.rank}"] = f"{100 * r.share_of_exposure:.0f} % {r.label}"
         row["resolution"] = g["resolution"].iloc[0]

@@ -22,9 +22,10 @@ from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
 from pacte.engine.exposure_top import top_industries
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
-from pacte.geography import PROFILE_LEVELS, RANK_LEVELS
+from pacte.geography import PROFILE_LEVELS, RANK_LEVELS, check_level
 from pacte.handlers.cards import territory_frames as territory
 from pacte.handlers.envelope import Answer
+from pacte.handlers.local import local_blocks
 from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
 from pacte.handlers.profile_level import num as _num
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS
@@ -289,9 +290,8 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
     ``data`` = {territory, parents, key_figures, peers, ranking, families, exposure_top,
     series, notes, resolutions}; ``meta`` = the envelope (sources of every figure, build hash
     and date, generation date, rule and seed of the ranking)."""
-    if level is not None and level not in PROFILE_LEVELS:
-        raise InvalidParameterError(f"pas de profil au niveau {level!r} (niveaux : "
-                                    f"{', '.join(PROFILE_LEVELS)})")
+    if level is not None:
+        check_level(level, PROFILE_LEVELS, "pour un profil")
     terr = queries.find_territory(con, code, level)
     lv = terr["level"]
     if lv not in PROFILE_LEVELS:
@@ -316,6 +316,7 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
         "series": _series(con, lv, ident["code"]),
         "notes": notes.texts,
         "resolutions": [{"source_name": s, "resolution": r} for s, r in resolutions],
+        "local": local_blocks(con, lv, ident["code"]),
     }
     meta = {**base.meta, "sources": _merge_sources(base.meta, rank_meta),
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

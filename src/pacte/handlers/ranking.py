@@ -3,33 +3,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
+import numpy as np
 import pandas as pd
 
-from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.errors import DataError, InvalidParameterError
+from pacte.geography import RANK_LEVELS, check_level
 from pacte.handlers.envelope import Answer, envelope
-from pacte.targeting import calc_selection, load_config, rank_territories
-from pacte.targeting.eligibility import (
-    calc_eligibility,
-    calc_eligible_selection,
-    load_eligibility,
-)
+from pacte.settings import LIMITS
+from pacte.targeting import calc_selection, rank_territories
+from pacte.targeting.eligibility import calc_eligibility, calc_eligible_selection, from_rule
 from pacte.targeting.materialise import is_default, read_default_ranking
+from pacte.targeting.rule import Rule, load_rule
 
 #: Upper bound of --draws: beyond it a ranking takes minutes and gains nothing.
-MAX_DRAWS = 100_000
+MAX_DRAWS = LIMITS.max_draws
 
 
 def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: int,
                   per_region: bool, seed: int, draws: int | None) -> None:
     """French errors on bad options, before any computation (and before the store is
     opened): level, --top, quotas, --seed, --draws."""
-    if level not in RANK_LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
-                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    check_level(level, RANK_LEVELS, "pour le classement")
     for name, value in (("--top", top), ("--rural-quota", rural_quota),
                         ("--urban-quota", urban_quota), ("--seed", seed), ("--draws", draws)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
@@ -56,6 +51,17 @@ def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: in
                                     f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
 
 
+def check_finite(df: pd.DataFrame) -> None:
+    """Refuse a ranking whose scores are not all finite (a rule whose weights overflow):
+    a ranking in code order must never be returned as if it were one."""
+    ranked = df["rank"].notna().to_numpy() if "rank" in df else np.ones(len(df), bool)
+    for col in [c for c in ("score", "score_low", "score_high") if c in df]:
+        values = df[col].to_numpy(dtype=float)[ranked]
+        if not np.isfinite(values).all():
+            raise DataError(f"classement refusé : des scores ne sont pas finis (colonne "
+                            f"{col}) ; vérifiez les poids et la concentration de la règle")
+
+
 def _with_eligibility(con, level: str, df: pd.DataFrame, rules) -> pd.DataFrame:
     """The ranking with ``eligible``, ``eligibility_note`` and ``eligible_rank``."""
     attrs = dict(df.attrs)
@@ -65,24 +71,41 @@ def _with_eligibility(con, level: str, df: pd.DataFrame, rules) -> pd.DataFrame:
     return out
 
 
+def skipped_ranks(df: pd.DataFrame, chosen, top: int) -> list[dict]:
+    """Territories within the first ``top`` ranks, or ranked above the last one selected, but
+    left out because they are not eligible: ``[{rank, code, name, reason}]``, so that a top N
+    never skips a rank silently."""
+    if "eligible" not in df.columns:
+        return []
+    last = max(int(df.loc[chosen, "rank"].max()) if chosen.any() else 0, top)
+    out = df[~df["eligible"].astype(bool) & (df["rank"] <= last)]
+    return [{"rank": int(r.rank), "code": r.code, "name": r.name,
+             "reason": r.eligibility_note or "non éligible"} for r in out.itertuples()]
+
+
 def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
             rural_quota: int = 0, urban_quota: int = 0, per_region: bool = False,
-            weights: Path | None = None, seed: int = 0, draws: int | None = None) -> Answer:
+            rule: Rule | None = None, seed: int = 0, draws: int | None = None,
+            rule_source: str | None = None) -> Answer:
     """The ranking, restricted to the selection when ``top`` is given (column ``selected``
-    dropped then; ``region_rank`` added with ``per_region``)."""
+    dropped then; ``region_rank`` added with ``per_region``). ``rule``: a validated rule
+    (None: pacte's default); ``rule_source`` says where it came from (file, request)."""
     check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
-    config = load_config(weights)
-    if is_default(weights, seed, draws):  # computed at build time
+    custom = rule is not None
+    rule = rule or load_rule()
+    config = rule.config
+    if is_default(None if not custom else rule, seed, draws):  # computed at build time
         df = read_default_ranking(con, level)
     else:  # a custom rule, seed or draws: only the targeting step, from stored indicators
         df = rank_territories(con, level, config, seed=seed, draws=draws)
-    rules = load_eligibility(weights)
+    check_finite(df)
+    rules = from_rule(rule.eligibility)
     if not rules.is_empty:  # applied after scoring: scores and ranks are untouched
         df = _with_eligibility(con, level, df, rules)
     sources = sorted({src for spec in config.specs for src, _ in spec.candidates})
     meta = envelope(con, sources, seed=seed,
                     draws=df.attrs.get("draws"), rule=config.name,
-                    rule_file=str(weights) if weights else "défaut",
+                    rule_file=rule_source or ("règle fournie" if custom else "défaut"),
                     eligibility=rules.describe())
     if top is None:
         return Answer(df, meta)
@@ -95,6 +118,7 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
         chosen[el] = calc_selection(df[el], top, rural_quota, urban_quota, per_region)
     else:
         chosen = calc_eligible_selection(df, top, rules)
+    meta["skipped"] = skipped_ranks(df, chosen, top)
     df = df[chosen]
     if per_region:
         df = df.sort_values(["reg", "rank"], kind="stable")

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
 from pacte.handlers.profile_level import store_key
-from pacte.labels import LEVEL_LABELS, fr_number
+from pacte.labels import LEVEL_LABELS, MODELLED_JOBS, fr_modelled, fr_number
 from pacte.report.profile_charts import (
     CONTEXT_EDGE,
     CONTEXT_FILL,
@@ -64,6 +64,8 @@ def fmt_value(value, unit: str = "") -> str:
     three, others with two; "—" when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
+    if unit == MODELLED_JOBS:  # modelled jobs: two significant figures
+        return fr_modelled(value)
     if unit == "emplois":
         decimals = 0
     elif unit == "%":

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from pydantic import ValidationError
 
 from pacte.errors import InvalidParameterError
 from pacte.labels import fr_number
-from pacte.targeting.rule import DEFAULT_CONFIG, check_keys
+from pacte.targeting.rule import EligibilityRule, PopulationBounds, load_rule, rule_error
 
 NATURES = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
            "CU": "communauté urbaine", "ME": "métropole"}
-KEYS = ("exclude_natures", "population", "per_region_min")
+KEYS = tuple(EligibilityRule.model_fields)
 
 
 @dataclass(frozen=True)
@@ -59,53 +59,30 @@ class Eligibility:
         return "éligibilité : " + ("; ".join(parts) if parts else "tous les territoires")
 
 
-def _bound(value, where: str, key: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InvalidParameterError(f"{where} : eligibility.population.{key} doit être un "
-                                    f"nombre ≥ 0 ou null (valeur : {value!r})")
-    return float(value)
+def from_rule(rule: EligibilityRule | None) -> Eligibility:
+    """The eligibility of a validated rule section (None = no rule)."""
+    if rule is None:
+        return Eligibility()
+    pop = rule.population or PopulationBounds()
+    return Eligibility(tuple(rule.exclude_natures), pop.min, pop.max, rule.per_region_min)
 
 
 def parse_eligibility(raw, where: str = "index composite") -> Eligibility:
-    """Validate the ``eligibility`` mapping (None = no rule)."""
+    """Validate the ``eligibility`` mapping (None = no rule), French errors naming the key."""
     if raw is None:
         return Eligibility()
-    if not isinstance(raw, dict):
-        raise InvalidParameterError(f"{where} : « eligibility » doit être un dictionnaire "
-                                    f"(trouvé {raw!r})")
-    for key in raw:
-        if key not in KEYS:
-            raise InvalidParameterError(f"{where} : clé inconnue « eligibility.{key} » "
-                                        f"(clés possibles : {', '.join(KEYS)})")
-    natures = raw.get("exclude_natures") or []
-    if not isinstance(natures, list) or any(n not in NATURES for n in natures):
-        raise InvalidParameterError(f"{where} : eligibility.exclude_natures doit être une "
-                                    f"liste parmi {', '.join(NATURES)} (trouvé {natures!r})")
-    pop = raw.get("population") or {}
-    if not isinstance(pop, dict) or set(pop) - {"min", "max"}:
-        raise InvalidParameterError(f"{where} : eligibility.population attend {{min, max}} "
-                                    f"(trouvé {pop!r})")
-    lo, hi = _bound(pop.get("min"), where, "min"), _bound(pop.get("max"), where, "max")
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidParameterError(f"{where} : eligibility.population : min {lo:g} > max "
-                                    f"{hi:g}")
-    per = raw.get("per_region_min", 0)
-    if isinstance(per, bool) or not isinstance(per, int) or per < 0:
-        raise InvalidParameterError(f"{where} : eligibility.per_region_min doit être un "
-                                    f"entier ≥ 0 (valeur : {per!r})")
-    return Eligibility(tuple(natures), lo, hi, per)
+    try:
+        return from_rule(EligibilityRule.model_validate(raw))
+    except ValidationError as exc:
+        err = rule_error(where, exc, EligibilityRule)
+        raise InvalidParameterError(str(err).replace(f"{where} : ", f"{where} : eligibility.", 1)
+                                    .replace("clé inconnue « ", "clé inconnue « eligibility.")
+                                    ) from None
 
 
 def load_eligibility(path: Path | str | None = None) -> Eligibility:
-    """The eligibility rules of a rule file (default: pacte's). The file itself is checked
-    by :func:`pacte.targeting.rule.load_config`: call it first for its French errors."""
-    path = Path(path) if path else DEFAULT_CONFIG
-    raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    check_keys(raw, "top", str(path))
-    return parse_eligibility(raw.get("eligibility") if isinstance(raw, dict) else None,
-                             str(path))
+    """The eligibility rules of a rule file (default: pacte's)."""
+    return from_rule(load_rule(path).eligibility)
 
 
 def calc_eligibility(ranked: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pandas as pd
 from pacte.catalogue import INDICATORS
 from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, check_level
 from pacte.targeting.rule import NORMALISATIONS, Config, calc_weights, load_config
 from pacte.targeting.typology import calc_typology
 
@@ -40,9 +40,7 @@ GEOMETRIC_RANGE = (1.0, 100.0)
 def load_matrix(con, level: str, config: Config) -> tuple[pd.DataFrame, np.ndarray]:
     """Territories of ``level`` (code, name, population, area_type, reg, reg_name) and the raw
     matrix (n, p) of the index's indicators, read from the store's indicator table."""
-    if level not in RANK_LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
-                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    check_level(level, RANK_LEVELS, "pour le classement")
     ter = con.execute("""SELECT t.code, t.name, t.population, t.area_type, t.reg,
                                 r.name AS reg_name
                          FROM territory t LEFT JOIN territory r ON r.level = 'reg'

@@ -64,7 +64,7 @@ def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataF
     return df
 
 
-def is_default(weights, seed: int, draws: int | None) -> bool:
-    """True when a request is the default ranking (no rule file, seed 0, default draws)."""
-    return weights is None and seed == DEFAULT_SEED and (
+def is_default(rule, seed: int, draws: int | None) -> bool:
+    """True when a request is the default ranking (no rule given, seed 0, default draws)."""
+    return rule is None and seed == DEFAULT_SEED and (
         draws is None or draws == load_config().draws)
