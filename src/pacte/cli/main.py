@@ -171,15 +171,21 @@ def show(
     code: Annotated[str, typer.Argument(help="Code (SIREN d'EPCI, code commune, ZE…) ou nom "
                                         "exact.")],
     level: Annotated[str | None, typer.Option("--level", "-l")] = None,
+    compare: Annotated[str | None, typer.Option(
+        "--compare", "-c", help="Groupe de comparaison : semblables (défaut : taille, nature "
+        "et profil), profil, departement, region, nature, population, codes.")] = None,
+    codes: Annotated[str | None, typer.Option(
+        "--codes", help="Codes du groupe « codes », séparés par des virgules.")] = None,
     fmt: FmtOpt = Format.table, db: DbOpt = None,
 ) -> None:
-    """Fiche d'un territoire : identité, mixité rurale/urbaine, emplois par source."""
+    """Fiche d'un territoire : identité, rang, mixité rurale/urbaine, indicateurs face à la
+    France et au groupe de comparaison, emplois par source."""
     from pacte import store
     from pacte.cli.tables import records, render
     from pacte.handlers import territory as territory_handlers
 
     with store.connect(db) as con, err.status("Calcul de la fiche…"):
-        ans = territory_handlers.territory(con, code, level)
+        ans = territory_handlers.territory(con, code, level, compare=compare, codes=codes)
     d = ans.data
     ident, par, jobs, cov, ind = (d["territory"], d["parents"], d["jobs"], d["coverage"],
                                   d["indicators"])
@@ -188,13 +194,30 @@ def show(
         doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
                "indicators": [] if ind is None else records(ind),
                "anchoring": [] if anch is None or anch.empty else records(anch),
+               "ranking": d.get("ranking"), "comparison": d.get("comparison"),
                "jobs": records(jobs), "meta": ans.meta}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
         return
     if fmt is Format.csv:
         render(jobs.assign(level=ident["level"], code=ident["code"], name=ident["name"]), fmt)
         return
-    _show_table(ident, par, jobs, cov, ind, anch)
+    _show_table(ident, par, jobs, cov, ind, anch, d.get("ranking"), d.get("comparison"))
+
+
+def rank_line(r: dict | None, level: str) -> str | None:
+    """« Rang : 218ᵉ sur 1 255 EPCI (intervalle 150ᵉ à 290ᵉ) ; non éligible : métropole
+    exclue » — the same words as the profile and the dashboard."""
+    from pacte.labels import fr_ordinal, fr_rank
+
+    if not r:
+        return None
+    text = (f"Rang : {fr_rank(r['rank'], r['n'])} {LEVEL_PLURALS.get(level, level)} "
+            f"(intervalle {fr_ordinal(r['rank_low'])} à {fr_ordinal(r['rank_high'])})")
+    if r.get("eligible") is False:
+        text += f" ; non éligible : {r.get('eligibility_note') or 'règle d éligibilité'}"
+    elif r.get("eligible"):
+        text += f" ; éligible, {fr_rank(r['eligible_rank'], r['n_eligible'])} éligibles"
+    return text
 
 
 def _show_anchoring(anch: pd.DataFrame) -> None:
@@ -207,7 +230,7 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
         "Indicateur": [with_unit(a, u) for a, u in zip(anch["label"], anch["unit"],
                                                        strict=True)],
         "Période": anch["period"], "Valeur": anch["value"], "France": anch["national"],
-        "Centile": anch["percentile"].round(0), "Médiane des 5 pairs": anch["peers_median"]})
+        "Centile": anch["percentile"].round(0), "Médiane du groupe": anch["peers_median"]})
     render(table, title="Ancrage territorial (centile : part des territoires du niveau à "
                         "valeur inférieure ou égale)")
     notes = [n for n in dict.fromkeys(anch["note"]) if n]
@@ -216,7 +239,8 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
 
 
 def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
-                ind: pd.DataFrame | None, anch: pd.DataFrame | None = None) -> None:
+                ind: pd.DataFrame | None, anch: pd.DataFrame | None = None,
+                rank: dict | None = None, group: dict | None = None) -> None:
     from pacte.catalogue import source_name
     from pacte.cli.tables import fr_number, render_grouped
 
@@ -236,6 +260,13 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
             out.print(f"  {k} : {v}")
     for row in par.itertuples():
         out.print(f"  {upper_first(LEVEL_LABELS[row.level])} : {row.name} ({row.code})")
+    if (line := rank_line(rank, ident["level"])) is not None:
+        out.print(f"  {line}", markup=False)
+    if group:
+        shown = group.get("names") or group["codes"]
+        out.print(f"  Groupe de comparaison : {group['label']} : {', '.join(shown[:10])}"
+                  f"{' et ' + str(len(shown) - 10) + ' autres' if len(shown) > 10 else ''}",
+                  markup=False)
     for row in cov.itertuples():
         state = "complète" if row.complete else "PARTIELLE"
         out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"

@@ -28,7 +28,7 @@ from pacte.handlers.envelope import Answer
 from pacte.handlers.local import local_blocks
 from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
 from pacte.handlers.profile_level import num as _num
-from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, fr_number
+from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, fr_number, fr_rank
 from pacte.store import queries
 
 #: Levels a profile exists for.
@@ -243,7 +243,15 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
             "tier": r.get("tier"), "tier_size": lv.get("tier_size"),
             "imputed_note": r.get("imputed_note") or "",
             "draws": lv["draws"], "seed": lv["seed"],
-            "rule": lv["meta"].get("rule"), "level_plural": LEVEL_PLURALS[level]}
+            "rule": lv["meta"].get("rule"), "level_plural": LEVEL_PLURALS[level],
+            "rank_text": fr_rank(int(r["rank"]), lv["n"]),
+            "comparison": f"{len(peers)} territoires semblables (taille, nature, profil)"}
+    if "eligible" in r:  # the rule's eligibility, where a rank is shown
+        el = bool(r["eligible"])
+        rank.update(eligible=el, eligibility_note=r.get("eligibility_note") or None,
+                    eligible_rank=int(r["eligible_rank"]) if el else None,
+                    eligible_text=(fr_rank(int(r["eligible_rank"]), lv["n_eligible"])
+                                   if el else None))
     return rank, peers, lv["meta"]
 
 

@@ -158,3 +158,31 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
     df = df.reset_index(drop=True)
     df.attrs.update(attrs)
     return Answer(df, meta)
+
+
+def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict]:
+    """code -> the territory's place in the default ranking, as every output shows it: rank,
+    number of ranked territories, rank interval (5th-95th centile), and, when the rule has
+    eligibility rules, eligibility, its reason and the rank among the eligible. Empty where
+    the level is not ranked."""
+    if level not in RANK_LEVELS or not con.execute(
+            "SELECT count(*) FROM ranking WHERE level = ?", [level]).fetchall()[0][0]:
+        return {}
+    rule = load_rule()
+    df = read_default_ranking(con, level)  # no envelope: the build calls this before meta
+    rules = from_rule(rule.eligibility)
+    if not rules.is_empty:
+        df = _with_eligibility(con, level, df, rules)
+    n = len(df)
+    out = {}
+    has_el = "eligible" in df.columns
+    for r in df.itertuples(index=False):
+        item = {"rank": int(r.rank), "n": n, "rank_low": int(r.rank_low),
+                "rank_high": int(r.rank_high), "rule": rule.config.name}
+        if has_el:
+            el = bool(r.eligible)
+            item.update(eligible=el, eligibility_note=r.eligibility_note or None,
+                        eligible_rank=int(r.eligible_rank) if el else None,
+                        n_eligible=int(df["eligible"].sum()))
+        out[str(r.code)] = item
+    return out
