@@ -207,12 +207,17 @@ def show(
 def rank_line(r: dict | None, level: str) -> str | None:
     """« Rang : 218ᵉ sur 1 255 EPCI (intervalle 150ᵉ à 290ᵉ) ; non éligible : métropole
     exclue » — the same words as the profile and the dashboard."""
-    from pacte.labels import fr_ordinal, fr_rank
+    from pacte.labels import fr_number, fr_ordinal, fr_rank
 
     if not r:
         return None
+    if r.get("unranked"):
+        return f"Non classé : {r['unranked']}"
     text = (f"Rang : {fr_rank(r['rank'], r['n'])} {LEVEL_PLURALS.get(level, level)} "
             f"(intervalle {fr_ordinal(r['rank_low'])} à {fr_ordinal(r['rank_high'])})")
+    if r.get("tier"):
+        text += (f" ; probabilité d'être dans les {r['programme_size']} premiers : "
+                 f"{fr_number(r['p_top'], 2)} (palier : {r['tier']})")
     if r.get("eligible") is False:
         text += f" ; non éligible : {r.get('eligibility_note') or 'règle d éligibilité'}"
     elif r.get("eligible"):

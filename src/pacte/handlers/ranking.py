@@ -184,5 +184,11 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
             item.update(eligible=el, eligibility_note=r.eligibility_note or None,
                         eligible_rank=int(r.eligible_rank) if el else None,
                         n_eligible=int(df["eligible"].sum()))
+        if "p_top" in df.columns:  # the tier for the programme size of the rule
+            item.update(p_top=float(r.p_top), tier=r.tier,
+                        programme_size=int(rule.config.programme.size))
         out[str(r.code)] = item
+    for u in df.attrs.get("unranked", []):  # left out of the ranking, with the reason
+        out[str(u["code"])] = {"rank": None, "n": n, "unranked": u["reason"],
+                               "rule": rule.config.name}
     return out
