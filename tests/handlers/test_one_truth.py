@@ -48,6 +48,14 @@ def test_rank_eligibility_and_group_agree(built_store, con, client, code):
     assert [p["code"] for p in prof["peers"]] == group
     assert shown["comparison"]["label"] == api["comparison"]["label"] == prof["ranking"][
         "comparison"]
+    # the same key figures: indicator, source, period and value
+    def heads(rows):
+        return [(h["indicator"], h["source"], str(h["period"]),
+                 None if h["value"] is None else round(h["value"], 9)) for h in rows]
+
+    assert heads(shown["headline"]) == heads(api["headline"]) == heads(prof["key_figures"])
+    assert len({h["source"] for h in shown["headline"]
+                if h["indicator"] == "industry_share"}) >= 2  # concepts side by side
     # the anchoring medians are taken on that group
     rows = [a for a in shown["anchoring"] if a["n_peers"]]
     assert rows and all(a["n_peers"] <= len(group) for a in rows)

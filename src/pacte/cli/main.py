@@ -194,6 +194,7 @@ def show(
         doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
                "indicators": [] if ind is None else records(ind),
                "anchoring": [] if anch is None or anch.empty else records(anch),
+               "headline": d.get("headline") or [],
                "ranking": d.get("ranking"), "comparison": d.get("comparison"),
                "jobs": records(jobs), "meta": ans.meta}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
@@ -201,7 +202,8 @@ def show(
     if fmt is Format.csv:
         render(jobs.assign(level=ident["level"], code=ident["code"], name=ident["name"]), fmt)
         return
-    _show_table(ident, par, jobs, cov, ind, anch, d.get("ranking"), d.get("comparison"))
+    _show_table(ident, par, jobs, cov, ind, anch, d.get("ranking"), d.get("comparison"),
+                d.get("headline") or [])
 
 
 def rank_line(r: dict | None, level: str) -> str | None:
@@ -245,7 +247,8 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
 
 def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
                 ind: pd.DataFrame | None, anch: pd.DataFrame | None = None,
-                rank: dict | None = None, group: dict | None = None) -> None:
+                rank: dict | None = None, group: dict | None = None,
+                head: list[dict] | None = None) -> None:
     from pacte.catalogue import source_name
     from pacte.cli.tables import fr_number, render_grouped
 
@@ -279,6 +282,17 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
     if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
         out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
+    if head:  # the key figures, as the profile and the dashboard show them
+        import pandas as pd
+
+        from pacte.cli.tables import render_grouped
+
+        table = pd.DataFrame({
+            "label": [with_unit(h["label"], h["unit"]) for h in head],
+            "Source": [h["source_name"] for h in head], "Période": [h["period"] for h in head],
+            "Valeur": [h["value"] for h in head], "France": [h["national"] for h in head]})
+        render_grouped(table, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
+                       "le tableau de bord et l'API)", console=out)
     if ind is not None and anch is not None:  # anchoring gets its own section below
         ind = ind[~ind["indicator"].isin(set(anch.get("indicator", [])))
                   & ~ind["source"].eq("anchoring")]

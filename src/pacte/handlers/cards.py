@@ -30,7 +30,13 @@ from pacte.handlers.anchoring import anchoring_profile
 from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.ranking import rank_summaries
-from pacte.handlers.territory import answer_sources, has_indicators, identity, territory
+from pacte.handlers.territory import (
+    answer_sources,
+    has_indicators,
+    headline,
+    identity,
+    territory,
+)
 from pacte.store import queries
 from pacte.store.connect import read_meta
 from pacte.store.state import state_of
@@ -113,6 +119,8 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, C
     ind = _split(con, ind_df)
     anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
+    heads = ({} if ind_df is None else
+             {c: headline(g) for c, g in ind_df.groupby("code", sort=False)})
     out = []
     for row in terr.to_dict("records"):
         code = row["code"]
@@ -125,6 +133,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, C
                  ("parents", dumps(parents).decode()), ("coverage", cov.get(code, "[]")),
                  ("indicators", ind.get(code, "[]") if with_ind else "null"),
                  ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]")),
+                 ("headline", dumps(jsonable(heads.get(code, []))).decode()),
                  ("ranking", dumps(jsonable(ranks.get(code))).decode()),
                  ("comparison", dumps(jsonable(groups.get(code))).decode())]
         data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"

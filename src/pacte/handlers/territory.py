@@ -13,6 +13,8 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from pacte.catalogue import INDICATORS, source_name
+from pacte.catalogue.headline import pick_key_figures
 from pacte.engine import read_show_indicators as show_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS
@@ -36,6 +38,23 @@ def has_indicators(level: str) -> bool:
     """Whether a territory of ``level`` carries indicators and anchoring assets (France is
     the reference, not a territory beside itself)."""
     return level in INDICATOR_LEVELS and level != "fr"
+
+
+def headline(ind: pd.DataFrame | None) -> list[dict]:
+    """The territory's key figures (:func:`pacte.catalogue.headline.pick_key_figures`) from
+    its indicator rows, named with their source: the same in every output."""
+    if ind is None or ind.empty:
+        return []
+    cols = ["indicator", "label", "unit", "source", "period", "value", "national",
+            "resolution"]
+    rows = ind[[c for c in cols if c in ind.columns]].to_dict("records")
+    out = []
+    for r in pick_key_figures(rows, INDICATORS):
+        value, nat = r.get("value"), r.get("national")
+        out.append({**r, "period": str(r["period"]), "source_name": source_name(r["source"]),
+                    "value": None if pd.isna(value) else float(value),
+                    "national": None if nat is None or pd.isna(nat) else float(nat)})
+    return out
 
 
 def answer_sources(job_sources: Iterable[str], indicator_sources: Iterable[str] | None,
@@ -79,6 +98,7 @@ def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = No
                              anchoring is not None and len(anchoring) > 0)
     return Answer({"territory": identity(terr), "parents": par, "coverage": cov,
                    "indicators": ind, "anchoring": anchoring, "jobs": jobs,
+                   "headline": headline(ind),
                    "ranking": rank_summaries(con, lv).get(code),
                    "comparison": group},
                   envelope(con, sources))
