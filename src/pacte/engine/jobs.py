@@ -274,6 +274,14 @@ def _tasks(p: Panel, ind: Indicator, period: str | None
                    years, "")
 
 
+def panel_values(p: Panel, ind: Indicator, period: str) -> np.ndarray:
+    """Values (rows of ``p.X``) of ``ind`` over ``period`` on the panel ``p``: the
+    catalogue's own computation, reused on redrawn counts (targeting uncertainty)."""
+    for _label, values, *_rest in _tasks(p, ind, period):
+        return np.asarray(values, float)
+    return np.full(p.X.shape[0], np.nan)
+
+
 def _frame(p: Panel, ind: Indicator, period: str | None) -> list[dict]:
     out = []
     for label, values, reasons, years, caveat in _tasks(p, ind, period):
