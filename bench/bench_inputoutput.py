@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 
 import pacte
+from pacte.indicators.households import calc_household_coefficients, calc_local_multipliers
 from pacte.indicators.inputoutput import calc_A, calc_direct_coefficients, calc_L
 from pacte.indicators.regional_io import (
     calc_flq,
-    calc_household_coefficients,
-    calc_local_multipliers,
     calc_regional_A,
     calc_supported_jobs,
 )

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from pacte import store
+from pacte.indicators.households import calc_household_coefficients, calc_local_multipliers
 from pacte.indicators.inputoutput import calc_A
-from pacte.indicators.regional_io import calc_household_coefficients, calc_local_multipliers
 
 try:  # the layout issue moves the engine; read it where it is
     from pacte.engine import valuechain as vc

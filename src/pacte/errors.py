@@ -41,6 +41,11 @@ class InvalidParameterError(PacteError, ValueError):
     valid ones. The CLI exits with code 2."""
 
 
+class WriteError(PacteError):
+    """An output file could not be written (full disk, quota, read-only file system); the
+    previous file, if any, is left untouched."""
+
+
 class DataError(PacteError, ValueError):
     """The inputs of a computation are inconsistent (shapes, missing sectors, empty sets):
     a pure ``calc_*`` function refuses them, in French."""
@@ -84,6 +89,7 @@ STATUS: dict[type[PacteError], tuple[int, int]] = {
     GeographyError: (1, 422),
     StoreError: (1, 503),
     BuildError: (1, 500),
+    WriteError: (1, 507),
     OfflineError: (1, 502),
     FetchError: (1, 502),
     PacteError: (1, 500),

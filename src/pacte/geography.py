@@ -43,6 +43,7 @@ class Level(StrEnum):
     REG = "reg"
     COMMUNE = "commune"
     FR = "fr"
+    BASSIN = "bassin"  # candidate industrial basins: groupings of 1 to 4 EPCI (spatial)
 
 
 #: What exists at each level: ``aggregate`` (communes summed to it, COG 2025 geography),
@@ -62,6 +63,7 @@ USES: dict[Level, frozenset[str]] = {
                           "card"}),
     Level.COMMUNE: frozenset({"aggregate", "territory"}),
     Level.FR: frozenset({"aggregate", "indicators", "card"}),
+    Level.BASSIN: frozenset({"basin"}),
 }
 
 
@@ -79,6 +81,7 @@ RANK_LEVELS = levels_for("rank")
 PROFILE_LEVELS = levels_for("profile")
 EXPOSURE_LEVELS = levels_for("exposure")
 CARD_LEVELS = levels_for("card")
+BASIN_LEVELS = levels_for("basin")  # read from the basin tables (pacte.spatial)
 
 
 def check_level(level: object, among: tuple[str, ...] = ALL_LEVELS, what: str = "") -> Level:

@@ -55,6 +55,8 @@ RANKING_LABELS = {
     "top_dimension": "Dimension principale", "reg": "Code région", "reg_name": "Région",
     "population": "Population", "n_imputed": "Valeurs imputées",
     "peers": "Territoires les plus semblables", "selected": "Sélectionné",
+    "eligible": "Éligible", "eligibility_note": "Motif de non-éligibilité",
+    "eligible_rank": "Rang parmi les éligibles",
     "p_top": "Probabilité d'être dans les N premiers", "tier": "Palier",
     "imputed_note": "Données imputées",
 }
@@ -93,6 +95,68 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     return f"{fr_number(n)} {word}"
 
 
+def upper_first(text: str) -> str:
+    """The first letter in upper case, the rest untouched ("EPCI" stays "EPCI"; str.capitalize
+    would give "Epci")."""
+    return text[:1].upper() + text[1:]
+
+
+def fr_ordinal(n: int) -> str:
+    """French ordinal with a superscript suffix: "1er", "2ᵉ", "218ᵉ", "1 255ᵉ"."""
+    n = int(n)
+    return "1er" if n == 1 else f"{fr_number(n)}\u1d49"
+
+
+def fr_rank(rank: int, total: int) -> str:
+    """"218ᵉ sur 1 255": a rank among ``total`` territories."""
+    return f"{fr_ordinal(rank)} sur {fr_number(int(total))}"
+
+
+def fr_bool(x) -> str:
+    """"oui" / "non" (a missing value is "—")."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return "oui" if bool(x) else "non"
+
+
+def fr_duration(seconds: float) -> str:
+    """A duration as a French reader writes it: "0,8 s", "26 s", "1 min 05 s", "2 h 03 min"."""
+    s = float(seconds)
+    if s < 10:
+        return f"{fr_number(s, 1)} s"
+    if s < 60:
+        return f"{round(s):d} s"
+    m, sec = divmod(round(s), 60)
+    if m < 60:
+        return f"{m} min {sec:02d} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min"
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+
+
+def fr_datetime(value, with_time: bool = True) -> str:
+    """An ISO date or timestamp (string or datetime) in French: "6 décembre 2026 à 12 h 40 UTC"
+    ("1er décembre 2026" without time). Unparseable text is returned unchanged."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, dt.date):
+        return str(value)
+    day = "1er" if value.day == 1 else str(value.day)
+    text = f"{day} {MONTHS[value.month - 1]} {value.year}"
+    if with_time and isinstance(value, dt.datetime):
+        tz = " UTC" if value.utcoffset() == dt.timedelta(0) else ""
+        text += f" à {value.hour} h {value.minute:02d}{tz}"
+    return text
+
+
 def with_unit(label: str, unit: str | None) -> str:
     """A label and its unit without nested brackets: "Indice de Krugman (0 à 2)", not
     "Indice de Krugman (indice (0 à 2))"."""
@@ -126,3 +190,43 @@ def ranking_headers(columns, dimensions: dict[str, str] | None = None) -> dict[s
         out[f"dim_{dim_id}"] = f"Score : {label}"
         out[f"contrib_{dim_id}"] = f"Contribution : {label}"
     return {c: out.get(c, c) for c in columns}
+
+
+#: Unit of the jobs that a model computes (value chains, jobs at risk): shown to two
+#: significant figures in texts and tables (:func:`fr_value`).
+MODELLED_JOBS = "emplois (modèle)"
+
+
+def round_significant(x: float, digits: int = 2) -> float:
+    """``x`` rounded to ``digits`` significant figures (NaN, infinities and 0 unchanged):
+    the precision of a modelled figure in text and tables (full precision stays in csv,
+    json and parquet)."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0:
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def fr_modelled(x, digits: int = 2) -> str:
+    """A modelled figure (jobs of an input-output model, jobs at risk) in French, to
+    ``digits`` significant figures: 2 871,73 -> « 2 900 », -116,4 -> « -120 »."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    r = round_significant(float(x), digits)
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(r))))) if r else 0
+    return fr_number(r, decimals)
+
+
+def fr_value(value, unit: str = "", decimals: int = 2) -> str:
+    """A figure in French, rounded by its unit: modelled jobs (:data:`MODELLED_JOBS`) to two
+    significant figures, counted jobs to the unit, percentages to one decimal, others to
+    ``decimals``; "—" when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == MODELLED_JOBS:
+        return fr_modelled(value)
+    if unit == "emplois":
+        return fr_number(float(value), 0)
+    if unit == "%":
+        return fr_number(float(value), 1)
+    return fr_number(float(value), decimals)

@@ -37,7 +37,7 @@ def test_rouen_closure_prints_the_three_effects(built_store):
     assert "fermeture de 500 emplois" in out and "Métropole Rouen Normandie" in out
     for word in ("direct", "indirect (chaîne d'approvisionnement)",
                  "induit (dépenses des ménages)", "territoire", "reste de la France",
-                 "France entière", "δ = 0,1", "δ = 0,2", "δ = 0,3", "Emplois",
+                 "France entière", "δ = 0,05", "δ = 0,1", "δ = 0,2", "Emplois",
                  "Production (millions d'euros)", "Valeur ajoutée (millions d'euros)",
                  "URSSAF", "Flegg"):
         assert word in out, word

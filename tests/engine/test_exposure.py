@@ -133,11 +133,18 @@ def test_urssaf_epci_use_ape_detail_and_flag_partial_coverage(exposure):
                                     "247600620"}
 
 
-def test_jobs_at_risk_uses_adh_elasticity_and_states_caveat(exposure):
+def test_jobs_at_risk_calibrated_on_malgouyres(exposure):
+    """Summed over the ZE2010 (a partition of France), the jobs at risk of 2000-2007 are 13 %
+    of the fall of ESTEL's salaried industrial jobs from 2001 to 2007 (4 091 517 -> 3 633 163,
+    458 354 jobs): Malgouyres (2017; Rue de la Banque 57, 2018)."""
+    ze = exposure[(exposure["level"] == "ze2010") & (exposure["period"] == "2000-2007")
+                  & (exposure["indicator"] == "jobs_at_risk")]
+    assert ze["value"].sum() == pytest.approx(0.13 * (4_091_517 - 3_633_163), rel=1e-9)
+    assert ze["note"].str.contains("Malgouyres (2017", regex=False).all()
     d = exposure[(exposure["level"] == "reg") & (exposure["period"] == "2000-2007")]
     risk = d[d["indicator"] == "jobs_at_risk"].set_index("code")
     x = d[d["indicator"] == "import_exposure_china"].set_index("code")["value"]
-    assert risk["note"].str.contains(E.JOBS_AT_RISK_CAVEAT, regex=False).all()
+    assert risk["note"].str.contains("dollars US courants, non déflatés").all()
     assert risk["note"].str.contains("base : emploi total").all()
     ratio = (risk["value"] / x).dropna()
     assert (ratio > 0).all()  # positive exposure -> jobs lost (positive)
@@ -154,8 +161,14 @@ def test_ten_most_exposed_ze2010_with_three_industries(con):
     # regression pin on the bundled data (thousand current USD per job, 2000-2007)
     assert top.iloc[0]["name"] == "La Vallée de l'Arve"
     assert top.iloc[0]["exposure"] == pytest.approx(3.0837, abs=1e-3)
-    one = X.top_industries(con, "ze2010", top.iloc[0]["code"], "2000-2007", k=3)
-    assert one["sector"].tolist() == top["sector"].head(3).tolist()
+    # a ZE2010 is known by its industry total only: the industries are its région's, and
+    # no ranking of them is shown as the zone's own
+    assert not top["own_detail"].any()
+    assert X.top_industries(con, "ze2010", top.iloc[0]["code"], "2000-2007", k=3).empty
+    reg = X.most_exposed(con, "reg", "2000-2007", n=3)
+    assert reg["own_detail"].all()
+    one = X.top_industries(con, "reg", reg.iloc[0]["code"], "2000-2007", k=3)
+    assert one["sector"].tolist() == reg["sector"].head(3).tolist()
 
 
 def test_departments_use_quarterly_industry_total_and_overseas_fall_back(exposure):

@@ -17,6 +17,7 @@ from pacte.engine.valuechain import (
     calc_jobs_per_output,
     compute_valuechain,
     load_blocks,
+    load_national_table,
     load_sut,
     national_multipliers,
 )
@@ -67,7 +68,7 @@ def test_resolution_and_estimate_flags(vc):
     partial = share.loc[("epci", "200068534"), "note"]  # CC Terroir de Caux: 9 of 79 communes
     assert "couverture partielle : 9/79" in partial
     assert share.loc[("epci", "200054781"), "note"].startswith("estimation")
-    assert share.loc[share["value"].notna(), "note"].str.contains("delta = 0,3").all()
+    assert share.loc[share["value"].notna(), "note"].str.contains("delta = 0,1").all()
     assert (res[share["value"].notna()].str.len() > 0).all()
 
 
@@ -81,7 +82,7 @@ def test_signs_and_industrie_elargie_at_least_industry(vc):
 
 def test_national_multipliers_of_the_2010_sut(con, vc):
     m = national_multipliers(con).set_index("sector")
-    assert len(m) == 18  # 17 A17 sectors + the industry aggregate
+    assert len(m) == 17  # 16 sectors (C2 and DE merged) + the industry aggregate
     assert m["output_multiplier"].between(1, 3).all()
     # type-I employment multipliers are >= 1 by construction (direct jobs included)
     assert (m["employment_multiplier"] >= 1).all()
@@ -106,7 +107,7 @@ def test_france_keeps_its_whole_supply_chain(con, vc):
     the non-industrial jobs of the national Leontief model, recomputed here directly."""
     fr = vc[vc["level"] == "fr"].set_index("indicator")["value"]
     assert fr["supported_jobs_leaked"] == pytest.approx(0.0, abs=1e-6)
-    sut16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
+    sut16 = load_national_table(con)
     block = next(b for b in load_blocks(con, "fr"))
     e = block.E[0]
     jpo = calc_jobs_per_output(sut16, block.E_nation)
@@ -120,8 +121,13 @@ def test_france_keeps_its_whole_supply_chain(con, vc):
 
 
 def test_delta_zero_keeps_more_jobs_locally(con, vc):
-    w3 = _wide(vc).dropna()
+    """delta = 0 (no size penalty) keeps more of the supply chain local than the central
+    delta (0.1), and more than twice what Flegg & Webber's 0.3 keeps for the EPCI."""
+    w1 = _wide(vc).dropna()
     w0 = _wide(compute_valuechain(con, delta=0.0)).dropna()
+    assert (w0["supported_jobs_local"].reindex(w1.index)
+            >= w1["supported_jobs_local"] - 1e-9).all()
+    w3 = _wide(compute_valuechain(con, "epci", delta=0.3)).dropna()
     local0 = w0["supported_jobs_local"].reindex(w3.index)
     assert (local0 >= w3["supported_jobs_local"] - 1e-9).all()
     assert local0.loc["epci"].sum() > 2 * w3.loc["epci", "supported_jobs_local"].sum()
@@ -153,12 +159,13 @@ def test_unknown_level_is_refused(con):
 def test_france_figures(vc):
     """France, salaried jobs T4 2010 (INSEE quarterly estimates): industry C1..C5 + C2DE =
     572,404 + 384,127 + 438,080 + 388,314 + 1,531,292 = 3,314,217 of 24,574,565 jobs
-    (the 16 A17 series). The industry output multiplier, 2.0076, is the output-weighted
-    mean of the column sums of the Leontief inverse of the 2010 SUT (domestic, ixi)."""
+    (the 16 A17 series). The industry output multiplier, 2.0064, is the output-weighted
+    mean of the column sums of the Leontief inverse of the 2010 SUT (domestic, ixi, 16
+    sectors); the type-I employment multiplier, 2.7782, uses persons employed (Insee)."""
     fr = vc[vc["level"] == "fr"].set_index("indicator")["value"]
     assert fr["industry_share"] == pytest.approx(100 * 3_314_217 / 24_574_565, rel=1e-9)
-    assert fr["output_multiplier_industry"] == pytest.approx(2.0076, abs=1e-4)
-    assert fr["employment_multiplier_industry"] == pytest.approx(3.3666, abs=1e-4)
+    assert fr["output_multiplier_industry"] == pytest.approx(2.0064, abs=1e-4)
+    assert fr["employment_multiplier_industry"] == pytest.approx(2.7782, abs=1e-4)
     # industry supports 2.19 million non-industrial jobs in France through its purchases
     assert fr["supported_jobs_local"] == pytest.approx(2_194_947, abs=1)
     assert fr["industrie_elargie_share"] == pytest.approx(

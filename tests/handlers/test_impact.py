@@ -10,7 +10,6 @@ regional model is the national one (nothing leaks to the rest of France)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +24,9 @@ NUM = ["jobs", "output", "value_added"]
 @pytest.fixture(scope="module")
 def rouen(con):
     return impact(con, ROUEN, "C4", -500)
+
+
+BAND = (0.05, 0.1, 0.2)  # flq.band of data/model_parameters.yaml
 
 
 def _c4_ratios(con) -> tuple[float, float]:
@@ -51,7 +53,7 @@ def test_rouen_direct_effect_from_the_store(con, rouen):
 
 def test_rouen_three_effects_band_and_totals(rouen):
     df = rouen.data.set_index(["delta", "effect", "area"])
-    for d in (0.1, 0.2, 0.3):
+    for d in BAND:
         for e in ("direct", "indirect", "induced", "total"):
             assert df.loc[(d, e, "france"), NUM].to_numpy() == pytest.approx(
                 df.loc[(d, e, "local"), NUM].to_numpy()
@@ -62,9 +64,9 @@ def test_rouen_three_effects_band_and_totals(rouen):
             assert df.loc[(d, e, "local"), "jobs"] < 0
             assert df.loc[(d, e, "rest_of_france"), "jobs"] < 0
     # France-wide effects do not depend on delta; a larger delta leaks more
-    fr = [df.loc[(d, "total", "france"), "jobs"] for d in (0.1, 0.2, 0.3)]
+    fr = [df.loc[(d, "total", "france"), "jobs"] for d in BAND]
     assert fr == pytest.approx([fr[0]] * 3)
-    local = [df.loc[(d, "indirect", "local"), "jobs"] for d in (0.1, 0.2, 0.3)]
+    local = [df.loc[(d, "indirect", "local"), "jobs"] for d in BAND]
     assert local[0] < local[1] < local[2] < 0
 
 
@@ -73,7 +75,7 @@ def test_rouen_envelope(rouen):
     assert m["territory"] == {"level": "epci", "code": ROUEN,
                               "name": "Métropole Rouen Normandie"}
     assert m["sector"] == "C4" and m["sector_label"] == "Fabrication de matériels de transport"
-    assert m["deltas"] == [0.1, 0.2, 0.3] and "URSSAF" in m["resolution"]
+    assert m["deltas"] == list(BAND) and "URSSAF" in m["resolution"]
     assert m["salaried"] is True
     tables = {s["table"] for s in m["sources"]}
     assert {"io_sut_a17_sectors", "io_sut_a17_flows", "urssaf_jobs"} <= tables
@@ -111,7 +113,24 @@ def test_sector_codes_and_errors(con):
         impact(con, "299999999", "C4", -500)
 
 
-def test_closure_larger_than_the_sector_is_noted(con):
-    a = impact(con, ROUEN, "C4", -10_000_000)
-    assert any("ne plafonne pas" in n for n in a.meta["notes"])
-    assert isinstance(a.data, pd.DataFrame)
+def test_closure_larger_than_the_sector_is_refused_on_real_data(con):
+    """Rouen has a few thousand C4 jobs: closing ten million is refused, with the figure."""
+    with pytest.raises(InvalidParameterError, match=r"Rouen.*compte [\d\u202f]+ emplois"):
+        impact(con, ROUEN, "C4", -10_000_000)
+
+
+def test_closure_larger_than_the_sector_is_refused(fictional_con):
+    """A closure of more jobs than the territory has in the sector is refused with both
+    figures in French; closing exactly what it has is accepted."""
+    from pacte.engine import impact as eng
+
+    code = fictional_con.execute("SELECT code FROM territory WHERE level = 'epci' "
+                                 "ORDER BY code LIMIT 1").fetchone()[0]
+    terr = eng.load_territory(fictional_con, "epci", code)
+    i = eng.SECTORS.index("C5")
+    have = float(terr.E_region[i])
+    with pytest.raises(InvalidParameterError, match="fermeture de .* impossible.*compte"):
+        impact(fictional_con, code, "C5", -(have + 10))
+    if have >= 1:
+        ok = impact(fictional_con, code, "C5", -float(int(have)))
+        assert ok.data["jobs"].notna().all()

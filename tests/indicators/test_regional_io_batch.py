@@ -16,12 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from pacte.indicators.inputoutput import calc_A, calc_L, calc_type2_L
-from pacte.indicators.regional_io import (
-    calc_flq,
+from pacte.indicators.households import (
     calc_household_coefficients,
     calc_local_consumption,
     calc_local_multipliers,
+)
+from pacte.indicators.inputoutput import calc_A, calc_L, calc_type2_L
+from pacte.indicators.regional_io import (
+    calc_flq,
     calc_regional_A,
     calc_regional_rows,
     calc_supported_jobs,

@@ -15,7 +15,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from pacte.api import errors, routes, routes_more
+from pacte.api import (
+    errors,
+    routes,
+    routes_basins,
+    routes_dashboard,
+    routes_local,
+    routes_more,
+)
 from pacte.api.cache import ResponseCache
 from pacte.api.guards import CSP, SECURITY_HEADERS, Limits, SecurityHeaders, no_unknown_query
 from pacte.api.live_store import LiveStore
@@ -24,7 +31,13 @@ from pacte.api.settings import Settings
 __all__ = ["CSP", "SECURITY_HEADERS", "ROUTERS", "create_app", "app_from_env", "web_dir"]
 
 #: Routers mounted beside the core routes (the profile and export routes go here).
-ROUTERS = [routes.router, routes_more.router]
+ROUTERS = [
+    routes.router,
+    routes_more.router,
+    routes_local.router,
+    routes_dashboard.router,
+    routes_basins.router,
+]
 
 def web_dir() -> Path:
     """The static dashboard shipped in the package."""

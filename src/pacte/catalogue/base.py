@@ -79,6 +79,13 @@ class Indicator:
     caveat: Callable[..., str] | None = None  # change kind: caveat(R0, R1, ind) -> French note
     model: str | None = None  # kind "model": the engine model computing it (periods literal)
     family: str = "jobs"  # jobs, valuechain, exposure, anchoring, finance...
+    #: the label naming the concept each source measures (census: functions, not sectors);
+    #: ``label`` when a source is absent
+    source_labels: dict[str, str] = field(default_factory=dict)
+
+    def label_for(self, source: str | None) -> str:
+        """The French label naming the concept that ``source`` measures."""
+        return self.source_labels.get(source or "", self.label)
 
     def __post_init__(self) -> None:
         if self.kind == "model" and (not self.model or not self.levels):

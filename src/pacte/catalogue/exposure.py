@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
 from pacte.geography import EXPOSURE_LEVELS
+from pacte.labels import MODELLED_JOBS
 
 NAME = "mondialisation (WIOD 2013)"
 #: The two periods of the shocks (WIOD 2013 ends in 2011).
@@ -12,7 +13,7 @@ EXPOSURE_PERIODS = ("2000-2007", "2007-2011")
 _EXP_PERIODS = EXPOSURE_PERIODS
 _EXP_LEVELS = EXPOSURE_LEVELS
 _EXP_RES = "industries WIOD (c3 à c16) selon la structure du territoire"
-_KUSD = "milliers de dollars US courants par emploi"
+_KUSD = "milliers de dollars US courants (non déflatés) par emploi"
 
 EXPOSURE_INDICATORS: tuple[Indicator, ...] = (
     *(Indicator(i, label, unit, direction, formula, ("exposure",), "model", _EXP_PERIODS,
@@ -23,16 +24,17 @@ EXPOSURE_INDICATORS: tuple[Indicator, ...] = (
          "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(Chine → France) / L_j"),
         ("import_exposure_lowwage", "Exposition aux importations des pays à bas salaires",
          _KUSD, "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(pays à bas salaires) / L_j"),
-        ("import_exposure_iv", "Exposition (instrument : exportations chinoises vers d'autres "
-         "pays riches)", _KUSD, "higher_is_worse",
+        ("import_exposure_iv", "Instrument de l'estimation (exportations chinoises vers "
+         "d'autres pays riches ; pas une exposition du territoire)", _KUSD, "neutral",
          "Σ_j (e_ij / e_i) × ΔX_j(Chine → autres pays riches) / L_j"),
         ("export_exposure", "Exposition à l'export (débouchés)", _KUSD, "higher_is_better",
          "Σ_j (e_ij / e_i) × ΔX_j(France → monde) / L_j"),
-        ("jobs_at_risk", "Emplois industriels menacés (estimation)", "emplois",
-         "higher_is_worse", "élasticité ADH 2013 (−0,596) × exposition × emplois"),
+        ("jobs_at_risk", "Emplois industriels menacés par les importations chinoises "
+         "(ordre de grandeur calé sur Malgouyres 2017)", MODELLED_JOBS,
+         "higher_is_worse", "total national = 13 % du recul de l'emploi industriel 2001-2007 "
+         "(Malgouyres 2017), réparti selon exposition × emploi total"),
     )),
 )
 
 #: The exposure indicators ``pacte exposure`` ranks by (shift-share shocks).
-EXPOSURE_IDS = ("import_exposure_china", "import_exposure_lowwage", "import_exposure_iv",
-                "export_exposure")
+EXPOSURE_IDS = ("import_exposure_china", "import_exposure_lowwage", "export_exposure")

@@ -101,7 +101,18 @@ SERIES: dict[str, Series] = {s.id: s for s in (
 ALL = ("estel", "rp", "trim", "urssaf")
 WITH_REFERENCE = ("estel", "rp", "trim")  # URSSAF extract: no France row to compare with
 CHANGES = ("crisis", "recovery")
-_IND = "emplois industriels"
+_IND = "emplois industriels (secteurs B à E ; au recensement : fonction « fabrication »)"
+#: What each source's "industry" is: a sector everywhere but in the census, where it is the
+#: « fabrication » function (an occupation at the workplace, not the industry sector).
+_WHAT = {"estel": "secteur industriel (A5 BE)", "trim": "secteur industriel (A17 C1 à C5)",
+         "urssaf": "secteur industriel (NAF B à E)", "rp": "fonction « fabrication »"}
+#: What the diversity indices run on, per source.
+_ON = {"estel": "5 secteurs A5", "trim": "14 secteurs A17", "urssaf": "732 codes APE",
+       "rp": "15 fonctions du recensement"}
+
+
+def _by_source(fmt: str, table: dict[str, str]) -> dict[str, str]:
+    return {s: fmt.format(t) for s, t in table.items()}
 _ALL_SECT = "tous les secteurs (ou fonctions) de la source"
 
 
@@ -119,36 +130,53 @@ def _job(*args, **kw) -> Indicator:
 
 
 JOB_INDICATORS: tuple[Indicator, ...] = (
-    _job("industry_jobs", "Emplois industriels", "emplois", "neutral",
-              "somme des emplois des secteurs industriels", ALL, "level", ("year",), _IND,
-              calc_industry_jobs),
-    _job("industry_share", "Part de l'emploi industriel", "%", "neutral",
-              "100 × emplois industriels / emplois totaux", ALL, "level", ("year",), _IND,
-              calc_industry_share),
-    _job("lq_industry", "Indice de spécificité industrielle", "indice", "neutral",
+    _job("industry_jobs", "Emplois de l'industrie (secteur, ou fonction « fabrication » au "
+              "recensement)", "emplois", "neutral",
+              "somme des emplois des secteurs industriels (recensement : de la fonction "
+              "« fabrication »)", ALL, "level", ("year",), _IND, calc_industry_jobs,
+              source_labels=_by_source("Emplois : {}", _WHAT)),
+    _job("industry_share", "Part de l'industrie dans l'emploi (secteur, ou fonction "
+              "« fabrication » au recensement)", "%", "neutral",
+              "100 × emplois industriels / emplois totaux (recensement : fonction "
+              "« fabrication »)", ALL, "level", ("year",), _IND, calc_industry_share,
+              source_labels=_by_source("Part de l'emploi : {}", _WHAT)),
+    _job("lq_industry", "Indice de spécificité industrielle (secteur, ou fonction "
+              "« fabrication » au recensement)", "indice", "neutral",
               "part industrielle du territoire / part industrielle de la France",
-              WITH_REFERENCE, "level", ("year",), _IND, calc_lq_industry),
+              WITH_REFERENCE, "level", ("year",), _IND, calc_lq_industry,
+              source_labels=_by_source("Indice de spécificité : {}", _WHAT)),
     _job("krugman", "Indice de spécialisation de Krugman", "indice (0 à 2)",
-              "higher_is_worse", "Σ_j |e_ij/e_i − R_j/R| (écart à la structure nationale)",
-              WITH_REFERENCE, "level", ("year",), _ALL_SECT, calc_krugman),
-    _job("herfindahl", "Concentration sectorielle (Herfindahl)", "indice (0 à 1)",
+              "neutral", "Σ_j |e_ij/e_i − R_j/R| (écart à la structure nationale, "
+              "symétrique : ni bon ni mauvais)",
+              WITH_REFERENCE, "level", ("year",), _ALL_SECT, calc_krugman,
+              source_labels=_by_source("Indice de spécialisation de Krugman (sur {})", _ON)),
+    _job("herfindahl", "Concentration de l'emploi (Herfindahl, sur les secteurs ou fonctions "
+              "de la source)", "indice (0 à 1)",
               "higher_is_worse", "Σ_j (e_ij/e_i)²", ALL, "level", ("year",), _ALL_SECT,
-              calc_herfindahl),
-    _job("shannon", "Diversité sectorielle (entropie de Shannon normalisée)",
+              calc_herfindahl,
+              source_labels=_by_source("Concentration de l'emploi (Herfindahl, sur {})", _ON)),
+    _job("shannon", "Diversité de l'emploi (entropie de Shannon normalisée, sur les secteurs "
+              "ou fonctions de la source)",
               "indice (0 à 1)", "higher_is_better", "−Σ_j s_ij ln s_ij / ln k", ALL, "level",
-              ("year",), _ALL_SECT, calc_shannon),
+              ("year",), _ALL_SECT, calc_shannon,
+              source_labels=_by_source("Diversité de l'emploi (Shannon normalisé, sur {})",
+                                       _ON)),
     _job("job_change_abs", "Variation de l'emploi total", "emplois", "higher_is_better",
               "e_fin − e_début (emplois totaux)", ALL, "change", CHANGES, _ALL_SECT,
               calc_job_change_abs),
     _job("job_change_rel", "Taux de variation de l'emploi total", "%", "higher_is_better",
               "100 × (e_fin − e_début) / e_début", ALL, "change", CHANGES, _ALL_SECT,
               calc_job_change_rel),
-    _job("industry_job_change_abs", "Variation de l'emploi industriel", "emplois",
+    _job("industry_job_change_abs", "Variation de l'emploi de l'industrie (secteur, ou "
+              "fonction « fabrication » au recensement)", "emplois",
               "higher_is_better", "i_fin − i_début (emplois industriels)", ALL, "change",
-              CHANGES, _IND, calc_industry_job_change_abs),
-    _job("industry_job_change_rel", "Taux de variation de l'emploi industriel", "%",
+              CHANGES, _IND, calc_industry_job_change_abs,
+              source_labels=_by_source("Variation de l'emploi : {}", _WHAT)),
+    _job("industry_job_change_rel", "Taux de variation de l'emploi de l'industrie (secteur, "
+              "ou fonction « fabrication » au recensement)", "%",
               "higher_is_better", "100 × (i_fin − i_début) / i_début", ALL, "change", CHANGES,
-              _IND, calc_industry_job_change_rel),
+              _IND, calc_industry_job_change_rel,
+              source_labels=_by_source("Taux de variation de l'emploi : {}", _WHAT)),
     _job("national_share", "Shift-share : effet national", "emplois", "neutral",
               "Σ_j e0_ij × G (croissance au taux national)", WITH_REFERENCE, "change",
               CHANGES, _ALL_SECT, shift_share_calc("national_share")),
@@ -161,29 +189,43 @@ JOB_INDICATORS: tuple[Indicator, ...] = (
     _job("allocation_effect", "Shift-share : effet d'allocation (Esteban-Marquillas)",
               "emplois", "higher_is_better", "Σ_j (e0_ij − e*_ij)(g_ij − G_j), e*_ij = e0_i R0_j/R0",
               WITH_REFERENCE, "change", CHANGES, _ALL_SECT, calc_allocation_effect),
-    _job("resistance", "Résistance à la crise (emploi total)", "indice", "higher_is_better",
-              "(g_territoire − g_France) / |g_France| sur la crise", WITH_REFERENCE, "change",
+    _job("resistance", "Résistance à la crise (emploi total ; écart de croissance si la "
+              "France n'a pas reculé)", "indice (ou points d'écart de croissance)",
+              "higher_is_better",
+              "(g_territoire − g_France) / |g_France| sur la crise (Martin 2012) si la France "
+              "recule, sinon 100 × (g_territoire − g_France)", WITH_REFERENCE, "change",
               ("crisis",), _ALL_SECT, resilience_calc(res.calc_resistance,
                                                   res.calc_resistance_reasons, False),
-              caveat=small_change_caveat(False)),
+              caveat=small_change_caveat(False, resistance=True),
+              source_labels={"rp": "Écart de croissance de l'emploi total sur 2006-2011 "
+                                   "(la France n'a pas reculé)"}),
     _job("recovery", "Reprise après la crise (emploi total)", "indice", "higher_is_better",
               "(g_territoire − g_France) / |g_France| sur la reprise", WITH_REFERENCE,
               "change", ("recovery",), _ALL_SECT,
               resilience_calc(res.calc_recovery, res.calc_recovery_reasons, False),
               caveat=small_change_caveat(False)),
-    _job("industry_resistance", "Résistance de l'emploi industriel à la crise", "indice",
-              "higher_is_better", "même formule que resistance, sur les emplois industriels",
+    _job("industry_resistance", "Résistance de l'emploi industriel à la crise (secteur, ou "
+              "fonction « fabrication » au recensement)", "indice (ou points d'écart de "
+              "croissance)", "higher_is_better",
+              "même formule que resistance, sur les emplois industriels",
               WITH_REFERENCE, "change", ("crisis",), _IND,
               resilience_calc(res.calc_resistance, res.calc_resistance_reasons, True),
-              caveat=small_change_caveat(True)),
-    _job("industry_recovery", "Reprise de l'emploi industriel après la crise", "indice",
+              caveat=small_change_caveat(True, resistance=True),
+              source_labels={"rp": "Résistance de la fonction « fabrication » à la crise "
+                                   "2006-2011"}),
+    _job("industry_recovery", "Reprise de l'emploi de l'industrie après la crise (secteur, ou "
+              "fonction « fabrication » au recensement)", "indice",
               "higher_is_better", "même formule que recovery, sur les emplois industriels",
               WITH_REFERENCE, "change", ("recovery",), _IND,
               resilience_calc(res.calc_recovery, res.calc_recovery_reasons, True),
-              caveat=small_change_caveat(True)),
-    _job("drop_from_peak", "Recul de l'emploi industriel depuis le pic d'avant-crise", "%",
+              caveat=small_change_caveat(True),
+              source_labels={"rp": "Reprise de la fonction « fabrication » après la crise"}),
+    _job("drop_from_peak", "Recul de l'emploi de l'industrie depuis le pic d'avant-crise "
+              "(secteur, ou fonction « fabrication » au recensement)", "%",
               "higher_is_worse", "100 × (pic avant la crise − valeur à la date) / pic", ALL,
-              "peak", ("peak_crisis", "peak_last"), _IND, calc_drop_from_peak),
+              "peak", ("peak_crisis", "peak_last"), _IND, calc_drop_from_peak,
+              source_labels=_by_source("Recul depuis le pic d'avant-crise de l'emploi : {}",
+                                       _WHAT)),
 )
 
 #: Headline indicators: every territory has a value or a note saying why (tested).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
 from pacte.geography import INDICATOR_LEVELS
+from pacte.labels import MODELLED_JOBS
 
 NAME = "chaînes de valeur (TES 2010, FLQ)"
 _VC_PERIODS = ("2010", "2010-T4", "2011")
@@ -17,21 +18,25 @@ VALUECHAIN_INDICATORS: tuple[Indicator, ...] = (
                 family="valuechain")
       for i, label, unit, direction, formula in (
         ("supported_jobs_local", "Emplois de services soutenus localement par l'industrie",
-         "emplois", "neutral", "(I − A_ss)⁻¹ A_si x_ind sur la table régionalisée (FLQ), "
+         MODELLED_JOBS, "neutral", "(I − A_ss)⁻¹ A_si x_ind sur la table régionalisée (FLQ), "
          "× emplois par unité de production"),
         ("supported_jobs_leaked", "Emplois soutenus par l'industrie hors du territoire",
-         "emplois", "neutral", "même calcul sur la table nationale, moins l'effet local"),
-        ("industrie_elargie_share", "Part de l'industrie élargie", "%", "neutral",
-         "100 × (emplois industriels + emplois soutenus localement) / emplois totaux"),
+         MODELLED_JOBS, "neutral", "même calcul sur la table nationale, moins l'effet local"),
+        ("industrie_elargie_share", "Part de l'industrie élargie (base : la part industrielle "
+         "affichée à côté, secteur ou fonction « fabrication »)", "%", "neutral",
+         "part industrielle de la même source (recensement : fonction « fabrication ») + 100 × "
+         "emplois soutenus localement / emplois totaux"),
     )),
     *(Indicator(i, label, unit, "neutral", formula, ("valuechain",), "model", ("2010",),
-                "TES France 2010 A17 (calibration ThreeME)", None, levels=("fr",),
+                "TES France 2010, 16 secteurs (C2 et DE regroupés), personnes en emploi",
+                None, levels=("fr",),
                 model="valuechain", family="valuechain")
       for i, label, unit, formula in (
         ("output_multiplier_industry", "Multiplicateur de production de l'industrie",
          "multiplicateur", "sommes en colonne de L = (I − A)⁻¹, moyenne pondérée par la "
          "production des branches industrielles"),
         ("employment_multiplier_industry", "Multiplicateur d'emploi (type I) de l'industrie",
-         "multiplicateur", "effet emploi e L / coefficient direct e, moyenne pondérée"),
+         "multiplicateur", "effet emploi e L / coefficient direct e (personnes en emploi), "
+         "moyenne pondérée"),
     )),
 )

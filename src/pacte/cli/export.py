@@ -42,4 +42,6 @@ def register(app: typer.Typer) -> None:
 
         with store.connect(db) as con, err.status("Export…"):
             n, _ = export_level(con, level, fmt, out, indicator, period)
-        err.print(f"{n} territoires écrits dans {out} ({fmt.value})")
+        from pacte.labels import count_title
+
+        err.print(f"{count_title(n)} écrits dans {out} ({fmt.value})")

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
-from pacte.labels import ATTRIBUTION, LEVEL_LABELS, fr_number
+from pacte.labels import ATTRIBUTION, LEVEL_LABELS, fr_modelled, fr_number
 
 #: (effect, area) rows of the terminal tables, in reading order.
 ROWS = [("direct", "local"), ("indirect", "local"), ("indirect", "rest_of_france"),
@@ -27,7 +27,7 @@ MEASURES = {"jobs": ("Emplois", 0), "output": ("Production (millions d'euros)", 
 
 
 def _delta(d: float) -> str:
-    return "δ = " + fr_number(d, 1)
+    return "δ = " + fr_number(d, 2).rstrip("0").rstrip(",")
 
 
 def impact_tables(df: pd.DataFrame, meta: dict, console: Console) -> None:
@@ -48,7 +48,9 @@ def impact_tables(df: pd.DataFrame, meta: dict, console: Console) -> None:
             table.add_column(_delta(d), justify="right")
         for effect, area in ROWS:
             first = idx.loc[(effect, area, deltas[0])]
-            cells = [fr_number(float(idx.loc[(effect, area, d), col]), decimals)
+            cells = [fr_modelled(float(idx.loc[(effect, area, d), col]))
+                     if effect != "direct" or col != "jobs"
+                     else fr_number(float(idx.loc[(effect, area, d), col]), decimals)
                      for d in deltas]
             style = "bold" if effect == "total" else None
             table.add_row(first["effect_label"], first["area_label"], *cells, style=style)
@@ -58,8 +60,7 @@ def impact_tables(df: pd.DataFrame, meta: dict, console: Console) -> None:
     console.print(f"Structure du territoire : {meta['resolution']} ({meta['period']}) ; "
                   f"sources : {meta['source']}.", soft_wrap=True, markup=False)
     console.print(f"Emplois par million d'euros de production du secteur {meta['sector']} : "
-                  f"{fr_number(meta['jobs_per_output'], 2)} ("
-                  f"{'emploi salarié' if meta['salaried'] else 'emploi total'}).",
+                  f"{fr_number(meta['jobs_per_output'], 2)} (personnes en emploi, Insee 2010).",
                   soft_wrap=True, markup=False)
     for note in meta["notes"]:
         console.print(f"Note : {note}.", soft_wrap=True, markup=False)

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.geography import INDICATOR_LEVELS as LEVELS
-from pacte.labels import LEVEL_LABELS
+from pacte.labels import LEVEL_LABELS, count_title, upper_first
 
 #: Rows shown in a terminal table; csv and json get everything.
 MAX_TABLE_ROWS = 400
@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
         shown, legend = footnotes(df[["code", "name", "indicator", "period", "value", "unit",
                                       "source", "note"]].head(MAX_TABLE_ROWS))
         render(shown.rename(columns={"note": "Note"}),
-               title=f"{LEVEL_LABELS.get(level, level).capitalize()} : {len(df)} valeurs")
+               title=f"{upper_first(LEVEL_LABELS.get(level, level))} : "
+                     f"{count_title(len(df), 'valeur')}")
         console = Console()
         for line in legend:
             console.print(escape(line), soft_wrap=True)

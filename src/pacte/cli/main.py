@@ -16,7 +16,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
@@ -30,7 +32,14 @@ from pacte.cli.validate import register as register_validate
 from pacte.errors import InvalidParameterError
 from pacte.geography import TERRITORY_LEVELS
 from pacte.labels import A5_LABELS as SECTOR_LABELS
-from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, count_title, with_unit
+from pacte.labels import (
+    LEVEL_LABELS,
+    LEVEL_PLURALS,
+    count_title,
+    fr_duration,
+    upper_first,
+    with_unit,
+)
 from pacte.settings import default_db_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -46,7 +55,7 @@ def _build(db: Path | None, with_fetched: bool = False, **kw) -> dict:
         meta = build_store(db, progress=lambda msg: status.update(f"{msg}…"),
                            with_fetched=with_fetched, **kw)
     err.print(f"Store construit : {db or default_db_path()} "
-              f"(empreinte {meta['build_hash']}, {time.perf_counter() - t0:.1f} s)")
+              f"(empreinte {meta['build_hash']}, {fr_duration(time.perf_counter() - t0)})")
     return meta
 
 
@@ -153,7 +162,7 @@ def territories(
                 "commune": ["code", "name", "population", "density_class"]}.get(
             level, ["code", "name", "population", "n_communes", "urban_share", "area_type"])
         df = df[keep]
-    render(df, fmt, title=f"{LEVEL_PLURALS[level].capitalize()} : {count_title(len(df))}")
+    render(df, fmt, title=f"{upper_first(LEVEL_PLURALS[level])} : {count_title(len(df))}")
 
 
 @app.command()
@@ -203,13 +212,13 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
                         "valeur inférieure ou égale)")
     notes = [n for n in dict.fromkeys(anch["note"]) if n]
     for n in notes[:5]:
-        out.print(f"  {n}", soft_wrap=True, markup=False)
+        out.print(f"  {n}", markup=False)
 
 
 def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
                 ind: pd.DataFrame | None, anch: pd.DataFrame | None = None) -> None:
     from pacte.catalogue import source_name
-    from pacte.cli.tables import fr_number, render
+    from pacte.cli.tables import fr_number, render_grouped
 
     out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
     facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
@@ -226,7 +235,7 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
         if v is not None:
             out.print(f"  {k} : {v}")
     for row in par.itertuples():
-        out.print(f"  {LEVEL_LABELS[row.level].capitalize()} : {row.name} ({row.code})")
+        out.print(f"  {upper_first(LEVEL_LABELS[row.level])} : {row.name} ({row.code})")
     for row in cov.itertuples():
         state = "complète" if row.complete else "PARTIELLE"
         out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"
@@ -244,10 +253,10 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
                            source=ind["source"].map(source_name))
         shown, legend = footnotes(table[["label", "source", "period", "value", "national",
                                          "note"]])
-        render(shown.rename(columns={"note": "Note"}),
-               title="Indicateurs (France à titre de comparaison)")
+        render_grouped(shown.rename(columns={"note": "Note"}).reset_index(drop=True), "label",
+                       title="Indicateurs (France à titre de comparaison)", console=out)
         for line in legend:
-            out.print(f"  {line}", soft_wrap=True, markup=False)
+            out.print(f"  {line}", markup=False)
     if anch is not None and not anch.empty:
         _show_anchoring(anch)
     if jobs.empty:
@@ -286,7 +295,6 @@ def _print_series(src: str, scheme: str, g: pd.DataFrame) -> None:
         extra = f"{len(top) - 20} autres secteurs non affichés (--format csv pour le détail)"
         piv = pd.concat([piv[is_total], top.head(20)])
     piv = piv.reset_index()
-    piv["sector_label"] = piv["sector_label"].str.slice(0, 32)
     render(piv.rename(columns={"sector": "Code", "sector_label": "Secteur"}), title=title)
     if extra:
         out.print(f"  {extra}")
@@ -315,5 +323,7 @@ register_profile(app)
 register_export(app)
 register_simulate(app)
 register_impact(app)
+register_diversify(app)
 register_serve(app)
 register_fetch(app)
+register_basins(app)

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import count_title, fr_number, ranking_title
 
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     @friendly
     def rank(
         level: Annotated[str, typer.Option(
-            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}.")] = "epci",
+            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}, bassin.")] = "epci",
         top: Annotated[int | None, typer.Option(
             "--top", "-n", help="Ne garder que les N territoires sélectionnés ; probabilité "
             "d'être dans les N premiers et palier (retenu, incertain, écarté) pour ce N "
@@ -76,6 +76,8 @@ def register(app: typer.Typer) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
         from pacte import store
         from pacte.cli.tables import records, render
+        from pacte.export.atomic import write_text
+        from pacte.export.cells import safe_frame
         from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
         from pacte.handlers.ranking import check_ranking, ranking
         from pacte.targeting.rule import load_rule
@@ -84,6 +86,11 @@ def register(app: typer.Typer) -> None:
             raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
+        if level == Level.BASSIN:  # candidate basins, ranked at build time
+            from pacte.cli.basins import rank_basins
+            rank_basins(top, fmt.value, out, db, custom=bool(
+                weights or seed or draws or audit or rural_quota or urban_quota or per_region))
+            return
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
         rule = load_rule(weights) if weights else None
         if audit:
@@ -95,6 +102,7 @@ def register(app: typer.Typer) -> None:
             ans = ranking(con, level, top, rural_quota, urban_quota, per_region, rule, seed,
                           draws, rule_source=str(weights) if weights else None)
         df = ans.data
+        print_skipped(ans.meta.get("skipped") or [])
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
             err.print(f"{count_title(len(df))} écrits dans {out}")
@@ -106,20 +114,24 @@ def register(app: typer.Typer) -> None:
         if fmt is RankFormat.table:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
             size = ans.meta["programme"]["size"]
+            if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
+                cols.insert(cols.index("rank") + 1, "eligible_rank")
             shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
-                columns={**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
+                columns={**HEADERS, "region_rank": "Rang régional",
+                         "eligible_rank": "Rang éligible", "rank_low": "Rang P5",
                          "rank_high": "Rang P95", "p_top": f"P(≤ {size})"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
                    f"P5-P95, {fr_number(ans.meta['draws'])} tirages ; P(≤ {size}) : "
                    f"probabilité d'être dans les {size} premiers)")
             print_unranked(ans.meta)
             return
-        text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
+        text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
+                if fmt is RankFormat.csv
                 else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
         if out is None:
             sys.stdout.write(text)
         else:
-            Path(out).write_text(text, encoding="utf-8")
+            write_text(out, text)
             write_attribution(out)
             err.print(f"{count_title(len(df))} écrits dans {out} (sources : "
                       f"{out}.sources.txt)")
@@ -128,7 +140,20 @@ def register(app: typer.Typer) -> None:
 def print_unranked(meta: dict) -> None:
     """The territories the rule leaves unranked, with the reason (stderr)."""
     for u in meta.get("unranked", []):
-        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
+        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}", markup=False)
+
+
+def print_skipped(skipped: list[dict]) -> None:
+    """Say which ranks a top N left out, and why (on standard error: the data stay clean)."""
+    from pacte.labels import fr_ordinal
+
+    if not skipped:
+        return
+    err.print(f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
+              markup=False)
+    for s in skipped:
+        err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
+                  markup=False)
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
@@ -140,7 +165,7 @@ def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> 
     top = df.head(n)[cols].assign(score=lambda d: d["score"].round(2))
     render(top.rename(columns={**HEADERS, "rank_low": "Rang P5", "rank_high": "Rang P95"}),
            title=f"Les {len(top)} territoires les plus prioritaires",
-           console=console or Console(width=max(Console().width, 170)))
+           console=console or Console())
 
 
 def print_audit(db: Path | None, level: str, weights: Path | None) -> None:

@@ -10,6 +10,7 @@ import sys
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pacte.cli.common import Format
 from pacte.export.tables import records
@@ -32,48 +33,117 @@ NEVER_CUT = frozenset({"code", "Code", "rank", "Rang", "siren", "commune", "epci
                        "id", "Identifiant", "indicator", "Indicateur"})
 
 
-def _widths(df: pd.DataFrame, cells: list[list[str]], total: int) -> list[int]:
-    """Column widths for a terminal of ``total`` characters: numbers and short codes keep
-    their full width (never cut); long free text shares what is left (an ellipsis marks the
-    cut). Rich alone would squeeze narrow columns to nothing on a crowded table."""
+#: Columns that identify a row: in a stacked table they head each block.
+IDENTITY = ("rank", "Rang", "Rang régional", "code", "Code", "name", "Nom", "Identifiant",
+            "Indicateur", "indicator", "id")
+
+
+def _fixed(df: pd.DataFrame, longest: list[int]) -> list[bool]:
+    return [n <= 14 or c in NEVER_CUT or c in IDENTITY or (pd.api.types.is_numeric_dtype(df[c])
+                                          and not pd.api.types.is_bool_dtype(df[c]))
+            for c, n in zip(df.columns, longest, strict=True)]
+
+
+def _widths(df: pd.DataFrame, cells: list[list[str]], total: int) -> list[int] | None:
+    """Column widths for a terminal of ``total`` characters, or None when the table cannot
+    fit without cutting an identifier or a value: identifiers (code, name, rank), numbers and
+    short texts keep their full width; long free text shares what is left (at least 12
+    characters each) and wraps onto several lines, never cut."""
     longest = [max([len(r[i]) for r in cells] + [1]) for i in range(len(df.columns))]
     headers = [len(LABELS.get(c, c)) for c in df.columns]
-    fixed = [n <= 14 or c in NEVER_CUT or (pd.api.types.is_numeric_dtype(df[c])
-                                          and not pd.api.types.is_bool_dtype(df[c]))
-             for c, n in zip(df.columns, longest, strict=True)]
+    fixed = _fixed(df, longest)
     widths = [max(n, min(h, 14)) if f else 0
               for n, h, f in zip(longest, headers, fixed, strict=True)]
     free = [i for i, f in enumerate(fixed) if not f]
     room = total - sum(widths) - 3 * len(widths) - 1
+    if room < 12 * len(free) or (not free and room < 0):
+        return None
     for i in sorted(free, key=lambda i: longest[i]):  # the shortest texts first
-        share = max(8, room // len(free))
+        share = max(12, room // len(free))
         widths[i] = min(max(longest[i], min(headers[i], 14)), share, 48)
         room -= widths[i]
         free.remove(i)
     return widths
 
 
+def render_stacked(df: pd.DataFrame, cells: list[list[str]], console: Console,
+                   title: str | None = None) -> None:
+    """A table too wide for the terminal, one block per row: the identifying columns on the
+    block's first line, then one line per other column, labels aligned, values never cut
+    (long values wrap under themselves)."""
+    from rich.text import Text
+
+    heads = [LABELS.get(c, c) for c in df.columns]
+    ident = [i for i, c in enumerate(df.columns) if c in IDENTITY]
+    rest = [i for i in range(len(df.columns)) if i not in ident]
+    pad = max([len(heads[i]) for i in rest] + [0])
+    if title:
+        console.print(Text(title, style="bold"))
+    for row in cells:
+        line = " · ".join(row[i] for i in ident if row[i] not in ("", "—"))
+        console.print(Text(line or "—", style="bold"))
+        for i in rest:
+            label = heads[i].ljust(pad)
+            console.print(Text(f"  {label}  {row[i]}"), overflow="fold")
+        console.print()
+
+
+def render_grouped(df: pd.DataFrame, group: str, title: str | None = None,
+                   console: Console | None = None) -> None:
+    """A long table whose first column repeats (an indicator's label over its sources and
+    periods): each label on its own line, then its rows, the values aligned in columns of one
+    width across groups; nothing is cut (a label longer than the terminal wraps)."""
+    console = console or Console()
+    rest = [c for c in df.columns if c != group]
+    cells = [[_cell(v, c) for v, c in zip(row, rest, strict=True)]
+             for row in df[rest].itertuples(index=False)]
+    heads = [LABELS.get(c, c) for c in rest]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+               for c in rest]
+
+    def line(values: list[str]) -> str:
+        return "    " + "  ".join(v.rjust(w) if n else v.ljust(w)
+                                  for v, w, n in zip(values, widths, numeric, strict=True))
+
+    if title:
+        console.print(Text(title, style="bold"))
+    console.print(Text(line(heads).rstrip(), style="bold"), overflow="fold")
+    for i, (label, g) in enumerate(df.groupby(group, sort=False)):
+        console.print(Text(str(label), style="bold" if i % 2 == 0 else "bold cyan"),
+                      overflow="fold")
+        for j in g.index:
+            console.print(Text(line(cells[df.index.get_loc(j)]).rstrip()), overflow="fold")
+
+
 def render(df: pd.DataFrame, fmt: Format | str = Format.table, title: str | None = None,
            console: Console | None = None, footer: bool = True) -> None:
     """A DataFrame on standard output: a French table (with the attribution line under it
-    unless ``footer`` is False), CSV or JSON."""
+    unless ``footer`` is False), CSV or JSON. A table that cannot fit the terminal's width
+    without cutting an identifier or a value is stacked (one block per row)."""
     fmt = Format(fmt)
     if fmt is Format.csv:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
     elif fmt is Format.json:
         sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
     else:
-        console = console or Console(width=max(Console().width, 110))
+        console = console or Console()
+        cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)]
+                 for row in df.itertuples(index=False)]
+        widths = _widths(df, cells, console.width)
+        if widths is None:
+            render_stacked(df, cells, console, title)
+            if footer:
+                console.print(Text(ATTRIBUTION, style="dim"), overflow="fold")
+            return
         table = Table(title=title, show_lines=False, header_style="bold",
                       caption=ATTRIBUTION if footer else None, caption_style="dim",
                       caption_justify="left")
-        cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)]
-                 for row in df.itertuples(index=False)]
-        for col, width in zip(df.columns, _widths(df, cells, console.width), strict=True):
+        for col, width in zip(df.columns, widths, strict=True):
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
                 df[col])
             table.add_column(LABELS.get(col, col), justify="right" if numeric else "left",
-                             no_wrap=True, overflow="ellipsis", min_width=width,
+                             no_wrap=False, overflow="fold", min_width=width,
                              max_width=width)
         for r in cells:
             table.add_row(*r)

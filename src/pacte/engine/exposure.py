@@ -29,15 +29,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pacte.catalogue import LONG_COLUMNS
 from pacte.errors import DataError, InvalidParameterError
 from pacte.geography import EXPOSURE_LEVELS, check_level
 from pacte.indicators.exposure import (
-    ADH_2013_ELASTICITY,
-    JOBS_AT_RISK_CAVEAT,
     calc_employment_shares,
     calc_exposure_contributions,
-    calc_jobs_at_risk,
 )
 from pacte.indicators.trade import compute_french_shocks
 from pacte.sources.wiod_trade import low_wage_set
@@ -47,12 +43,14 @@ MANUF_A17 = ("C1", "C3", "C4", "C5")
 INDUSTRY_A17 = ("C1", "C2DE", "C3", "C4", "C5")  # = A5 BE in the quarterly series
 URSSAF_CENSUS = 2006  # census nearest the URSSAF start years (2006, 2007)
 LEVELS = EXPOSURE_LEVELS
-UNIT = "milliers de dollars US courants par emploi"  # = catalogue.exposure._KUSD
+UNIT = "milliers de dollars US courants (non déflatés) par emploi"  # = catalogue.exposure._KUSD
 ESTIMATE = "estimation : total industriel réparti selon la structure A17 de la région"
 WIOD = "WIOD 2013 (Timmer et al. 2015)"
-EXPORT_CAVEAT = ("exportations en dollars courants : l'appréciation de l'euro (1 euro = 0,92 "
-                 "dollar en moyenne en 2000, 1,37 en 2007, 1,39 en 2011, BCE) gonfle la hausse "
-                 "de 2000-2007 mesurée en dollars")
+#: Every trade figure is in current US dollars: currency and price-base caveat (BCE rates).
+TRADE_CAVEAT = ("montants en dollars US courants, non déflatés : l'appréciation de l'euro (1 euro "
+                "= 0,92 dollar en moyenne en 2000, 1,37 en 2007, 1,39 en 2011, BCE) gonfle les "
+                "hausses de 2000-2007 mesurées en dollars, et les prix n'y sont pas corrigés")
+EXPORT_CAVEAT = TRADE_CAVEAT
 #: indicator -> column of compute_french_shocks
 SHOCKS = {"import_exposure_china": "shock_china", "import_exposure_lowwage": "shock_lowwage",
           "import_exposure_iv": "shock_iv_other_hi", "export_exposure": "shock_exports"}
@@ -198,6 +196,9 @@ class Inputs:
     resolution: pd.Series
     note: pd.Series
     source: pd.Series
+    #: the territory's own industry detail (regions A17, URSSAF EPCI) rather than an
+    #: industry total split by its région's mix
+    own_detail: pd.Series | None = None
 
 
 def load_inputs(con, level: str, period: str) -> Inputs:
@@ -268,7 +269,13 @@ def load_inputs(con, level: str, period: str) -> Inputs:
     note[mayotte] = note[mayotte] + (" (Mayotte : absente des recensements 1999 et 2006, "
                                      "d'ESTEL et des séries trimestrielles)")
     emp[missing.to_numpy()] = np.nan
-    return Inputs(emp, total, res, note, src)
+    own = pd.Series(False, index=idx)
+    if level == "reg":
+        own.loc[idx.intersection(reg_a17.index)] = True
+    if level == "epci":
+        own.loc[res.index[res.str.contains("URSSAF", regex=False)]] = True
+    own[missing.to_numpy()] = False
+    return Inputs(emp, total, res, note, src, own)
 
 
 def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
@@ -335,64 +342,8 @@ def contributions(con, level: str, period: str,
 
 
 def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
-    """Exposure indicators of every territory of ``level`` (all of :data:`LEVELS` if None),
-    long format: level, code, name, indicator, period, value, unit, resolution, source, note.
-    """
-    levels = LEVELS if level is None else (level,)
-    shocks = french_shocks(con)
-    names = _q(con, "SELECT level, code, name FROM territory")
-    names = names.set_index(["level", "code"])["name"]
-    labels = read_wiod_labels(con)
-    rows = []
-    for lev in levels:
-        for period in PERIODS:
-            inp = load_inputs(con, lev, period)
-            sh = shocks[shocks["period"] == period]
-            base = pd.DataFrame({"level": lev, "code": inp.emp.index, "period": period,
-                                 "resolution": inp.resolution.to_numpy(),
-                                 "source": inp.source.to_numpy(), "note": inp.note.to_numpy()})
-            base["name"] = names.reindex(pd.MultiIndex.from_arrays(
-                [base["level"], base["code"]])).to_numpy()
-            contribs = {ind: calc_contributions(inp, sh, ind) for ind in SHOCKS}
-            values = {ind: c.sum(axis=1, min_count=1) for ind, c in contribs.items()}
-            for ind, v in values.items():
-                out = base.assign(indicator=ind, value=v.to_numpy(), unit=UNIT)
-                out["note"] = _join(out["note"], top_text(contribs[ind], labels).to_numpy())
-                if ind == "export_exposure":
-                    out["note"] = out["note"] + " ; " + EXPORT_CAVEAT
-                rows.append(out)
-            risk = calc_jobs_at_risk(values["import_exposure_china"].to_numpy(),
-                                     inp.total.fillna(0.0).to_numpy())
-            jr = base.assign(indicator="jobs_at_risk", value=risk, unit="emplois")
-            jr["note"] = jr["note"] + " ; " + JOBS_AT_RISK_CAVEAT + (
-                f" Élasticité {ADH_2013_ELASTICITY} appliquée à l'exposition aux importations "
-                "chinoises (nombre positif : emplois industriels menacés) ; base : emploi total du territoire en début de période (la "
-                "population de 16 à 64 ans, base d'ADH, n'est pas dans l'entrepôt), ce qui "
-                "sous-estime le nombre d'emplois d'environ un tiers.")
-            rows.append(jr)
-    return pd.concat(rows, ignore_index=True)[LONG_COLUMNS]
+    """Exposure indicators of every territory of ``level`` (all levels if None), long
+    format (:func:`pacte.engine.exposure_indicators.compute_exposure`)."""
+    from pacte.engine.exposure_indicators import compute_exposure as _compute
 
-
-def _join(notes, extra) -> list[str]:
-    return [" ; ".join(x for x in (a, b) if x) for a, b in zip(notes, extra, strict=True)]
-
-
-def top_text(contrib: pd.DataFrame, labels: pd.Series, k: int = 3) -> pd.Series:
-    """French text of each territory's ``k`` largest contributions, with their share of the
-    exposure: "principales industries : Électronique (47 %), Textile (18 %), ..." ('' where
-    the exposure is unknown or zero). ``labels``: French label by WIOD sector."""
-    c = contrib.to_numpy(dtype=float)
-    total = c.sum(axis=1)
-    order = np.argsort(-np.nan_to_num(c, nan=-np.inf), axis=1)[:, :k]
-    cols = np.asarray(contrib.columns)
-    out = []
-    for i, row in enumerate(order):
-        if not np.isfinite(total[i]) or total[i] == 0:
-            out.append("")
-            continue
-        parts = [f"{labels.get(cols[j], cols[j])} ({100 * c[i, j] / total[i]:.0f} %)"
-                 for j in row if c[i, j] > 0]
-        out.append("principales industries : " + ", ".join(parts) if parts else "")
-    return pd.Series(out, index=contrib.index)
-
-
+    return _compute(con, level)

@@ -28,6 +28,8 @@ def _top(contrib: pd.DataFrame, inp: Inputs, k: int, labels: pd.Series) -> pd.Da
     top["label"] = top["industry"].map(labels)
     top["resolution"] = top["code"].map(inp.resolution)
     top["note"] = top["code"].map(inp.note)
+    own = inp.own_detail if inp.own_detail is not None else pd.Series(False, index=inp.emp.index)
+    top["own_detail"] = top["code"].map(own).fillna(False).astype(bool)
     return top.rename(columns={"industry": "sector"}).assign(unit=UNIT)
 
 
@@ -35,7 +37,7 @@ def _top(contrib: pd.DataFrame, inp: Inputs, k: int, labels: pd.Series) -> pd.Da
 STORED_K = 5
 TABLE = "exposure_top"
 COLUMNS = ["rank", "sector", "contribution", "share_of_exposure", "label", "resolution", "note",
-           "unit"]
+           "unit", "own_detail"]
 
 
 def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
@@ -78,27 +80,30 @@ def top_industries(con, level: str, code: str, period: str, k: int = 3,
                    indicator: str = "import_exposure_china") -> pd.DataFrame:
     """The ``k`` WIOD industries contributing most to a territory's exposure: rank, sector,
     label (French), contribution, share_of_exposure, resolution, note, unit. Empty if the
-    exposure is unknown. Where the territory is known only by an industry total, its mix of
-    industries is its region's (see ``note``)."""
+    exposure is unknown, and empty too where the territory is known only by an industry total
+    split by its région's mix: no ranking of industries is shown where the mix is not the
+    territory's own (``own_detail``)."""
     stored = _stored(con, level, period, indicator, k)
     if stored is not None:
         known = con.execute("SELECT count(*) FROM territory WHERE level = ? AND code = ?",
                             [level, code]).fetchall()[0][0]
         if not known:
             raise UnknownTerritoryError(code, level, [])
-        return stored[stored["code"] == code][COLUMNS].reset_index(drop=True)
+        out = stored[stored["code"] == code][COLUMNS]
+        return out[out["own_detail"].astype(bool)].reset_index(drop=True)
     c, inp = _level(con, level, period, indicator)
     if code not in c.index:
         raise UnknownTerritoryError(code, level, [])
-    return _top(c.loc[[code]], inp, k, read_wiod_labels(con)).drop(
-        columns="code").reset_index(drop=True)
+    out = _top(c.loc[[code]], inp, k, read_wiod_labels(con)).drop(columns="code")
+    return out[out["own_detail"]].reset_index(drop=True)
 
 
 def most_exposed(con, level: str = "ze2010", period: str = "2000-2007", n: int = 10,
                  indicator: str = "import_exposure_china", k: int = 3) -> pd.DataFrame:
     """The ``n`` most exposed territories, each with its ``k`` top industries (long: one row
     per territory x rank): code, name, exposure, rank, sector, label, contribution,
-    share_of_exposure, resolution, note, unit."""
+    share_of_exposure, resolution, note, unit, own_detail (False: the industries are the
+    région's mix, not to be shown as the territory's)."""
     names = _q(con, "SELECT code, name FROM territory WHERE level = ?", [level])
     names = names.set_index("code")["name"]
     stored = _stored(con, level, period, indicator, k)

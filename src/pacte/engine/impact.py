@@ -6,11 +6,15 @@ store the way :mod:`pacte.engine.valuechain` does and hands the arrays over.
   value-chain engine (C2 and DE merged), ``A_nat = calc_A(Z, x)``;
 * territory structure: the finest block of :func:`~pacte.engine.valuechain.load_blocks`
   holding the territory (``resolution`` and ``source`` say which one);
-* jobs per output: the SUT's, brought to salaried jobs for salaried sources
-  (:func:`~pacte.engine.valuechain.calc_jobs_per_output`);
-* value added per output and the household closure (wages, domestic household
-  consumption: :func:`pacte.indicators.regional_io.calc_household_coefficients`) from
-  ``io_sut_a17_sectors`` (2010), summed into the 16 sectors.
+* jobs per output: persons employed at 31/12/2010 on one national basis
+  (:func:`pacte.engine.national_io.national_jobs`). The plant's N jobs are persons employed
+  and every effect is in persons employed, whatever source describes the territory (the
+  territory's structure only sets its location quotients): the same closure gives the same
+  French total everywhere;
+* value added per output from ``io_sut_a17_sectors`` (2010), summed into the 16 sectors;
+  household closure on net wages times the propensity to consume
+  (:func:`pacte.engine.national_io.household_closure`, dated parameters);
+* Flegg's delta band and the households' delta: ``flq.*`` of data/model_parameters.yaml.
 """
 
 from __future__ import annotations
@@ -21,19 +25,22 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pacte.engine.valuechain import (
+from pacte.engine import model_parameters as mp
+from pacte.engine.national_io import (
     A17_TO_16,
     IO_SOURCE,
+    JOBS_SOURCE,
     SECTORS,
-    _trim,
     calc_aggregate_table,
     calc_jobs_per_output,
-    load_blocks,
+    household_closure,
+    load_national_table,
     load_sut,
+    national_jobs,
 )
+from pacte.engine.valuechain import load_blocks
 from pacte.geography import INDICATOR_LEVELS
 from pacte.indicators.inputoutput import calc_A
-from pacte.indicators.regional_io import calc_household_coefficients
 
 SUT_YEAR = 2010
 #: Levels with a sector structure in the store (those of the value-chain engine).
@@ -51,10 +58,13 @@ class NationalInputs:
     A_nat: np.ndarray  # (16, 16) domestic technical coefficients
     output: np.ndarray  # x, million EUR
     value_added_per_output: np.ndarray  # million EUR of value added per million EUR
-    income_coeffs: np.ndarray  # w: wages per unit of output
-    consumption_coeffs: np.ndarray  # c: domestic household consumption per unit of wages
-    jobs_total: np.ndarray  # jobs per output, total employment (census-based sources)
-    jobs_salaried: np.ndarray  # jobs per output, salaried employment (salaried sources)
+    income_coeffs: np.ndarray  # w: compensation per unit of output
+    consumption_coeffs: np.ndarray  # c: domestic consumption per euro of compensation
+    jobs_total: np.ndarray  # persons employed per output (the model's jobs)
+    jobs_salaried: np.ndarray  # salaried jobs per output, same basis (<= jobs_total)
+    deltas: tuple[float, ...] = (0.05, 0.1, 0.2)  # Flegg's delta band
+    delta: float = 0.1  # its central value
+    household_delta: float = 0.0  # delta of the households' purchases
 
 
 @dataclass(frozen=True)
@@ -82,26 +92,25 @@ def sector_labels(sec: pd.DataFrame) -> dict[str, str]:
 def load_national(con: duckdb.DuckDBPyConnection) -> NationalInputs:
     """National arrays of the impact model, from the stored 2010 SUT."""
     sut = load_sut(con)
-    t16 = calc_aggregate_table(sut, A17_TO_16, SECTORS)
-    sec = con.execute("SELECT sector, label, x, value_added, wages, "
-                      "household_consumption_domestic FROM io_sut_a17_sectors "
+    t16 = load_national_table(con)
+    sec = con.execute("SELECT sector, label, x, value_added FROM io_sut_a17_sectors "
                       "WHERE year = ?", [SUT_YEAR]).df()
+    agg = calc_aggregate_table(sut, A17_TO_16, SECTORS)
     S = np.zeros((len(SECTORS), len(sut.sectors)))
     for j, s in enumerate(sut.sectors):
         S[SECTORS.index(A17_TO_16.get(s, s)), j] = 1.0
-    by = sec.set_index("sector").loc[sut.sectors]
-    value_added = S @ by["value_added"].to_numpy(dtype=float)
-    wages = S @ by["wages"].to_numpy(dtype=float)
-    consumption = S @ by["household_consumption_domestic"].to_numpy(dtype=float)
-    w, c = calc_household_coefficients(wages, t16.x, consumption)
-    salaried_fr = _trim(con, "fr").iloc[0].to_numpy()
+    value_added = S @ sec.set_index("sector").loc[sut.sectors, "value_added"].to_numpy(float)
+    w, c = household_closure(con, t16)
     labels = sector_labels(sec)
     return NationalInputs(
         sectors=list(SECTORS), labels=[labels[s] for s in SECTORS],
-        A_nat=calc_A(t16.Z, t16.x), output=t16.x, value_added_per_output=value_added / t16.x,
+        A_nat=calc_A(t16.Z, t16.x), output=agg.x, value_added_per_output=value_added / agg.x,
         income_coeffs=w, consumption_coeffs=c,
         jobs_total=calc_jobs_per_output(t16, None),
-        jobs_salaried=calc_jobs_per_output(t16, salaried_fr))
+        jobs_salaried=calc_jobs_per_output(t16, national_jobs(con)["salaried"].to_numpy()),
+        deltas=tuple(float(d) for d in mp.value("flq.band")),
+        delta=float(mp.value("flq.delta")),
+        household_delta=float(mp.value("flq.household_delta")))
 
 
 def load_territory(con: duckdb.DuckDBPyConnection, level: str, code: str
@@ -119,4 +128,4 @@ def load_territory(con: duckdb.DuckDBPyConnection, level: str, code: str
 
 def sources_text() -> str:
     """The national table's source line."""
-    return IO_SOURCE
+    return f"{IO_SOURCE} ; {JOBS_SOURCE}"

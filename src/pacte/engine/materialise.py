@@ -101,8 +101,9 @@ def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str |
     df = df[shown.to_numpy(dtype=bool)]
     nat = read_indicators(con, "fr").set_index(["indicator", "period", "source"])["value"]
     idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
-    labels = {i: ind.label for i, ind in INDICATORS.items()}
-    df = df.assign(national=nat.reindex(idx).to_numpy(), label=df["indicator"].map(labels))
+    labels = [INDICATORS[i].label_for(s) if i in INDICATORS else i  # concept of the source
+              for i, s in zip(df["indicator"], df["source"], strict=True)]
+    df = df.assign(national=nat.reindex(idx).to_numpy(), label=labels)
     has_national = {s: SERIES[s].has_national for s in SERIES}
     local = ~df["source"].map(lambda x: has_national.get(x, True)).to_numpy(dtype=bool)
     df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"

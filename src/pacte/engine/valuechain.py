@@ -8,15 +8,15 @@ with C2 and DE merged: 16 sectors, the finest scheme all territorial sources rea
 block in one vectorised call and returns ONE long DataFrame ``level, code, name, indicator,
 period, value, unit, resolution, source, note``.
 
-National table: France's 2010 supply-use table at A17 (ThreeME calibration of INSEE's TES),
-industry-by-industry domestic flows (fixed product sales structure), aggregated to 16
-sectors; jobs per unit of output from its ``labor`` (total employment), brought to salaried
-employment for the salaried sources by each sector's national ratio salaried / total jobs
-(INSEE quarterly estimates, T4 2010).
+National side (:mod:`pacte.engine.national_io`): France's 2010 supply-use table at A17
+(ThreeME calibration of Insee's TES), industry-by-industry domestic flows, aggregated to 16
+sectors; jobs per unit of output on one basis, persons employed at 31/12/2010 (Insee
+salaried estimates T4 2010 + ESTEL non-salaried jobs): salaried jobs per output for the
+salaried sources, total for the census, the salaried one never above the total one.
 
 Sector structure of each territory, finest first (``resolution`` says which one was used):
 
-* régions (and France): INSEE quarterly salaried employment, T4 2010, A17 (C2 and DE
+* régions (and France): Insee quarterly salaried employment, T4 2010, A17 (C2 and DE
   merged in the series);
 * départements: the same series in A5 (its A17 detail exists for 4 DOM only), each A5
   sector split into A17 by the A17 mix of the région within that sector (estimate);
@@ -25,49 +25,52 @@ Sector structure of each territory, finest first (``resolution`` says which one 
   zone's région within that A5 sector (estimate);
 * other EPCI, ZE2020, and Mayotte (région, département): census 2011 jobs by 15
   functions, grouped into the five A5 groups (:data:`FUNCTION_GROUP`), each group
-  calibrated so that France's total matches the SUT's employment of the group, then split
+  calibrated so that France's total matches the persons employed of the group, then split
   into A17 by the région's mix (France's mix for Mayotte, absent from the quarterly
-  regional series) (estimate).
+  regional series) (estimate). « Industrie élargie » there starts from the census
+  « fabrication » function, the share shown beside it, not from the converted sectors.
 
-Caveat on the model (``calc_supported_jobs``): it applies ``L - I`` to industry's *gross*
-output, intra-industry sales included, so the service purchases of industrial suppliers
-are counted again in their customers' chains. For France (T4 2010, salaried): 3.33 million
-supported jobs, against 2.19 million with industrial output held exogenous
-(``(I - A_SS)⁻¹ A_SI x_I``) and 1.50 million for first-round purchases only.
+The model (:func:`pacte.indicators.regional_io.calc_supported_jobs`): a mixed model (Miller
+& Blair 2009 §13.1) on the regional FLQ table: the territory's industrial output, observed,
+is held fixed; only the non-industrial sectors respond, ``(I - A_ss)⁻¹ A_si x_i``. Flegg's
+delta and its band are dated parameters (``flq.*`` of data/model_parameters.yaml).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from pacte.geography import INDICATOR_LEVELS, check_level
-from pacte.indicators.inputoutput import (
-    calc_A,
-    calc_direct_coefficients,
-    calc_employment_multipliers,
-    calc_L,
-    calc_output_multipliers,
+from pacte.engine import model_parameters as mp
+from pacte.engine.national_io import (  # noqa: F401  (re-exported: engine.impact, tests)
+    A17_TO_16,
+    BROAD,
+    INDUSTRY,
+    IO_SOURCE,
+    JOBS_SOURCE,
+    SECTORS,
+    SUT_SECTOR_COUNT,
+    TRIM_PERIOD,
+    NationalTable,
+    _trim,
+    calc_aggregate_table,
+    calc_jobs_per_output,
+    load_national_table,
+    load_sut,
+    national_jobs,
+    national_multipliers,
 )
+from pacte.geography import INDICATOR_LEVELS, check_level
+from pacte.indicators.inputoutput import calc_A
 from pacte.indicators.regional_io import calc_supported_jobs
-from pacte.labels import fr_number
+from pacte.labels import MODELLED_JOBS, fr_modelled, fr_number
 
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
 LEVELS = INDICATOR_LEVELS
-SECTORS = ["AZ", "C1", "C2DE", "C3", "C4", "C5", "FZ", "GZ", "HZ", "IZ", "JZ", "KZ", "LZ",
-           "MN", "OQ", "RU"]
-#: A17 -> the 16 sectors of the computation (C2 coke and refining, DE energy-water-waste:
-#: published together by the quarterly regional series).
-A17_TO_16 = {"C2": "C2DE", "DE": "C2DE"}
-#: "Industrie" = A5 BE = A17 DE + C1..C5 (the A5 sector of ESTEL and the quarterly series).
-INDUSTRY = ("C1", "C2DE", "C3", "C4", "C5")
-#: A5 group of each of the 16 sectors.
-BROAD = {"AZ": "AZ", **dict.fromkeys(INDUSTRY, "BE"), "FZ": "FZ", "OQ": "OQ",
-         **dict.fromkeys(["GZ", "HZ", "IZ", "JZ", "KZ", "LZ", "MN", "RU"], "GU")}
 #: Census functions (occupations at the workplace) -> A5 group. A function is not a sector:
 #: "fabrication" is the manufacturing core of industry, the other functions are spread over
 #: sectors and are put in market services, except the public-service functions.
@@ -75,40 +78,30 @@ FUNCTION_GROUP = {"AGRICU": "AZ", "FABRIC": "BE", "BTP": "FZ", "ADMPUB": "OQ", "
                   "SANSOC": "OQ", "COMINT": "GU", "CONREC": "GU", "CULLOI": "GU",
                   "DISTRI": "GU", "ENTREP": "GU", "GESTIO": "GU", "LOGIST": "GU",
                   "PREINT": "GU", "SERPRO": "GU"}
-TRIM_PERIOD, CENSUS_YEAR, ESTEL_YEAR, URSSAF_YEAR = "2010-T4", 2011, 2010, 2010
-DELTA_NOTE = ("FLQ delta = {delta} (valeur de Flegg & Webber 1997 : 0,3) ; résultats très "
-              "sensibles à delta : pour l'EPCI médian, la part de la chaîne d'approvisionnement "
-              "comptée hors du territoire passe d'environ 30 % (delta = 0) à 70 % (0,1) et "
-              "95 % (0,3)")
-#: Sensitivity band of Flegg's delta shown beside every value-chain figure (issue 18).
-DELTA_BAND = (0.1, 0.2, 0.3)
+CENSUS_YEAR, ESTEL_YEAR, URSSAF_YEAR = 2011, 2010, 2010
+#: Flegg's delta (central value) and the band shown beside every value-chain figure: dated
+#: parameters with their references (data/model_parameters.yaml, ``flq.*``).
+DELTA = float(mp.value("flq.delta"))
+DELTA_BAND = tuple(float(d) for d in mp.value("flq.band"))
+DELTA_NOTE = ("FLQ delta = {delta} (paramètre daté, data/model_parameters.yaml : bas de la "
+              "fourchette publiée 0,1 à 0,4 ; Flegg & Webber 1997 retenaient 0,3 pour des "
+              "régions bien plus grandes) ; résultats très sensibles à delta")
 BAND_KEYS = {"supported_jobs_local": "local_jobs", "supported_jobs_leaked": "leaked_jobs",
              "industrie_elargie_share": "industrie_elargie_share"}
 
 
 def _band_notes(notes: list[str], runs: dict, key: str, unit: str) -> list[str]:
-    """Each note followed by the figure at every delta of the band (French numbers)."""
-    scale, dec = (100.0, 1) if unit == "%" else (1.0, 0)
+    """Each note followed by the figure at every delta of the band (French numbers; jobs
+    to two significant figures, modelled figures)."""
     deltas = sorted(runs)
     head = " / ".join(f"{d:g}".replace(".", ",") for d in deltas)
-    cols = [np.asarray(runs[d][key], dtype=float) * scale for d in deltas]
-    return [f"{n} ; selon delta ({head}) : {' / '.join(fr_number(float(c[i]), dec) for c in cols)}"
+    cols = [np.asarray(runs[d][key], dtype=float) * (100.0 if unit == "%" else 1.0)
+            for d in deltas]
+
+    def fmt(v: float) -> str:
+        return fr_number(v, 1) if unit == "%" else fr_modelled(v)
+    return [f"{n} ; selon delta ({head}) : {' / '.join(fmt(float(c[i])) for c in cols)}"
             for i, n in enumerate(notes)]
-
-
-IO_SOURCE = "TRE France 2010 A17 (calibration ThreeME, d'après l'Insee)"
-SUT_SECTOR_COUNT = 17
-
-
-@dataclass(frozen=True)
-class NationalTable:
-    """A national industry-by-industry table: flows Z (k, k), output x, total jobs."""
-
-    sectors: list[str]
-    Z: np.ndarray
-    x: np.ndarray
-    jobs: np.ndarray
-    labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,60 +117,12 @@ class Block:
     resolution: str
     source: str
     notes: list[str]
-
-
-def load_sut(con: duckdb.DuckDBPyConnection) -> NationalTable:
-    """The 2010 SUT A17 from the store (flows: industry x industry, million EUR)."""
-    sec = con.execute("SELECT sector, label, x, labor_thousands FROM io_sut_a17_sectors "
-                      "WHERE year = 2010").df()
-    order = sec["sector"].tolist()
-    fl = con.execute("SELECT row_sector, col_sector, z_domestic_ixi FROM io_sut_a17_flows "
-                     "WHERE year = 2010").df()
-    Z = fl.pivot(index="row_sector", columns="col_sector", values="z_domestic_ixi")
-    return NationalTable(order, Z.loc[order, order].to_numpy(), sec["x"].to_numpy(),
-                         sec["labor_thousands"].to_numpy() * 1000.0, sec["label"].tolist())
-
-
-def calc_aggregate_table(t: NationalTable, mapping: dict[str, str], sectors: list[str]
-                         ) -> NationalTable:
-    """Sum sectors into ``sectors`` (``mapping`` old -> new): ``Z* = S Z S'``, ``x* = S x``."""
-    S = np.zeros((len(sectors), len(t.sectors)))
-    for j, s in enumerate(t.sectors):
-        S[sectors.index(mapping.get(s, s)), j] = 1.0
-    return NationalTable(list(sectors), S @ t.Z @ S.T, S @ t.x, S @ t.jobs)
-
-
-def national_multipliers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Type-I output and employment multipliers of the 17 sectors of the 2010 SUT, plus the
-    industry aggregate (output-weighted mean of DE, C1..C5)."""
-    t = load_sut(con)
-    L = calc_L(calc_A(t.Z, t.x))
-    e = calc_direct_coefficients(t.jobs, t.x)
-    df = pd.DataFrame({"sector": t.sectors, "label": t.labels, "x": t.x,
-                       "output_multiplier": calc_output_multipliers(L),
-                       "employment_multiplier": calc_employment_multipliers(e, L),
-                       "jobs_per_million_eur": e})
-    ind = df["sector"].map(lambda s: A17_TO_16.get(s, s)).isin(INDUSTRY)
-    w = df.loc[ind, "x"] / df.loc[ind, "x"].sum()
-    agg = {"sector": "BE", "label": "Industrie (DE, C1 à C5)", "x": df.loc[ind, "x"].sum(),
-           "output_multiplier": (df.loc[ind, "output_multiplier"] * w).sum(),
-           "employment_multiplier": (df.loc[ind, "employment_multiplier"] * w).sum(),
-           "jobs_per_million_eur": df.loc[ind, "jobs_per_million_eur"] @ w}
-    return pd.concat([df, pd.DataFrame([agg])], ignore_index=True)
+    #: industry jobs on the base of the industry share shown beside the figures (census:
+    #: the « fabrication » function, before its conversion into sectors), (n,)
+    shown_industry: np.ndarray | None = None
 
 
 # --- territory structures --------------------------------------------------------------
-
-def _trim(con, level: str, scheme: str = "A17") -> pd.DataFrame:
-    """Quarterly salaried jobs T4 2010, by the 16 sectors (A17) or the A5 groups (A5)."""
-    df = con.execute("""SELECT code, sector, jobs FROM jobs WHERE source = 'trim' AND level = ?
-                        AND period = ? AND scheme = ?""", [level, TRIM_PERIOD, scheme]).df()
-    df["sector"] = df["sector"].str.split("-").str[1]
-    cols = SECTORS if scheme == "A17" else sorted(set(BROAD.values()))
-    w = df[df["sector"].isin(cols)].pivot_table(index="code", columns="sector", values="jobs",
-                                                aggfunc="sum")
-    return w.reindex(columns=cols).fillna(0.0)
-
 
 def _group_mix(E: pd.DataFrame) -> pd.DataFrame:
     """Share of each sector within its A5 group (rows: territories)."""
@@ -202,15 +147,18 @@ def _region_of(con, level: str, codes) -> pd.Series:
     return reg.reindex(codes)
 
 
-def _census(con, level: str, mix_reg, mix_fr, sut16: NationalTable) -> tuple[pd.DataFrame, list]:
-    """Census 2011 functions -> A5 groups calibrated on the SUT's employment -> 16 sectors."""
+def _census(con, level: str, mix_reg, mix_fr, t16: NationalTable
+            ) -> tuple[pd.DataFrame, list, pd.Series]:
+    """Census 2011 functions -> A5 groups calibrated on the persons employed of the national
+    basis (each group's national census total brought to its sector total, then each
+    territory's total restored) -> 16 sectors. Also returns the « fabrication » jobs."""
     df = con.execute("""SELECT level, code, sector, jobs FROM jobs WHERE source = 'rp'
                         AND year = ? AND level IN (?, 'fr') AND sector <> 'TOTAL'
                         AND sector <> 'CFM'""", [CENSUS_YEAR, level]).df()
     df["group"] = df["sector"].map(FUNCTION_GROUP)
     g = df.pivot_table(index=["level", "code"], columns="group", values="jobs", aggfunc="sum")
     g = g.fillna(0.0)
-    sut_groups = pd.Series(sut16.jobs, index=sut16.sectors).groupby(BROAD).sum()
+    sut_groups = pd.Series(t16.jobs, index=t16.sectors).groupby(BROAD).sum()
     k = sut_groups / g.loc["fr"].iloc[0]  # national calibration of each group
     g = g.loc[level]
     cal = g * k
@@ -218,7 +166,9 @@ def _census(con, level: str, mix_reg, mix_fr, sut16: NationalTable) -> tuple[pd.
     reg = _region_of(con, level, list(cal.index)) if level != "fr" else pd.Series(
         [None], index=cal.index)
     E, fb = _split(cal, reg, mix_reg, mix_fr)
-    return pd.DataFrame(E, index=cal.index, columns=SECTORS), list(fb)
+    fab = df[(df["level"] == level) & (df["sector"] == "FABRIC")].groupby("code")["jobs"].sum()
+    return (pd.DataFrame(E, index=cal.index, columns=SECTORS), list(fb),
+            fab.reindex(cal.index).fillna(0.0))
 
 
 def _estel(con, mix_reg, mix_fr) -> tuple[pd.DataFrame, list]:
@@ -251,26 +201,27 @@ def _urssaf(con) -> tuple[pd.DataFrame, dict]:
 def load_blocks(con: duckdb.DuckDBPyConnection, level: str | None = None) -> list[Block]:
     """Territory x 16-sector job matrices, one block per (level, source)."""
     levels = LEVELS if level is None else (level,)
-    sut16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
+    t16 = load_national_table(con)
     trim_reg, trim_fr = _trim(con, "reg"), _trim(con, "fr").iloc[0]
     mix_reg, mix_fr = _group_mix(trim_reg), _group_mix(trim_fr.to_frame().T).iloc[0]
-    cen_fr, _ = _census(con, "fr", mix_reg, mix_fr, sut16)
+    cen_fr, _, _ = _census(con, "fr", mix_reg, mix_fr, t16)
     est = "estimation : "
     split = "répartis en A17 selon la structure A17 de la région (emploi salarié T4 2010)"
     mayotte = "Mayotte, absente des séries trimestrielles régionales : structure A17 nationale"
     cen_res = ("15 fonctions du recensement 2011 regroupées en 5 groupes A5 (calés sur l'emploi "
-               "du TRE 2010), " + split)
+               "national par secteur, Insee 2010), " + split)
     blocks, done = [], {lv: set() for lv in LEVELS}
 
-    def add(lv, E: pd.DataFrame, E_nat, salaried, period, res, src, notes):
+    def add(lv, E: pd.DataFrame, E_nat, salaried, period, res, src, notes, shown=None):
         keep = [c not in done[lv] for c in E.index]
         if not any(keep):
             return
         codes = [c for c, k in zip(E.index, keep, strict=True) if k]
         done[lv].update(codes)
         blocks.append(Block(lv, codes, E.to_numpy()[keep], np.asarray(E_nat, dtype=float),
-                            salaried, period, res, f"{src} ; {IO_SOURCE}",
-                            [n for n, k in zip(notes, keep, strict=True) if k]))
+                            salaried, period, res, f"{src} ; {IO_SOURCE} ; {JOBS_SOURCE}",
+                            [n for n, k in zip(notes, keep, strict=True) if k],
+                            None if shown is None else shown.reindex(codes).to_numpy(float)))
 
     trim_src = "Insee, estimations trimestrielles d'emploi salarié"
     for lv in levels:
@@ -296,29 +247,40 @@ def load_blocks(con: duckdb.DuckDBPyConnection, level: str | None = None) -> lis
                 "5 secteurs A5 ESTEL " + split, "Insee, ESTEL, emploi salarié au 31/12",
                 [est + "A5 ventilé en A17" + (" ; " + mayotte if f else "") for f in fb])
         if lv in ("reg", "dep", "ze2020", "epci"):
-            E, fb = _census(con, lv, mix_reg, mix_fr, sut16)
+            E, fb, fab = _census(con, lv, mix_reg, mix_fr, t16)
             add(lv, E, cen_fr.iloc[0], False, str(CENSUS_YEAR), cen_res,
                 "Insee, recensement 2011, emplois au lieu de travail par fonction",
-                [est + "fonctions converties en secteurs" + (" ; " + mayotte if f else "")
-                 for f in fb])
+                [est + "fonctions converties en secteurs pour le modèle ; industrie élargie "
+                 "sur la base de la fonction « fabrication » du recensement 2011 (part "
+                 "affichée à côté)" + (" ; " + mayotte if f else "") for f in fb], fab)
     return blocks
 
 
 # --- indicators ------------------------------------------------------------------------
 
-def calc_jobs_per_output(sut16: NationalTable, salaried_nation: np.ndarray | None
-                         ) -> np.ndarray:
-    """Jobs per million EUR of output: the SUT's total jobs / output, or, for salaried
-    sources, the SUT's ratio times each sector's national salaried share of its jobs
-    (``salaried_nation / jobs``), i.e. ``salaried_nation / x``."""
-    jpo = calc_direct_coefficients(sut16.jobs, sut16.x)
-    if salaried_nation is None:
-        return jpo
-    return jpo * calc_direct_coefficients(salaried_nation, sut16.jobs)
+def _elargie(b: Block, r: dict) -> np.ndarray:
+    """Industrie élargie (share, 0-1) on the base of the industry share shown beside it: the
+    block's industry jobs, or for the census the « fabrication » function (not its conversion
+    into sectors, which only drives the model), plus the jobs supported locally."""
+    base = r["industry_jobs"] if b.shown_industry is None else b.shown_industry
+    out = np.full(r["total_jobs"].shape, np.nan)
+    np.divide(base + r["local_jobs"], r["total_jobs"], out=out, where=r["total_jobs"] > 0)
+    return out
+
+
+def _base_notes(b: Block, r: dict) -> list[str]:
+    """The base of « industrie élargie » in words, with the share it starts from."""
+    base = r["industry_jobs"] if b.shown_industry is None else b.shown_industry
+    what = ("fonction « fabrication » du recensement" if b.shown_industry is not None
+            else "emploi des secteurs industriels (B à E) de la source")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = 100 * base / r["total_jobs"]
+    return [f"base de l'industrie élargie : {what}, {fr_number(float(v), 1)} % de l'emploi"
+            for v in share]
 
 
 def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
-                       delta: float = 0.3) -> pd.DataFrame:
+                       delta: float = DELTA) -> pd.DataFrame:
     """Jobs supported by local industry and "industrie élargie" share for every territory of
     ``level`` (all levels if None), plus France's type-I multipliers of industry.
 
@@ -327,39 +289,49 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
     supported, all rounds, by the local industry's purchases: regional FLQ table),
     ``supported_jobs_leaked`` (the same supply chain's non-industrial jobs elsewhere in
     France: national domestic table minus local), ``industrie_elargie_share`` ((industry
-    + supported local jobs) / all jobs, %), ``industry_share`` (industry / all jobs, %, same
-    base); on France only, ``output_multiplier_industry`` and
-    ``employment_multiplier_industry`` (type I, 2010 SUT, 17 sectors).
+    jobs on the base of the industry share shown beside it + supported local jobs) / all
+    jobs, %: for the census, the « fabrication » function), ``industry_share`` (that base /
+    all jobs, %); on France only,
+    ``output_multiplier_industry`` and ``employment_multiplier_industry`` (type I, 2010 SUT,
+    16 sectors, persons employed).
 
-    ``delta``: Flegg's parameter (0.3, Flegg & Webber 1997); every figure's note also gives
-    it at each delta of :data:`DELTA_BAND`, since results depend strongly on it."""
+    ``delta``: Flegg's parameter (default: ``flq.delta`` of data/model_parameters.yaml);
+    every figure's note also gives it at each delta of :data:`DELTA_BAND`, since results
+    depend strongly on it. Jobs per output: persons employed (salaried for salaried
+    sources) of :func:`pacte.engine.national_io.national_jobs`."""
     if level is not None:
         check_level(level, LEVELS)
-    sut16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
-    A = calc_A(sut16.Z, sut16.x)
+    t16 = load_national_table(con)
+    A = calc_A(t16.Z, t16.x)
     industry = np.isin(SECTORS, INDUSTRY)
-    salaried_fr = _trim(con, "fr").iloc[0].to_numpy()
+    salaried_fr = national_jobs(con)["salaried"].to_numpy()
     dnote = DELTA_NOTE.format(delta=f"{delta:g}".replace(".", ","))
     frames = []
     for b in load_blocks(con, level):
-        jpo = calc_jobs_per_output(sut16, salaried_fr if b.salaried else None)
+        jpo = calc_jobs_per_output(t16, salaried_fr if b.salaried else None)
         r = calc_supported_jobs(b.E, jpo, A, industry, delta, E_nation=b.E_nation)
+        base_jobs = r["industry_jobs"] if b.shown_industry is None else b.shown_industry
         with np.errstate(invalid="ignore", divide="ignore"):
-            ind_share = np.where(r["total_jobs"] > 0, r["industry_jobs"] / r["total_jobs"],
-                                 np.nan)
+            ind_share = np.where(r["total_jobs"] > 0, base_jobs / r["total_jobs"], np.nan)
         notes = [f"{n} ; {dnote}" if n else dnote for n in b.notes]
         runs = {d: calc_supported_jobs(b.E, jpo, A, industry, d, E_nation=b.E_nation)
                 if d != delta else r for d in sorted({*DELTA_BAND, delta})}
-        for ind, val, unit in (("supported_jobs_local", r["local_jobs"], "emplois"),
-                               ("supported_jobs_leaked", r["leaked_jobs"], "emplois"),
+        for run in runs.values():
+            run["industrie_elargie_share"] = _elargie(b, run)
+        base = _base_notes(b, r)
+        for ind, val, unit in (("supported_jobs_local", r["local_jobs"], MODELLED_JOBS),
+                               ("supported_jobs_leaked", r["leaked_jobs"], MODELLED_JOBS),
                                ("industrie_elargie_share", 100 * r["industrie_elargie_share"],
                                 "%"),
                                ("industry_share", 100 * ind_share, "%")):
             key = BAND_KEYS.get(ind)
+            note = notes if key is None else _band_notes(notes, runs, key, unit)
+            if ind == "industrie_elargie_share":
+                note = [f"{n} ; {x}" for n, x in zip(note, base, strict=True)]
             frames.append(pd.DataFrame({
                 "level": b.level, "code": b.codes, "indicator": ind, "period": b.period,
                 "value": val, "unit": unit, "resolution": b.resolution, "source": b.source,
-                "note": notes if key is None else _band_notes(notes, runs, key, unit)}))
+                "note": note}))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     out = _add_missing(con, out, level)
     if level in (None, "fr"):
@@ -380,8 +352,8 @@ def _add_missing(con, out: pd.DataFrame, level: str | None) -> pd.DataFrame:
                           "period": "2010", "value": np.nan, "unit": unit, "resolution": "",
                           "source": "", "note": "aucune structure sectorielle de l'emploi : "
                           "territoire absent d'ESTEL (Mayotte)"})
-            for ind, unit in (("supported_jobs_local", "emplois"),
-                              ("supported_jobs_leaked", "emplois"),
+            for ind, unit in (("supported_jobs_local", MODELLED_JOBS),
+                              ("supported_jobs_leaked", MODELLED_JOBS),
                               ("industrie_elargie_share", "%"), ("industry_share", "%"))]
     return pd.concat([out, *rows], ignore_index=True)
 
@@ -390,11 +362,13 @@ def _multiplier_rows(con) -> pd.DataFrame:
     m = national_multipliers(con).set_index("sector").loc["BE"]
     note = ("multiplicateur de type I (effets directs et indirects, Miller & Blair 2009 ch. 6) "
             "de l'industrie (DE, C1 à C5), moyenne pondérée par la production ; tableau "
-            "domestique branche x branche, importations exclues")
+            "domestique branche x branche, importations exclues ; emplois : personnes en "
+            "emploi au 31/12/2010 (Insee)")
     return pd.DataFrame({
         "level": "fr", "code": "FR",
         "indicator": ["output_multiplier_industry", "employment_multiplier_industry"],
         "period": "2010", "value": [m["output_multiplier"], m["employment_multiplier"]],
         "unit": ["euros de production par euro de demande finale", "emplois par emploi direct"],
-        "resolution": f"{SUT_SECTOR_COUNT} secteurs A17, TRE 2010", "source": IO_SOURCE,
+        "resolution": "16 secteurs (A17, C2 et DE regroupés), TRE 2010, personnes en emploi",
+        "source": f"{IO_SOURCE} ; {JOBS_SOURCE}",
         "note": note})

@@ -37,6 +37,10 @@ def exposure_ranking(con: duckdb.DuckDBPyConnection, level: str, period: str, in
         row = {"rank": rank, "code": code, "name": g["name"].iloc[0],
                "exposure": g["exposure"].iloc[0]}
         for r in g.itertuples():
+            if not getattr(r, "own_detail", True):  # the région's mix: no ranking shown
+                row["industry_1"] = ("structure de la région, pas de détail sectoriel propre "
+                                     "au territoire")
+                break
             # share first: a terminal that shortens the label keeps the figure
             row[f"industry_{r.rank}"] = f"{100 * r.share_of_exposure:.0f} % {r.label}"
         row["resolution"] = g["resolution"].iloc[0]

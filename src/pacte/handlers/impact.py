@@ -16,7 +16,6 @@ from pacte.errors import InvalidParameterError
 from pacte.handlers.envelope import Answer, envelope
 from pacte.indicators.impact import (
     AREAS,
-    DELTA_BAND,
     EFFECTS,
     calc_plant_impact,
     calc_plant_impact_reasons,
@@ -39,9 +38,12 @@ MODEL_NOTE = ("modèle entrées-sorties (Miller & Blair 2009, ch. 2, 6 et 7) : p
               "localisation de Flegg (FLQ), ménages endogènes pour l'effet induit ; ordres de "
               "grandeur, sans effets de prix, de substitution ni de délai ; l'effet est "
               "proportionnel au nombre d'emplois")
-DELTA_NOTE = ("fourchette sur le delta de Flegg (0,1 ; 0,2 ; 0,3) : 0,3 est la valeur de Flegg "
-              "& Webber (1997), estimée sur des régions bien plus grandes qu'un EPCI ; plus "
-              "delta est grand, plus la part des achats faite hors du territoire est grande")
+DELTA_NOTE = ("fourchette sur le delta de Flegg ({band}), valeur centrale {delta} : bas de la "
+              "fourchette publiée (0,1 à 0,4 ; Flegg & Webber 1997 retenaient 0,3 pour des "
+              "régions bien plus grandes qu'un EPCI) ; plus delta est grand, plus la part des "
+              "achats faite hors du territoire est grande ; paramètres datés avec leurs "
+              "références : data/model_parameters.yaml ; emplois : personnes en emploi, "
+              "arrondis à deux chiffres significatifs dans les tableaux")
 
 
 def sector_choices(labels: dict[str, str]) -> str:
@@ -67,6 +69,16 @@ def check_jobs(jobs: float) -> float:
         raise InvalidParameterError("--jobs doit être un nombre d'emplois non nul, négatif "
                                     f"pour une fermeture (valeur : {jobs!r})")
     return float(jobs)
+
+
+def check_closure(jobs: float, in_sector: float, sector: str, ter: dict, terr) -> None:
+    """A closure cannot remove more jobs than the territory has in the sector (on the source
+    the model describes it with): a French error giving both figures."""
+    if jobs < 0 and -jobs > in_sector + 0.5:
+        raise InvalidParameterError(
+            f"fermeture de {fr_number(-jobs)} emplois impossible : {ter['name']} "
+            f"({ter['code']}) compte {fr_number(in_sector)} emplois dans le secteur {sector} "
+            f"({terr.source}, {terr.period}) ; indiquer au plus -{fr_number(in_sector)}")
 
 
 def _long(table: pd.DataFrame) -> pd.DataFrame:
@@ -110,27 +122,27 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
         raise InvalidParameterError(f"{ter['name']} ({ter['code']}) : aucune structure "
                                     "sectorielle de l'emploi dans le store")
     i = nat.sectors.index(s)
-    jpo = nat.jobs_salaried if terr.salaried else nat.jobs_total
+    check_closure(jobs, float(terr.E_region[i]), f"{s} ({labels[s]})", ter, terr)
+    jpo = nat.jobs_total  # persons employed, whatever source describes the territory
     why = calc_plant_impact_reasons(jpo, i)
     if why:
         raise InvalidParameterError(f"secteur {s} ({labels[s]}) : {why}")
     res = calc_plant_impact(terr.E_region, terr.E_nation, nat.A_nat, jpo,
                             nat.value_added_per_output, i, jobs, nat.income_coeffs,
-                            nat.consumption_coeffs, deltas=DELTA_BAND)
+                            nat.consumption_coeffs, deltas=nat.deltas,
+                            household_delta=nat.household_delta)
     df = _long(res["table"])
     notes = list(terr.notes)
-    local = float(terr.E_region[i])
-    if jobs < 0 and -jobs > local:
-        notes.append(f"fermeture de {fr_number(-jobs)} emplois supérieure à l'emploi du "
-                     f"secteur {s} connu dans le territoire ({fr_number(local)} emplois, "
-                     f"{terr.period}) : le calcul ne plafonne pas")
     sources = ["valuechain"] + (["urssaf"] if "URSSAF" in terr.source else [])
     meta = envelope(
         con, sources, territory={"level": ter["level"], "code": ter["code"],
                                  "name": ter["name"]},
         sector=s, sector_label=labels[s], jobs=jobs, deltas=list(res["deltas"]),
-        delta_note=DELTA_NOTE, units=UNITS, resolution=terr.resolution, source=terr.source,
-        period=terr.period, salaried=terr.salaried, sector_jobs_local=local,
+        delta_note=DELTA_NOTE.format(
+            band=" ; ".join(fr_number(d, 2).rstrip("0").rstrip(",") for d in nat.deltas),
+            delta=fr_number(nat.delta, 2).rstrip("0").rstrip(",")),
+        units=UNITS, resolution=terr.resolution, source=terr.source,
+        period=terr.period, salaried=terr.salaried, sector_jobs_local=float(terr.E_region[i]),
         jobs_per_output=float(jpo[i]), model=MODEL_NOTE, notes=notes,
         sectors=[{"code": c, "label": labels[c]} for c in nat.sectors])
     return Answer(df, meta)

@@ -25,6 +25,7 @@ from pacte.export.tables import records
 from pacte.geography import PROFILE_LEVELS, RANK_LEVELS, check_level
 from pacte.handlers.cards import territory_frames as territory
 from pacte.handlers.envelope import Answer
+from pacte.handlers.local import local_blocks
 from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
 from pacte.handlers.profile_level import num as _num
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, fr_number
@@ -320,6 +321,7 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
         "series": _series(con, lv, ident["code"]),
         "notes": notes.texts,
         "resolutions": [{"source_name": s, "resolution": r} for s, r in resolutions],
+        "local": local_blocks(con, lv, ident["code"]),
     }
     meta = {**base.meta, "sources": _merge_sources(base.meta, rank_meta),
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

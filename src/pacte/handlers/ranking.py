@@ -93,6 +93,18 @@ def _programme_meta(df: pd.DataFrame, size: int, config) -> dict:
                 "sources", config.uncertainty.sources)]}
 
 
+def skipped_ranks(df: pd.DataFrame, chosen, top: int) -> list[dict]:
+    """Territories within the first ``top`` ranks, or ranked above the last one selected, but
+    left out because they are not eligible: ``[{rank, code, name, reason}]``, so that a top N
+    never skips a rank silently."""
+    if "eligible" not in df.columns:
+        return []
+    last = max(int(df.loc[chosen, "rank"].max()) if chosen.any() else 0, top)
+    out = df[~df["eligible"].astype(bool) & (df["rank"] <= last)]
+    return [{"rank": int(r.rank), "code": r.code, "name": r.name,
+             "reason": r.eligibility_note or "non éligible"} for r in out.itertuples()]
+
+
 def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
             rural_quota: int = 0, urban_quota: int = 0, per_region: bool = False,
             rule: Rule | None = None, seed: int = 0, draws: int | None = None,
@@ -138,6 +150,7 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
         chosen[el] = calc_selection(df[el], top, rural_quota, urban_quota, per_region)
     else:
         chosen = calc_eligible_selection(df, top, rules)
+    meta["skipped"] = skipped_ranks(df, chosen, top)
     df = df[chosen]
     if per_region:
         df = df.sort_values(["reg", "rank"], kind="stable")

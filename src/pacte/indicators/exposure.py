@@ -273,3 +273,26 @@ def calc_jobs_at_risk(
     if isinstance(exposure, pd.Series):
         return pd.Series(out, index=exposure.index, name="jobs_at_risk")
     return out
+
+
+def calc_calibrated_elasticity(exposure: object, base: object, target_jobs: float) -> float:
+    """The elasticity that makes :func:`calc_jobs_at_risk` add up to ``target_jobs``:
+
+        Σ_i -(β / 100) x_i p_i = target   =>   β = -100 target / Σ_i x_i p_i
+
+    over the territories where both are known (a partition of the country, e.g. the
+    employment zones). Used to pin the national total of jobs at risk on a published
+    French estimate (Malgouyres 2017: 13 % of the 2001-2007 manufacturing decline), the
+    exposure only sharing it out between territories. Raises :class:`DataError` when the
+    weighted exposure is not positive."""
+    x = _as_1d(exposure, "exposure")
+    p = _as_1d(base, "base")
+    if x.shape != p.shape:
+        raise DataError(f"{x.shape[0]} expositions mais {p.shape[0]} bases")
+    ok = np.isfinite(x) & np.isfinite(p)
+    mass = float((x[ok] * p[ok]).sum())
+    if not mass > 0:
+        raise DataError("exposition pondérée nulle ou négative : élasticité non calable")
+    if not np.isfinite(target_jobs) or target_jobs < 0:
+        raise DataError(f"nombre d'emplois cible invalide : {target_jobs}")
+    return -100.0 * float(target_jobs) / mass

@@ -14,7 +14,7 @@ Analysis*, 2nd ed., ch. 2, 6 and 7):
 * induced: the table closed with respect to households (type II): the wages paid by the
   plant and its suppliers (``w``, per unit of output) are spent with the consumption
   coefficients ``c`` (national) and ``c^r`` (bought locally,
-  :func:`pacte.indicators.regional_io.calc_local_consumption`); induced = type II - type I.
+  :func:`pacte.indicators.households.calc_local_consumption`); induced = type II - type I.
 
 The territory's structure ``E_region`` is kept as it is (the shock does not change its
 location quotients), so every figure is linear in ``N``: ``N < 0`` (closure) gives the
@@ -29,14 +29,17 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import DataError
+from pacte.indicators.households import calc_local_consumption
 from pacte.indicators.inputoutput import calc_L, calc_type2_L
-from pacte.indicators.regional_io import calc_flq, calc_local_consumption, calc_regional_A
+from pacte.indicators.regional_io import calc_flq, calc_regional_A
 
 DELTA_BAND = (0.1, 0.2, 0.3)
-"""Flegg's delta: 0.3 is Flegg & Webber's (1997, Regional Studies 31(8)) value; later
-estimates range from about 0.1 to 0.4 (e.g. Bonfiglio & Chelli 2008, Economic Systems
-Research 20(3), Monte Carlo; Flegg & Tohmo 2013, Regional Studies 47(5), Finland), all on
-regions far larger than an EPCI: show the band, not one figure."""
+"""Default band of Flegg's delta of this pure function (the engine passes the dated band of
+``data/model_parameters.yaml``, ``flq.band``, instead). 0.3 is Flegg & Webber's (1997, Regional Studies 31(8)) value for UK regions;
+later estimates range from about 0.1 to 0.4 (Bonfiglio & Chelli 2008, Economic Systems
+Research 20(3); Flegg & Tohmo 2013, Regional Studies 47(5), who find that delta must vary
+across regions), all on regions far larger than a ZE or an EPCI: pacte centres the band on
+the bottom of that range and shows it, not one figure."""
 
 EFFECTS = ("direct", "indirect", "induced")
 AREAS = ("local", "rest_of_france")
@@ -63,6 +66,7 @@ def calc_plant_impact(
     consumption_coeffs: object = None,
     deltas: tuple[float, ...] = DELTA_BAND,
     retained_share: float | None = None,
+    household_delta: float | None = None,
 ) -> dict:
     """Jobs, output and value added affected by ``jobs`` more (``< 0``: fewer) jobs in
     ``sector`` of one territory.
@@ -72,9 +76,10 @@ def calc_plant_impact(
     jobs_per_output, value_added_per_output: (k,) national ratios to output (e.g. jobs and
     million EUR of value added per million EUR of output). sector: position of the shocked
     sector; it must have jobs per output > 0. income_coeffs, consumption_coeffs: (k,) the
-    household closure (:func:`pacte.indicators.regional_io.calc_household_coefficients`);
+    household closure (:func:`pacte.indicators.households.calc_household_coefficients`);
     without them the induced effect is 0. retained_share: see
-    :func:`pacte.indicators.regional_io.calc_local_consumption` (None: FLQ rule).
+    :func:`pacte.indicators.households.calc_local_consumption` (None: FLQ rule, with
+    ``household_delta`` as the households' delta, each ``deltas`` value when None).
 
     Returns a dict: ``table`` (DataFrame, one row per delta x effect x area, columns
     ``delta, effect, area, jobs, output, value_added``: direct effects are all local),
@@ -112,7 +117,8 @@ def calc_plant_impact(
         A_r = calc_regional_A(A, calc_flq(e_r[None, :], e_n, delta))[0]
         loc1 = (calc_L(A_r) - eye) @ d
         if closed:
-            c_r = calc_local_consumption(e_r[None, :], e_n, c, delta, retained_share)[0]
+            hd = delta if household_delta is None else household_delta
+            c_r = calc_local_consumption(e_r[None, :], e_n, c, hd, retained_share)[0]
             loc2 = (calc_type2_L(A_r, w, c_r)[:k, :k] - eye) @ d
         else:
             loc2 = loc1

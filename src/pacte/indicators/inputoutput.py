@@ -218,3 +218,29 @@ def calc_ghosh_G(B: np.ndarray) -> np.ndarray:
     Reference: Miller & Blair (2009) ch. 12.
     """
     return calc_L(B)
+
+
+def calc_persons_employed(salaried: np.ndarray, table_jobs: np.ndarray,
+                          non_salaried_total: float) -> dict[str, np.ndarray]:
+    """Persons employed by sector on one basis: salaried jobs plus a national total of
+    non-salaried jobs split across sectors.
+
+    ``salaried`` (k,): salaried jobs by sector (e.g. Insee's quarterly estimates at 31
+    December); ``non_salaried_total``: the non-salaried jobs of the same scope and date (e.g.
+    ESTEL); ``table_jobs`` (k,): the employment of the input-output table, used only as the
+    split key: sector i gets a share of the non-salaried total proportional to
+    ``max(table_jobs_i - salaried_i, 0)`` (the jobs the table counts beyond the salaried ones;
+    equal shares of that gap where no sector has one). So ``total_i >= salaried_i`` in every
+    sector and ``Σ total = Σ salaried + non_salaried_total`` exactly. Returns ``salaried``,
+    ``non_salaried`` and ``total`` (k,).
+    """
+    sal = np.asarray(salaried, dtype=float)
+    key = np.clip(np.asarray(table_jobs, dtype=float) - sal, 0.0, None)
+    if sal.shape != key.shape:
+        raise DataError(f"{sal.shape[0]} secteurs salariés mais {key.shape[0]} dans le tableau")
+    if (sal < 0).any() or non_salaried_total < 0 or not np.isfinite(non_salaried_total):
+        raise DataError("emplois négatifs ou non finis")
+    if key.sum() <= 0:
+        key = np.ones_like(sal)
+    ns = non_salaried_total * key / key.sum()
+    return {"salaried": sal, "non_salaried": ns, "total": sal + ns}

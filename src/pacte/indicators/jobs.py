@@ -101,24 +101,43 @@ def calc_allocation_effect(E0, E1, R0, R1, ind) -> Result:
     return v, _row_reasons(v, ss.calc_esteban_marquillas_reasons(E0, E1, R0, R1))
 
 
+def _grew(R0, R1, ind, industry: bool) -> bool:
+    """True when the reference (France) did not contract over the window."""
+    a, b = (_industry(R0, ind), _industry(R1, ind)) if industry else (R0.sum(), R1.sum())
+    return bool(np.all(np.asarray(b) >= np.asarray(a)))
+
+
 def resilience_calc(fn, reasons, industry: bool) -> Callable[..., Result]:
+    """Martin's (2012) normalised index. For resistance, where the reference did not
+    contract over the window (census 2006-2011: France +2,0 %), the index has no meaning
+    (it rescales a growth gap by the national growth): the difference form
+    ``100 (g_territoire - g_France)``, the « écart de croissance » in points, is returned
+    instead, and :func:`small_change_caveat` says so."""
     def calc(E0, E1, R0, R1, ind) -> Result:
         if industry:
             args = (_industry(E0, ind), _industry(E1, ind), _industry(R0, ind),
                     _industry(R1, ind))
         else:
             args = (E0.sum(axis=1), E1.sum(axis=1), R0.sum(), R1.sum())
+        if fn is res.calc_resistance and _grew(R0, R1, ind, industry):
+            return (100 * fn(*args, form="difference"),
+                    reasons(*args, form="difference"))
         return fn(*args), reasons(*args)
     calc.__name__ = f"{fn.__name__}{'_industry' if industry else ''}"
     return calc
 
 
-def small_change_caveat(industry: bool) -> Callable[..., str]:
+def small_change_caveat(industry: bool, resistance: bool = False) -> Callable[..., str]:
     """Caveat of Martin's normalised index: dividing by a national change close to 0 blows
     the index up (census total jobs 2011-2016: +0.1 %)."""
     def caveat(R0, R1, ind) -> str:
         a, b = (_industry(R0, ind), _industry(R1, ind)) if industry else (R0.sum(), R1.sum())
         g = (b - a) / a if a else np.nan
+        if resistance and np.isfinite(g) and g >= 0:
+            pct = f"{100 * g:+.1f}".replace(".", ",")
+            return ("écart de croissance en points (g territoire − g France) : la France n'a "
+                    f"pas reculé sur la période ({pct} %), l'indice de résistance de Martin "
+                    "(2012) n'y a pas de sens")
         if np.isnan(g) or abs(g) >= SMALL_CHANGE:
             return ""
         pct = f"{100 * g:+.2f}".replace(".", ",")

@@ -39,7 +39,8 @@ def _method_html(config: Config) -> str:
     items = []
     for d, dim in enumerate(config.dimensions):
         inds = "".join(
-            f"<li>{html.escape(INDICATORS[s.id].label)} — {html.escape(source_name(s.candidates[0][0]))} "
+            f"<li>{html.escape(INDICATORS[s.id].label_for(s.candidates[0][0]))} — "
+            f"{html.escape(source_name(s.candidates[0][0]))} "
             f"{html.escape(s.candidates[0][1])} ({sens[s.direction]}, poids "
             f"{fr_number(s.weight, 1)})</li>" for s in config.specs if s.dimension == d)
         items.append(f"<li><b>{html.escape(dim.label)}</b> (poids "
@@ -58,10 +59,22 @@ def _method_html(config: Config) -> str:
             f"orienté (plus haut = plus prioritaire) puis normalisé de façon {norm} ; les "
             f"dimensions sont des moyennes pondérées de leurs indicateurs, le score est la "
             f"{agg} des dimensions. Plus le score est élevé, plus le territoire est "
-            "industriel, exposé à la mondialisation et touché par la crise.</p>"
+            f"prioritaire selon les dimensions de la règle : {_dimensions_text(config)}.</p>"
             f"{uncertainty_html(config)}<p><b>Types.</b> Les territoires sont "
             "regroupés (k-moyennes) selon leurs scores de dimension ; le nom du type décrit le "
             "centre du groupe.</p>")
+
+
+def _dimensions_text(config: Config) -> str:
+    """The rule's dimensions in words, each with the direction of its indicators (the
+    method text says what the rule measures, never a dimension it does not have)."""
+    parts = []
+    for d, dim in enumerate(config.dimensions):
+        dirs = {s.direction for s in config.specs if s.dimension == d}
+        how = ("valeurs élevées" if dirs == {"higher_is_worse"} else "valeurs faibles"
+               if dirs == {"higher_is_better"} else "selon le sens de chaque indicateur")
+        parts.append(f"« {html.escape(dim.label)} » ({how})")
+    return ", ".join(parts)
 
 
 def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
-from pacte.labels import LEVEL_LABELS, fr_number
+from pacte.labels import LEVEL_LABELS, MODELLED_JOBS, fr_modelled, fr_number
 from pacte.report.profile_charts import (
     CONTEXT_EDGE,
     CONTEXT_FILL,
@@ -62,6 +62,8 @@ def fmt_value(value, unit: str = "") -> str:
     three, others with two; "—" when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
+    if unit == MODELLED_JOBS:  # modelled jobs: two significant figures
+        return fr_modelled(value)
     if unit == "emplois":
         decimals = 0
     elif unit == "%":
@@ -243,12 +245,13 @@ def _json_default(x):
 
 
 def write_profile(con, answer: Answer, fmt: str, out: Path) -> Path:
-    """Write the profile in ``fmt`` (html, pdf or json) to ``out``."""
-    out = Path(out)
+    """Write the profile in ``fmt`` (html, pdf or json) to ``out``, whole or not at all (a
+    device or folder at ``out`` is refused before rendering)."""
+    from pacte.export.atomic import check_target, write_bytes, write_text
+
+    out = check_target(Path(out))
     if fmt == "pdf":
-        out.write_bytes(render_pdf(con, answer))
-    elif fmt == "html":
-        out.write_text(render_html(con, answer), encoding="utf-8")
-    else:
-        out.write_text(render_json(answer), encoding="utf-8")
-    return out
+        return write_bytes(out, render_pdf(con, answer))
+    if fmt == "html":
+        return write_text(out, render_html(con, answer))
+    return write_text(out, render_json(answer))

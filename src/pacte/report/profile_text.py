@@ -8,6 +8,9 @@ import re
 
 #: Units shortened in the printed tables (the annex keeps the catalogue's unit).
 SHORT_UNITS = {"milliers de dollars US courants par emploi": "k$ courants / emploi",
+               "milliers de dollars US courants (non déflatés) par emploi":
+                   "k$ courants / emploi",
+               "emplois (modèle)": "emplois (modèle)",
                "équipements pour 10 000 habitants": "pour 10 000 hab.",
                "points (équipements pour 10 000 habitants)": "points",
                "euros par habitant": "€ / hab.", "emplois": "emplois"}

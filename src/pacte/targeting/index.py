@@ -31,6 +31,7 @@ from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, check_level
 from pacte.labels import fr_number
+from pacte.targeting.peers import similar_peers
 from pacte.targeting.rule import NORMALISATIONS, Config, calc_weights, load_config
 from pacte.targeting.typology import calc_typology
 from pacte.targeting.uncertainty import Nominal, Sampler, calc_uncertainty_ranks
@@ -260,9 +261,9 @@ def rank_with_draws(con, level: str = "epci", config: Config | None = None, seed
     for d, dim in enumerate(dims):
         out[f"dim_{dim.id}"] = r["dims"][:, d]
         out[f"contrib_{dim.id}"] = r["contrib"][:, d]
-    types, peers = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
+    types, _ = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
     out["type"] = types
-    out["peers"] = [", ".join(out["code"].to_numpy()[p]) for p in peers]
+    out["peers"] = similar_peers(con, level, out, r["dims"], config.typology[3])
     order = np.argsort(out["rank"].to_numpy(), kind="stable")
     out = out.iloc[order].reset_index(drop=True)
     out.attrs.update(config=config.name, excluded=excluded, unranked=unranked, level=level,

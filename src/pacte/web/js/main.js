@@ -2,6 +2,7 @@
 // the server that served this page (API under api/, layers under geo/).
 
 import { api } from "./api.js";
+import { addBasinLayer } from "./basins.js";
 import { classOf, colours, fr, jenksBreaks, NO_DATA, quantileBreaks } from "./classify.js";
 import { clear, el } from "./dom.js";
 import { TerritoryMap } from "./map.js";
@@ -29,6 +30,7 @@ const map = new TerritoryMap($("map"), {
   onClick: (code) => select(code, { from: "map" }),
 });
 window.pacteMap = map.map;
+addBasinLayer(map.map, document.querySelector(".insets"));
 
 function setStatus(text) {
   const s = $("status");

@@ -1,0 +1,58 @@
+"""Routes of the candidate industrial basins and of the spatial statistics, thin skins over
+:mod:`pacte.handlers.basins` (read from the store; nothing is recomputed).
+Registered in :data:`pacte.api.app.ROUTERS`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from pacte.api.response import JSON, answer
+from pacte.api.routes import MAX_TOP, Cur
+from pacte.handlers import basins as h
+
+router = APIRouter(prefix="/api")
+
+SpatialLevel = Annotated[str, Path(max_length=12, description="epci ou ze2020.")]
+
+
+@router.get("/basins", summary="Bassins industriels candidats, avec leurs EPCI membres")
+def basins(cur: Cur, top: Annotated[int | None, Query(ge=1, le=MAX_TOP)] = None) -> JSON:
+    ans = h.basin_ranking(cur, top)
+    members = h.basin_members(cur)
+    by_basin = {b: g.drop(columns="basin") for b, g in members.groupby("basin")}
+    rows = []
+    for row in ans.data.to_dict(orient="records"):
+        m = by_basin.get(row["code"])
+        row["members"] = [] if m is None else m.to_dict(orient="records")
+        rows.append(row)
+    return answer(ans, rows)
+
+
+@router.get("/basins/map", summary="Contours des bassins candidats (GeoJSON, WGS84)")
+def basins_map(cur: Cur) -> JSON:
+    ans = h.basin_ranking(cur)
+    geo = dict(cur.execute("SELECT code, geometry FROM contours_bassin").fetchall())
+    keep = ["code", "name", "rank", "score", "rank_low", "rank_high", "n_members",
+            "member_names", "population", "industry_jobs", "industry_share"]
+    feats = [{"type": "Feature", "geometry": json.loads(geo[r["code"]]),
+              "properties": r} for r in ans.data[keep].to_dict(orient="records")
+             if r["code"] in geo]
+    return answer(ans, {"type": "FeatureCollection", "features": feats})
+
+
+@router.get("/basins/{code}", summary="Un bassin candidat et ses EPCI membres")
+def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
+    return answer(h.basin(cur, code))
+
+
+@router.get("/spatial/{level}", summary="I de Moran du score et des indicateurs, grappes")
+def spatial(cur: Cur, level: SpatialLevel) -> JSON:
+    return answer(h.spatial_statistics(cur, level))
+
+
+@router.get("/spatial/{level}/lisa", summary="Grappe locale (Moran local) de chaque territoire")
+def lisa(cur: Cur, level: SpatialLevel) -> JSON:
+    return answer(h.lisa_clusters(cur, level))

@@ -1,0 +1,153 @@
+"""Exposure indicators of every territory, long format, from the shift-share inputs of
+:mod:`pacte.engine.exposure`: the three exposures and the instrument, their industries where
+the territory's own sector detail exists, and the jobs at risk calibrated on French evidence.
+
+Jobs at risk: the national total over the employment zones (ZE2010, a partition of France),
+for 2000-2007, is pinned on Malgouyres (2017; Rue de la Banque 57, 2018): about 13 % of the
+decline of manufacturing employment from 2001 to 2007 is due to Chinese import competition.
+pacte takes 13 % of the decline of ESTEL's salaried industrial jobs (A5 BE) over the same
+years and solves for the elasticity that makes the ZE2010 figures add up to it
+(:func:`pacte.indicators.exposure.calc_calibrated_elasticity`); the exposure shares it out
+between territories. The same elasticity is applied at every level and to 2007-2011. The
+parameters (share, window) are dated data with their references (``jobs_at_risk.*`` of
+data/model_parameters.yaml). ADH's (2013) US elasticity is no longer applied: on French
+zones it gave 135,000 jobs for 2000-2007, 29 % of the decline.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pacte.catalogue import LONG_COLUMNS
+from pacte.engine import model_parameters as mp
+from pacte.engine.exposure import (
+    LEVELS,
+    PERIODS,
+    SHOCKS,
+    TRADE_CAVEAT,
+    UNIT,
+    Inputs,
+    _q,
+    calc_contributions,
+    french_shocks,
+    load_inputs,
+    read_wiod_labels,
+)
+from pacte.indicators.exposure import calc_calibrated_elasticity, calc_jobs_at_risk
+from pacte.labels import MODELLED_JOBS, fr_number
+
+REGION_MIX = ("industries de la région (ou de la France), faute de détail sectoriel propre "
+              "au territoire : pas de classement des industries")
+IV_NOTE = ("instrument de l'estimation (exportations chinoises vers d'autres pays riches), "
+           "pas une exposition du territoire")
+
+
+def industry_decline(con: duckdb.DuckDBPyConnection) -> tuple[int, int, float]:
+    """(start, end, jobs lost): the fall of ESTEL's salaried industrial jobs (A5 BE) summed
+    over the employment zones between the years of ``jobs_at_risk.decline_window``."""
+    start, end = (int(y) for y in mp.value("jobs_at_risk.decline_window"))
+    df = _q(con, "SELECT year, sum(jobs) AS jobs FROM jobs WHERE source = 'estel' AND level = "
+                 "'ze2010' AND sector = 'BE' AND year IN (?, ?) GROUP BY year", [start, end])
+    by = df.set_index("year")["jobs"]
+    return start, end, float(by[start] - by[end])
+
+
+def calibrated_elasticity(con: duckdb.DuckDBPyConnection, shocks: pd.DataFrame | None = None
+                          ) -> dict:
+    """The French elasticity of jobs at risk: ``elasticity``, the ``target`` jobs (share ×
+    decline), ``share``, ``decline`` and its ``window``."""
+    shocks = french_shocks(con) if shocks is None else shocks
+    inp = load_inputs(con, "ze2010", "2000-2007")
+    sh = shocks[shocks["period"] == "2000-2007"]
+    x = calc_contributions(inp, sh, "import_exposure_china").sum(axis=1, min_count=1)
+    share = float(mp.value("jobs_at_risk.china_share_of_decline"))
+    start, end, decline = industry_decline(con)
+    target = share * decline
+    beta = calc_calibrated_elasticity(x.to_numpy(), inp.total.to_numpy(dtype=float), target)
+    return {"elasticity": beta, "target": target, "share": share, "decline": decline,
+            "window": (start, end)}
+
+
+def risk_note(cal: dict) -> str:
+    """French note of the jobs at risk (method, reference, caveats)."""
+    s, e = cal["window"]
+    return ("ordre de grandeur, pas une prévision ; total national calé sur Malgouyres (2017, "
+            "Journal of Regional Science 57(3)) : environ "
+            f"{fr_number(100 * cal['share'])} % du recul de l'emploi manufacturier de {s} à {e} "
+            "dû à la concurrence chinoise, appliqués au recul de l'emploi industriel salarié "
+            f"d'ESTEL ({fr_number(cal['decline'])} emplois) ; l'exposition répartit ce total "
+            f"entre territoires (élasticité calée {fr_number(cal['elasticity'], 3)} point "
+            "d'emploi industriel pour 100 emplois par millier de dollars d'exposition) ; base : "
+            "emploi total du territoire en début de période ; " + TRADE_CAVEAT)
+
+
+def top_text(contrib: pd.DataFrame, labels: pd.Series, own: pd.Series, k: int = 3
+             ) -> pd.Series:
+    """French text of each territory's ``k`` largest contributions with their share of the
+    exposure, only where ``own`` (the territory's own sector detail); elsewhere
+    :data:`REGION_MIX` ('' where the exposure is unknown or zero)."""
+    c = contrib.to_numpy(dtype=float)
+    total = c.sum(axis=1)
+    order = np.argsort(-np.nan_to_num(c, nan=-np.inf), axis=1)[:, :k]
+    cols = np.asarray(contrib.columns)
+    out = []
+    for i, row in enumerate(order):
+        if not np.isfinite(total[i]) or total[i] == 0:
+            out.append("")
+            continue
+        if not own.iloc[i]:
+            out.append(REGION_MIX)
+            continue
+        parts = [f"{labels.get(cols[j], cols[j])} ({100 * c[i, j] / total[i]:.0f} %)"
+                 for j in row if c[i, j] > 0]
+        out.append("principales industries : " + ", ".join(parts) if parts else "")
+    return pd.Series(out, index=contrib.index)
+
+
+def _join(notes, extra) -> list[str]:
+    return [" ; ".join(x for x in (a, b) if x) for a, b in zip(notes, extra, strict=True)]
+
+
+def _own(inp: Inputs) -> pd.Series:
+    return (inp.own_detail if inp.own_detail is not None
+            else pd.Series(False, index=inp.emp.index)).reindex(inp.emp.index).fillna(False)
+
+
+def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
+    """Exposure indicators of every territory of ``level`` (all of :data:`LEVELS` if None),
+    long format: level, code, name, indicator, period, value, unit, resolution, source, note.
+    """
+    levels = LEVELS if level is None else (level,)
+    shocks = french_shocks(con)
+    names = _q(con, "SELECT level, code, name FROM territory")
+    names = names.set_index(["level", "code"])["name"]
+    labels = read_wiod_labels(con)
+    cal = calibrated_elasticity(con, shocks)
+    rnote = risk_note(cal)
+    rows = []
+    for lev in levels:
+        for period in PERIODS:
+            inp = load_inputs(con, lev, period)
+            sh = shocks[shocks["period"] == period]
+            base = pd.DataFrame({"level": lev, "code": inp.emp.index, "period": period,
+                                 "resolution": inp.resolution.to_numpy(),
+                                 "source": inp.source.to_numpy(), "note": inp.note.to_numpy()})
+            base["name"] = names.reindex(pd.MultiIndex.from_arrays(
+                [base["level"], base["code"]])).to_numpy()
+            contribs = {ind: calc_contributions(inp, sh, ind) for ind in SHOCKS}
+            values = {ind: c.sum(axis=1, min_count=1) for ind, c in contribs.items()}
+            for ind, v in values.items():
+                out = base.assign(indicator=ind, value=v.to_numpy(), unit=UNIT)
+                extra = (pd.Series(IV_NOTE, index=inp.emp.index) if ind == "import_exposure_iv"
+                         else top_text(contribs[ind], labels, _own(inp)))
+                out["note"] = _join(out["note"], extra.to_numpy())
+                out["note"] = out["note"] + " ; " + TRADE_CAVEAT
+                rows.append(out)
+            risk = calc_jobs_at_risk(values["import_exposure_china"].to_numpy(),
+                                     inp.total.fillna(0.0).to_numpy(), cal["elasticity"])
+            jr = base.assign(indicator="jobs_at_risk", value=risk, unit=MODELLED_JOBS)
+            jr["note"] = jr["note"] + " ; " + rnote
+            rows.append(jr)
+    return pd.concat(rows, ignore_index=True)[LONG_COLUMNS]
