@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pacte.targeting.rule import Rule
+
 Num = float | None
 T = TypeVar("T")
 
@@ -335,3 +337,75 @@ class Profile(_Shape):
 class ProfileMeta(LevelMeta):
     code: str
     generated_at: str
+
+
+# --- basins, spatial statistics, dashboard helpers, local finances -------------------------
+
+
+class BasinRow(_Shape):
+    code: str
+    name: str
+    rank: int | None = None
+    score: Num = None
+    members: list[dict] = []
+
+
+class FeatureCollection(_Shape):
+    type: str
+    features: list[dict]
+
+
+class Spatial(_Shape):
+    moran: list[dict]
+    clusters: list[dict]
+    islands: list[str]
+
+
+class LisaRow(_Shape):
+    code: str
+    name: str | None
+    score: Num
+    local_i: Num
+    p_sim: Num
+    cluster: str | None
+    cluster_label: str | None = None
+
+
+class ComparisonGroup(_Shape):
+    level: str
+    code: str
+    name: str | None
+    group: str
+    label: str
+    codes: list[str]
+    n: int
+
+
+class IndicatorSheets(_Shape):
+    indicators: list[dict]
+    source_names: dict[str, str]
+
+
+class Located(_Shape):
+    level: str
+    code: str
+    name: str | None
+    from_level: str
+    from_code: str
+    population_share: Num
+
+
+class Finances(_Shape):
+    available: bool
+    title: str
+    message: str | None = None
+    donnees: dict | None = None
+
+
+class RuleFile(Meta):
+    rule_file: str
+
+
+#: The rule as the API sends it back (``GET /api/rule``): the model ``POST /api/ranking``
+#: takes.
+RuleShape = Rule

@@ -103,7 +103,7 @@ def run(
     from pacte.handlers.ranking import check_ranking
     from pacte.report.national import build_national_report, check_out_dir
 
-    check_ranking("epci", None, 0, 0, False, seed, None)  # before any work (issue 12)
+    check_ranking("epci", None, 0, 0, False, seed, None)  # before any work
     check_out_dir(out_dir)
 
     meta = None if rebuild else current_store(db)

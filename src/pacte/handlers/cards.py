@@ -1,7 +1,7 @@
 """Territory cards: the API's answer for each territory (every level but communes), built
 once at build time and stored serialised, so that a reader answers with one lookup instead
-of six queries and a JSON encoding (issue 16: territory p99 under 50 ms; issue 19: 300
-requests/s on one worker, cold as well as warm).
+of six queries and a JSON encoding (targets: territory p99 under 50 ms, 300 requests/s on
+one worker, cold as well as warm; see bench/).
 
 A card is :func:`pacte.handlers.territory.territory`'s ``data`` (``jobs_detail=False``: the
 URSSAF APE codes summed into NAF sections) as JSON, zlib-compressed,

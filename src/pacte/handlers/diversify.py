@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import DataError, InvalidParameterError, UnknownTerritoryError
+from pacte.geography import check_level
 from pacte.handlers.envelope import Answer, envelope
 from pacte.indicators.complexity import calc_complexity
 
@@ -51,9 +52,7 @@ LIMITS = [
 
 
 def _check(level: str, industries: str) -> None:
-    if level not in LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour la diversification : « {level} » "
-                                    f"(niveaux possibles : {', '.join(LEVELS)})")
+    check_level(level, tuple(LEVELS), "pour la diversification")
     if industries not in INDUSTRIES:
         raise InvalidParameterError(f"nomenclature inconnue : « {industries} » (possibles : "
                                     f"{', '.join(INDUSTRIES)})")

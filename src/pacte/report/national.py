@@ -1,4 +1,4 @@
-"""The national report (issue 6, main job): ranking as CSV (French habits) and XLSX, a static
+"""The national report: ranking as CSV (French habits) and XLSX, a static
 map of the score (PNG), and a self-contained index.html in French.
 
 ``build_national_report(con, out_dir)`` writes the four files and returns their paths and the

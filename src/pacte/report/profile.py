@@ -1,4 +1,4 @@
-"""The territory profile (issue 15): one Jinja2 template for HTML and PDF (``@page`` CSS,
+"""The territory profile: one Jinja2 template for HTML and PDF (``@page`` CSS,
 WeasyPrint, no browser), the job-series chart and the map inset as PNG data URIs
 (:mod:`pacte.report.profile_charts`).
 
@@ -40,8 +40,9 @@ from pacte.report.profile_text import (
     source_short,
     sources_by_licence,
 )
+from pacte.settings import package_file
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = package_file("report", "templates")
 FORMATS = ("html", "pdf", "json")
 #: Short headers of the key figures in the peers table.
 SHORT_LABELS = {"industry_jobs": "Emplois industriels", "industry_share": "Part de l'industrie",

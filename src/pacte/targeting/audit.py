@@ -1,4 +1,4 @@
-"""Statistical audit of a composite index (issue 17), as the JRC/OECD Handbook (2008) and
+"""Statistical audit of a composite index, as the JRC/OECD Handbook (2008) and
 COINr (R) do it, on the matrix the index really aggregates (imputed, winsorised, oriented,
 normalised: :func:`calc_prepared`):
 
@@ -45,7 +45,7 @@ AUDIT_DRAWS = 500
 
 #: Paruolo et al. (2013): effective importance within [1/2, 2] times the nominal weight.
 IMPORTANCE_BAND = (0.5, 2.0)
-#: Pairs of indicators above this |r| count the same information twice (issue 17).
+#: Pairs of indicators above this |r| count the same information twice.
 MAX_CORRELATION = 0.9
 #: Crisis rates whose noise shrinks with the size of their base (empirical Bayes).
 RATE_IDS = ("industry_job_change_rel", "job_change_rel")

@@ -1,4 +1,4 @@
-"""Eligibility rules of the index file (issue 17), applied AFTER scoring: they never change a
+"""Eligibility rules of the index file, applied AFTER scoring: they never change a
 score or a rank, they say which territories a programme could select and why the others
 cannot, in every output (columns ``eligible``, ``eligibility_note``, ``eligible_rank``).
 

@@ -1,5 +1,5 @@
 """Targeting: a transparent composite index of industrial vulnerability, its uncertainty and
-the selection of territories (issue 6).
+the selection of territories.
 
 Method (JRC/OECD Handbook on Constructing Composite Indicators, as in COINr):
 

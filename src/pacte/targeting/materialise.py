@@ -95,6 +95,9 @@ def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataF
     if row is None:
         raise StoreError("ce store ne contient pas le classement par défaut (store d'une "
                          "version antérieure) — relancez « pacte build »")
+    if row[2] != rule_hash():
+        raise StoreError("le classement par défaut de ce store vient d'une autre règle par "
+                         "défaut que celle de cette version de pacte — relancez « pacte build »")
     columns, attrs = json.loads(row[0]), json.loads(row[1])
     df = con.execute("SELECT * FROM ranking WHERE level = ? ORDER BY rank", [level]).df()
     df = df[columns].reset_index(drop=True)
