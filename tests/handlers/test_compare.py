@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pacte.catalogue import INDICATORS
 from pacte.errors import InvalidParameterError
 from pacte.handlers import compare, sheets
 
@@ -119,7 +120,6 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
     df = pd.read_csv(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig")),
                      sep=";", decimal=",", dtype={"Code": str})
     assert n == 3 and list(df["Code"]) == codes
-    from pacte.catalogue import INDICATORS
 
     share, lq = INDICATORS["industry_share"], INDICATORS["lq_industry"]
     assert list(df.columns[2:]) == [f"{share.label}, 2016, recensement ({share.unit})",

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pacte.cli.profile import register
 from pacte.handlers.profile import profile
-from pacte.report.profile import fmt_value, render_html
+from pacte.report.profile import fmt_value, render_html, stylesheet
 
 ROUEN = "200023414"
 OUTPUT = Path(__file__).resolve().parents[1] / "output"
@@ -170,7 +170,10 @@ class _Doc(HTMLParser):
         if tag == "img":
             self.imgs.append(a)
         if tag == "span" and "swatch" in (a.get("class") or ""):
-            self.swatches.append(a.get("style", ""))
+            # the swatch's colours: the stylesheet's rule for its class (no inline style)
+            kind = a["class"].split()[-1]
+            self.swatches.append(re.search(r"\.swatch\." + kind + r" \{[^}]*\}",
+                                           stylesheet()).group(0))
 
 
 def _luminance(hex_color: str) -> float:

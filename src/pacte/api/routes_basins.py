@@ -8,6 +8,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
 
 from pacte.api import schemas as S
 from pacte.api.response import JSON, answer
@@ -51,6 +52,23 @@ def basins_map(cur: Cur) -> JSON:
             response_model=Envelope[dict])
 def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
     return answer(h.basin(cur, code))
+
+
+@router.get("/basins/{code}/profile", summary="Profil d'un bassin candidat (JSON, HTML ou PDF)",
+            responses={200: {"content": {"application/json": {}, "text/html": {},
+                                         "application/pdf": {}}}})
+def basin_profile(cur: Cur, code: Annotated[str, Path(max_length=12)],
+                  format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
+                                               description="json, html ou pdf.")] = "json"):
+    from pacte.report.basin import render_basin_html, render_basin_pdf
+
+    ans = h.basin(cur, code)
+    if format == "html":
+        return HTMLResponse(render_basin_html(cur, ans))
+    if format == "pdf":
+        return Response(render_basin_pdf(cur, ans), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="profil_{code}.pdf"'})
+    return answer(ans)
 
 
 @router.get("/spatial/{level}", summary="I de Moran du score et des indicateurs, grappes",

@@ -55,13 +55,21 @@ def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
     from pacte.report import profile as report
 
     ans = profile_handler(cur, code, level)
-    if format == "html":
-        return HTMLResponse(report.render_html(cur, ans))
+    if format == "html":  # styled by a stylesheet of this server: the CSP allows no inline style
+        return HTMLResponse(report.render_html(cur, ans, stylesheet="/api/profile.css"))
     if format == "pdf":
         return Response(report.render_pdf(cur, ans), media_type="application/pdf",
                         headers={"Content-Disposition": "inline; filename="
                                  f'"profil_{ans.data["territory"]["code"]}.pdf"'})
     return answer(ans)
+
+
+@router.get("/profile.css", summary="Feuille de style des profils HTML")
+def profile_css() -> Response:
+    from pacte.report.profile import stylesheet
+
+    return Response(stylesheet(), media_type="text/css; charset=utf-8",
+                    headers={"cache-control": "public, max-age=3600"})
 
 
 @router.get("/impact/{code}", summary="Impact d'une fermeture ou d'une ouverture d'usine",

@@ -71,6 +71,8 @@ def print_basin_validation(data: dict, fmt: Format | str = Format.table) -> None
                                  "n_members": "EPCI", "n_listed": "Dont listés",
                                  "share_listed": "Population listée (%)"}),
            title="Bassins candidats touchés par la liste")
+    for m in data["mapped"]:
+        err.print(f"  {m['listed']} → {m['code']} ({m['how']})")
     if data["outside"]:
         err.print(f"EPCI listés hors de tout bassin candidat ({len(data['outside'])}) : "
                   + ", ".join(data["outside"]))

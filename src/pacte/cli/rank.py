@@ -99,10 +99,10 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
-            ans = ranking(con, level, top, rural_quota, urban_quota, per_region, rule, seed,
-                          draws, rule_source=str(weights) if weights else None)
-        df = ans.data
-        print_skipped(ans.meta.get("skipped") or [])
+            answer = ranking(con, level, top, rural_quota, urban_quota, per_region, rule,
+                             seed, draws, rule_source=str(weights) if weights else None)
+        df = answer.data
+        print_skipped(answer.meta.get("skipped") or [])
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
             write_xlsx(df, out, title=ranking_title(level))
             err.print(f"{count_title(len(df))} écrits dans {out}")
@@ -113,17 +113,17 @@ def register(app: typer.Typer) -> None:
             return
         if fmt is RankFormat.table:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
-            size = ans.meta["programme"]["size"]
             if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
                 cols.insert(cols.index("rank") + 1, "eligible_rank")
+            size = answer.meta["programme"]["size"]
             shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
-                columns={**HEADERS, "region_rank": "Rang régional",
-                         "eligible_rank": "Rang éligible", "rank_low": "Rang P5",
+                columns={**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
+                         "eligible_rank": "Rang éligible",
                          "rank_high": "Rang P95", "p_top": f"P(≤ {size})"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
-                   f"P5-P95, {fr_number(ans.meta['draws'])} tirages ; P(≤ {size}) : "
+                   f"P5-P95, {fr_number(answer.meta['draws'])} tirages ; P(≤ {size}) : "
                    f"probabilité d'être dans les {size} premiers)")
-            print_unranked(ans.meta)
+            print_unranked(answer.meta)
             return
         text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
                 if fmt is RankFormat.csv
@@ -137,12 +137,6 @@ def register(app: typer.Typer) -> None:
                       f"{out}.sources.txt)")
 
 
-def print_unranked(meta: dict) -> None:
-    """The territories the rule leaves unranked, with the reason (stderr)."""
-    for u in meta.get("unranked", []):
-        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}", markup=False)
-
-
 def print_skipped(skipped: list[dict]) -> None:
     """Say which ranks a top N left out, and why (on standard error: the data stay clean)."""
     from pacte.labels import fr_ordinal
@@ -154,6 +148,12 @@ def print_skipped(skipped: list[dict]) -> None:
     for s in skipped:
         err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
                   markup=False)
+
+
+def print_unranked(meta: dict) -> None:
+    """The territories the rule leaves unranked, with the reason (stderr)."""
+    for u in meta.get("unranked", []):
+        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:

@@ -27,8 +27,16 @@ from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
+from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import Answer, envelope
-from pacte.handlers.territory import answer_sources, has_indicators, identity, territory
+from pacte.handlers.ranking import rank_summaries
+from pacte.handlers.territory import (
+    answer_sources,
+    has_indicators,
+    headline,
+    identity,
+    territory,
+)
 from pacte.store import queries
 from pacte.store.connect import read_meta
 from pacte.store.state import state_of
@@ -110,6 +118,9 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, C
     ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
     ind = _split(con, ind_df)
     anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
+    ranks, groups = rank_summaries(con, level), default_groups(con, level)
+    heads = ({} if ind_df is None else
+             {c: headline(g) for c, g in ind_df.groupby("code", sort=False)})
     out = []
     for row in terr.to_dict("records"):
         code = row["code"]
@@ -121,7 +132,10 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, C
         parts = [("territory", dumps(jsonable(identity(row))).decode()),
                  ("parents", dumps(parents).decode()), ("coverage", cov.get(code, "[]")),
                  ("indicators", ind.get(code, "[]") if with_ind else "null"),
-                 ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]"))]
+                 ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]")),
+                 ("headline", dumps(jsonable(heads.get(code, []))).decode()),
+                 ("ranking", dumps(jsonable(ranks.get(code))).decode()),
+                 ("comparison", dumps(jsonable(groups.get(code))).decode())]
         data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
         sources = answer_sources(job_sources.get(code, ()),
                                  ind_sources.get(code, ()) if with_ind else None, a != "[]")

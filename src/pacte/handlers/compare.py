@@ -68,6 +68,25 @@ def _stored_peers(con: duckdb.DuckDBPyConnection, level: str, code: str) -> list
     return [c.strip() for c in (row[0][0] or "").split(",") if c.strip()]
 
 
+def default_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict]:
+    """code -> the default comparison group every output names (``pacte show``, the
+    profile, the API's territory answer, the dashboard): {group, label, codes}; empty where
+    the level has no stored ranking."""
+    if level not in RANK_LEVELS:
+        return {}
+    rows = con.execute("SELECT code, peers FROM ranking WHERE level = ?", [level]).fetchall()
+    names = dict(con.execute("SELECT code, name FROM territory WHERE level = ?", [level]
+                             ).fetchall())
+    out = {}
+    for code, peers in rows:
+        members = [c.strip() for c in (peers or "").split(",") if c.strip()]
+        out[str(code)] = {"group": "semblables", "codes": members,
+                          "names": [names.get(c, c) for c in members],
+                          "label": f"{len(members)} territoires semblables (taille, nature, "
+                                   "profil)"}
+    return out
+
+
 def _profile(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame | None:
     if level not in RANK_LEVELS:
         return None

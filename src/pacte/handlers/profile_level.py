@@ -44,12 +44,14 @@ def level_ranking(con, level: str) -> dict:
     df = ans.data
     dims = ans.meta["dimensions"]
     cols = ["code", "rank", "rank_low", "rank_high", "p_top", "tier", "imputed_note", "score",
-            "type", "top_dimension", "area_type", "peers"] + [
-        f"{p}_{d}" for d in dims for p in ("dim", "contrib")]
+            "type", "top_dimension", "area_type", "peers", "eligible", "eligibility_note",
+            "eligible_rank"] + [f"{p}_{d}" for d in dims for p in ("dim", "contrib")]
     rows = {r["code"]: r for r in df[[c for c in cols if c in df]].to_dict("records")}
     names = dict(con.execute("SELECT code, name FROM territory WHERE level = ?",
                              [level]).fetchall())
-    return {"rows": rows, "n": len(df), "dims": dims, "draws": ans.meta["draws"],
+    n_eligible = int(df["eligible"].sum()) if "eligible" in df else None
+    return {"rows": rows, "n": len(df), "n_eligible": n_eligible, "dims": dims,
+            "draws": ans.meta["draws"],
             "seed": ans.meta["seed"], "meta": ans.meta, "names": names,
             "tier_size": ans.meta["programme"]["size"],
             "unranked": {u["code"]: u["reason"] for u in ans.meta["unranked"]}}

@@ -84,15 +84,6 @@ def _with_eligibility(con, level: str, df: pd.DataFrame, rules) -> pd.DataFrame:
     return out
 
 
-def _programme_meta(df: pd.DataFrame, size: int, config) -> dict:
-    """What the tiers mean, for the envelope (JSON-safe)."""
-    prog = config.programme
-    return {"size": int(size), "retained": prog.retained, "excluded": prog.excluded,
-            "counts": calc_tier_counts(df["tier"].to_numpy()),
-            "uncertainty": [SOURCE_LABELS[s] for s in df.attrs.get(
-                "sources", config.uncertainty.sources)]}
-
-
 def skipped_ranks(df: pd.DataFrame, chosen, top: int) -> list[dict]:
     """Territories within the first ``top`` ranks, or ranked above the last one selected, but
     left out because they are not eligible: ``[{rank, code, name, reason}]``, so that a top N
@@ -103,6 +94,15 @@ def skipped_ranks(df: pd.DataFrame, chosen, top: int) -> list[dict]:
     out = df[~df["eligible"].astype(bool) & (df["rank"] <= last)]
     return [{"rank": int(r.rank), "code": r.code, "name": r.name,
              "reason": r.eligibility_note or "non éligible"} for r in out.itertuples()]
+
+
+def _programme_meta(df: pd.DataFrame, size: int, config) -> dict:
+    """What the tiers mean, for the envelope (JSON-safe)."""
+    prog = config.programme
+    return {"size": int(size), "retained": prog.retained, "excluded": prog.excluded,
+            "counts": calc_tier_counts(df["tier"].to_numpy()),
+            "uncertainty": [SOURCE_LABELS[s] for s in df.attrs.get(
+                "sources", config.uncertainty.sources)]}
 
 
 def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
@@ -158,3 +158,37 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
     df = df.reset_index(drop=True)
     df.attrs.update(attrs)
     return Answer(df, meta)
+
+
+def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict]:
+    """code -> the territory's place in the default ranking, as every output shows it: rank,
+    number of ranked territories, rank interval (5th-95th centile), and, when the rule has
+    eligibility rules, eligibility, its reason and the rank among the eligible. Empty where
+    the level is not ranked."""
+    if level not in RANK_LEVELS or not con.execute(
+            "SELECT count(*) FROM ranking WHERE level = ?", [level]).fetchall()[0][0]:
+        return {}
+    rule = load_rule()
+    df = read_default_ranking(con, level)  # no envelope: the build calls this before meta
+    rules = from_rule(rule.eligibility)
+    if not rules.is_empty:
+        df = _with_eligibility(con, level, df, rules)
+    n = len(df)
+    out = {}
+    has_el = "eligible" in df.columns
+    for r in df.itertuples(index=False):
+        item = {"rank": int(r.rank), "n": n, "rank_low": int(r.rank_low),
+                "rank_high": int(r.rank_high), "rule": rule.config.name}
+        if has_el:
+            el = bool(r.eligible)
+            item.update(eligible=el, eligibility_note=r.eligibility_note or None,
+                        eligible_rank=int(r.eligible_rank) if el else None,
+                        n_eligible=int(df["eligible"].sum()))
+        if "p_top" in df.columns:  # the tier for the programme size of the rule
+            item.update(p_top=float(r.p_top), tier=r.tier,
+                        programme_size=int(rule.config.programme.size))
+        out[str(r.code)] = item
+    for u in df.attrs.get("unranked", []):  # left out of the ranking, with the reason
+        out[str(u["code"])] = {"rank": None, "n": n, "unranked": u["reason"],
+                               "rule": rule.config.name}
+    return out
