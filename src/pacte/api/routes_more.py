@@ -65,7 +65,8 @@ def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
 
 
 @router.get("/profile.css", summary="Feuille de style des profils HTML",
-            response_class=Response, responses={200: {"content": {"text/css": {}}}})
+            response_class=Response,
+            responses={200: {"content": {"text/css": {"schema": {"type": "string"}}}}})
 def profile_css() -> Response:
     from pacte.report.profile import stylesheet
 
