@@ -52,7 +52,7 @@ def test_show_tells_total_and_industrial_rates_apart(fictional_store, ranking):
     """Two indicators whose labels start alike are each named in full, never cut."""
     text = _run(["show", ranking.data.iloc[0]["code"]], fictional_store, 80)
     assert "Taux de variation de l'emploi total" in text
-    assert "Taux de variation de l'emploi industriel" in text
+    assert "Taux de variation de l'emploi : fonction « fabrication »" in text
 
 
 def test_module_entry_point_exists():
