@@ -22,14 +22,44 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def session_store(tmp_path_factory, name: str, snap: Path | None = None) -> Path:
+    """A store built from ``snap`` (default: the bundled real snapshot) once per test run.
+    With ``PACTE_TEST_STORES=DIR``, the store is ``DIR/<name>.duckdb``, kept between runs
+    and shared by parallel workers: rebuilt (under a lock) only when its build hash is not
+    the one of the current snapshot and code. Under pytest-xdist without it, the workers
+    share one store per run (the first worker builds it, the others wait for it)."""
+    from pacte.handlers.build import build_store
+    from pacte.settings import package_data
+
+    shared = os.environ.get("PACTE_TEST_STORES")
+    if not shared and os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one build
+        shared = str(tmp_path_factory.getbasetemp().parent / "stores")  # per run, shared
+    if not shared:
+        path = tmp_path_factory.mktemp(name) / "pacte.duckdb"
+        build_store(path, snap=snap) if snap else build_store(path)
+        return path
+    import fcntl
+
+    root = Path(shared)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"{name}.duckdb"
+    expected = store.build_hash(store.read_provenance(snap or package_data()))
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with store.connect(path) as c:
+                current = store.read_meta(c).get("build_hash")
+        except Exception:  # absent or unreadable: rebuilt below
+            current = None
+        if current != expected:
+            build_store(path, snap=snap) if snap else build_store(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory) -> Path:
     """Path of a DuckDB store built from the real bundled snapshot."""
-    path = tmp_path_factory.mktemp("store") / "pacte.duckdb"
-    from pacte.handlers.build import build_store
-
-    build_store(path)
-    return path
+    return session_store(tmp_path_factory, "real")
 
 
 @pytest.fixture(scope="session")

@@ -43,8 +43,10 @@ def rank(con, level: str = "epci", top: int | None = None, weights=None, seed: i
          **kw):
     """The ranking of a level by the composite index (default rule, or a YAML ``weights``)."""
     from pacte.handlers.ranking import ranking
+    from pacte.targeting.rule import load_rule
 
-    return ranking(con, level, top=top, weights=weights, seed=seed, **kw).data
+    rule = load_rule(weights) if weights else None
+    return ranking(con, level, top=top, rule=rule, seed=seed, **kw).data
 
 
 def territory(con, query: str, level: str | None = None) -> dict:

@@ -41,6 +41,11 @@ class InvalidParameterError(PacteError, ValueError):
     valid ones. The CLI exits with code 2."""
 
 
+class WriteError(PacteError):
+    """An output file could not be written (full disk, quota, read-only file system); the
+    previous file, if any, is left untouched."""
+
+
 class DataError(PacteError, ValueError):
     """The inputs of a computation are inconsistent (shapes, missing sectors, empty sets):
     a pure ``calc_*`` function refuses them, in French."""
@@ -84,10 +89,76 @@ STATUS: dict[type[PacteError], tuple[int, int]] = {
     GeographyError: (1, 422),
     StoreError: (1, 503),
     BuildError: (1, 500),
+    WriteError: (1, 507),
     OfflineError: (1, 502),
     FetchError: (1, 502),
     PacteError: (1, 500),
 }
+
+
+#: French wording of the validation errors (pydantic error types) a rule, a request or a
+#: setting can meet; ``ctx`` values fill the braces.
+VALIDATION_MESSAGES = {
+    "missing": "valeur obligatoire manquante",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu (pas de décimales)",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "finite_number": "nombre fini attendu (ni infini ni NaN)",
+    "bool_parsing": "booléen attendu (true ou false)",
+    "bool_type": "booléen attendu (true ou false)",
+    "greater_than": "valeur trop petite (doit être > {gt})",
+    "greater_than_equal": "valeur trop petite (minimum : {ge})",
+    "less_than": "valeur trop grande (doit être < {lt})",
+    "less_than_equal": "valeur trop grande (maximum : {le})",
+    "json_invalid": "JSON invalide",
+    "dict_type": "dictionnaire attendu (clé: valeur)",
+    "model_type": "dictionnaire attendu (clé: valeur)",
+    "model_attributes_type": "dictionnaire attendu (clé: valeur)",
+    "string_too_long": "texte trop long (maximum : {max_length} caractères)",
+    "string_too_short": "texte vide",
+    "string_type": "texte attendu",
+    "string_pattern_mismatch": "valeur non acceptée",
+    "too_long": "liste trop longue (maximum : {max_length} éléments)",
+    "too_short": "liste vide ou trop courte (minimum : {min_length} élément(s))",
+    "extra_forbidden": "clé inconnue",
+    "list_type": "liste attendue",
+    "literal_error": "valeur inconnue (valeurs possibles : {expected})",
+    "enum": "valeur inconnue (valeurs possibles : {expected})",
+}
+
+
+def _bound(value: object) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).replace("'", "").replace(" or ", " ou ")
+
+
+def validation_text(err: dict) -> str:
+    """French text of one pydantic error (a dict of ``ValidationError.errors()``): the
+    message of a French ``ValueError`` raised by a validator, else the wording of
+    :data:`VALIDATION_MESSAGES` with its bound (never the input, which may be huge)."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    text = VALIDATION_MESSAGES.get(kind, "valeur invalide")
+    try:
+        return text.format(**{k: _bound(v) for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return text.split(" (")[0]
+
+
+def short_value(value: object, limit: int = 60) -> str:
+    """``repr`` of a value cut to ``limit`` characters (a message never echoes a large
+    input)."""
+    if isinstance(value, dict | list | tuple):
+        scalar = all(isinstance(v, str | int | float | bool | None) for v in value)
+        if not scalar or len(value) > 10:  # never walk a deep or large structure
+            return "{…}" if isinstance(value, dict) else "[…]"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def status_of(exc: BaseException) -> tuple[int, int]:

@@ -22,25 +22,78 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy and pandas load on first use: `pacte --help` stays fast
     import pandas as pd
 
-from pacte.errors import GeographyError
+from pacte.errors import GeographyError, InvalidParameterError
 
-#: The one home of the territorial levels.
-LEVELS = ("commune", "epci", "ze2020", "dep", "reg", "fr")  # COG 2025 reference geography
-#: Levels a territory can be looked up at (territory table), in lookup order.
-TERRITORY_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "commune")
-#: Levels the indicator catalogue is computed at.
-INDICATOR_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg", "fr")
-#: Levels the targeting rule ranks.
-RANK_LEVELS = ("epci", "ze2020", "ze2010")
-#: Levels a one-page profile exists for.
-PROFILE_LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg")
-#: Levels the exposure-to-globalisation model is computed at.
-EXPOSURE_LEVELS = ("reg", "dep", "ze2010", "ze2020", "epci")
+
+class Level(StrEnum):
+    """The territorial levels, in lookup order (a code found at several levels resolves to
+    the first). The one home of the levels: every level list below and in the code is
+    derived from :data:`USES`; a new level is one member and one line of :data:`USES`."""
+
+    EPCI = "epci"
+    ZE2020 = "ze2020"
+    ZE2010 = "ze2010"
+    DEP = "dep"
+    REG = "reg"
+    COMMUNE = "commune"
+    FR = "fr"
+    BASSIN = "bassin"  # candidate industrial basins: groupings of 1 to 4 EPCI (spatial)
+
+
+#: What exists at each level: ``aggregate`` (communes summed to it, COG 2025 geography),
+#: ``territory`` (looked up in the territory table), ``indicators`` (the catalogue is
+#: computed at it), ``rank`` (the targeting rule ranks it), ``profile`` (a profile exists),
+#: ``exposure`` (the exposure-to-globalisation model), ``card`` (a territory card is stored).
+USES: dict[Level, frozenset[str]] = {
+    Level.EPCI: frozenset({"aggregate", "territory", "indicators", "rank", "profile",
+                           "exposure", "card"}),
+    Level.ZE2020: frozenset({"aggregate", "territory", "indicators", "rank", "profile",
+                             "exposure", "card"}),
+    Level.ZE2010: frozenset({"territory", "indicators", "rank", "profile", "exposure",
+                             "card"}),
+    Level.DEP: frozenset({"aggregate", "territory", "indicators", "profile", "exposure",
+                          "card"}),
+    Level.REG: frozenset({"aggregate", "territory", "indicators", "profile", "exposure",
+                          "card"}),
+    Level.COMMUNE: frozenset({"aggregate", "territory"}),
+    Level.FR: frozenset({"aggregate", "indicators", "card"}),
+    Level.BASSIN: frozenset({"basin"}),
+}
+
+
+def levels_for(use: str) -> tuple[str, ...]:
+    """The levels having ``use`` (a key of :data:`USES`), in :class:`Level` order."""
+    return tuple(lv.value for lv in Level if use in USES[lv])
+
+
+#: Every level (lookup order), and the levels of each use.
+ALL_LEVELS = tuple(lv.value for lv in Level)
+LEVELS = levels_for("aggregate")  # COG 2025 reference geography
+TERRITORY_LEVELS = levels_for("territory")
+INDICATOR_LEVELS = levels_for("indicators")
+RANK_LEVELS = levels_for("rank")
+PROFILE_LEVELS = levels_for("profile")
+EXPOSURE_LEVELS = levels_for("exposure")
+CARD_LEVELS = levels_for("card")
+BASIN_LEVELS = levels_for("basin")  # read from the basin tables (pacte.spatial)
+
+
+def check_level(level: object, among: tuple[str, ...] = ALL_LEVELS, what: str = "") -> Level:
+    """``level`` as a :class:`Level` if it is one of ``among``, else the one French error
+    (InvalidParameterError naming the value and the levels allowed; ``what`` says for
+    what, e.g. « pour le classement »)."""
+    if isinstance(level, str) and level in among:
+        return Level(level)
+    for_what = f" {what}" if what else ""
+    raise InvalidParameterError(f"niveau inconnu{for_what} : {level!r} (niveaux : "
+                                f"{', '.join(among)})")
+
 
 SPLIT_SOURCE_COGUGAISON = "COGugaison v1.0.7, ratio de population (ODbL)"
 SPLIT_SOURCE_POP2023 = "populations légales 2023 (Insee, en vigueur au 1er janvier 2026)"
@@ -207,8 +260,7 @@ def aggregate(df: pd.DataFrame, value_cols: list[str], communes: pd.DataFrame, l
     """
     import numpy as np
     import pandas as pd
-    if level not in LEVELS or level == "commune":
-        raise GeographyError(f"niveau d'agrégation inconnu : {level!r}")
+    check_level(level, tuple(lv for lv in LEVELS if lv != "commune"), "pour l'agrégation")
     by = list(by or [])
     key = (pd.Series("FR", index=communes.index) if level == "fr" else communes[level])
     lookup = pd.Series(key.to_numpy(), index=communes["code"].to_numpy())

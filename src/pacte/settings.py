@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +17,27 @@ PACKAGE_DIR = Path(__file__).parent
 DB_ENV = "PACTE_DB"
 CACHE_ENV = "PACTE_CACHE"
 DB_NAME = "pacte.duckdb"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on every cost a client controls (CLI options, rule files, API requests): a
+    value beyond one is refused with a French error naming the bound."""
+
+    max_draws: int = 100_000  # Monte Carlo draws: beyond, minutes and gigabytes for nothing
+    max_clusters: int = 30  # typology.k_max (k-means runs k_min..k_max times)
+    max_peers: int = 50  # typology.peers
+    max_dimensions: int = 20
+    max_indicators: int = 100  # per dimension
+    max_fallbacks: int = 10  # per indicator
+    max_weight: float = 1e6  # a weight or a Dirichlet concentration
+    max_text: int = 2_000  # characters of a name, label, note or description
+    max_rule_bytes: int = 1_000_000  # a rule file or body
+    max_yaml_depth: int = 30  # nesting of a rule file
+    max_yaml_nodes: int = 100_000  # nodes of a rule file, aliases expanded
+
+
+LIMITS = Limits()
 
 
 def _user_dir(kind: str) -> Path:
@@ -36,6 +58,12 @@ def default_cache_dir() -> Path:
     """``$PACTE_CACHE`` if set, else the user cache directory (``~/.cache/pacte``)."""
     env = os.environ.get(CACHE_ENV)
     return Path(env).expanduser() if env else _user_dir("cache")
+
+
+def package_file(*parts: str) -> Path:
+    """A file or folder shipped inside the package (``pacte/<parts>``): templates, the
+    dashboard, parameter files."""
+    return PACKAGE_DIR.joinpath(*parts)
 
 
 def package_data(name: str = "") -> Path:

@@ -130,5 +130,5 @@ def test_france_row_and_other_levels(con):
     ze = compute_anchoring(con, "ze2010")
     assert set(ze["indicator"]) == {"productive_functions_share"}
     assert ze["value"].notna().sum() == 321 + 322  # 2009 (no Mayotte) and 2014
-    with pytest.raises(InvalidParameterError, match="niveau non pris en charge"):
+    with pytest.raises(InvalidParameterError, match="niveau inconnu"):
         compute_anchoring(con, "commune")

@@ -2,6 +2,7 @@
 data: every route answers a real value, inside the envelope (data + meta with build hash,
 sources, vintages, licences); every error in the one French error envelope."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,10 @@ def test_catalogue(client, build_hash):
     ind = {i["id"]: i for i in body["data"]["indicators"]}
     share = ind["industry_share"]
     assert share["unit"] == "%"
-    assert share["formula"].startswith("100 × emplois industriels / emplois totaux")
+    from pacte.catalogue import INDICATORS
+
+    assert share["formula"] == INDICATORS["industry_share"].formula
+    assert share["formula"].startswith("100 × emplois industriels")
     # the census (rp) gives the EPCI level its four census years
     assert share["available"]["epci"]["rp"] == ["1999", "2006", "2011", "2016"]
     assert ind["import_exposure_china"]["available"]["ze2020"] == {
@@ -123,7 +127,9 @@ def test_ranking_default(client, build_hash):
     # default rule v2 (issue 17), seed 0: first under v1 too (tests/data/golden)
     assert (first["rank"], first["name"]) == (1, "CC Cluses-Arve et Montagnes")
     assert first["rank_low"] <= 1 <= first["rank_high"]
-    assert len(body["data"]) == 1255
+    assert len(body["data"]) == 1250  # Mayotte's 5 EPCI unranked, with the reason
+    assert [u["code"][:4] for u in body["meta"]["unranked"]] == ["2000"] * 5
+    assert body["meta"]["programme"]["size"] == 100 and {"p_top", "tier"} <= set(first)
     assert body["meta"]["seed"] == 0 and body["meta"]["rule_file"] == "défaut"
     assert body["meta"]["dimensions"]["crisis"]
     top = ok(client.get("/api/ranking", params={"level": "ze2020", "top": 5}), build_hash)
@@ -157,21 +163,71 @@ def test_ranking_with_rule_as_json(client, build_hash):
 
 
 def test_ranking_rule_validated_like_the_yaml(client):
+    """The body is validated as the rule model itself (no file round trip, no server path
+    in any message): French 422 naming the key."""
     rule = default_rule()
     rule["dimensions"][0]["indicators"][0]["id"] = "inconnu"
-    err = failed(client.post("/api/ranking", json=rule), 422, "InvalidParameterError")
-    assert err["message"].startswith("règle envoyée (corps JSON), dimension ")
+    err = failed(client.post("/api/ranking", json=rule), 422, "RequestValidationError")
+    assert err["details"][0]["where"] == "corps de la requête « dimensions.0.indicators.0 »"
     assert "indicateur inconnu : 'inconnu'" in err["message"]
     rule = default_rule()
     rule["dimensions"][1]["weight"] = -1
-    err = failed(client.post("/api/ranking", json=rule), 422, "InvalidParameterError")
-    assert "weight doit être un nombre strictement positif (valeur : -1)" in err["message"]
+    err = failed(client.post("/api/ranking", json=rule), 422, "RequestValidationError")
+    assert err["details"] == [{"where": "corps de la requête « dimensions.1.weight »",
+                               "message": "valeur trop petite (doit être > 0)", "value": "-1"}]
     err = failed(client.post("/api/ranking", json=[1, 2]), 422, "RequestValidationError")
     assert err["details"][0]["where"] == "corps de la requête"
     err = failed(client.post("/api/ranking", content=b"{pas du json",
                              headers={"content-type": "application/json"}),
                  422, "RequestValidationError")
     assert "JSON invalide" in err["message"]
+
+
+def _nested(n: int):
+    out: object = "x"
+    for _ in range(n):
+        out = {"a": out}
+    return out
+
+
+@pytest.mark.parametrize("path, value, message", [
+    (("typology", "k_min"), "cinq", "nombre entier attendu"),
+    (("typology", "k_min"), "abc", "nombre entier attendu"),
+    (("typology", "k_min"), [1], "nombre entier attendu"),
+    (("typology", "k_min"), 3.7, "nombre entier attendu"),
+    (("typology", "peers"), [1], "nombre entier attendu"),
+    (("typology", "threshold"), "x", "nombre attendu"),
+    (("typology", "k_max"), 1_000_000_000, "valeur trop grande (maximum : 30)"),
+    (("uncertainty", "draws"), 200_000, "valeur trop grande (maximum : 100000)"),
+    (("eligibility", "exclude_natures"), [["ME"]], "valeur inconnue"),
+    (("dimensions", 0, "indicators", 0, "id"), ["industry_share"], "texte attendu"),
+    (("dimensions", 0, "indicators", 0, "weight"), 1e308, "valeur trop grande"),
+    (("description",), _nested(700), "texte attendu"),
+])
+def test_hostile_rules_get_a_french_422(client, path, value, message):
+    rule = default_rule()
+    target = rule
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    err = failed(client.post("/api/ranking", json=rule), 422, "RequestValidationError")
+    assert message in err["message"]
+    assert "/tmp" not in err["message"] and len(err["message"]) < 500
+
+
+def test_non_finite_numbers_in_a_rule_get_a_422(client):
+    """NaN and Infinity (accepted by Python's JSON reader) are refused, not ranked."""
+    text = json.dumps(default_rule()).replace('"weight": 1', '"weight": NaN', 1)
+    err = failed(client.post("/api/ranking", content=text.encode(),
+                             headers={"content-type": "application/json"}),
+                 422, "RequestValidationError")
+    assert "nombre fini attendu" in err["message"]
+    text = json.dumps(default_rule()).replace('"concentration": 20', '"concentration": '
+                                                                      'Infinity')
+    err = failed(client.post("/api/ranking", content=text.encode(),
+                             headers={"content-type": "application/json"}),
+                 422, "RequestValidationError")
+    assert "nombre fini attendu" in err["message"]
 
 
 def test_sources(client, build_hash):

@@ -10,7 +10,6 @@ regional model is the national one (nothing leaks to the rest of France)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,7 +113,24 @@ def test_sector_codes_and_errors(con):
         impact(con, "299999999", "C4", -500)
 
 
-def test_closure_larger_than_the_sector_is_noted(con):
-    a = impact(con, ROUEN, "C4", -10_000_000)
-    assert any("ne plafonne pas" in n for n in a.meta["notes"])
-    assert isinstance(a.data, pd.DataFrame)
+def test_closure_larger_than_the_sector_is_refused_on_real_data(con):
+    """Rouen has a few thousand C4 jobs: closing ten million is refused, with the figure."""
+    with pytest.raises(InvalidParameterError, match=r"Rouen.*compte [\d\u202f]+ emplois"):
+        impact(con, ROUEN, "C4", -10_000_000)
+
+
+def test_closure_larger_than_the_sector_is_refused(fictional_con):
+    """A closure of more jobs than the territory has in the sector is refused with both
+    figures in French; closing exactly what it has is accepted."""
+    from pacte.engine import impact as eng
+
+    code = fictional_con.execute("SELECT code FROM territory WHERE level = 'epci' "
+                                 "ORDER BY code LIMIT 1").fetchone()[0]
+    terr = eng.load_territory(fictional_con, "epci", code)
+    i = eng.SECTORS.index("C5")
+    have = float(terr.E_region[i])
+    with pytest.raises(InvalidParameterError, match="fermeture de .* impossible.*compte"):
+        impact(fictional_con, code, "C5", -(have + 10))
+    if have >= 1:
+        ok = impact(fictional_con, code, "C5", -float(int(have)))
+        assert ok.data["jobs"].notna().all()

@@ -18,32 +18,16 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from pacte.api.response import JSON
-from pacte.errors import PacteError, UnknownTerritoryError, status_of
+from pacte.errors import (
+    PacteError,
+    UnknownTerritoryError,
+    short_value,
+    status_of,
+    validation_text,
+)
 
 log = logging.getLogger("pacte.api")
 
-#: French wording of the pydantic error types a request can meet.
-VALIDATION_MESSAGES = {
-    "missing": "valeur obligatoire manquante",
-    "int_parsing": "nombre entier attendu",
-    "int_type": "nombre entier attendu",
-    "float_parsing": "nombre attendu",
-    "bool_parsing": "booléen attendu (true ou false)",
-    "greater_than_equal": "valeur trop petite",
-    "less_than_equal": "valeur trop grande",
-    "json_invalid": "JSON invalide",
-    "dict_type": "objet JSON attendu (les clés de la règle : name, dimensions...)",
-    "model_attributes_type": "objet JSON attendu",
-    "string_too_long": "texte trop long",
-    "string_type": "texte attendu",
-    "string_pattern_mismatch": "valeur non acceptée",
-    "too_long": "liste trop longue",
-    "extra_forbidden": "paramètre inconnu",
-    "list_type": "liste attendue",
-    "float_type": "nombre attendu",
-    "finite_number": "nombre fini attendu",
-    "bool_type": "booléen attendu (true ou false)",
-}
 PLACES = {"query": "paramètre", "path": "chemin", "body": "corps de la requête"}
 HTTP_MESSAGES = {400: "requête mal formée", 404: "ressource introuvable",
                  405: "méthode non autorisée sur cette adresse",
@@ -99,20 +83,18 @@ def _validation_detail(err: dict) -> dict:
     loc = [str(x) for x in err.get("loc", ())]
     place = PLACES.get(loc[0], loc[0]) if loc else "requête"
     field = ".".join(loc[1:])
-    why = VALIDATION_MESSAGES.get(err.get("type", ""), "valeur invalide")
+    why = validation_text(err)
     ctx = err.get("ctx") or {}
-    if "ge" in ctx:
-        why += f" (minimum : {ctx['ge']})"
-    if "le" in ctx:
-        why += f" (maximum : {ctx['le']})"
-    if "max_length" in ctx:
-        why += f" (maximum : {ctx['max_length']})"
+    if err.get("type") == "extra_forbidden":
+        why = "paramètre inconnu" if loc and loc[0] == "query" else "clé inconnue"
     if "accepted" in ctx:
         why += f" (paramètres acceptés : {ctx['accepted']})"
     where = f"{place} « {field} »" if field else place
     detail = {"where": where, "message": why}
-    if "input" in err and err.get("type") != "missing" and not isinstance(err["input"], dict):
-        detail["value"] = str(err["input"])[:100]
+    if "input" in err and err.get("type") not in ("missing", "value_error"):
+        value = err["input"]
+        detail["value"] = (str(value)[:100] if isinstance(value, str | int | float | bool)
+                           else short_value(value, 100))
     return detail
 
 

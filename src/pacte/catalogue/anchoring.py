@@ -16,11 +16,12 @@ Sources and how each reaches EPCI 2025 / ZE2020 / départements / régions / Fra
 from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
+from pacte.geography import INDICATOR_LEVELS
 from pacte.labels import BPE_DOMAIN_LABELS
 
 NAME = "ancrage territorial (équipements, numérique, qualifications, investissement)"
 MODEL = "anchoring"
-_LEVELS = ("epci", "ze2020", "dep", "reg", "fr")
+_LEVELS = tuple(lv for lv in INDICATOR_LEVELS if lv != "ze2010")  # ze2010: productive only
 _SRC = (MODEL,)
 _U10K = "équipements pour 10 000 habitants"
 _DOMAINS = ("business_services", "personal_services", "transport", "education", "health",

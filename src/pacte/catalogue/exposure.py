@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
+from pacte.geography import EXPOSURE_LEVELS
 from pacte.labels import MODELLED_JOBS
 
 NAME = "mondialisation (WIOD 2013)"
 #: The two periods of the shocks (WIOD 2013 ends in 2011).
 EXPOSURE_PERIODS = ("2000-2007", "2007-2011")
 _EXP_PERIODS = EXPOSURE_PERIODS
-_EXP_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg")
+_EXP_LEVELS = EXPOSURE_LEVELS
 _EXP_RES = "industries WIOD (c3 à c16) selon la structure du territoire"
 _KUSD = "milliers de dollars US courants (non déflatés) par emploi"
 

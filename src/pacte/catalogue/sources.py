@@ -48,4 +48,5 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
                   "anchoring_productive_ze2010", "anchoring_grants_2018", "anchoring_grants_2019",
                   "census_functions"),
     "territory": ("communes", "epci", "territory_names", "commune_supracom", "cog_codes"),
+    "ofgl_rei": ("ofgl_rei",),
 }

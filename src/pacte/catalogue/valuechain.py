@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from pacte.catalogue.base import Indicator
+from pacte.geography import INDICATOR_LEVELS
 from pacte.labels import MODELLED_JOBS
 
 NAME = "chaînes de valeur (TES 2010, FLQ)"
 _VC_PERIODS = ("2010", "2010-T4", "2011")
-_VC_LEVELS = ("ze2010", "ze2020", "epci", "dep", "reg", "fr")
+_VC_LEVELS = INDICATOR_LEVELS
 _VC_RES = "structure sectorielle A17 du territoire (selon la source), TES France 2010"
 
 VALUECHAIN_INDICATORS: tuple[Indicator, ...] = (

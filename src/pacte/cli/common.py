@@ -251,10 +251,14 @@ install_french()
 
 
 def check_writable_file(path: Path, option: str) -> None:
-    """Before any computation: ``path`` can be written (not a folder, folder writable)."""
+    """Before any computation: ``path`` can be written (not a folder nor a device, folder
+    writable)."""
     import os
 
+    from pacte.export.atomic import check_target
+
     path = Path(path)
+    check_target(path, option)
     if path.is_dir():
         raise InvalidParameterError(f"{option} {path} : c'est un dossier, un nom de fichier "
                                     "est attendu")

@@ -21,13 +21,13 @@ from rich.console import Console
 
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import count_title, fr_number, ranking_title
 
 #: Columns of the terminal table; csv, json and xlsx get every column.
-TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
-                 "top_dimension"]
+TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "p_top", "tier",
+                 "area_type", "type", "top_dimension"]
 
 
 class RankFormat(StrEnum):
@@ -45,9 +45,11 @@ def register(app: typer.Typer) -> None:
     @friendly
     def rank(
         level: Annotated[str, typer.Option(
-            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}.")] = "epci",
+            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}, bassin.")] = "epci",
         top: Annotated[int | None, typer.Option(
-            "--top", "-n", help="Ne garder que les N territoires sélectionnés.")] = None,
+            "--top", "-n", help="Ne garder que les N territoires sélectionnés ; probabilité "
+            "d'être dans les N premiers et palier (retenu, incertain, écarté) pour ce N "
+            "(défaut : la taille de programme du fichier, 100).")] = None,
         rural_quota: Annotated[int, typer.Option(
             "--rural-quota", help="Au moins N territoires ruraux dans la sélection.")] = 0,
         urban_quota: Annotated[int, typer.Option(
@@ -74,22 +76,31 @@ def register(app: typer.Typer) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
         from pacte import store
         from pacte.cli.tables import records, render
+        from pacte.export.atomic import write_text
+        from pacte.export.cells import safe_frame
         from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
         from pacte.handlers.ranking import check_ranking, ranking
+        from pacte.targeting.rule import load_rule
 
         if fmt in (RankFormat.xlsx, RankFormat.csv_fr) and out is None:
             raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
         if fmt is RankFormat.table and out is not None:
             raise InvalidParameterError("--out demande --format csv, json ou xlsx")
+        if level == Level.BASSIN:  # candidate basins, ranked at build time
+            from pacte.cli.basins import rank_basins
+            rank_basins(top, fmt.value, out, db, custom=bool(
+                weights or seed or draws or audit or rural_quota or urban_quota or per_region))
+            return
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
+        rule = load_rule(weights) if weights else None
         if audit:
             print_audit(db, level, weights)
             return
         if out is not None:
             check_writable_file(out, "--out")
         with store.connect(db) as con:
-            answer = ranking(con, level, top, rural_quota, urban_quota, per_region, weights,
-                             seed, draws)
+            answer = ranking(con, level, top, rural_quota, urban_quota, per_region, rule,
+                             seed, draws, rule_source=str(weights) if weights else None)
         df = answer.data
         print_skipped(answer.meta.get("skipped") or [])
         if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
@@ -104,18 +115,23 @@ def register(app: typer.Typer) -> None:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
             if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
                 cols.insert(cols.index("rank") + 1, "eligible_rank")
-            shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
-                                             "eligible_rank": "Rang éligible",
-                                             "rank_low": "Rang P5", "rank_high": "Rang P95"})
+            size = answer.meta["programme"]["size"]
+            shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
+                columns={**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
+                         "eligible_rank": "Rang éligible",
+                         "rank_high": "Rang P95", "p_top": f"P(≤ {size})"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
-                   f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
+                   f"P5-P95, {fr_number(answer.meta['draws'])} tirages ; P(≤ {size}) : "
+                   f"probabilité d'être dans les {size} premiers)")
+            print_unranked(answer.meta)
             return
-        text = (df.to_csv(index=False, lineterminator="\n") if fmt is RankFormat.csv
+        text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
+                if fmt is RankFormat.csv
                 else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
         if out is None:
             sys.stdout.write(text)
         else:
-            Path(out).write_text(text, encoding="utf-8")
+            write_text(out, text)
             write_attribution(out)
             err.print(f"{count_title(len(df))} écrits dans {out} (sources : "
                       f"{out}.sources.txt)")
@@ -132,6 +148,12 @@ def print_skipped(skipped: list[dict]) -> None:
     for s in skipped:
         err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
                   markup=False)
+
+
+def print_unranked(meta: dict) -> None:
+    """The territories the rule leaves unranked, with the reason (stderr)."""
+    for u in meta.get("unranked", []):
+        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
@@ -152,11 +174,11 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     from pacte import store
     from pacte.targeting.audit import run_audit
     from pacte.targeting.audit_text import render_audit
-    from pacte.targeting.eligibility import load_eligibility
-    from pacte.targeting.rule import load_config
+    from pacte.targeting.eligibility import from_rule
+    from pacte.targeting.rule import load_rule
 
-    config = load_config(weights)
-    rules = load_eligibility(weights)
+    rule = load_rule(weights)
+    config, rules = rule.config, from_rule(rule.eligibility)
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
     sys.stdout.write(text + "\n" + rules.describe().capitalize() + " (appliquée après le "

@@ -211,7 +211,15 @@ def _french(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> None:
     import pandas as pd
 
-    from pacte.export.tables import records, write_csv_fr, write_xlsx
+    from pacte.export.atomic import write_text
+    from pacte.export.cells import safe_frame
+    from pacte.export.tables import (
+        append_frame,
+        records,
+        save_workbook,
+        write_csv_fr,
+        xlsx_workbook,
+    )
 
     keys = meta.get("cles") or [meta["cle"]]
     rows, summary = rows_table(data, keys), data["summary"]
@@ -224,11 +232,11 @@ def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> N
         if out is None:
             sys.stdout.write(text)
         else:
-            Path(out).write_text(text, encoding="utf-8")
+            write_text(out, text)
             err.print(f"Simulation écrite dans {out}")
         return
     if fmt is SimFormat.csv and out is None:
-        rows.to_csv(sys.stdout, index=False, lineterminator="\n")
+        safe_frame(rows).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     note = sources_text(meta)
     if fmt is SimFormat.csv:
@@ -238,10 +246,7 @@ def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> N
         err.print(f"{fr_number(len(rows))} lignes écrites dans {out} ; synthèse dans {second} "
                   f"(sources : {out}.sources.txt)")
         return
-    from openpyxl import load_workbook
-
-    write_xlsx(_french(rows, keys), out, title="DCRTP", attribution=note)
-    wb = load_workbook(out)
+    wb = xlsx_workbook(_french(rows, keys), title="DCRTP", attribution=note)
     for title, df in (("Synthèse", _french(summary, keys)),
                       ("Paramètres", pd.DataFrame([{
                           "Paramètre": p["parametre"], "Valeur": str(p["valeur"]),
@@ -249,12 +254,8 @@ def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> N
                           "Note": p["note"], "Références": " ; ".join(
                               r["title"] for r in p["references"])}
                           for p in meta.get("parametres", [])]))):
-        ws = wb.create_sheet(title, index=len(wb.sheetnames) - 1)
-        ws.append(list(df.columns))
-        for row in df.itertuples(index=False):
-            ws.append([None if isinstance(v, float) and pd.isna(v) else
-                       v.item() if hasattr(v, "item") else v for v in row])
-    wb.save(out)
+        append_frame(wb.create_sheet(title, index=len(wb.sheetnames) - 1), df)
+    save_workbook(wb, out)
     err.print(f"{fr_number(len(rows))} lignes écrites dans {out} (feuilles DCRTP, Synthèse, "
               "Paramètres, Sources)")
 
@@ -292,12 +293,30 @@ def register(app: typer.Typer) -> None:
             "--format", "-f", help="table, csv, json ou xlsx.")] = SimFormat.table,
         out: Annotated[Path | None, typer.Option(
             "--out", "-o", help="Fichier de sortie (obligatoire pour xlsx).")] = None,
+        territory: Annotated[str | None, typer.Option(
+            "--territory", help="Code commune ou SIREN d'EPCI : son historique de DCRTP et "
+            "sa minoration selon chaque clé, sur les montants réels du REI (pacte fetch "
+            "ofgl_rei puis pacte build --with-fetched).")] = None,
         db: DbOpt = None,
     ) -> None:
         """Minoration de la DCRTP : qui perd quoi, selon la clé légale ou une autre."""
         from pacte import store
         from pacte.handlers.finance import check_options, simulate_dcrtp
 
+        if territory is not None:
+            if criteria is not None or compare or exempt is not None or fmt is SimFormat.xlsx:
+                raise InvalidParameterError("--territory se combine avec --year, --cut, "
+                                            "--stage, --epci-rrf, --format table|csv|json")
+            from pacte.cli.simulate_territory import print_territory, write_territory
+            from pacte.handlers.dcrtp_territory import territory_dcrtp
+
+            with store.connect(db) as con:
+                ans = territory_dcrtp(con, territory, year, cut, stage, epci_rrf)
+            if fmt is SimFormat.table:
+                print_territory(ans.data, ans.meta, Console(width=max(Console().width, 130)))
+            else:
+                write_territory(ans.data, ans.meta, fmt.value, out)
+            return
         if fmt is SimFormat.xlsx and out is None:
             raise InvalidParameterError("--format xlsx demande --out FICHIER.xlsx")
         if fmt is SimFormat.table and out is not None:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import fr_number
 
 
@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
         list_file: Annotated[Path, typer.Option(
             "--list", help="Liste de codes : CSV (, ; ou tabulation) ou un code par ligne.")],
         level: Annotated[str, typer.Option(
-            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}.")] = "epci",
+            "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}, bassin (les EPCI de "
+                                  "la liste rapportés aux bassins candidats).")] = "epci",
         code_column: Annotated[str | None, typer.Option(
             "--code-column", help="Colonne des codes (défaut : code, siren... ou la "
                                   "première).")] = None,
@@ -48,9 +49,18 @@ def register(app: typer.Typer) -> None:
         from pacte.cli.tables import render
         from pacte.handlers.validate import validate as run
         from pacte.handlers.validate import validation_summary
+        from pacte.targeting.rule import load_rule
 
+        if level == Level.BASSIN:  # a list of EPCI mapped onto the candidate basins
+            from pacte.cli.basins import print_basin_validation
+            from pacte.handlers.basins import validate_basins
+            with store.connect(db) as con:
+                print_basin_validation(validate_basins(con, list_file, code_column).data, fmt)
+            return
         with store.connect(db) as con:
-            data = run(con, list_file, level, code_column, weights).data
+            data = run(con, list_file, level, code_column,
+                       load_rule(weights) if weights else None,
+                       str(weights) if weights else None).data
         summary = validation_summary(data)
         if fmt is Format.json:
             sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1,

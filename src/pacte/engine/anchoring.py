@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from pacte import geography
-from pacte.errors import InvalidParameterError
+from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators import anchoring as calc
 from pacte.labels import BPE_DOMAIN_LABELS
 
-LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg", "fr")
+LEVELS = INDICATOR_LEVELS
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
 DOMAINS = tuple(d for d in BPE_DOMAIN_LABELS if d != "other")
@@ -376,9 +376,8 @@ def commune_totals(con, level: str, dataset: str) -> pd.DataFrame:
 def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
     """Anchoring indicators of every territory of ``level`` (all of :data:`LEVELS` if None),
     long format (:data:`COLUMNS`); every territory has a value or a French reason in note."""
-    if level is not None and level not in LEVELS:
-        raise InvalidParameterError(f"niveau non pris en charge : {level!r} (niveaux : "
-                                    f"{', '.join(LEVELS)})")
+    if level is not None:
+        check_level(level, LEVELS)
     ctx = _Ctx(con)
     rows: list[pd.DataFrame] = []
     for lev in LEVELS if level is None else (level,):

@@ -22,6 +22,7 @@ from pacte.engine.jobs import compute_job_indicators
 from pacte.engine.valuechain import compute_valuechain
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS as LEVELS
+from pacte.geography import check_level
 
 #: Store-level models: ``model(con, level or None) -> long table``, keyed by the id the
 #: catalogue's model indicators name.
@@ -53,9 +54,8 @@ def valid_periods(level: str | None = None, indicators: Iterable[str] | None = N
 def check_parameters(level: str | None, indicators: Iterable[str] | None,
                      period: str | None) -> None:
     """InvalidParameterError (French, naming the value and the valid ones) on bad input."""
-    if level is not None and level not in LEVELS:
-        raise InvalidParameterError(f"niveau inconnu : {level!r} (niveaux disponibles : "
-                                    f"{', '.join(LEVELS)})")
+    if level is not None:
+        check_level(level, LEVELS)
     for i in indicators or ():
         if i not in INDICATORS:
             raise InvalidParameterError(f"indicateur inconnu : {i!r} (indicateurs : "

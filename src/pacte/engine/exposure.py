@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import DataError, InvalidParameterError
-from pacte.geography import EXPOSURE_LEVELS
+from pacte.geography import EXPOSURE_LEVELS, check_level
 from pacte.indicators.exposure import (
     calc_employment_shares,
     calc_exposure_contributions,
@@ -203,8 +203,7 @@ class Inputs:
 
 def load_inputs(con, level: str, period: str) -> Inputs:
     """Start-of-period jobs of every territory of ``level`` (see the module docstring)."""
-    if level not in LEVELS:
-        raise InvalidParameterError(f"niveau non pris en charge : {level!r} (attendu : {', '.join(LEVELS)})")
+    check_level(level, LEVELS, "pour l'exposition")
     p = _period(period)
     ter = _q(con, "SELECT code, reg FROM territory WHERE level = ? ORDER BY code", [level])
     ter = ter.set_index("code")["reg"]

@@ -39,11 +39,12 @@ from pacte.engine.national_io import (
     national_jobs,
 )
 from pacte.engine.valuechain import load_blocks
+from pacte.geography import INDICATOR_LEVELS
 from pacte.indicators.inputoutput import calc_A
 
 SUT_YEAR = 2010
 #: Levels with a sector structure in the store (those of the value-chain engine).
-LEVELS = ("epci", "ze2010", "ze2020", "dep", "reg", "fr")
+LEVELS = INDICATOR_LEVELS
 #: French label of the merged sector (the SUT labels C2 and DE separately).
 MERGED_LABEL = "Cokéfaction et raffinage ; industries extractives, énergie, eau, déchets"
 

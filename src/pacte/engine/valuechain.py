@@ -63,14 +63,14 @@ from pacte.engine.national_io import (  # noqa: F401  (re-exported: engine.impac
     national_jobs,
     national_multipliers,
 )
-from pacte.errors import InvalidParameterError
+from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators.inputoutput import calc_A
 from pacte.indicators.regional_io import calc_supported_jobs
 from pacte.labels import MODELLED_JOBS, fr_modelled, fr_number
 
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
-LEVELS = ("reg", "dep", "ze2010", "ze2020", "epci", "fr")
+LEVELS = INDICATOR_LEVELS
 #: Census functions (occupations at the workplace) -> A5 group. A function is not a sector:
 #: "fabrication" is the manufacturing core of industry, the other functions are spread over
 #: sectors and are put in market services, except the public-service functions.
@@ -299,8 +299,8 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
     every figure's note also gives it at each delta of :data:`DELTA_BAND`, since results
     depend strongly on it. Jobs per output: persons employed (salaried for salaried
     sources) of :func:`pacte.engine.national_io.national_jobs`."""
-    if level is not None and level not in LEVELS:
-        raise InvalidParameterError(f"niveau inconnu : {level!r} (attendus : {', '.join(LEVELS)})")
+    if level is not None:
+        check_level(level, LEVELS)
     t16 = load_national_table(con)
     A = calc_A(t16.Z, t16.x)
     industry = np.isin(SECTORS, INDUSTRY)

@@ -8,6 +8,7 @@ Lambert-93 layer is projected with pyproj.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import struct
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import InvalidParameterError
+from pacte.export.atomic import atomic_path, write_text
 from pacte.export.wide import headers
 
 #: Overseas départements: outside Lambert-93's domain (each has its own projection).
@@ -63,9 +65,7 @@ def write_geojson(con, df: pd.DataFrame, level: str, path: Path, meta: dict | No
     if meta:
         head["pacte"] = meta
     text = json.dumps(head, ensure_ascii=False, default=str)[:-1]
-    Path(path).write_text(text + ',"features":[' + ",\n".join(feats) + "]}\n",
-                          encoding="utf-8")
-    return Path(path)
+    return write_text(path, text + ',"features":[' + ",\n".join(feats) + "]}\n")
 
 
 def _wkb_multipolygon(polys: list[list[np.ndarray]]) -> bytes:
@@ -89,7 +89,6 @@ def write_gpkg(con, df: pd.DataFrame, level: str, path: Path, meta: dict | None 
                ) -> Path:
     """A GeoPackage with two layers: ``<level>`` in EPSG:4326 (every territory with a
     contour) and ``<level>_lambert93`` in EPSG:2154 (metropolitan France only)."""
-    import pyogrio.raw
     from pyproj import Transformer
 
     geo = contours(con, level).set_index("code")
@@ -109,9 +108,16 @@ def write_gpkg(con, df: pd.DataFrame, level: str, path: Path, meta: dict | None 
             out.append(new)
         return out
 
-    path = Path(path)
-    if path.exists():
-        path.unlink()
+    with atomic_path(path) as tmp:
+        _write_gpkg_layers(tmp, level, keep, names, polys, metro, project, meta)
+    return Path(path)
+
+
+def _write_gpkg_layers(path: Path, level: str, keep: pd.DataFrame, names: dict, polys: list,
+                       metro: np.ndarray, project, meta: dict | None) -> None:
+    import pyogrio.raw
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     layer_meta = {"pacte": json.dumps(meta or {}, ensure_ascii=False, default=str)}
     for layer, crs, rows, geoms in (
             (level, "EPSG:4326", np.ones(len(keep), bool), polys),
@@ -122,7 +128,10 @@ def write_gpkg(con, df: pd.DataFrame, level: str, path: Path, meta: dict | None 
         data = [sub[c].to_numpy(dtype=object if c in ("code", "name") else float)
                 for c in sub.columns]
         wkb = np.array([_wkb_multipolygon(g) for g in geoms], dtype=object)
-        pyogrio.raw.write(path, wkb, data, fields, layer=layer, driver="GPKG",
-                          geometry_type="MultiPolygon", crs=crs, append=path.exists(),
-                          layer_metadata=layer_meta, encoding="UTF-8")
-    return path
+        try:
+            pyogrio.raw.write(path, wkb, data, fields, layer=layer, driver="GPKG",
+                              geometry_type="MultiPolygon", crs=crs, append=path.exists(),
+                              layer_metadata=layer_meta, encoding="UTF-8")
+        except (DataSourceError, DataLayerError) as exc:  # GDAL's write errors (full disk...)
+            full = "no space" in str(exc).lower()
+            raise OSError(errno.ENOSPC if full else errno.EIO, str(exc)) from exc

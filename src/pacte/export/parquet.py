@@ -31,7 +31,10 @@ def write_parquet(df: pd.DataFrame, path: Path, meta: dict) -> Path:
     schema = pa.schema(fields, metadata={
         **(table.schema.metadata or {}),
         META_KEY: json.dumps(doc, ensure_ascii=False, default=str).encode()})
-    pq.write_table(table.cast(schema), path)
+    from pacte.export.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        pq.write_table(table.cast(schema), tmp)
     return Path(path)
 
 

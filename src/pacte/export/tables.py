@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pacte.export.atomic import atomic_path, write_text
+from pacte.export.cells import safe_frame, set_text_cell
 from pacte.labels import ATTRIBUTION, COLUMN_LABELS, ranking_headers
 
 #: Suffix of the attribution sidecar written beside every CSV.
@@ -45,25 +47,61 @@ def excel_ready(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
 def write_attribution(path: Path, attribution: str = ATTRIBUTION) -> Path:
     """The attribution sidecar of a data file: ``<file>.sources.txt``."""
     side = Path(path).with_name(Path(path).name + SOURCES_SUFFIX)
-    side.write_text(f"{Path(path).name}\n{attribution}\n", encoding="utf-8")
-    return side
+    return write_text(side, f"{Path(path).name}\n{attribution}\n")
+
+
+def write_csv(df: pd.DataFrame, path: Path, **to_csv) -> Path:
+    """``df.to_csv(path, **to_csv)``, formula-like texts neutralised, written whole or not
+    at all (:mod:`pacte.export.atomic`)."""
+    with atomic_path(path) as tmp:
+        safe_frame(df).to_csv(tmp, **to_csv)
+    return Path(path)
 
 
 def write_csv_fr(df: pd.DataFrame, path: Path, attribution: str | None = ATTRIBUTION) -> Path:
     """CSV as French analysts open it in Excel: ';' separator, decimal comma, UTF-8 + BOM,
     whole numbers without decimals; the attribution line in a sidecar
     ``<file>.sources.txt`` (the CSV itself stays one table, for machines too)."""
-    excel_ready(df).rename(columns=french_headers(df)).to_csv(
-        path, sep=";", decimal=",", index=False, encoding="utf-8-sig", float_format="%.4f")
+    write_csv(excel_ready(df).rename(columns=french_headers(df)), path, sep=";", decimal=",",
+              index=False, encoding="utf-8-sig", float_format="%.4f")
     if attribution:
         write_attribution(path, attribution)
     return path
 
 
+def save_workbook(wb, path: Path) -> Path:
+    """Save an openpyxl workbook whole or not at all."""
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
 def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement",
                attribution: str | None = ATTRIBUTION) -> Path:
     """XLSX with French headers, frozen header row, filters and number formats; a second
-    sheet "Sources" holds the attribution line (the data sheet stays first and active)."""
+    sheet "Sources" holds the attribution line (the data sheet stays first and active).
+    Written whole or not at all; a formula-like text stays text."""
+    return save_workbook(xlsx_workbook(df, title, attribution), path)
+
+
+def append_frame(ws, df: pd.DataFrame) -> None:
+    """``df`` (header row, then rows) below the last row of an openpyxl sheet; NaN as empty
+    cells, numpy scalars as Python, formula-like texts as text."""
+    start = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+    for j, col in enumerate(df.columns, 1):
+        set_text_cell(ws.cell(row=start, column=j), str(col))
+    for i, row in enumerate(df.itertuples(index=False), start + 1):
+        for j, v in enumerate(row, 1):
+            set_text_cell(ws.cell(row=i, column=j),
+                          None if v is None or (isinstance(v, float) and np.isnan(v)) or
+                          v is pd.NA else
+                          v.item() + 0 if isinstance(v, np.floating) else
+                          v.item() if isinstance(v, np.generic) else v)
+
+
+def xlsx_workbook(df: pd.DataFrame, title: str = "Classement",
+                  attribution: str | None = ATTRIBUTION):
+    """The workbook of :func:`write_xlsx`, not saved (callers add sheets to it)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -72,13 +110,16 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement",
     ws = wb.active
     ws.title = title[:31]
     heads = french_headers(df)
-    ws.append([heads[c] for c in df.columns])
-    for cell in ws[1]:
+    for j, col in enumerate(df.columns, 1):
+        cell = ws.cell(row=1, column=j)
+        set_text_cell(cell, heads[col])
         cell.font = Font(bold=True)
-    for row in df.itertuples(index=False):
-        ws.append([None if isinstance(v, float) and np.isnan(v) else
-                   v.item() + 0 if isinstance(v, np.floating) else
-                   v.item() if isinstance(v, np.generic) else v for v in row])
+    for i, row in enumerate(df.itertuples(index=False), 2):
+        for j, v in enumerate(row, 1):
+            set_text_cell(ws.cell(row=i, column=j),
+                          None if isinstance(v, float) and np.isnan(v) else
+                          v.item() + 0 if isinstance(v, np.floating) else
+                          v.item() if isinstance(v, np.generic) else v)
     for j, col in enumerate(df.columns, 1):
         fmt = ("0.00" if col == "score" or col.startswith(("dim_", "contrib_"))
                else "#,##0" if col == "population" else None)
@@ -96,5 +137,4 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement",
         src["A1"].font = Font(bold=True)
         src.append([attribution])
         src.column_dimensions["A"].width = min(len(attribution) + 2, 120)
-    wb.save(path)
-    return path
+    return wb

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import InvalidParameterError
+from pacte.geography import Level, check_level
 
-LEVELS = ("commune", "epci")
+LEVELS = (Level.COMMUNE.value, Level.EPCI.value)
 
 #: Columns of the entity frame the simulator reads. ``epci`` is the EPCI code of a commune
 #: (its own code on an EPCI row, "" for a commune in no EPCI); ``dcrtp``, ``rrf`` in euros;
@@ -170,8 +171,7 @@ def prepare(entities: pd.DataFrame | EntityArrays) -> EntityArrays:
     level = entities["level"].to_numpy(dtype=object)
     bad = (level != "commune") & (level != "epci")
     if bad.any():
-        raise InvalidParameterError(f"niveau inconnu : {level[bad][0]!r} "
-                                    "(niveaux possibles : commune, epci)")
+        check_level(level[bad][0], LEVELS)
     code = entities["code"].astype(str).to_numpy(dtype=object)
     ids, uniq = pd.factorize(code)
     order = code

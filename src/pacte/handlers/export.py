@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from pacte.export.formats import MEDIA, ExportFormat
+from pacte.handlers.basins import BASIN_LEVEL, export_basins
 
 __all__ = ["MEDIA", "ExportFormat", "export_level"]
 
@@ -18,20 +19,24 @@ def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat |
     """Write the wide table of ``level`` to ``out``: (number of territories, envelope).
     CSV files get their attribution in a ``.sources.txt`` sidecar unless
     ``attribution_file`` is false (the API sends it in a header instead)."""
+    from pacte.export.atomic import check_target
     from pacte.export.geo import write_geojson, write_gpkg
     from pacte.export.parquet import write_parquet
-    from pacte.export.tables import write_csv_fr
+    from pacte.export.tables import write_csv, write_csv_fr
     from pacte.export.wide import wide_table, with_headers
     from pacte.export.workbook import write_wide_xlsx
     from pacte.handlers.indicators import indicators
 
     fmt = ExportFormat(fmt)
+    check_target(out)  # before any computation: a device or a folder is refused
+    if level == BASIN_LEVEL:  # candidate basins: their own table, not the catalogue
+        return export_basins(con, fmt, out, attribution_file)
     ans = indicators(con, level, indicator or None, period)
     df = wide_table(ans.data)
     meta = {**ans.meta, "level": level, "indicators": indicator or "tous",
             "period": period or "toutes"}
     if fmt is ExportFormat.csv:
-        with_headers(df).to_csv(out, index=False, encoding="utf-8")
+        write_csv(with_headers(df), out, index=False, encoding="utf-8")
     elif fmt is ExportFormat.csv_fr:
         write_csv_fr(with_headers(df, french=True), out,
                      attribution=meta["attribution"] if attribution_file else None)

@@ -9,14 +9,13 @@ from pacte.catalogue.exposure import EXPOSURE_IDS
 from pacte.engine import exposure as ex
 from pacte.engine.exposure_top import most_exposed
 from pacte.errors import InvalidParameterError
+from pacte.geography import check_level
 from pacte.handlers.envelope import Answer, envelope
 
 
 def check_exposure(level: str, period: str, indicator: str, n: int) -> None:
     """French errors on bad options, before any computation."""
-    if level not in ex.LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour l'exposition : {level!r} (niveaux : "
-                                    f"{', '.join(ex.LEVELS)})")
+    check_level(level, ex.LEVELS, "pour l'exposition")
     if period not in ex.PERIODS:
         raise InvalidParameterError(f"période inconnue : {period!r} (périodes : "
                                     f"{', '.join(ex.PERIODS)})")

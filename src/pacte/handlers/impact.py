@@ -71,6 +71,16 @@ def check_jobs(jobs: float) -> float:
     return float(jobs)
 
 
+def check_closure(jobs: float, in_sector: float, sector: str, ter: dict, terr) -> None:
+    """A closure cannot remove more jobs than the territory has in the sector (on the source
+    the model describes it with): a French error giving both figures."""
+    if jobs < 0 and -jobs > in_sector + 0.5:
+        raise InvalidParameterError(
+            f"fermeture de {fr_number(-jobs)} emplois impossible : {ter['name']} "
+            f"({ter['code']}) compte {fr_number(in_sector)} emplois dans le secteur {sector} "
+            f"({terr.source}, {terr.period}) ; indiquer au plus -{fr_number(in_sector)}")
+
+
 def _long(table: pd.DataFrame) -> pd.DataFrame:
     """The model's table plus total rows (effect ``total``, area ``france``), labelled."""
     t = table[table["area"].isin(AREAS) & table["effect"].isin(EFFECTS)]
@@ -112,6 +122,7 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
         raise InvalidParameterError(f"{ter['name']} ({ter['code']}) : aucune structure "
                                     "sectorielle de l'emploi dans le store")
     i = nat.sectors.index(s)
+    check_closure(jobs, float(terr.E_region[i]), f"{s} ({labels[s]})", ter, terr)
     jpo = nat.jobs_total  # persons employed, whatever source describes the territory
     why = calc_plant_impact_reasons(jpo, i)
     if why:
@@ -122,11 +133,6 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
                             household_delta=nat.household_delta)
     df = _long(res["table"])
     notes = list(terr.notes)
-    local = float(terr.E_region[i])
-    if jobs < 0 and -jobs > local:
-        notes.append(f"fermeture de {fr_number(-jobs)} emplois supérieure à l'emploi du "
-                     f"secteur {s} connu dans le territoire ({fr_number(local)} emplois, "
-                     f"{terr.period}) : le calcul ne plafonne pas")
     sources = ["valuechain"] + (["urssaf"] if "URSSAF" in terr.source else [])
     meta = envelope(
         con, sources, territory={"level": ter["level"], "code": ter["code"],
@@ -134,8 +140,9 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
         sector=s, sector_label=labels[s], jobs=jobs, deltas=list(res["deltas"]),
         delta_note=DELTA_NOTE.format(
             band=" ; ".join(fr_number(d, 2).rstrip("0").rstrip(",") for d in nat.deltas),
-            delta=fr_number(nat.delta, 2).rstrip("0").rstrip(",")), units=UNITS, resolution=terr.resolution, source=terr.source,
-        period=terr.period, salaried=terr.salaried, sector_jobs_local=local,
+            delta=fr_number(nat.delta, 2).rstrip("0").rstrip(",")),
+        units=UNITS, resolution=terr.resolution, source=terr.source,
+        period=terr.period, salaried=terr.salaried, sector_jobs_local=float(terr.E_region[i]),
         jobs_per_output=float(jpo[i]), model=MODEL_NOTE, notes=notes,
         sectors=[{"code": c, "label": labels[c]} for c in nat.sectors])
     return Answer(df, meta)

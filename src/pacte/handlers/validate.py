@@ -12,9 +12,10 @@ import duckdb
 import pandas as pd
 
 from pacte.errors import InvalidParameterError
-from pacte.geography import RANK_LEVELS
+from pacte.geography import RANK_LEVELS, check_level
 from pacte.handlers.envelope import Answer
 from pacte.handlers.ranking import ranking
+from pacte.targeting.rule import Rule
 from pacte.targeting.validate import calc_validation, map_codes
 
 #: Column names taken as the code column when --code-column is not given (lowercase).
@@ -74,15 +75,14 @@ def read_list(path: Path | str, level: str = "epci", code_column: str | None = N
 
 
 def validate(con: duckdb.DuckDBPyConnection, list_path: Path | str, level: str = "epci",
-             code_column: str | None = None, weights: Path | None = None) -> Answer:
+             code_column: str | None = None, rule: Rule | None = None,
+             rule_source: str | None = None) -> Answer:
     """The ranking of ``level`` checked against the list: ``data`` is the dict of
     :func:`pacte.targeting.validate.calc_validation` plus ``mapping`` (listed, code, how)
     and ``unknown`` (codes nothing maps)."""
-    if level not in RANK_LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour le classement : {level!r} "
-                                    f"(niveaux : {', '.join(RANK_LEVELS)})")
+    check_level(level, RANK_LEVELS, "pour le classement")
     codes = read_list(list_path, level, code_column)
-    answer = ranking(con, level, weights=weights)
+    answer = ranking(con, level, rule=rule, rule_source=rule_source)
     df = answer.data
     nature = con.execute("SELECT code, nature FROM territory WHERE level = ?",
                          [level]).df().set_index("code")["nature"]

@@ -1,6 +1,10 @@
 """The two images of the territory profile, as PNG data URIs: the job-series chart
-(matplotlib, one Agg figure reused by the process) and the map inset (the départements drawn
-once per process and context by matplotlib, the territory painted on a copy with Pillow).
+(matplotlib, a new Agg figure per call) and the map inset (the départements drawn once per
+store and context by matplotlib, the territory painted on a copy with Pillow).
+
+Profiles are rendered from several threads at once (the API's thread pool): nothing drawn is
+shared between calls, and matplotlib's drawing (its font cache is process-wide) runs under
+one lock.
 
 Drawing the ~100 départements costs about 50 ms; painting one territory on the cached
 background about 5 ms, so ``pacte profile --all`` pays the background once per worker.
@@ -10,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 
 import numpy as np
 
 from pacte.labels import fr_number
 from pacte.report.maps import _rings
+from pacte.store.state import state_of
 
 #: Map colours (the legend repeats them; contrast with white >= 3:1 for the non-text parts).
 TERRITORY_COLOR = "#b2182b"
@@ -26,9 +32,8 @@ SOURCE_COLORS = {"rp": "#1f4e79", "estel": "#7a3b00", "trim": "#2e6b30", "urssaf
 #: the territory's polygon (anti-aliased by the downscale).
 MAP_WIDTH, SUPERSAMPLE = 280, 3
 CHART_SIZE, CHART_DPI = (7.4, 1.5), 125
-#: Backgrounds of the map inset: (store key, context) -> (RGB image, extent).
-_BACKGROUNDS: dict[tuple, tuple] = {}
-_CHART: list = []
+#: matplotlib is not thread-safe (process-wide font and text caches): one drawing at a time.
+_DRAWING = threading.Lock()
 
 
 def _uri(png: bytes) -> str:
@@ -36,28 +41,25 @@ def _uri(png: bytes) -> str:
 
 
 def _chart_figure():
-    """The chart's figure and its two axes, created and styled once per process (Agg
-    canvas, no pyplot state); each call only replaces the lines."""
-    if not _CHART:
-        import matplotlib.ticker as mt
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+    """A new figure for the chart and its two axes, styled (Agg canvas, no pyplot state)."""
+    import matplotlib.ticker as mt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-        fig = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
-        FigureCanvasAgg(fig)
-        left, right = fig.subplots(1, 2)
-        fig.subplots_adjust(left=0.07, right=0.995, bottom=0.15, top=0.86, wspace=0.14)
-        left.set_title("Emplois industriels", fontsize=8)
-        right.set_title("Part de l'emploi industriel (%)", fontsize=8)
-        for ax in (left, right):
-            ax.tick_params(labelsize=7, length=2, pad=1.5)
-            ax.grid(alpha=0.3, lw=0.5)
-            ax.spines[["top", "right"]].set_visible(False)
-            ax.xaxis.set_major_locator(mt.MaxNLocator(integer=True, nbins=6))
-            ax.yaxis.set_major_formatter(mt.FuncFormatter(lambda x, _p: fr_number(x, 0)))
-            ax.yaxis.set_major_locator(mt.MaxNLocator(nbins=4))
-        _CHART.extend([fig, left, right])
-    return _CHART
+    fig = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.07, right=0.995, bottom=0.15, top=0.86, wspace=0.14)
+    left.set_title("Emplois industriels", fontsize=8)
+    right.set_title("Part de l'emploi industriel (%)", fontsize=8)
+    for ax in (left, right):
+        ax.tick_params(labelsize=7, length=2, pad=1.5)
+        ax.grid(alpha=0.3, lw=0.5)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.xaxis.set_major_locator(mt.MaxNLocator(integer=True, nbins=6))
+        ax.yaxis.set_major_formatter(mt.FuncFormatter(lambda x, _p: fr_number(x, 0)))
+        ax.yaxis.set_major_locator(mt.MaxNLocator(nbins=4))
+    return fig, left, right
 
 
 def _nan(x):
@@ -69,12 +71,13 @@ def render_chart(series: list[dict]) -> str | None:
     a PNG data URI, None without a series."""
     if not series:
         return None
+    with _DRAWING:
+        png = _draw_chart(series)
+    return _uri(png)
+
+
+def _draw_chart(series: list[dict]) -> bytes:
     fig, left, right = _chart_figure()
-    for ax in (left, right):
-        for line in list(ax.lines):
-            line.remove()
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
     for src in dict.fromkeys(s["source"] for s in series):
         pts = [s for s in series if s["source"] == src]
         color = SOURCE_COLORS.get(src, "#333333")
@@ -87,13 +90,10 @@ def render_chart(series: list[dict]) -> str | None:
         if any(p["national_share"] is not None for p in pts):
             right.plot(years, [_nan(p["national_share"]) for p in pts], ls="--", lw=1.0,
                        color=color, label=f"France ({name})")
-    for ax in (left, right):
-        ax.relim()
-        ax.autoscale_view()
     right.legend(fontsize=6.5, frameon=False, loc="best")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", facecolor="white")
-    return _uri(buf.getvalue())
+    return buf.getvalue()
 
 
 def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, str]]:
@@ -104,12 +104,18 @@ def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, 
     return con.execute(f"SELECT code, geometry FROM {table} {where}", list(params)).fetchall()
 
 
-def _background(con, store: tuple, context: str | None):
+def _background(con, context: str | None):
     """The départements (metropolitan France, or one overseas département) as an RGB image
     of ``MAP_WIDTH * SUPERSAMPLE`` pixels and its lon/lat extent; None without contours."""
-    key = (store, context)
-    if key in _BACKGROUNDS:
-        return _BACKGROUNDS[key]
+    def draw():
+        with _DRAWING:
+            return _draw_background(con, context)
+
+    # kept in the store's state, read-only once made (each inset paints a copy)
+    return state_of(con).get(("inset_background", context), draw)
+
+
+def _draw_background(con, context: str | None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
@@ -139,8 +145,7 @@ def _background(con, store: tuple, context: str | None):
     canvas.draw()
     img = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw",
                            "RGBA", 0, 1).convert("RGB")
-    _BACKGROUNDS[key] = (img, (x0, x1, y0, y1))
-    return _BACKGROUNDS[key]
+    return img, (x0, x1, y0, y1)
 
 
 def _overseas(rings: list[np.ndarray]) -> bool:
@@ -148,7 +153,7 @@ def _overseas(rings: list[np.ndarray]) -> bool:
     return not (-6.0 <= lon <= 10.0 and 41.0 <= lat <= 51.5)
 
 
-def render_inset(con, store: tuple, level: str, code: str, dep: str | None) -> dict | None:
+def render_inset(con, level: str, code: str, dep: str | None) -> dict | None:
     """The territory in red among the départements (metropolitan France, or its overseas
     département): {src (PNG data URI), width, height (pixels)}, None when the level has no
     contours. A territory smaller
@@ -160,7 +165,7 @@ def render_inset(con, store: tuple, level: str, code: str, dep: str | None) -> d
     context = dep if isinstance(dep, str) and dep.startswith("97") else None
     if context is None and _overseas(mine):
         return None  # an overseas territory without its département: no context to show
-    bg = _background(con, store, context)
+    bg = _background(con, context)
     if bg is None:
         return None
     from PIL import Image, ImageDraw

@@ -73,7 +73,7 @@ def derive_territories(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "population": com["population"], "n_communes": 1, "dep": com["dep"], "reg": com["reg"],
         "epci": com["epci"], "density_class": com["density_class"],
         "urban_share": com["urban"].astype(float)})]
-    for level in ("epci", "ze2020", "dep", "reg"):
+    for level in [lv for lv in geography.LEVELS if lv not in ("commune", "fr")]:
         g = com.groupby(level)
         pop = g["population"].sum()
         urban = com["population"].where(com["urban"], 0).groupby(com[level]).sum() / pop
@@ -177,7 +177,7 @@ def derive_census_jobs(t, log: list) -> pd.DataFrame:
     out = [_long(h.rename(columns={"commune": "code"}).assign(n_missing=h[cols].isna().any(axis=1)
                                                               .astype(int)),
                  "rp", "commune", "RP15", cols)]
-    for level in ("epci", "ze2020", "dep", "reg", "fr"):
+    for level in [lv for lv in geography.LEVELS if lv != "commune"]:
         a = geography.aggregate(h, cols, t["communes"], level, by=["year"])
         out.append(_long(a, "rp", level, "RP15", cols))
     return pd.concat(out, ignore_index=True), h

@@ -7,7 +7,9 @@ returns the tables that replace the bundled ones together with their provenance 
 Sources not fetched keep the bundled snapshot.
 
 Today: ``urssaf_jobs`` from the national URSSAF commune x APE file (732 APE codes for every
-commune instead of the bundled Rouen extract).
+commune instead of the bundled Rouen extract); ``dgcl_criteres``, ``census_diplomas``,
+``cog_communes_fetched`` and ``ofgl_rei`` (DCRTP and FNGIR per commune and EPCI, OFGL REI),
+which the bundled snapshot does not have.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pacte.sources.cache import Fetched, read_cached
 from pacte.sources.cog import parse_cog_communes
 from pacte.sources.dgcl import parse_dgcl_criteres
 from pacte.sources.diplomas import parse_census_diplomas
+from pacte.sources.ofgl import parse_ofgl_rei
 from pacte.sources.registry import Source, all_sources
 from pacte.sources.urssaf import COLUMNS as URSSAF_COLUMNS
 from pacte.sources.urssaf import iter_urssaf, parse_urssaf
@@ -75,6 +78,7 @@ PARSERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "dgcl_criteres": parse_dgcl_criteres,
     "census_diplomas": parse_census_diplomas,
     "cog_communes_fetched": parse_cog_communes,
+    "ofgl_rei": parse_ofgl_rei,
 }
 
 
@@ -101,7 +105,7 @@ N_COMMUNES = 34_875
 #: Share of the communes a fetched national file must cover (else refused unless
 #: ``allow_partial``): a truncated download or an extract must not pass for the national file.
 MIN_COVERAGE = {"urssaf_jobs": 0.9, "dgcl_criteres": 0.9, "census_diplomas": 0.9,
-                "cog_communes_fetched": 0.9}
+                "cog_communes_fetched": 0.9, "ofgl_rei": 0.9}
 #: Column holding the commune code in each table (default ``commune``).
 COMMUNE_COLUMN = {"cog_communes_fetched": "code"}
 

@@ -9,8 +9,9 @@ import unicodedata
 import duckdb
 import pandas as pd
 
-from pacte.errors import InvalidParameterError, UnknownTerritoryError
-from pacte.geography import TERRITORY_LEVELS
+from pacte.errors import UnknownTerritoryError
+from pacte.geography import ALL_LEVELS, TERRITORY_LEVELS
+from pacte.geography import check_level as geo_check_level
 from pacte.labels import LEVEL_LABELS
 
 
@@ -20,9 +21,8 @@ def _fold(text: str) -> str:
 
 
 def check_level(level: str) -> str:
-    if level not in TERRITORY_LEVELS + ("fr",):
-        raise InvalidParameterError(f"niveau inconnu : {level!r} (niveaux : {', '.join(TERRITORY_LEVELS)})")
-    return level
+    """``level`` if a territory can be looked up at it (France included)."""
+    return geo_check_level(level, (*TERRITORY_LEVELS, "fr")).value
 
 
 def territories(con: duckdb.DuckDBPyConnection, level: str, search: str | None = None
@@ -113,8 +113,7 @@ def find_territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None
     with the closest matches (codes by edit distance for a digits-only input, names by
     words without accents or case). Without ``level``, a code found at several levels
     (e.g. 28: département and région) is refused, listing the levels that have it."""
-    levels = [check_level(level)] if level else ["epci", "commune", "ze2020", "ze2010", "dep",
-                                                 "reg", "fr"]
+    levels = [check_level(level)] if level else list(ALL_LEVELS)
     ph = ",".join("?" * len(levels))
     exact = con.execute(f"SELECT * FROM territory WHERE level IN ({ph}) AND upper(code) = ?",
                         [*levels, str(query).strip().upper()]).df()

@@ -1,4 +1,4 @@
-"""Eligibility rules of the index file (issue 17), applied AFTER scoring: they never change a
+"""Eligibility rules of the index file, applied AFTER scoring: they never change a
 score or a rank, they say which territories a programme could select and why the others
 cannot, in every output (columns ``eligible``, ``eligibility_note``, ``eligible_rank``).
 
@@ -8,6 +8,8 @@ YAML (key ``eligibility`` of the rule file, every part optional)::
       exclude_natures: [ME]          # EPCI natures excluded (CC, CA, CU, ME)
       population: {min: 20000, max: 150000}   # null = no bound
       per_region_min: 2              # in a --top selection, at least N per région
+      gate:                          # relevance as a gate: indicator thresholds (all met)
+        - {id: lq_industry, source: rp, period: "2016", min: 1.0}
 
 :func:`load_eligibility` parses it (French errors naming the file and the value),
 :func:`calc_eligibility` marks a ranking, :func:`calc_eligible_selection` selects the top N
@@ -21,15 +23,41 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from pydantic import ValidationError
 
 from pacte.errors import InvalidParameterError
 from pacte.labels import fr_number
-from pacte.targeting.rule import DEFAULT_CONFIG, check_keys
+from pacte.targeting.rule import EligibilityRule, PopulationBounds, load_rule, rule_error
 
 NATURES = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
            "CU": "communauté urbaine", "ME": "métropole"}
-KEYS = ("exclude_natures", "population", "per_region_min")
+KEYS = tuple(EligibilityRule.model_fields)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A territory is eligible only if this stored indicator lies within [min, max]."""
+
+    id: str
+    source: str
+    period: str
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def column(self) -> str:
+        return f"gate_{self.id}"
+
+    def describe(self) -> str:
+        from pacte.catalogue import INDICATORS
+
+        label = INDICATORS[self.id].label.lower()
+        def num(v: float) -> str:
+            return fr_number(v, 0 if float(v).is_integer() else 2)
+
+        bounds = [f"≥ {num(self.min)}" if self.min is not None else "",
+                  f"≤ {num(self.max)}" if self.max is not None else ""]
+        return f"{label} ({self.source} {self.period}) {' et '.join(b for b in bounds if b)}"
 
 
 @dataclass(frozen=True)
@@ -38,11 +66,12 @@ class Eligibility:
     population_min: float | None = None
     population_max: float | None = None
     per_region_min: int = 0
+    gates: tuple[Gate, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not self.exclude_natures and self.population_min is None \
-            and self.population_max is None and not self.per_region_min
+            and self.population_max is None and not self.per_region_min and not self.gates
 
     def describe(self) -> str:
         """French one-line summary (shown beside every output)."""
@@ -56,56 +85,49 @@ class Eligibility:
             parts.append(f"population de {lo} à {hi} habitants")
         if self.per_region_min:
             parts.append(f"au moins {self.per_region_min} par région dans une sélection")
+        parts += [g.describe() for g in self.gates]
         return "éligibilité : " + ("; ".join(parts) if parts else "tous les territoires")
 
 
-def _bound(value, where: str, key: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InvalidParameterError(f"{where} : eligibility.population.{key} doit être un "
-                                    f"nombre ≥ 0 ou null (valeur : {value!r})")
-    return float(value)
+def from_rule(rule: EligibilityRule | None) -> Eligibility:
+    """The eligibility of a validated rule section (None = no rule)."""
+    if rule is None:
+        return Eligibility()
+    pop = rule.population or PopulationBounds()
+    return Eligibility(tuple(rule.exclude_natures), pop.min, pop.max, rule.per_region_min,
+                       tuple(Gate(g.id, g.source, g.period, g.min, g.max) for g in rule.gate))
 
 
 def parse_eligibility(raw, where: str = "index composite") -> Eligibility:
-    """Validate the ``eligibility`` mapping (None = no rule)."""
+    """Validate the ``eligibility`` mapping (None = no rule), French errors naming the key."""
     if raw is None:
         return Eligibility()
-    if not isinstance(raw, dict):
-        raise InvalidParameterError(f"{where} : « eligibility » doit être un dictionnaire "
-                                    f"(trouvé {raw!r})")
-    for key in raw:
-        if key not in KEYS:
-            raise InvalidParameterError(f"{where} : clé inconnue « eligibility.{key} » "
-                                        f"(clés possibles : {', '.join(KEYS)})")
-    natures = raw.get("exclude_natures") or []
-    if not isinstance(natures, list) or any(n not in NATURES for n in natures):
-        raise InvalidParameterError(f"{where} : eligibility.exclude_natures doit être une "
-                                    f"liste parmi {', '.join(NATURES)} (trouvé {natures!r})")
-    pop = raw.get("population") or {}
-    if not isinstance(pop, dict) or set(pop) - {"min", "max"}:
-        raise InvalidParameterError(f"{where} : eligibility.population attend {{min, max}} "
-                                    f"(trouvé {pop!r})")
-    lo, hi = _bound(pop.get("min"), where, "min"), _bound(pop.get("max"), where, "max")
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidParameterError(f"{where} : eligibility.population : min {lo:g} > max "
-                                    f"{hi:g}")
-    per = raw.get("per_region_min", 0)
-    if isinstance(per, bool) or not isinstance(per, int) or per < 0:
-        raise InvalidParameterError(f"{where} : eligibility.per_region_min doit être un "
-                                    f"entier ≥ 0 (valeur : {per!r})")
-    return Eligibility(tuple(natures), lo, hi, per)
+    try:
+        return from_rule(EligibilityRule.model_validate(raw))
+    except ValidationError as exc:
+        err = rule_error(where, exc, EligibilityRule)
+        raise InvalidParameterError(str(err).replace(f"{where} : ", f"{where} : eligibility.", 1)
+                                    .replace("clé inconnue « ", "clé inconnue « eligibility.")
+                                    ) from None
+
+
+def add_gate_values(con, level: str, df: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
+    """``df`` with one column ``gate_<id>`` per gate of ``rules``: the stored value of each
+    territory (NaN when absent: the territory is then not eligible)."""
+    from pacte.engine import read_indicators
+
+    out = df.copy()
+    for g in rules.gates:
+        v = read_indicators(con, level, [g.id], g.period)
+        v = v[v["source"] == g.source].set_index("code")["value"]
+        out[g.column] = out["code"].map(v).astype(float)
+    out.attrs.update(df.attrs)
+    return out
 
 
 def load_eligibility(path: Path | str | None = None) -> Eligibility:
-    """The eligibility rules of a rule file (default: pacte's). The file itself is checked
-    by :func:`pacte.targeting.rule.load_config`: call it first for its French errors."""
-    path = Path(path) if path else DEFAULT_CONFIG
-    raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    check_keys(raw, "top", str(path))
-    return parse_eligibility(raw.get("eligibility") if isinstance(raw, dict) else None,
-                             str(path))
+    """The eligibility rules of a rule file (default: pacte's)."""
+    return from_rule(load_rule(path).eligibility)
 
 
 def calc_eligibility(ranked: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
@@ -128,6 +150,14 @@ def calc_eligibility(ranked: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
     if rules.population_max is not None:
         add(pop > rules.population_max,
             f"plus de {fr_number(rules.population_max)} habitants")
+    for g in rules.gates:
+        v = ranked[g.column].to_numpy(float) if g.column in ranked else np.full(n, np.nan)
+        bad = np.isnan(v)
+        if g.min is not None:
+            bad |= v < g.min
+        if g.max is not None:
+            bad |= v > g.max
+        add(bad, f"hors seuil : {g.describe()}")
     eligible = notes == ""
     order = np.argsort(ranked["rank"].to_numpy(), kind="stable")
     erank = np.full(n, np.nan)

@@ -1,10 +1,14 @@
-"""The composite index as data: the YAML file (``data/composite_default.yaml`` by default)
-parsed and validated into a ``Config``, with French errors naming the file, the key and the
-value at fault (unknown indicator, source or period, weights not positive, unknown method).
+"""The composite index as data: a rule (YAML file, ``data/composite_default.yaml`` by
+default, or a JSON body) validated as the :class:`Rule` model, then compiled into the
+``Config`` the index computes with. French errors name the file, the key and the value at
+fault (unknown key with the closest valid one, indicator, source or period, a number that is
+not finite or beyond its bound, a wrong type).
 
 An indicator is named by its catalogue id, a source and a period, plus ``fallback``
 (source, period) pairs filling a territory's missing value in order: the index accepts any
-new catalogue indicator without code.
+new catalogue indicator without code. Each section of the rule is its own sub-model
+(:class:`Missing`, :class:`Uncertainty`, :class:`Typology`, :class:`EligibilityRule`...): a
+new key is a field of one of them.
 """
 
 from __future__ import annotations
@@ -12,13 +16,19 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from pacte.catalogue import INDICATORS, SERIES, Indicator
-from pacte.errors import InvalidParameterError
-from pacte.settings import package_data
+from pacte.errors import InvalidParameterError, short_value, validation_text
+from pacte.settings import LIMITS, package_data
+from pacte.targeting.rule_yaml import parse_yaml, read_text
+from pacte.targeting.tiers import Programme as ProgrammeSettings
+from pacte.targeting.uncertainty import AGGREGATIONS as AGGREGATION_CHOICES
+from pacte.targeting.uncertainty import IMPUTATIONS, SOURCES
+from pacte.targeting.uncertainty import Uncertainty as UncertaintySettings
 
 DEFAULT_CONFIG = package_data("composite_default.yaml")
 NORMALISATIONS = ("zscore", "minmax", "rank")
@@ -66,55 +76,252 @@ class Config:
     concentration: float = 20.0
     normalisations: tuple[str, ...] = NORMALISATIONS
     typology: tuple[int, int, float, int] = (5, 8, 0.5, 5)  # k_min, k_max, threshold, peers
+    uncertainty: UncertaintySettings = UncertaintySettings()  # what the Monte Carlo varies
+    programme: ProgrammeSettings = ProgrammeSettings()  # programme size, tier thresholds
 
 
-def _bad(where: str, msg: str) -> InvalidParameterError:
-    return InvalidParameterError(f"{where} : {msg}")
+NormalisationName = Literal["zscore", "minmax", "rank"]
+#: Strict numbers: ``3.7`` or ``"5"`` for an integer are refused, never truncated or parsed.
+Int = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]
+Weight = Annotated[float, Strict(), Field(gt=0, le=LIMITS.max_weight)]
+Share = Annotated[float, Strict(), Field(ge=0, le=1)]
+Text = Annotated[str, Field(max_length=LIMITS.max_text)]
+Key = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-#: The keys each part of the file may hold: any other key is refused (a misspelt key must
-#: never be ignored silently, e.g. ``normalization`` for ``normalisation``).
-KEYS = {
-    "top": ("name", "version", "description", "dimensions", "missing", "winsorisation",
-            "normalisation", "aggregation", "uncertainty", "typology",
-            "eligibility"),  # eligibility: read by pacte.targeting.eligibility
-    "dimension": ("id", "label", "description", "weight", "type_high", "type_low",
-                  "indicators"),
-    "indicator": ("id", "source", "period", "weight", "direction", "fallback", "note"),
-    "fallback": ("source", "period"),
-    "missing": ("method", "max_missing_share"),
-    "winsorisation": ("lower", "upper"),
-    "uncertainty": ("draws", "concentration", "normalisations"),
-    "typology": ("k_min", "k_max", "threshold", "peers"),
-}
+class _Part(BaseModel):
+    """A section of a rule: unknown keys refused, every number finite."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True,
+                              coerce_numbers_to_str=True)
 
 
-def check_keys(raw, part: str, where: str) -> None:
-    """Refuse any key of ``raw`` (a mapping) not valid for ``part``, naming the closest
-    valid key (difflib) when there is one."""
-    if not isinstance(raw, dict):
-        return
-    allowed = KEYS[part]
-    for key in raw:
-        if isinstance(key, str) and key in allowed:
-            continue
-        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = (f" ; voulez-vous dire « {close[0]} » ?" if close else
-                f" (clés possibles : {', '.join(allowed)})")
-        raise _bad(where, f"clé inconnue « {key} »{hint}")
+class Fallback(_Part):
+    source: Key
+    period: Key
 
 
-def _choice(value, allowed, where: str, key: str) -> str:
-    if value not in allowed:
-        raise _bad(where, f"{key} inconnu(e) : {value!r} (valeurs possibles : "
-                   f"{', '.join(allowed)})")
-    return value
+class IndicatorRule(_Part):
+    id: Key
+    source: Key
+    period: Key
+    weight: Weight = 1.0
+    direction: Literal["higher_is_worse", "higher_is_better", "neutral"] | None = None
+    fallback: Annotated[list[Fallback], Field(max_length=LIMITS.max_fallbacks)] = []
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _in_catalogue(self) -> IndicatorRule:
+        if self.id not in INDICATORS:
+            raise ValueError(f"indicateur inconnu : {self.id!r} (pacte indicators --list)")
+        ind = INDICATORS[self.id]
+        if (self.direction or ind.direction) == "neutral":
+            raise ValueError(f"l'indicateur {ind.id!r} est neutre au catalogue : donnez son "
+                             f"sens (direction: {' ou '.join(DIRECTIONS)})")
+        for item in (self, *self.fallback):
+            _check_candidate(ind, item.source, item.period)
+        return self
+
+    @property
+    def candidates(self) -> tuple[tuple[str, str], ...]:
+        return ((self.source, self.period),
+                *((f.source, f.period) for f in self.fallback))
 
 
-def _positive(value, where: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise _bad(where, f"{key} doit être un nombre strictement positif (valeur : {value!r})")
-    return float(value)
+class DimensionRule(_Part):
+    id: Key
+    label: Text | None = None
+    description: Text | None = None
+    weight: Weight = 1.0
+    type_high: Text | None = None
+    type_low: Text | None = None
+    indicators: Annotated[list[IndicatorRule],
+                          Field(min_length=1, max_length=LIMITS.max_indicators)]
+
+
+class Missing(_Part):
+    method: Literal["median", "exclude"] = "median"
+    max_missing_share: Share = 1.0
+
+
+class Winsorisation(_Part):
+    lower: Share
+    upper: Share
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Winsorisation:
+        if not self.lower < self.upper:
+            raise ValueError(f"il faut 0 ≤ lower < upper ≤ 1 (trouvé {self.lower:g}, "
+                             f"{self.upper:g})")
+        return self
+
+
+SourceName = Literal["weights", "normalisation", "imputation", "winsorisation", "aggregation",
+                     "leave_one_out", "sampling"]
+WinsorisationLevel = Annotated[Number, Field(gt=0, lt=0.5)]
+
+
+class Uncertainty(_Part):
+    """What the Monte Carlo varies (:mod:`pacte.targeting.uncertainty`): the ``sources``
+    switched on, and the choices each one draws from."""
+
+    draws: Annotated[Int, Field(ge=1, le=LIMITS.max_draws)] = 1000
+    concentration: Weight = 20.0
+    normalisations: Annotated[list[NormalisationName], Field(min_length=1, max_length=3)] = \
+        list(NORMALISATIONS)
+    sources: Annotated[list[SourceName], Field(max_length=len(SOURCES))] = list(SOURCES)
+    imputations: Annotated[list[Literal["median", "mean", "hotdeck"]],
+                           Field(min_length=1, max_length=3)] = list(IMPUTATIONS)
+    winsorisations: Annotated[list[WinsorisationLevel | None],
+                              Field(min_length=1, max_length=10)] = [None, 0.01, 0.025, 0.05]
+    aggregations: Annotated[list[Literal["arithmetic", "geometric"]],
+                            Field(min_length=1, max_length=2)] = list(AGGREGATION_CHOICES)
+    sampling_rate: Annotated[Number, Field(gt=0, le=1)] = 0.25
+    chunk: Annotated[Int, Field(ge=1, le=10_000)] = 100
+
+    @property
+    def settings(self) -> UncertaintySettings:
+        return UncertaintySettings(
+            draws=self.draws, sources=tuple(dict.fromkeys(self.sources)),
+            concentration=self.concentration, normalisations=tuple(self.normalisations),
+            imputations=tuple(self.imputations), winsorisations=tuple(self.winsorisations),
+            aggregations=tuple(self.aggregations), sampling_rate=self.sampling_rate,
+            chunk=self.chunk)
+
+
+class Programme(_Part):
+    """Default programme size and the thresholds of the tiers (:mod:`pacte.targeting.tiers`)."""
+
+    size: Annotated[Int, Field(ge=1, le=100_000)] = 100
+    retained: Share = 0.9
+    excluded: Share = 0.1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Programme:
+        if not self.excluded < self.retained:
+            raise ValueError(f"il faut 0 ≤ excluded < retained ≤ 1 (trouvé "
+                             f"{self.excluded:g}, {self.retained:g})")
+        return self
+
+
+class Typology(_Part):
+    k_min: Annotated[Int, Field(ge=2, le=LIMITS.max_clusters)] = 5
+    k_max: Annotated[Int, Field(ge=2, le=LIMITS.max_clusters)] = 8
+    threshold: Annotated[Number, Field(ge=0, le=10)] = 0.5
+    peers: Annotated[Int, Field(ge=0, le=LIMITS.max_peers)] = 5
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Typology:
+        if self.k_min > self.k_max:
+            raise ValueError(f"il faut 2 ≤ k_min ≤ k_max (trouvé {self.k_min}, {self.k_max})")
+        return self
+
+
+class PopulationBounds(_Part):
+    min: Annotated[Number, Field(ge=0, le=1e9)] | None = None
+    max: Annotated[Number, Field(ge=0, le=1e9)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PopulationBounds:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} > max {self.max:g}")
+        return self
+
+
+Bound = Annotated[Number, Field(ge=-1e12, le=1e12)]
+
+
+class GateRule(_Part):
+    """Relevance as a gate: a territory is eligible only if this stored indicator lies in
+    [min, max] (either bound may be left out)."""
+
+    id: Key
+    source: Key
+    period: Key
+    min: Bound | None = None
+    max: Bound | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> GateRule:
+        if self.id not in INDICATORS:
+            raise ValueError(f"indicateur inconnu : {self.id!r} (pacte indicators --list)")
+        _check_candidate(INDICATORS[self.id], self.source, self.period)
+        if self.min is None and self.max is None:
+            raise ValueError(f"seuil sans borne pour {self.id!r} : donnez min ou max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} > max {self.max:g}")
+        return self
+
+
+class EligibilityRule(_Part):
+    """Who a programme may select, applied after scoring (:mod:`pacte.targeting.eligibility`)."""
+
+    exclude_natures: Annotated[list[Literal["CC", "CA", "CU", "ME"]],
+                               Field(max_length=4)] = []
+    population: PopulationBounds | None = None
+    per_region_min: Annotated[Int, Field(ge=0, le=1000)] = 0
+    gate: Annotated[list[GateRule], Field(max_length=10)] = []
+
+
+class Rule(_Part):
+    """A targeting rule: what ``pacte rank --weights`` reads and ``POST /api/ranking``
+    takes (same keys as ``data/composite_default.yaml``)."""
+
+    name: Text = "index composite"
+    version: Annotated[Int, Field(ge=0, le=10**6)] | Key | None = None
+    description: Text | None = None
+    dimensions: Annotated[list[DimensionRule],
+                          Field(min_length=1, max_length=LIMITS.max_dimensions)]
+    missing: Missing = Missing()
+    winsorisation: Winsorisation | None = Winsorisation(lower=0.01, upper=0.99)
+    normalisation: NormalisationName = "zscore"
+    aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
+    uncertainty: Uncertainty = Uncertainty()
+    typology: Typology = Typology()
+    eligibility: EligibilityRule | None = None
+    programme: Programme = Programme()
+
+    @model_validator(mode="after")
+    def _unique(self) -> Rule:
+        if len({d.id for d in self.dimensions}) < len(self.dimensions):
+            raise ValueError("deux dimensions portent le même id")
+        keys = [(s.id, s.source, s.period) for d in self.dimensions for s in d.indicators]
+        if len(set(keys)) < len(keys):
+            raise ValueError("un même indicateur (id, source, période) apparaît deux fois")
+        return self
+
+    @property
+    def config(self) -> Config:
+        """The compiled form the index computes with (defaults resolved, one spec per
+        indicator)."""
+        dims = tuple(Dimension(d.id, d.label or d.id, d.weight,
+                               d.type_high or f"{d.id} élevé", d.type_low or f"{d.id} faible")
+                     for d in self.dimensions)
+        specs = tuple(Spec(s.id, k, s.direction or INDICATORS[s.id].direction, s.weight,
+                           s.candidates)
+                      for k, d in enumerate(self.dimensions) for s in d.indicators)
+        win = self.winsorisation
+        t, u = self.typology, self.uncertainty
+        return Config(name=self.name, dimensions=dims, specs=specs,
+                      missing=self.missing.method,
+                      max_missing_share=self.missing.max_missing_share,
+                      winsorisation=None if win is None else (win.lower, win.upper),
+                      normalisation=self.normalisation, aggregation=self.aggregation,
+                      draws=u.draws, concentration=u.concentration,
+                      normalisations=tuple(u.normalisations),
+                      typology=(t.k_min, t.k_max, t.threshold, t.peers),
+                      uncertainty=u.settings,
+                      programme=ProgrammeSettings(self.programme.size, self.programme.retained,
+                                                  self.programme.excluded))
+
+
+#: The keys each part of a rule may hold, from the models (documentation and tests).
+PARTS: dict[str, type[_Part]] = {
+    "top": Rule, "dimension": DimensionRule, "indicator": IndicatorRule, "fallback": Fallback,
+    "missing": Missing, "winsorisation": Winsorisation, "uncertainty": Uncertainty,
+    "typology": Typology, "eligibility": EligibilityRule, "programme": Programme}
+KEYS = {part: tuple(model.model_fields) for part, model in PARTS.items()}
 
 
 def source_periods(ind: Indicator, source: str) -> list[str]:
@@ -130,166 +337,97 @@ def source_periods(ind: Indicator, source: str) -> list[str]:
     return out
 
 
-def _candidate(item, ind: Indicator, where: str) -> tuple[str, str]:
-    if not isinstance(item, dict) or "source" not in item or "period" not in item:
-        raise _bad(where, f"attendu {{source: ..., period: ...}}, trouvé {item!r}")
-    source, period = str(item["source"]), str(item["period"])
+def _check_candidate(ind: Indicator, source: str, period: str) -> None:
     sources = (ind.model,) if ind.kind == "model" else ind.sources
     if source not in sources:
-        raise _bad(where, f"source inconnue pour l'indicateur {ind.id!r} : {source!r} "
-                   f"(sources : {', '.join(str(s) for s in sources)})")
+        raise ValueError(f"source inconnue pour l'indicateur {ind.id!r} : {source!r} "
+                         f"(sources : {', '.join(str(s) for s in sources)})")
     if period not in (ok := source_periods(ind, source)):
-        raise _bad(where, f"période inconnue pour {ind.id!r} ({source}) : {period!r} "
-                   f"(périodes : {', '.join(ok)})")
-    return source, period
+        raise ValueError(f"période inconnue pour {ind.id!r} ({source}) : {period!r} "
+                         f"(périodes : {', '.join(ok)})")
 
 
-def _spec(raw, dim: int, where: str) -> Spec:
-    if not isinstance(raw, dict) or "id" not in raw:
-        raise _bad(where, f"un indicateur doit avoir une clé « id » (trouvé {raw!r})")
-    check_keys(raw, "indicator", f"{where} ({raw['id']})")
-    if raw["id"] not in INDICATORS:
-        raise _bad(where, f"indicateur inconnu : {raw['id']!r} (pacte indicators --list)")
-    ind = INDICATORS[raw["id"]]
-    where = f"{where} ({ind.id})"
-    direction = raw.get("direction", ind.direction)
-    if direction == "neutral":
-        raise _bad(where, f"l'indicateur {ind.id!r} est neutre au catalogue : donnez son sens "
-                   f"(direction: {' ou '.join(DIRECTIONS)})")
-    _choice(direction, DIRECTIONS, where, "direction")
-    fallback = raw.get("fallback") or []
-    if not isinstance(fallback, list):
-        raise _bad(where, f"fallback doit être une liste (trouvé {fallback!r})")
-    for f in fallback:
-        check_keys(f, "fallback", f"{where}, fallback")
-    cands = [_candidate(raw, ind, where)] + [_candidate(f, ind, f"{where}, fallback")
-                                             for f in fallback]
-    return Spec(ind.id, dim, direction, _positive(raw.get("weight", 1), where, "weight"),
-                tuple(cands))
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The sub-model a location of the rule points into (for the keys it accepts)."""
+    import typing
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        stack, found = [field.annotation], None
+        while stack:  # unwrap Annotated, Optional, list
+            t = stack.pop()
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                found = t
+                break
+            stack.extend(typing.get_args(t))
+        if found is None:
+            return None
+        model = found
+    return model
 
 
-def parse_config(raw, where: str = "index composite") -> Config:
-    """Validate a parsed YAML document into a Config (InvalidParameterError, French)."""
+def _where(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part + 1}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def rule_error(where: str, exc: ValidationError, root: type[BaseModel] = None
+               ) -> InvalidParameterError:
+    """The French error of a rule that fails its model: the first problem, at its key."""
+    root = root or Rule
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and "[" in p))
+    if err.get("type") == "extra_forbidden" and loc:
+        key, parent = loc[-1], _model_at(root, loc[:-1])
+        allowed = tuple(parent.model_fields) if parent else ()
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = (f" ; voulez-vous dire « {close[0]} » ?" if close else
+                f" (clés possibles : {', '.join(allowed)})")
+        prefix = _where(loc[:-1])
+        return InvalidParameterError(f"{where} : clé inconnue « {key} »"
+                                     f"{' dans ' + prefix if prefix else ''}{hint}")
+    text = validation_text(err)
+    at = _where(loc)
+    value = ("" if err.get("type") in ("missing", "value_error") or "input" not in err
+             else f" (valeur : {short_value(err['input'])})")
+    return InvalidParameterError(f"{where}{' : ' + at if at else ''} : {text}{value}")
+
+
+def parse_rule(raw: Any, where: str = "index composite") -> Rule:
+    """Validate a parsed document (YAML or JSON) into a :class:`Rule`
+    (InvalidParameterError, French)."""
     if not isinstance(raw, dict):
-        raise _bad(where, "le fichier doit décrire un dictionnaire (clés name, dimensions...)")
-    check_keys(raw, "top", where)
-    for part in ("missing", "winsorisation", "uncertainty", "typology"):
-        if raw.get(part) is not None and not isinstance(raw[part], dict):
-            raise _bad(where, f"« {part} » doit être un dictionnaire (trouvé {raw[part]!r})")
-        check_keys(raw.get(part), part, f"{where}, {part}")
-    dims_raw = raw.get("dimensions")
-    if not isinstance(dims_raw, list) or not dims_raw:
-        raise _bad(where, "clé « dimensions » absente ou vide")
-    dims, specs = [], []
-    for d, dr in enumerate(dims_raw):
-        w = f"{where}, dimension {d + 1}"
-        if not isinstance(dr, dict) or "id" not in dr:
-            raise _bad(w, "une dimension doit avoir une clé « id »")
-        w = f"{where}, dimension {dr['id']!r}"
-        check_keys(dr, "dimension", w)
-        inds = dr.get("indicators")
-        if not isinstance(inds, list) or not inds:
-            raise _bad(w, "clé « indicators » absente ou vide")
-        dims.append(Dimension(str(dr["id"]), str(dr.get("label", dr["id"])),
-                              _positive(dr.get("weight", 1), w, "weight"),
-                              str(dr.get("type_high", f"{dr['id']} élevé")),
-                              str(dr.get("type_low", f"{dr['id']} faible"))))
-        specs += [_spec(s, d, w) for s in inds]
-    if len({d.id for d in dims}) < len(dims):
-        raise _bad(where, "deux dimensions portent le même id")
-    keys = [(s.id, s.candidates[0]) for s in specs]
-    if len(set(keys)) < len(keys):
-        raise _bad(where, "un même indicateur (id, source, période) apparaît deux fois")
-    miss = raw.get("missing") or {}
-    win = raw.get("winsorisation", {"lower": 0.01, "upper": 0.99})
-    if win is not None:
-        lo, hi = win.get("lower"), win.get("upper")
-        if not (isinstance(lo, int | float) and isinstance(hi, int | float) and 0 <= lo < hi <= 1):
-            raise _bad(where, f"winsorisation : il faut 0 ≤ lower < upper ≤ 1 (trouvé {win!r})")
-        win = (float(lo), float(hi))
-    unc = raw.get("uncertainty") or {}
-    norms = unc.get("normalisations", list(NORMALISATIONS))
-    if not isinstance(norms, list) or not norms:
-        raise _bad(where, "uncertainty.normalisations doit être une liste non vide")
-    typ = raw.get("typology") or {}
-    k_min, k_max = int(typ.get("k_min", 5)), int(typ.get("k_max", 8))
-    if not 2 <= k_min <= k_max:
-        raise _bad(where, f"typology : il faut 2 ≤ k_min ≤ k_max (trouvé {k_min}, {k_max})")
-    share = miss.get("max_missing_share", 1.0)
-    if not isinstance(share, int | float) or not 0 <= share <= 1:
-        raise _bad(where, f"missing.max_missing_share doit être entre 0 et 1 ({share!r})")
-    draws = unc.get("draws", 1000)
-    if not isinstance(draws, int) or draws < 1:
-        raise _bad(where, f"uncertainty.draws doit être un entier ≥ 1 (valeur : {draws!r})")
-    return Config(
-        name=str(raw.get("name", "index composite")), dimensions=tuple(dims),
-        specs=tuple(specs),
-        missing=_choice(miss.get("method", "median"), MISSING_METHODS, where, "missing.method"),
-        max_missing_share=float(share), winsorisation=win,
-        normalisation=_choice(raw.get("normalisation", "zscore"), NORMALISATIONS, where,
-                              "normalisation"),
-        aggregation=_choice(raw.get("aggregation", "arithmetic"), AGGREGATIONS, where,
-                            "aggregation"),
-        draws=draws,
-        concentration=_positive(unc.get("concentration", 20), where,
-                                "uncertainty.concentration"),
-        normalisations=tuple(_choice(n, NORMALISATIONS, where, "uncertainty.normalisations")
-                             for n in norms),
-        typology=(k_min, k_max, float(typ.get("threshold", 0.5)), int(typ.get("peers", 5))))
+        raise InvalidParameterError(f"{where} : la règle doit être un dictionnaire (clés "
+                                    "name, dimensions...)")
+    try:
+        return Rule.model_validate(raw)
+    except ValidationError as exc:
+        raise rule_error(where, exc) from None
+    except RecursionError:
+        raise InvalidParameterError(f"{where} : règle trop imbriquée") from None
 
 
-#: PyYAML's problems (English) in French; the file's content is never echoed.
-YAML_PROBLEMS = {
-    "mapping values are not allowed here": "« : » inattendu (clé mal indentée ou valeur "
-                                            "contenant « : » sans guillemets ?)",
-    "could not find expected ':'": "« : » attendu après une clé",
-    "did not find expected key": "clé attendue (indentation incohérente ?)",
-    "did not find expected '-' indicator": "élément de liste « - » attendu",
-    "found character '\\t' that cannot start any token": "tabulation interdite (utilisez "
-                                                          "des espaces)",
-    "found undefined alias": "alias non défini",
-    "expected <block end>, but found": "fin de bloc attendue (indentation incohérente ?)",
-    "found unexpected end of stream": "fin de fichier inattendue (guillemet non fermé ?)",
-    "found duplicate anchor": "ancre en double",
-}
+def parse_config(raw: Any, where: str = "index composite") -> Config:
+    """The compiled ``Config`` of a parsed document (see :func:`parse_rule`)."""
+    return parse_rule(raw, where).config
 
 
-def _yaml_error(path: Path, exc: yaml.YAMLError) -> InvalidParameterError:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = str(getattr(exc, "problem", "") or "")
-    text = next((fr for en, fr in YAML_PROBLEMS.items() if problem.startswith(en)),
-                "syntaxe invalide")
-    where = f" à la ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-    return InvalidParameterError(f"{path} : YAML invalide{where} : {text}")
+def load_rule(path: Path | str | None = None) -> Rule:
+    """Read and validate a rule file (default: the one shipped with pacte). French errors:
+    missing file, folder, binary or oversized file, YAML syntax, duplicate keys, nesting or
+    aliases beyond the limits (file, line, column, never the content), then the model's."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    return parse_rule(parse_yaml(read_text(path), path), str(path))
 
 
 def load_config(path: Path | str | None = None) -> Config:
-    """Read and validate the index file (default: the one shipped with pacte). French
-    errors: missing file, folder, binary file, YAML syntax (file, line, column, never the
-    content), unknown or misspelt key (with the closest valid key)."""
-    path = Path(path) if path else DEFAULT_CONFIG
-    if path.is_dir():
-        raise InvalidParameterError(f"{path} est un dossier, pas un fichier YAML")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidParameterError(f"{path} : fichier illisible (introuvable)") from None
-    except PermissionError:
-        raise InvalidParameterError(f"{path} : lecture refusée (droits insuffisants)") from None
-    except OSError as exc:
-        raise InvalidParameterError(f"{path} : fichier illisible ({exc.strerror})") from None
-    try:
-        if b"\0" in data:
-            raise UnicodeDecodeError("utf-8", data, 0, 1, "nul")
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidParameterError(f"{path} : ce n'est pas un fichier texte YAML (UTF-8) ; "
-                                    "fichier binaire ?") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from None
-    return parse_config(raw, str(path))
+    """The compiled ``Config`` of a rule file (see :func:`load_rule`)."""
+    return load_rule(path).config
 
 
 def calc_weights(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,56 @@
+"""Charts and profiles drawn from several threads at once (the API renders profiles in a
+thread pool) are the same images as drawn alone: nothing drawn is shared between calls."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from pacte.report.profile_charts import render_chart
+
+
+def _series(k: int) -> list[dict]:
+    """A distinct job series per ``k`` (two sources, one with the France line)."""
+    out = []
+    for src, name, scale in (("rp", "recensement", 1.0), ("estel", "ESTEL", 0.8)):
+        for i, year in enumerate(range(2006, 2013)):
+            jobs = 1000 + 97 * k + 40 * i * (1 + k % 3) * scale
+            out.append({"source": src, "source_name": name, "year": year,
+                        "industry_jobs": jobs, "industry_share": 10 + k + i * 0.3 * scale,
+                        "national_share": 12.5 - 0.2 * i if src == "rp" else None})
+    return out
+
+
+def test_charts_from_8_threads_equal_the_charts_drawn_alone():
+    series = [_series(k) for k in range(16)]
+    alone = [render_chart(s) for s in series]
+    assert len(set(alone)) == len(series)  # distinct charts: a mix-up would show
+    jobs = [k % len(series) for k in range(96)]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda k: render_chart(series[k]), jobs))
+    wrong = [k for k, png in zip(jobs, together, strict=True) if png != alone[k]]
+    assert wrong == []
+    assert [render_chart(s) for s in series] == alone  # and later charts are still right
+
+
+def test_profiles_from_8_threads_equal_the_profiles_rendered_alone(fictional_con):
+    """Whole HTML profiles (chart and map inset) of the fictional store's territories."""
+    from pacte.handlers.profile import profile
+    from pacte.report.profile import render_html
+
+    codes = [r[0] for r in fictional_con.execute(
+        "SELECT code FROM territory WHERE level = 'epci' ORDER BY code").fetchall()]
+    if not codes:
+        pytest.fail("the fictional store has no EPCI")
+
+    def draw(code: str) -> str:
+        with fictional_con.cursor() as cur:
+            ans = profile(cur, code, "epci")
+            return render_html(cur, ans)  # dated by the day only: equal within a run
+
+    alone = {c: draw(c) for c in codes}
+    jobs = [codes[k % len(codes)] for k in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(draw, jobs))
+    assert [c for c, html in zip(jobs, together, strict=True) if html != alone[c]] == []
