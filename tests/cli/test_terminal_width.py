@@ -56,8 +56,10 @@ def test_show_tells_total_and_industrial_rates_apart(fictional_store, ranking):
     total, industry = (INDICATORS[i].label_for("rp") for i in ("job_change_rel",
                                                                "industry_job_change_rel"))
     assert total != industry
-    flat = " ".join(text.split())  # a label longer than the terminal wraps, whole
-    assert total in flat and industry in flat
+    def flat(t: str) -> str:  # a label longer than the terminal wraps, whole
+        return " ".join(t.replace("\u202f", " ").replace("\xa0", " ").split())
+
+    assert flat(total) in flat(text) and flat(industry) in flat(text)
 
 
 def test_module_entry_point_exists():

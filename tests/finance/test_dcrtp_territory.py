@@ -311,3 +311,18 @@ def test_profile_finances_section_on_real_amounts(rei_con):
     html = render_html(rei_con, ans, charts=False)
     assert "Finances locales" in html and "128\u202f369\u202f341" in html
     assert "pacte fetch ofgl_rei" not in html
+
+
+def test_real_criteria_say_real_data(fictional_store):
+    """The AMP extract (real DCRTP of the métropole) through --criteria: « données réelles »
+    in the table and in the JSON meta, never « fictives »."""
+    from pacte.cli.main import app
+
+    amp = HERE / "data/finance/amp"
+    res = CliRunner().invoke(app, ["simulate", "dcrtp", "--criteria", str(amp), "--key",
+                                   "dcrtp", "--db", str(fictional_store)])
+    assert res.exit_code == 0, res.output
+    assert "Données réelles" in res.output and "fictive" not in res.output.lower()
+    js = CliRunner().invoke(app, ["simulate", "dcrtp", "--criteria", str(amp), "--key",
+                                  "dcrtp", "--format", "json", "--db", str(fictional_store)])
+    assert json.loads(js.stdout)["meta"]["donnees"] == "données réelles"

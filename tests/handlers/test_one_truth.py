@@ -54,8 +54,10 @@ def test_rank_eligibility_and_group_agree(built_store, con, client, code):
                  None if h["value"] is None else round(h["value"], 9)) for h in rows]
 
     assert heads(shown["headline"]) == heads(api["headline"]) == heads(prof["key_figures"])
-    assert len({h["source"] for h in shown["headline"]
-                if h["indicator"] == "industry_share"}) >= 2  # concepts side by side
+    shares = {h["source"] for h in shown["headline"] if h["indicator"] == "industry_share"}
+    avail = {r["source"] for r in shown["indicators"] if r["indicator"] == "industry_share"
+             and r["value"] is not None}
+    assert shares == avail  # every concept of industry the territory has, side by side
     # the anchoring medians are taken on that group
     rows = [a for a in shown["anchoring"] if a["n_peers"]]
     assert rows and all(a["n_peers"] <= len(group) for a in rows)

@@ -352,6 +352,13 @@ def test_national_report(built_store, tmp_path, capsys):
     # the rule's statistical audit (issue 17) is in the report
     assert "Audit statistique de la règle" in page and "Paires au-delà de |r| = 0,9" in page
     assert rep["map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the tiers of the default programme: their map, what they mean and do not cover, the
+    # unranked territories with their reason, the variance share of each source
+    assert rep["tier_map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Paliers d'un programme de 100 territoires" in page
+    assert "Ce que cela ne couvre pas" in page and "robuste aux choix de méthode" not in page
+    assert "CC de Petite-Terre (200050532) : 3 indicateurs sur 5 manquants" in page
+    assert "chantillonnage du recensement" in page  # the audit's source of variance
     raw = rep["csv"].read_bytes()
     assert raw.startswith("\ufeffRang;Code;Nom;Score;".encode())
     first = raw.decode("utf-8-sig").splitlines()[1].split(";")

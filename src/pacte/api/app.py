@@ -24,6 +24,7 @@ from pacte.api import (
 )
 from pacte.api.cache import ResponseCache
 from pacte.api.guards import CSP, SECURITY_HEADERS, Limits, SecurityHeaders, no_unknown_query
+from pacte.api.limits import CostLimits
 from pacte.api.live_store import LiveStore
 from pacte.api.settings import Settings
 from pacte.settings import VERSION, package_file
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.web:
         app.mount("/", StaticFiles(directory=web_dir(), html=True), name="web")
     app.add_middleware(GZipMiddleware, minimum_size=2000)
+    app.add_middleware(CostLimits)  # inside the cache: a cached answer costs nothing
     app.add_middleware(ResponseCache)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

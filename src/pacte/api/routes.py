@@ -79,7 +79,7 @@ Text = Annotated[str | None, Query(max_length=40)]
 def health(request: Request, cur: Cur) -> JSON:
     meta = envelope(cur, [])
     n = cur.execute("SELECT count(*) FROM territory").fetchall()[0][0]
-    db = str(request.app.state.settings.db)
+    db = request.app.state.settings.db.name  # the file's name: no server path
     return answer(Answer({"status": "ok", "db": db, "territories": n}, meta))
 
 

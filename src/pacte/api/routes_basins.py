@@ -55,8 +55,10 @@ def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
 
 
 @router.get("/basins/{code}/profile", summary="Profil d'un bassin candidat (JSON, HTML ou PDF)",
-            responses={200: {"content": {"application/json": {}, "text/html": {},
-                                         "application/pdf": {}}}})
+            response_model=Envelope[dict],
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                         "application/pdf": {"schema": {
+                                             "type": "string", "format": "binary"}}}}})
 def basin_profile(cur: Cur, code: Annotated[str, Path(max_length=12)],
                   format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
                                                description="json, html ou pdf.")] = "json"):

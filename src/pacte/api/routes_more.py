@@ -12,7 +12,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 import pandas as pd
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pacte.api import schemas as S
@@ -64,7 +64,9 @@ def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
     return answer(ans)
 
 
-@router.get("/profile.css", summary="Feuille de style des profils HTML")
+@router.get("/profile.css", summary="Feuille de style des profils HTML",
+            response_class=Response,
+            responses={200: {"content": {"text/css": {"schema": {"type": "string"}}}}})
 def profile_css() -> Response:
     from pacte.report.profile import stylesheet
 
@@ -142,7 +144,7 @@ def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
                              "content": {media: {"schema": BINARY}
                                          for media, _ in set(MEDIA.values())}}})
 def export(
-    cur: Cur, level: Level,
+    request: Request, cur: Cur, level: Level,
     format: Annotated[ExportFormat, Query(description="csv, csv-fr, xlsx, geojson, gpkg ou "  # noqa: A002
                                           "parquet.")],
     indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
@@ -159,7 +161,8 @@ def export(
     with tempfile.TemporaryDirectory(prefix="pacte-export-") as tmp:
         out = FilePath(tmp) / f"pacte_{level}.{ext}"
         n, meta = export_level(cur, level, format, out, indicator or None, period,
-                               attribution_file=False)
+                               attribution_file=False,
+                               max_cells=request.app.state.settings.max_export_cells)
         body = out.read_bytes()
     return Response(body, media_type=media, headers={
         "content-disposition": f'attachment; filename="pacte_{level}.{ext}"',

@@ -202,6 +202,25 @@ class RankingRow(_Shape):
     eligible: bool | None = None
     eligibility_note: str | None = None
     eligible_rank: Num = None
+    p_top: Num = Field(None, description="Probabilité, sur les tirages Monte Carlo, d'être "
+                       "parmi les N premiers éligibles (N : paramètre top, sinon la taille de "
+                       "programme de la règle).")
+    tier: str | None = Field(None, description="Palier : retenu, incertain ou écarté.")
+    imputed_note: str | None = None
+
+
+class Unranked(_Shape):
+    code: str
+    name: str
+    reason: str
+
+
+class Programme(_Shape):
+    size: int
+    retained: Num
+    excluded: Num
+    counts: dict[str, int] = Field(description="Territoires par palier.")
+    uncertainty: list[str] = Field(description="Sources d'incertitude tirées.")
 
 
 class RankingMeta(LevelMeta):
@@ -211,6 +230,9 @@ class RankingMeta(LevelMeta):
     rule_file: str
     eligibility: str
     dimensions: dict[str, str] = Field(description="Libellé de chaque dimension de la règle.")
+    programme: Programme | None = None
+    unranked: list[Unranked] = Field(default_factory=list, description="Territoires non "
+                                     "classés et le motif (données manquantes).")
 
 
 class AuditImportance(_Shape):

@@ -318,11 +318,3 @@ def compute_job_indicators(con: duckdb.DuckDBPyConnection, levels: list[str],
     for j, c in enumerate(("level", "indicator", "period", "unit", "resolution", "source")):
         cols[c] = np.repeat(block[:, j], sizes)
     return pd.DataFrame({c: cols[c] for c in COLUMNS})
-
-
-def calc_panel_indicator(p: Panel, ind: Indicator, period: str) -> np.ndarray | None:
-    """Values of ``ind`` at ``period`` on any panel, e.g. one whose rows are sums of
-    territories (candidate basins); None when the indicator has no such period there."""
-    for _label, values, _reasons, _years, _caveat in _tasks(p, ind, period):
-        return np.asarray(values, float)
-    return None

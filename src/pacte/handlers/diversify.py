@@ -61,7 +61,7 @@ def _check(level: str, industries: str) -> None:
 def national_coverage(con: duckdb.DuckDBPyConnection) -> float:
     """Share of the EPCI fully covered by the URSSAF file of the store."""
     n, full = con.execute("SELECT (SELECT count(*) FROM epci), count(*) FILTER (WHERE complete) "
-                          "FROM coverage WHERE source = 'urssaf' AND level = 'epci'").fetchone()
+                          "FROM coverage WHERE source = 'urssaf' AND level = 'epci'").fetchall()[0]
     return (full or 0) / n if n else 0.0
 
 
@@ -105,9 +105,9 @@ def _matrix(con, level: str, industries: str, year: int | None) -> tuple[pd.Data
         year = _last_year(con)
     years = [int(year), int(year) - GROWTH_YEARS]
     stored = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [TABLE]).fetchone()[0] and con.execute(
+                         [TABLE]).fetchall()[0][0] and con.execute(
         f"SELECT count(*) FROM {TABLE} WHERE level = ? AND scheme = ? AND year = ?",
-        [level, industries, years[0]]).fetchone()[0]
+        [level, industries, years[0]]).fetchall()[0][0]
     if stored:
         source, where, params = TABLE, "level = ? AND scheme = ? AND ", [level, industries]
     else:  # another year, or a store built before the table existed
@@ -153,7 +153,7 @@ def diversify(con: duckdb.DuckDBPyConnection, code: str, level: str = "epci",
     code = str(code).strip()
     if code not in x.index:
         known = con.execute(f"SELECT count(*) FROM communes WHERE {LEVELS[level]} = ?",
-                            [code]).fetchone()[0]
+                            [code]).fetchall()[0][0]
         if known:
             raise DataError(f"{code} : aucun emploi salarié privé URSSAF en {year}")
         raise UnknownTerritoryError(code, level, [])
@@ -172,8 +172,8 @@ def diversify(con: duckdb.DuckDBPyConnection, code: str, level: str = "epci",
     opp = cand.sort_values(["density", "cog", "industry"], ascending=[False, False, True])
     eci = cx.eci
     rank = int((eci > eci[i]).sum() + 1) if np.isfinite(eci[i]) else None
-    name = con.execute("SELECT name FROM territory_names WHERE level = ? AND code = ?",
-                       [level, code]).fetchone()
+    name = next(iter(con.execute("SELECT name FROM territory_names WHERE level = ? AND "
+                                 "code = ?", [level, code]).fetchall()), None)
     terr = {"code": code, "name": name[0] if name else code, "level": level,
             "eci": float(eci[i]), "eci_rank": rank, "n_territories": int(np.isfinite(eci).sum()),
             "coi": float(cx.coi[i]), "diversity": int(cx.diversity[i]),

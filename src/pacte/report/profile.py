@@ -23,7 +23,14 @@ from markupsafe import Markup
 
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
-from pacte.labels import LEVEL_LABELS, MODELLED_JOBS, fr_modelled, fr_number
+from pacte.labels import (
+    LEVEL_LABELS,
+    MODELLED_JOBS,
+    fr_datetime,
+    fr_modelled,
+    fr_number,
+    upper_first,
+)
 from pacte.report.profile_charts import (
     CONTEXT_EDGE,
     CONTEXT_FILL,
@@ -91,7 +98,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(value=fmt_value, signed=fmt_signed, number=fr_number,
                        short_unit=short_unit, short_label=short_label,
-                       source_short=source_short,
+                       source_short=source_short, upper_first=upper_first,
                        renumber=lambda refs, renum: sorted({renum[n] for n in refs
                                                             if n in renum}))
     return env
@@ -118,7 +125,7 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
         "map_alt": f"Carte de localisation : {name} (en rouge) parmi les départements {where}.",
         "context_label": "département" if overseas else "autres départements",
         "colors": {"territory": TERRITORY_COLOR, "fill": CONTEXT_FILL, "edge": CONTEXT_EDGE},
-        "generated": meta.get("generated_at", "")[:10],
+        "generated": fr_datetime(meta.get("generated_at", ""), with_time=False),
         "print_notes": notes, "renum": renum, "blocks": blocks(d, notes),
         "licences": sources_by_licence(meta.get("sources", [])),
         "references": references(meta.get("sources", [])),
