@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pacte.cli.profile import register
 from pacte.handlers.profile import profile
-from pacte.report.profile import fmt_value, render_html
+from pacte.report.profile import fmt_value, render_html, stylesheet
 
 ROUEN = "200023414"
 OUTPUT = Path(__file__).resolve().parents[1] / "output"
@@ -87,8 +87,13 @@ def test_pdf_has_name_a_figure_per_section_and_sources(pdf_path, answer):
         assert k["period"] in flat
     # ranking: rank and interval
     r = d["ranking"]
-    assert f"Rang {r['rank']} sur 1 255 EPCI" in flat
+    assert f"Rang : {r['rank']}ᵉ sur 1 250 EPCI" in flat  # Mayotte's 5 EPCI unranked
+    assert "non éligible : métropole exclue" in flat  # eligibility wherever a rank is shown
     assert f"intervalle de rang {r['rank_low']} à {r['rank_high']}" in flat
+    # the probability of being in the programme and its tier (Rouen: a métropole, not
+    # eligible by default: 0,00, « écarté »)
+    assert f"Probabilité d'être dans les 100 premiers : {r['p_top_text']}" in flat
+    assert r["tier"] == "écarté" and r["p_top_text"] == "0,00"
     # every family section with the headline figure (and its period) of each group
     assert {f["id"] for f in d["families"]} >= {"jobs", "valuechain", "exposure"}
     for fam in d["families"]:
@@ -166,7 +171,10 @@ class _Doc(HTMLParser):
         if tag == "img":
             self.imgs.append(a)
         if tag == "span" and "swatch" in (a.get("class") or ""):
-            self.swatches.append(a.get("style", ""))
+            # the swatch's colours: the stylesheet's rule for its class (no inline style)
+            kind = a["class"].split()[-1]
+            self.swatches.append(re.search(r"\.swatch\." + kind + r" \{[^}]*\}",
+                                           stylesheet()).group(0))
 
 
 def _luminance(hex_color: str) -> float:

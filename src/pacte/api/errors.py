@@ -68,9 +68,13 @@ def _meta(state) -> dict:
 def envelope_json(state, status: int, kind: str, message: str,
                   details: list | None = None) -> JSON:
     """The error envelope; ``state`` is the application's state (or None)."""
-    body = {"status": status, "type": kind, "message": message}
+    from pacte.api.guards import scrub_paths  # no absolute server path in an answer
+
+    body = {"status": status, "type": kind, "message": scrub_paths(message)}
     if details:
-        body["details"] = details
+        body["details"] = [{k: scrub_paths(v) if isinstance(v, str) else v
+                            for k, v in d.items()} if isinstance(d, dict) else d
+                           for d in details]
     return JSON({"error": body, "meta": _meta(state)}, status_code=status)
 
 

@@ -4,6 +4,8 @@ the French error envelope of :mod:`pacte.api.errors`."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
@@ -22,6 +24,17 @@ SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"no-referrer")]
+
+
+#: An absolute file path of the server (two segments or more; not an address of this API,
+#: not inside a URL): clients are told the file's name only.
+_SERVER_PATH = re.compile(r"(?<![\w:/.~-])/(?!api/)(?:[^\s/'\"«»()<>,;]+/)+([^\s/'\"«»()<>,;]*)")
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with every absolute server path reduced to its last part (``store
+    introuvable : /srv/x/pacte.duckdb`` -> ``store introuvable : pacte.duckdb``)."""
+    return _SERVER_PATH.sub(lambda m: m.group(1) or "…", text)
 
 
 class SecurityHeaders:

@@ -15,10 +15,13 @@ __all__ = ["MEDIA", "ExportFormat", "export_level"]
 
 def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat | str,
                  out: Path, indicator: list[str] | None = None, period: str | None = None,
-                 attribution_file: bool = True) -> tuple[int, dict]:
+                 attribution_file: bool = True, max_cells: int | None = None
+                 ) -> tuple[int, dict]:
     """Write the wide table of ``level`` to ``out``: (number of territories, envelope).
     CSV files get their attribution in a ``.sources.txt`` sidecar unless
-    ``attribution_file`` is false (the API sends it in a header instead)."""
+    ``attribution_file`` is false (the API sends it in a header instead). With
+    ``max_cells``, a table of more cells (territories x columns; four times more for CSV and
+    Parquet, which cost little per cell) is refused before it is written."""
     from pacte.export.atomic import check_target
     from pacte.export.geo import write_geojson, write_gpkg
     from pacte.export.parquet import write_parquet
@@ -33,6 +36,8 @@ def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat |
         return export_basins(con, fmt, out, attribution_file)
     ans = indicators(con, level, indicator or None, period)
     df = wide_table(ans.data)
+    if max_cells is not None:
+        check_size(df, fmt, max_cells)
     meta = {**ans.meta, "level": level, "indicators": indicator or "tous",
             "period": period or "toutes"}
     if fmt is ExportFormat.csv:
@@ -49,3 +54,22 @@ def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat |
     else:
         write_parquet(df, out, meta)
     return len(df), meta
+
+
+#: Formats whose cost per cell is small (no styles, no geometry): a larger bound.
+CHEAP = {ExportFormat.csv: 4, ExportFormat.csv_fr: 4, ExportFormat.parquet: 4}
+
+
+def check_size(df, fmt: ExportFormat, max_cells: int) -> None:
+    """Refuse (French, naming the bound) a wide table too large for ``fmt``."""
+    from pacte.errors import InvalidParameterError
+    from pacte.labels import fr_number
+
+    bound = max_cells * CHEAP.get(fmt, 1)
+    cells = len(df) * df.shape[1]
+    if cells > bound:
+        raise InvalidParameterError(
+            f"export trop lourd : {fr_number(len(df))} territoires x {df.shape[1]} colonnes = "
+            f"{fr_number(cells)} cellules au format {fmt.value} (maximum : {fr_number(bound)}, "
+            "réglage PACTE_MAX_EXPORT_CELLS) ; choisissez des indicateurs (indicator) ou une "
+            "période (period)")

@@ -1,4 +1,4 @@
-"""The territory profile (issue 15): one Jinja2 template for HTML and PDF (``@page`` CSS,
+"""The territory profile: one Jinja2 template for HTML and PDF (``@page`` CSS,
 WeasyPrint, no browser), the job-series chart and the map inset as PNG data URIs
 (:mod:`pacte.report.profile_charts`).
 
@@ -18,12 +18,19 @@ import json
 from pathlib import Path
 
 import numpy as np
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
-from pacte.handlers.profile_level import store_key
-from pacte.labels import LEVEL_LABELS, MODELLED_JOBS, fr_modelled, fr_number
+from pacte.labels import (
+    LEVEL_LABELS,
+    MODELLED_JOBS,
+    fr_datetime,
+    fr_modelled,
+    fr_number,
+    upper_first,
+)
 from pacte.report.profile_charts import (
     CONTEXT_EDGE,
     CONTEXT_FILL,
@@ -41,8 +48,9 @@ from pacte.report.profile_text import (
     source_short,
     sources_by_licence,
 )
+from pacte.settings import package_file
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = package_file("report", "templates")
 FORMATS = ("html", "pdf", "json")
 #: Short headers of the key figures in the peers table.
 SHORT_LABELS = {"industry_jobs": "Emplois industriels", "industry_share": "Part de l'industrie",
@@ -84,29 +92,32 @@ def fmt_signed(value, decimals: int = 2) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+    # every template is HTML: everything inserted is escaped (select_autoescape() matches
+    # ``*.html`` but not ``*.html.j2``); only the package's own stylesheet is trusted
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(value=fmt_value, signed=fmt_signed, number=fr_number,
                        short_unit=short_unit, short_label=short_label,
-                       source_short=source_short,
+                       source_short=source_short, upper_first=upper_first,
                        renumber=lambda refs, renum: sorted({renum[n] for n in refs
                                                             if n in renum}))
     return env
 
 
 def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
-             inline_css: bool = True) -> dict:
+             inline_css: bool = True, stylesheet: str | None = None) -> dict:
     d, meta = answer.data, answer.meta
     t = d["territory"]
     name = t["name"]
     chart = render_chart(d["series"]) if charts else None
     dep = _dep_of(t)
-    mapped = render_inset(con, store_key(con), t["level"], t["code"], dep) if charts else None
+    mapped = render_inset(con, t["level"], t["code"], dep) if charts else None
     overseas = isinstance(dep, str) and dep.startswith("97")
     where = "de son département d'outre-mer" if overseas else "de France métropolitaine"
     notes, renum = print_notes(d["families"], d["notes"])
     return {
-        "d": d, "meta": meta, "t": t, "css": _css() if inline_css else "",
+        "d": d, "meta": meta, "t": t, "css": Markup(_css()) if inline_css else "",
+        "stylesheet": stylesheet,
         "nature": NATURES.get(t.get("nature") or "", t.get("nature")),
         "level_label": LEVEL_LABELS[t["level"]], "annex": annex,
         "chart": chart, "map": mapped, "short": SHORT_LABELS,
@@ -114,7 +125,7 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
         "map_alt": f"Carte de localisation : {name} (en rouge) parmi les départements {where}.",
         "context_label": "département" if overseas else "autres départements",
         "colors": {"territory": TERRITORY_COLOR, "fill": CONTEXT_FILL, "edge": CONTEXT_EDGE},
-        "generated": meta.get("generated_at", "")[:10],
+        "generated": fr_datetime(meta.get("generated_at", ""), with_time=False),
         "print_notes": notes, "renum": renum, "blocks": blocks(d, notes),
         "licences": sources_by_licence(meta.get("sources", [])),
         "references": references(meta.get("sources", [])),
@@ -182,7 +193,19 @@ def _chart_alt(series: list[dict], name: str) -> str:
 
 @functools.cache
 def _css() -> str:
-    return (TEMPLATES / "profile.css").read_text("utf-8")
+    """The profile's stylesheet: ``profile.css``, the legend swatches in the chart colours
+    and the column widths (classes ``w1``…``w100``): no inline style in the page, so the
+    API serves it under a CSP without ``'unsafe-inline'``."""
+    widths = "\n".join(f"col.w{n} {{ width: {n}%; }}" for n in range(1, 101))
+    swatches = (f".swatch.territory {{ background: {TERRITORY_COLOR}; border: 1px solid "
+                f"#000000; }}\n.swatch.context {{ background: {CONTEXT_FILL}; border: 1px "
+                f"solid {CONTEXT_EDGE}; }}")
+    return (TEMPLATES / "profile.css").read_text("utf-8") + "\n" + swatches + "\n" + widths + "\n"
+
+
+def stylesheet() -> str:
+    """The stylesheet of :func:`render_html` (served apart by the API)."""
+    return _css()
 
 
 @functools.cache
@@ -191,10 +214,12 @@ def _template():
 
 
 def render_html(con, answer: Answer, charts: bool = True, annex: bool = True,
-                inline_css: bool = True) -> str:
+                inline_css: bool = True, stylesheet: str | None = None) -> str:
     """The profile as one self-contained HTML page (images as data URIs), with the annex of
-    every indicator and period unless ``annex`` is False (the PDF leaves it out)."""
-    return _template().render(**_context(con, answer, charts, annex, inline_css))
+    every indicator and period unless ``annex`` is False (the PDF leaves it out). With
+    ``stylesheet`` (an address), the page links to it instead of holding its style."""
+    return _template().render(**_context(con, answer, charts, annex,
+                                         inline_css and stylesheet is None, stylesheet))
 
 
 @functools.cache

@@ -62,7 +62,16 @@ from pacte.sources.cache import (  # noqa: F401 - the cache API, re-exported
     cache_path,
     read_cached,
 )
+from pacte.sources.checks import check_signature, check_url
 from pacte.sources.registry import Source, get_source
+from pacte.sources.stream import (
+    DEFAULT_DEADLINE,
+    MAX_DOWNLOAD_BYTES,
+    SIZE_SLACK,
+    Budget,
+    check_complete_csv,
+    decoded,
+)
 
 #: Answers worth retrying: timeouts, rate limiting, server errors.
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -112,7 +121,8 @@ def _http_error(url: str, response: httpx.Response) -> FetchError:
                       f"({response.reason_phrase or 'erreur'}) ; aucun fichier n'a été écrit")
 
 
-def _download_once(client: httpx.Client, url: str, path: Path, bar: _Bar) -> httpx.Headers:
+def _download_once(client: httpx.Client, url: str, path: Path, bar: _Bar,
+                   budget: Budget) -> httpx.Headers:
     """One GET into ``<path>.part``, resuming it when possible. Returns the headers of the
     answer. Raises _Retry for a retryable answer, FetchError for another HTTP error,
     httpx.TransportError when the connection fails or is cut."""
@@ -150,30 +160,49 @@ def _download_once(client: httpx.Client, url: str, path: Path, bar: _Bar) -> htt
             total = None if match.group(3) == "*" else int(match.group(3))
         elif "Content-Length" in r.headers:
             total = int(r.headers["Content-Length"])
-        encoded = r.headers.get("Content-Encoding", "identity").lower() not in ("identity", "")
+        encoding = r.headers.get("Content-Encoding", "identity").lower().strip()
+        encoded = encoding not in ("identity", "")
         validator = r.headers.get("ETag") or r.headers.get("Last-Modified")
         info_path.write_text(json.dumps({"url": url, "validator": None if encoded else validator}),
                              encoding="utf-8")
         bar.reset(total, start)
+        written = start
         with open(part, "ab" if start else "wb") as f:
             # no chunk size: each network read is written at once, so a cut transfer
-            # keeps every byte received
-            chunks = r.iter_bytes() if encoded else r.iter_raw()
+            # keeps every byte received; a compressed answer is inflated by bounded blocks
+            chunks = decoded(r.iter_raw(), encoding, url) if encoded else r.iter_raw()
             for chunk in chunks:
                 f.write(chunk)
+                written += len(chunk)
                 bar.advance(len(chunk))
-        size = part.stat().st_size
-        if total is not None and size != total and not encoded:
-            raise httpx.RemoteProtocolError(f"{size} octets reçus sur {total}")
+                budget.check_size(written, r.num_bytes_downloaded, encoded)
+                budget.check_time(written)
+        # bytes on the wire against the announced length, before anything is placed
+        raw = start + r.num_bytes_downloaded
+        if total is not None and raw != total:
+            raise httpx.RemoteProtocolError(f"{raw} octets reçus sur {total}")
         return r.headers
 
 
 def _download(client: httpx.Client, url: str, path: Path, bar: _Bar, retries: int,
-              backoff: float, sleep: Callable[[float], None]) -> httpx.Headers:
-    """_download_once with retries and exponential backoff (backoff, 2 x backoff, ...)."""
+              backoff: float, sleep: Callable[[float], None],
+              budget: Budget) -> httpx.Headers:
+    """_download_once with retries and exponential backoff (backoff, 2 x backoff, ...),
+    all within the budget's deadline."""
     for attempt in range(retries + 1):
         try:
-            return _download_once(client, url, path, bar)
+            return _download_once(client, url, path, bar, budget)
+        except FetchError:
+            if budget.remaining() > 0:  # too big, a bomb, a bad body: nothing to resume
+                _part_path(path).unlink(missing_ok=True)
+                _part_info_path(path).unlink(missing_ok=True)
+            raise
+        except httpx.TooManyRedirects:
+            raise FetchError(f"{url} : trop de redirections (boucle de redirections ?) ; "
+                             "aucun fichier n'a été écrit") from None
+        except httpx.DecodingError as exc:
+            raise FetchError(f"{url} : réponse illisible ({exc}) ; aucun fichier n'a été "
+                             "écrit") from None
         except _Retry as exc:
             reason, wait = str(exc), exc.wait
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -195,7 +224,11 @@ def _download(client: httpx.Client, url: str, path: Path, bar: _Bar, retries: in
         if attempt == retries:
             raise FetchError(f"{url} : échec après {retries + 1} tentatives ({reason}) ; "
                              "aucun fichier n'a été écrit")
-        sleep(backoff * 2 ** attempt if wait is None else wait)
+        pause = backoff * 2 ** attempt if wait is None else wait
+        if pause >= budget.remaining():
+            raise FetchError(f"{url} : délai total de {budget.seconds:g} s épuisé avant la "
+                             f"tentative suivante ({reason}) ; relancez « pacte fetch »")
+        sleep(pause)
     raise AssertionError("unreachable")
 
 
@@ -219,59 +252,6 @@ def _check_columns(source: Source, part: Path) -> None:
             f"({', '.join(missing)}) ; page d'erreur ou format changé ? Rien n'a été gardé")
 
 
-#: Magic numbers of the binary formats of the registry (``Source.format``'s first word).
-SIGNATURES = {"zip": (b"PK\x03\x04", b"PK\x05\x06"), "xlsx": (b"PK\x03\x04",),
-              "7z": (b"7z\xbc\xaf\x27\x1c",)}
-_HTML = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")
-
-
-def check_url(url: str) -> str:
-    """An http(s) URL with a host, or InvalidParameterError (French) before any download."""
-    from urllib.parse import urlsplit
-
-    from pacte.errors import InvalidParameterError
-
-    try:
-        parts = urlsplit(str(url).strip())
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InvalidParameterError(f"adresse invalide : {url!r} ; une adresse http:// ou "
-                                    "https:// est attendue (ex. https://www.insee.fr/…) ; "
-                                    "rien n'a été téléchargé")
-    return str(url).strip()
-
-
-def check_signature(source: Source, part: Path) -> None:
-    """The received bytes look like the registered format: not empty, not an HTML page,
-    the magic number of a zip / xlsx / 7z file, a CSV header followed by data."""
-    size = part.stat().st_size
-    what = f"{source.id} {source.vintage}"
-    if size == 0:
-        raise UnexpectedContentError(f"{what} : fichier reçu vide (0 octet) ; rien n'a été "
-                                     "gardé")
-    with open(part, "rb") as f:
-        head = f.read(1 << 16)
-    kind = source.format.split()[0].lower() if source.format else ""
-    if head.lstrip()[:16].lower().startswith(_HTML):
-        raise UnexpectedContentError(f"{what} : le serveur a renvoyé une page HTML au lieu "
-                                     f"du fichier {kind or 'attendu'} (page d'erreur ou de "
-                                     "connexion ?) ; rien n'a été gardé")
-    if kind in SIGNATURES:
-        if not head.startswith(SIGNATURES[kind]):
-            raise UnexpectedContentError(f"{what} : le fichier reçu n'est pas un fichier "
-                                         f"{kind} (signature absente) ; rien n'a été gardé")
-    elif kind == "csv":
-        if b"\0" in head:
-            raise UnexpectedContentError(f"{what} : le fichier reçu n'est pas un CSV (octets "
-                                         "binaires) ; rien n'a été gardé")
-        lines = [ln for ln in head.splitlines() if ln.strip()]
-        if len(lines) < 2 and size <= len(head):
-            raise UnexpectedContentError(f"{what} : le fichier CSV reçu n'a qu'un en-tête, "
-                                         "aucune ligne de données ; rien n'a été gardé (le "
-                                         "fichier en cache, s'il existe, est intact)")
-
-
 def _verify(source: Source, part: Path) -> tuple[str, int]:
     size = part.stat().st_size
     if size == 0:
@@ -287,6 +267,8 @@ def _verify(source: Source, part: Path) -> tuple[str, int]:
                             f"{sha[:12]}…) ; fichier corrompu ou modifié, rien n'a été gardé")
     _check_columns(source, part)  # an HTML page as CSV: its columns are missing
     check_signature(source, part)
+    if source.format and source.format.split()[0].lower() == "csv":
+        check_complete_csv(part, source.separator or ",", f"{source.id} {source.vintage}")
     return sha, size
 
 
@@ -314,7 +296,8 @@ def _place(source: Source, url: str, path: Path, sha: str, size: int,
 def fetch(source_id: str, vintage: str | None = None, cache_dir: str | Path | None = None,
           progress: bool = True, *, url: str | None = None, force: bool = False,
           registry: dict | None = None, retries: int = 4, backoff: float = 1.0,
-          timeout: float = 60.0,
+          timeout: float = 60.0, deadline: float = DEFAULT_DEADLINE,
+          max_bytes: int | None = None,
           sleep: Callable[[float], None] = time.sleep) -> Fetched:
     """Download ``source_id`` (its last registered vintage if ``vintage`` is None) into the
     cache and return the verified file with its metadata.
@@ -323,6 +306,11 @@ def fetch(source_id: str, vintage: str | None = None, cache_dir: str | Path | No
     registered URLs (sources without a stable direct link); otherwise the registered URLs
     are tried in order. Raises :class:`OfflineError`, :class:`ChecksumError`,
     :class:`UnexpectedContentError` or :class:`FetchError`, all with French messages.
+
+    ``timeout`` bounds each network read, ``deadline`` the whole download of one address
+    (retries included); ``max_bytes`` (default: the registered size with some slack, else
+    :data:`~pacte.sources.stream.MAX_DOWNLOAD_BYTES`) the bytes written, and a compressed
+    answer may not inflate beyond :data:`~pacte.sources.stream.MAX_RATIO` times.
     """
     if url is not None:
         url = check_url(url)  # before the cache, the network and any retry
@@ -353,8 +341,12 @@ def fetch(source_id: str, vintage: str | None = None, cache_dir: str | Path | No
     errors: list[FetchError] = []
     with client, _Bar(progress, f"{source.id} {source.vintage}") as bar:
         for candidate in urls:
+            bound = max_bytes or (source.size + SIZE_SLACK if source.size
+                                  else MAX_DOWNLOAD_BYTES)
+            budget = Budget(candidate, deadline, bound)
             try:
-                headers = _download(client, candidate, path, bar, retries, backoff, sleep)
+                headers = _download(client, candidate, path, bar, retries, backoff, sleep,
+                                    budget)
             except FetchError as exc:
                 errors.append(exc)
                 continue
