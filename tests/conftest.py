@@ -26,11 +26,14 @@ def session_store(tmp_path_factory, name: str, snap: Path | None = None) -> Path
     """A store built from ``snap`` (default: the bundled real snapshot) once per test run.
     With ``PACTE_TEST_STORES=DIR``, the store is ``DIR/<name>.duckdb``, kept between runs
     and shared by parallel workers: rebuilt (under a lock) only when its build hash is not
-    the one of the current snapshot and code."""
+    the one of the current snapshot and code. Under pytest-xdist without it, the workers
+    share one store per run (the first worker builds it, the others wait for it)."""
     from pacte.handlers.build import build_store
     from pacte.settings import package_data
 
     shared = os.environ.get("PACTE_TEST_STORES")
+    if not shared and os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one build
+        shared = str(tmp_path_factory.getbasetemp().parent / "stores")  # per run, shared
     if not shared:
         path = tmp_path_factory.mktemp(name) / "pacte.duckdb"
         build_store(path, snap=snap) if snap else build_store(path)

@@ -34,3 +34,30 @@ def test_quickstart_has_two_commands_main_job_then_tests():
 def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert "README.md" in ci and "sed -n 2p" in ci
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_path_the_readme_names_exists():
+    """A file or folder of the repository named in README.md (``src/…``, ``tests/…``,
+    ``docs/…``, ``bench/…``, ``scripts/…``) exists."""
+    named = set(re.findall(r"\b((?:src|tests|docs|bench|scripts)/[A-Za-z0-9_./-]*[A-Za-z0-9_/])",
+                           README))
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert named and missing == []
+
+
+def test_every_command_the_readme_names_exists():
+    """Each ``pacte X`` (and ``pacte X Y`` for a command group) written in README.md is a
+    command of the CLI: the guide never names a command that is gone."""
+    root = get_command(app)
+    named = set(re.findall(r"`pacte ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", README))
+    unknown = []
+    for cmd, sub in named:
+        command = root.commands.get(cmd)
+        if command is None:
+            unknown.append(cmd)
+        elif hasattr(command, "commands") and sub and sub not in command.commands:
+            unknown.append(f"{cmd} {sub}")
+    assert named and unknown == []

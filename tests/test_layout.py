@@ -24,11 +24,61 @@ def test_no_module_over_400_lines():
     assert not big, f"modules over 400 lines: {big}"
 
 
+def package_file_reads(tree) -> list[str]:
+    """What in a module's syntax tree locates package files itself: any import of
+    ``importlib.resources`` or ``importlib.metadata`` (in any form, e.g. ``from importlib
+    import metadata, resources``) and any use of ``__file__``."""
+    import ast
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("importlib.")]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "importlib":
+                found += [f"importlib.{a.name}" for a in node.names
+                          if a.name in ("resources", "metadata")]
+            elif node.module.startswith(("importlib.resources", "importlib.metadata")):
+                found.append(node.module)
+        elif isinstance(node, ast.Name) and node.id == "__file__":
+            found.append("__file__")
+    return found
+
+
+def test_the_package_file_check_catches_every_form():
+    import ast
+
+    for code, expected in (("from importlib import metadata, resources", 2),
+                           ("import importlib.resources", 1),
+                           ("from importlib.resources import files", 1),
+                           ("from pathlib import Path\nX = Path(__file__).parent", 1),
+                           ("from importlib import import_module", 0)):
+        assert len(package_file_reads(ast.parse(code))) == expected, code
+
+
 def test_no_package_file_read_outside_settings():
-    """Package data is located in one place (``pacte.settings.package_data``)."""
-    offenders = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
-                 if p.name != "settings.py" and "importlib import resources" in p.read_text()]
-    assert offenders == []
+    """Package files and the version are located in one place (``pacte.settings``:
+    ``package_data``, ``package_file``, ``VERSION``)."""
+    import ast
+
+    offenders = {p.relative_to(SRC).as_posix(): found for p in SRC.rglob("*.py")
+                 if p.name != "settings.py"
+                 and (found := package_file_reads(ast.parse(p.read_text(encoding="utf-8"))))}
+    assert offenders == {}
+
+
+def test_one_version():
+    """The version is written once (``pacte.settings.VERSION``); pyproject reads it."""
+    import tomllib
+
+    from pacte import __version__
+    from pacte.settings import VERSION
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "pacte.settings.VERSION"}
+    assert __version__ == VERSION
 
 
 def test_no_fetchone_on_duckdb():
@@ -58,3 +108,14 @@ def test_help_loads_no_pandas():
     code = "import sys, pacte.cli; print('pandas' in sys.modules, 'duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_no_issue_numbers_in_code():
+    """Code and shipped files say what and why, not the history of their making."""
+    import re
+
+    pattern = re.compile(r"\bissues?[ -]?\d+", re.I)
+    offenders = [p.relative_to(SRC).as_posix() for p in [*SRC.rglob("*.py"),
+                                                          *SRC.rglob("*.yaml")]
+                 if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

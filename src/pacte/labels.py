@@ -57,6 +57,8 @@ RANKING_LABELS = {
     "peers": "Territoires les plus semblables", "selected": "Sélectionné",
     "eligible": "Éligible", "eligibility_note": "Motif de non-éligibilité",
     "eligible_rank": "Rang parmi les éligibles",
+    "p_top": "Probabilité d'être dans les N premiers", "tier": "Palier",
+    "imputed_note": "Données imputées",
 }
 
 ATTRIBUTION = ("Sources : Insee, URSSAF, DGCL, ANCT, ARCEP, IGN (Licence Ouverte / Etalab 2.0), "

@@ -60,6 +60,12 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else _user_dir("cache")
 
 
+def package_file(*parts: str) -> Path:
+    """A file or folder shipped inside the package (``pacte/<parts>``): templates, the
+    dashboard, parameter files."""
+    return PACKAGE_DIR.joinpath(*parts)
+
+
 def package_data(name: str = "") -> Path:
     """A file of the bundled snapshot (``pacte/data/``), or the directory itself."""
     root = Path(str(resources.files("pacte") / "data"))

@@ -105,3 +105,18 @@ def test_spec_declares_the_error_envelope(fictional_store):
     assert responses["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorEnvelope"}
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_every_success_declares_its_schema(fictional_store):
+    """Every 200 of every operation has a real schema (never ``{}``), so the run above checks
+    each answer against its declared shape; the rule body forbids unknown keys."""
+    spec = app_for(fictional_store).openapi()
+    empty = [(method, path, media) for path, ops in spec["paths"].items()
+             for method, op in ops.items()
+             for media, content in op["responses"]["200"]["content"].items()
+             if not content.get("schema")]
+    assert empty == []
+    rule = spec["components"]["schemas"]["Rule"]
+    assert rule["additionalProperties"] is False
+    assert spec["paths"]["/api/ranking"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"] == {"$ref": "#/components/schemas/RankingEnvelope"}

@@ -141,12 +141,12 @@ def test_weights_document_size_bounded(client):
 def test_list_length_bounded(client):
     params = [("level", "epci")] + [("indicator", "industry_share")] * 31
     refused(client.get("/api/indicators", params=params),
-            "paramètre « indicator » : liste trop longue (maximum : 30)")
+            "paramètre « indicator » : liste trop longue (maximum : 30 éléments)")
 
 
 def test_text_length_bounded(client):
     refused(client.get("/api/territories/epci/" + "a" * 201),
-            "chemin « query » : texte trop long (maximum : 200)")
+            "chemin « query » : texte trop long (maximum : 200 caractères)")
 
 
 def test_query_string_length_bounded(client):

@@ -382,7 +382,8 @@ def test_11_types_follow_the_territory_class_and_not_the_seed(con):
         f"SELECT code, name, area_type, type, {', '.join(dim_cols)} FROM ranking "
         "WHERE level = 'epci' ORDER BY code").df()
     urban = df[df["area_type"] == "urbain"]
-    assert len(urban) == 393 and not urban["type"].str.contains(" rural").any()
+    # 393 urban EPCI, 4 of them in Mayotte, unranked (3 of 5 inputs missing)
+    assert len(urban) == 389 and not urban["type"].str.contains(" rural").any()
     assert not df[df["area_type"] == "rural"]["type"].str.contains(" urbain").any()
     toulouse = df.set_index("code").loc["243100518", "type"]
     assert "urbain" in toulouse and "rural" not in toulouse

@@ -15,7 +15,13 @@ from typer.testing import CliRunner
 from pacte.catalogue import HEADLINE, INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.cli.indicators import register
-from pacte.engine import MODELS, compute_indicators, national_values, show_indicators
+from pacte.engine import (
+    MODELS,
+    compute_indicators,
+    national_values,
+    read_indicators,
+    show_indicators,
+)
 from pacte.engine.jobs import load_panels
 from pacte.errors import InvalidParameterError
 
@@ -25,7 +31,18 @@ ESTEL_BE_2008, ESTEL_BE_2012 = 3_557_922, 3_269_037
 
 @pytest.fixture(scope="module")
 def everything(con) -> pd.DataFrame:
-    return compute_indicators(con)
+    """Every indicator of every level but France, as the build computed and stored them
+    (``test_stored_indicators_are_what_the_engine_computes`` checks they are the engine's)."""
+    return read_indicators(con)
+
+
+def test_stored_indicators_are_what_the_engine_computes(con):
+    """The stored table is the engine's answer: recomputed for one level (ze2010: ESTEL,
+    census, shift-share, exposure) it is the same rows, in the same order."""
+    stored = read_indicators(con, "ze2010").reset_index(drop=True)
+    computed = compute_indicators(con, "ze2010").reset_index(drop=True)
+    computed["value"] = computed["value"].astype(float)
+    pd.testing.assert_frame_equal(stored[computed.columns], computed, check_dtype=False)
 
 
 # --- tiny fictional territory: two territories, two sectors (industry, other) -------------

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pacte.errors import DataError, ParseError
@@ -89,6 +91,16 @@ def test_epci_layouts_repeated_and_split():
     assert out.loc[AMP, "amount"] == 128_369_341.0 and out.loc[AMP, "layout"] == REPEATED
     assert out.loc[CC, "amount"] == 1_000_000.0 and out.loc[CC, "layout"] == SPLIT
     assert out.loc[AMP, "rows"] == 92
+
+
+@given(st.lists(st.integers(1, 10**9), min_size=1, max_size=8), st.integers(2, 50))
+def test_epci_layout_property(parts, n):
+    """A value repeated on n >= 2 member rows is taken once; distinct parts are summed."""
+    rep = calc_epci_amounts(pd.Series(["e"] * n), pd.Series([float(parts[0])] * n))
+    assert rep.loc["e", "amount"] == parts[0] and rep.loc["e", "layout"] == REPEATED
+    if len(set(parts)) > 1:
+        split = calc_epci_amounts(pd.Series(["e"] * len(parts)), pd.Series(parts, dtype=float))
+        assert split.loc["e", "amount"] == sum(parts) and split.loc["e", "layout"] == SPLIT
 
 
 def test_base_year():
@@ -285,3 +297,32 @@ def test_api_finances_and_territory_simulation(rei_store, fictional_store, tmp_p
         assert block["available"] is False and "pacte fetch ofgl_rei" in block["message"]
         r = client.get("/api/simulate/dcrtp/73187")
         assert r.status_code == 422 and "pacte build --with-fetched" in r.text
+
+
+def test_profile_finances_section_on_real_amounts(rei_con):
+    from pacte.handlers.profile import profile
+    from pacte.report.profile import render_html
+
+    ans = profile(rei_con, AMP, "epci")
+    fin = ans.data["local"]["finances"]
+    assert fin["available"] is True and fin["donnees"] == "données réelles"
+    hist = {h["year"]: h for h in fin["history"]}
+    assert hist[2020]["dcrtp_epci"] == 128_369_341.0
+    html = render_html(rei_con, ans, charts=False)
+    assert "Finances locales" in html and "128\u202f369\u202f341" in html
+    assert "pacte fetch ofgl_rei" not in html
+
+
+def test_real_criteria_say_real_data(fictional_store):
+    """The AMP extract (real DCRTP of the métropole) through --criteria: « données réelles »
+    in the table and in the JSON meta, never « fictives »."""
+    from pacte.cli.main import app
+
+    amp = HERE / "data/finance/amp"
+    res = CliRunner().invoke(app, ["simulate", "dcrtp", "--criteria", str(amp), "--key",
+                                   "dcrtp", "--db", str(fictional_store)])
+    assert res.exit_code == 0, res.output
+    assert "Données réelles" in res.output and "fictive" not in res.output.lower()
+    js = CliRunner().invoke(app, ["simulate", "dcrtp", "--criteria", str(amp), "--key",
+                                  "dcrtp", "--format", "json", "--db", str(fictional_store)])
+    assert json.loads(js.stdout)["meta"]["donnees"] == "données réelles"

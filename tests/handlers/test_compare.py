@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pacte.catalogue import INDICATORS
 from pacte.errors import InvalidParameterError
 from pacte.handlers import compare, sheets
 
@@ -119,9 +120,10 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
     df = pd.read_csv(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig")),
                      sep=";", decimal=",", dtype={"Code": str})
     assert n == 3 and list(df["Code"]) == codes
-    assert list(df.columns[2:]) == ["Part de l'emploi industriel, 2016, recensement (%)",
-                                    "Indice de spécificité industrielle, 2011, recensement "
-                                    "(indice)"]
+
+    share, lq = INDICATORS["industry_share"], INDICATORS["lq_industry"]
+    assert list(df.columns[2:]) == [f"{share.label}, 2016, recensement ({share.unit})",
+                                    f"{lq.label}, 2011, recensement ({lq.unit})"]
     np.testing.assert_allclose(df.iloc[:, 2], long[codes].to_numpy(), atol=1e-4)
     sheets.write_selection(fictional_con, "epci", cols, codes, "xlsx", tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
@@ -131,3 +133,38 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
     with pytest.raises(InvalidParameterError, match="pas de valeur pour industry_share"):
         sheets.write_selection(fictional_con, "epci", [("industry_share", "rp", "1850")],
                                None, "xlsx", tmp_path / "x.xlsx")
+
+
+@given(st.lists(st.floats(1_000, 3_000_000), min_size=8, max_size=40),
+       st.integers(1, 6), st.booleans())
+def test_vectorised_peer_lists_match_calc_similar(pops, n, epci):
+    """The build's vectorised groups are exactly :func:`calc_similar`'s, territory by
+    territory (same candidates, same order)."""
+    from pacte.targeting.peers import calc_kind, calc_peer_lists
+
+    m = len(pops)
+    codes = pd.Series([f"c{i:02d}" for i in range(m)])
+    pop = pd.Series(pops)
+    nature = pd.Series([("CC", "CA", "ME", "CU")[i % 4] for i in range(m)])
+    area = pd.Series([("rural", "urbain")[i % 2] for i in range(m)])
+    rng = np.random.default_rng(m)
+    dims = rng.normal(size=(m, 3))
+    level = "epci" if epci else "ze2020"
+    got = calc_peer_lists(codes, pop, nature, area, dims, level, n)
+    idx = pd.Index(codes)
+    prof = pd.DataFrame(dims, index=idx)
+    for i, c in enumerate(codes):
+        kind = calc_kind(pd.Series(nature.to_numpy(), index=idx),
+                         pd.Series(area.to_numpy(), index=idx), c, level)
+        want = compare.calc_similar(pd.Series(pop.to_numpy(), index=idx), c, kind, prof, n=n)
+        assert got[i].split(", ") == want
+
+
+def test_stored_peers_are_the_default_group(fictional_con):
+    """What show, the profile and the anchoring table read (the ranking's peers) is the
+    default comparison group of the API and the dashboard."""
+    rows = fictional_con.execute("SELECT code, peers FROM ranking WHERE level = 'epci'"
+                                 ).fetchall()
+    for code, peers in rows:
+        got = compare.comparison_group(fictional_con, "epci", code).data
+        assert got["codes"] == [c.strip() for c in (peers or "").split(",") if c.strip()]

@@ -134,3 +134,19 @@ def test_cli_and_api_on_the_tiny_store(tiny, tmp_path):
         assert r.status_code == 200, r.text
         assert r.json()["data"]["territory"]["code"] == EPCI[1]
         assert "industries" not in r.json()["data"]
+
+
+def test_stored_matrix_gives_the_same_answer(tiny):
+    """The build step's table (last year and five years before) and the on-the-fly
+    aggregation of the communes give the same answer."""
+    import pandas as pd
+
+    from pacte.handlers.diversify import write_diversify_matrix
+
+    before = diversify(tiny, EPCI[2], min_national_jobs=0)
+    # rows: EPCI 13 non-zero cells a year (a88 and ape alike) and 6 in A38 (one branch),
+    # zones 7 and 2: 2 years x (13 + 6 + 13 + 7 + 2 + 7) = 96
+    assert write_diversify_matrix(tiny) == {"diversify_matrix": 96}
+    after = diversify(tiny, EPCI[2], min_national_jobs=0)
+    pd.testing.assert_frame_equal(before.data["industries"], after.data["industries"])
+    assert before.data["territory"] == after.data["territory"]

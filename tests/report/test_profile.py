@@ -87,8 +87,13 @@ def test_pdf_has_name_a_figure_per_section_and_sources(pdf_path, answer):
         assert k["period"] in flat
     # ranking: rank and interval
     r = d["ranking"]
-    assert f"Rang {r['rank']} sur 1 255 EPCI" in flat
+    assert f"Rang : {r['rank']}ᵉ sur 1 250 EPCI" in flat  # Mayotte's 5 EPCI unranked
+    assert "non éligible : métropole exclue" in flat  # eligibility wherever a rank is shown
     assert f"intervalle de rang {r['rank_low']} à {r['rank_high']}" in flat
+    # the probability of being in the programme and its tier (Rouen: a métropole, not
+    # eligible by default: 0,00, « écarté »)
+    assert f"Probabilité d'être dans les 100 premiers : {r['p_top_text']}" in flat
+    assert r["tier"] == "écarté" and r["p_top_text"] == "0,00"
     # every family section with the headline figure (and its period) of each group
     assert {f["id"] for f in d["families"]} >= {"jobs", "valuechain", "exposure"}
     for fam in d["families"]:

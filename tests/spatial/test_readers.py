@@ -2,6 +2,7 @@
 ``pacte basins``, ``pacte validate``, ``pacte export`` and the API routes."""
 
 import json
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -70,6 +71,13 @@ def test_export_geojson_of_basins(built_store, tmp_path, con):
     n = con.execute("SELECT count(*) FROM basin").fetchall()[0][0]
     assert len(fc["features"]) == n
     assert fc["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    import pyogrio
+
+    gpkg = tmp_path / "bassins.gpkg"
+    _run(built_store, "export", "--level", "bassin", "--format", "gpkg", "--out", str(gpkg))
+    layers = dict(pyogrio.list_layers(gpkg))
+    assert "bassin" in layers
+    assert len(pyogrio.read_dataframe(gpkg, layer="bassin", read_geometry=False)) == n
 
 
 def test_api_routes(built_store, tmp_path, first):
@@ -91,3 +99,26 @@ def test_api_routes(built_store, tmp_path, first):
         assert len(lisa) == 306
         fc = c.get("/api/basins/map").json()["data"]
         assert fc["type"] == "FeatureCollection" and len(fc["features"]) >= 1
+
+
+def test_basin_profile(built_store, tmp_path, first):
+    out = tmp_path / "profil.pdf"
+    _run(built_store, "profile", first["code"], "--level", "bassin", "--out", str(out))
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(out))
+    assert len(doc) == 1
+    text = doc[0].get_textpage().get_text_range()
+    assert first["code"] in text and "pas un périmètre" in text
+    html = tmp_path / "profil.html"
+    _run(built_store, "profile", first["code"], "--level", "bassin", "--format", "html",
+         "--out", str(html))
+    page = html.read_text(encoding="utf-8")
+    for name in first["member_names"].split(" ; "):
+        assert name in unescape(page)
+    assert page.count("<path ") >= first["n_members"]
+    client_app = create_app(Settings(db=built_store, cache=tmp_path / "cache"))
+    with TestClient(client_app) as c:
+        r = c.get(f"/api/basins/{first['code']}/profile", params={"format": "html"})
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+        assert c.get("/api/basins/B999/profile").status_code == 404

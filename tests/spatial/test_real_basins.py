@@ -49,6 +49,13 @@ def test_every_basin_contiguous_bounded_and_above_thresholds(con, members, cont)
         assert b["population"] == pytest.approx(g["population"].sum())  # sums, not means
         assert b["industry_share"] == pytest.approx(
             100 * g["industry_jobs"].sum() / g["jobs"].sum())
+    assert set(basins["tier"]) <= {"retenu", "incertain", "écarté"}
+    programme = load_config().programme
+    size = basins["tier_size"].iloc[0]
+    assert size == round(programme.size / basins["n_members"].mean())  # EPCI -> basins
+    assert ((basins["p_top"] >= programme.retained) == (basins["tier"] == "retenu")).all()
+    # among the N first in 90 % of the draws: its 5th-percentile rank is within N
+    assert (basins.loc[basins["tier"] == "retenu", "rank_low"] <= size).all()
     ranks = basins["rank"].to_numpy()
     assert sorted(ranks) == list(range(1, len(basins) + 1))
     assert (basins["rank_low"] <= basins["rank"]).all()
@@ -60,8 +67,11 @@ def test_islands_have_no_neighbour_and_overseas_stay_apart(con, cont):
     # Ré, Oléron, Belle-Île, Noirmoutier, Marie-Galante, Petite-Terre: no shared vertex
     assert islands == {"241700459", "241700624", "245600465", "248500191", "249710047",
                        "200050532"}
-    lisa = con.execute("SELECT code, cluster FROM spatial_lisa WHERE level = 'epci'").df()
+    lisa = con.execute("SELECT code, score, cluster FROM spatial_lisa WHERE level = 'epci'"
+                       ).df()
     assert set(lisa.loc[lisa["cluster"] == "ISOLE", "code"]) == islands
+    assert (lisa["cluster"] == "NC").sum() == (lisa["score"].isna()
+                                               & ~lisa["code"].isin(islands)).sum()
     dep = dict(con.execute("SELECT code, dep FROM territory WHERE level = 'epci'").fetchall())
     for code in cont.codes:
         if str(dep[code]).startswith("97"):  # overseas: neighbours in the same département

@@ -243,23 +243,26 @@ def epci(built_store) -> pd.DataFrame:
 
 
 def test_all_epci_ranked_with_intervals(epci):
-    assert len(epci) == 1255 and epci["code"].is_unique
-    assert sorted(epci["rank"]) == list(range(1, 1256))
+    # Mayotte's 5 EPCI lack the 1999, 2006 and 2016 censuses: under rule v2, 3 of their 5
+    # values would be imputed (the 2006-2011 changes and the fall from the 1999-2006 peak),
+    # beyond the rule's max_missing_share (0.5): they are left unranked, with the reason;
+    # every other EPCI has all 5 (fallbacks included)
+    mayotte = ["200050532", "200059871", "200060457", "200060465", "200060473"]
+    assert epci.attrs["excluded"] == mayotte and epci.attrs["draws"] == 1000
+    assert [u["code"] for u in epci.attrs["unranked"]] == mayotte
+    assert all(u["reason"].startswith("3 indicateurs sur 5 manquants")
+               for u in epci.attrs["unranked"])
+    assert len(epci) == 1250 and epci["code"].is_unique
+    assert sorted(epci["rank"]) == list(range(1, 1251))
     assert ((epci["rank_low"] <= epci["rank"]) & (epci["rank"] <= epci["rank_high"])).all()
     assert epci[["score", "rank_low", "rank_high", "type", "top_dimension"]].notna().all().all()
     # 5 to 8 clusters; names come from each territory's own class and values (issue 12), so
     # a cluster can carry several names, but every name says rural or urban as the territory is
     assert 5 <= epci["type"].nunique() <= 8 * 4
     assert not epci.loc[epci["area_type"] == "urbain", "type"].str.contains("rural").any()
-    # Mayotte's 5 EPCI lack the 1999, 2006 and 2016 censuses: under rule v2, 3 of its 5
-    # values are imputed (the 2006-2011 changes and the fall from the 1999-2006 peak);
-    # every other EPCI has all 5 (fallbacks included)
-    imputed = epci.set_index("code")["n_imputed"]
-    assert imputed[imputed > 0].to_dict() == dict.fromkeys(
-        ["200050532", "200059871", "200060457", "200060465", "200060473"], 3)
+    assert (epci["n_imputed"] == 0).all() and (epci["imputed_note"] == "").all()
     peers = epci["peers"].str.split(", ")
     assert all(len(p) == 5 and c not in p for c, p in zip(epci["code"], peers, strict=True))
-    assert epci.attrs["excluded"] == [] and epci.attrs["draws"] == 1000
 
 
 def test_contributions_sum_to_score(epci):
@@ -274,7 +277,8 @@ def test_top_150_with_quotas_has_rural_and_urban(epci):
         assert len(sel) == 150
         assert counts["rural"] >= max(rural, 1) and counts["urbain"] >= max(urban, 1)
     per = epci[calc_selection(epci, 3, rural_quota=1, per_region=True)]
-    assert (per.groupby("reg").size() <= 3).all() and per["reg"].nunique() == 18
+    # 17 régions: Mayotte's EPCI are unranked (3 of 5 inputs missing)
+    assert (per.groupby("reg").size() <= 3).all() and per["reg"].nunique() == 17
 
 
 def test_other_weights_file_changes_ranking(built_store, tmp_path, epci):
@@ -330,10 +334,11 @@ def test_cli_rank_xlsx_french_headers(cli, built_store, tmp_path):
     assert res.exit_code == 0, res.output
     ws = load_workbook(out).active
     heads = [c.value for c in ws[1]]
-    assert heads[:9] == ["Rang", "Code", "Nom", "Score", "Rang le meilleur (5e centile)",
-                         "Rang le moins bon (95e centile)", "Type d'espace",
-                         "Type de territoire", "Dimension principale"]
-    assert ws.max_row == 307  # 306 ZE2020 + header
+    assert heads[:11] == ["Rang", "Code", "Nom", "Score", "Rang le meilleur (5e centile)",
+                          "Rang le moins bon (95e centile)",
+                          "Probabilité d'être dans les N premiers", "Palier", "Type d'espace",
+                          "Type de territoire", "Dimension principale"]
+    assert ws.max_row == 306  # 305 ZE2020 ranked (Mayotte unranked) + header
     assert ws["D2"].number_format == "0.00" and isinstance(ws["D2"].value, float)
     assert ws["A2"].value == 1
 
@@ -347,6 +352,13 @@ def test_national_report(built_store, tmp_path, capsys):
     # the rule's statistical audit (issue 17) is in the report
     assert "Audit statistique de la règle" in page and "Paires au-delà de |r| = 0,9" in page
     assert rep["map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the tiers of the default programme: their map, what they mean and do not cover, the
+    # unranked territories with their reason, the variance share of each source
+    assert rep["tier_map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Paliers d'un programme de 100 territoires" in page
+    assert "Ce que cela ne couvre pas" in page and "robuste aux choix de méthode" not in page
+    assert "CC de Petite-Terre (200050532) : 3 indicateurs sur 5 manquants" in page
+    assert "chantillonnage du recensement" in page  # the audit's source of variance
     raw = rep["csv"].read_bytes()
     assert raw.startswith("\ufeffRang;Code;Nom;Score;".encode())
     first = raw.decode("utf-8-sig").splitlines()[1].split(";")

@@ -5,21 +5,15 @@ permalink and find the same view; zero requests outside the server. Screenshots 
 tests/output/. Waits are on flags the page sets at the map's ``idle`` event, never sleeps."""
 
 import json
-import socket
-import threading
-import time
-from pathlib import Path
 
 import httpx
-import pytest
+from webhelpers import ARGS, CHROMIUM, OUTPUT, needs_chromium, wait_flag
 
-from pacte.api import Settings, create_app
 from pacte.api.app import web_dir
+from pacte.catalogue import INDICATORS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-OUTPUT = Path(__file__).resolve().parents[1] / "output"
+LABEL = {i: ind.label for i, ind in INDICATORS.items()}
+
 GRAND_PARIS = "200054781"
 
 
@@ -39,44 +33,13 @@ def test_geo_layers_match_the_store(con):
     assert gp["properties"]["reg_name"] == "Île-de-France"
 
 
-@pytest.fixture(scope="module")
-def server(built_store):
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(Settings(db=built_store))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert th.is_alive() and time.monotonic() < deadline, "uvicorn n'a pas démarré"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    th.join(10)
-
-
-def wait_flag(page, expr: str, timeout: float = 30.0) -> None:
-    """Poll a flag the page sets (the CSP forbids Playwright's eval-based wait_for_function)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(f"Boolean({expr})"):
-        err = page.evaluate("window.pacte && window.pacte.error")
-        assert not err, f"erreur du tableau de bord : {err}"
-        assert time.monotonic() < deadline, f"délai dépassé en attendant {expr}"
-        page.wait_for_timeout(50)
-
-
 def fr2(x: float) -> str:
     """French format of the dashboard for values under 10: at most two decimals."""
     s = f"{x:.2f}".replace(".", ",")
     return s.rstrip("0").rstrip(",")
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install "
-                    "chromium) : test navigateur non exécuté")
+@needs_chromium
 def test_dashboard(server):
     from playwright.sync_api import sync_playwright
 
@@ -102,12 +65,12 @@ def test_dashboard(server):
             watch(page)
             page.goto(server)
             wait_flag(page, "window.pacte && window.pacte.mapIdle")
-            assert page.locator("#legend h3").inner_text() == "Part de l'emploi industriel"
+            assert page.locator("#legend h3").inner_text() == f"{LABEL['industry_share']} (2016)"
 
             # pick an indicator
             page.select_option("#indicator", "lq_industry")
             wait_flag(page, "window.pacte.mapIdle")
-            assert page.locator("#legend h3").inner_text() == "Indice de spécificité industrielle"
+            assert page.locator("#legend h3").inner_text() == f"{LABEL['lq_industry']} (2016)"
             assert page.locator("#about-period").inner_text() == "2016"
             assert "indicateur=lq_industry" in page.url
 

@@ -7,7 +7,6 @@ file (each request works on its own cursor)."""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from importlib import metadata, resources
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -28,6 +27,7 @@ from pacte.api.guards import CSP, SECURITY_HEADERS, Limits, SecurityHeaders, no_
 from pacte.api.limits import CostLimits
 from pacte.api.live_store import LiveStore
 from pacte.api.settings import Settings
+from pacte.settings import VERSION, package_file
 
 __all__ = ["CSP", "SECURITY_HEADERS", "ROUTERS", "create_app", "app_from_env", "web_dir"]
 
@@ -42,14 +42,7 @@ ROUTERS = [
 
 def web_dir() -> Path:
     """The static dashboard shipped in the package."""
-    return Path(str(resources.files("pacte") / "web"))
-
-
-def _version() -> str:
-    try:
-        return metadata.version("pacte")
-    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        return "0"
+    return package_file("web")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.store.close()
 
-    app = FastAPI(title="pacte — API", version=_version(), lifespan=lifespan,
+    app = FastAPI(title="pacte — API", version=VERSION, lifespan=lifespan,
                   description="Intelligence industrielle des territoires : indicateurs, "
                   "classement, sources. Chaque réponse porte source, millésime, licence et "
                   "l'empreinte du store.",

@@ -16,8 +16,10 @@ from typing import Annotated
 import duckdb
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
+from pacte.api import schemas as S
 from pacte.api.catalogue import catalogue_extras
 from pacte.api.response import JSON, answer, answer_card
+from pacte.api.schemas import Envelope
 from pacte.handlers import Answer, cards, envelope
 from pacte.handlers import indicators as indicator_handlers
 from pacte.handlers import ranking as ranking_handlers
@@ -26,6 +28,26 @@ from pacte.handlers import territory as territory_handlers
 from pacte.targeting.rule import Rule
 
 router = APIRouter(prefix="/api")
+
+
+class RankingEnvelope(Envelope[list[S.RankingRow]]):
+    meta: S.RankingMeta
+
+
+class JobsEnvelope(Envelope[list[S.JobRow]]):
+    meta: S.JobsMeta
+
+
+class TerritoriesEnvelope(Envelope[list[S.TerritoryRow]]):
+    meta: S.LevelMeta
+
+
+class IndicatorsEnvelope(Envelope[list[S.IndicatorRow]]):
+    meta: S.IndicatorsMeta
+
+
+class SourcesEnvelope(Envelope[list[S.RegistryRow]]):
+    meta: S.SourcesMeta
 
 
 def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -52,7 +74,8 @@ Draws = Annotated[int | None, Query(description="Nombre de tirages du Monte Carl
 Text = Annotated[str | None, Query(max_length=40)]
 
 
-@router.get("/health", summary="État du service et du store")
+@router.get("/health", summary="État du service et du store",
+            response_model=Envelope[S.Health])
 def health(request: Request, cur: Cur) -> JSON:
     meta = envelope(cur, [])
     n = cur.execute("SELECT count(*) FROM territory").fetchall()[0][0]
@@ -60,7 +83,8 @@ def health(request: Request, cur: Cur) -> JSON:
     return answer(Answer({"status": "ok", "db": db, "territories": n}, meta))
 
 
-@router.get("/catalogue", summary="Catalogue des indicateurs (définitions, unités, sources)")
+@router.get("/catalogue", summary="Catalogue des indicateurs (définitions, unités, sources)",
+            response_model=Envelope[S.Catalogue])
 def catalogue(cur: Cur) -> JSON:
     df = indicator_handlers.catalogue()
     extras = catalogue_extras()
@@ -70,14 +94,15 @@ def catalogue(cur: Cur) -> JSON:
                           "levels": extras["levels"]}, envelope(cur)))
 
 
-@router.get("/territories", summary="Territoires d'un niveau (recherche sur le code ou le nom)")
+@router.get("/territories", summary="Territoires d'un niveau (recherche sur le code ou le nom)",
+            response_model=TerritoriesEnvelope)
 def territories(cur: Cur, level: Level = "epci",
                 search: Annotated[str | None, Query(max_length=100)] = None) -> JSON:
     return answer(territory_handlers.territories(cur, level, search), level=level)
 
 
 @router.get("/territories/{level}/{query}", summary="Un territoire : identité, indicateurs, "
-            "emplois")
+            "emplois", response_model=Envelope[S.Card])
 def territory(request: Request, cur: Cur, level: Annotated[str, Path(max_length=12)],
               query: Annotated[str, Path(max_length=200)]) -> Response:
     ans = cards.territory_json(cur, query, level)
@@ -86,7 +111,8 @@ def territory(request: Request, cur: Cur, level: Annotated[str, Path(max_length=
 
 
 @router.get("/territories/{level}/{query}/jobs", summary="Séries d'emplois d'un territoire, "
-            "au détail de chaque secteur (URSSAF : chaque code APE)")
+            "au détail de chaque secteur (URSSAF : chaque code APE)",
+            response_model=JobsEnvelope)
 def territory_jobs(cur: Cur, level: Annotated[str, Path(max_length=12)],
                    query: Annotated[str, Path(max_length=200)],
                    source: Annotated[str | None, Query(max_length=40, description="Ne garder "
@@ -98,7 +124,8 @@ def territory_jobs(cur: Cur, level: Annotated[str, Path(max_length=12)],
     return answer(ans)
 
 
-@router.get("/indicators", summary="Indicateurs d'un niveau (table longue)")
+@router.get("/indicators", summary="Indicateurs d'un niveau (table longue)",
+            response_model=IndicatorsEnvelope)
 def indicators(
     cur: Cur, level: Level,
     indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
@@ -120,10 +147,11 @@ def _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws,
     ans = ranking_handlers.ranking(cur, level, top, rural_quota, urban_quota, per_region,
                                    rule, seed, draws,
                                    rule_source=None if rule is None else "corps de la requête")
-    return answer(ans, level=level, dimensions=ans.data.attrs.get("dimensions", {}))
+    return answer(ans)
 
 
-@router.get("/ranking", summary="Classement par l'indice composite par défaut")
+@router.get("/ranking", summary="Classement par l'indice composite par défaut",
+            response_model=RankingEnvelope)
 def ranking(cur: Cur, level: RankLevel = "epci", top: Top = None, rural_quota: Quota = 0,
             urban_quota: Quota = 0, per_region: bool = False, seed: Seed = 0,
             draws: Draws = None) -> JSON:
@@ -131,21 +159,23 @@ def ranking(cur: Cur, level: RankLevel = "epci", top: Top = None, rural_quota: Q
 
 
 @router.post("/ranking", summary="Classement avec une règle envoyée en JSON (mêmes clés que le "
-             "YAML : name, dimensions, indicators, weight...)")
+             "YAML : name, dimensions, indicators, weight...)", response_model=RankingEnvelope)
 def ranking_custom(cur: Cur, rule: Annotated[Rule, Body()], level: RankLevel = "epci",
                    top: Top = None, rural_quota: Quota = 0, urban_quota: Quota = 0,
                    per_region: bool = False, seed: Seed = 0, draws: Draws = None) -> JSON:
     return _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws, rule)
 
 
-@router.get("/sources", summary="Sources officielles : registre, cache, store")
+@router.get("/sources", summary="Sources officielles : registre, cache, store",
+            response_model=SourcesEnvelope)
 def sources(request: Request, cur: Cur) -> JSON:
     settings = request.app.state.settings
     ans = source_handlers.sources(settings.db, settings.cache)
     return answer(ans, **envelope(cur))
 
 
-@router.get("/provenance", summary="Provenance du store : table, source, millésime, licence")
+@router.get("/provenance", summary="Provenance du store : table, source, millésime, licence",
+            response_model=Envelope[S.Provenance])
 def provenance(cur: Cur) -> JSON:
     meta = envelope(cur)
     return answer(Answer({"tables": meta["sources"]}, meta))

@@ -8,9 +8,12 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
 
+from pacte.api import schemas as S
 from pacte.api.response import JSON, answer
 from pacte.api.routes import MAX_TOP, Cur
+from pacte.api.schemas import Envelope
 from pacte.handlers import basins as h
 
 router = APIRouter(prefix="/api")
@@ -18,7 +21,8 @@ router = APIRouter(prefix="/api")
 SpatialLevel = Annotated[str, Path(max_length=12, description="epci ou ze2020.")]
 
 
-@router.get("/basins", summary="Bassins industriels candidats, avec leurs EPCI membres")
+@router.get("/basins", summary="Bassins industriels candidats, avec leurs EPCI membres",
+            response_model=Envelope[list[S.BasinRow]])
 def basins(cur: Cur, top: Annotated[int | None, Query(ge=1, le=MAX_TOP)] = None) -> JSON:
     ans = h.basin_ranking(cur, top)
     members = h.basin_members(cur)
@@ -31,7 +35,8 @@ def basins(cur: Cur, top: Annotated[int | None, Query(ge=1, le=MAX_TOP)] = None)
     return answer(ans, rows)
 
 
-@router.get("/basins/map", summary="Contours des bassins candidats (GeoJSON, WGS84)")
+@router.get("/basins/map", summary="Contours des bassins candidats (GeoJSON, WGS84)",
+            response_model=Envelope[S.FeatureCollection])
 def basins_map(cur: Cur) -> JSON:
     ans = h.basin_ranking(cur)
     geo = dict(cur.execute("SELECT code, geometry FROM contours_bassin").fetchall())
@@ -43,16 +48,38 @@ def basins_map(cur: Cur) -> JSON:
     return answer(ans, {"type": "FeatureCollection", "features": feats})
 
 
-@router.get("/basins/{code}", summary="Un bassin candidat et ses EPCI membres")
+@router.get("/basins/{code}", summary="Un bassin candidat et ses EPCI membres",
+            response_model=Envelope[dict])
 def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
     return answer(h.basin(cur, code))
 
 
-@router.get("/spatial/{level}", summary="I de Moran du score et des indicateurs, grappes")
+@router.get("/basins/{code}/profile", summary="Profil d'un bassin candidat (JSON, HTML ou PDF)",
+            response_model=Envelope[dict],
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                         "application/pdf": {"schema": {
+                                             "type": "string", "format": "binary"}}}}})
+def basin_profile(cur: Cur, code: Annotated[str, Path(max_length=12)],
+                  format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
+                                               description="json, html ou pdf.")] = "json"):
+    from pacte.report.basin import render_basin_html, render_basin_pdf
+
+    ans = h.basin(cur, code)
+    if format == "html":
+        return HTMLResponse(render_basin_html(cur, ans))
+    if format == "pdf":
+        return Response(render_basin_pdf(cur, ans), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="profil_{code}.pdf"'})
+    return answer(ans)
+
+
+@router.get("/spatial/{level}", summary="I de Moran du score et des indicateurs, grappes",
+            response_model=Envelope[S.Spatial])
 def spatial(cur: Cur, level: SpatialLevel) -> JSON:
     return answer(h.spatial_statistics(cur, level))
 
 
-@router.get("/spatial/{level}/lisa", summary="Grappe locale (Moran local) de chaque territoire")
+@router.get("/spatial/{level}/lisa", summary="Grappe locale (Moran local) de chaque territoire",
+            response_model=Envelope[list[S.LisaRow]])
 def lisa(cur: Cur, level: SpatialLevel) -> JSON:
     return answer(h.lisa_clusters(cur, level))

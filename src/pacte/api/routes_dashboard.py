@@ -16,20 +16,27 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from pacte.api import schemas as S
 from pacte.api.response import JSON, answer
 from pacte.api.routes import Cur
+from pacte.api.schemas import Envelope
 from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, compare, envelope, sheets
 from pacte.targeting.rule import DEFAULT_CONFIG
 
 router = APIRouter(prefix="/api")
+BINARY = {"type": "string", "format": "binary"}
+
+
+class RuleEnvelope(S.Envelope[S.RuleShape]):
+    meta: S.RuleFile
 
 Group = Literal["semblables", "profil", "departement", "region", "nature", "population", "codes"]
 
 
 @router.get("/compare/{level}/{code}", summary="Groupe de comparaison d'un territoire "
             "(semblables, profil, département, région, nature, tranche de population, liste "
-            "de codes)")
+            "de codes)", response_model=Envelope[S.ComparisonGroup])
 def compare_group(cur: Cur, level: Annotated[str, Path(max_length=12)],
                   code: Annotated[str, Path(max_length=200)], group: Group = "semblables",
                   codes: Annotated[str | None, Query(max_length=25_000, description="Codes "
@@ -39,14 +46,16 @@ def compare_group(cur: Cur, level: Annotated[str, Path(max_length=12)],
 
 
 @router.get("/metadata", summary="Fiches de métadonnées des indicateurs (texte du catalogue, "
-            "sources, millésimes, licences) et noms français des sources")
+            "sources, millésimes, licences) et noms français des sources",
+            response_model=Envelope[S.IndicatorSheets])
 def metadata(cur: Cur) -> JSON:
     return answer(sheets.indicator_sheets(cur))
 
 
 @router.get("/metadata/{indicator}", summary="Fiche de métadonnées d'un indicateur (JSON ou "
             "page HTML à télécharger)",
-            responses={200: {"content": {"text/html": {}, "application/json": {}}}})
+            response_model=Envelope[S.CatalogueEntry],
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
 def metadata_sheet(cur: Cur, indicator: Annotated[str, Path(max_length=60)],
                    format: Literal["json", "html"] = "json") -> Response:  # noqa: A002
     ans = sheets.indicator_sheets(cur, [indicator])
@@ -57,7 +66,8 @@ def metadata_sheet(cur: Cur, indicator: Annotated[str, Path(max_length=60)],
         "content-disposition": f'attachment; filename="pacte_fiche_{indicator}.html"'})
 
 
-@router.get("/rule", summary="Règle de ciblage par défaut (le YAML de « pacte rank », en JSON)")
+@router.get("/rule", summary="Règle de ciblage par défaut (le YAML de « pacte rank », en JSON)",
+            response_model=RuleEnvelope)
 def rule(cur: Cur) -> JSON:
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     return answer(Answer(raw, envelope(cur, [])), rule_file=DEFAULT_CONFIG.name)
@@ -82,7 +92,9 @@ class Selection(BaseModel):
 @router.post("/selection/export", summary="Export de plusieurs indicateurs pour une sélection "
              "de territoires (CSV pour Excel français ou XLSX avec feuilles Sources et "
              "Définitions)",
-             responses={200: {"content": {"text/csv": {}, MEDIA[ExportFormat.xlsx][0]: {}}}})
+             response_class=Response,
+             responses={200: {"description": "Le fichier exporté.", "content": {
+                 "text/csv": {"schema": BINARY}, MEDIA[ExportFormat.xlsx][0]: {"schema": BINARY}}}})
 def selection_export(cur: Cur, selection: Selection) -> Response:
     fmt = ExportFormat(selection.format)
     media, ext = MEDIA[fmt]
@@ -103,7 +115,8 @@ MapLevel = Literal["epci", "ze2020", "dep", "reg"]
 
 
 @router.get("/locate/{level}/{code}", summary="Le territoire d'un autre niveau qui couvre la "
-            "plus grande part de la population d'un territoire (EPCI -> zone d'emploi...)")
+            "plus grande part de la population d'un territoire (EPCI -> zone d'emploi...)",
+            response_model=Envelope[S.Located])
 def locate(cur: Cur, level: Annotated[str, Path(max_length=12)],
            code: Annotated[str, Path(max_length=200)], to: MapLevel) -> JSON:
     return answer(compare.locate(cur, level, code, to))

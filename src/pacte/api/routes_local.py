@@ -10,8 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from pacte.api import schemas as S
 from pacte.api.response import JSON, answer
 from pacte.api.routes import Cur
+from pacte.api.schemas import Envelope
 from pacte.handlers import Answer, envelope
 
 router = APIRouter(prefix="/api")
@@ -19,7 +21,8 @@ Code = Annotated[str, Path(max_length=12, pattern=r"^[0-9AB]{4,9}$")]
 
 
 @router.get("/finances/{code}", summary="Finances locales d'un territoire "
-            "(DCRTP et FNGIR réels du REI, ou comment les obtenir)")
+            "(DCRTP et FNGIR réels du REI, ou comment les obtenir)",
+            response_model=Envelope[S.Finances])
 def finances(cur: Cur, code: Code) -> JSON:
     from pacte.handlers.dcrtp_territory import finances_block, has_rei
 
@@ -28,7 +31,7 @@ def finances(cur: Cur, code: Code) -> JSON:
 
 
 @router.get("/simulate/dcrtp/{code}", summary="Minoration de la DCRTP pour un territoire "
-            "(montants réels du REI, OFGL)")
+            "(montants réels du REI, OFGL)", response_model=Envelope[dict])
 def simulate_dcrtp_territory(
     cur: Cur, code: Code,
     year: Annotated[int | None, Query(ge=2017, le=2100)] = None,
@@ -42,7 +45,7 @@ def simulate_dcrtp_territory(
 
 
 @router.get("/diversify/{code}", summary="Montée en gamme : spécialisations, complexité et "
-            "activités à développer (fichier national URSSAF)")
+            "activités à développer (fichier national URSSAF)", response_model=Envelope[dict])
 def diversify(
     cur: Cur, code: Code,
     level: Annotated[str, Query(pattern="^(epci|ze2020)$")] = "epci",

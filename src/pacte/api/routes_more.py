@@ -15,17 +15,38 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from pacte.api import schemas as S
 from pacte.api.response import JSON, answer, jsonable
 from pacte.api.routes import MAX_LIST, Cur, Level, RankLevel, Text
+from pacte.api.schemas import Envelope
 from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, envelope
 
 router = APIRouter(prefix="/api")
+#: The schema of a file answer (PDF, XLSX...).
+BINARY = {"type": "string", "format": "binary"}
+
+
+class ProfileEnvelope(Envelope[S.Profile]):
+    meta: S.ProfileMeta
+
+
+class ImpactEnvelope(Envelope[list[S.ImpactRow]]):
+    meta: S.ImpactMeta
+
+
+class SimulationEnvelope(Envelope[S.Simulation]):
+    meta: S.SimulationMeta
+
+
+class AuditEnvelope(Envelope[S.Audit]):
+    meta: S.RuleMeta
 
 
 @router.get("/profile/{level}/{code}", summary="Profil d'un territoire (JSON, HTML ou PDF)",
-            responses={200: {"content": {"application/json": {}, "text/html": {},
-                                         "application/pdf": {}}}})
+            response_model=ProfileEnvelope,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                         "application/pdf": {"schema": BINARY}}}})
 def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
             code: Annotated[str, Path(max_length=200)],
             format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
@@ -44,7 +65,8 @@ def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
 
 
 @router.get("/profile.css", summary="Feuille de style des profils HTML",
-            response_class=Response, responses={200: {"content": {"text/css": {}}}})
+            response_class=Response,
+            responses={200: {"content": {"text/css": {"schema": {"type": "string"}}}}})
 def profile_css() -> Response:
     from pacte.report.profile import stylesheet
 
@@ -52,7 +74,8 @@ def profile_css() -> Response:
                     headers={"cache-control": "public, max-age=3600"})
 
 
-@router.get("/impact/{code}", summary="Impact d'une fermeture ou d'une ouverture d'usine")
+@router.get("/impact/{code}", summary="Impact d'une fermeture ou d'une ouverture d'usine",
+            response_model=ImpactEnvelope)
 def impact(cur: Cur, code: Annotated[str, Path(max_length=200)],
            sector: Annotated[str, Query(max_length=8, description="Secteur A17 (ex. C4).")],
            jobs: Annotated[int, Query(ge=-1_000_000, le=1_000_000,
@@ -63,7 +86,8 @@ def impact(cur: Cur, code: Annotated[str, Path(max_length=200)],
     return answer(impact_handler(cur, code, sector, jobs, level))
 
 
-@router.get("/simulate/dcrtp", summary="Minoration de la DCRTP (démonstration, données fictives)")
+@router.get("/simulate/dcrtp", summary="Minoration de la DCRTP (démonstration, données fictives)",
+            response_model=SimulationEnvelope)
 def simulate_dcrtp(
     cur: Cur,
     key: Annotated[str, Query(max_length=20, description="legal, dcrtp, population, "
@@ -92,7 +116,8 @@ def simulate_dcrtp(
     return answer(Answer(data, ans.meta))
 
 
-@router.get("/ranking/audit", summary="Audit statistique de la règle (JRC/OCDE)")
+@router.get("/ranking/audit", summary="Audit statistique de la règle (JRC/OCDE)",
+            response_model=AuditEnvelope)
 def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
     from pacte.geography import RANK_LEVELS, check_level
     from pacte.targeting import load_config
@@ -114,7 +139,10 @@ def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
 @router.get("/export", summary="Export des indicateurs d'un niveau (mêmes fichiers que "
             "« pacte export » : CSV, CSV pour Excel français, XLSX, GeoJSON, GeoPackage, "
             "Parquet)",
-            responses={200: {"content": {media: {} for media, _ in set(MEDIA.values())}}})
+            response_class=Response,
+            responses={200: {"description": "Le fichier exporté.",
+                             "content": {media: {"schema": BINARY}
+                                         for media, _ in set(MEDIA.values())}}})
 def export(
     request: Request, cur: Cur, level: Level,
     format: Annotated[ExportFormat, Query(description="csv, csv-fr, xlsx, geojson, gpkg ou "  # noqa: A002

@@ -1,4 +1,4 @@
-"""Industrial mass (issue 17): how MANY industrial jobs a territory holds, beside the share.
+"""Industrial mass: how MANY industrial jobs a territory holds, beside the share.
 
 A share alone ranks a CC of 300 industrial jobs above an agglomeration of 8,000; the
 programme aimed at territories "au poids économique significatif". Three job indicators,
@@ -12,9 +12,8 @@ and of the quarterly estimates are not samples, and the census counts come from 
 (exploitation complémentaire) whose design a binomial on the counts does not reflect; a z
 of « 103,88 écarts-types » (Cluses) was false precision.
 
-The maths is here rather than in ``indicators/`` because the issue-17 brief allowed only
-this file; it is three lines of numpy over the shared job helpers (to move to
-``indicators/mass.py`` when the lead wishes).
+The maths is three lines of numpy over the shared job helpers, kept beside the catalogue
+entries it serves.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from pacte.labels import fr_number
 
 #: French headers of the basin table.
 HEADERS = {"rank": "Rang", "code": "Code", "name": "Bassin", "score": "Score",
-           "rank_low": "Rang P5", "rank_high": "Rang P95", "n_members": "EPCI",
+           "rank_low": "Rang P5", "rank_high": "Rang P95", "tier": "Palier",
+           "n_members": "EPCI",
            "population": "Population", "industry_jobs": "Emplois industriels",
            "industry_share": "Part industrielle (%)"}
 MEMBER_HEADERS = {"joined": "Ordre", "code": "Code", "name": "EPCI", "role": "Rôle",
@@ -44,7 +45,8 @@ def print_basin_ranking(df, fmt: Format | str = Format.table) -> None:
     shown = df[list(HEADERS)].assign(score=lambda d: d["score"].round(2),
                                      industry_share=lambda d: d["industry_share"].round(1))
     render(shown.rename(columns=HEADERS),
-           title=f"{len(df)} bassins industriels candidats (rang parmi les bassins ; "
+           title=f"{len(df)} bassins industriels candidats (rang parmi les bassins ; palier "
+                 f"pour un programme de {df['tier_size'].iloc[0] if len(df) else 0} bassins ; "
                  "propositions à discuter, pas des périmètres)")
 
 
@@ -71,6 +73,8 @@ def print_basin_validation(data: dict, fmt: Format | str = Format.table) -> None
                                  "n_members": "EPCI", "n_listed": "Dont listés",
                                  "share_listed": "Population listée (%)"}),
            title="Bassins candidats touchés par la liste")
+    for m in data["mapped"]:
+        err.print(f"  {m['listed']} → {m['code']} ({m['how']})")
     if data["outside"]:
         err.print(f"EPCI listés hors de tout bassin candidat ({len(data['outside'])}) : "
                   + ", ".join(data["outside"]))
@@ -142,7 +146,8 @@ def register(app: typer.Typer) -> None:
             render(members, fmt)
             return
         print(f"{b['code']} — {b['name']} : rang {b['rank']} sur les bassins candidats "
-              f"(intervalle P5-P95 {b['rank_low']}-{b['rank_high']}), score "
+              f"(intervalle P5-P95 {b['rank_low']}-{b['rank_high']} ; palier « {b['tier']} » "
+              f"pour un programme de {b['tier_size']} bassins), score "
               f"{fr_number(b['score'], 2)} ; {fr_number(b['population'])} habitants, "
               f"{fr_number(b['industry_jobs'])} emplois industriels "
               f"({fr_number(b['industry_share'], 1)} % des emplois, recensement "

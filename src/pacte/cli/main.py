@@ -103,7 +103,7 @@ def run(
     from pacte.handlers.ranking import check_ranking
     from pacte.report.national import build_national_report, check_out_dir
 
-    check_ranking("epci", None, 0, 0, False, seed, None)  # before any work (issue 12)
+    check_ranking("epci", None, 0, 0, False, seed, None)  # before any work
     check_out_dir(out_dir)
 
     meta = None if rebuild else current_store(db)
@@ -171,15 +171,21 @@ def show(
     code: Annotated[str, typer.Argument(help="Code (SIREN d'EPCI, code commune, ZE…) ou nom "
                                         "exact.")],
     level: Annotated[str | None, typer.Option("--level", "-l")] = None,
+    compare: Annotated[str | None, typer.Option(
+        "--compare", "-c", help="Groupe de comparaison : semblables (défaut : taille, nature "
+        "et profil), profil, departement, region, nature, population, codes.")] = None,
+    codes: Annotated[str | None, typer.Option(
+        "--codes", help="Codes du groupe « codes », séparés par des virgules.")] = None,
     fmt: FmtOpt = Format.table, db: DbOpt = None,
 ) -> None:
-    """Fiche d'un territoire : identité, mixité rurale/urbaine, emplois par source."""
+    """Fiche d'un territoire : identité, rang, mixité rurale/urbaine, indicateurs face à la
+    France et au groupe de comparaison, emplois par source."""
     from pacte import store
     from pacte.cli.tables import records, render
     from pacte.handlers import territory as territory_handlers
 
     with store.connect(db) as con, err.status("Calcul de la fiche…"):
-        ans = territory_handlers.territory(con, code, level)
+        ans = territory_handlers.territory(con, code, level, compare=compare, codes=codes)
     d = ans.data
     ident, par, jobs, cov, ind = (d["territory"], d["parents"], d["jobs"], d["coverage"],
                                   d["indicators"])
@@ -188,13 +194,37 @@ def show(
         doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
                "indicators": [] if ind is None else records(ind),
                "anchoring": [] if anch is None or anch.empty else records(anch),
+               "headline": d.get("headline") or [],
+               "ranking": d.get("ranking"), "comparison": d.get("comparison"),
                "jobs": records(jobs), "meta": ans.meta}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
         return
     if fmt is Format.csv:
         render(jobs.assign(level=ident["level"], code=ident["code"], name=ident["name"]), fmt)
         return
-    _show_table(ident, par, jobs, cov, ind, anch)
+    _show_table(ident, par, jobs, cov, ind, anch, d.get("ranking"), d.get("comparison"),
+                d.get("headline") or [])
+
+
+def rank_line(r: dict | None, level: str) -> str | None:
+    """« Rang : 218ᵉ sur 1 255 EPCI (intervalle 150ᵉ à 290ᵉ) ; non éligible : métropole
+    exclue » — the same words as the profile and the dashboard."""
+    from pacte.labels import fr_number, fr_ordinal, fr_rank
+
+    if not r:
+        return None
+    if r.get("unranked"):
+        return f"Non classé : {r['unranked']}"
+    text = (f"Rang : {fr_rank(r['rank'], r['n'])} {LEVEL_PLURALS.get(level, level)} "
+            f"(intervalle {fr_ordinal(r['rank_low'])} à {fr_ordinal(r['rank_high'])})")
+    if r.get("tier"):
+        text += (f" ; probabilité d'être dans les {r['programme_size']} premiers : "
+                 f"{fr_number(r['p_top'], 2)} (palier : {r['tier']})")
+    if r.get("eligible") is False:
+        text += f" ; non éligible : {r.get('eligibility_note') or 'règle d éligibilité'}"
+    elif r.get("eligible"):
+        text += f" ; éligible, {fr_rank(r['eligible_rank'], r['n_eligible'])} éligibles"
+    return text
 
 
 def _show_anchoring(anch: pd.DataFrame) -> None:
@@ -207,7 +237,7 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
         "Indicateur": [with_unit(a, u) for a, u in zip(anch["label"], anch["unit"],
                                                        strict=True)],
         "Période": anch["period"], "Valeur": anch["value"], "France": anch["national"],
-        "Centile": anch["percentile"].round(0), "Médiane des 5 pairs": anch["peers_median"]})
+        "Centile": anch["percentile"].round(0), "Médiane du groupe": anch["peers_median"]})
     render(table, title="Ancrage territorial (centile : part des territoires du niveau à "
                         "valeur inférieure ou égale)")
     notes = [n for n in dict.fromkeys(anch["note"]) if n]
@@ -216,7 +246,9 @@ def _show_anchoring(anch: pd.DataFrame) -> None:
 
 
 def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
-                ind: pd.DataFrame | None, anch: pd.DataFrame | None = None) -> None:
+                ind: pd.DataFrame | None, anch: pd.DataFrame | None = None,
+                rank: dict | None = None, group: dict | None = None,
+                head: list[dict] | None = None) -> None:
     from pacte.catalogue import source_name
     from pacte.cli.tables import fr_number, render_grouped
 
@@ -236,6 +268,13 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
             out.print(f"  {k} : {v}")
     for row in par.itertuples():
         out.print(f"  {upper_first(LEVEL_LABELS[row.level])} : {row.name} ({row.code})")
+    if (line := rank_line(rank, ident["level"])) is not None:
+        out.print(f"  {line}", markup=False)
+    if group:
+        shown = group.get("names") or group["codes"]
+        out.print(f"  Groupe de comparaison : {group['label']} : {', '.join(shown[:10])}"
+                  f"{' et ' + str(len(shown) - 10) + ' autres' if len(shown) > 10 else ''}",
+                  markup=False)
     for row in cov.itertuples():
         state = "complète" if row.complete else "PARTIELLE"
         out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"
@@ -243,6 +282,17 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
     if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
         out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
+    if head:  # the key figures, as the profile and the dashboard show them
+        import pandas as pd
+
+        from pacte.cli.tables import render_grouped
+
+        table = pd.DataFrame({
+            "label": [with_unit(h["label"], h["unit"]) for h in head],
+            "Source": [h["source_name"] for h in head], "Période": [h["period"] for h in head],
+            "Valeur": [h["value"] for h in head], "France": [h["national"] for h in head]})
+        render_grouped(table, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
+                       "le tableau de bord et l'API)", console=out)
     if ind is not None and anch is not None:  # anchoring gets its own section below
         ind = ind[~ind["indicator"].isin(set(anch.get("indicator", [])))
                   & ~ind["source"].eq("anchoring")]

@@ -19,7 +19,7 @@ import typer
 
 from pacte.cli.common import DbOpt, err, friendly
 from pacte.errors import InvalidParameterError, PacteError
-from pacte.geography import PROFILE_LEVELS, check_level
+from pacte.geography import PROFILE_LEVELS, Level, check_level
 
 
 class ProfileFormat(StrEnum):
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             help="Code (SIREN d'EPCI, code de zone d'emploi, de département, de région) ou nom "
             "exact.")] = None,
         level: Annotated[str | None, typer.Option(
-            "--level", "-l", help=f"Niveau : {', '.join(PROFILE_LEVELS)}.")] = None,
+            "--level", "-l", help=f"Niveau : {', '.join(PROFILE_LEVELS)}, bassin.")] = None,
         fmt: Annotated[ProfileFormat, typer.Option(
             "--format", "-f", help="html, pdf ou json.")] = ProfileFormat.pdf,
         out: Annotated[Path | None, typer.Option(
@@ -155,6 +155,18 @@ def register(app: typer.Typer) -> None:
         if code is None:
             raise InvalidParameterError("indiquez un code de territoire (ou --all --level "
                                         "NIVEAU --out DOSSIER)")
+        if level == Level.BASSIN:  # a candidate basin (B001...): its own profile
+            from pacte.handlers.basins import basin
+            from pacte.report.basin import write_basin_profile
+            with store.connect(db) as con:
+                ans = basin(con, code)
+                if fmt is ProfileFormat.json and out is None:
+                    sys.stdout.write(render_json(ans))
+                    return
+                path = write_basin_profile(con, ans, fmt.value,
+                                           out or Path(f"profil_{code}.{fmt.value}"))
+            err.print(f"Profil de {ans.data['basin']['name']} écrit dans {path}")
+            return
         with store.connect(db) as con:
             with err.status("Profil…"):
                 ans = profile(con, code, level)

@@ -26,8 +26,8 @@ from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.labels import count_title, fr_number, ranking_title
 
 #: Columns of the terminal table; csv, json and xlsx get every column.
-TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
-                 "top_dimension"]
+TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "p_top", "tier",
+                 "area_type", "type", "top_dimension"]
 
 
 class RankFormat(StrEnum):
@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
         level: Annotated[str, typer.Option(
             "--level", "-l", help=f"Niveau : {', '.join(RANK_LEVELS)}, bassin.")] = "epci",
         top: Annotated[int | None, typer.Option(
-            "--top", "-n", help="Ne garder que les N territoires sélectionnés.")] = None,
+            "--top", "-n", help="Ne garder que les N territoires sélectionnés ; probabilité "
+            "d'être dans les N premiers et palier (retenu, incertain, écarté) pour ce N "
+            "(défaut : la taille de programme du fichier, 100).")] = None,
         rural_quota: Annotated[int, typer.Option(
             "--rural-quota", help="Au moins N territoires ruraux dans la sélection.")] = 0,
         urban_quota: Annotated[int, typer.Option(
@@ -113,11 +115,15 @@ def register(app: typer.Typer) -> None:
             cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
             if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
                 cols.insert(cols.index("rank") + 1, "eligible_rank")
-            shown = df[cols].rename(columns={**HEADERS, "region_rank": "Rang régional",
-                                             "eligible_rank": "Rang éligible",
-                                             "rank_low": "Rang P5", "rank_high": "Rang P95"})
+            size = answer.meta["programme"]["size"]
+            shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
+                columns={**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
+                         "eligible_rank": "Rang éligible",
+                         "rank_high": "Rang P95", "p_top": f"P(≤ {size})"})
             render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
-                   f"P5-P95, {fr_number(df.attrs['draws'])} tirages)")
+                   f"P5-P95, {fr_number(answer.meta['draws'])} tirages ; P(≤ {size}) : "
+                   f"probabilité d'être dans les {size} premiers)")
+            print_unranked(answer.meta)
             return
         text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
                 if fmt is RankFormat.csv
@@ -142,6 +148,12 @@ def print_skipped(skipped: list[dict]) -> None:
     for s in skipped:
         err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
                   markup=False)
+
+
+def print_unranked(meta: dict) -> None:
+    """The territories the rule leaves unranked, with the reason (stderr)."""
+    for u in meta.get("unranked", []):
+        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:

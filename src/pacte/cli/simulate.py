@@ -97,6 +97,9 @@ def print_simulation(data: dict, meta: dict, console: Console) -> None:
     if stamp:
         console.print(f"[bold reverse] {stamp.upper()} [/] démonstration sur un fichier "
                       "national fictif : aucun montant réel")
+    else:
+        console.print(f"Données réelles : {meta.get('criteres') or ''}", soft_wrap=True,
+                      markup=False, highlight=False)
     cut = meta["minoration"]
     title = (f"Minoration de la DCRTP {meta['annee']} ({meta['stade_minoration_libelle']}) : "
              f"{_eur(cut['valeur'])}")

@@ -274,6 +274,14 @@ def _tasks(p: Panel, ind: Indicator, period: str | None
                    years, "")
 
 
+def panel_values(p: Panel, ind: Indicator, period: str) -> np.ndarray:
+    """Values (rows of ``p.X``) of ``ind`` over ``period`` on the panel ``p``: the
+    catalogue's own computation, reused on redrawn counts (targeting uncertainty)."""
+    for _label, values, *_rest in _tasks(p, ind, period):
+        return np.asarray(values, float)
+    return np.full(p.X.shape[0], np.nan)
+
+
 def _frame(p: Panel, ind: Indicator, period: str | None) -> list[dict]:
     out = []
     for label, values, reasons, years, caveat in _tasks(p, ind, period):
@@ -310,11 +318,3 @@ def compute_job_indicators(con: duckdb.DuckDBPyConnection, levels: list[str],
     for j, c in enumerate(("level", "indicator", "period", "unit", "resolution", "source")):
         cols[c] = np.repeat(block[:, j], sizes)
     return pd.DataFrame({c: cols[c] for c in COLUMNS})
-
-
-def calc_panel_indicator(p: Panel, ind: Indicator, period: str) -> np.ndarray | None:
-    """Values of ``ind`` at ``period`` on any panel, e.g. one whose rows are sums of
-    territories (candidate basins); None when the indicator has no such period there."""
-    for _label, values, _reasons, _years, _caveat in _tasks(p, ind, period):
-        return np.asarray(values, float)
-    return None

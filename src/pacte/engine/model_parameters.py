@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 
 from pacte.errors import InvalidParameterError, ParseError
+from pacte.settings import package_data
 
-PARAMETERS_FILE = Path(__file__).resolve().parent.parent / "data" / "model_parameters.yaml"
+PARAMETERS_FILE = package_data("model_parameters.yaml")
 #: Year of the input-output table the models use (values in force that year).
 MODEL_YEAR = 2010
 

@@ -101,7 +101,7 @@ def national_jobs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     t16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
     salaried = _trim(con, "fr").iloc[0].reindex(SECTORS).to_numpy(dtype=float)
     ns = con.execute("SELECT sum(jobs) FROM jobs WHERE source = 'estel_ns' AND level = 'ze2010' "
-                     "AND year = ? AND sector = 'TOTAL'", [NON_SALARIED_YEAR]).fetchone()[0]
+                     "AND year = ? AND sector = 'TOTAL'", [NON_SALARIED_YEAR]).fetchall()[0][0]
     basis = calc_persons_employed(salaried, t16.jobs, float(ns or 0.0))
     return pd.DataFrame({**basis, "table": t16.jobs}, index=SECTORS)
 

@@ -9,8 +9,6 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, source_name
 
-ID_COLUMNS = ("code", "name")
-
 
 def column_id(indicator: str, period: str, source: str) -> str:
     """Machine name of a wide column: ``industry_share_2016_rp``."""

@@ -22,8 +22,9 @@ from typing import Any
 import yaml
 
 from pacte.errors import InvalidParameterError, ParseError
+from pacte.settings import package_file
 
-PARAMETERS_DIR = Path(__file__).with_name("parameters")
+PARAMETERS_DIR = package_file("finance", "parameters")
 
 #: Stages of a finance law, in procedural order. ``lfi`` is the law; others are bills.
 STAGES = ("lfi", "plf", "senat")

@@ -13,13 +13,14 @@ from pacte.catalogue import INDICATORS
 FAMILY = "anchoring"
 
 
-def anchoring_profile(con: duckdb.DuckDBPyConnection, level: str, code: str | None
-                      ) -> pd.DataFrame:
+def anchoring_profile(con: duckdb.DuckDBPyConnection, level: str, code: str | None,
+                      peers: list[str] | None = None) -> pd.DataFrame:
     """One row per anchoring indicator of the territory: indicator, label, period, value,
     unit, national, percentile (0-100, share of the level's territories at or below),
     peers_median, n_peers, direction, note. Empty where the level has none. One SQL query on
     the stored indicator table, whose ``percentile`` column the build computed. With
-    ``code=None``, every territory of ``level`` (a first ``code`` column, rows by code)."""
+    ``code=None``, every territory of ``level`` (a first ``code`` column, rows by code).
+    ``peers``: another comparison group for the one ``code`` (default: the stored one)."""
     ids = [i for i, ind in INDICATORS.items() if ind.family == FAMILY and level in ind.levels]
     if not ids:
         return pd.DataFrame()
@@ -30,6 +31,10 @@ def anchoring_profile(con: duckdb.DuckDBPyConnection, level: str, code: str | No
     peer_rows = ("SELECT DISTINCT code, trim(unnest(string_split(peers, ','))) AS peer "
                  "FROM ranking WHERE level = ? AND peers IS NOT NULL" if has_ranking
                  else "SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS peer WHERE false")
+    peer_args = [level] if has_ranking else []
+    if peers is not None and code is not None:  # the user's comparison group
+        peer_rows = "SELECT ?::VARCHAR AS code, unnest(?::VARCHAR[]) AS peer"
+        peer_args = [code, [str(p) for p in peers] or [""]]
     mine_code = "" if code is None else "AND code = ?"
     df = con.execute(f"""
         WITH mine AS (
@@ -52,8 +57,7 @@ def anchoring_profile(con: duckdb.DuckDBPyConnection, level: str, code: str | No
              AND r.period = m.period
         LEFT JOIN indicator f ON f.level = 'fr' AND f.indicator = m.indicator
              AND f.period = m.period AND f.source = m.source""",
-        [level, *([] if code is None else [code]), *ids,
-         *([level] if has_ranking else []), level]).df()
+        [level, *([] if code is None else [code]), *ids, *peer_args, level]).df()
     if df.empty:
         return pd.DataFrame()
     order = {i: n for n, i in enumerate(ids)}

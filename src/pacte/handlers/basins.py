@@ -123,16 +123,17 @@ def _check_level(level: str) -> None:
 def validate_basins(con: duckdb.DuckDBPyConnection, list_file: Path | str,
                     code_column: str | None = None) -> Answer:
     """A list of EPCI codes mapped onto the basins: a basin is listed when any member is;
-    ``share_listed`` is the share of its population living in listed EPCI. ``data``:
-    ``{"basins": DataFrame, "n_listed", "n_in_basins", "outside": [codes], "unknown"}``."""
+    ``share_listed`` is the share of its population living in listed EPCI. Former SIREN
+    (2008-2024) are first mapped to today's EPCI holding most of their population, as in
+    ``pacte validate``. ``data``: ``{"basins": DataFrame, "n_listed", "n_known",
+    "n_in_basins", "outside": [codes], "unknown", "mapped"}``."""
     from pacte.handlers.validate import read_list
+    from pacte.targeting.validate import map_codes
 
     _require(con)
     codes = list(dict.fromkeys(read_list(list_file, "epci", code_column)))
-    known = {r[0] for r in con.execute("SELECT code FROM territory WHERE level = 'epci'"
-                                       ).fetchall()}
-    unknown = [c for c in codes if c not in known]
-    listed = set(codes) - set(unknown)
+    mapping, unknown = map_codes(con, "epci", codes)  # old SIREN -> today's EPCI
+    listed = set(mapping["code"])
     members = basin_members(con).assign(listed=lambda d: d["code"].isin(listed))
     g = members.groupby("basin", sort=True)
     pop_listed = members["population"].where(members["listed"], 0.0).groupby(
@@ -146,6 +147,7 @@ def validate_basins(con: duckdb.DuckDBPyConnection, list_file: Path | str,
     table = ranks.merge(table, on="code").sort_values("rank").reset_index(drop=True)
     in_basins = listed & set(members["code"])
     data = {"basins": table, "n_listed": len(codes), "n_known": len(listed),
+            "mapped": mapping[mapping["listed"] != mapping["code"]].to_dict("records"),
             "n_in_basins": len(in_basins), "outside": sorted(listed - in_basins),
             "unknown": unknown, "n_basins": int(con.execute("SELECT count(*) FROM basin"
                                                             ).fetchall()[0][0])}
@@ -174,8 +176,9 @@ def export_basins(con: duckdb.DuckDBPyConnection, fmt, out: Path,
         write_wide_xlsx(df, out, meta, title="Bassins industriels candidats")
     elif fmt is ExportFormat.geojson:
         write_geojson(con, df, BASIN_LEVEL, out, meta)
-    elif fmt is ExportFormat.gpkg:
-        write_gpkg(con, df, BASIN_LEVEL, out, meta)
+    elif fmt is ExportFormat.gpkg:  # GeoPackage layers hold code, name and numbers
+        numeric = [c for c in df.columns[2:] if pd.api.types.is_numeric_dtype(df[c])]
+        write_gpkg(con, df[["code", "name", *numeric]], BASIN_LEVEL, out, meta)
     else:
         write_parquet(df, out, meta)
     return len(df), meta

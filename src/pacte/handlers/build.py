@@ -11,6 +11,7 @@ from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
 from pacte.handlers.cards import write_territory_cards
+from pacte.handlers.diversify import write_diversify_matrix
 from pacte.settings import default_db_path, package_data
 from pacte.spatial.materialise import write_spatial
 from pacte.targeting.materialise import write_default_ranking
@@ -18,7 +19,7 @@ from pacte.targeting.materialise import write_default_ranking
 #: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
 #: LISA, candidate basins) reads the ranking.
 STEPS = (write_indicators, write_exposure_top, write_default_ranking, write_spatial,
-         write_territory_cards)
+         write_territory_cards, write_diversify_matrix)
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,

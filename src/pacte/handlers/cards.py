@@ -1,7 +1,7 @@
 """Territory cards: the API's answer for each territory (every level but communes), built
 once at build time and stored serialised, so that a reader answers with one lookup instead
-of six queries and a JSON encoding (issue 16: territory p99 under 50 ms; issue 19: 300
-requests/s on one worker, cold as well as warm).
+of six queries and a JSON encoding (targets: territory p99 under 50 ms, 300 requests/s on
+one worker, cold as well as warm; see bench/).
 
 A card is :func:`pacte.handlers.territory.territory`'s ``data`` (``jobs_detail=False``: the
 URSSAF APE codes summed into NAF sections) as JSON, zlib-compressed,
@@ -15,7 +15,6 @@ vintages, licences) is not stored: it is read at request time, like every answer
 from __future__ import annotations
 
 import json
-import threading
 import zlib
 from dataclasses import dataclass
 
@@ -28,10 +27,19 @@ from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
+from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import Answer, envelope
-from pacte.handlers.territory import answer_sources, has_indicators, identity, territory
+from pacte.handlers.ranking import rank_summaries
+from pacte.handlers.territory import (
+    answer_sources,
+    has_indicators,
+    headline,
+    identity,
+    territory,
+)
 from pacte.store import queries
 from pacte.store.connect import read_meta
+from pacte.store.state import state_of
 
 TABLE = "territory_card"
 #: Levels with a stored card (communes are assembled on request: 35,000 of them).
@@ -110,6 +118,9 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, C
     ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
     ind = _split(con, ind_df)
     anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
+    ranks, groups = rank_summaries(con, level), default_groups(con, level)
+    heads = ({} if ind_df is None else
+             {c: headline(g) for c, g in ind_df.groupby("code", sort=False)})
     out = []
     for row in terr.to_dict("records"):
         code = row["code"]
@@ -121,7 +132,10 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, C
         parts = [("territory", dumps(jsonable(identity(row))).decode()),
                  ("parents", dumps(parents).decode()), ("coverage", cov.get(code, "[]")),
                  ("indicators", ind.get(code, "[]") if with_ind else "null"),
-                 ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]"))]
+                 ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]")),
+                 ("headline", dumps(jsonable(heads.get(code, []))).decode()),
+                 ("ranking", dumps(jsonable(ranks.get(code))).decode()),
+                 ("comparison", dumps(jsonable(groups.get(code))).decode())]
         data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
         sources = answer_sources(job_sources.get(code, ()),
                                  ind_sources.get(code, ()) if with_ind else None, a != "[]")
@@ -150,35 +164,18 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     return {TABLE: len(rows)}
 
 
-#: build hash -> {key: (compressed data, sources)}: a store's cards, read whole at its
-#: first card lookup (22 MB for the bundled store) and kept per process. A store's cards are
-#: fixed by its build hash (inputs and code), so a rebuilt store is a new entry; only the
-#: two latest stores are kept.
-_LOADED: dict[str, dict[str, Card]] = {}
-_LOCK = threading.Lock()
+def _load_cards(con: duckdb.DuckDBPyConnection) -> dict[str, Card] | None:
+    try:
+        rows = con.execute(f"SELECT key, data, crc, size, sources FROM {TABLE}").fetchall()
+    except duckdb.CatalogException:  # a store built before the cards
+        return None
+    return {k: Card(d, crc, size, tuple(json.loads(src))) for k, d, crc, size, src in rows}
 
 
 def _cards(con: duckdb.DuckDBPyConnection, meta: dict) -> dict[str, Card] | None:
-    build_hash = meta.get("build_hash")
-    found = _LOADED.get(build_hash) if build_hash else None
-    if found is not None:
-        return found
-    with _LOCK:  # one load per store, the other requests wait for it
-        found = _LOADED.get(build_hash) if build_hash else None
-        if found is not None:
-            return found
-        try:
-            rows = con.execute(f"SELECT key, data, crc, size, sources FROM {TABLE}"
-                               ).fetchall()
-        except duckdb.CatalogException:  # a store built before the cards
-            return None
-        found = {k: Card(d, crc, size, tuple(json.loads(src)))
-                 for k, d, crc, size, src in rows}
-        if build_hash:
-            while len(_LOADED) >= 2:
-                _LOADED.pop(next(iter(_LOADED)))
-            _LOADED[build_hash] = found
-    return found
+    """{key: card} of the store, read whole at its first card lookup (22 MB for the bundled
+    store) and kept in the store's state (fixed by its build hash)."""
+    return state_of(con, meta.get("build_hash")).get("cards", lambda: _load_cards(con))
 
 
 def read_card(con: duckdb.DuckDBPyConnection, level: str, code: str,

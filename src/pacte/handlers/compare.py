@@ -29,20 +29,18 @@ from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
 from pacte.labels import LEVEL_LABELS
 from pacte.store import queries
+from pacte.targeting.peers import N_MIN, NATURE_CLASS, NATURE_LABELS, calc_similar
+
+__all__ = ["GROUPS", "NATURE_CLASS", "NATURE_LABELS", "calc_band", "calc_similar",
+           "comparison_group", "locate"]
 
 GROUPS = ("semblables", "profil", "departement", "region", "nature", "population", "codes")
 #: Levels a group can be asked at (the dashboard's map levels and the other ranked one).
 LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg")
 #: Population band edges (inhabitants), the same at every level.
 BANDS = (0, 15_000, 30_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, math.inf)
-#: Number of similar territories kept.
+#: Number of similar territories kept where the level has no stored ranking.
 N_SIMILAR = 10
-#: Fewest similar territories accepted within a factor 3 of the population.
-N_MIN = 5
-#: EPCI natures read together: a métropole and a communauté urbaine are both large cities.
-NATURE_CLASS = {"ME": "ME/CU", "CU": "ME/CU", "CA": "CA", "CC": "CC"}
-NATURE_LABELS = {"ME/CU": "métropoles et communautés urbaines",
-                 "CA": "communautés d'agglomération", "CC": "communautés de communes"}
 MAX_CODES = 2_000
 
 
@@ -58,35 +56,35 @@ def calc_band(population: float, bands: Sequence[float] = BANDS) -> tuple[float,
     return bands[-2], bands[-1]
 
 
-def calc_similar(pop: pd.Series, own: str, same_kind: pd.Series, profile: pd.DataFrame | None,
-                 n: int = N_SIMILAR, n_min: int = N_MIN) -> list[str]:
-    """Codes of the (at most ``n``) territories nearest to ``own``: of the same kind
-    (``same_kind`` True) and population within a factor 2, widened to a factor 3, then to
-    any kind, until ``n`` qualify (``n_min`` suffice within a factor 3); else the ``n_min``
-    nearest in population. Among them, the nearest on the standardised ``profile`` columns
-    (if given) and log population, the population gap breaking ties. ``pop`` is indexed
-    by code."""
-    logp = np.log(pop.clip(lower=1.0))
-    gap = (logp - logp[own]).abs()
-    others = pop.index != own
-    kind_ok = same_kind.reindex(pop.index).fillna(False).to_numpy(dtype=bool)
-    cand = None
-    for factor, kind, need in ((2, True, n), (3, True, n), (3, False, n), (3, True, n_min),
-                               (3, False, n_min)):
-        ok = others & (gap <= math.log(factor)).to_numpy() & (kind_ok if kind else True)
-        if ok.sum() >= need:
-            cand = pop.index[ok]
-            break
-    if cand is None:  # nobody of this size (the largest métropole): the nearest in size
-        cand = gap[others].sort_values(kind="stable").index[:n_min]
-    feats = pd.DataFrame({"logp": logp})
-    if profile is not None and not profile.empty:
-        feats = feats.join(profile, how="left")
-    z = (feats - feats.mean()) / feats.std(ddof=0).replace(0, 1)
-    z = z.fillna(0.0)
-    dist = np.sqrt(((z.loc[cand] - z.loc[own]) ** 2).sum(axis=1))
-    order = pd.DataFrame({"d": dist, "g": gap[cand]}).sort_values(["d", "g"], kind="stable")
-    return [str(c) for c in order.index[:n]]
+def _stored_peers(con: duckdb.DuckDBPyConnection, level: str, code: str) -> list[str] | None:
+    """The territory's comparison group stored with the default ranking (the one ``pacte
+    show``, the profile and the anchoring table read), None where the level is not ranked."""
+    if level not in RANK_LEVELS:
+        return None
+    row = con.execute("SELECT peers FROM ranking WHERE level = ? AND code = ?",
+                      [level, code]).fetchall()
+    if not row:
+        return None
+    return [c.strip() for c in (row[0][0] or "").split(",") if c.strip()]
+
+
+def default_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict]:
+    """code -> the default comparison group every output names (``pacte show``, the
+    profile, the API's territory answer, the dashboard): {group, label, codes}; empty where
+    the level has no stored ranking."""
+    if level not in RANK_LEVELS:
+        return {}
+    rows = con.execute("SELECT code, peers FROM ranking WHERE level = ?", [level]).fetchall()
+    names = dict(con.execute("SELECT code, name FROM territory WHERE level = ?", [level]
+                             ).fetchall())
+    out = {}
+    for code, peers in rows:
+        members = [c.strip() for c in (peers or "").split(",") if c.strip()]
+        out[str(code)] = {"group": "semblables", "codes": members,
+                          "names": [names.get(c, c) for c in members],
+                          "label": f"{len(members)} territoires semblables (taille, nature, "
+                                   "profil)"}
+    return out
 
 
 def _profile(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame | None:
@@ -134,21 +132,27 @@ def comparison_group(con: duckdb.DuckDBPyConnection, level: str, code: str,
     names = {(lv, c): n for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('dep', 'reg')").fetchall()}
     nature = level == "epci"
-    if group == "semblables":
+    stored = _stored_peers(con, level, me["code"])
+    if group == "semblables" and stored is not None:  # the group every output shows
+        members = stored
+        label = f"{len(members)} territoires semblables (taille, nature, profil)"
+    elif group == "semblables":
         pop = terr["population"].fillna(0.0)
         kind = (terr["nature"].map(NATURE_CLASS) == NATURE_CLASS.get(me["nature"])
                 if nature else terr["area_type"] == me["area_type"])
         members = calc_similar(pop, me["code"], kind, _profile(con, level))
         label = f"{len(members)} territoires semblables (taille, nature, profil)"
     elif group == "profil":
-        row = con.execute("SELECT peers FROM ranking WHERE level = ? AND code = ?",
-                          [level, me["code"]]).fetchall()
-        if not row:
+        prof = _profile(con, level)
+        if prof is None or me["code"] not in prof.index:
             raise InvalidParameterError(f"groupe « profil » : pas de classement au niveau "
                                         f"{LEVEL_LABELS.get(level, level)} (niveaux : "
                                         f"{', '.join(RANK_LEVELS)})")
-        members = [c.strip() for c in (row[0][0] or "").split(",") if c.strip()]
-        label = f"{len(members)} territoires de profil semblable (typologie de l'indice)"
+        z = (prof - prof.mean()) / prof.std(ddof=0).replace(0, 1)
+        d = np.sqrt(((z.fillna(0.0) - z.fillna(0.0).loc[me["code"]]) ** 2).sum(axis=1))
+        members = [str(c) for c in d.drop(me["code"]).sort_values(kind="stable").index[:N_MIN]]
+        label = (f"{len(members)} territoires de profil semblable sur l'indice "
+                 "(toutes tailles)")
     elif group == "departement":
         members = others.loc[others["dep"] == me["dep"], "code"].tolist()
         label = f"département : {names.get(('dep', me['dep']), me['dep'])}"

@@ -39,16 +39,18 @@ REAL = "données réelles"
 def has_rei(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the store holds the fetched OFGL REI table."""
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE "
-                            "table_name = ?", [TABLE]).fetchone()[0])
+                            "table_name = ?", [TABLE]).fetchall()[0][0])
 
 
 def _territory(con, code: str) -> tuple[str, str, str, list[str], str | None]:
     """(level, code, name, member communes, EPCI of the territory or None)."""
     code = str(code).strip()
-    hit = con.execute("SELECT code, name, epci FROM communes WHERE code = ?", [code]).fetchone()
+    hit = next(iter(con.execute("SELECT code, name, epci FROM communes WHERE code = ?",
+                                [code]).fetchall()), None)
     if hit:
         return "commune", hit[0], hit[1], [hit[0]], (hit[2] or None)
-    hit = con.execute("SELECT code, name FROM epci WHERE code = ?", [code]).fetchone()
+    hit = next(iter(con.execute("SELECT code, name FROM epci WHERE code = ?",
+                                [code]).fetchall()), None)
     if hit:
         members = [r[0] for r in con.execute("SELECT code FROM communes WHERE epci = ? "
                                              "ORDER BY code", [code]).fetchall()]
@@ -59,7 +61,7 @@ def _territory(con, code: str) -> tuple[str, str, str, list[str], str | None]:
 
 def _commune_rrf(con) -> pd.Series | None:
     if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                       "'dgcl_criteres'").fetchone()[0]:
+                       "'dgcl_criteres'").fetchall()[0][0]:
         return None
     df = con.execute("SELECT commune, rrf FROM dgcl_criteres").df()
     return pd.Series(df["rrf"].to_numpy(float), index=df["commune"].astype(str))

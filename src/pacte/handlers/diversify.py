@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import DataError, InvalidParameterError, UnknownTerritoryError
+from pacte.geography import check_level
 from pacte.handlers.envelope import Answer, envelope
 from pacte.indicators.complexity import calc_complexity
 
@@ -51,9 +52,7 @@ LIMITS = [
 
 
 def _check(level: str, industries: str) -> None:
-    if level not in LEVELS:
-        raise InvalidParameterError(f"niveau inconnu pour la diversification : « {level} » "
-                                    f"(niveaux possibles : {', '.join(LEVELS)})")
+    check_level(level, tuple(LEVELS), "pour la diversification")
     if industries not in INDUSTRIES:
         raise InvalidParameterError(f"nomenclature inconnue : « {industries} » (possibles : "
                                     f"{', '.join(INDUSTRIES)})")
@@ -62,30 +61,73 @@ def _check(level: str, industries: str) -> None:
 def national_coverage(con: duckdb.DuckDBPyConnection) -> float:
     """Share of the EPCI fully covered by the URSSAF file of the store."""
     n, full = con.execute("SELECT (SELECT count(*) FROM epci), count(*) FILTER (WHERE complete) "
-                          "FROM coverage WHERE source = 'urssaf' AND level = 'epci'").fetchone()
+                          "FROM coverage WHERE source = 'urssaf' AND level = 'epci'").fetchall()[0]
     return (full or 0) / n if n else 0.0
+
+
+#: Build-time table of the matrices (last URSSAF year and five years before).
+TABLE = "diversify_matrix"
+
+
+def _aggregate_sql(level: str, industries: str) -> str:
+    col = INDUSTRIES[industries][0]
+    return f"""
+        SELECT '{level}' AS level, '{industries}' AS scheme, j.year,
+               c.{LEVELS[level]} AS territory, n.{col} AS industry, sum(j.jobs) AS jobs
+        FROM jobs j JOIN communes c ON c.code = j.code JOIN naf n ON n.ape = j.sector
+        WHERE j.source = 'urssaf' AND j.level = 'commune' AND j.year IN ($1, $2)
+          AND c.{LEVELS[level]} IS NOT NULL AND c.{LEVELS[level]} <> ''
+        GROUP BY ALL"""
+
+
+def _last_year(con) -> int | None:
+    return con.execute("SELECT max(year) FROM jobs WHERE source = 'urssaf' AND level = "
+                       "'commune'").fetchall()[0][0]
+
+
+def write_diversify_matrix(con: duckdb.DuckDBPyConnection, say=lambda _m: None
+                           ) -> dict[str, int]:
+    """Build step: the territory x industry jobs of the last URSSAF year and of five years
+    before, for every level and nomenclature (table ``diversify_matrix``), so that ``pacte
+    diversify`` reads a few hundred thousand rows instead of aggregating the communes."""
+    say("Montée en gamme : matrices territoires x activités")
+    year = _last_year(con)
+    sql = " UNION ALL ".join(_aggregate_sql(lv, ind) for lv in LEVELS for ind in INDUSTRIES)
+    y0, y1 = (0, 0) if year is None else (int(year), int(year) - GROWTH_YEARS)
+    con.execute(f"CREATE TABLE {TABLE} AS {sql.replace('$1', str(y0)).replace('$2', str(y1))}")
+    return {TABLE: con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]}
 
 
 def _matrix(con, level: str, industries: str, year: int | None) -> tuple[pd.DataFrame, int,
                                                                         pd.Series]:
     col, label, _ = INDUSTRIES[industries]
     if year is None:
-        year = con.execute("SELECT max(year) FROM jobs WHERE source = 'urssaf' AND level = "
-                           "'commune'").fetchone()[0]
-    long = con.execute(f"""
-        SELECT c.{LEVELS[level]} AS territory, n.{col} AS industry, j.year,
-               sum(j.jobs) AS jobs
-        FROM jobs j JOIN communes c ON c.code = j.code JOIN naf n ON n.ape = j.sector
-        WHERE j.source = 'urssaf' AND j.level = 'commune' AND j.year IN (?, ?)
-          AND c.{LEVELS[level]} IS NOT NULL AND c.{LEVELS[level]} <> ''
-        GROUP BY ALL""", [int(year), int(year) - GROWTH_YEARS]).df()
+        year = _last_year(con)
+    years = [int(year), int(year) - GROWTH_YEARS]
+    stored = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                         [TABLE]).fetchall()[0][0] and con.execute(
+        f"SELECT count(*) FROM {TABLE} WHERE level = ? AND scheme = ? AND year = ?",
+        [level, industries, years[0]]).fetchall()[0][0]
+    if stored:
+        source, where, params = TABLE, "level = ? AND scheme = ? AND ", [level, industries]
+    else:  # another year, or a store built before the table existed
+        sql = _aggregate_sql(level, industries)
+        source = f"({sql.replace('$1', str(years[0])).replace('$2', str(years[1]))})"
+        where, params = "", []
+    now = con.execute(f"SELECT territory, industry, jobs FROM {source} WHERE {where}year = ?",
+                      [*params, years[0]]).fetchnumpy()
+    before = con.execute(f"SELECT industry, sum(jobs) AS jobs FROM {source} WHERE {where}"
+                         "year = ? GROUP BY industry", [*params, years[1]]).df()
     labels = con.execute(f"SELECT DISTINCT {col} AS industry, {label} AS label FROM naf").df()
-    now = long[long["year"] == int(year)]
-    if now.empty:
+    if len(now["jobs"]) == 0:
         raise DataError(f"aucun emploi URSSAF en {year}")
-    x = now.pivot_table(index="territory", columns="industry", values="jobs",
-                        aggfunc="sum", fill_value=0.0)
-    before = long[long["year"] == int(year) - GROWTH_YEARS].groupby("industry")["jobs"].sum()
+    terr, t_idx = np.unique(np.asarray(now["territory"], dtype=str), return_inverse=True)
+    inds, i_idx = np.unique(np.asarray(now["industry"], dtype=str), return_inverse=True)
+    mat = np.zeros((len(terr), len(inds)))
+    np.add.at(mat, (t_idx, i_idx), np.asarray(now["jobs"], dtype=float))
+    x = pd.DataFrame(mat, index=pd.Index(terr, name="territory"),
+                     columns=pd.Index(inds, name="industry"))
+    before = before.set_index("industry")["jobs"]
     growth = x.sum(axis=0) / before.reindex(x.columns) - 1.0
     x.attrs["labels"] = labels.drop_duplicates("industry").set_index("industry")["label"]
     return x, int(year), growth
@@ -111,7 +153,7 @@ def diversify(con: duckdb.DuckDBPyConnection, code: str, level: str = "epci",
     code = str(code).strip()
     if code not in x.index:
         known = con.execute(f"SELECT count(*) FROM communes WHERE {LEVELS[level]} = ?",
-                            [code]).fetchone()[0]
+                            [code]).fetchall()[0][0]
         if known:
             raise DataError(f"{code} : aucun emploi salarié privé URSSAF en {year}")
         raise UnknownTerritoryError(code, level, [])
@@ -130,8 +172,8 @@ def diversify(con: duckdb.DuckDBPyConnection, code: str, level: str = "epci",
     opp = cand.sort_values(["density", "cog", "industry"], ascending=[False, False, True])
     eci = cx.eci
     rank = int((eci > eci[i]).sum() + 1) if np.isfinite(eci[i]) else None
-    name = con.execute("SELECT name FROM territory_names WHERE level = ? AND code = ?",
-                       [level, code]).fetchone()
+    name = next(iter(con.execute("SELECT name FROM territory_names WHERE level = ? AND "
+                                 "code = ?", [level, code]).fetchall()), None)
     terr = {"code": code, "name": name[0] if name else code, "level": level,
             "eci": float(eci[i]), "eci_rank": rank, "n_territories": int(np.isfinite(eci).sum()),
             "coi": float(cx.coi[i]), "diversity": int(cx.diversity[i]),

@@ -13,6 +13,7 @@ import duckdb
 from pacte.catalogue.sources import SOURCE_TABLES
 from pacte.labels import ATTRIBUTION
 from pacte.store.connect import read_meta
+from pacte.store.state import state_of
 
 
 @dataclass
@@ -23,21 +24,12 @@ class Answer:
     meta: dict = field(default_factory=dict)
 
 
-#: build hash -> the store's provenance rows: a store's provenance is fixed by its build
-#: hash (the hash covers every snapshot file), so it is read once per store, not per answer.
-_PROVENANCE: dict[str, list[tuple]] = {}
-
-
 def _provenance(con: duckdb.DuckDBPyConnection, tables: Iterable[str] | None,
                 build_hash: str | None = None) -> list[dict]:
-    rows = _PROVENANCE.get(build_hash) if build_hash else None
-    if rows is None:
-        rows = con.execute("SELECT table_name, source, vintage, licence FROM provenance "
-                           "ORDER BY table_name").fetchall()
-        if build_hash:
-            if len(_PROVENANCE) > 8:  # a long-lived server across many builds
-                _PROVENANCE.clear()
-            _PROVENANCE[build_hash] = rows
+    """The store's provenance rows (fixed by its build hash: read once per store)."""
+    rows = state_of(con, build_hash).get("provenance", lambda: con.execute(
+        "SELECT table_name, source, vintage, licence FROM provenance ORDER BY table_name"
+    ).fetchall())
     wanted = None if tables is None else set(tables)
     return [{"table": t, "source": s, "vintage": v, "licence": lic} for t, s, v, lic in rows
             if wanted is None or t in wanted]

@@ -261,6 +261,7 @@ def simulate_dcrtp(con: duckdb.DuckDBPyConnection | None, criteria: str | Path |
                 "attribution": ATTRIBUTION}
     meta.update(_json_safe(sim_meta))
     meta.update({"estampille": stamp, "donnees_fictives": stamp is not None,
+                 "donnees": FICTIONAL if stamp else "données réelles",
                  "criteres": str(criteria) if criteria is not None else None,
                  "rrf_epci": str(epci_rrf) if epci_rrf is not None else None,
                  "exonerations_source": exempt_text, "exonerations_demandees": codes,

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from pacte.catalogue import FAMILIES, INDICATORS, source_name
+from pacte.catalogue.headline import KEY_FIGURES, pick_key_figures
 from pacte.engine import read_indicators
 from pacte.engine.exposure import LEVELS as EXPOSURE_LEVELS
 from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
@@ -28,15 +29,10 @@ from pacte.handlers.envelope import Answer
 from pacte.handlers.local import local_blocks
 from pacte.handlers.profile_level import cached, level_ranking, national_share, peer_values
 from pacte.handlers.profile_level import num as _num
-from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS
+from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, fr_number, fr_rank
 from pacte.store import queries
 
 #: Levels a profile exists for.
-#: Key figures, compared with France and with the peers: (indicator, period choice).
-KEY_FIGURES = (("industry_jobs", "last"), ("industry_share", "last"), ("lq_industry", "last"),
-               ("industry_job_change_rel", "first"), ("resistance", "first"),
-               ("drop_from_peak", "last"), ("industrie_elargie_share", "first"),
-               ("import_exposure_china", "first"))
 #: Sub-sections of the jobs family (an indicator not listed goes to "Autres indicateurs").
 JOB_GROUPS = {
     "Poids de l'industrie": ("industry_jobs", "industry_share", "lq_industry"),
@@ -181,24 +177,10 @@ def _families(ind: pd.DataFrame | None, notes: _Notes) -> list[dict]:
     return out
 
 
-def _pick(rows: list[dict], indicator: str, choice: str) -> dict | None:
-    """The row of a key figure: the first of the indicator's sources with a value (France
-    reference preferred), at its first or last period."""
-    sub = [r for r in rows if r["indicator"] == indicator and _num(r["value"]) is not None]
-    if not sub:
-        return None
-    order = {s: n for n, s in enumerate(INDICATORS[indicator].sources)}
-    src = min(sub, key=lambda r: (_num(r["national"]) is None,
-                                  order.get(r["source"], 99)))["source"]
-    best = sorted((r for r in sub if r["source"] == src), key=lambda r: _period_key(r["period"]))
-    return best[-1 if choice == "last" else 0]
-
-
 def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> list[dict]:
     if not recs:
         return []
-    picked = [(i, _pick(recs, i, c)) for i, c in KEY_FIGURES if i in INDICATORS]
-    picked = [(i, r) for i, r in picked if r is not None]
+    picked = [(r["indicator"], r) for r in pick_key_figures(recs, INDICATORS)]
     ids = [i for i, _ in KEY_FIGURES if i in INDICATORS]
     values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids)
                     ) if peer_codes and picked else {}
@@ -222,7 +204,9 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     lv = cached(con, level, "ranking", lambda: level_ranking(con, level))
     r = lv["rows"].get(code)
     if r is None:
-        return None, [], lv["meta"]
+        reason = lv.get("unranked", {}).get(code)
+        return ({"unranked": reason, "rule": lv["meta"].get("rule")} if reason else None,
+                [], lv["meta"])
     contribs = sorted(({"dimension": d, "label": lab, "score": _num(r.get(f"dim_{d}")),
                         "contribution": _num(r.get(f"contrib_{d}"))}
                        for d, lab in lv["dims"].items()),
@@ -237,8 +221,19 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     rank = {"rank": int(r["rank"]), "n": lv["n"], "rank_low": int(r["rank_low"]),
             "rank_high": int(r["rank_high"]), "score": _num(r["score"]), "type": r["type"],
             "top_dimension": r["top_dimension"], "contributions": contribs,
+            "p_top": _num(r.get("p_top")), "p_top_text": fr_number(_num(r.get("p_top")), 2),
+            "tier": r.get("tier"), "tier_size": lv.get("tier_size"),
+            "imputed_note": r.get("imputed_note") or "",
             "draws": lv["draws"], "seed": lv["seed"],
-            "rule": lv["meta"].get("rule"), "level_plural": LEVEL_PLURALS[level]}
+            "rule": lv["meta"].get("rule"), "level_plural": LEVEL_PLURALS[level],
+            "rank_text": fr_rank(int(r["rank"]), lv["n"]),
+            "comparison": f"{len(peers)} territoires semblables (taille, nature, profil)"}
+    if "eligible" in r:  # the rule's eligibility, where a rank is shown
+        el = bool(r["eligible"])
+        rank.update(eligible=el, eligibility_note=r.get("eligibility_note") or None,
+                    eligible_rank=int(r["eligible_rank"]) if el else None,
+                    eligible_text=(fr_rank(int(r["eligible_rank"]), lv["n_eligible"])
+                                   if el else None))
     return rank, peers, lv["meta"]
 
 

@@ -13,11 +13,15 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from pacte.catalogue import INDICATORS, source_name
+from pacte.catalogue.headline import pick_key_figures
 from pacte.engine import read_show_indicators as show_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
+from pacte.handlers.compare import comparison_group, default_groups
 from pacte.handlers.envelope import Answer, envelope
+from pacte.handlers.ranking import rank_summaries
 from pacte.store import queries
 
 IDENTITY = ("level", "code", "name", "nature", "fiscal_regime", "population", "population_dgcl",
@@ -36,6 +40,23 @@ def has_indicators(level: str) -> bool:
     return level in INDICATOR_LEVELS and level != "fr"
 
 
+def headline(ind: pd.DataFrame | None) -> list[dict]:
+    """The territory's key figures (:func:`pacte.catalogue.headline.pick_key_figures`) from
+    its indicator rows, named with their source: the same in every output."""
+    if ind is None or ind.empty:
+        return []
+    cols = ["indicator", "label", "unit", "source", "period", "value", "national",
+            "resolution"]
+    rows = ind[[c for c in cols if c in ind.columns]].to_dict("records")
+    out = []
+    for r in pick_key_figures(rows, INDICATORS):
+        value, nat = r.get("value"), r.get("national")
+        out.append({**r, "period": str(r["period"]), "source_name": source_name(r["source"]),
+                    "value": None if pd.isna(value) else float(value),
+                    "national": None if nat is None or pd.isna(nat) else float(nat)})
+    return out
+
+
 def answer_sources(job_sources: Iterable[str], indicator_sources: Iterable[str] | None,
                    anchoring: bool) -> list[str]:
     """The sources (job sources and models) an answer's envelope names."""
@@ -46,23 +67,40 @@ def answer_sources(job_sources: Iterable[str], indicator_sources: Iterable[str] 
 
 
 def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = None,
-              jobs_detail: bool = True) -> Answer:
+              jobs_detail: bool = True, compare: str | None = None,
+              codes: str | None = None) -> Answer:
     """One territory by code or exact name: ``data`` = {identity (dict), parents, coverage,
     indicators (None below the catalogue's levels), anchoring (value, France, percentile,
     peers' median; :mod:`pacte.handlers.anchoring`), jobs}. ``jobs_detail=False`` (the
     API's answer) sums the URSSAF APE codes into NAF sections
-    (:func:`pacte.store.queries.territory_jobs`)."""
+    (:func:`pacte.store.queries.territory_jobs`). ``ranking``: its place in the default
+    ranking with eligibility; ``comparison``: the group the anchoring medians are taken on,
+    the default (similar territories) unless ``compare`` names another
+    (:func:`pacte.handlers.compare.comparison_group`; ``codes`` for a list)."""
     terr = queries.find_territory(con, query, level)
     lv, code = terr["level"], terr["code"]
     par = queries.parents(con, terr)
     jobs = queries.territory_jobs(con, lv, code, detail=jobs_detail)
     cov = queries.coverage(con, lv, code)
     ind = show_indicators(con, lv, code) if has_indicators(lv) else None
-    anchoring = anchoring_profile(con, lv, code) if has_indicators(lv) else None
+    group = default_groups(con, lv).get(code)
+    if compare is not None and compare != "semblables" or codes:
+        g = comparison_group(con, lv, code, compare or "codes", codes).data
+        group = {"group": g["group"], "label": g["label"], "codes": g["codes"]}
+    if group is not None:
+        names = dict(con.execute("SELECT code, name FROM territory WHERE level = ? AND code IN "
+                                 "(SELECT unnest(?::VARCHAR[]))", [lv, group["codes"]]
+                                 ).fetchall())
+        group = {**group, "names": [names.get(c, c) for c in group["codes"]]}
+    anchoring = (anchoring_profile(con, lv, code, None if group is None else group["codes"])
+                 if has_indicators(lv) else None)
     sources = answer_sources(jobs["source"], None if ind is None else ind["source"],
                              anchoring is not None and len(anchoring) > 0)
     return Answer({"territory": identity(terr), "parents": par, "coverage": cov,
-                   "indicators": ind, "anchoring": anchoring, "jobs": jobs},
+                   "indicators": ind, "anchoring": anchoring, "jobs": jobs,
+                   "headline": headline(ind),
+                   "ranking": rank_summaries(con, lv).get(code),
+                   "comparison": group},
                   envelope(con, sources))
 
 

@@ -30,16 +30,9 @@ LOW_COVERAGE = "source couvrant moins de la moitié de la population du territoi
 NO_PIECE = "aucune commune du territoire dans le périmètre de la source"
 NOT_IN_SOURCE = "territoire absent de la source (aucune valeur pour ses communes)"
 #: Diploma shares: output column -> column of parse_census_diplomas (the comparable levels
-#: of both census layouts), and French labels.
+#: of both census layouts).
 DIPLOMA_SHARES = {"no_diploma_share": "no_diploma_or_bepc", "cap_bep_share": "cap_bep",
                   "bac_share": "bac", "higher_education_share": "bac_plus_2_or_more"}
-DIPLOMA_LABELS = {
-    "no_diploma_share": "Part des 15 ans ou plus non scolarisés sans diplôme ou avec au plus "
-                        "le BEPC ou le brevet",
-    "cap_bep_share": "Part des 15 ans ou plus non scolarisés titulaires d'un CAP ou d'un BEP",
-    "bac_share": "Part des 15 ans ou plus non scolarisés dont le plus haut diplôme est le bac",
-    "higher_education_share": "Part des 15 ans ou plus non scolarisés diplômés du supérieur",
-}
 
 
 def _arr(x: object) -> np.ndarray:

@@ -72,12 +72,14 @@ def calc_eci_pci(mcp) -> tuple[np.ndarray, np.ndarray]:
     if rows.sum() < 2 or cols.sum() < 2:
         return eci, pci
     mv = m[rows][:, cols]
-    m1 = mv / kc[rows][:, None]
-    m2 = mv / kp[cols][None, :]
-    mpp = m2.T @ m1
-    vals, vecs = np.linalg.eig(mpp)
-    order = np.argsort(np.real(vals))
-    vec = np.real(vecs[:, order[-2]])
+    dc, dp = kc[rows], kp[cols]
+    m1 = mv / dc[:, None]
+    # M~_pp = D_p^-1 M^T D_c^-1 M is similar to the symmetric S = D_p^-1/2 M^T D_c^-1 M
+    # D_p^-1/2: same eigenvalues, eigenvectors v = D_p^-1/2 u (eigh: fast and stable)
+    a = mv / np.sqrt(dc)[:, None] / np.sqrt(dp)[None, :]
+    _vals, u = np.linalg.eigh(a.T @ a)
+    vec = u[:, -2] / np.sqrt(dp)
+    vec /= np.linalg.norm(vec)
     kc_vec = m1 @ vec
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.corrcoef(kc[rows], kc_vec)[0, 1]

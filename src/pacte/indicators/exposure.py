@@ -30,7 +30,7 @@ ADH_2013_ELASTICITY = -0.596
 start-of-period population share, full controls): -0.596. Units: change in manufacturing
 employment as a share of the working-age population (16-64), in **percentage points**, per
 **1,000 USD (2007 dollars)** of change in imports from China per worker, both changes being
-decadal equivalents. Reproduced to 1e-6 (-0.5963601) in tests/test_iv.py."""
+decadal equivalents. Reproduced to 1e-6 (-0.5963601) in tests/indicators/test_iv.py."""
 
 JOBS_AT_RISK_CAVEAT = (
     "Ordre de grandeur, pas une prévision. L'estimation applique l'élasticité d'Autor, Dorn "

@@ -2,7 +2,7 @@
 
 Used to estimate the effect of an (endogenous) import exposure on local employment with a
 shift-share instrument, as in Autor, Dorn & Hanson (2013, AER 103(6), Table 3). Pure function,
-no I/O. Known answers: tests/test_iv.py reproduces ADH Table 3 and the Stata standard errors
+no I/O. Known answers: tests/indicators/test_iv.py reproduces ADH Table 3 and the Stata standard errors
 recorded by Kolesár's ShiftShareSE (tests/testthat/test_se.R).
 """
 

@@ -1,4 +1,4 @@
-"""The national report (issue 6, main job): ranking as CSV (French habits) and XLSX, a static
+"""The national report: ranking as CSV (French habits) and XLSX, a static
 map of the score (PNG), and a self-contained index.html in French.
 
 ``build_national_report(con, out_dir)`` writes the four files and returns their paths and the
@@ -22,9 +22,12 @@ from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.report.maps import TOP_SHOWN, render_map
-from pacte.targeting import Config, load_config, rank_territories
+from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
+from pacte.targeting import Config, load_config
 from pacte.targeting.audit import run_audit
 from pacte.targeting.audit_text import render_audit
+from pacte.targeting.index import rank_with_draws
+from pacte.targeting.tiers import with_tiers
 
 
 def _method_html(config: Config) -> str:
@@ -57,11 +60,7 @@ def _method_html(config: Config) -> str:
             f"dimensions sont des moyennes pondérées de leurs indicateurs, le score est la "
             f"{agg} des dimensions. Plus le score est élevé, plus le territoire est "
             f"prioritaire selon les dimensions de la règle : {_dimensions_text(config)}.</p>"
-            f"<p><b>Incertitude.</b> Le calcul est refait {config.draws} fois en tirant au "
-            "hasard les poids (autour des poids ci-dessus) et la normalisation (z-score, "
-            "min-max ou rangs). L'intervalle de rang va du 5e au 95e centile des rangs obtenus "
-            "(élargi si besoin pour contenir le rang central) : un intervalle étroit signale un "
-            "classement robuste aux choix de méthode.</p><p><b>Types.</b> Les territoires sont "
+            f"{uncertainty_html(config)}<p><b>Types.</b> Les territoires sont "
             "regroupés (k-moyennes) selon leurs scores de dimension ; le nom du type décrit le "
             "centre du groupe.</p>")
 
@@ -89,7 +88,8 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
 
 
 def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
-                provenance: pd.DataFrame, build_hash: str, audit: str = "") -> Path:
+                provenance: pd.DataFrame, build_hash: str, audit: str = "",
+                tier_map: Path | None = None) -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
     level = ranked.attrs.get("level", "epci")
     img = ""
@@ -123,6 +123,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 <h2>Carte du score</h2>{img}
 <h2>Méthode</h2>{_method_html(config)}
 {_imputed_html(ranked, len(config.specs))}
+{tiers_html(ranked, tier_map)}
 {f'<h2>Audit statistique de la règle</h2><pre style="font-size:.8em;overflow-x:auto">{html.escape(audit)}</pre>' if audit else ''}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
@@ -139,7 +140,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 #: The files of a report folder (and their attribution sidecars): a folder holding anything
 #: else is not replaced (nothing of the user's is lost).
 REPORT_FILES = ("classement_{level}.csv", "classement_{level}.csv" + SOURCES_SUFFIX,
-                "classement_{level}.xlsx", "carte_score.png", "index.html")
+                "classement_{level}.xlsx", "carte_score.png", "carte_paliers.png", "index.html")
 
 
 def check_out_dir(out_dir: Path, level: str = "epci") -> None:
@@ -205,22 +206,27 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        ranked = ranking(con, level, seed=seed, draws=draws).data if config is None else \
-            rank_territories(con, level, config, seed=seed, draws=draws)
+        if config is None:
+            ranked = ranking(con, level, seed=seed, draws=draws).data
+        else:
+            ranked, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
+            ranked = with_tiers(ranked, R, config.programme.size, config.programme)
         write_csv_fr(ranked, tmp / f"classement_{level}.csv")
         write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
                    title=f"Classement {LEVEL_NAMES.get(level, level)}")
         png = render_map(con, ranked, tmp / "carte_score.png", level)
+        tier_png = render_tier_map(con, ranked, tmp / "carte_paliers.png", level)
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
         rule = config or load_config()
         render_html(ranked, tmp / "index.html", png, rule, prov, bh,
-                    render_audit(run_audit(con, level, rule)))
+                    render_audit(run_audit(con, level, rule)), tier_png)
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {"csv": out_dir / f"classement_{level}.csv",
             "xlsx": out_dir / f"classement_{level}.xlsx",
             "map": None if png is None else out_dir / "carte_score.png",
+            "tier_map": None if tier_png is None else out_dir / "carte_paliers.png",
             "html": out_dir / "index.html", "ranking": ranked, "top": ranked.head(20)}

@@ -1,4 +1,4 @@
-"""The territory profile (issue 15): one Jinja2 template for HTML and PDF (``@page`` CSS,
+"""The territory profile: one Jinja2 template for HTML and PDF (``@page`` CSS,
 WeasyPrint, no browser), the job-series chart and the map inset as PNG data URIs
 (:mod:`pacte.report.profile_charts`).
 
@@ -23,8 +23,14 @@ from markupsafe import Markup
 
 from pacte.export.tables import records
 from pacte.handlers.envelope import Answer
-from pacte.handlers.profile_level import store_key
-from pacte.labels import LEVEL_LABELS, MODELLED_JOBS, fr_modelled, fr_number
+from pacte.labels import (
+    LEVEL_LABELS,
+    MODELLED_JOBS,
+    fr_datetime,
+    fr_modelled,
+    fr_number,
+    upper_first,
+)
 from pacte.report.profile_charts import (
     CONTEXT_EDGE,
     CONTEXT_FILL,
@@ -42,8 +48,9 @@ from pacte.report.profile_text import (
     source_short,
     sources_by_licence,
 )
+from pacte.settings import package_file
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = package_file("report", "templates")
 FORMATS = ("html", "pdf", "json")
 #: Short headers of the key figures in the peers table.
 SHORT_LABELS = {"industry_jobs": "Emplois industriels", "industry_share": "Part de l'industrie",
@@ -91,7 +98,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(value=fmt_value, signed=fmt_signed, number=fr_number,
                        short_unit=short_unit, short_label=short_label,
-                       source_short=source_short,
+                       source_short=source_short, upper_first=upper_first,
                        renumber=lambda refs, renum: sorted({renum[n] for n in refs
                                                             if n in renum}))
     return env
@@ -104,7 +111,7 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
     name = t["name"]
     chart = render_chart(d["series"]) if charts else None
     dep = _dep_of(t)
-    mapped = render_inset(con, store_key(con), t["level"], t["code"], dep) if charts else None
+    mapped = render_inset(con, t["level"], t["code"], dep) if charts else None
     overseas = isinstance(dep, str) and dep.startswith("97")
     where = "de son département d'outre-mer" if overseas else "de France métropolitaine"
     notes, renum = print_notes(d["families"], d["notes"])
@@ -118,7 +125,7 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
         "map_alt": f"Carte de localisation : {name} (en rouge) parmi les départements {where}.",
         "context_label": "département" if overseas else "autres départements",
         "colors": {"territory": TERRITORY_COLOR, "fill": CONTEXT_FILL, "edge": CONTEXT_EDGE},
-        "generated": meta.get("generated_at", "")[:10],
+        "generated": fr_datetime(meta.get("generated_at", ""), with_time=False),
         "print_notes": notes, "renum": renum, "blocks": blocks(d, notes),
         "licences": sources_by_licence(meta.get("sources", [])),
         "references": references(meta.get("sources", [])),

@@ -20,6 +20,7 @@ import numpy as np
 
 from pacte.labels import fr_number
 from pacte.report.maps import _rings
+from pacte.store.state import state_of
 
 #: Map colours (the legend repeats them; contrast with white >= 3:1 for the non-text parts).
 TERRITORY_COLOR = "#b2182b"
@@ -31,9 +32,6 @@ SOURCE_COLORS = {"rp": "#1f4e79", "estel": "#7a3b00", "trim": "#2e6b30", "urssaf
 #: the territory's polygon (anti-aliased by the downscale).
 MAP_WIDTH, SUPERSAMPLE = 280, 3
 CHART_SIZE, CHART_DPI = (7.4, 1.5), 125
-#: Backgrounds of the map inset: (store key, context) -> (RGB image, extent); read-only once
-#: stored (each inset paints a copy).
-_BACKGROUNDS: dict[tuple, tuple] = {}
 #: matplotlib is not thread-safe (process-wide font and text caches): one drawing at a time.
 _DRAWING = threading.Lock()
 
@@ -106,16 +104,15 @@ def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, 
     return con.execute(f"SELECT code, geometry FROM {table} {where}", list(params)).fetchall()
 
 
-def _background(con, store: tuple, context: str | None):
+def _background(con, context: str | None):
     """The départements (metropolitan France, or one overseas département) as an RGB image
     of ``MAP_WIDTH * SUPERSAMPLE`` pixels and its lon/lat extent; None without contours."""
-    key = (store, context)
-    if key in _BACKGROUNDS:
-        return _BACKGROUNDS[key]
-    with _DRAWING:
-        if key not in _BACKGROUNDS:
-            _BACKGROUNDS[key] = _draw_background(con, context)
-    return _BACKGROUNDS[key]
+    def draw():
+        with _DRAWING:
+            return _draw_background(con, context)
+
+    # kept in the store's state, read-only once made (each inset paints a copy)
+    return state_of(con).get(("inset_background", context), draw)
 
 
 def _draw_background(con, context: str | None):
@@ -156,7 +153,7 @@ def _overseas(rings: list[np.ndarray]) -> bool:
     return not (-6.0 <= lon <= 10.0 and 41.0 <= lat <= 51.5)
 
 
-def render_inset(con, store: tuple, level: str, code: str, dep: str | None) -> dict | None:
+def render_inset(con, level: str, code: str, dep: str | None) -> dict | None:
     """The territory in red among the départements (metropolitan France, or its overseas
     département): {src (PNG data URI), width, height (pixels)}, None when the level has no
     contours. A territory smaller
@@ -168,7 +165,7 @@ def render_inset(con, store: tuple, level: str, code: str, dep: str | None) -> d
     context = dep if isinstance(dep, str) and dep.startswith("97") else None
     if context is None and _overseas(mine):
         return None  # an overseas territory without its département: no context to show
-    bg = _background(con, store, context)
+    bg = _background(con, context)
     if bg is None:
         return None
     from PIL import Image, ImageDraw

@@ -119,7 +119,7 @@ def render_validation(con: duckdb.DuckDBPyConnection) -> str:
     cal = calibrated_elasticity(con)
     s, e, decline = industry_decline(con)
     risk = con.execute("SELECT sum(value) FROM indicator WHERE level = 'ze2010' AND indicator "
-                       "= 'jobs_at_risk' AND period = '2000-2007'").fetchone()[0]
+                       "= 'jobs_at_risk' AND period = '2000-2007'").fetchall()[0][0]
     ratio = type2_ratio(con)
     m_persons = employment_multiplier(con, jobs["total"].to_numpy())
     m_table = employment_multiplier(con, jobs["table"].to_numpy())

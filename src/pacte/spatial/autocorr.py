@@ -33,6 +33,7 @@ NOT_SIGNIFICANT = "NS"
 #: esda's variances divide by (n - 1)(n - 2)(n - 3).
 MIN_TERRITORIES = 4
 NO_NEIGHBOUR = "ISOLE"
+NO_SCORE = "NC"
 #: Cluster code -> French label.
 CLUSTER_LABELS = {
     "HH": "Haut-Haut (foyer de vulnérabilité)",
@@ -41,6 +42,7 @@ CLUSTER_LABELS = {
     "LH": "Bas-Haut (exception basse)",
     NOT_SIGNIFICANT: "non significatif",
     NO_NEIGHBOUR: "sans voisin (non testé)",
+    NO_SCORE: "non classé (pas de score, non testé)",
 }
 
 

@@ -4,13 +4,17 @@
   (census and ESTEL, the sources of the default rule); a basin is missing for a year when a
   member is (the rule of :func:`pacte.geography.aggregate`: no partial sum shown as a total).
   Every indicator of the rule is then computed on these summed panels by the catalogue's own
-  functions (:func:`pacte.engine.jobs.calc_panel_indicator`): the industrial share of a basin
+  functions (:func:`pacte.engine.jobs.panel_values`): the industrial share of a basin
   is its industrial jobs over its jobs, its crisis loss the change of its summed industrial
   jobs, its peak the peak of its summed series.
-* Score, rank and rank interval: the whole composite index (:func:`pacte.targeting.index.
+* Score, rank, rank interval and tier: the whole composite index (:func:`pacte.targeting.index.
   calc_index`: imputation, winsorisation, normalisation, weights drawn by Monte Carlo)
   applied to the basins' matrix. Normalisation is therefore among the candidate basins: the
-  basin's rank is its rank among basins, and its score is not on the EPCI scale.
+  basin's rank is its rank among basins, and its score is not on the EPCI scale. The draws
+  perturb the method (weights, normalisation), not the census counts: the redrawing of
+  census samples that the EPCI ranking may use is not applied to summed panels. The tier
+  (retenu, incertain, écarté) is that of a programme of :func:`calc_basin_programme_size`
+  basins, with the rule's thresholds.
 * What is approximated: an indicator of the rule that is not a job series (a model's
   estimate) cannot be summed; it is left missing for basins and imputed by the rule's
   missing-value method, and :func:`calc_basin_matrix` says which.
@@ -24,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES
-from pacte.engine.jobs import Panel, calc_panel_indicator, load_panels
+from pacte.engine.jobs import Panel, load_panels, panel_values
 from pacte.targeting.rule import Config
 
 
@@ -66,14 +70,20 @@ def calc_basin_matrix(panels: dict[str, Panel], M: np.ndarray, basin_codes, basi
         for source, period in spec.candidates:
             if source not in summed or source not in ind.sources:
                 continue
-            v = calc_panel_indicator(summed[source], ind, period)
-            if v is not None:
-                X[:, j] = np.where(np.isnan(X[:, j]), v, X[:, j])
-                done = True
+            v = panel_values(summed[source], ind, period)
+            X[:, j] = np.where(np.isnan(X[:, j]), v, X[:, j])
+            done |= bool(np.isfinite(v).any())
         if not done:
             notes.append(f"{ind.label} : non agrégeable par somme (estimation d'un modèle), "
                          "valeur imputée selon la règle")
     return X, notes
+
+
+def calc_basin_programme_size(epci_size: int, n_members) -> int:
+    """The rule's programme of ``epci_size`` EPCI expressed in basins: divided by the mean
+    number of members of a basin (at least 1)."""
+    mean = float(np.mean(n_members)) if len(n_members) else 1.0
+    return max(1, int(round(epci_size / mean)))
 
 
 def load_epci_panels(con, config: Config) -> dict[str, Panel]:

@@ -19,9 +19,16 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import InvalidParameterError
-from pacte.spatial.autocorr import NO_NEIGHBOUR, NOT_SIGNIFICANT, calc_lisa, calc_moran
+from pacte.spatial.autocorr import (
+    NO_NEIGHBOUR,
+    NO_SCORE,
+    NOT_SIGNIFICANT,
+    calc_lisa,
+    calc_moran,
+)
 from pacte.spatial.basin_index import (
     calc_basin_matrix,
+    calc_basin_programme_size,
     calc_industry_jobs,
     calc_membership,
     load_epci_panels,
@@ -32,6 +39,7 @@ from pacte.spatial.weights import Contiguity, calc_connected, calc_queen
 from pacte.targeting.index import calc_index, load_matrix
 from pacte.targeting.materialise import DEFAULT_SEED, read_default_ranking
 from pacte.targeting.rule import Config, load_config
+from pacte.targeting.tiers import UNRANKED, calc_selection_tiers
 
 #: Levels whose contiguity, Moran and LISA are stored.
 SPATIAL_LEVELS = ("epci", "ze2020")
@@ -58,6 +66,7 @@ def calc_level_statistics(con, level: str, cont: Contiguity, config: Config,
         source, period = spec.candidates[0]
         variables[spec.id] = (spec.label, raw[spec.id])
     codes = np.array(cont.codes, dtype=object)
+    alone = np.array([not cont.neighbours[c] for c in codes])
     rows = []
     lisa = None
     for var, (label, series) in variables.items():
@@ -73,7 +82,8 @@ def calc_level_statistics(con, level: str, cont: Contiguity, config: Config,
         if var == SCORE:
             lisa = pd.DataFrame({"code": codes, SCORE: y, "local_i": np.nan,
                                  "quadrant": None, "p_sim": np.nan,
-                                 "cluster": np.where(mask, NOT_SIGNIFICANT, NO_NEIGHBOUR)})
+                                 "cluster": np.where(mask, NOT_SIGNIFICANT, np.where(
+                                     alone, NO_NEIGHBOUR, NO_SCORE))})
             if not note:
                 lt = calc_lisa(y[mask], cont.to_w(codes[mask]), st.permutations, st.seed,
                                st.alpha)
@@ -86,7 +96,8 @@ def calc_level_statistics(con, level: str, cont: Contiguity, config: Config,
 
 
 BASIN_TYPES = {"rank": "Int64", "code": str, "name": str, "score": float, "rank_low": "Int64",
-               "rank_high": "Int64", "n_members": "int64", "members": str,
+               "rank_high": "Int64", "p_top": float, "tier": str, "tier_size": "int64",
+               "n_members": "int64", "members": str,
                "member_names": str, "population": float, "industry_jobs": float,
                "jobs": float, "industry_share": float, "census_year": "int64",
                "n_high_high": "int64", "reg": str, "note": str}
@@ -128,15 +139,21 @@ def calc_basin_tables(con, cont: Contiguity, lisa: pd.DataFrame, config: Config,
         "n_high_high": g["cluster"].agg(lambda c: int((c == "HH").sum()))}))
     basin["industry_share"] = 100 * basin["industry_jobs"] / basin["jobs"]
     basin["census_year"] = int(panels["rp"].years[-1])
-    for col in ("score", "rank_low", "rank_high", "rank"):
+    for col in ("p_top", "score", "rank_low", "rank_high", "rank"):
         basin.insert(0, col, np.nan)
-    basin["note"] = ""
+    basin["note"], basin["tier"] = "", UNRANKED
+    basin["tier_size"] = calc_basin_programme_size(config.programme.size, basin["n_members"])
     if len(basin):
         M = calc_membership(members, bcodes, panels["rp"].codes)
         X, notes = calc_basin_matrix(panels, M, bcodes, bnames, config)
         r = calc_index(X, config, seed=DEFAULT_SEED)
+        kept = basin.index[r["keep"]]
         for col in ("score", "rank", "rank_low", "rank_high"):
-            basin.loc[basin.index[r["keep"]], col] = r[col]
+            basin.loc[kept, col] = r[col]
+        size = int(basin["tier_size"].iloc[0])
+        p_top, tier = calc_selection_tiers(r["draws"], size, None, config.programme.retained,
+                                           config.programme.excluded)
+        basin.loc[kept, "p_top"], basin.loc[kept, "tier"] = p_top, tier
         basin["note"] = " ; ".join(notes)
     basin = basin.reset_index().sort_values(["rank", "code"], kind="stable")
     basin = basin[BASIN_COLUMNS].astype(BASIN_TYPES).reset_index(drop=True)

@@ -10,8 +10,9 @@ from pathlib import Path
 import yaml
 
 from pacte.errors import InvalidParameterError
+from pacte.settings import package_file
 
-DEFAULT_PARAMS = Path(__file__).with_name("basins.yaml")
+DEFAULT_PARAMS = package_file("spatial", "basins.yaml")
 
 
 @dataclass(frozen=True)

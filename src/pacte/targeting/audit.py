@@ -1,4 +1,4 @@
-"""Statistical audit of a composite index (issue 17), as the JRC/OECD Handbook (2008) and
+"""Statistical audit of a composite index, as the JRC/OECD Handbook (2008) and
 COINr (R) do it, on the matrix the index really aggregates (imputed, winsorised, oriented,
 normalised: :func:`calc_prepared`):
 
@@ -14,7 +14,10 @@ normalised: :func:`calc_prepared`):
   the mean absolute rank shift (:func:`calc_removal_shifts`);
 - empirical-Bayes shrinkage of noisy rates toward the national rate (:func:`calc_eb_shrinkage`);
 - estimates: indicators computed at this level from a coarser sector mix
-  (:func:`calc_regional_ratio`: ``x_j / x_k`` constant within each région).
+  (:func:`calc_regional_ratio`: ``x_j / x_k`` constant within each région);
+- uncertainty: the share of the rank variance due to each source of uncertainty of the
+  rule, method and census sampling error
+  (:func:`pacte.targeting.uncertainty.calc_source_shares`).
 
 ``run_audit`` reads the store (:func:`pacte.targeting.index.load_matrix`) and chains them;
 every other function is pure (numpy arrays in, arrays out).
@@ -35,10 +38,14 @@ from pacte.targeting.index import (
     load_matrix,
 )
 from pacte.targeting.rule import Config, calc_weights
+from pacte.targeting.uncertainty import calc_source_shares
+
+#: Draws per source in the audit's variance decomposition (one Monte Carlo per source).
+AUDIT_DRAWS = 500
 
 #: Paruolo et al. (2013): effective importance within [1/2, 2] times the nominal weight.
 IMPORTANCE_BAND = (0.5, 2.0)
-#: Pairs of indicators above this |r| count the same information twice (issue 17).
+#: Pairs of indicators above this |r| count the same information twice.
 MAX_CORRELATION = 0.9
 #: Crisis rates whose noise shrinks with the size of their base (empirical Bayes).
 RATE_IDS = ("industry_job_change_rel", "job_change_rel")
@@ -284,9 +291,24 @@ def _shrinkage(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray
     return out
 
 
-def run_audit(con, level: str, config: Config) -> dict:
+def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray,
+                 keep: np.ndarray, M, w_ind, w_dim, draws: int) -> list[dict]:
+    from pacte.targeting.index import calc_nominal
+    from pacte.targeting.sampling import load_sampler
+
+    unc = config.uncertainty
+    sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X, unc.sampling_rate)
+               if "sampling" in unc.sources else None)
+    kept = None if sampler is None else (lambda rng, k: sampler(rng, k)[..., keep])
+    top = min(config.programme.size, int(keep.sum()))
+    return calc_source_shares(X[keep], M, w_ind, w_dim, unc, calc_nominal(config), 0, draws,
+                              kept, top)
+
+
+def run_audit(con, level: str, config: Config, draws: int = AUDIT_DRAWS) -> dict:
     """The whole audit of ``config`` at ``level`` from the store's indicators: a dict of
-    DataFrames and figures (read by ``render_audit`` and the API)."""
+    DataFrames and figures (read by ``render_audit`` and the API); ``draws``: per source of
+    uncertainty in the variance decomposition."""
     ter, X = load_matrix(con, level, config)
     Z, keep = calc_prepared(X, config)
     ter_k, X_k = ter[keep].reset_index(drop=True), X[keep]
@@ -323,4 +345,6 @@ def run_audit(con, level: str, config: Config) -> dict:
         "estimates": _estimates(con, level, config, ter_k, X_k),
         "shrinkage": _shrinkage(con, level, config, ter_k, X_k, M, w_ind, w_dim, rank,
                                 np.ones(len(ter_k), bool)),
+        "uncertainty": _uncertainty(con, level, config, ter, X, keep, M, w_ind, w_dim, draws),
+        "programme_size": min(config.programme.size, int(keep.sum())),
     }

@@ -7,6 +7,7 @@ import numpy as np
 
 from pacte.labels import LEVEL_PLURALS, fr_number
 from pacte.targeting.audit import IMPORTANCE_BAND, MAX_CORRELATION
+from pacte.targeting.uncertainty import SOURCE_LABELS
 
 
 def _n(x, d: int = 2) -> str:
@@ -88,4 +89,22 @@ def render_audit(a: dict) -> str:
             f"{_n(s['sd_before'][1], 1)} pt → {_n(s['sd_after'][0], 1)} / "
             f"{_n(s['sd_after'][1], 1)} pt ; décalage moyen de rang {_n(s['mean_shift'], 1)}, "
             f"{s['top_changed']} territoire(s) changent dans les {s['top']} premiers")
+    out += _render_uncertainty(a)
     return "\n".join(out) + "\n"
+
+
+def _render_uncertainty(a: dict) -> list[str]:
+    rows = a.get("uncertainty") or []
+    if not rows:
+        return []
+    top = a.get("programme_size")
+    out = ["", "Sources d'incertitude : variance des rangs quand la source varie seule (les "
+           "autres à leur choix central), part de la somme, et territoires « incertains » "
+           f"(probabilité d'être dans les {top} premiers entre 0,1 et 0,9)"]
+    table = [[SOURCE_LABELS.get(r["source"], "toutes à la fois"), _n(r["variance"], 0),
+              _n(100 * r["share"], 1) if r["source"] != "all" else "—", str(r["uncertain"])]
+             for r in rows]
+    out += _table(table, ["source", "variance", "part %", "incertains"])
+    out.append("(la variance « toutes à la fois » diffère de la somme des sources seules "
+               "par leurs interactions)")
+    return out

@@ -1,4 +1,4 @@
-"""Eligibility rules of the index file (issue 17), applied AFTER scoring: they never change a
+"""Eligibility rules of the index file, applied AFTER scoring: they never change a
 score or a rank, they say which territories a programme could select and why the others
 cannot, in every output (columns ``eligible``, ``eligibility_note``, ``eligible_rank``).
 
@@ -8,6 +8,8 @@ YAML (key ``eligibility`` of the rule file, every part optional)::
       exclude_natures: [ME]          # EPCI natures excluded (CC, CA, CU, ME)
       population: {min: 20000, max: 150000}   # null = no bound
       per_region_min: 2              # in a --top selection, at least N per région
+      gate:                          # relevance as a gate: indicator thresholds (all met)
+        - {id: lq_industry, source: rp, period: "2016", min: 1.0}
 
 :func:`load_eligibility` parses it (French errors naming the file and the value),
 :func:`calc_eligibility` marks a ranking, :func:`calc_eligible_selection` selects the top N
@@ -33,16 +35,43 @@ KEYS = tuple(EligibilityRule.model_fields)
 
 
 @dataclass(frozen=True)
+class Gate:
+    """A territory is eligible only if this stored indicator lies within [min, max]."""
+
+    id: str
+    source: str
+    period: str
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def column(self) -> str:
+        return f"gate_{self.id}"
+
+    def describe(self) -> str:
+        from pacte.catalogue import INDICATORS
+
+        label = INDICATORS[self.id].label.lower()
+        def num(v: float) -> str:
+            return fr_number(v, 0 if float(v).is_integer() else 2)
+
+        bounds = [f"≥ {num(self.min)}" if self.min is not None else "",
+                  f"≤ {num(self.max)}" if self.max is not None else ""]
+        return f"{label} ({self.source} {self.period}) {' et '.join(b for b in bounds if b)}"
+
+
+@dataclass(frozen=True)
 class Eligibility:
     exclude_natures: tuple[str, ...] = ()
     population_min: float | None = None
     population_max: float | None = None
     per_region_min: int = 0
+    gates: tuple[Gate, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not self.exclude_natures and self.population_min is None \
-            and self.population_max is None and not self.per_region_min
+            and self.population_max is None and not self.per_region_min and not self.gates
 
     def describe(self) -> str:
         """French one-line summary (shown beside every output)."""
@@ -56,6 +85,7 @@ class Eligibility:
             parts.append(f"population de {lo} à {hi} habitants")
         if self.per_region_min:
             parts.append(f"au moins {self.per_region_min} par région dans une sélection")
+        parts += [g.describe() for g in self.gates]
         return "éligibilité : " + ("; ".join(parts) if parts else "tous les territoires")
 
 
@@ -64,7 +94,8 @@ def from_rule(rule: EligibilityRule | None) -> Eligibility:
     if rule is None:
         return Eligibility()
     pop = rule.population or PopulationBounds()
-    return Eligibility(tuple(rule.exclude_natures), pop.min, pop.max, rule.per_region_min)
+    return Eligibility(tuple(rule.exclude_natures), pop.min, pop.max, rule.per_region_min,
+                       tuple(Gate(g.id, g.source, g.period, g.min, g.max) for g in rule.gate))
 
 
 def parse_eligibility(raw, where: str = "index composite") -> Eligibility:
@@ -78,6 +109,20 @@ def parse_eligibility(raw, where: str = "index composite") -> Eligibility:
         raise InvalidParameterError(str(err).replace(f"{where} : ", f"{where} : eligibility.", 1)
                                     .replace("clé inconnue « ", "clé inconnue « eligibility.")
                                     ) from None
+
+
+def add_gate_values(con, level: str, df: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
+    """``df`` with one column ``gate_<id>`` per gate of ``rules``: the stored value of each
+    territory (NaN when absent: the territory is then not eligible)."""
+    from pacte.engine import read_indicators
+
+    out = df.copy()
+    for g in rules.gates:
+        v = read_indicators(con, level, [g.id], g.period)
+        v = v[v["source"] == g.source].set_index("code")["value"]
+        out[g.column] = out["code"].map(v).astype(float)
+    out.attrs.update(df.attrs)
+    return out
 
 
 def load_eligibility(path: Path | str | None = None) -> Eligibility:
@@ -105,6 +150,14 @@ def calc_eligibility(ranked: pd.DataFrame, rules: Eligibility) -> pd.DataFrame:
     if rules.population_max is not None:
         add(pop > rules.population_max,
             f"plus de {fr_number(rules.population_max)} habitants")
+    for g in rules.gates:
+        v = ranked[g.column].to_numpy(float) if g.column in ranked else np.full(n, np.nan)
+        bad = np.isnan(v)
+        if g.min is not None:
+            bad |= v < g.min
+        if g.max is not None:
+            bad |= v > g.max
+        add(bad, f"hors seuil : {g.describe()}")
     eligible = notes == ""
     order = np.argsort(ranked["rank"].to_numpy(), kind="stable")
     erank = np.full(n, np.nan)

@@ -1,5 +1,5 @@
 """Targeting: a transparent composite index of industrial vulnerability, its uncertainty and
-the selection of territories (issue 6).
+the selection of territories.
 
 Method (JRC/OECD Handbook on Constructing Composite Indicators, as in COINr):
 
@@ -11,9 +11,11 @@ Method (JRC/OECD Handbook on Constructing Composite Indicators, as in COINr):
    orient (``higher_is_better`` columns are negated, so that a higher value always means
    "more of a priority"), normalise (zscore, minmax, rank), aggregate by dimension (weighted
    mean) then overall (arithmetic or geometric), contributions of each dimension;
-4. ``calc_monte_carlo``: weights drawn from Dirichlet laws centred on the nominal weights,
-   normalisation drawn among the allowed ones, every draw at once with numpy; 5th-95th
-   percentile of each territory's rank, widened when needed to contain the central rank;
+4. ``pacte.targeting.uncertainty``: a Monte Carlo varying the method choices (weights,
+   normalisation, imputation, winsorisation, aggregation, one indicator left out) and the
+   census data (sampling error of the counts, :mod:`pacte.targeting.sampling`), in chunks;
+   5th-95th percentile of each territory's rank, widened when needed to contain the central
+   rank; the draws themselves give the tiers of a programme (:mod:`pacte.targeting.tiers`);
 5. ``calc_selection``: top N, quotas of rural and urban territories, optionally per région.
 
 ``rank_territories`` chains them (plus the typology and peers of ``pacte.targeting.typology``).
@@ -28,8 +30,11 @@ from pacte.catalogue import INDICATORS
 from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, check_level
+from pacte.labels import fr_number
+from pacte.targeting.peers import similar_peers
 from pacte.targeting.rule import NORMALISATIONS, Config, calc_weights, load_config
 from pacte.targeting.typology import calc_typology
+from pacte.targeting.uncertainty import Nominal, Sampler, calc_uncertainty_ranks
 
 #: Geometric aggregation needs positive values: dimension scores rescaled to [1, 100] (COINr).
 GEOMETRIC_RANGE = (1.0, 100.0)
@@ -135,35 +140,6 @@ def calc_ranks(S: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def calc_dirichlet(rng: np.random.Generator, weights: np.ndarray, groups: np.ndarray,
-                   concentration: float, draws: int) -> np.ndarray:
-    """(draws, p) weights drawn from Dirichlet laws of mean ``weights`` within each group
-    (membership (p, G), weights summing to 1 in each group), via normalised gammas.
-    alpha_i = concentration × w_i × group size: equal weights get alpha = concentration
-    (20 and 3 dimensions: sd of a weight of 1/3 ≈ 0.06, about ±18 %)."""
-    g = rng.gamma(concentration * weights * groups.sum(axis=0)[groups.argmax(axis=1)],
-                  size=(draws, len(weights)))
-    return g / ((g @ groups) @ groups.T)
-
-
-def calc_monte_carlo(Zs: dict[str, np.ndarray], M: np.ndarray, w_ind: np.ndarray,
-                     w_dim: np.ndarray, config: Config, seed: int, draws: int
-                     ) -> np.ndarray:
-    """Ranks (n, draws): each draw perturbs the weights (Dirichlet) and draws the
-    normalisation among ``config.normalisations`` (``Zs``: oriented normalised matrices)."""
-    rng = np.random.default_rng(seed)
-    W_ind = calc_dirichlet(rng, w_ind, M, config.concentration, draws)
-    W_dim = calc_dirichlet(rng, w_dim, np.ones((len(w_dim), 1)), config.concentration, draws)
-    pick = rng.integers(len(config.normalisations), size=draws)
-    S = np.empty((next(iter(Zs.values())).shape[0], draws))
-    for m, norm in enumerate(config.normalisations):
-        sel = np.flatnonzero(pick == m)
-        if sel.size:
-            S[:, sel] = calc_aggregate(Zs[norm], M, W_ind[sel], W_dim[sel],
-                                       config.aggregation)[1]
-    return calc_ranks(S)
-
-
 def calc_rank_interval(ranks: np.ndarray, central: np.ndarray) -> tuple[np.ndarray, ...]:
     """5th and 95th percentiles of each territory's ranks, widened to hold the central rank
     (the interval is a statement about the central ranking's robustness)."""
@@ -200,55 +176,99 @@ def calc_selection(ranked: pd.DataFrame, top: int, rural_quota: int = 0, urban_q
 # --- the whole chain -----------------------------------------------------------------------
 
 
-def calc_index(X: np.ndarray, config: Config, seed: int = 0, draws: int | None = None
-               ) -> dict[str, np.ndarray]:
+def calc_nominal(config: Config) -> Nominal:
+    """The rule's central choices (used for each source of uncertainty that is off)."""
+    return Nominal(config.missing, config.winsorisation, config.normalisation,
+                   config.aggregation, tuple(s.direction for s in config.specs))
+
+
+def calc_index(X: np.ndarray, config: Config, seed: int = 0, draws: int | None = None,
+               sampler: Sampler | None = None) -> dict[str, np.ndarray]:
     """The whole index on a raw matrix X (n, p) (columns = ``config.specs``): ``keep`` (n,)
     territories ranked, then for those: ``n_imputed``, ``score``, ``rank``, ``rank_low``,
-    ``rank_high``, dimension scores ``dims`` (m, D) and contributions ``contrib`` (m, D)."""
+    ``rank_high``, dimension scores ``dims`` (m, D), contributions ``contrib`` (m, D) and
+    the Monte Carlo ranks ``draws`` (m, draws). ``sampler``: census values redrawn for the
+    n territories (:func:`pacte.targeting.sampling.load_sampler`)."""
     draws = config.draws if draws is None else draws
     if draws < 1:
         raise InvalidParameterError(f"--draws doit être un entier ≥ 1 (valeur : {draws})")
+    raw = X
     X, n_imputed, keep = calc_impute(X, config.missing, config.max_missing_share)
     X = X[keep]
     if config.winsorisation:
         X = calc_winsorise(X, *config.winsorisation)
     X = calc_oriented(X, [s.direction for s in config.specs])
     M, w_ind, w_dim = calc_weights(config)
-    Zs = {n: calc_normalise(X, n)
-          for n in dict.fromkeys((config.normalisation, *config.normalisations))}
-    DS, S, C = calc_aggregate(Zs[config.normalisation], M, w_ind[None], w_dim[None],
-                              config.aggregation)
+    Z = calc_normalise(X, config.normalisation)
+    DS, S, C = calc_aggregate(Z, M, w_ind[None], w_dim[None], config.aggregation)
     rank = calc_ranks(S[:, 0])
-    low, high = calc_rank_interval(calc_monte_carlo(Zs, M, w_ind, w_dim, config, seed, draws),
-                                   rank)
+    kept_sampler = None if sampler is None else (lambda rng, k: sampler(rng, k)[..., keep])
+    R = calc_uncertainty_ranks(raw[keep], M, w_ind, w_dim, config.uncertainty,
+                               calc_nominal(config), seed, draws, kept_sampler)
+    low, high = calc_rank_interval(R, rank)
     return {"keep": keep, "n_imputed": n_imputed[keep], "score": S[:, 0], "rank": rank,
-            "rank_low": low, "rank_high": high, "dims": DS[:, 0], "contrib": C[:, 0]}
+            "rank_low": low, "rank_high": high, "dims": DS[:, 0], "contrib": C[:, 0],
+            "draws": R}
+
+
+def calc_unranked_reason(n_missing: int, p: int, share: float) -> str:
+    """French reason why a territory is left unranked."""
+    return (f"{n_missing} indicateurs sur {p} manquants (données absentes), au-delà du seuil de la "
+            f"règle (missing.max_missing_share = {fr_number(share, 2)})")
+
+
+def calc_imputed_note(n_imputed: np.ndarray, p: int) -> np.ndarray:
+    """French flag of each territory with imputed inputs ("" when none)."""
+    return np.array([f"{k} indicateur{'s' if k > 1 else ''} sur {p} imputé"
+                     f"{'s' if k > 1 else ''} (donnée absente)" if k else ""
+                     for k in np.asarray(n_imputed, int)], dtype=object)
 
 
 def rank_territories(con, level: str = "epci", config: Config | None = None, seed: int = 0,
                      draws: int | None = None) -> pd.DataFrame:
+    """Ranking of every territory of ``level`` (see :func:`rank_with_draws`)."""
+    return rank_with_draws(con, level, config, seed, draws)[0]
+
+
+def rank_with_draws(con, level: str = "epci", config: Config | None = None, seed: int = 0,
+                    draws: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Ranking of every territory of ``level``: rank, score, rank interval, dimension scores
-    and contributions, top dimension, type and peers. ``df.attrs``: config, excluded codes,
-    level, seed, draws, dimension labels."""
+    and contributions, top dimension, type and peers, imputed inputs flagged; and the Monte
+    Carlo ranks (rows in the order of the frame, one column per draw). ``df.attrs``: config,
+    excluded codes, unranked territories with their reason, level, seed, draws, sources of
+    uncertainty, dimension labels."""
+    from pacte.targeting.sampling import load_sampler
+
     config = config or load_config()
     draws = config.draws if draws is None else draws
     ter, X = load_matrix(con, level, config)
-    r = calc_index(X, config, seed, draws)
+    sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X,
+                            config.uncertainty.sampling_rate)
+               if "sampling" in config.uncertainty.sources else None)
+    r = calc_index(X, config, seed, draws, sampler)
     excluded = ter.loc[~r["keep"], "code"].tolist()
+    n_missing = np.isnan(X).sum(axis=1)
+    p = len(config.specs)
+    unranked = [{"code": c, "name": nm, "reason": calc_unranked_reason(
+        int(k), p, config.max_missing_share) if k else "valeur manquante (missing: exclude)"}
+        for c, nm, k in zip(ter["code"][~r["keep"]], ter["name"][~r["keep"]],
+                            n_missing[~r["keep"]], strict=True)]
     dims = config.dimensions
     out = ter[r["keep"]].reset_index(drop=True).assign(
         rank=r["rank"], score=r["score"], rank_low=r["rank_low"], rank_high=r["rank_high"],
         top_dimension=[dims[d].label for d in r["contrib"].argmax(axis=1)],
-        n_imputed=r["n_imputed"])
+        n_imputed=r["n_imputed"], imputed_note=calc_imputed_note(r["n_imputed"], p))
     for d, dim in enumerate(dims):
         out[f"dim_{dim.id}"] = r["dims"][:, d]
         out[f"contrib_{dim.id}"] = r["contrib"][:, d]
-    types, peers = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
+    types, _ = calc_typology(r["dims"], out["area_type"].to_numpy(), config)
     out["type"] = types
-    out["peers"] = [", ".join(out["code"].to_numpy()[p]) for p in peers]
-    out = out.sort_values("rank", kind="stable").reset_index(drop=True)
-    out.attrs.update(config=config.name, excluded=excluded, level=level, seed=seed,
-                     draws=draws, dimensions={d.id: d.label for d in dims})
+    out["peers"] = similar_peers(con, level, out, r["dims"], config.typology[3])
+    order = np.argsort(out["rank"].to_numpy(), kind="stable")
+    out = out.iloc[order].reset_index(drop=True)
+    out.attrs.update(config=config.name, excluded=excluded, unranked=unranked, level=level,
+                     seed=seed, draws=draws, sources=list(config.uncertainty.sources),
+                     dimensions={d.id: d.label for d in dims})
     first = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
              "top_dimension"]
-    return out[first + [c for c in out.columns if c not in first]]
+    return out[first + [c for c in out.columns if c not in first]], r["draws"][order]

@@ -1,19 +1,25 @@
-"""The default ranking computed once at build time into the store (tables ``ranking`` and
-``ranking_meta``: seed, draws, rule name and the sha256 of the rule file), read back by
-``pacte rank`` with the default rule, the report, the profiles and the API."""
+"""The default ranking computed once at build time into the store (tables ``ranking``,
+``ranking_meta``: seed, draws, rule name and the sha256 of the rule file, and
+``ranking_draws``: each territory's Monte Carlo ranks, int16 bytes), read back by ``pacte
+rank`` with the default rule, the report, the profiles and the API. The stored ranking
+carries ``p_top`` and ``tier`` for the rule's programme size (default eligibility); another
+size is computed from the stored draws (:func:`read_default_draws`)."""
 
 from __future__ import annotations
 
 import json
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pacte.errors import StoreError
 from pacte.geography import RANK_LEVELS
 from pacte.settings import sha256_file
-from pacte.targeting.index import rank_territories
+from pacte.targeting.eligibility import add_gate_values, calc_eligibility, load_eligibility
+from pacte.targeting.index import rank_with_draws
 from pacte.targeting.rule import DEFAULT_CONFIG, load_config
+from pacte.targeting.tiers import with_tiers
 
 DEFAULT_SEED = 0
 
@@ -27,11 +33,19 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
                           ) -> dict[str, int]:
     """Rank every level of :data:`RANK_LEVELS` with the default rule and seed 0."""
     config = load_config()
-    frames, metas = [], []
+    rules = load_eligibility()
+    frames, metas, draws = [], [], []
     for level in RANK_LEVELS:
         say(f"Classement par défaut : {level}")
-        df = rank_territories(con, level, config, seed=DEFAULT_SEED)
+        df, R = rank_with_draws(con, level, config, seed=DEFAULT_SEED)
+        marked = calc_eligibility(add_gate_values(con, level, add_nature(con, level, df),
+                                                  rules), rules)
+        tiers = with_tiers(marked, R, config.programme.size, config.programme)
+        df = with_tiers(df, R, config.programme.size, config.programme)
+        df["p_top"], df["tier"] = tiers["p_top"].to_numpy(), tiers["tier"].to_numpy()
         frames.append(df.assign(level=level))
+        draws.append(pd.DataFrame({"level": level, "code": df["code"],
+                                   "ranks": [r.astype("<i2").tobytes() for r in R]}))
         metas.append({"level": level, "seed": DEFAULT_SEED, "draws": df.attrs["draws"],
                       "rule": config.name, "rule_hash": rule_hash(),
                       "columns": json.dumps(list(df.columns), ensure_ascii=False),
@@ -39,11 +53,35 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
                                           ensure_ascii=False, default=str)})
     ranking = pd.concat(frames, ignore_index=True)
     meta = pd.DataFrame(metas)
-    for name, frame in (("ranking", ranking), ("ranking_meta", meta)):
+    for name, frame in (("ranking", ranking), ("ranking_meta", meta),
+                        ("ranking_draws", pd.concat(draws, ignore_index=True))):
         con.register("_r", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _r")
         con.unregister("_r")
     return {"ranking": len(ranking)}
+
+
+def add_nature(con: duckdb.DuckDBPyConnection, level: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the territory's ``nature`` (CC, CA, CU, ME; None above EPCI)."""
+    nat = con.execute("SELECT code, nature FROM territory WHERE level = ?", [level]).df()
+    out = df.merge(nat, on="code", how="left")
+    out.attrs.update(df.attrs)
+    return out
+
+
+def read_default_draws(con: duckdb.DuckDBPyConnection, level: str, codes) -> np.ndarray:
+    """The stored Monte Carlo ranks (len(codes), draws) of the default ranking, rows in the
+    order of ``codes``."""
+    try:
+        rows = con.execute("SELECT code, ranks FROM ranking_draws WHERE level = ?",
+                           [level]).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if not rows:
+        raise StoreError("ce store ne contient pas les tirages du classement par défaut "
+                         "(store d'une version antérieure) — relancez « pacte build »")
+    by_code = {c: np.frombuffer(b, dtype="<i2") for c, b in rows}
+    return np.stack([by_code[c] for c in codes]).astype(np.int32)
 
 
 def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
@@ -57,6 +95,9 @@ def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataF
     if row is None:
         raise StoreError("ce store ne contient pas le classement par défaut (store d'une "
                          "version antérieure) — relancez « pacte build »")
+    if row[2] != rule_hash():
+        raise StoreError("le classement par défaut de ce store vient d'une autre règle par "
+                         "défaut que celle de cette version de pacte — relancez « pacte build »")
     columns, attrs = json.loads(row[0]), json.loads(row[1])
     df = con.execute("SELECT * FROM ranking WHERE level = ? ORDER BY rank", [level]).df()
     df = df[columns].reset_index(drop=True)

@@ -25,6 +25,10 @@ from pacte.catalogue import INDICATORS, SERIES, Indicator
 from pacte.errors import InvalidParameterError, short_value, validation_text
 from pacte.settings import LIMITS, package_data
 from pacte.targeting.rule_yaml import parse_yaml, read_text
+from pacte.targeting.tiers import Programme as ProgrammeSettings
+from pacte.targeting.uncertainty import AGGREGATIONS as AGGREGATION_CHOICES
+from pacte.targeting.uncertainty import IMPUTATIONS, SOURCES
+from pacte.targeting.uncertainty import Uncertainty as UncertaintySettings
 
 DEFAULT_CONFIG = package_data("composite_default.yaml")
 NORMALISATIONS = ("zscore", "minmax", "rank")
@@ -72,6 +76,8 @@ class Config:
     concentration: float = 20.0
     normalisations: tuple[str, ...] = NORMALISATIONS
     typology: tuple[int, int, float, int] = (5, 8, 0.5, 5)  # k_min, k_max, threshold, peers
+    uncertainty: UncertaintySettings = UncertaintySettings()  # what the Monte Carlo varies
+    programme: ProgrammeSettings = ProgrammeSettings()  # programme size, tier thresholds
 
 
 NormalisationName = Literal["zscore", "minmax", "rank"]
@@ -151,11 +157,52 @@ class Winsorisation(_Part):
         return self
 
 
+SourceName = Literal["weights", "normalisation", "imputation", "winsorisation", "aggregation",
+                     "leave_one_out", "sampling"]
+WinsorisationLevel = Annotated[Number, Field(gt=0, lt=0.5)]
+
+
 class Uncertainty(_Part):
+    """What the Monte Carlo varies (:mod:`pacte.targeting.uncertainty`): the ``sources``
+    switched on, and the choices each one draws from."""
+
     draws: Annotated[Int, Field(ge=1, le=LIMITS.max_draws)] = 1000
     concentration: Weight = 20.0
     normalisations: Annotated[list[NormalisationName], Field(min_length=1, max_length=3)] = \
         list(NORMALISATIONS)
+    sources: Annotated[list[SourceName], Field(max_length=len(SOURCES))] = list(SOURCES)
+    imputations: Annotated[list[Literal["median", "mean", "hotdeck"]],
+                           Field(min_length=1, max_length=3)] = list(IMPUTATIONS)
+    winsorisations: Annotated[list[WinsorisationLevel | None],
+                              Field(min_length=1, max_length=10)] = [None, 0.01, 0.025, 0.05]
+    aggregations: Annotated[list[Literal["arithmetic", "geometric"]],
+                            Field(min_length=1, max_length=2)] = list(AGGREGATION_CHOICES)
+    sampling_rate: Annotated[Number, Field(gt=0, le=1)] = 0.25
+    chunk: Annotated[Int, Field(ge=1, le=10_000)] = 100
+
+    @property
+    def settings(self) -> UncertaintySettings:
+        return UncertaintySettings(
+            draws=self.draws, sources=tuple(dict.fromkeys(self.sources)),
+            concentration=self.concentration, normalisations=tuple(self.normalisations),
+            imputations=tuple(self.imputations), winsorisations=tuple(self.winsorisations),
+            aggregations=tuple(self.aggregations), sampling_rate=self.sampling_rate,
+            chunk=self.chunk)
+
+
+class Programme(_Part):
+    """Default programme size and the thresholds of the tiers (:mod:`pacte.targeting.tiers`)."""
+
+    size: Annotated[Int, Field(ge=1, le=100_000)] = 100
+    retained: Share = 0.9
+    excluded: Share = 0.1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Programme:
+        if not self.excluded < self.retained:
+            raise ValueError(f"il faut 0 ≤ excluded < retained ≤ 1 (trouvé "
+                             f"{self.excluded:g}, {self.retained:g})")
+        return self
 
 
 class Typology(_Part):
@@ -182,6 +229,31 @@ class PopulationBounds(_Part):
         return self
 
 
+Bound = Annotated[Number, Field(ge=-1e12, le=1e12)]
+
+
+class GateRule(_Part):
+    """Relevance as a gate: a territory is eligible only if this stored indicator lies in
+    [min, max] (either bound may be left out)."""
+
+    id: Key
+    source: Key
+    period: Key
+    min: Bound | None = None
+    max: Bound | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> GateRule:
+        if self.id not in INDICATORS:
+            raise ValueError(f"indicateur inconnu : {self.id!r} (pacte indicators --list)")
+        _check_candidate(INDICATORS[self.id], self.source, self.period)
+        if self.min is None and self.max is None:
+            raise ValueError(f"seuil sans borne pour {self.id!r} : donnez min ou max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} > max {self.max:g}")
+        return self
+
+
 class EligibilityRule(_Part):
     """Who a programme may select, applied after scoring (:mod:`pacte.targeting.eligibility`)."""
 
@@ -189,6 +261,7 @@ class EligibilityRule(_Part):
                                Field(max_length=4)] = []
     population: PopulationBounds | None = None
     per_region_min: Annotated[Int, Field(ge=0, le=1000)] = 0
+    gate: Annotated[list[GateRule], Field(max_length=10)] = []
 
 
 class Rule(_Part):
@@ -207,6 +280,7 @@ class Rule(_Part):
     uncertainty: Uncertainty = Uncertainty()
     typology: Typology = Typology()
     eligibility: EligibilityRule | None = None
+    programme: Programme = Programme()
 
     @model_validator(mode="after")
     def _unique(self) -> Rule:
@@ -236,14 +310,17 @@ class Rule(_Part):
                       normalisation=self.normalisation, aggregation=self.aggregation,
                       draws=u.draws, concentration=u.concentration,
                       normalisations=tuple(u.normalisations),
-                      typology=(t.k_min, t.k_max, t.threshold, t.peers))
+                      typology=(t.k_min, t.k_max, t.threshold, t.peers),
+                      uncertainty=u.settings,
+                      programme=ProgrammeSettings(self.programme.size, self.programme.retained,
+                                                  self.programme.excluded))
 
 
 #: The keys each part of a rule may hold, from the models (documentation and tests).
 PARTS: dict[str, type[_Part]] = {
     "top": Rule, "dimension": DimensionRule, "indicator": IndicatorRule, "fallback": Fallback,
     "missing": Missing, "winsorisation": Winsorisation, "uncertainty": Uncertainty,
-    "typology": Typology, "eligibility": EligibilityRule}
+    "typology": Typology, "eligibility": EligibilityRule, "programme": Programme}
 KEYS = {part: tuple(model.model_fields) for part, model in PARTS.items()}
 
 

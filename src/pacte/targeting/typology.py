@@ -1,4 +1,4 @@
-"""Typology and peers of territories on the standardised dimension scores (issue 6).
+"""Typology and peers of territories on the standardised dimension scores.
 
 - ``calc_kmeans``: Lloyd's k-means with k-means++ seeding, ``n_init`` restarts, numpy only,
   the seed an explicit argument;

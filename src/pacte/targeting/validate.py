@@ -1,4 +1,4 @@
-"""Checking a ranking against a list of territories (issue 17): a programme's list, a
+"""Checking a ranking against a list of territories: a programme's list, a
 regional selection... How well does the score put the listed territories first?
 
 Pure calculations:

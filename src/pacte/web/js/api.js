@@ -40,4 +40,26 @@ export const api = {
   ranking: (level) => getJSON(query("api/ranking", { level })),
   territory: (level, code) => getJSON(`api/territories/${encodeURIComponent(level)}/${encodeURIComponent(code)}`),
   geo: (level) => getJSON(`geo/${encodeURIComponent(level)}.json`),
+  metadata: () => getJSON("api/metadata"),
+  rule: () => getJSON("api/rule"),
+  compare: (level, code, group, codes) =>
+    getJSON(query(`api/compare/${encodeURIComponent(level)}/${encodeURIComponent(code)}`, { group, codes })),
+  locate: (level, code, to) =>
+    getJSON(query(`api/locate/${encodeURIComponent(level)}/${encodeURIComponent(code)}`, { to })),
+  rankingRule: (level, rule) => postJSON(query("api/ranking", { level }), rule),
 };
+
+const posted = new Map();
+
+// POST a JSON body (the rule editor's ranking); the same body is answered once
+export async function postJSON(url, body) {
+  const text = JSON.stringify(body);
+  const key = `${url} ${text}`;
+  if (posted.has(key)) return posted.get(key);
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", Accept: "application/json" }, body: text });
+  let out = null;
+  try { out = await r.json(); } catch { out = null; }
+  if (!r.ok) throw new ApiError(r.status, out?.error?.message ?? `erreur ${r.status} sur ${url}`);
+  posted.set(key, out);
+  return out;
+}

@@ -78,30 +78,77 @@ export function lineChart(series, { width = 340, height = 170 } = {}) {
 }
 
 // The sector mix of a territory: the source's sectors at its last year (quarterly series:
-// last quarter), as shares of the total; the first `top` sectors, the others summed.
-export function sectorMix(jobs, sources, top = 8) {
+// last quarter), as shares of the source's TOTAL row (the total `pacte show` prints). Only
+// the sectors that partition the total enter (`sectors`: the census's 15 functions, never
+// its « cadres des fonctions métropolitaines » that overlap them); the first `top` shown,
+// the rest of the total in one bar, so that the bars sum to the total.
+export function sectorMix(jobs, sources, sectors = {}, top = 8) {
   const series = jobSeries(jobs, sources);
   if (!series) return null;
-  const rows = jobs.filter((r) => r.source === series.source && r.jobs !== null && r.sector !== "TOTAL");
+  const part = sectors[series.source] ? new Set(sectors[series.source]) : null;
+  const own = jobs.filter((r) => r.source === series.source && r.jobs !== null);
+  const rows = own.filter((r) => r.sector !== "TOTAL" && (!part || part.has(r.sector)));
   if (!rows.length) return null;
   const year = Math.max(...rows.map((r) => r.year));
   const inYear = rows.filter((r) => r.year === year);
   const period = inYear.map((r) => r.period).sort().at(-1);
   const last = inYear.filter((r) => r.period === period);
-  const total = last.reduce((s, r) => s + r.jobs, 0);
+  const totalRow = own.find((r) => r.sector === "TOTAL" && r.year === year && r.period === period);
+  const total = totalRow ? totalRow.jobs : last.reduce((s, r) => s + r.jobs, 0);
   if (!(total > 0)) return null;
   const industry = new Set(sources[series.source]?.industry ?? []);
   const parts = last.map((r) => ({ sector: r.sector, label: r.sector_label ?? r.sector, jobs: r.jobs,
     share: (100 * r.jobs) / total, industry: industry.has(r.sector) }))
     .sort((a, b) => b.jobs - a.jobs);
   const shown = parts.slice(0, top);
-  const rest = parts.slice(top);
-  if (rest.length) {
-    const jobsRest = rest.reduce((s, r) => s + r.jobs, 0);
-    shown.push({ sector: "", label: `${rest.length} autres secteurs`, jobs: jobsRest,
+  const rest = parts.length - shown.length;
+  const jobsRest = total - shown.reduce((s, r) => s + r.jobs, 0);
+  if (rest) {
+    shown.push({ sector: "", label: `${rest} autres secteurs`, jobs: jobsRest,
       share: (100 * jobsRest) / total, industry: false });
   }
   return { source: series.source, label: series.label, period, total, parts: shown };
+}
+
+// Any indicator over time: one line per series ({name, cls, points: [[period, value]]}),
+// periods as categories in their order (years or « 2006-2011 »).
+export function timeChart(lines, { label, unit, width = 340, height = 170, id = null } = {}) {
+  const m = { top: 10, right: 12, bottom: 24, left: 56 };
+  const periods = [...new Set(lines.flatMap((l) => l.points.map((p) => p[0])))].sort();
+  const ys = lines.flatMap((l) => l.points.map((p) => p[1])).filter((y) => y !== null);
+  if (!ys.length || !periods.length) return null;
+  let y0 = Math.min(0, ...ys), y1 = Math.max(0, ...ys);
+  if (y0 === y1) y1 = y0 + 1;
+  const pad = (y1 - y0) * 0.05; y0 -= y0 < 0 ? pad : 0; y1 += pad;
+  const X = (p) => m.left + (periods.length === 1 ? 0.5 : periods.indexOf(p) / (periods.length - 1))
+    * (width - m.left - m.right);
+  const Y = (y) => height - m.bottom - ((y - y0) / (y1 - y0)) * (height - m.top - m.bottom);
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
+    "aria-label": `${label} au fil du temps` });
+  for (const f of [0, 0.5, 1]) {
+    const v = y0 + (y1 - y0) * f;
+    root.append(svg("line", { x1: m.left, x2: width - m.right, y1: Y(v), y2: Y(v), class: "grid" }),
+      svg("text", { x: m.left - 4, y: Y(v) + 4, class: "ylab" }, fr(v)));
+  }
+  const every = Math.ceil(periods.length / 5);
+  periods.forEach((p, i) => {
+    if (i % every === 0 || i === periods.length - 1) {
+      root.append(svg("text", { x: X(p), y: height - 6, class: "xlab" }, p.length > 9 ? p.slice(2) : p));
+    }
+  });
+  for (const l of lines) {
+    const pts = l.points.filter((p) => p[1] !== null);
+    if (!pts.length) continue;
+    const d = pts.map((p, i) => `${i ? "L" : "M"}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join("");
+    root.append(svg("path", { d, class: `line ${l.cls}` }));
+    for (const p of pts) {
+      root.append(svg("circle", { cx: X(p[0]), cy: Y(p[1]), r: 2.5, class: `dot ${l.cls}` },
+        svg("title", {}, `${l.name} ${p[0]} : ${fr(p[1])} ${unit}`)));
+    }
+  }
+  return el("figure", { class: "chartbox", id },
+    root, el("div", { class: "chart-legend" }, lines.map((l) => el("span", { class: `key ${l.cls}` }, l.name))),
+    el("figcaption", {}, `${label} (${unit})`));
 }
 
 // Horizontal bars of a sector mix (plain SVG: widths are attributes, no inline style).
@@ -117,11 +164,11 @@ export function barChart(mix, { width = 340, bar = 14, gap = 5 } = {}) {
     const name = p.label.length > 26 ? `${p.label.slice(0, 25)}…` : p.label;
     root.append(
       svg("text", { x: left - 6, y: y + bar - 3, class: "ylab" }, name),
-      svg("rect", { x: left, y, width: Math.max(1, w).toFixed(1), height: bar,
-        class: p.industry ? "mixbar industry" : "mixbar" },
+      svg("rect", { x: left, y, width: Math.max(1, w).toFixed(1), height: bar, "data-jobs": p.jobs,
+        "data-sector": p.sector, class: p.industry ? "mixbar industry" : "mixbar" },
         svg("title", {}, `${p.label} : ${fr(p.jobs, 0)} emplois (${fr(p.share, 1)} %)`)),
       svg("text", { x: left + w + 4, y: y + bar - 3, class: "vlab" }, `${fr(p.share, 1)} %`));
   });
-  return el("figure", { class: "chartbox", id: "panel-mix" }, root,
+  return el("figure", { class: "chartbox", id: "panel-mix", dataset: { total: mix.total } }, root,
     el("figcaption", {}, `${mix.label}, ${mix.period} : ${fr(mix.total, 0)} emplois ; en rouge, l'industrie`));
 }

@@ -14,23 +14,64 @@ export function fr(x, digits) {
   return /^-0(,0*)?$/.test(out) ? "0" : out;  // never "-0"
 }
 
+// Quantile breaks that survive ties: each break is a data value above the minimum, so no
+// class is empty and none repeats; a value shared by many territories (FttH: hundreds of
+// zeros) gets its own class, and the largest remaining classes are split at their median
+// until there are k classes (or as many as distinct values).
 export function quantileBreaks(values, k) {
   const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  if (!n) return [];
   const out = [];
-  for (let i = 1; i < k; i++) {
-    const pos = (v.length - 1) * (i / k);
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    out.push(v[lo] + (v[hi] - v[lo]) * (pos - lo));
-  }
-  return dedupe(out);
+  for (let i = 1; i < k; i++) out.push(v[Math.floor((n * i) / k)]);
+  return fillClasses(v, validBreaks(v, out), k);
 }
+
+function validBreaks(v, breaks) {
+  return dedupe(breaks.filter((b) => b > v[0]).sort((a, b) => a - b));
+}
+
+// split the most populous class holding several distinct values, at its median (a data
+// value above the class's first value), until k classes or no class can be split
+function fillClasses(v, breaks, k) {
+  const out = [...breaks];
+  while (out.length < k - 1) {
+    const edges = [-Infinity, ...out, Infinity];
+    let best = null;
+    for (let c = 0; c < edges.length - 1; c++) {
+      const members = v.filter((x) => x >= edges[c] && x < edges[c + 1]);
+      if (members.length < 2 || members[0] === members[members.length - 1]) continue;
+      let cut = members[Math.floor(members.length / 2)];
+      if (cut === members[0]) cut = members.find((x) => x > members[0]);
+      if (!best || members.length > best.n) best = { n: members.length, cut };
+    }
+    if (!best) break;
+    out.push(best.cut);
+    out.sort((a, b) => a - b);
+  }
+  return out;
+}
+
+// Per class: number of values and their smallest and largest (legend labels say what the
+// class holds, never an edge no territory has).
+export function classSummary(values, breaks, nClasses) {
+  const out = Array.from({ length: nClasses }, () => ({ n: 0, lo: Infinity, hi: -Infinity }));
+  for (const x of values) {
+    const c = out[classOf(x, breaks)];
+    c.n += 1; c.lo = Math.min(c.lo, x); c.hi = Math.max(c.hi, x);
+  }
+  return out;
+}
+
+// Breaks of a change map: symmetric around zero, the classes below zero in blue and above
+// in red (DIVERGING), zero in the middle class when values have both signs.
+export const DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"];
 
 // Fisher-Jenks optimal classification (minimises within-class variance).
 export function jenksBreaks(values, k) {
   const v = [...values].sort((a, b) => a - b);
   const n = v.length;
-  if (n <= k) return dedupe(v.slice(1));
+  if (n <= k) return validBreaks(v, v.slice(1));
   const lower = Array.from({ length: n + 1 }, () => new Int32Array(k + 1));
   const variance = Array.from({ length: n + 1 }, () => new Float64Array(k + 1).fill(Infinity));
   for (let j = 1; j <= k; j++) { lower[1][j] = 1; variance[1][j] = 0; }
@@ -61,7 +102,7 @@ export function jenksBreaks(values, k) {
     out.unshift(v[id]);  // first value of class j
     at = id;
   }
-  return dedupe(out);
+  return fillClasses(v, validBreaks(v, out), k);
 }
 
 function dedupe(breaks) {

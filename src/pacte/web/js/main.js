@@ -3,25 +3,31 @@
 
 import { api } from "./api.js";
 import { addBasinLayer } from "./basins.js";
-import { classOf, colours, fr, jenksBreaks, NO_DATA, quantileBreaks } from "./classify.js";
+import { classOf, colours, DIVERGING, fr, jenksBreaks, quantileBreaks } from "./classify.js";
 import { clear, el } from "./dom.js";
+import { legendModel, renderLegend } from "./legend.js";
 import { TerritoryMap } from "./map.js";
 import { renderPanel } from "./panel.js";
 import { readState, writeState } from "./state.js";
-import { columns, download, filterRows, highlightRow, renderTable, sortRows, toCSV } from "./table.js";
+import { columns, filterRows, highlightRow, renderTable, sortRows } from "./table.js";
+import { bindSearch } from "./search.js";
+import { GROUPS } from "./compare.js";
+import { applyEdits, decodeEdits } from "./rule.js";
+import { bindTools, renderExtras } from "./tools.js";
+import { loadGroup, renderAbout } from "./side.js";
 
 const MAP_LEVELS = ["epci", "ze2020", "dep", "reg"];
 const RANK_LEVELS = new Set(["epci", "ze2020", "ze2010"]);
 const N_CLASSES = 5;
+const MAX_RADIUS = 28;
 const $ = (id) => document.getElementById(id);
 
 // flags read by the browser test and the benchmark (no fixed sleeps)
-const status = { mapIdle: false, panelReady: false, views: 0, firstMapMs: null, error: null };
+const status = { mapIdle: false, panelReady: false, views: 0, firstMapMs: null, error: null,
+  timeReady: false, rankingRuns: 0, plays: 0 };
 window.pacte = status;
 
-let state = readState();
-let cat = null;       // catalogue answer
-let view = null;      // {geo, values, ranking, national, meta, rows, cols}
+const app = { state: readState(), cat: null, meta: null, rule: null, view: null, status, $ };
 let loadId = 0;
 let shownLevel = null;
 
@@ -30,6 +36,7 @@ const map = new TerritoryMap($("map"), {
   onClick: (code) => select(code, { from: "map" }),
 });
 window.pacteMap = map.map;
+app.map = map;
 addBasinLayer(map.map, document.querySelector(".insets"));
 
 function setStatus(text) {
@@ -37,22 +44,29 @@ function setStatus(text) {
   s.textContent = text ?? "";
   s.hidden = !text;
 }
+app.setStatus = setStatus;
 
-function indicatorOf(id) { return cat.data.indicators.find((i) => i.id === id); }
+function indicatorOf(id) { return app.cat.data.indicators.find((i) => i.id === id); }
+app.indicatorOf = indicatorOf;
+app.srcName = (s) => app.meta?.data.source_names[s] ?? app.cat.data.sources[s]?.name ?? s;
 
 function normalise() {
+  const state = app.state;
   if (!MAP_LEVELS.includes(state.level)) state.level = "epci";
-  const usable = cat.data.indicators.filter((i) => i.available[state.level]);
+  const usable = app.cat.data.indicators.filter((i) => i.available[state.level]);
   if (!usable.some((i) => i.id === state.indicator)) state.indicator = usable[0].id;
   const avail = indicatorOf(state.indicator).available[state.level];
   if (!avail[state.source]) state.source = Object.keys(avail)[0];
   const periods = avail[state.source];
   if (!periods.includes(state.period)) state.period = periods[periods.length - 1];
+  if (state.from && (!periods.includes(state.from) || state.from >= state.period)) state.from = "";
   if (!["quantiles", "jenks"].includes(state.method)) state.method = "quantiles";
   if (!["", "rural", "urbain"].includes(state.area)) state.area = "";
+  if (!GROUPS.some((g) => g.value === state.group)) state.group = "semblables";
+  if (!["table", "barres", "nuage"].includes(state.tab)) state.tab = "table";
 }
 
-function fillSelect(select, options, value) {
+export function fillSelect(select, options, value) {
   clear(select);
   for (const o of options) {
     if (o.group) {
@@ -62,28 +76,60 @@ function fillSelect(select, options, value) {
   }
   select.value = value;
 }
+app.fillSelect = fillSelect;
 
-function fillControls() {
-  const levels = cat.data.levels;
-  fillSelect($("level"), MAP_LEVELS.map((l) => ({ value: l, label: levels[l] })), state.level);
+export function indicatorOptions(level) {
   const groups = new Map();
-  for (const i of cat.data.indicators) {
-    if (!i.available[state.level]) continue;
+  for (const i of app.cat.data.indicators) {
+    if (!i.available[level]) continue;
     if (!groups.has(i.family_label)) groups.set(i.family_label, []);
     groups.get(i.family_label).push({ value: i.id, label: i.label });
   }
-  fillSelect($("indicator"), [...groups].map(([g, o]) => ({ group: g, options: o })), state.indicator);
+  return [...groups].map(([g, o]) => ({ group: g, options: o }));
+}
+app.indicatorOptions = indicatorOptions;
+
+function fillControls() {
+  const { state, cat } = app;
+  fillSelect($("level"), MAP_LEVELS.map((l) => ({ value: l, label: cat.data.levels[l] })), state.level);
+  fillSelect($("indicator"), indicatorOptions(state.level), state.indicator);
   const avail = indicatorOf(state.indicator).available[state.level];
-  const srcName = (s) => cat.data.sources[s]?.name ?? (s === "valuechain" ? "chaînes de valeur" : s === "exposure" ? "mondialisation (WIOD)" : s);
-  fillSelect($("source"), Object.keys(avail).map((s) => ({ value: s, label: srcName(s) })), state.source);
-  fillSelect($("period"), [...avail[state.source]].reverse().map((p) => ({ value: p, label: p })), state.period);
+  fillSelect($("source"), Object.keys(avail).map((s) => ({ value: s, label: app.srcName(s) })), state.source);
+  const periods = avail[state.source];
+  fillSelect($("period"), [...periods].reverse().map((p) => ({ value: p, label: p })), state.period);
+  fillSelect($("from"), [{ value: "", label: "aucune (valeurs)" },
+    ...periods.filter((p) => p < state.period).reverse().map((p) => ({ value: p, label: `depuis ${p}` }))], state.from);
   $("method").value = state.method;
   $("area").value = state.area;
+  $("group").value = state.group;
+  $("codes-box").hidden = state.group !== "codes";
+  $("codes").value = state.codes;
 }
 
 function breaksOf(values) {
   if (values.length < 2) return [];
-  return state.method === "jenks" ? jenksBreaks(values, N_CLASSES) : quantileBreaks(values, N_CLASSES);
+  if (app.view?.change) {  // symmetric around zero: two classes each side, one around it
+    const abs = values.map(Math.abs).sort((a, b) => a - b);
+    const a1 = abs[Math.floor(abs.length / 3)], a2 = abs[Math.floor((2 * abs.length) / 3)];
+    return [...new Set([-a2, -a1, a1, a2].filter((b) => b !== 0))].sort((a, b) => a - b);
+  }
+  return app.state.method === "jenks" ? jenksBreaks(values, N_CLASSES) : quantileBreaks(values, N_CLASSES);
+}
+
+function palette(view) {
+  if (!view.change) return colours(view.breaks.length + 1);
+  const n = view.breaks.length + 1;  // 5 classes: blue, light blue, grey, light red, red
+  return n === 5 ? [DIVERGING[0], DIVERGING[1], DIVERGING[3], DIVERGING[5], DIVERGING[6]] : colours(n);
+}
+
+// the ranking: the stored one, or the edited rule's (POST api/ranking)
+export async function fetchRanking(level) {
+  if (!RANK_LEVELS.has(level)) return null;
+  const edits = decodeEdits(app.state.rule);
+  if (app.state.rule && app.rule) {
+    return api.rankingRule(level, applyEdits(app.rule.data, edits));
+  }
+  return api.ranking(level).catch(() => null);
 }
 
 async function load() {
@@ -91,38 +137,51 @@ async function load() {
   status.mapIdle = false;
   normalise();
   fillControls();
-  writeState(state);
+  writeState(app.state);
   setStatus("Chargement…");
-  const { level, indicator, period, source } = state;
+  const { level, indicator, period, source, from } = app.state;
   try {
-    const [geo, values, ranking, national] = await Promise.all([
+    const [geo, values, ranking, national, before, nationalBefore] = await Promise.all([
       api.geo(level),
       api.values(level, indicator, period, source),
-      RANK_LEVELS.has(level) ? api.ranking(level).catch(() => null) : Promise.resolve(null),
+      fetchRanking(level),
       api.values("fr", indicator, period, source).catch(() => null),
+      from ? api.values(level, indicator, from, source) : Promise.resolve(null),
+      from ? api.values("fr", indicator, from, source).catch(() => null) : Promise.resolve(null),
     ]);
     if (id !== loadId) return;
     if (shownLevel !== level) {
       await map.setLayer(geo);
       shownLevel = level;
       fillRegions(geo);
+      app.search = geo.features.map((f) => f.properties);
     }
-    const byCode = new Map(values.data.map((r) => [r.code, r]));
-    const rankBy = new Map((ranking?.data ?? []).map((r) => [r.code, r]));
-    const rows = geo.features.map((f) => {
-      const p = f.properties, v = byCode.get(p.code), rk = rankBy.get(p.code);
-      return { ...p, value: v?.value ?? null, note: v?.note ?? "", rank: rk?.rank ?? null,
-        score: rk?.score ?? null, rank_low: rk?.rank_low ?? null, rank_high: rk?.rank_high ?? null };
-    });
     const ind = indicatorOf(indicator);
-    view = { geo, values: byCode, ranking, rankBy, national: national?.data?.[0]?.value ?? null,
-      meta: values.meta, rows, ind, cols: columns(ind, Boolean(ranking)),
-      names: new Map(rows.map((r) => [r.code, r.name])) };
-    view.breaks = breaksOf(rows.map((r) => r.value).filter((v) => v !== null));
-    view.palette = colours(view.breaks.length + 1);
+    const change = Boolean(before);
+    let byCode = new Map(values.data.map((r) => [r.code, r]));
+    let nationalValue = national?.data?.[0]?.value ?? null;
+    if (change) {  // the map of change between two periods
+      const old = new Map(before.data.map((r) => [r.code, r]));
+      byCode = new Map([...byCode].map(([c, r]) => {
+        const o = old.get(c)?.value;
+        const v = r.value === null || o === null || o === undefined ? null : r.value - o;
+        return [c, { ...r, value: v }];
+      }));
+      const nb = nationalBefore?.data?.[0]?.value;
+      nationalValue = nationalValue === null || nb === null || nb === undefined ? null : nationalValue - nb;
+    }
+    const unit = change && ind.unit === "%" ? "points de %" : ind.unit;
+    const valueLabel = change ? `Évolution ${from}-${period} : ${ind.label}` : `${ind.label} (${period})`;
+    const rows = geo.features.map((f) => ({ ...f.properties, value: byCode.get(f.properties.code)?.value ?? null,
+      note: byCode.get(f.properties.code)?.note ?? "" }));
+    app.view = { geo, values: byCode, national: nationalValue, meta: values.meta, rows, ind, unit, valueLabel,
+      change, circles: ind.unit === "emplois", names: new Map(rows.map((r) => [r.code, r.name])) };
+    setRanking(ranking);
+    app.view.breaks = breaksOf(rows.map((r) => r.value).filter((v) => v !== null));
+    app.view.palette = palette(app.view);
     refresh();
-    renderAbout();
-    if (state.selected) await openPanel(state.selected, { fly: status.views === 0 });
+    renderAbout(app);
+    if (app.state.selected) await openPanel(app.state.selected, { fly: status.views === 0 });
     await map.idle();
     if (id !== loadId) return;
     setStatus(null);
@@ -135,6 +194,22 @@ async function load() {
     setStatus(`Erreur : ${err.message}`);
   }
 }
+app.load = load;
+app.fetchRanking = fetchRanking;
+
+// put a ranking answer (stored or recomputed) into the view's rows and the table columns
+export function setRanking(ranking) {
+  const view = app.view;
+  view.ranking = ranking;
+  view.rankBy = new Map((ranking?.data ?? []).map((r) => [r.code, r]));
+  for (const r of view.rows) {
+    const rk = view.rankBy.get(r.code);
+    Object.assign(r, { rank: rk?.rank ?? null, score: rk?.score ?? null, rank_low: rk?.rank_low ?? null,
+      rank_high: rk?.rank_high ?? null });
+  }
+  view.cols = columns({ label: view.valueLabel, unit: view.unit }, Boolean(ranking), view.groupSet);
+}
+app.setRanking = setRanking;
 
 function fillRegions(geo) {
   const regs = new Map();
@@ -142,77 +217,53 @@ function fillRegions(geo) {
   const opts = [{ value: "", label: "toutes" },
     ...[...regs].sort((a, b) => String(a[1]).localeCompare(String(b[1]), "fr"))
       .map(([v, l]) => ({ value: v, label: l ?? v }))];
-  if (!regs.has(state.region)) state.region = "";
-  fillSelect($("region"), opts, state.region);
+  if (!regs.has(app.state.region)) app.state.region = "";
+  fillSelect($("region"), opts, app.state.region);
 }
 
 // filters and sort: no refetch
 function refresh() {
-  const shown = filterRows(view.rows, state);
+  const { view, state } = app;
+  const shown = filterRows(view.rows, state, view.groupSet);
   const keep = new Set(shown.map((r) => r.code));
-  const col = new Map();
+  const out = new Set(view.rows.filter((r) => !keep.has(r.code)).map((r) => r.code));
+  const col = new Map(), circ = new Map();
+  const maxAbs = Math.max(0, ...view.rows.map((r) => Math.abs(r.value ?? 0)));
   for (const r of view.rows) {
-    if (r.value !== null) col.set(r.code, view.palette[classOf(r.value, view.breaks)]);
+    if (r.value === null) continue;
+    const colour = view.palette[classOf(r.value, view.breaks)];
+    if (view.circles) circ.set(r.code, { r: MAX_RADIUS * Math.sqrt(Math.abs(r.value) / (maxAbs || 1)), colour });
+    else col.set(r.code, colour);
   }
-  map.paint(col, new Set(view.rows.filter((r) => !keep.has(r.code)).map((r) => r.code)));
+  if (view.circles) for (const r of view.rows) if (r.value !== null) col.set(r.code, "#f1f1ee");
+  map.paint(col, out);
+  map.circles(circ, out);
   map.select(state.selected);
+  for (const r of view.rows) {  // gap to the group's median, for the table
+    r.gap = view.groupMedian === undefined || view.groupMedian === null || r.value === null ? null : r.value - view.groupMedian;
+  }
   const sort = state.sort || (view.ranking ? "rank" : "-value");  // default: the ranking order
   view.shown = sortRows(shown, sort, view.cols);
-  renderTable($("table"), { cols: view.cols, rows: view.shown, state: { ...state, sort },
+  renderTable($("table"), { cols: view.cols, rows: view.shown, state: { ...state, sort }, group: view.groupSet,
     onSelect: (code) => select(code, { from: "table" }), onSort, onHover: (c) => map.setHover(c) });
   highlightRow($("table"), state.selected, { scroll: true });
   $("count").textContent = `${fr(view.shown.length, 0)} sur ${fr(view.rows.length, 0)} territoires`;
-  $("table-title").textContent = `${cat.data.levels[state.level]} — ${view.ind.label} (${state.period})`;
-  renderLegend();
+  $("table-title").textContent = `${app.cat.data.levels[state.level]} — ${view.valueLabel}`;
+  app.legend = legendModel(view, { title: view.valueLabel,
+    subtitle: `${view.unit} · ${app.srcName(state.source)} · ${view.change ? "classes symétriques autour de zéro" : state.method === "jenks" ? "seuils naturels (Jenks)" : "quantiles"}${view.circles ? " · cercles proportionnels" : ""}` });
+  renderLegend($("legend"), app.legend);
+  renderExtras(app);
   writeState(state);
 }
-
-function renderLegend() {
-  const { breaks, palette, ind, rows } = view;
-  const vals = rows.map((r) => r.value).filter((v) => v !== null);
-  const lo = Math.min(...vals), hi = Math.max(...vals);
-  const counts = new Array(palette.length).fill(0);
-  for (const v of vals) counts[classOf(v, breaks)] += 1;
-  const edges = [lo, ...breaks, hi];
-  const items = palette.map((c, i) => el("li", {},
-    el("span", { class: "swatch", dataset: { colour: c } }),
-    `${fr(edges[i])} – ${fr(edges[i + 1])}`, el("span", { class: "n" }, ` (${counts[i]})`)));
-  const missing = rows.length - vals.length;
-  if (missing) {
-    items.push(el("li", {}, el("span", { class: "swatch", dataset: { colour: NO_DATA } }),
-      "sans donnée", el("span", { class: "n" }, ` (${missing})`)));
-  }
-  const node = clear($("legend"));
-  node.append(el("h3", {}, ind.label), el("p", { class: "sub" }, `${ind.unit} · ${state.period} · ${state.method === "jenks" ? "seuils naturels (Jenks)" : "quantiles"}`),
-    el("ul", { id: "legend-classes" }, items));
-  for (const sw of node.querySelectorAll(".swatch")) sw.style.background = sw.dataset.colour;
-}
-
-function renderAbout() {
-  const { ind, meta } = view;
-  const first = [...view.values.values()][0];
-  const node = clear($("about"));
-  node.append(el("h2", { id: "about-title" }, ind.label),
-    el("dl", { class: "facts" },
-      el("dt", {}, "Définition"), el("dd", {}, ind.formula),
-      el("dt", {}, "Unité"), el("dd", {}, ind.unit),
-      el("dt", {}, "Sens"), el("dd", {}, ind.direction),
-      el("dt", {}, "Période"), el("dd", { id: "about-period" }, state.period),
-      el("dt", {}, "Source"), el("dd", {}, cat.data.sources[state.source]?.name ?? state.source),
-      el("dt", {}, "Résolution"), el("dd", {}, first?.resolution ?? ind.resolution)),
-    el("details", {}, el("summary", {}, "Millésimes et licences"),
-      el("ul", { class: "prov" }, meta.sources.map((s) =>
-        el("li", {}, `${s.source} — ${s.vintage} — ${s.licence}`)))));
-  $("footer").textContent = `${meta.attribution} · store ${meta.build_hash} (construit le ${String(meta.built_at).slice(0, 10)})`;
-}
+app.refresh = refresh;
 
 function tooltip(code, point) {
   const t = $("tooltip");
-  if (!code || !view) { t.hidden = true; return; }
-  const r = view.rows.find((x) => x.code === code);
+  if (!code || !app.view) { t.hidden = true; return; }
+  const r = app.view.rows.find((x) => x.code === code);
   if (!r) { t.hidden = true; return; }
   clear(t).append(el("strong", {}, r.name),
-    el("div", {}, r.value === null ? (r.note || "sans donnée") : `${fr(r.value)} ${view.ind.unit}`),
+    el("div", {}, r.value === null ? (r.note || "sans donnée") : `${fr(r.value)} ${app.view.unit}`),
     r.rank ? el("div", { class: "sub" }, `rang ${r.rank} (indice composite)`) : null);
   t.hidden = false;
   t.style.left = `${point.x + 14}px`;
@@ -222,69 +273,112 @@ function tooltip(code, point) {
 async function openPanel(code, { fly = false } = {}) {
   status.panelReady = false;
   const node = $("panel");
+  const { state, view } = app;
   try {
-    const answer = await api.territory(state.level, code);
+    const [answer] = await Promise.all([api.territory(state.level, code), loadGroup(app, code)]);
     if (state.selected !== code) return;
-    renderPanel(node, { answer, ind: view.ind, state, national: view.national, values: view.values,
-      rankRow: view.rankBy.get(code), nRanked: view.rankBy.size, names: view.names,
-      sources: cat.data.sources, levelLabel: cat.data.levels[state.level], onSelect: (c) => select(c, { from: "panel" }) });
+    const ctx = { answer, ind: view.ind, state, national: view.national, values: view.values,
+      rankRow: view.rankBy.get(code), nRanked: view.rankBy.size, names: view.names, unit: view.unit,
+      valueLabel: view.valueLabel, sources: app.cat.data.sources, sourceNames: app.meta?.data.source_names ?? {},
+      sectors: app.meta?.data.series_sectors ?? {}, group: view.group, ruleEdited: Boolean(state.rule),
+      levelLabel: app.cat.data.levels[state.level], onSelect: (c) => select(c, { from: "panel" }) };
+    ctx.keyRows = renderPanel(node, ctx);
     map.select(code, { fly });
     status.panelReady = true;
+    app.panelCtx = ctx;
+    app.afterPanel?.(ctx);
   } catch (err) {
     clear(node).append(el("p", { class: "error" }, `Erreur : ${err.message}`));
     node.hidden = false;
   }
 }
+app.openPanel = openPanel;
 
 async function select(code, { from }) {
+  const { state } = app;
   state.selected = code || "";
   writeState(state);
   map.select(state.selected, { fly: from !== "map" && Boolean(code) });
   highlightRow($("table"), state.selected, { scroll: from !== "table" });
-  if (!code) { $("panel").hidden = true; status.panelReady = false; return; }
+  if (!code) {
+    $("panel").hidden = true; status.panelReady = false;
+    Object.assign(app.view, { group: null, groupSet: null, groupMedian: null });
+    setRanking(app.view.ranking); refresh();
+    return;
+  }
   await openPanel(code);
 }
+app.select = select;
 
 function onSort(sort) {
-  state.sort = sort;
+  app.state.sort = sort;
   refresh();
 }
 
+// a new level keeps the selected territory: the one of the new level that holds the
+// largest part of its population (an EPCI's zone d'emploi, and back)
+async function changeLevel(level) {
+  const { state } = app;
+  const old = state.level, code = state.selected;
+  status.mapIdle = false; status.panelReady = false;
+  state.level = level; state.region = "";
+  state.selected = "";
+  if (code) {
+    try { state.selected = (await api.locate(old, code, level)).data.code; } catch { state.selected = ""; }
+  }
+  if (!state.selected) $("panel").hidden = true;
+  await load();
+}
+
 function bind() {
-  const reload = (key) => (e) => {
-    state[key] = e.target.value;
-    if (key === "level") { state.selected = ""; state.region = ""; $("panel").hidden = true; }
-    load();
-  };
-  for (const key of ["level", "indicator", "source", "period"]) $(key).addEventListener("change", reload(key));
+  const { state } = app;
+  $("level").addEventListener("change", (e) => changeLevel(e.target.value));
+  for (const key of ["indicator", "source", "period", "from"]) {
+    $(key).addEventListener("change", (e) => { state[key] = e.target.value; load(); });
+  }
   $("method").addEventListener("change", (e) => {
     state.method = e.target.value;
-    view.breaks = breaksOf(view.rows.map((r) => r.value).filter((v) => v !== null));
-    view.palette = colours(view.breaks.length + 1);
+    app.view.breaks = breaksOf(app.view.rows.map((r) => r.value).filter((v) => v !== null));
+    app.view.palette = palette(app.view);
     refresh();
   });
   $("area").addEventListener("change", (e) => { state.area = e.target.value; refresh(); });
   $("region").addEventListener("change", (e) => { state.region = e.target.value; refresh(); });
-  $("export").addEventListener("click", () => {
-    const header = [`${view.ind.label} (${view.ind.unit}), ${state.period}, source ${cat.data.sources[state.source]?.name ?? state.source}`,
-      `niveau ${cat.data.levels[state.level]} ; filtres : espace ${state.area || "tous"}, région ${state.region || "toutes"}`,
-      `${view.meta.attribution} ; store ${view.meta.build_hash}`, `vue : ${window.location.href}`];
-    download(`pacte-${state.level}-${state.indicator}-${state.period}.csv`, toCSV(view.cols, view.shown, header));
+  $("ingroup").addEventListener("change", (e) => { state.onlyGroup = e.target.checked; refresh(); });
+  fillSelect($("group"), GROUPS, state.group);
+  $("group").addEventListener("change", (e) => {
+    state.group = e.target.value;
+    $("codes-box").hidden = state.group !== "codes";
+    if (state.selected && (state.group !== "codes" || state.codes)) openPanel(state.selected);
+    writeState(state);
+  });
+  $("codes-apply").addEventListener("click", () => {
+    state.codes = $("codes").value.split(/[\s,;]+/).filter(Boolean).join(",");
+    if (state.selected) openPanel(state.selected);
+    writeState(state);
+  });
+  $("codes-file").addEventListener("change", async (e) => {
+    const f = e.target.files[0];
+    if (!f) return;
+    $("codes").value = (await f.text()).split(/[\s,;]+/).filter(Boolean).join(",");
+    $("codes-apply").click();
   });
   $("permalink").addEventListener("click", async () => {
     const url = window.location.href;
     try { await navigator.clipboard.writeText(url); setStatus("Lien copié"); } catch { setStatus(url); }
     setTimeout(() => setStatus(null), 2500);
   });
-  for (const b of document.querySelectorAll(".insets button")) {
-    b.addEventListener("click", () => map.view(b.dataset.view));
-  }
+  for (const b of document.querySelectorAll(".insets button")) b.addEventListener("click", () => map.view(b.dataset.view));
   $("controls").addEventListener("submit", (e) => e.preventDefault());
+  bindSearch($("search"), $("search-list"), { rows: () => app.search ?? [], onPick: (code) => select(code, { from: "search" }) });
+  bindTools(app);
 }
 
 async function boot() {
   try {
-    cat = await api.catalogue();
+    [app.cat, app.meta, app.rule] = await Promise.all([api.catalogue(), api.metadata().catch(() => null),
+      api.rule().catch(() => null)]);
+    app.state.onlyGroup = false;
   } catch (err) {
     status.error = err.message;
     setStatus(`Erreur : ${err.message}`);

@@ -26,6 +26,7 @@ export class TerritoryMap {
       container, style: STYLE, bounds: VIEWS.metro, fitBoundsOptions: { padding: 10 },
       attributionControl: false, dragRotate: false, pitchWithRotate: false,
       maxZoom: 11, minZoom: 3,
+      canvasContextAttributes: { preserveDrawingBuffer: true },  // the map as a PNG
     });
     this.map.touchZoomRotate.disableRotation();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
@@ -46,12 +47,18 @@ export class TerritoryMap {
     await this.loaded;
     this.codes = new Set(geojson.features.map((f) => f.properties.code));
     this.geometry = new Map(geojson.features.map((f) => [f.properties.code, f.geometry]));
+    const points = { type: "FeatureCollection", features: geojson.features.map((f) => ({
+      type: "Feature", properties: { code: f.properties.code },
+      geometry: { type: "Point", coordinates: anchor(f.geometry) } })) };
     const src = this.map.getSource("terr");
     if (src) {
       this.map.removeFeatureState({ source: "terr" });
+      this.map.removeFeatureState({ source: "pts" });
       src.setData(geojson);
+      this.map.getSource("pts").setData(points);
       return;
     }
+    this.map.addSource("pts", { type: "geojson", data: points, promoteId: "code" });
     this.map.addSource("terr", { type: "geojson", data: geojson, promoteId: "code" });
     this.map.addLayer({
       id: "terr-fill", type: "fill", source: "terr",
@@ -72,6 +79,25 @@ export class TerritoryMap {
           ["boolean", ["feature-state", "hover"], false], 1.6, 0],
       },
     });
+    // proportional circles (counts): radius and colour by feature-state, none by default
+    this.map.addLayer({
+      id: "terr-circ", type: "circle", source: "pts",
+      paint: {
+        "circle-radius": ["coalesce", ["feature-state", "r"], 0],
+        "circle-color": ["coalesce", ["feature-state", "colour"], "#d7301f"],
+        "circle-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, 0.75],
+        "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.6,
+      },
+    });
+  }
+
+  // circles: code -> {r, colour} (empty Map: no circles)
+  circles(circles, out) {
+    for (const code of this.codes) {
+      const c = circles.get(code);
+      this.map.setFeatureState({ source: "pts", id: code },
+        { r: c ? c.r : 0, colour: c ? c.colour : null, out: out.has(code) });
+    }
   }
 
   // colours: code -> colour (absent = no data); out: Set of codes filtered out
@@ -133,4 +159,17 @@ export class TerritoryMap {
       }
     });
   }
+}
+
+// A point inside the territory's largest polygon (its bounding box centre), for circles.
+function anchor(g) {
+  const polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+  let best = null;
+  for (const poly of polys) {
+    let w = 180, s = 90, e = -180, n = -90;
+    for (const [x, y] of poly[0]) { w = Math.min(w, x); e = Math.max(e, x); s = Math.min(s, y); n = Math.max(n, y); }
+    const area = (e - w) * (n - s);
+    if (!best || area > best.area) best = { area, c: [(w + e) / 2, (s + n) / 2] };
+  }
+  return best ? best.c : [0, 0];
 }

@@ -1,14 +1,17 @@
-// The whole view in the URL (permalink): level, indicator, source, period, classification,
-// selection, filters and sort. Short French keys; unknown values are corrected on load.
+// The whole view in the URL (permalink): level, indicator, source, period (and the period
+// of a change map), classification, selection, comparison group, filters, sort, chart tab
+// and the edited rule. Short French keys; unknown values are corrected on load.
 
 const KEYS = {
   level: "niveau", indicator: "indicateur", source: "source", period: "periode",
   method: "classes", selected: "territoire", area: "espace", region: "region", sort: "tri",
+  from: "depuis", group: "groupe", codes: "codes", tab: "vue", y: "y", serie: "serie", rule: "regle",
 };
 
 export const DEFAULTS = {
   level: "epci", indicator: "industry_share", source: "rp", period: "2016",
   method: "quantiles", selected: "", area: "", region: "", sort: "",
+  from: "", group: "semblables", codes: "", tab: "table", y: "", serie: "", rule: "",
 };
 
 export function readState(search = window.location.search) {
@@ -23,7 +26,8 @@ export function readState(search = window.location.search) {
 export function writeState(state) {
   const q = new URLSearchParams();
   for (const [k, key] of Object.entries(KEYS)) {
-    if (state[k]) q.set(key, state[k]);
+    if (state[k] && state[k] !== DEFAULTS[k]) q.set(key, state[k]);
+    else if (state[k] && ["level", "indicator", "source", "period"].includes(k)) q.set(key, state[k]);
   }
   const url = `${window.location.pathname}?${q.toString()}`;
   if (url !== window.location.pathname + window.location.search) {

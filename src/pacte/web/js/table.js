@@ -1,10 +1,11 @@
-// The table linked to the map: sortable columns, rural/urban and région filters, CSV export
-// of exactly what is shown (French Excel: ';', decimal comma, UTF-8 with BOM).
+// The table linked to the map (its accessible twin): sortable columns, rural/urban, région
+// and comparison-group filters, the gap to the group's median; rows reachable with the
+// keyboard (Tab to the table, arrows to move, Enter to select).
 
 import { el, clear } from "./dom.js";
 import { fr } from "./classify.js";
 
-export function columns(ind, hasRanking) {
+export function columns(ind, hasRanking, group) {
   const cols = [];
   if (hasRanking) cols.push({ id: "rank", label: "Rang (indice)", num: true, fmt: (v) => v ?? "—" });
   cols.push({ id: "name", label: "Territoire" }, { id: "code", label: "Code" },
@@ -14,13 +15,15 @@ export function columns(ind, hasRanking) {
       { id: "interval", label: "Intervalle de rang (90 %)", sortBy: "rank_low",
         fmt: (_, r) => (r.rank_low ? `${r.rank_low} – ${r.rank_high}` : "—") });
   }
+  if (group) cols.push({ id: "gap", label: `Écart à la médiane du groupe (${ind.unit})`, num: true, fmt: (v) => fr(v) });
   cols.push({ id: "area_type", label: "Type d'espace" }, { id: "reg_name", label: "Région" });
   return cols;
 }
 
-export function filterRows(rows, state) {
+export function filterRows(rows, state, group) {
   return rows.filter((r) => (!state.area || r.area_type === state.area)
-    && (!state.region || r.reg === state.region));
+    && (!state.region || r.reg === state.region)
+    && (!state.onlyGroup || !group || group.has(r.code) || r.code === state.selected));
 }
 
 export function sortRows(rows, sort, cols) {
@@ -42,7 +45,7 @@ export function sortRows(rows, sort, cols) {
   return out;
 }
 
-export function renderTable(table, { cols, rows, state, onSelect, onSort, onHover }) {
+export function renderTable(table, { cols, rows, state, group, onSelect, onSort, onHover }) {
   const head = clear(table.tHead.rows[0]);
   const current = state.sort.replace(/^-/, "");
   for (const c of cols) {
@@ -54,12 +57,27 @@ export function renderTable(table, { cols, rows, state, onSelect, onSort, onHove
   }
   const body = document.createElement("tbody");
   for (const r of rows) {
-    const tr = el("tr", { dataset: { code: r.code }, class: r.code === state.selected ? "selected" : null,
-      onclick: () => onSelect(r.code), onmouseenter: () => onHover(r.code), onmouseleave: () => onHover(null) },
+    const cls = [r.code === state.selected ? "selected" : "", group?.has(r.code) ? "ingroup" : ""].join(" ").trim();
+    const tr = el("tr", { dataset: { code: r.code }, class: cls || null, tabindex: "-1",
+      onclick: () => onSelect(r.code), onmouseenter: () => onHover(r.code), onmouseleave: () => onHover(null),
+      onkeydown: (e) => rowKey(e, r.code, onSelect) },
     cols.map((c) => el("td", { class: c.num ? "num" : null }, c.fmt ? c.fmt(r[c.id], r) : (r[c.id] ?? "—"))));
     body.append(tr);
   }
   table.replaceChild(body, table.tBodies[0]);
+  const first = body.querySelector("tr.selected") ?? body.rows[0];
+  if (first) first.tabIndex = 0;  // one tab stop in the body (roving tabindex)
+}
+
+function rowKey(e, code, onSelect) {
+  const tr = e.currentTarget;
+  const to = { ArrowDown: tr.nextElementSibling, ArrowUp: tr.previousElementSibling,
+    Home: tr.parentElement.firstElementChild, End: tr.parentElement.lastElementChild }[e.key];
+  if (to) {
+    tr.tabIndex = -1; to.tabIndex = 0; to.focus(); e.preventDefault();
+  } else if (e.key === "Enter" || e.key === " ") {
+    onSelect(code); e.preventDefault();
+  }
 }
 
 export function highlightRow(table, code, { scroll = false } = {}) {
@@ -74,30 +92,4 @@ export function highlightRow(table, code, { scroll = false } = {}) {
       wrap.scrollTop = Math.max(0, top);
     }
   }
-}
-
-function csvCell(v) {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "number") return String(v).replace(".", ",");
-  const s = String(v);
-  return /[";\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCSV(cols, rows, header) {
-  const plain = cols.flatMap((c) => (c.id === "interval"
-    ? [{ id: "rank_low", label: "Rang le meilleur (5e centile)" }, { id: "rank_high", label: "Rang le moins bon (95e centile)" }]
-    : [c]));
-  const lines = header.map((h) => `# ${h}`);
-  lines.push(plain.map((c) => csvCell(c.label)).join(";"));
-  for (const r of rows) lines.push(plain.map((c) => csvCell(r[c.id])).join(";"));
-  return `\ufeff${lines.join("\r\n")}\r\n`;
-}
-
-export function download(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const a = el("a", { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -1,0 +1,411 @@
+"""The declared shapes of the API's answers: every success body is ``{"data", "meta"}``
+with the fields below, so ``/openapi.json`` documents each route and the schemathesis run
+checks every answer against it. Numbers may be ``null`` (a missing value, never NaN);
+fields that depend on the level, the source or the rule are optional."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pacte.targeting.rule import Rule
+
+Num = float | None
+T = TypeVar("T")
+
+
+class _Shape(BaseModel):
+    """A declared shape; keys beyond the declared ones are allowed (new columns of the
+    catalogue or of a rule), declared ones are checked."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class SourceRow(_Shape):
+    table: str
+    source: str
+    vintage: str | None
+    licence: str | None
+
+
+class Meta(_Shape):
+    """The envelope of every answer: store, provenance of the figures, attribution."""
+
+    build_hash: str | None
+    built_at: str | None
+    sources: list[SourceRow]
+    attribution: str
+
+
+class Envelope(_Shape, Generic[T]):
+    data: T
+    meta: Meta
+
+
+# --- health, catalogue, provenance, sources -------------------------------------------------
+
+
+class Health(_Shape):
+    status: str
+    territories: int
+
+
+class CatalogueEntry(_Shape):
+    id: str
+    label: str
+    unit: str
+    family: str
+    direction: str
+    formula: str
+    sources: str
+    levels: str
+    periods: str
+    resolution: str | None = None
+    available: dict[str, dict[str, list[str]]] | None = None
+
+
+class JobSource(_Shape):
+    name: str
+    resolution: str
+    industry: list[str]
+    years: list[int]
+
+
+class Catalogue(_Shape):
+    indicators: list[CatalogueEntry]
+    sources: dict[str, JobSource]
+    levels: dict[str, str]
+
+
+class Provenance(_Shape):
+    tables: list[SourceRow]
+
+
+class RegistryRow(_Shape):
+    id: str
+    vintage: str | None
+    format: str | None
+    licence: str | None
+    url: str | None
+    cache: str
+    store: str | None
+
+
+class SourcesMeta(Meta):
+    store_tables: list[str]
+
+
+# --- territories, indicators ---------------------------------------------------------------
+
+
+class TerritoryRow(_Shape):
+    code: str
+    name: str
+    level: str
+    population: Num = None
+    n_communes: int | None = None
+
+
+class Parent(_Shape):
+    level: str
+    code: str | None
+    name: str | None
+
+
+class Coverage(_Shape):
+    source: str
+    level: str
+    code: str
+    n_communes: int | None
+    n_covered: int | None
+    complete: bool | None
+
+
+class CardIndicator(_Shape):
+    indicator: str
+    label: str
+    period: str | None
+    value: Num
+    unit: str | None
+    national: Num = None
+    note: str | None = None
+
+
+class JobRow(_Shape):
+    source: str
+    year: int | None
+    sector: str
+    jobs: Num
+    source_label: str | None = None
+    sector_label: str | None = None
+    period: str | None = None
+
+
+class Card(_Shape):
+    territory: TerritoryRow
+    parents: list[Parent]
+    indicators: list[CardIndicator] = []
+    anchoring: list[CardIndicator] = []
+    jobs: list[JobRow] = []
+    coverage: list[Coverage] = []
+
+
+class LevelMeta(Meta):
+    level: str | None = None
+
+
+class JobsMeta(LevelMeta):
+    code: str
+    name: str
+
+
+class IndicatorRow(_Shape):
+    level: str
+    code: str
+    name: str | None
+    indicator: str
+    period: str
+    value: Num
+    unit: str | None
+    resolution: str | None
+    source: str
+    note: str | None
+
+
+class IndicatorsMeta(LevelMeta):
+    indicator: list[str] | None = None
+    period: str | None = None
+    code: str | None = None
+    source: str | None = None
+
+
+# --- ranking, audit, impact, simulation, profile -------------------------------------------
+
+
+class RankingRow(_Shape):
+    """One ranked territory; ``dim_<id>`` and ``contrib_<id>`` columns follow the rule's
+    dimensions, ``eligible*`` its eligibility, ``region_rank`` a per-région selection."""
+
+    rank: int | None
+    code: str
+    name: str
+    score: Num
+    rank_low: Num
+    rank_high: Num
+    area_type: str | None
+    type: str | None
+    top_dimension: str | None
+    population: Num = None
+    reg: str | None = None
+    n_imputed: int | None = None
+    eligible: bool | None = None
+    eligibility_note: str | None = None
+    eligible_rank: Num = None
+    p_top: Num = Field(None, description="Probabilité, sur les tirages Monte Carlo, d'être "
+                       "parmi les N premiers éligibles (N : paramètre top, sinon la taille de "
+                       "programme de la règle).")
+    tier: str | None = Field(None, description="Palier : retenu, incertain ou écarté.")
+    imputed_note: str | None = None
+
+
+class Unranked(_Shape):
+    code: str
+    name: str
+    reason: str
+
+
+class Programme(_Shape):
+    size: int
+    retained: Num
+    excluded: Num
+    counts: dict[str, int] = Field(description="Territoires par palier.")
+    uncertainty: list[str] = Field(description="Sources d'incertitude tirées.")
+
+
+class RankingMeta(LevelMeta):
+    seed: int
+    draws: int | None
+    rule: str
+    rule_file: str
+    eligibility: str
+    dimensions: dict[str, str] = Field(description="Libellé de chaque dimension de la règle.")
+    programme: Programme | None = None
+    unranked: list[Unranked] = Field(default_factory=list, description="Territoires non "
+                                     "classés et le motif (données manquantes).")
+
+
+class AuditImportance(_Shape):
+    indicator: str
+    dimension: str
+    effective: Num
+    nominal: Num
+    ratio: Num
+
+
+class AuditDimension(_Shape):
+    dimension: str
+    label: str
+    weight: Num
+    n_indicators: int
+
+
+class Audit(_Shape):
+    text: str
+    rule: str
+    n: int
+    importance: list[AuditImportance]
+    dimensions: list[AuditDimension]
+    pca: list[dict[str, Num]]
+    corr_indicators: list[dict[str, Num | str]]
+
+
+class RuleMeta(LevelMeta):
+    rule: str
+
+
+class ImpactRow(_Shape):
+    delta: Num
+    effect: str
+    effect_label: str
+    area: str
+    area_label: str
+    jobs: Num
+    output: Num
+    value_added: Num
+
+
+class ImpactMeta(Meta):
+    territory: Parent
+    sector: str
+    sector_label: str
+    jobs: Num
+    deltas: list[float]
+    notes: list[str]
+
+
+class SimulationRow(_Shape):
+    level: str
+    code: str
+    name: str | None
+    dcrtp_before: Num
+    cut: Num
+    dcrtp_after: Num
+    exempt: bool
+
+
+class Simulation(_Shape):
+    rows: list[SimulationRow]
+    summary: list[dict[str, Num | str | int]]
+    totals: dict[str, Num | bool | int | dict]
+    n_rows: int
+
+
+class SimulationMeta(Meta):
+    annee: int
+    cle: str
+    donnees_fictives: bool
+
+
+class ProfileRanking(_Shape):
+    rank: int | None
+    n: int
+    score: Num
+    rank_low: Num = None
+    rank_high: Num = None
+
+
+class SeriesPoint(_Shape):
+    source: str
+    year: int
+    industry_jobs: Num
+    industry_share: Num
+    national_share: Num = None
+
+
+class Profile(_Shape):
+    territory: TerritoryRow
+    parents: list[Parent]
+    key_figures: list[dict]
+    peers: list[dict]
+    ranking: ProfileRanking | None
+    families: list[dict]
+    series: list[SeriesPoint]
+    notes: list[str]
+
+
+class ProfileMeta(LevelMeta):
+    code: str
+    generated_at: str
+
+
+# --- basins, spatial statistics, dashboard helpers, local finances -------------------------
+
+
+class BasinRow(_Shape):
+    code: str
+    name: str
+    rank: int | None = None
+    score: Num = None
+    members: list[dict] = []
+
+
+class FeatureCollection(_Shape):
+    type: str
+    features: list[dict]
+
+
+class Spatial(_Shape):
+    moran: list[dict]
+    clusters: list[dict]
+    islands: list[str]
+
+
+class LisaRow(_Shape):
+    code: str
+    name: str | None
+    score: Num
+    local_i: Num
+    p_sim: Num
+    cluster: str | None
+    cluster_label: str | None = None
+
+
+class ComparisonGroup(_Shape):
+    level: str
+    code: str
+    name: str | None
+    group: str
+    label: str
+    codes: list[str]
+    n: int
+
+
+class IndicatorSheets(_Shape):
+    indicators: list[dict]
+    source_names: dict[str, str]
+
+
+class Located(_Shape):
+    level: str
+    code: str
+    name: str | None
+    from_level: str
+    from_code: str
+    population_share: Num
+
+
+class Finances(_Shape):
+    available: bool
+    title: str
+    message: str | None = None
+    donnees: dict | None = None
+
+
+class RuleFile(Meta):
+    rule_file: str
+
+
+#: The rule as the API sends it back (``GET /api/rule``): the model ``POST /api/ranking``
+#: takes.
+RuleShape = Rule

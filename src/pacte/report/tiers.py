@@ -1,0 +1,132 @@
+"""The programme's tiers in the national report: a map (PNG) of « retenu / incertain /
+écarté / non classé », and the French text saying what the rank intervals and the tiers
+mean and what they do not cover."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pacte.labels import ATTRIBUTION, fr_number
+from pacte.report.maps import DOM, _rings
+from pacte.targeting.rule import Config
+from pacte.targeting.tiers import EXCLUDED, RETAINED, UNCERTAIN, UNRANKED, calc_tier_counts
+from pacte.targeting.uncertainty import SOURCE_LABELS
+
+#: Colours of the tiers (colour-blind safe: dark red, orange, pale, grey).
+TIER_COLOURS = {RETAINED: "#b2182b", UNCERTAIN: "#f4a582", EXCLUDED: "#f7f7f7",
+                UNRANKED: "#9e9e9e"}
+
+
+def render_tier_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci"
+                    ) -> Path | None:
+    """Map of each territory's tier for the ranking's programme size (``tier_size``);
+    territories left unranked in grey. None when the level has no contours or the ranking
+    no tiers."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    table = f"contours_{level}"
+    if "tier" not in ranked or not con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            [table]).fetchall()[0][0]:
+        return None
+    geo = con.execute(f"SELECT c.code, c.geometry, t.dep FROM {table} c LEFT JOIN territory t "
+                      "ON t.level = ? AND t.code = c.code", [level]).df()
+    geo = geo.merge(ranked[["code", "tier"]], on="code", how="left")
+    geo["tier"] = geo["tier"].fillna(UNRANKED)
+    fig = plt.figure(figsize=(9, 8.5), dpi=110)
+    main = fig.add_axes((0.0, 0.08, 0.78, 0.9))
+    insets = {d: fig.add_axes((0.80, 0.80 - 0.18 * i, 0.18, 0.16)) for i, d in enumerate(DOM)}
+    for ax, sub in [(main, geo[~geo["dep"].fillna("").str.startswith("97")])] + [
+            (insets[d], geo[geo["dep"] == d]) for d in DOM]:
+        polys, colours, sizes = [], [], []
+        for row in sub.itertuples():
+            for ring in _rings(row.geometry):
+                polys.append(ring)
+                colours.append(TIER_COLOURS[row.tier])
+                sizes.append(np.ptp(ring[:, 0]) * np.ptp(ring[:, 1]))
+        order = np.argsort(sizes)[::-1]
+        ax.add_collection(PolyCollection([polys[i] for i in order],
+                                         facecolors=[colours[i] for i in order],
+                                         edgecolors=(0.4, 0.4, 0.4, 0.5), linewidths=0.2))
+        if polys:
+            xy = np.vstack(polys)
+            ax.set_xlim(xy[:, 0].min(), xy[:, 0].max())
+            ax.set_ylim(xy[:, 1].min(), xy[:, 1].max())
+        ax.set_aspect(1 / np.cos(np.radians(sum(ax.get_ylim()) / 2)))
+        ax.set_axis_off()
+    for d, ax in insets.items():
+        ax.set_title(DOM[d], fontsize=7)
+    size = ranked.attrs.get("tier_size")
+    counts = calc_tier_counts(ranked["tier"].to_numpy())
+    handles = [Patch(facecolor=TIER_COLOURS[t], edgecolor="#666",
+                     label=f"{t} ({fr_number(counts[t])})") for t in (RETAINED, UNCERTAIN,
+                                                                       EXCLUDED)]
+    handles.append(Patch(facecolor=TIER_COLOURS[UNRANKED], edgecolor="#666",
+                         label=f"{UNRANKED} ({fr_number(len(ranked.attrs.get('unranked', [])))})"))
+    main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False,
+                title=f"Palier pour un programme de {size} territoires", title_fontsize=8)
+    fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6, color="#555")
+    fig.savefig(path)
+    plt.close(fig)
+    return Path(path)
+
+
+def uncertainty_html(config: Config) -> str:
+    """What the rank intervals and the tiers mean, and what they do not cover (French)."""
+    unc, prog = config.uncertainty, config.programme
+    on = [SOURCE_LABELS[s] for s in unc.sources]
+    off = [SOURCE_LABELS[s] for s in SOURCE_LABELS if s not in unc.sources]
+    sampling = ("l'erreur d'échantillonnage du recensement (les emplois par fonction "
+                "viennent d'un échantillon des bulletins : chaque effectif est retiré avec la "
+                f"variance N (1 − f) / f, f = {fr_number(unc.sampling_rate, 2)}, puis les "
+                "indicateurs sont recalculés)" if "sampling" in unc.sources else "")
+    return (
+        f"<p><b>Incertitude.</b> Le calcul est refait {fr_number(unc.draws)} fois ; chaque "
+        "tirage fait varier à la fois : " + html.escape("; ".join(on) or "rien") +
+        (f" — dont {html.escape(sampling)}" if sampling else "") + ". "
+        "L'intervalle de rang va du 5e au 95e centile des rangs obtenus (élargi si besoin "
+        "pour contenir le rang central).</p>"
+        f"<p><b>Paliers.</b> Pour un programme de N territoires (ici N = {prog.size}, "
+        "`pacte rank --top N` pour un autre N), la probabilité d'être dans les N premiers "
+        "territoires éligibles est la part des tirages où il y est. « Retenu » : au moins "
+        f"{fr_number(prog.retained, 2)} ; « écarté » : au plus {fr_number(prog.excluded, 2)} ; "
+        "« incertain » entre les deux : le choisir ou non relève d'un arbitrage que les "
+        "données et la méthode ne tranchent pas.</p>"
+        "<p><b>Ce que cela ne couvre pas.</b> Un intervalle étroit ou un palier « retenu » "
+        "disent seulement que le rang résiste aux variations tirées ci-dessus"
+        + (f" (non tirées ici : {html.escape('; '.join(off))})" if off else "") +
+        ". Ils ne couvrent ni le choix des indicateurs eux-mêmes et de ce qu'ils mesurent, "
+        "ni les erreurs des sources administratives (ESTEL, URSSAF) ni les révisions des "
+        "données, ni l'effet de grappe des ménages dans l'échantillon du recensement, ni "
+        "l'écart entre les dates des données (2006-2016) et la situation actuelle. Ce ne "
+        "sont pas des intervalles de confiance sur une « vraie » vulnérabilité.</p>")
+
+
+def tiers_html(ranked: pd.DataFrame, map_path: Path | None) -> str:
+    """Counts of the tiers, their map, and the territories left unranked with the reason."""
+    if "tier" not in ranked:
+        return ""
+    import base64
+
+    size = ranked.attrs.get("tier_size")
+    counts = calc_tier_counts(ranked["tier"].to_numpy())
+    img = ""
+    if map_path is not None:
+        data = base64.b64encode(Path(map_path).read_bytes()).decode()
+        img = (f'<img src="data:image/png;base64,{data}" alt="Carte des paliers pour un '
+               f'programme de {size} territoires" style="max-width:100%">')
+    unranked = ranked.attrs.get("unranked", [])
+    rows = "".join(f"<li>{html.escape(u['name'])} ({u['code']}) : {html.escape(u['reason'])}"
+                   "</li>" for u in unranked)
+    return (f"<h2>Paliers d'un programme de {size} territoires</h2>"
+            f"<p>{fr_number(counts[RETAINED])} retenus, {fr_number(counts[UNCERTAIN])} "
+            f"incertains, {fr_number(counts[EXCLUDED])} écartés.</p>{img}"
+            + (f"<p><b>Non classés</b> ({len(unranked)}) :</p><ul>{rows}</ul>" if rows else ""))

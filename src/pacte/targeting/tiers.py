@@ -1,0 +1,110 @@
+"""Three tiers for a programme of any size N, from the Monte Carlo draws of the ranking.
+
+For each territory, ``p_top`` is the share of draws in which it is among the N first
+(:func:`calc_p_top`); the tier follows from two thresholds given in the rule file
+(``programme``): « retenu » when ``p_top ≥ retained`` (0.9 by default), « écarté » when
+``p_top ≤ excluded`` (0.1), « incertain » in between (:func:`calc_tiers`). When some
+territories are not eligible, the draws are first re-ranked among the eligible ones
+(:func:`calc_subset_ranks`): a programme selects the N first eligible territories.
+
+All functions are pure (numpy arrays in, arrays out); the draws are an (n, K) integer matrix
+of ranks, one column per draw (1 = first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pacte.errors import InvalidParameterError
+
+RETAINED, UNCERTAIN, EXCLUDED = "retenu", "incertain", "écarté"
+#: Shown for a territory that the rule leaves unranked (too many imputed inputs).
+UNRANKED = "non classé"
+TIERS = (RETAINED, UNCERTAIN, EXCLUDED)
+
+
+def calc_p_top(ranks: np.ndarray, top: int) -> np.ndarray:
+    """Share of draws (columns of ``ranks``, (n, K)) in which each territory's rank is at
+    most ``top``: the probability of being in the ``top`` first over the draws."""
+    if top < 1:
+        raise InvalidParameterError(f"--top doit être un entier ≥ 1 (valeur : {top})")
+    ranks = np.asarray(ranks)
+    if ranks.ndim != 2 or ranks.shape[1] == 0:
+        raise InvalidParameterError("aucun tirage Monte Carlo : probabilités incalculables")
+    return (ranks <= top).mean(axis=1)
+
+
+def calc_tiers(p_top: np.ndarray, retained: float = 0.9, excluded: float = 0.1
+               ) -> np.ndarray:
+    """« retenu » (p ≥ ``retained``), « écarté » (p ≤ ``excluded``), else « incertain »."""
+    if not 0 <= excluded < retained <= 1:
+        raise InvalidParameterError(f"seuils des paliers : il faut 0 ≤ écarté < retenu ≤ 1 "
+                                    f"(trouvé {excluded!r}, {retained!r})")
+    p = np.asarray(p_top, float)
+    return np.where(p >= retained, RETAINED, np.where(p <= excluded, EXCLUDED, UNCERTAIN)
+                    ).astype(object)
+
+
+def calc_subset_ranks(ranks: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Ranks (m, K) of the ``mask`` rows among themselves in each draw (1 = the best of
+    them), from ranks (n, K) over all territories; ties cannot occur (ranks are distinct)."""
+    sub = np.asarray(ranks)[np.asarray(mask, bool)]
+    order = np.argsort(sub, axis=0, kind="stable")
+    out = np.empty_like(sub)
+    idx = np.arange(1, sub.shape[0] + 1, dtype=sub.dtype)[:, None]
+    np.put_along_axis(out, order, np.broadcast_to(idx, sub.shape), axis=0)
+    return out
+
+
+def calc_tier_counts(tiers: np.ndarray) -> dict[str, int]:
+    """Number of territories in each tier, in the order retenu, incertain, écarté."""
+    t = np.asarray(tiers, object)
+    return {k: int((t == k).sum()) for k in TIERS}
+
+
+def calc_selection_tiers(ranks: np.ndarray, top: int, eligible: np.ndarray | None = None,
+                         retained: float = 0.9, excluded: float = 0.1
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """(p_top, tier) of every row of ``ranks`` (n, K) for a programme of ``top``
+    territories chosen among the ``eligible`` ones (all when None): a territory that is
+    not eligible has p_top 0 and is « écarté »."""
+    ranks = np.asarray(ranks)
+    p = np.zeros(ranks.shape[0])
+    el = np.ones(ranks.shape[0], bool) if eligible is None else np.asarray(eligible, bool)
+    if el.any():
+        p[el] = calc_p_top(calc_subset_ranks(ranks, el) if not el.all() else ranks, top)
+    return p, calc_tiers(p, retained, excluded)
+
+
+# --- the programme of the rule file --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Programme:
+    """Default programme size and tier thresholds (validated by the rule's model,
+    :class:`pacte.targeting.rule.Programme`)."""
+
+    size: int = 100
+    retained: float = 0.9
+    excluded: float = 0.1
+
+
+def with_tiers(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme
+               ) -> pd.DataFrame:
+    """``df`` (a ranking, rows in the order of ``ranks`` (n, K)) with ``p_top`` and ``tier``
+    for a programme of ``top`` territories, chosen among the eligible ones when ``df`` has an
+    ``eligible`` column; ``attrs`` keeps the ranking's and adds ``tier_size`` and the
+    thresholds."""
+    el = df["eligible"].to_numpy(bool) if "eligible" in df else None
+    p, tier = calc_selection_tiers(ranks, top, el, programme.retained, programme.excluded)
+    cols = [c for c in df.columns if c not in ("p_top", "tier")]
+    at = cols.index("rank_high") + 1 if "rank_high" in cols else len(cols)
+    out = df[cols].copy()
+    out.insert(at, "tier", tier)
+    out.insert(at, "p_top", p)
+    out.attrs.update(df.attrs)
+    out.attrs.update(tier_size=int(top), tier_retained=programme.retained,
+                     tier_excluded=programme.excluded)
+    return out

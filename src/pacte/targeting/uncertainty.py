@@ -1,0 +1,310 @@
+"""Uncertainty of the ranking: the method choices AND the data, drawn together in a Monte
+Carlo (Saisana, Saltelli & Tarantola 2005, "Uncertainty and sensitivity analysis techniques
+as tools for the quality assessment of composite indicators", JRSS A 168(2): each draw picks
+every uncertain input of the index at once, then the territory's rank is recomputed).
+
+Sources of uncertainty, each switched on or off in the rule file (``uncertainty.sources``):
+
+- ``weights``: dimension and indicator weights drawn from Dirichlet laws centred on the
+  nominal weights (``concentration``);
+- ``normalisation``: drawn among ``normalisations`` (zscore, minmax, rank);
+- ``imputation``: a missing value filled by the median, the mean or a random observed value
+  of the indicator (``hotdeck``: a donor drawn at random in each draw, as a multiple
+  imputation would);
+- ``winsorisation``: the lower quantile drawn among ``winsorisations`` (upper = 1 − lower;
+  ``null`` = no winsorisation);
+- ``aggregation``: arithmetic or geometric mean of the dimensions (``aggregations``);
+- ``leave_one_out``: one indicator left out of the index (or none), uniformly;
+- ``sampling``: the census counts behind the indicators redrawn (parametric bootstrap).
+  Every census figure on jobs by function comes from the *exploitation complémentaire*, a
+  sample of the census bulletins: one dwelling in four in communes under 10,000 inhabitants
+  (one in five since 2014) and the whole 40 % sample of the larger communes (Insee,
+  « Recensement de la population : exploitations principale et complémentaire »; Ined,
+  « Les exploitations : principale ou complémentaire »). A count N estimated at sampling
+  rate f has variance ≈ N (1 − f) / f (Horvitz-Thompson estimator of a total under
+  Bernoulli sampling; Insee, « La précision des résultats du recensement »). Each draw
+  replaces every count by ``N + sqrt(N (1 − f) / f) × z`` (z standard normal, clipped at 0)
+  and recomputes the indicator with the catalogue's own ``calc`` on the redrawn counts.
+  ``sampling_rate`` 0.25 is the rate of the small communes: larger communes are sampled at
+  40 %, so the noise of large territories is overstated (a conservative choice); household
+  clustering (design effect) is not modelled. Administrative sources (ESTEL, URSSAF) are
+  treated as exact.
+
+Draws are made in chunks of ``chunk`` (memory bounded by n × p × chunk floats whatever the
+number of draws; arrays are laid out (draw, indicator, territory) so that every reduction
+runs over contiguous memory); the ranks are kept as an (n, draws) int32 matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pacte.errors import InvalidParameterError
+
+SOURCES = ("weights", "normalisation", "imputation", "winsorisation", "aggregation",
+           "leave_one_out", "sampling")
+#: French names of the sources (audit, report).
+SOURCE_LABELS = {
+    "weights": "poids (Dirichlet)", "normalisation": "normalisation",
+    "imputation": "imputation des valeurs manquantes", "winsorisation": "seuil de winsorisation",
+    "aggregation": "agrégation (arithmétique / géométrique)",
+    "leave_one_out": "un indicateur retiré à la fois",
+    "sampling": "erreur d'échantillonnage du recensement",
+}
+NORMALISATIONS = ("zscore", "minmax", "rank")
+IMPUTATIONS = ("median", "mean", "hotdeck")
+AGGREGATIONS = ("arithmetic", "geometric")
+GEOMETRIC_RANGE = (1.0, 100.0)
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What the Monte Carlo varies (plain parameters, validated by the rule's model,
+    :class:`pacte.targeting.rule.Uncertainty`)."""
+
+    draws: int = 1000
+    sources: tuple[str, ...] = SOURCES
+    concentration: float = 20.0
+    normalisations: tuple[str, ...] = NORMALISATIONS
+    imputations: tuple[str, ...] = IMPUTATIONS
+    winsorisations: tuple[float | None, ...] = (None, 0.01, 0.025, 0.05)
+    aggregations: tuple[str, ...] = AGGREGATIONS
+    sampling_rate: float = 0.25
+    chunk: int = 100
+
+    def only(self, *sources: str) -> Uncertainty:
+        """The same settings with only ``sources`` on."""
+        from dataclasses import replace
+        return replace(self, sources=tuple(sources))
+
+
+@dataclass(frozen=True)
+class Nominal:
+    """The central choices of the rule, used for every source that is off."""
+
+    missing: str = "median"
+    winsorisation: tuple[float, float] | None = (0.01, 0.99)
+    normalisation: str = "zscore"
+    aggregation: str = "arithmetic"
+    directions: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --- pure calculations ---------------------------------------------------------------------
+
+
+def calc_sampled_counts(N: np.ndarray, rate: float, z: np.ndarray) -> np.ndarray:
+    """Counts redrawn from their sampling error: ``N + sqrt(N (1 − f) / f) × z``, clipped at
+    0 (``z`` standard normal, broadcast against ``N``; NaN counts stay NaN)."""
+    N = np.asarray(N, float)
+    sd = np.sqrt(np.clip(N, 0, None) * (1 - rate) / rate)
+    return np.clip(N + sd * z, 0, None)
+
+
+def calc_pct_ranks(X: np.ndarray) -> np.ndarray:
+    """Percentile ranks along the LAST axis (rank / n, ties averaged, like
+    ``pandas.DataFrame.rank(pct=True)`` on a column), for an array of any shape."""
+    n = X.shape[-1]
+    order = np.argsort(X, axis=-1, kind="stable")
+    s = np.take_along_axis(X, order, axis=-1)
+    pos = np.arange(n)
+    new = np.ones(s.shape, bool)
+    new[..., 1:] = s[..., 1:] != s[..., :-1]
+    start = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
+    last = np.ones(s.shape, bool)
+    last[..., :-1] = new[..., 1:]
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, pos, n), axis=-1), axis=-1),
+                  axis=-1)
+    out = np.empty(X.shape)
+    np.put_along_axis(out, order, (start + end) / 2 + 1, axis=-1)
+    return out / n
+
+
+def calc_normalise_draws(X: np.ndarray, method: str) -> np.ndarray:
+    """Normalisation along the last axis (territories) of (k, p, n), as
+    :func:`pacte.targeting.index.calc_normalise` does column-wise for one matrix."""
+    if method == "zscore":
+        sd = X.std(axis=-1, keepdims=True)
+        return (X - X.mean(axis=-1, keepdims=True)) / np.where(sd > 0, sd, 1)
+    if method == "minmax":
+        lo, span = X.min(axis=-1, keepdims=True), np.ptp(X, axis=-1, keepdims=True)
+        return (X - lo) / np.where(span > 0, span, 1)
+    return calc_pct_ranks(X)
+
+
+def calc_winsorise_draws(X: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """Clip each indicator of each draw of (k, p, n) to its [q_k, 1 − q_k] quantiles over
+    the territories (linear interpolation, as ``numpy.quantile``); q_k = 0 leaves draw k
+    unchanged."""
+    lower = np.asarray(lower, float)
+    on = lower > 0
+    if not on.any():
+        return X
+    X = X.copy()
+    sub = X[on]
+    n = X.shape[-1]
+    S = np.sort(sub, axis=-1)
+
+    def q(level: np.ndarray) -> np.ndarray:
+        h = level * (n - 1)
+        f = np.floor(h).astype(int)
+        c = np.minimum(f + 1, n - 1)
+        idx = lambda i: np.broadcast_to(i[:, None, None], (*S.shape[:2], 1))  # noqa: E731
+        a = np.take_along_axis(S, idx(f), axis=-1)
+        b = np.take_along_axis(S, idx(c), axis=-1)
+        return a + (h - f)[:, None, None] * (b - a)
+
+    X[on] = np.clip(sub, q(lower[on]), q(1 - lower[on]))
+    return X
+
+
+def calc_impute_draws(X: np.ndarray, miss: np.ndarray, methods: np.ndarray,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Fill the ``miss`` cells (p, n) of every draw of X (k, p, n) by the method of the draw
+    (``methods`` (k,) among median, mean, hotdeck: a random observed value)."""
+    if not miss.any():
+        return X
+    X = X.copy()
+    k = X.shape[0]
+    for j in np.flatnonzero(miss.any(axis=1)):
+        rows, obs = np.flatnonzero(miss[j]), np.flatnonzero(~miss[j])
+        if obs.size == 0:
+            raise InvalidParameterError(f"indicateur n° {j + 1} : aucune valeur observée, "
+                                        "imputation impossible")
+        col = X[:, j, obs]  # (k, m)
+        med, mean = np.median(col, axis=1), col.mean(axis=1)
+        hot = col[np.arange(k)[:, None], rng.integers(obs.size, size=(k, rows.size))]
+        X[:, j, rows] = np.where((methods == "median")[:, None], med[:, None],
+                                 np.where((methods == "mean")[:, None], mean[:, None], hot))
+    return X
+
+
+def calc_dirichlet(rng: np.random.Generator, weights: np.ndarray, groups: np.ndarray,
+                   concentration: float, draws: int) -> np.ndarray:
+    """(draws, p) weights drawn from Dirichlet laws of mean ``weights`` within each group
+    (membership (p, G)), via normalised gammas; alpha_i = concentration × w_i × group size."""
+    g = rng.gamma(concentration * weights * groups.sum(axis=0)[groups.argmax(axis=1)],
+                  size=(draws, len(weights)))
+    return g / ((g @ groups) @ groups.T)
+
+
+def calc_leave_one_out(M: np.ndarray, W_ind: np.ndarray, W_dim: np.ndarray,
+                       left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (k, p) and (k, D) with indicator ``left[k]`` removed in draw k (−1: none),
+    renormalised within its dimension; a dimension left empty loses its weight."""
+    W_ind, W_dim = W_ind.copy(), W_dim.copy()
+    rows = np.flatnonzero(left >= 0)
+    W_ind[rows, left[rows]] = 0.0
+    within = W_ind @ M  # (k, D)
+    empty = within <= 0
+    W_ind = W_ind / np.where(empty, 1, within)[:, M.argmax(axis=1)]
+    W_dim = np.where(empty, 0.0, W_dim)
+    return W_ind, W_dim / W_dim.sum(axis=1, keepdims=True)
+
+
+def calc_scores_draws(Z: np.ndarray, M: np.ndarray, W_ind: np.ndarray, W_dim: np.ndarray,
+                      geometric: np.ndarray) -> np.ndarray:
+    """Overall scores (k, n): Z (k, p, n) normalised and oriented, weights per draw;
+    arithmetic or geometric (``geometric`` (k,) bool; dimension scores rescaled to [1, 100]
+    per draw, as COINr does) aggregation of the dimensions."""
+    DS = np.matmul(Z.transpose(0, 2, 1), W_ind[:, :, None] * M[None])  # (k, n, D)
+    S = np.matmul(DS, W_dim[:, :, None])[:, :, 0]  # (k, n)
+    if geometric.any():
+        G = DS[geometric]
+        lo, hi = G.min(axis=1, keepdims=True), G.max(axis=1, keepdims=True)
+        a, b = GEOMETRIC_RANGE
+        R = a + (b - a) * (G - lo) / np.where(hi > lo, hi - lo, 1)
+        S[geometric] = np.exp(np.matmul(np.log(R), W_dim[geometric][:, :, None])[:, :, 0])
+    return S
+
+
+def calc_ranks(S: np.ndarray) -> np.ndarray:
+    """Ranks along the LAST axis (1 = highest score, ties broken by order), int32."""
+    order = np.argsort(-S, axis=-1, kind="stable")
+    ranks = np.empty(S.shape, dtype=np.int32)
+    np.put_along_axis(ranks, order, np.broadcast_to(
+        np.arange(1, S.shape[-1] + 1, dtype=np.int32), S.shape), axis=-1)
+    return ranks
+
+
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
+
+
+def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
+                           w_dim: np.ndarray, unc: Uncertainty, nominal: Nominal,
+                           seed: int, draws: int, sampler: Sampler | None = None
+                           ) -> np.ndarray:
+    """Ranks (n, draws) int32 of the territories of X (n, p: raw values of the ranked
+    territories, NaN = to impute) when every source of ``unc.sources`` varies at once
+    (the others at their ``nominal`` value). ``sampler(rng, k)`` returns the raw
+    values redrawn from the census sampling error, as (k, p, n) (NaN where a value is not
+    redrawn)."""
+    if draws < 1:
+        raise InvalidParameterError(f"--draws doit être un entier ≥ 1 (valeur : {draws})")
+    rng = np.random.default_rng(seed)
+    on = set(unc.sources)
+    n, p = X.shape
+    miss = np.isnan(X).T  # (p, n)
+    sign = np.array([1.0 if d == "higher_is_worse" else -1.0 for d in nominal.directions])
+    nom_win = nominal.winsorisation[0] if nominal.winsorisation else 0.0
+    win_choices = np.array([w or 0.0 for w in unc.winsorisations])
+    out = np.empty((n, draws), dtype=np.int32)
+    for start in range(0, draws, unc.chunk):
+        k = min(unc.chunk, draws - start)
+        base = np.broadcast_to(X.T[None], (k, p, n))
+        if "sampling" in on and sampler is not None:
+            redrawn = sampler(rng, k)
+            base = np.where(np.isnan(redrawn), base, redrawn)
+        imp = (rng.choice(unc.imputations, size=k) if "imputation" in on
+               else np.full(k, "median"))  # « exclude » leaves nothing to impute
+        Xk = calc_impute_draws(base, miss, imp, rng)
+        lower = (rng.choice(win_choices, size=k) if "winsorisation" in on
+                 else np.full(k, nom_win))
+        Xk = calc_winsorise_draws(Xk, lower) * sign[None, :, None]  # (k, p, n)
+        norms = (rng.choice(unc.normalisations, size=k) if "normalisation" in on
+                 else np.full(k, nominal.normalisation))
+        Z = np.empty_like(Xk)
+        for m in np.unique(norms):
+            sel = norms == m
+            Z[sel] = calc_normalise_draws(Xk[sel], m)
+        if "weights" in on:
+            W_ind = calc_dirichlet(rng, w_ind, M, unc.concentration, k)
+            W_dim = calc_dirichlet(rng, w_dim, np.ones((len(w_dim), 1)), unc.concentration, k)
+        else:
+            W_ind, W_dim = np.tile(w_ind, (k, 1)), np.tile(w_dim, (k, 1))
+        if "leave_one_out" in on and p > 1:
+            W_ind, W_dim = calc_leave_one_out(M, W_ind, W_dim, rng.integers(-1, p, size=k))
+        aggs = (rng.choice(unc.aggregations, size=k) if "aggregation" in on
+                else np.full(k, nominal.aggregation))
+        out[:, start:start + k] = calc_ranks(
+            calc_scores_draws(Z, M, W_ind, W_dim, aggs == "geometric")).T
+    return out
+
+
+def calc_rank_variance(ranks: np.ndarray) -> float:
+    """Mean over territories of the variance of their rank over the draws."""
+    return float(np.asarray(ranks, float).var(axis=1).mean())
+
+
+def calc_source_shares(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray, w_dim: np.ndarray,
+                       unc: Uncertainty, nominal: Nominal, seed: int, draws: int,
+                       sampler: Sampler | None, top: int) -> list[dict]:
+    """Share of the rank variance due to each source of ``unc.sources``: the Monte Carlo run
+    with that source alone (the others at their nominal value), the mean over territories
+    of the rank variance, its share of the sum over sources, and the number of territories
+    whose probability of being in the ``top`` first lies strictly between 0.1 and 0.9; last
+    row (source ``all``): every source at once (the sum of the sources alone differs from
+    it by their interactions)."""
+    rows = []
+    for source in (*unc.sources, "all"):
+        u = unc if source == "all" else unc.only(source)
+        R = calc_uncertainty_ranks(X, M, w_ind, w_dim, u, nominal, seed, draws, sampler)
+        p = (R <= top).mean(axis=1)
+        rows.append({"source": source, "variance": calc_rank_variance(R),
+                     "uncertain": int(((p > 0.1) & (p < 0.9)).sum())})
+    total = sum(r["variance"] for r in rows[:-1])
+    for r in rows:
+        r["share"] = r["variance"] / total if total > 0 else float("nan")
+    return rows

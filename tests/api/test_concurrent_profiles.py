@@ -1,0 +1,35 @@
+"""Concurrent PDF and HTML profile requests to the server (its thread pool) all succeed, and
+the profiles asked afterwards are still right: nothing drawn is shared between requests."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi.testclient import TestClient
+
+from pacte.api import Settings, create_app
+
+
+def test_concurrent_pdf_requests_then_later_ones(fictional_store, fictional_con):
+    codes = [r[0] for r in fictional_con.execute(
+        "SELECT code FROM territory WHERE level = 'epci' ORDER BY code").fetchall()]
+    app = create_app(Settings(db=fictional_store, web=False))
+    with TestClient(app) as client:
+        def get(code: str, fmt: str):
+            r = client.get(f"/api/profile/epci/{code}", params={"format": fmt})
+            return r.status_code, r.headers.get("content-type", ""), r.content
+
+        alone = {c: get(c, "html") for c in codes}
+        jobs = [(codes[k % len(codes)], "pdf" if k % 2 else "html") for k in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            together = list(pool.map(lambda j: get(*j), jobs))
+        assert [s for s, _t, _b in together] == [200] * len(jobs)
+        for (code, fmt), (_s, ctype, body) in zip(jobs, together, strict=True):
+            if fmt == "pdf":
+                assert ctype == "application/pdf" and body.startswith(b"%PDF-")
+            else:
+                assert body == alone[code][2]  # the same page as drawn alone
+        for code in codes:  # later requests: still served, still the same
+            status, ctype, body = get(code, "pdf")
+            assert status == 200 and body.startswith(b"%PDF-")
+            assert get(code, "html") == alone[code]
