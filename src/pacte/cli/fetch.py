@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.errors import InvalidParameterError, PacteError
@@ -80,11 +81,11 @@ def register(app: typer.Typer) -> None:
                 if not all_:
                     raise
                 failures.append(sid)
-                err.print(f"[red]Erreur :[/red] {exc}")
+                err.print(f"[red]Erreur :[/red] {escape(str(exc))}")
                 continue
             m = got.meta
             fetched.append(m["sha256"])
-            console.print(f"{sid} {m['vintage']} : {got.path} ({m['size']} octets, sha256 "
+            console.print(f"{sid} {m['vintage']} : {escape(str(got.path))} ({m['size']} octets, sha256 "
                           f"{m['sha256'][:12]}…, {m['licence']})", soft_wrap=True)
         if db is not None:
             _report_store(db, fetched)
@@ -101,7 +102,7 @@ def _report_store(db: Path, digests: list[str]) -> None:
     with store.connect(db) as con:
         known = {r[0] for r in con.execute("SELECT sha256 FROM provenance").fetchall()}
     if digests and all(d in known for d in digests):
-        err.print(f"Le store {db} est déjà construit avec ce(s) fichier(s).")
+        err.print(f"Le store {escape(str(db))} est déjà construit avec ce(s) fichier(s).")
     elif digests:
-        err.print(f"Le store {db} n'utilise pas encore ce(s) fichier(s) : lancez « pacte build "
+        err.print(f"Le store {escape(str(db))} n'utilise pas encore ce(s) fichier(s) : lancez « pacte build "
                   f"--with-fetched --db {db} » pour l'en reconstruire.")

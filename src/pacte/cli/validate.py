@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.geography import RANK_LEVELS, Level
@@ -47,6 +48,7 @@ def register(app: typer.Typer) -> None:
 
         from pacte import store
         from pacte.cli.tables import render
+        from pacte.export.jsonable import jsonable
         from pacte.handlers.validate import validate as run
         from pacte.handlers.validate import validation_summary
         from pacte.targeting.rule import load_rule
@@ -63,8 +65,9 @@ def register(app: typer.Typer) -> None:
                        str(weights) if weights else None).data
         summary = validation_summary(data)
         if fmt is Format.json:
-            sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1,
-                                        default=str) + "\n")
+            # valid JSON: a missing figure (an AUC without both classes) is null, not NaN
+            sys.stdout.write(json.dumps(jsonable(summary), ensure_ascii=False, indent=1,
+                                        allow_nan=False, default=str) + "\n")
             return
         if fmt is Format.csv:
             groups = pd.concat([data["by_region"].assign(by="région"),
@@ -88,10 +91,10 @@ def register(app: typer.Typer) -> None:
             print(f"  {r.listed} → {r.code} ({r.how})")
         if data["unknown"]:
             err.print(f"Codes inconnus, ni en vigueur ni rattachables par la géographie "
-                      f"({len(data['unknown'])}) : {', '.join(data['unknown'])}")
+                      f"({len(data['unknown'])}) : {escape(', '.join(data['unknown']))}")
         if data["unranked"]:
             err.print(f"Territoires de la liste absents du classement : "
-                      f"{', '.join(data['unranked'])}")
+                      f"{escape(', '.join(data['unranked']))}")
         for key, title in (("by_region", "Par région"), ("by_nature", "Par nature")):
             df = data[key]
             if len(df):

@@ -26,7 +26,7 @@ from pacte.finance.inputs import AMP_SIREN, load_amp, load_criteres, read_epci_r
 from pacte.finance.law import STAGE_LABELS, STAGES
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.ranking import ranking
-from pacte.labels import ATTRIBUTION
+from pacte.labels import ATTRIBUTION, fr_number
 
 #: Columns of the published per-entity table (the first ten of the simulator's rows).
 TABLE_COLUMNS = ["level", "code", "name", "dcrtp_before", "cut", "dcrtp_after",
@@ -52,6 +52,20 @@ DEMO_TEXT = "poids de l'industrie et score fictifs de la démonstration (EPCI fi
 RANK_RE = re.compile(r"rank:(\d+)", re.IGNORECASE)
 CODE_COLUMNS = ("code", "siren", "codgeo", "code_insee", "code insee", "insee", "code_epci",
                 "siren_epci", "code_commune")
+
+
+#: Largest cut accepted (euros): thirty times the whole DCRTP of the bloc communal.
+MAX_CUT = 1e11
+
+
+def check_cut(cut: float | None) -> None:
+    """A cut is a finite amount of euros, 0 to :data:`MAX_CUT` (``inf``, ``nan`` or
+    ``1e300`` gave « minoration négative : -92233720368547760.00 € »)."""
+    import math
+
+    if cut is not None and not (math.isfinite(cut) and 0 <= cut <= MAX_CUT):
+        raise InvalidParameterError(f"--cut : une minoration en euros, finie, entre 0 et "
+                                    f"{fr_number(MAX_CUT)} €, est attendue (valeur : {cut!r})")
 
 
 def check_options(key: str, stage: str | None, exempt: str | Path | None,
@@ -210,6 +224,7 @@ def simulate_dcrtp(con: duckdb.DuckDBPyConnection | None, criteria: str | Path |
     ``meta``: the store's envelope (when ``con``), the law parameters used with their legal
     references and ``verified`` flags, French warnings, the stamp."""
     check_options(key, stage, exempt, compare)
+    check_cut(cut)
     inputs, demo = load_inputs(criteria, epci_rrf, year)
     if demo is not None:
         industrial, vulnerability, weights = demo.industrial, demo.vulnerability, DEMO_TEXT

@@ -35,6 +35,25 @@ def _clean(code: str, level: str) -> str:
     return code
 
 
+#: Bounds of a list file: bytes read at most, characters of a line, codes (a level has at
+#: most ~35,000 communes).
+MAX_LIST_BYTES = 8 * 1024 * 1024
+MAX_LINE_CHARS = 10_000
+MAX_LIST_CODES = 40_000
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused in French beyond :data:`MAX_LIST_BYTES` (read no further:
+    ``/dev/zero`` or a 200 MB file is not read whole)."""
+    with open(path, "rb") as f:
+        data = f.read(MAX_LIST_BYTES + 1)
+    if len(data) > MAX_LIST_BYTES:
+        raise InvalidParameterError(f"{path} : fichier trop grand (plus de "
+                                    f"{MAX_LIST_BYTES // (1024 * 1024)} Mo) ; une liste de "
+                                    "territoires (codes) est attendue")
+    return data
+
+
 def read_list(path: Path | str, level: str = "epci", code_column: str | None = None
               ) -> list[str]:
     """Codes of a CSV (``,``, ``;`` or tab) or text file (one code a line). The code column:
@@ -42,7 +61,7 @@ def read_list(path: Path | str, level: str = "epci", code_column: str | None = N
     column; a file whose first cell is a code has no header."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read_bounded(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise InvalidParameterError(f"{path} : fichier introuvable (--list)") from None
     except IsADirectoryError:
@@ -53,6 +72,16 @@ def read_list(path: Path | str, level: str = "epci", code_column: str | None = N
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InvalidParameterError(f"{path} : liste vide")
+    long = next((i for i, ln in enumerate(text.splitlines(), 1) if len(ln) > MAX_LINE_CHARS),
+                None)
+    if long is not None:
+        raise InvalidParameterError(f"{path}, ligne {long} : ligne trop longue (plus de "
+                                    f"{MAX_LINE_CHARS} caractères) ; une liste de codes est "
+                                    "attendue (CSV ou un code par ligne)")
+    if len(lines) > MAX_LIST_CODES + 1:
+        raise InvalidParameterError(f"{path} : {len(lines)} lignes, plus que les "
+                                    f"{MAX_LIST_CODES} territoires d'un niveau ; une liste de "
+                                    "territoires est attendue")
     delim = max(",;\t", key=lines[0].count) if any(d in lines[0] for d in ",;\t") else ","
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     first = [c.strip() for c in rows[0]]
