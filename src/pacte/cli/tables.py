@@ -94,8 +94,12 @@ def _numeric(col: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(col):
         return True
+    import re
+
     vals = [v for v in col if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    return bool(vals) and all(isinstance(v, int | float) and not isinstance(v, bool)
+    number = re.compile(r"^[-+−]?[\d\u202f\u00a0 ]*[\d][\d,.]*$")
+    return bool(vals) and all((isinstance(v, int | float) and not isinstance(v, bool))
+                              or (isinstance(v, str) and (v == "—" or number.match(v)))
                               for v in vals)
 
 
