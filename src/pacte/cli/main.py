@@ -158,7 +158,8 @@ def territories(
     with store.connect(db) as con:
         df = territory_handlers.territories(con, level, search).data
     if fmt is Format.table:  # the terminal gets the essential columns; csv/json get all
-        keep = {"epci": ["code", "name", "nature", "population", "n_communes", "area_type"],
+        keep = {"epci": ["code", "name", "nature", "fiscal_regime", "population",
+                         "population_dgcl", "n_communes", "area_type"],
                 "commune": ["code", "name", "population", "density_class"]}.get(
             level, ["code", "name", "population", "n_communes", "urban_share", "area_type"])
         df = df[keep]
