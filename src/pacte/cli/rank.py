@@ -23,7 +23,7 @@ from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, Level
 from pacte.labels import RANKING_LABELS as HEADERS
-from pacte.labels import count_title, fr_number, ranking_title
+from pacte.labels import count_title, fr_number, ranking_title, upper_first
 
 #: Columns of the terminal table; csv, json and xlsx get every column.
 TABLE_COLUMNS = ["rank", "code", "name", "score", "rank_low", "rank_high", "p_top", "tier",
@@ -181,5 +181,26 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     config, rules = rule.config, from_rule(rule.eligibility)
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
-    sys.stdout.write(text + "\n" + rules.describe().capitalize() + " (appliquée après le "
-                     "score : ni les scores ni les rangs ne changent)\n")
+        spatial = spatial_audit(con, level) if weights is None else ""
+    sys.stdout.write(text + "\n" + upper_first(rules.describe()) + " (appliquée après le "
+                     "score : ni les scores ni les rangs ne changent)\n" + spatial)
+
+
+def spatial_audit(con, level: str) -> str:
+    """The audit's spatial lines (default rule): Moran's I of the score and of each rule
+    indicator, and the local clusters, from the statistics stored at build time."""
+    from pacte.errors import PacteError
+    from pacte.handlers.basins import spatial_statistics
+
+    try:
+        ans = spatial_statistics(con, level)
+    except PacteError:  # a level or a store without spatial statistics
+        return ""
+    lines = ["", "Structure spatiale (contiguïté par sommet partagé, I de Moran, p par "
+             "permutations) :"]
+    for r in ans.data["moran"].itertuples():
+        lines.append(f"  {r.label} : I = {fr_number(r.moran_i, 3)} (p = "
+                     f"{fr_number(r.p_sim, 3)}, {fr_number(r.permutations)} permutations)")
+    counts = ", ".join(f"{r.label} {fr_number(r.n)}" for r in ans.data["clusters"].itertuples())
+    lines.append(f"  Grappes locales du score (Moran local) : {counts}")
+    return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
 from pacte.report.maps import TOP_SHOWN, render_map
+from pacte.report.spatial import render_cluster_map, spatial_html
 from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
 from pacte.targeting import Config, load_config
 from pacte.targeting.audit import run_audit
@@ -89,7 +90,7 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
 
 def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
                 provenance: pd.DataFrame, build_hash: str, audit: str = "",
-                tier_map: Path | None = None) -> Path:
+                tier_map: Path | None = None, spatial: str = "") -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
     level = ranked.attrs.get("level", "epci")
     img = ""
@@ -124,6 +125,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 <h2>Méthode</h2>{_method_html(config)}
 {_imputed_html(ranked, len(config.specs))}
 {tiers_html(ranked, tier_map)}
+{spatial}
 {f'<h2>Audit statistique de la règle</h2><pre style="font-size:.8em;overflow-x:auto">{html.escape(audit)}</pre>' if audit else ''}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
@@ -140,7 +142,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 #: The files of a report folder (and their attribution sidecars): a folder holding anything
 #: else is not replaced (nothing of the user's is lost).
 REPORT_FILES = ("classement_{level}.csv", "classement_{level}.csv" + SOURCES_SUFFIX,
-                "classement_{level}.xlsx", "carte_score.png", "carte_paliers.png", "index.html")
+                "classement_{level}.xlsx", "carte_score.png", "carte_paliers.png", "carte_grappes.png", "index.html")
 
 
 def check_out_dir(out_dir: Path, level: str = "epci") -> None:
@@ -216,12 +218,16 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
                    title=f"Classement {LEVEL_NAMES.get(level, level)}")
         png = render_map(con, ranked, tmp / "carte_score.png", level)
         tier_png = render_tier_map(con, ranked, tmp / "carte_paliers.png", level)
+        # the stored spatial statistics are those of the default rule's score
+        cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level)
+                       if config is None else None)
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
         rule = config or load_config()
         render_html(ranked, tmp / "index.html", png, rule, prov, bh,
-                    render_audit(run_audit(con, level, rule)), tier_png)
+                    render_audit(run_audit(con, level, rule)), tier_png,
+                    spatial_html(con, cluster_png, level) if config is None else "")
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

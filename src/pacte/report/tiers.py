@@ -26,6 +26,25 @@ def render_tier_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci"
     """Map of each territory's tier for the ranking's programme size (``tier_size``);
     territories left unranked in grey. None when the level has no contours or the ranking
     no tiers."""
+    if "tier" not in ranked:
+        return None
+    size = ranked.attrs.get("tier_size")
+    counts = calc_tier_counts(ranked["tier"].to_numpy())
+    legend = [(TIER_COLOURS[t], f"{t} ({fr_number(counts[t])})")
+              for t in (RETAINED, UNCERTAIN, EXCLUDED)]
+    legend.append((TIER_COLOURS[UNRANKED],
+                   f"{UNRANKED} ({fr_number(len(ranked.attrs.get('unranked', [])))})"))
+    colours = {c: TIER_COLOURS[t] for c, t in zip(ranked["code"], ranked["tier"], strict=True)}
+    return render_category_map(con, level, colours, TIER_COLOURS[UNRANKED], legend,
+                               f"Palier pour un programme de {size} territoires", path)
+
+
+def render_category_map(con, level: str, colours: dict[str, str], missing: str,
+                        legend: list[tuple[str, str]], title: str, path: Path
+                        ) -> Path | None:
+    """A map of the territories of ``level`` coloured by category (``colours``: code ->
+    colour; ``missing`` for the others), mainland and overseas insets, a legend of
+    (colour, label) and the attribution. None when the level has no contours."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -33,28 +52,25 @@ def render_tier_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci"
     from matplotlib.patches import Patch
 
     table = f"contours_{level}"
-    if "tier" not in ranked or not con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-            [table]).fetchall()[0][0]:
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [table]).fetchall()[0][0]:
         return None
     geo = con.execute(f"SELECT c.code, c.geometry, t.dep FROM {table} c LEFT JOIN territory t "
                       "ON t.level = ? AND t.code = c.code", [level]).df()
-    geo = geo.merge(ranked[["code", "tier"]], on="code", how="left")
-    geo["tier"] = geo["tier"].fillna(UNRANKED)
     fig = plt.figure(figsize=(9, 8.5), dpi=110)
     main = fig.add_axes((0.0, 0.08, 0.78, 0.9))
     insets = {d: fig.add_axes((0.80, 0.80 - 0.18 * i, 0.18, 0.16)) for i, d in enumerate(DOM)}
     for ax, sub in [(main, geo[~geo["dep"].fillna("").str.startswith("97")])] + [
             (insets[d], geo[geo["dep"] == d]) for d in DOM]:
-        polys, colours, sizes = [], [], []
+        polys, fills, sizes = [], [], []
         for row in sub.itertuples():
             for ring in _rings(row.geometry):
                 polys.append(ring)
-                colours.append(TIER_COLOURS[row.tier])
+                fills.append(colours.get(row.code, missing))
                 sizes.append(np.ptp(ring[:, 0]) * np.ptp(ring[:, 1]))
         order = np.argsort(sizes)[::-1]
         ax.add_collection(PolyCollection([polys[i] for i in order],
-                                         facecolors=[colours[i] for i in order],
+                                         facecolors=[fills[i] for i in order],
                                          edgecolors=(0.4, 0.4, 0.4, 0.5), linewidths=0.2))
         if polys:
             xy = np.vstack(polys)
@@ -64,15 +80,9 @@ def render_tier_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci"
         ax.set_axis_off()
     for d, ax in insets.items():
         ax.set_title(DOM[d], fontsize=7)
-    size = ranked.attrs.get("tier_size")
-    counts = calc_tier_counts(ranked["tier"].to_numpy())
-    handles = [Patch(facecolor=TIER_COLOURS[t], edgecolor="#666",
-                     label=f"{t} ({fr_number(counts[t])})") for t in (RETAINED, UNCERTAIN,
-                                                                       EXCLUDED)]
-    handles.append(Patch(facecolor=TIER_COLOURS[UNRANKED], edgecolor="#666",
-                         label=f"{UNRANKED} ({fr_number(len(ranked.attrs.get('unranked', [])))})"))
-    main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False,
-                title=f"Palier pour un programme de {size} territoires", title_fontsize=8)
+    handles = [Patch(facecolor=c, edgecolor="#666", label=lab) for c, lab in legend]
+    main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, title=title,
+                title_fontsize=8)
     fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6, color="#555")
     fig.savefig(path)
     plt.close(fig)
