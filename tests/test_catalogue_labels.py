@@ -41,4 +41,4 @@ def test_model_labels():
     for ind in INDICATORS.values():
         if ind.family == "exposure" and ind.id != "jobs_at_risk":
             assert "courants" in ind.unit and "non déflatés" in ind.unit, ind.id
-    assert "fabrication" in INDICATORS["industrie_elargie_share"].label
+    assert "base : la part industrielle affichée" in INDICATORS["industrie_elargie_share"].label

@@ -53,8 +53,8 @@ def test_show_tells_total_and_industrial_rates_apart(fictional_store, ranking):
     from pacte.catalogue import INDICATORS
 
     text = _run(["show", ranking.data.iloc[0]["code"]], fictional_store, 80)
-    total, industry = (INDICATORS[i].label for i in ("job_change_rel",
-                                                     "industry_job_change_rel"))
+    total, industry = (INDICATORS[i].label_for("rp") for i in ("job_change_rel",
+                                                               "industry_job_change_rel"))
     assert total != industry
     def flat(t: str) -> str:  # a label longer than the terminal wraps, whole
         return " ".join(t.replace("\u202f", " ").replace("\xa0", " ").split())

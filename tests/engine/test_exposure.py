@@ -39,7 +39,7 @@ def test_columns_and_units(exposure):
     assert set(exposure["indicator"]) == set(INDICATORS)
     assert set(exposure["period"]) == set(PERIODS)
     units = exposure.groupby("indicator")["unit"].unique().map(list).to_dict()
-    assert units["jobs_at_risk"] == ["emplois"]
+    assert units["jobs_at_risk"] == ["emplois (modèle)"]  # two significant figures in print
     assert units["import_exposure_china"] == [E.UNIT]
     assert exposure["name"].notna().all()
 
@@ -145,7 +145,7 @@ def test_jobs_at_risk_calibrated_on_malgouyres(exposure):
     risk = d[d["indicator"] == "jobs_at_risk"].set_index("code")
     x = d[d["indicator"] == "import_exposure_china"].set_index("code")["value"]
     assert risk["note"].str.contains("dollars US courants, non déflatés").all()
-    assert risk["note"].str.contains("base : emploi total").all()
+    assert risk["note"].str.contains("emploi total du territoire").all()
     ratio = (risk["value"] / x).dropna()
     assert (ratio > 0).all()  # positive exposure -> jobs lost (positive)
 

@@ -74,7 +74,9 @@ def test_catalogue_is_complete_and_french():
         assert set(ind.sources) <= set(SERIES) | set(MODELS) and ind.levels and ind.periods
         if ind.family in ("jobs", "valuechain", "exposure"):
             assert ind.unit in ("%", "indice", "emplois", "indice (0 à 1)", "indice (0 à 2)",
-                                "multiplicateur", "milliers de dollars US courants par emploi")
+                                "multiplicateur", "emplois (modèle)",
+                                "indice (ou points d'écart de croissance)",
+                                "milliers de dollars US courants (non déflatés) par emploi")
         else:  # newer families: a French unit, never an English one
             assert ind.unit and not re.search(r"\b(per|jobs|share|index)\b", ind.unit)
         assert (ind.kind == "model") == (ind.model is not None)
@@ -229,7 +231,8 @@ def cli():
 def test_cli_list(cli):
     res = CliRunner().invoke(cli, ["indicators", "--list"])
     assert res.exit_code == 0, res.output
-    assert "industry_share — Part de l'emploi industriel (%)" in res.stdout
+    assert "industry_share — Part de l'industrie dans l'emploi (secteur, ou fonction" \
+        in res.stdout
     assert "plus haut = plus fragile" in res.stdout
 
 

@@ -19,7 +19,7 @@ from pacte.labels import ATTRIBUTION
 ROUEN = "200023414"
 IDS = ["industry_share", "import_exposure_china"]
 COLUMN = "industry_share_2016_rp (%)"
-FRENCH = "Part de l'emploi industriel, 2016, recensement (%)"
+FRENCH = "Part de l'emploi : fonction « fabrication », 2016, recensement (%)"
 FORMATS = {"csv": "csv", "csv-fr": "fr.csv", "xlsx": "xlsx", "geojson": "geojson",
            "gpkg": "gpkg", "parquet": "parquet"}
 

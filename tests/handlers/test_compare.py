@@ -122,8 +122,8 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
     assert n == 3 and list(df["Code"]) == codes
 
     share, lq = INDICATORS["industry_share"], INDICATORS["lq_industry"]
-    assert list(df.columns[2:]) == [f"{share.label}, 2016, recensement ({share.unit})",
-                                    f"{lq.label}, 2011, recensement ({lq.unit})"]
+    assert list(df.columns[2:]) == [f"{share.label_for('rp')}, 2016, recensement ({share.unit})",
+                                    f"{lq.label_for('rp')}, 2011, recensement ({lq.unit})"]
     np.testing.assert_allclose(df.iloc[:, 2], long[codes].to_numpy(), atol=1e-4)
     sheets.write_selection(fictional_con, "epci", cols, codes, "xlsx", tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")

@@ -2,7 +2,6 @@
 store for the session, Debian's /usr/bin/chromium driven by Playwright (never a downloaded
 browser), waits on flags the page sets (``window.pacte``), never sleeps."""
 
-import os
 import socket
 import sys
 import threading
@@ -13,27 +12,20 @@ import pytest
 
 from pacte.api import Settings, create_app
 
-sys.path.insert(0, str(Path(__file__).parent))  # webhelpers importable
-#: Development only: the URL of a running ``pacte serve`` over the store $PACTE_DB, used
-#: instead of building a store and starting a server (the browser tests in seconds).
-DEV_URL = os.environ.get("PACTE_WEB_TEST_URL")
+# webhelpers importable; appended, so that ``conftest`` stays the tests' root one
+sys.path.append(str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
-def web_store(request) -> Path:
+def web_store(built_store) -> Path:
     """The store the server reads (the CLI checks in the tests read the same)."""
-    if DEV_URL:
-        return Path(os.environ["PACTE_DB"])
-    return request.getfixturevalue("built_store")
+    return built_store
 
 
 @pytest.fixture(scope="session")
 def server(web_store):
     import uvicorn
 
-    if DEV_URL:
-        yield DEV_URL
-        return
     built_store = web_store
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -33,6 +33,9 @@ def catalogue_extras() -> dict:
     return {
         "available": {i: available(i) for i in INDICATORS},
         "resolution": {i: ind.resolution for i, ind in INDICATORS.items()},
+        # the label naming the concept each source measures (census: a function, not a sector)
+        "source_labels": {i: dict(ind.source_labels) for i, ind in INDICATORS.items()
+                          if ind.source_labels},
         "sources": {s: {"name": source_name(s), "resolution": ser.resolution,
                         "industry": list(ser.industry), "years": list(ser.years)}
                     for s, ser in SERIES.items()},

@@ -5,21 +5,22 @@ fields that depend on the level, the source or the rule are optional."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from pacte.api.schemas_base import Num, T, _Shape
+from pacte.api.schemas_extra import (  # noqa: E402, F401  (re-exported: routes use S.X)
+    BasinRow,
+    ComparisonGroup,
+    FeatureCollection,
+    Finances,
+    IndicatorSheets,
+    LisaRow,
+    Located,
+    Spatial,
+)
 from pacte.targeting.rule import Rule
-
-Num = float | None
-T = TypeVar("T")
-
-
-class _Shape(BaseModel):
-    """A declared shape; keys beyond the declared ones are allowed (new columns of the
-    catalogue or of a rule), declared ones are checked."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class SourceRow(_Shape):
@@ -142,6 +143,43 @@ class JobRow(_Shape):
     period: str | None = None
 
 
+class KeyFigure(_Shape):
+    """A key figure (catalogue/headline.py): the same in show, the profile and the panel."""
+
+    indicator: str
+    label: str
+    unit: str | None = None
+    source: str
+    source_name: str
+    period: str
+    value: Num
+    national: Num = None
+
+
+class CardRanking(_Shape):
+    """The territory's place in the default ranking, with eligibility and tier."""
+
+    rank: int | None
+    n: int
+    rank_low: int | None = None
+    rank_high: int | None = None
+    eligible: bool | None = None
+    eligibility_note: str | None = None
+    eligible_rank: int | None = None
+    p_top: Num = None
+    tier: str | None = None
+    unranked: str | None = None
+
+
+class CardComparison(_Shape):
+    """The comparison group the anchoring medians are taken on."""
+
+    group: str
+    label: str
+    codes: list[str]
+    names: list[str] = []
+
+
 class Card(_Shape):
     territory: TerritoryRow
     parents: list[Parent]
@@ -149,6 +187,9 @@ class Card(_Shape):
     anchoring: list[CardIndicator] = []
     jobs: list[JobRow] = []
     coverage: list[Coverage] = []
+    headline: list[KeyFigure] = []
+    ranking: CardRanking | None = None
+    comparison: CardComparison | None = None
 
 
 class LevelMeta(Meta):
@@ -337,69 +378,6 @@ class Profile(_Shape):
 class ProfileMeta(LevelMeta):
     code: str
     generated_at: str
-
-
-# --- basins, spatial statistics, dashboard helpers, local finances -------------------------
-
-
-class BasinRow(_Shape):
-    code: str
-    name: str
-    rank: int | None = None
-    score: Num = None
-    members: list[dict] = []
-
-
-class FeatureCollection(_Shape):
-    type: str
-    features: list[dict]
-
-
-class Spatial(_Shape):
-    moran: list[dict]
-    clusters: list[dict]
-    islands: list[str]
-
-
-class LisaRow(_Shape):
-    code: str
-    name: str | None
-    score: Num
-    local_i: Num
-    p_sim: Num
-    cluster: str | None
-    cluster_label: str | None = None
-
-
-class ComparisonGroup(_Shape):
-    level: str
-    code: str
-    name: str | None
-    group: str
-    label: str
-    codes: list[str]
-    n: int
-
-
-class IndicatorSheets(_Shape):
-    indicators: list[dict]
-    source_names: dict[str, str]
-
-
-class Located(_Shape):
-    level: str
-    code: str
-    name: str | None
-    from_level: str
-    from_code: str
-    population_share: Num
-
-
-class Finances(_Shape):
-    available: bool
-    title: str
-    message: str | None = None
-    donnees: dict | None = None
 
 
 class RuleFile(Meta):

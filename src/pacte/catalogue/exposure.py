@@ -24,13 +24,13 @@ EXPOSURE_INDICATORS: tuple[Indicator, ...] = (
          "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(Chine → France) / L_j"),
         ("import_exposure_lowwage", "Exposition aux importations des pays à bas salaires",
          _KUSD, "higher_is_worse", "Σ_j (e_ij / e_i) × ΔM_j(pays à bas salaires) / L_j"),
-        ("import_exposure_iv", "Instrument de l'estimation (exportations chinoises vers "
-         "d'autres pays riches ; pas une exposition du territoire)", _KUSD, "neutral",
+        ("import_exposure_iv", "Instrument (exportations chinoises vers d'autres pays "
+         "riches), pas une exposition", _KUSD, "neutral",
          "Σ_j (e_ij / e_i) × ΔX_j(Chine → autres pays riches) / L_j"),
         ("export_exposure", "Exposition à l'export (débouchés)", _KUSD, "higher_is_better",
          "Σ_j (e_ij / e_i) × ΔX_j(France → monde) / L_j"),
-        ("jobs_at_risk", "Emplois industriels menacés par les importations chinoises "
-         "(ordre de grandeur calé sur Malgouyres 2017)", MODELLED_JOBS,
+        ("jobs_at_risk", "Emplois industriels menacés par la Chine (ordre de grandeur)",
+         MODELLED_JOBS,
          "higher_is_worse", "total national = 13 % du recul de l'emploi industriel 2001-2007 "
          "(Malgouyres 2017), réparti selon exposition × emploi total"),
     )),

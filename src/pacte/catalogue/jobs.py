@@ -104,11 +104,11 @@ CHANGES = ("crisis", "recovery")
 _IND = "emplois industriels (secteurs B à E ; au recensement : fonction « fabrication »)"
 #: What each source's "industry" is: a sector everywhere but in the census, where it is the
 #: « fabrication » function (an occupation at the workplace, not the industry sector).
-_WHAT = {"estel": "secteur industriel (A5 BE)", "trim": "secteur industriel (A17 C1 à C5)",
-         "urssaf": "secteur industriel (NAF B à E)", "rp": "fonction « fabrication »"}
+_WHAT = {"estel": "secteur industriel", "trim": "secteur industriel",
+         "urssaf": "secteur industriel", "rp": "fonction « fabrication »"}
 #: What the diversity indices run on, per source.
-_ON = {"estel": "5 secteurs A5", "trim": "14 secteurs A17", "urssaf": "732 codes APE",
-       "rp": "15 fonctions du recensement"}
+_ON = {"estel": "5 secteurs", "trim": "14 secteurs", "urssaf": "732 codes APE",
+       "rp": "15 fonctions"}
 
 
 def _by_source(fmt: str, table: dict[str, str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from pacte.catalogue.base import Indicator
-from pacte.catalogue.jobs import ALL, _job
+from pacte.catalogue.jobs import _WHAT, ALL, _by_source, _job
 from pacte.indicators.specialisation import NO_DATA
 
 FAMILY = "mass"
@@ -52,6 +52,5 @@ MASS_INDICATORS: tuple[Indicator, ...] = (
          "secteur, ou fonction « fabrication » au recensement)",
          "ln(emplois)", "neutral", "ln(1 + emplois industriels)", ALL, "level", ("year",),
          _IND, _log_calc, family=FAMILY,
-         source_labels={"rp": "Masse de la fonction « fabrication » (logarithme de ses "
-                              "emplois, recensement)"}),
+         source_labels=_by_source("Masse industrielle (log des emplois) : {}", _WHAT)),
 )

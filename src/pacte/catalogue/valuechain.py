@@ -23,7 +23,7 @@ VALUECHAIN_INDICATORS: tuple[Indicator, ...] = (
         ("supported_jobs_leaked", "Emplois soutenus par l'industrie hors du territoire",
          MODELLED_JOBS, "neutral", "même calcul sur la table nationale, moins l'effet local"),
         ("industrie_elargie_share", "Part de l'industrie élargie (base : la part industrielle "
-         "affichée à côté, secteur ou fonction « fabrication »)", "%", "neutral",
+         "affichée)", "%", "neutral",
          "part industrielle de la même source (recensement : fonction « fabrication ») + 100 × "
          "emplois soutenus localement / emplois totaux"),
     )),

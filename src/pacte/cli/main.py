@@ -158,7 +158,8 @@ def territories(
     with store.connect(db) as con:
         df = territory_handlers.territories(con, level, search).data
     if fmt is Format.table:  # the terminal gets the essential columns; csv/json get all
-        keep = {"epci": ["code", "name", "nature", "population", "n_communes", "area_type"],
+        keep = {"epci": ["code", "name", "nature", "fiscal_regime", "population",
+                         "population_dgcl", "n_communes", "area_type"],
                 "commune": ["code", "name", "population", "density_class"]}.get(
             level, ["code", "name", "population", "n_communes", "urban_share", "area_type"])
         df = df[keep]
@@ -298,9 +299,15 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
                   & ~ind["source"].eq("anchoring")]
     if ind is not None and not ind.empty:
         from pacte.cli.indicators import footnotes
+        from pacte.labels import MODELLED_JOBS, fr_value
         table = ind.assign(label=[with_unit(a, u) for a, u in zip(ind["label"], ind["unit"],
                                                                   strict=True)],
                            source=ind["source"].map(source_name))
+        modelled = (ind["unit"] == MODELLED_JOBS).to_numpy()  # two significant figures
+        for col in ("value", "national"):
+            table[col] = table[col].astype(object)
+            table.loc[modelled, col] = [fr_value(v, MODELLED_JOBS)
+                                        for v in ind.loc[modelled, col]]
         shown, legend = footnotes(table[["label", "source", "period", "value", "national",
                                          "note"]])
         render_grouped(shown.rename(columns={"note": "Note"}).reset_index(drop=True), "label",

@@ -88,6 +88,21 @@ def render_stacked(df: pd.DataFrame, cells: list[list[str]], console: Console,
         console.print()
 
 
+def _numeric(col: pd.Series) -> bool:
+    """A column of numbers (an object column holding only numbers and gaps counts)."""
+    if pd.api.types.is_bool_dtype(col):
+        return False
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    import re
+
+    vals = [v for v in col if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    number = re.compile(r"^[-+−]?[\d\u202f\u00a0 ]*[\d][\d,.]*$")
+    return bool(vals) and all((isinstance(v, int | float) and not isinstance(v, bool))
+                              or (isinstance(v, str) and (v == "—" or number.match(v)))
+                              for v in vals)
+
+
 def render_grouped(df: pd.DataFrame, group: str, title: str | None = None,
                    console: Console | None = None) -> None:
     """A long table whose first column repeats (an indicator's label over its sources and
@@ -99,8 +114,7 @@ def render_grouped(df: pd.DataFrame, group: str, title: str | None = None,
              for row in df[rest].itertuples(index=False)]
     heads = [LABELS.get(c, c) for c in rest]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-               for c in rest]
+    numeric = [_numeric(df[c]) for c in rest]
 
     def line(values: list[str]) -> str:
         return "    " + "  ".join(v.rjust(w) if n else v.ljust(w)

@@ -40,9 +40,6 @@ from pacte.labels import MODELLED_JOBS, fr_number
 
 REGION_MIX = ("industries de la région (ou de la France), faute de détail sectoriel propre "
               "au territoire : pas de classement des industries")
-IV_NOTE = ("instrument de l'estimation (exportations chinoises vers d'autres pays riches), "
-           "pas une exposition du territoire")
-
 
 def industry_decline(con: duckdb.DuckDBPyConnection) -> tuple[int, int, float]:
     """(start, end, jobs lost): the fall of ESTEL's salaried industrial jobs (A5 BE) summed
@@ -73,14 +70,12 @@ def calibrated_elasticity(con: duckdb.DuckDBPyConnection, shocks: pd.DataFrame |
 def risk_note(cal: dict) -> str:
     """French note of the jobs at risk (method, reference, caveats)."""
     s, e = cal["window"]
-    return ("ordre de grandeur, pas une prévision ; total national calé sur Malgouyres (2017, "
-            "Journal of Regional Science 57(3)) : environ "
-            f"{fr_number(100 * cal['share'])} % du recul de l'emploi manufacturier de {s} à {e} "
-            "dû à la concurrence chinoise, appliqués au recul de l'emploi industriel salarié "
-            f"d'ESTEL ({fr_number(cal['decline'])} emplois) ; l'exposition répartit ce total "
-            f"entre territoires (élasticité calée {fr_number(cal['elasticity'], 3)} point "
-            "d'emploi industriel pour 100 emplois par millier de dollars d'exposition) ; base : "
-            "emploi total du territoire en début de période ; " + TRADE_CAVEAT)
+    return ("ordre de grandeur, pas une prévision, calé sur Malgouyres (2017, Journal of "
+            f"Regional Science 57(3)) : {fr_number(100 * cal['share'])} % du recul de l'emploi "
+            f"manufacturier de {s} à {e} dû à la concurrence chinoise, appliqués au recul de "
+            f"l'emploi industriel salarié d'ESTEL ({fr_number(cal['decline'])} emplois) et "
+            "répartis selon l'exposition × l'emploi total du territoire en début de période "
+            f"(élasticité calée {fr_number(cal['elasticity'], 3)}) ; " + TRADE_CAVEAT)
 
 
 def top_text(contrib: pd.DataFrame, labels: pd.Series, own: pd.Series, k: int = 3
@@ -140,7 +135,7 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -
             values = {ind: c.sum(axis=1, min_count=1) for ind, c in contribs.items()}
             for ind, v in values.items():
                 out = base.assign(indicator=ind, value=v.to_numpy(), unit=UNIT)
-                extra = (pd.Series(IV_NOTE, index=inp.emp.index) if ind == "import_exposure_iv"
+                extra = (pd.Series("", index=inp.emp.index) if ind == "import_exposure_iv"
                          else top_text(contribs[ind], labels, _own(inp)))
                 out["note"] = _join(out["note"], extra.to_numpy())
                 out["note"] = out["note"] + " ; " + TRADE_CAVEAT

@@ -83,9 +83,9 @@ CENSUS_YEAR, ESTEL_YEAR, URSSAF_YEAR = 2011, 2010, 2010
 #: parameters with their references (data/model_parameters.yaml, ``flq.*``).
 DELTA = float(mp.value("flq.delta"))
 DELTA_BAND = tuple(float(d) for d in mp.value("flq.band"))
-DELTA_NOTE = ("FLQ delta = {delta} (paramètre daté, data/model_parameters.yaml : bas de la "
-              "fourchette publiée 0,1 à 0,4 ; Flegg & Webber 1997 retenaient 0,3 pour des "
-              "régions bien plus grandes) ; résultats très sensibles à delta")
+DELTA_NOTE = ("FLQ delta = {delta}, bas de la fourchette publiée (0,1 à 0,4, Flegg & Webber "
+              "1997 : 0,3 pour des régions bien plus grandes), paramètre daté et validation : "
+              "data/model_parameters.yaml, docs/validation.md")
 BAND_KEYS = {"supported_jobs_local": "local_jobs", "supported_jobs_leaked": "leaked_jobs",
              "industrie_elargie_share": "industrie_elargie_share"}
 

@@ -41,7 +41,7 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
     for i, p, s in zip(keys["indicator"], keys["period"], keys["source"], strict=True):
         row = first.loc[(i, p, s)]
         meta[column_id(i, p, s)] = {
-            "indicator": i, "label": INDICATORS[i].label if i in INDICATORS else i,
+            "indicator": i, "label": INDICATORS[i].label_for(s) if i in INDICATORS else i,
             "unit": row["unit"], "source": s, "source_name": source_name(s),
             "period": str(p), "resolution": row["resolution"]}
     out.attrs["columns"] = meta
@@ -50,7 +50,7 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
 
 def headers(df: pd.DataFrame, french: bool = False) -> dict[str, str]:
     """Column -> header with the unit: ``industry_share_2016_rp (%)`` or, in French,
-    ``Part de l'emploi industriel, 2016, recensement (%)``; ``Code``/``Nom`` in French."""
+    ``Part de l'emploi : fonction « fabrication », 2016, recensement (%)``; ``Code``/``Nom`` in French."""
     meta = df.attrs.get("columns", {})
     out = {}
     for c in df.columns:

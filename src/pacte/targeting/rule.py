@@ -13,7 +13,6 @@ new key is a field of one of them.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,8 +21,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from pacte.catalogue import INDICATORS, SERIES, Indicator
-from pacte.errors import InvalidParameterError, short_value, validation_text
+from pacte.errors import InvalidParameterError
 from pacte.settings import LIMITS, package_data
+from pacte.targeting.rule_errors import rule_error
 from pacte.targeting.rule_yaml import parse_yaml, read_text
 from pacte.targeting.tiers import Programme as ProgrammeSettings
 from pacte.targeting.uncertainty import AGGREGATIONS as AGGREGATION_CHOICES
@@ -347,57 +347,6 @@ def _check_candidate(ind: Indicator, source: str, period: str) -> None:
                          f"(périodes : {', '.join(ok)})")
 
 
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The sub-model a location of the rule points into (for the keys it accepts)."""
-    import typing
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        stack, found = [field.annotation], None
-        while stack:  # unwrap Annotated, Optional, list
-            t = stack.pop()
-            if isinstance(t, type) and issubclass(t, BaseModel):
-                found = t
-                break
-            stack.extend(typing.get_args(t))
-        if found is None:
-            return None
-        model = found
-    return model
-
-
-def _where(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part + 1}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
-
-
-def rule_error(where: str, exc: ValidationError, root: type[BaseModel] = None
-               ) -> InvalidParameterError:
-    """The French error of a rule that fails its model: the first problem, at its key."""
-    root = root or Rule
-    err = exc.errors(include_url=False)[0]
-    loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and "[" in p))
-    if err.get("type") == "extra_forbidden" and loc:
-        key, parent = loc[-1], _model_at(root, loc[:-1])
-        allowed = tuple(parent.model_fields) if parent else ()
-        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = (f" ; voulez-vous dire « {close[0]} » ?" if close else
-                f" (clés possibles : {', '.join(allowed)})")
-        prefix = _where(loc[:-1])
-        return InvalidParameterError(f"{where} : clé inconnue « {key} »"
-                                     f"{' dans ' + prefix if prefix else ''}{hint}")
-    text = validation_text(err)
-    at = _where(loc)
-    value = ("" if err.get("type") in ("missing", "value_error") or "input" not in err
-             else f" (valeur : {short_value(err['input'])})")
-    return InvalidParameterError(f"{where}{' : ' + at if at else ''} : {text}{value}")
-
-
 def parse_rule(raw: Any, where: str = "index composite") -> Rule:
     """Validate a parsed document (YAML or JSON) into a :class:`Rule`
     (InvalidParameterError, French)."""
@@ -407,7 +356,7 @@ def parse_rule(raw: Any, where: str = "index composite") -> Rule:
     try:
         return Rule.model_validate(raw)
     except ValidationError as exc:
-        raise rule_error(where, exc) from None
+        raise rule_error(where, exc, Rule) from None
     except RecursionError:
         raise InvalidParameterError(f"{where} : règle trop imbriquée") from None
 

@@ -126,6 +126,7 @@ function palette(view) {
 export async function fetchRanking(level) {
   if (!RANK_LEVELS.has(level)) return null;
   const edits = decodeEdits(app.state.rule);
+  if (app.state.rule) app.rule = app.rule ?? await app.ruleP;
   if (app.state.rule && app.rule) {
     return api.rankingRule(level, applyEdits(app.rule.data, edits));
   }
@@ -141,15 +142,17 @@ async function load() {
   setStatus("Chargement…");
   const { level, indicator, period, source, from } = app.state;
   try {
-    const [geo, values, ranking, national, before, nationalBefore] = await Promise.all([
+    const [geo, values, ranking, national, before, nationalBefore, meta] = await Promise.all([
       api.geo(level),
       api.values(level, indicator, period, source),
       fetchRanking(level),
       api.values("fr", indicator, period, source).catch(() => null),
       from ? api.values(level, indicator, from, source) : Promise.resolve(null),
       from ? api.values("fr", indicator, from, source).catch(() => null) : Promise.resolve(null),
+      app.metaP,
     ]);
     if (id !== loadId) return;
+    if (!app.meta && meta) { app.meta = meta; fillControls(); }  // French names of the models
     if (shownLevel !== level) {
       await map.setLayer(geo);
       shownLevel = level;
@@ -376,8 +379,11 @@ function bind() {
 
 async function boot() {
   try {
-    [app.cat, app.meta, app.rule] = await Promise.all([api.catalogue(), api.metadata().catch(() => null),
-      api.rule().catch(() => null)]);
+    // the metadata sheets and the rule are not on the first map's path: asked now, awaited
+    // where they are needed
+    app.metaP = api.metadata().catch(() => null);
+    app.ruleP = api.rule().catch(() => null);
+    app.cat = await api.catalogue();
     app.state.onlyGroup = false;
   } catch (err) {
     status.error = err.message;

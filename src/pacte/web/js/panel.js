@@ -14,7 +14,7 @@ const PROFILE_LEVELS = ["epci", "ze2020", "ze2010", "dep", "reg"];
 const HEADLINE = ["industry_share", "lq_industry", "industry_job_change_rel", "resistance",
   "job_change_rel", "drop_from_peak", "import_exposure_china", "supported_jobs_local"];
 
-function ordinal(n) { return n === 1 ? "1er" : `${n}e`; }
+function ordinal(n) { return n === 1 ? "1er" : `${n}\u1d49`; }
 
 // ctx: {answer, ind, state, national, values (code -> row), rankRow, nRanked, names,
 //       sources, sourceNames, sectors, group {label, codes}, groupValues (indicator -> Map),
@@ -70,8 +70,9 @@ export function renderPanel(root, ctx) {
   }
 
   const ind = ctx.answer.data.indicators ?? [];
-  const key = [];
-  for (const id of HEADLINE) {
+  // the key figures declared once (catalogue/headline.py): the profile's and `pacte show`'s
+  const key = (ctx.answer.data.headline ?? []).filter((r) => r.value !== null);
+  if (!key.length) for (const id of HEADLINE) {
     const rows = ind.filter((r) => r.indicator === id && r.value !== null);
     if (!rows.length) continue;
     const pref = rows.filter((r) => r.source === ctx.state.source);

@@ -199,7 +199,9 @@ export function bindTools(app) {
     const card = $("rule");
     card.hidden = !card.hidden;
     $("rule-open").setAttribute("aria-expanded", String(!card.hidden));
-    if (!card.hidden) { ruleEditor(app); card.querySelector("input, select, button")?.focus(); }
+    if (!card.hidden) {
+      app.ruleP.then((r) => { app.rule = app.rule ?? r; ruleEditor(app); card.querySelector("input, select, button")?.focus(); });
+    }
   });
-  if (state.rule) { $("rule").hidden = false; ruleEditor(app); }
+  if (state.rule) { $("rule").hidden = false; app.ruleP.then((r) => { app.rule = app.rule ?? r; ruleEditor(app); }); }
 }

@@ -1,0 +1,67 @@
+"""Declared shapes of the API's secondary answers: candidate basins, spatial statistics, the
+dashboard's helpers (comparison groups, indicator sheets, level switches) and local
+finances (see :mod:`pacte.api.schemas`)."""
+
+from __future__ import annotations
+
+from pacte.api.schemas_base import Num, _Shape
+
+
+class BasinRow(_Shape):
+    code: str
+    name: str
+    rank: int | None = None
+    score: Num = None
+    members: list[dict] = []
+
+
+class FeatureCollection(_Shape):
+    type: str
+    features: list[dict]
+
+
+class Spatial(_Shape):
+    moran: list[dict]
+    clusters: list[dict]
+    islands: list[str]
+
+
+class LisaRow(_Shape):
+    code: str
+    name: str | None
+    score: Num
+    local_i: Num
+    p_sim: Num
+    cluster: str | None
+    cluster_label: str | None = None
+
+
+class ComparisonGroup(_Shape):
+    level: str
+    code: str
+    name: str | None
+    group: str
+    label: str
+    codes: list[str]
+    n: int
+
+
+class IndicatorSheets(_Shape):
+    indicators: list[dict]
+    source_names: dict[str, str]
+
+
+class Located(_Shape):
+    level: str
+    code: str
+    name: str | None
+    from_level: str
+    from_code: str
+    population_share: Num
+
+
+class Finances(_Shape):
+    available: bool
+    title: str
+    message: str | None = None
+    donnees: dict | None = None
