@@ -13,7 +13,8 @@ from pacte.api import Settings, create_app
 def test_concurrent_pdf_requests_then_later_ones(fictional_store, fictional_con):
     codes = [r[0] for r in fictional_con.execute(
         "SELECT code FROM territory WHERE level = 'epci' ORDER BY code").fetchall()]
-    app = create_app(Settings(db=fictional_store, web=False))
+    # the heavy-route limit raised so that all 8 renders run at once (not refused with 503)
+    app = create_app(Settings(db=fictional_store, web=False, max_heavy=8))
     with TestClient(app) as client:
         def get(code: str, fmt: str):
             r = client.get(f"/api/profile/epci/{code}", params={"format": fmt})
