@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Intelligence industrielle des territoires : indicateurs, "
                   "classement, sources. Chaque réponse porte source, millésime, licence et "
                   "l'empreinte du store.",
-                  docs_url=None, redoc_url=None)  # both pages load scripts from a CDN
+                  docs_url=None, redoc_url=None,  # both pages load scripts from a CDN
+                  separate_input_output_schemas=False)  # one Rule, sent and sent back
     app.state.settings = settings
     app.state.store = LiveStore(settings.db)  # replaced (and opened) by the lifespan
     errors.install(app)
