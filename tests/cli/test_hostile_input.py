@@ -80,3 +80,36 @@ def test_simulate_cut_refused_in_french_by_the_cli(cut):
     r = invoke("simulate", "dcrtp", "--cut", cut)
     assert r.exit_code == 2, r.output
     assert "minoration en euros, finie" in r.output and "-922" not in r.output
+
+
+def test_simulate_latin1_criteria_and_bad_rrf_files(tmp_path):
+    """A criteria file saved in Windows-1252 is read (and the output says so); an empty or
+    duplicated EPCI RRF file gets a French error naming the file and the line, never
+    « erreur inattendue »."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data" / "finance_cli"
+    crit = data / "criteres_trois_epci_fictional.csv"
+    latin = tmp_path / "criteres_latin1.csv"
+    latin.write_bytes(crit.read_text(encoding="utf-8-sig").encode("cp1252", "replace"))
+    empty = tmp_path / "rrf_vide.csv"
+    empty.write_text("")
+    dup = tmp_path / "rrf_double.csv"
+    dup.write_text("siren;rrf\n200023414;1000\n200023414;2000\n")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "pacte.cli", "simulate", "dcrtp", *args],
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "COLUMNS": "200"})
+
+    ok = run("--criteria", str(latin), "--epci-rrf", str(data / "rrf_epci_fictional.csv"))
+    assert ok.returncode == 0, ok.stderr
+    assert "non UTF-8" in ok.stdout + ok.stderr
+    for path, message in ((empty, "fichier vide"), (dup, "SIREN en double")):
+        res = run("--criteria", str(crit), "--epci-rrf", str(path))
+        assert res.returncode != 0 and message in res.stderr, res.stderr
+        assert "inattendue" not in res.stderr
+    assert "ligne 3" in run("--criteria", str(crit), "--epci-rrf", str(dup)).stderr

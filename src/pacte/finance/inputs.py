@@ -186,6 +186,10 @@ def from_criteres(frame: pd.DataFrame, *, source: str = "critères de répartiti
                                    "perimetre": "fichier DGCL"})
 
 
+NOT_UTF8 = ("fichier non UTF-8 (lu en Windows-1252) : nom des EPCI et éligibilité à la DSU "
+            "non lus (aucune commune exonérée)")
+
+
 def load_criteres(path: str | Path, *, epci_rrf: pd.Series | dict | None = None,
                   carry_fpu: bool = False) -> SimulationInputs:
     """:func:`from_criteres` on an official file: strict parse (:func:`parse_dgcl_criteres`)
@@ -195,19 +199,21 @@ def load_criteres(path: str | Path, *, epci_rrf: pd.Series | dict | None = None,
     with path.open(encoding="utf-8-sig", errors="replace") as f:
         first = f.readline()
     sep = ";" if first.count(";") > first.count(",") else ","
-    _, header, _ = read_header(path, sep=sep)
-    extra = match_columns(header, EXTRA_FIELDS, str(path))
+    note = None
+    try:
+        _, header, _ = read_header(path, sep=sep)
+    except UnicodeDecodeError:  # read above as cp1252 by the strict parse
+        header, note = [], NOT_UTF8
+    extra = match_columns(header, EXTRA_FIELDS, str(path)) if header else {}
     dsu = [h for h in header if re.fullmatch(EXTRA_FIELDS["dsu_amount"][0],
                                              dgcl.normalise_label(h))]
     wanted = list(dict.fromkeys([*extra.values(), *dsu]))
-    note = None
     if wanted:
         try:
             raw = read_table(path, wanted, sep=sep).reset_index(drop=True)
             parsed = pd.concat([parsed, raw], axis=1)
         except UnicodeDecodeError:
-            note = ("fichier non UTF-8 : nom des EPCI et éligibilité à la DSU non lus "
-                    "(aucune commune exonérée)")
+            note = NOT_UTF8
     inputs = from_criteres(parsed, source=str(path), epci_rrf=epci_rrf, carry_fpu=carry_fpu)
     if note:
         inputs.meta["notes"].append(note)
@@ -218,7 +224,18 @@ def read_epci_rrf(path: str | Path) -> pd.Series:
     """EPCI RRF (euros) by SIREN from a CSV: either two columns (SIREN, RRF) or the OFGL
     long layout (SIREN, « Agrégat », « Montant »: rows « Recettes de fonctionnement »)."""
     path = Path(path)
-    frame = pd.read_csv(path, sep=None, engine="python", dtype=str)
+    import csv
+
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python", dtype=str)
+    except (pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError) as exc:
+        why = ("fichier vide" if isinstance(exc, pd.errors.EmptyDataError | csv.Error)
+               and not path.read_bytes().strip() else
+               "fichier non UTF-8 : enregistrez-le en UTF-8" if isinstance(
+                   exc, UnicodeDecodeError) else f"CSV illisible ({exc})")
+        raise ParseError(path, f"RRF des EPCI : {why}") from None
+    if frame.empty:
+        raise ParseError(path, "RRF des EPCI : aucune ligne de données")
     found = match_columns(frame.columns, {
         "siren": (r"(code )?siren( (de l')?epci| groupement)?", True),
         "agregat": (r"agregat", False),
@@ -228,7 +245,14 @@ def read_epci_rrf(path: str | Path) -> pd.Series:
         keep = frame[found["agregat"]].map(dgcl.normalise_label) == "recettes de fonctionnement"
         frame = frame[keep]
     values = _numbers(frame[found["value"]].reset_index(drop=True), str(path), found["value"])
-    return pd.Series(values, index=frame[found["siren"]].str.strip().to_numpy(), dtype=float)
+    sirens = frame[found["siren"]].str.strip().reset_index(drop=True)
+    dup = sirens.duplicated(keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        first = int(sirens[sirens == sirens[i]].index[0])
+        raise ParseError(path, f"RRF des EPCI : SIREN en double (déjà ligne {first + 2})",
+                         line=i + 2, value=sirens[i])
+    return pd.Series(values, index=sirens.to_numpy(), dtype=float)
 
 
 def load_amp(folder: str | Path, *, year: int = 2020,
