@@ -250,7 +250,8 @@ def test_exports_of_what_is_shown(open_page, server):
     text = Path(dl.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:2] == ["Code", "Nom"]  # then the columns in the catalogue's order
-    assert rows[0][2:] == [f"{INDICATORS[i].label}, 2016, recensement ({INDICATORS[i].unit})"
+    assert rows[0][2:] == [f"{INDICATORS[i].label_for('rp')}, 2016, recensement "
+                           f"({INDICATORS[i].unit})"
                            for i in ("industry_jobs", "industry_share", "lq_industry")]
     assert [r[0] for r in rows[1:]] == shown
     lq = values(server, "epci", "lq_industry", "2016", "rp")
