@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.labels import ATTRIBUTION, fr_number
-from pacte.report.maps import DOM, _rings
+from pacte.report.maps import _rings, draw_polygons, france_axes, load_contours
 from pacte.targeting.rule import Config
 from pacte.targeting.tiers import EXCLUDED, RETAINED, UNCERTAIN, UNRANKED, calc_tier_counts
 from pacte.targeting.uncertainty import SOURCE_LABELS
@@ -48,38 +48,20 @@ def render_category_map(con, level: str, colours: dict[str, str], missing: str,
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    table = f"contours_{level}"
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                       [table]).fetchall()[0][0]:
+    geo = load_contours(con, level)
+    if geo is None:
         return None
-    geo = con.execute(f"SELECT c.code, c.geometry, t.dep FROM {table} c LEFT JOIN territory t "
-                      "ON t.level = ? AND t.code = c.code", [level]).df()
-    fig = plt.figure(figsize=(9, 8.5), dpi=110)
-    main = fig.add_axes((0.0, 0.08, 0.78, 0.9))
-    insets = {d: fig.add_axes((0.80, 0.80 - 0.18 * i, 0.18, 0.16)) for i, d in enumerate(DOM)}
-    for ax, sub in [(main, geo[~geo["dep"].fillna("").str.startswith("97")])] + [
-            (insets[d], geo[geo["dep"] == d]) for d in DOM]:
+    fig, main, parts = france_axes(geo)
+    for ax, sub in parts:
         polys, fills, sizes = [], [], []
         for row in sub.itertuples():
             for ring in _rings(row.geometry):
                 polys.append(ring)
                 fills.append(colours.get(row.code, missing))
                 sizes.append(np.ptp(ring[:, 0]) * np.ptp(ring[:, 1]))
-        order = np.argsort(sizes)[::-1]
-        ax.add_collection(PolyCollection([polys[i] for i in order],
-                                         facecolors=[fills[i] for i in order],
-                                         edgecolors=(0.4, 0.4, 0.4, 0.5), linewidths=0.2))
-        if polys:
-            xy = np.vstack(polys)
-            ax.set_xlim(xy[:, 0].min(), xy[:, 0].max())
-            ax.set_ylim(xy[:, 1].min(), xy[:, 1].max())
-        ax.set_aspect(1 / np.cos(np.radians(sum(ax.get_ylim()) / 2)))
-        ax.set_axis_off()
-    for d, ax in insets.items():
-        ax.set_title(DOM[d], fontsize=7)
+        draw_polygons(ax, polys, fills, (0.4, 0.4, 0.4, 0.5), 0.2, sizes)
     handles = [Patch(facecolor=c, edgecolor="#666", label=lab) for c, lab in legend]
     main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, title=title,
                 title_fontsize=8)
