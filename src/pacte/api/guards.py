@@ -100,17 +100,7 @@ class Limits:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
 
 async def _empty_receive():  # pragma: no cover - a JSON answer does not read the request
@@ -147,3 +137,18 @@ def no_unknown_query(request: Request) -> None:
             {"type": "extra_forbidden", "loc": ("query", k), "msg": "paramètre inconnu",
              "input": request.query_params.get(k), "ctx": {"accepted": names}}
             for k in unknown])
+
+
+def replay_body(body: bytes, receive):
+    """An ASGI ``receive`` that gives the already-read ``body`` once, then defers to the
+    original ``receive`` (a middleware that read the body hands it on)."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -23,6 +23,7 @@ import json
 from urllib.parse import parse_qsl
 
 from pacte.api.errors import envelope_json
+from pacte.api.guards import replay_body
 from pacte.settings import LIMITS
 
 #: Routes whose answer is computed on request at a cost of seconds (method, path prefix).
@@ -170,16 +171,7 @@ async def _buffered(receive):
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    sent = False
-
-    async def replay():
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay, body
+    return replay_body(body, receive), body
 
 
 async def _no_body():  # pragma: no cover - a JSON answer does not read the request
