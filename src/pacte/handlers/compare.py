@@ -56,35 +56,34 @@ def calc_band(population: float, bands: Sequence[float] = BANDS) -> tuple[float,
     return bands[-2], bands[-1]
 
 
-def _stored_peers(con: duckdb.DuckDBPyConnection, level: str, code: str) -> list[str] | None:
-    """The territory's comparison group stored with the default ranking (the one ``pacte
-    show``, the profile and the anchoring table read), None where the level is not ranked."""
-    if level not in RANK_LEVELS:
-        return None
-    row = con.execute("SELECT peers FROM ranking WHERE level = ? AND code = ?",
-                      [level, code]).fetchall()
-    if not row:
-        return None
-    return [c.strip() for c in (row[0][0] or "").split(",") if c.strip()]
-
-
-def default_groups(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict]:
+def default_groups(con: duckdb.DuckDBPyConnection, level: str, code: str | None = None
+                   ) -> dict[str, dict]:
     """code -> the default comparison group every output names (``pacte show``, the
-    profile, the API's territory answer, the dashboard): {group, label, codes}; empty where
-    the level has no stored ranking."""
+    profile, the API's territory answer, the dashboard): the peers stored with the default
+    ranking, {group, label, codes, names}; only ``code``'s when given; empty where the level
+    has no stored ranking."""
     if level not in RANK_LEVELS:
         return {}
-    rows = con.execute("SELECT code, peers FROM ranking WHERE level = ?", [level]).fetchall()
-    names = dict(con.execute("SELECT code, name FROM territory WHERE level = ?", [level]
-                             ).fetchall())
-    out = {}
-    for code, peers in rows:
-        members = [c.strip() for c in (peers or "").split(",") if c.strip()]
-        out[str(code)] = {"group": "semblables", "codes": members,
-                          "names": [names.get(c, c) for c in members],
-                          "label": f"{len(members)} territoires semblables (taille, nature, "
-                                   "profil)"}
-    return out
+    rows = con.execute("SELECT code, peers FROM ranking WHERE level = ?"
+                       + ("" if code is None else " AND code = ?"),
+                       [level] + ([] if code is None else [code])).fetchall()
+    members = {str(c): [m.strip() for m in (p or "").split(",") if m.strip()]
+               for c, p in rows}
+    names = territory_names(con, level, None if code is None else
+                            [m for ms in members.values() for m in ms])
+    return {c: {"group": "semblables", "codes": ms, "names": [names.get(m, m) for m in ms],
+                "label": f"{len(ms)} territoires semblables (taille, nature, profil)"}
+            for c, ms in members.items()}
+
+
+def territory_names(con: duckdb.DuckDBPyConnection, level: str,
+                    codes: list[str] | None = None) -> dict[str, str]:
+    """code -> name of the territories of ``level`` (only ``codes`` when given)."""
+    if codes is None:
+        return dict(con.execute("SELECT code, name FROM territory WHERE level = ?",
+                                [level]).fetchall())
+    return dict(con.execute("SELECT code, name FROM territory WHERE level = ? AND code IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [level, codes]).fetchall())
 
 
 def _profile(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame | None:
@@ -132,10 +131,9 @@ def comparison_group(con: duckdb.DuckDBPyConnection, level: str, code: str,
     names = {(lv, c): n for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('dep', 'reg')").fetchall()}
     nature = level == "epci"
-    stored = _stored_peers(con, level, me["code"])
+    stored = default_groups(con, level, me["code"]).get(me["code"])
     if group == "semblables" and stored is not None:  # the group every output shows
-        members = stored
-        label = f"{len(members)} territoires semblables (taille, nature, profil)"
+        members, label = stored["codes"], stored["label"]
     elif group == "semblables":
         pop = terr["population"].fillna(0.0)
         kind = (terr["nature"].map(NATURE_CLASS) == NATURE_CLASS.get(me["nature"])

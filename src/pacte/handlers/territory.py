@@ -19,7 +19,7 @@ from pacte.engine import read_show_indicators as show_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
-from pacte.handlers.compare import comparison_group, default_groups
+from pacte.handlers.compare import comparison_group, default_groups, territory_names
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.ranking import rank_summaries
 from pacte.store import queries
@@ -83,15 +83,12 @@ def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = No
     jobs = queries.territory_jobs(con, lv, code, detail=jobs_detail)
     cov = queries.coverage(con, lv, code)
     ind = show_indicators(con, lv, code) if has_indicators(lv) else None
-    group = default_groups(con, lv).get(code)
+    group = default_groups(con, lv, code).get(code)
     if compare is not None and compare != "semblables" or codes:
         g = comparison_group(con, lv, code, compare or "codes", codes).data
-        group = {"group": g["group"], "label": g["label"], "codes": g["codes"]}
-    if group is not None:
-        names = dict(con.execute("SELECT code, name FROM territory WHERE level = ? AND code IN "
-                                 "(SELECT unnest(?::VARCHAR[]))", [lv, group["codes"]]
-                                 ).fetchall())
-        group = {**group, "names": [names.get(c, c) for c in group["codes"]]}
+        names = territory_names(con, lv, g["codes"])
+        group = {"group": g["group"], "label": g["label"], "codes": g["codes"],
+                 "names": [names.get(c, c) for c in g["codes"]]}
     anchoring = (anchoring_profile(con, lv, code, None if group is None else group["codes"])
                  if has_indicators(lv) else None)
     sources = answer_sources(jobs["source"], None if ind is None else ind["source"],
