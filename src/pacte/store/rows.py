@@ -112,3 +112,55 @@ def csv_text(rows: Rows) -> str:
     w.writerow(rows.columns)
     w.writerows([[_csv_cell(v) for v in r] for r in rows.rows])
     return buf.getvalue()
+
+
+#: The stored indicator table (:mod:`pacte.engine.materialise`) and its long columns.
+INDICATOR_TABLE = "indicator"
+INDICATOR_COLUMNS = ("level", "code", "name", "indicator", "period", "value", "unit",
+                     "resolution", "source", "note")
+
+
+def indicator_sql(level: str | None, indicators: Sequence[str] | None = None,
+                  period: str | None = None, code: str | None = None,
+                  columns: Sequence[str] = INDICATOR_COLUMNS) -> tuple[str, list]:
+    """The query of the stored indicators of ``level`` (every level but France when None),
+    optionally filtered, in the engine's row order; notes never null."""
+    where, params = [], []
+    if level is None:
+        where.append("level <> 'fr'")
+    else:
+        where.append("level = ?")
+        params.append(level)
+    if indicators:
+        where.append(f"indicator IN ({', '.join('?' * len(indicators))})")
+        params += list(indicators)
+    if period is not None:
+        where.append("period = ?")
+        params.append(period)
+    if code is not None:
+        where.append("code = ?")
+        params.append(code)
+    cols = ", ".join("coalesce(note, '') AS note" if c == "note" else c for c in columns)
+    return (f"SELECT {cols} FROM {INDICATOR_TABLE} WHERE {' AND '.join(where)} ORDER BY ord",
+            params)
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, level: str,
+                   indicators: Sequence[str] | None = None, period: str | None = None
+                   ) -> Rows | None:
+    """The stored indicators of ``level`` (``pacte indicators``), or None when the store
+    cannot answer them as asked (an indicator or period it does not hold at that level, a
+    store without the table): the caller then takes the checked path, whose errors name
+    the valid values."""
+    try:
+        if indicators:
+            ph = ", ".join("?" * len(indicators))
+            found = con.execute(f"SELECT count(DISTINCT indicator) FROM {INDICATOR_TABLE} "
+                                f"WHERE level = ? AND indicator IN ({ph})",
+                                [level, *indicators]).fetchall()[0][0]
+            if found != len(set(indicators)):
+                return None
+        rows = query(con, *indicator_sql(level, indicators, period))
+    except duckdb.CatalogException:
+        return None
+    return rows if len(rows) else None
