@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pacte.store.rows import Rows
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -17,7 +19,6 @@ from rich.markup import escape
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
 from pacte.geography import INDICATOR_LEVELS as LEVELS
 from pacte.labels import LEVEL_LABELS, count_title, upper_first
-from pacte.store.rows import Rows
 
 #: Rows shown in a terminal table; csv and json get everything.
 MAX_TABLE_ROWS = 400
@@ -40,6 +41,8 @@ def print_catalogue(console: Console | None = None) -> None:
 def footnotes(df: pd.DataFrame | Rows) -> tuple[pd.DataFrame | Rows, list[str]]:
     """Notes replaced by numbers, '(1)', with the legend below the table: a long note column
     would squeeze the figures out of a terminal table."""
+    from pacte.store.rows import Rows
+
     notes = [n for n in dict.fromkeys(df.column("note") if isinstance(df, Rows)
                                       else df["note"]) if n]
     num = {n: f"({i})" for i, n in enumerate(notes, 1)}
@@ -74,7 +77,7 @@ def register(app: typer.Typer) -> None:
         """Indicateurs (poids de l'industrie, spécialisation, choc 2008-2012) par territoire."""
         from pacte import store
         from pacte.cli.tables import render
-        from pacte.store.rows import indicator_rows
+        from pacte.store.rows import Rows, indicator_rows
 
         if list_:
             from pacte.handlers.indicators import catalogue as catalogue_table
