@@ -88,6 +88,25 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
             f"informatif : {names}.</p>")
 
 
+def _cell(r, col: str) -> str:
+    """One cell of the top table, in French."""
+    if col == "name":
+        return f"{html.escape(r.name)} <small>({r.code})</small>"
+    if col == "score":
+        return fr_number(r.score, 2)
+    if col == "rank_low":
+        return f"{fr_number(r.rank_low)} – {fr_number(r.rank_high)}"
+    if col == "eligible_rank":
+        if not getattr(r, "eligible", True):
+            return f"non éligible ({html.escape(str(r.eligibility_note))})"
+        return fr_number(r.eligible_rank) if pd.notna(r.eligible_rank) else "—"
+    if col == "rank":
+        return fr_number(r.rank)
+    value = getattr(r, col)
+    return "—" if value is None or (isinstance(value, float) and pd.isna(value)) \
+        else html.escape(str(value))
+
+
 def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
                 provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
                 tier_map: Path | None = None, spatial: str = "") -> Path:
@@ -98,14 +117,14 @@ def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config:
         data = base64.b64encode(Path(map_path).read_bytes()).decode()
         img = (f'<img src="data:image/png;base64,{data}" alt="Carte du score de vulnérabilité '
                f'industrielle ({LEVEL_NAMES.get(level, level)})" style="max-width:100%">')
-    cols = ["rank", "name", "score", "rank_low", "area_type", "type", "top_dimension"]
+    cols = ["rank", "name", "score", "rank_low", "eligible_rank", "tier", "area_type", "type",
+            "top_dimension"]
+    cols = [c for c in cols if c in ranked.columns or c == "rank_low"]
     rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{html.escape(r.name)} <small>({r.code})</small></td>"
-        f"<td>{fr_number(r.score, 2)}</td><td>{r.rank_low} – {r.rank_high}</td>"
-        f"<td>{html.escape(str(r.area_type))}</td><td>{html.escape(r.type)}</td>"
-        f"<td>{html.escape(r.top_dimension)}</td></tr>"
+        "<tr>" + "".join(f"<td>{_cell(r, c)}</td>" for c in cols) + "</tr>"
         for r in ranked.head(TOP_SHOWN).itertuples())
-    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)"}
+    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)",
+             "eligible_rank": "Rang parmi les éligibles (ou motif d'exclusion)"}
     head = "".join(f"<th>{heads[c]}</th>" for c in cols)
     src = "".join(f"<tr><td>{html.escape(str(p.source))}</td><td>{html.escape(str(p.vintage))}"
                   f"</td><td>{html.escape(str(p.licence))}</td></tr>"
