@@ -55,13 +55,10 @@ def _unexpected(exc: BaseException) -> tuple[str, int]:
     import duckdb
 
     if isinstance(exc, duckdb.Error):
-        text = str(exc).lower()
-        if "checksum" in text or "corrupt" in text or "read enough bytes" in text:
-            why = "blocs altérés ou fichier tronqué"
-        else:
-            why = type(exc).__name__
-        return (str(StoreError(f"store illisible ou corrompu ({why}) — relancez "
-                               "« pacte build »")), 1)
+        from pacte.store.connect import unreadable_reason
+
+        return (str(StoreError(f"store illisible ou corrompu ({unreadable_reason(exc)}) — "
+                               "relancez « pacte build »")), 1)
     if isinstance(exc, PermissionError):
         return (f"accès refusé : {exc.filename or ''} (droits d'écriture ou de lecture "
                 "insuffisants)", 1)
