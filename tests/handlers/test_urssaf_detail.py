@@ -135,3 +135,24 @@ def test_without_the_file_the_coarse_measure_is_used_and_named(fictional_con):
     crisis_ans = crisis_industries(fictional_con, code)
     assert crisis_ans.meta["detail"] is False and crisis_ans.data.empty
     assert "pacte fetch urssaf_commune_ape" in crisis_ans.meta["resolution_note"]
+
+
+def test_crisis_command(national, fictional_store):
+    """``pacte crisis``: the APE table as JSON on the national build; offline, the French
+    note naming the coarse measure and the two commands."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from pacte.cli.main import app
+
+    path = national.execute("PRAGMA database_list").fetchall()[0][2]
+    res = CliRunner().invoke(app, ["crisis", "200023414", "--industries", "ape", "--top", "3",
+                                   "--format", "json", "--db", path])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert [r["industry"] for r in doc["industries"]][0] == "2511Z"
+    assert len(doc["industries"]) == 3 and doc["meta"]["detail"] is True
+    res = CliRunner().invoke(app, ["crisis", "200070936", "--db", str(fictional_store)])
+    assert res.exit_code == 0, res.output
+    assert "mesure grossière" in res.output and "pacte build --with-fetched" in res.output

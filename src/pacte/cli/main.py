@@ -18,6 +18,7 @@ from rich.console import Console
 
 from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.crisis import register as register_crisis
 from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
@@ -385,6 +386,7 @@ register_export(app)
 register_simulate(app)
 register_impact(app)
 register_diversify(app)
+register_crisis(app)
 register_serve(app)
 register_fetch(app)
 register_basins(app)
