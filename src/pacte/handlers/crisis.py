@@ -40,36 +40,37 @@ NO_REFERENCE = ("pas de référence nationale : le fichier URSSAF du store ne co
                 "(extrait local) ; décomposition non calculée")
 
 
-def _matrix(con, scheme: str) -> pd.DataFrame:
+def _jobs(con, scheme: str, code: str | None) -> pd.DataFrame:
+    """Industry x year jobs (columns 2008, 2012) of EPCI ``code``, or of all EPCI (None)."""
     col = SCHEMES[scheme][0]
-    df = con.execute(f"""SELECT j.code, j.year, n.{col} AS industry, sum(j.jobs) AS jobs
+    where, params = ("AND j.code = ?", [code]) if code is not None else ("", [])
+    df = con.execute(f"""SELECT n.{col} AS industry, j.year, sum(j.jobs) AS jobs
                          FROM jobs j JOIN naf n ON n.ape = j.sector
                          WHERE j.source = 'urssaf' AND j.level = 'epci' AND j.year IN (?, ?)
-                         GROUP BY ALL""", list(CRISIS)).df()
-    return df.pivot_table(index="code", columns=["year", "industry"], values="jobs",
-                          aggfunc="sum", fill_value=0.0)
+                         {where} GROUP BY ALL""", [*CRISIS, *params]).df()
+    wide = df.pivot_table(index="industry", columns="year", values="jobs", aggfunc="sum")
+    return wide.reindex(columns=list(CRISIS)).fillna(0.0)
 
 
-def calc_crisis_table(wide: pd.DataFrame, code: str, national: bool) -> pd.DataFrame:
-    """One territory's rows (:data:`COLUMNS` but the label) from the territory x (year,
-    industry) jobs ``wide``; the shift-share against the sum of every territory when
-    ``national``, NaN otherwise."""
-    inds = sorted({i for _, i in wide.columns})
-    y0, y1 = CRISIS
-    E0 = wide.reindex(columns=pd.MultiIndex.from_product([[y0], inds]), fill_value=0.0)
-    E1 = wide.reindex(columns=pd.MultiIndex.from_product([[y1], inds]), fill_value=0.0)
-    i = wide.index.get_loc(code)
-    e0, e1 = E0.to_numpy(float), E1.to_numpy(float)
-    out = pd.DataFrame({"industry": inds, "jobs_start": e0[i], "jobs_end": e1[i],
-                        "change": e1[i] - e0[i]})
+def calc_crisis_table(own: pd.DataFrame, france: pd.DataFrame | None) -> pd.DataFrame:
+    """One territory's rows (:data:`COLUMNS` but the label) from its industry x (start, end)
+    jobs ``own``; the shift-share (Dunn) against ``france`` (the same for the reference,
+    every territory summed), NaN where None. Industries with no job at both dates left out;
+    largest loss first."""
+    inds = own.index if france is None else own.index.union(france.index)
+    e = own.reindex(inds).fillna(0.0).to_numpy(float)
+    e0, e1 = e[:, 0], e[:, 1]
+    out = pd.DataFrame({"industry": inds.astype(str), "jobs_start": e0, "jobs_end": e1,
+                        "change": e1 - e0})
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["change_rel"] = np.where(e0[i] > 0, 100 * (e1[i] - e0[i]) / e0[i], np.nan)
-    if national:
-        ss = calc_shift_share(e0, e1)
+        out["change_rel"] = np.where(e0 > 0, 100 * (e1 - e0) / e0, np.nan)
+    if france is not None:
+        r = france.reindex(inds).fillna(0.0).to_numpy(float)
+        ss = calc_shift_share(e0[None], e1[None], r[:, 0], r[:, 1])
         out["national_growth"] = 100 * ss.sector_growth
-        out["national_share"] = ss.national_share[i]
-        out["industrial_mix"] = ss.industrial_mix[i]
-        out["regional_shift"] = ss.regional_shift[i]
+        out["national_share"] = ss.national_share[0]
+        out["industrial_mix"] = ss.industrial_mix[0]
+        out["regional_shift"] = ss.regional_shift[0]
     else:
         for c in ("national_growth", "national_share", "industrial_mix", "regional_shift"):
             out[c] = np.nan
@@ -87,19 +88,16 @@ def crisis_industries(con: duckdb.DuckDBPyConnection, code: str, industries: str
         raise InvalidParameterError(f"nomenclature inconnue : « {industries} » (possibles : "
                                     f"{', '.join(SCHEMES)})")
     ter = find_territory(con, code, "epci")
-    wide = _matrix(con, industries)
+    own = _jobs(con, industries, ter["code"])
     period = f"{CRISIS[0]}-{CRISIS[1]}"
     base = {"territory": {"level": "epci", "code": ter["code"], "name": ter["name"]},
             "period": period}
-    have = ter["code"] in wide.index and any(
-        wide.loc[ter["code"], (y, slice(None))].sum() > 0 for y in CRISIS
-        if y in wide.columns.get_level_values(0))
-    if not have:
+    if not (own.sum(axis=0) > 0).all():  # no APE detail at both dates
         meta = envelope(con, ["urssaf"], **base, detail=False, resolution=None,
                         resolution_note=NO_DETAIL, reference=None)
         return Answer(pd.DataFrame({c: [] for c in COLUMNS}), meta)
     national = national_coverage(con) >= MIN_COVERAGE
-    df = calc_crisis_table(wide, ter["code"], national)
+    df = calc_crisis_table(own, _jobs(con, industries, None) if national else None)
     col, label, name = SCHEMES[industries]
     labels = con.execute(f"SELECT DISTINCT {col} AS industry, {label} AS label FROM naf").df()
     df.insert(1, "label", df["industry"].map(
