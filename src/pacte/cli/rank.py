@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 import json
 import sys
+import textwrap
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -182,8 +183,9 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
         spatial = spatial_audit(con, level) if weights is None else ""
-    sys.stdout.write(text + "\n" + upper_first(rules.describe()) + " (appliquée après le "
-                     "score : ni les scores ni les rangs ne changent)\n" + spatial)
+    eligibility = textwrap.fill(upper_first(rules.describe()) + " (appliquée après le score : "
+                                "ni les scores ni les rangs ne changent)", 79)
+    sys.stdout.write(text + "\n" + eligibility + "\n" + spatial)
 
 
 def spatial_audit(con, level: str) -> str:

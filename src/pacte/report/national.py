@@ -26,7 +26,7 @@ from pacte.report.spatial import render_cluster_map, spatial_html
 from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
 from pacte.targeting import Config, load_config
 from pacte.targeting.audit import run_audit
-from pacte.targeting.audit_text import render_audit
+from pacte.targeting.audit_text import render_audit_html
 from pacte.targeting.index import rank_with_draws
 from pacte.targeting.tiers import with_tiers
 
@@ -89,7 +89,7 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
 
 
 def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
-                provenance: pd.DataFrame, build_hash: str, audit: str = "",
+                provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
                 tier_map: Path | None = None, spatial: str = "") -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
     level = ranked.attrs.get("level", "epci")
@@ -115,7 +115,8 @@ def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config:
 <title>pacte — territoires industriels les plus vulnérables ({LEVEL_NAMES.get(level, level)})</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em;
 color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom:1px solid
-#ddd;padding:.25em .5em;text-align:left}}th{{background:#f3f3f3}}small{{color:#777}}</style>
+#ddd;padding:.25em .5em;text-align:left}}th{{background:#f3f3f3}}small{{color:#777}}
+td.num{{text-align:right;font-variant-numeric:tabular-nums}}table.audit{{margin-bottom:.5em}}</style>
 </head><body>
 <h1>Territoires industriels les plus vulnérables : {LEVEL_NAMES.get(level, level)}</h1>
 <p>{len(ranked)} territoires classés par l'indice « {html.escape(config.name)} ». Fichiers :
@@ -126,7 +127,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 {_imputed_html(ranked, len(config.specs))}
 {tiers_html(ranked, tier_map)}
 {spatial}
-{f'<h2>Audit statistique de la règle</h2><pre style="font-size:.8em;overflow-x:auto">{html.escape(audit)}</pre>' if audit else ''}
+{f"<h2>Audit statistique de la règle</h2>{audit_html}" if audit_html else ""}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
 <th>Licence</th></tr></thead><tbody>{src}</tbody></table>
@@ -227,7 +228,7 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
         render_html(ranked, tmp / "index.html", png, rule, prov, bh,
-                    render_audit(run_audit(con, level, rule)), tier_png,
+                    render_audit_html(run_audit(con, level, rule)), tier_png,
                     spatial_html(con, cluster_png, level) if config is None else "")
         _swap_in(tmp, out_dir)
     finally:
