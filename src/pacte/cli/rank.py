@@ -166,11 +166,11 @@ def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
     df = answer.data
     print_skipped(answer.meta.get("skipped") or [])
     if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
-        write_xlsx(df, out, title=ranking_title(level))
+        write_xlsx(df, out, title=ranking_title(level), dimensions=answer.meta["dimensions"])
         err.print(f"{count_title(len(df))} écrits dans {out}")
         return
     if fmt is RankFormat.csv_fr:
-        write_csv_fr(df, out)
+        write_csv_fr(df, out, dimensions=answer.meta["dimensions"])
         err.print(f"{count_title(len(df))} écrits dans {out}")
         return
     if fmt is RankFormat.table:

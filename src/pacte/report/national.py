@@ -233,9 +233,11 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
         else:
             ranked, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
             ranked = with_tiers(ranked, R, config.programme.size, config.programme)
-        write_csv_fr(ranked, tmp / f"classement_{level}.csv")
+        rule = config or load_config()
+        dims = {d.id: d.label for d in rule.dimensions}
+        write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
         write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
-                   title=f"Classement {LEVEL_NAMES.get(level, level)}")
+                   title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
         png = render_map(con, ranked, tmp / "carte_score.png", level)
         tier_png = render_tier_map(con, ranked, tmp / "carte_paliers.png", level)
         # the stored spatial statistics are those of the default rule's score
@@ -244,7 +246,6 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-        rule = config or load_config()
         render_html(ranked, tmp / "index.html", png, rule, prov, bh,
                     render_audit_html(run_audit(con, level, rule)), tier_png,
                     spatial_html(con, cluster_png, level) if config is None else "")
