@@ -197,7 +197,8 @@ def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
             rows.append((src, target, w))
     if unmapped:
         raise GeographyError(
-            f"{len(unmapped)} code(s) commune du COG {vintage} sans correspondance en 2025 : "
+            f"{len(unmapped)} code{'s' if len(unmapped) > 1 else ''} commune du COG {vintage} "
+            "sans correspondance en 2025 : "
             + ", ".join(sorted(set(unmapped))[:20]))
     out = pd.DataFrame(rows, columns=["source", "code", "weight"])
     return out.groupby(["source", "code"], as_index=False, sort=False)["weight"].sum()

@@ -59,7 +59,7 @@ RANKING_LABELS = {
     "eligible": "Éligible", "eligibility_note": "Motif de non-éligibilité",
     "eligible_rank": "Rang parmi les éligibles",
     "p_top": "Probabilité d'être dans les N premiers", "tier": "Palier",
-    "imputed_note": "Données imputées",
+    "imputed_note": "Données imputées", "region_rank": "Rang régional",
 }
 
 ATTRIBUTION = ("Sources : Insee, URSSAF, DGCL, ANCT, ARCEP, IGN (Licence Ouverte / Etalab 2.0), "

@@ -11,10 +11,12 @@ from rich.console import Console
 
 from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.crisis import register as register_crisis
 from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
+from pacte.cli.french import install_french
 from pacte.cli.impact import register as register_impact
 from pacte.cli.indicators import register
 from pacte.cli.profile import register as register_profile
@@ -201,6 +203,8 @@ register_export(app)
 register_simulate(app)
 register_impact(app)
 register_diversify(app)
+register_crisis(app)
 register_serve(app)
 register_fetch(app)
 register_basins(app)
+install_french(app)  # last: every command registered above speaks French

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 import json
 import sys
+import textwrap
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -165,11 +166,11 @@ def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
     df = answer.data
     print_skipped(answer.meta.get("skipped") or [])
     if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
-        write_xlsx(df, out, title=ranking_title(level))
+        write_xlsx(df, out, title=ranking_title(level), dimensions=answer.meta["dimensions"])
         err.print(f"{count_title(len(df))} écrits dans {out}")
         return
     if fmt is RankFormat.csv_fr:
-        write_csv_fr(df, out)
+        write_csv_fr(df, out, dimensions=answer.meta["dimensions"])
         err.print(f"{count_title(len(df))} écrits dans {out}")
         return
     if fmt is RankFormat.table:
@@ -239,8 +240,9 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
         spatial = spatial_audit(con, level) if weights is None else ""
-    sys.stdout.write(text + "\n" + upper_first(rules.describe()) + " (appliquée après le "
-                     "score : ni les scores ni les rangs ne changent)\n" + spatial)
+    eligibility = textwrap.fill(upper_first(rules.describe()) + " (appliquée après le score : "
+                                "ni les scores ni les rangs ne changent)", 79)
+    sys.stdout.write(text + "\n" + eligibility + "\n" + spatial)
 
 
 def spatial_audit(con, level: str) -> str:

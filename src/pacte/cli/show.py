@@ -130,11 +130,15 @@ def show_sheet(t: TerritoryRows) -> None:
         out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
     if t.headline:  # the key figures, as the profile and the dashboard show them
-        head = Rows(("label", "Source", "Période", "Valeur", "France"),
+        head = Rows(("label", "Source", "Période", "Valeur", "France", "Résolution"),
                     [(with_unit(h["label"], h["unit"]), h["source_name"], h["period"],
-                      h["value"], h["national"]) for h in t.headline])
+                      h["value"], h["national"], h.get("resolution_short", ""))
+                     for h in t.headline])
         render_grouped(head, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
                        "le tableau de bord et l'API)", console=out)
+        for note in dict.fromkeys(h["resolution_note"] for h in t.headline
+                                  if h.get("resolution_note")):
+            out.print(f"  [yellow]{note}[/yellow]", soft_wrap=True)
     _indicators(t)
     if t.anchoring is not None and len(t.anchoring):
         _anchoring(t.anchoring)

@@ -29,7 +29,7 @@ def neutralise(value: object) -> object:
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` fit for CSV: formula-like texts (cells of text columns and column
-    names) neutralised; numeric columns untouched. ``attrs`` kept."""
+    names) neutralised; numeric columns untouched."""
     import pandas as pd
 
     out = df.copy()
@@ -39,7 +39,6 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             if s.map(is_formula_like).any():
                 out[col] = s.map(neutralise)
     out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
-    out.attrs = dict(df.attrs)
     return out
 
 
