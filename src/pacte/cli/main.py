@@ -23,6 +23,7 @@ from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
+from pacte.cli.french import install_french
 from pacte.cli.impact import register as register_impact
 from pacte.cli.indicators import register
 from pacte.cli.profile import register as register_profile
@@ -390,3 +391,4 @@ register_crisis(app)
 register_serve(app)
 register_fetch(app)
 register_basins(app)
+install_french(app)  # last: every command registered above speaks French
