@@ -176,3 +176,18 @@ def test_crisis_table_by_hand():
         pytest.approx([0, -10, -10])
     assert t.loc["B", ["industrial_mix", "regional_shift"]].tolist() == pytest.approx([10, 0])
     assert calc_crisis_table(own, None)["regional_shift"].isna().all()
+
+
+def test_crisis_route(national, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from pacte.api import Settings, create_app
+
+    path = national.execute("PRAGMA database_list").fetchall()[0][2]
+    with TestClient(create_app(Settings(db=path, cache=tmp_path / "c"))) as client:
+        r = client.get("/api/crisis/200023414?industries=ape&top=2")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert [x["industry"] for x in body["data"]][0] == "2511Z" and len(body["data"]) == 2
+        assert body["meta"]["detail"] is True
+        assert client.get("/api/crisis/200023414?industries=a129").status_code == 422
