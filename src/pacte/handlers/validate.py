@@ -125,7 +125,7 @@ def validate(con: duckdb.DuckDBPyConnection, list_path: Path | str, level: str =
 
 
 def validation_summary(data: dict) -> dict:
-    """The JSON-able figures of a validation (keys of the issue: auc, n_listed, n_matched,
+    """The JSON-able figures of a validation (auc, n_listed, n_matched,
     precision_at_k, recall_at_k) plus groups, mapping and unknown codes."""
     def recs(df: pd.DataFrame) -> list[dict]:
         return [{k: (None if pd.isna(v) else v) for k, v in r.items()}
