@@ -139,13 +139,15 @@ def append_frame(ws, df: pd.DataFrame) -> None:
                           v.item() if isinstance(v, np.generic) else v)
 
 
-def number_format(decimals: int | None) -> str | None:
+def number_format(decimals: int | None, thousands: bool = True) -> str | None:
     """Excel number format of a figure with ``decimals`` meaningful decimals: whole numbers
-    with a thousands separator (« 18 416 » in French Excel), others to their decimals
-    (« 8,2 »); None keeps Excel's General format."""
+    with a thousands separator (« 18 416 » in French Excel; a year without: « 2016 »),
+    others to their decimals (« 8,2 »); None keeps Excel's General format."""
     if decimals is None:
         return None
-    return "#,##0" if decimals == 0 else "0." + "0" * decimals
+    if decimals == 0:
+        return "#,##0" if thousands else "0"
+    return "0." + "0" * decimals
 
 
 def _cell_value(v):
@@ -181,7 +183,7 @@ def xlsx_workbook(data: Table | pd.DataFrame, title: str = "Classement",
         for j, v in enumerate(row, 1):
             set_text_cell(ws.cell(row=i, column=j), _cell_value(v))
     for j, (c, head) in enumerate(zip(t.columns, heads, strict=True), 1):
-        fmt = "@" if c.id in TEXT_COLUMNS else number_format(c.decimals)
+        fmt = "@" if c.id in TEXT_COLUMNS else number_format(c.decimals, c.thousands)
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = fmt
