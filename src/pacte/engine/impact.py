@@ -5,7 +5,9 @@ store the way :mod:`pacte.engine.valuechain` does and hands the arrays over.
 * national table: France's 2010 supply-use table A17 aggregated to the 16 sectors of the
   value-chain engine (C2 and DE merged), ``A_nat = calc_A(Z, x)``;
 * territory structure: the finest block of :func:`~pacte.engine.valuechain.load_blocks`
-  holding the territory (``resolution`` and ``source`` say which one);
+  holding the territory (``resolution`` and ``source`` say which one): for an EPCI, its
+  URSSAF APE codes when the store holds them (every EPCI once the national file is fetched),
+  else the census, which :func:`resolution_note` names as a coarse stand-in;
 * jobs per output: persons employed at 31/12/2010 on one national basis
   (:func:`pacte.engine.national_io.national_jobs`). The plant's N jobs are persons employed
   and every effect is in persons employed, whatever source describes the territory (the
@@ -124,6 +126,26 @@ def load_territory(con: duckdb.DuckDBPyConnection, level: str, code: str
                                    np.asarray(b.E_nation, dtype=float), b.salaried, b.period,
                                    b.resolution, b.source, [b.notes[i]] if b.notes[i] else [])
     return None
+
+
+#: Levels where the URSSAF file describes a territory by its APE codes (value-chain blocks).
+DETAIL_LEVELS = ("epci",)
+COARSE_NOTE = ("structure locale grossière ({resolution}), faute du détail URSSAF par code APE "
+               "pour ce territoire ; le fichier national URSSAF (« pacte fetch "
+               "urssaf_commune_ape » puis « pacte build --with-fetched ») décrit chaque EPCI par "
+               "ses 732 codes APE (emploi salarié privé)")
+
+
+def is_detail(terr: TerritoryInputs) -> bool:
+    """Whether the territory's structure comes from the URSSAF APE detail."""
+    return "URSSAF" in terr.source
+
+
+def resolution_note(terr: TerritoryInputs) -> str:
+    """French note where a coarse structure stands in for the APE detail ('' otherwise)."""
+    if is_detail(terr) or terr.level not in DETAIL_LEVELS:
+        return ""
+    return COARSE_NOTE.format(resolution=terr.resolution.split(",")[0])
 
 
 def sources_text() -> str:

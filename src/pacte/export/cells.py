@@ -8,7 +8,10 @@ Only text is touched: numbers, negative ones included, stay numbers.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas only for frames: a reader of plain rows needs this module too
+    import pandas as pd
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,6 +30,8 @@ def neutralise(value: object) -> object:
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` fit for CSV: formula-like texts (cells of text columns and column
     names) neutralised; numeric columns untouched."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]

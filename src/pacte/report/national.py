@@ -18,6 +18,7 @@ import pandas as pd
 from pacte.errors import InvalidParameterError
 from pacte.export.tables import SOURCES_SUFFIX, write_csv_fr, write_xlsx
 from pacte.handlers.ranking import ranking
+from pacte.handlers.ranking_rows import RankingFacts
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
@@ -88,24 +89,43 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
             f"informatif : {names}.</p>")
 
 
-def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
-                provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
+def _cell(r, col: str) -> str:
+    """One cell of the top table, in French."""
+    if col == "name":
+        return f"{html.escape(r.name)} <small>({r.code})</small>"
+    if col == "score":
+        return fr_number(r.score, 2)
+    if col == "rank_low":
+        return f"{fr_number(r.rank_low)} – {fr_number(r.rank_high)}"
+    if col == "eligible_rank":
+        if not getattr(r, "eligible", True):
+            return f"non éligible ({html.escape(str(r.eligibility_note))})"
+        return fr_number(r.eligible_rank) if pd.notna(r.eligible_rank) else "—"
+    if col == "rank":
+        return fr_number(r.rank)
+    value = getattr(r, col)
+    return "—" if value is None or (isinstance(value, float) and pd.isna(value)) \
+        else html.escape(str(value))
+
+
+def render_html(ranked: pd.DataFrame, facts: RankingFacts, path: Path, map_path: Path | None,
+                config: Config, provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
                 tier_map: Path | None = None, spatial: str = "") -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
-    level = ranked.attrs.get("level", "epci")
+    level = facts.level
     img = ""
     if map_path is not None:
         data = base64.b64encode(Path(map_path).read_bytes()).decode()
         img = (f'<img src="data:image/png;base64,{data}" alt="Carte du score de vulnérabilité '
                f'industrielle ({LEVEL_NAMES.get(level, level)})" style="max-width:100%">')
-    cols = ["rank", "name", "score", "rank_low", "area_type", "type", "top_dimension"]
+    cols = ["rank", "name", "score", "rank_low", "eligible_rank", "tier", "area_type", "type",
+            "top_dimension"]
+    cols = [c for c in cols if c in ranked.columns or c == "rank_low"]
     rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{html.escape(r.name)} <small>({r.code})</small></td>"
-        f"<td>{fr_number(r.score, 2)}</td><td>{r.rank_low} – {r.rank_high}</td>"
-        f"<td>{html.escape(str(r.area_type))}</td><td>{html.escape(r.type)}</td>"
-        f"<td>{html.escape(r.top_dimension)}</td></tr>"
+        "<tr>" + "".join(f"<td>{_cell(r, c)}</td>" for c in cols) + "</tr>"
         for r in ranked.head(TOP_SHOWN).itertuples())
-    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)"}
+    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)",
+             "eligible_rank": "Rang parmi les éligibles (ou motif d'exclusion)"}
     head = "".join(f"<th>{heads[c]}</th>" for c in cols)
     src = "".join(f"<tr><td>{html.escape(str(p.source))}</td><td>{html.escape(str(p.vintage))}"
                   f"</td><td>{html.escape(str(p.licence))}</td></tr>"
@@ -125,14 +145,14 @@ td.num{{text-align:right;font-variant-numeric:tabular-nums}}table.audit{{margin-
 <h2>Carte du score</h2>{img}
 <h2>Méthode</h2>{_method_html(config)}
 {_imputed_html(ranked, len(config.specs))}
-{tiers_html(ranked, tier_map)}
+{tiers_html(ranked, facts, tier_map)}
 {spatial}
 {f"<h2>Audit statistique de la règle</h2>{audit_html}" if audit_html else ""}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
 <th>Licence</th></tr></thead><tbody>{src}</tbody></table>
-<p><small>Empreinte du store : {html.escape(build_hash)} ; graine {ranked.attrs.get('seed')},
-{ranked.attrs.get('draws')} tirages. Produit par pacte.</small></p>
+<p><small>Empreinte du store : {html.escape(build_hash)} ; graine {facts.seed},
+{facts.draws} tirages. Produit par pacte.</small></p>
 <p><small>{html.escape(ATTRIBUTION)}</small></p>
 </body></html>
 """
@@ -210,24 +230,26 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
     tmp.mkdir()
     try:
         if config is None:
-            ranked = ranking(con, level, seed=seed, draws=draws).data
+            ans = ranking(con, level, seed=seed, draws=draws)
+            ranked, facts = ans.data, RankingFacts.from_meta(ans.meta)
         else:
             ranked, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
             ranked = with_tiers(ranked, R, config.programme.size, config.programme)
+            facts = RankingFacts.of(ranked.attrs)  # the targeting step's facts, typed
         rule = config or load_config()
         dims = {d.id: d.label for d in rule.dimensions}
         write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
         write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
                    title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
         png = render_map(con, ranked, tmp / "carte_score.png", level)
-        tier_png = render_tier_map(con, ranked, tmp / "carte_paliers.png", level)
+        tier_png = render_tier_map(con, ranked, facts, tmp / "carte_paliers.png", level)
         # the stored spatial statistics are those of the default rule's score
         cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level)
                        if config is None else None)
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-        render_html(ranked, tmp / "index.html", png, rule, prov, bh,
+        render_html(ranked, facts, tmp / "index.html", png, rule, prov, bh,
                     render_audit_html(run_audit(con, level, rule)), tier_png,
                     spatial_html(con, cluster_png, level) if config is None else "")
         _swap_in(tmp, out_dir)
