@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.text import Text
 
 from pacte.cli.common import Format
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, upper_first, with_unit
@@ -141,7 +142,7 @@ def show_sheet(t: TerritoryRows) -> None:
                        "le tableau de bord et l'API)", console=out)
         for note in dict.fromkeys(h["resolution_note"] for h in t.headline
                                   if h.get("resolution_note")):
-            out.print(f"  [yellow]{note}[/yellow]")
+            out.print(Text(f"  {note}", style="yellow"))  # wrapped to the terminal
     _indicators(t)
     if t.anchoring is not None and len(t.anchoring):
         _anchoring(t.anchoring)
