@@ -31,22 +31,6 @@ SOURCE_TEXTS: dict[str, SourceText] = {
                            "total, Insee ESTEL, emploi non salarié au 31/12", LO),
 }
 
-#: Snapshot tables (PROVENANCE.json) each job source or model reads: the envelope of an
-#: answer lists their source, vintage and licence.
-SOURCE_TABLES: dict[str, tuple[str, ...]] = {
-    "estel": ("estel_salaried", "estel_nonsalaried", "commune_ze2010"),
-    "rp": ("census_functions", "communes", "commune_passage"),
-    "trim": ("quarterly_jobs",),
-    "urssaf": ("urssaf_jobs", "naf"),
-    "valuechain": ("io_sut_a17_flows", "io_sut_a17_sectors", "census_functions",
-                   "estel_salaried", "quarterly_jobs"),
-    "exposure": ("wiod_trade", "io_wiod_fra_output", "wiod_crosswalk_a17", "wiod_crosswalk_a38",
-                 "wiod_low_wage", "wiod_sector_labels", "census_functions", "estel_salaried",
-                 "quarterly_jobs"),
-    "anchoring": ("anchoring_bpe", "anchoring_ftth_communes", "anchoring_ftth_epci",
-                  "anchoring_thd_epci", "anchoring_neet_epci", "anchoring_cif_epci",
-                  "anchoring_productive_ze2010", "anchoring_grants_2018", "anchoring_grants_2019",
-                  "census_functions"),
-    "territory": ("communes", "epci", "territory_names", "commune_supracom", "cog_codes"),
-    "ofgl_rei": ("ofgl_rei",),
-}
+#: Snapshot tables of the geography every answer uses (the envelope always names them;
+#: the tables of each family's sources are declared with the family, :class:`Family`).
+TERRITORY_TABLES = ("communes", "epci", "territory_names", "commune_supracom", "cog_codes")

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from pacte.catalogue.sources import SOURCE_TABLES
+from pacte.catalogue import SOURCE_TABLES
 from pacte.labels import ATTRIBUTION
 from pacte.store.connect import read_meta
 from pacte.store.state import state_of
