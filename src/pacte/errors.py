@@ -17,11 +17,16 @@ class ParseError(PacteError):
 
     def __init__(self, path: object, message: str, line: int | None = None, value: object = None):
         self.path = str(path)
+        self.message = message
         self.line = line
         self.value = value
         where = self.path if line is None else f"{self.path}, ligne {line}"
         detail = "" if value is None else f" (valeur : {value!r})"
         super().__init__(f"{where} : {message}{detail}")
+
+    def at(self, path: object) -> ParseError:
+        """The same error about another file (a parser that read a cleaned copy of it)."""
+        return ParseError(path, self.message, line=self.line, value=self.value)
 
 
 class GeographyError(PacteError):

@@ -82,6 +82,11 @@ PROFILE_LEVELS = levels_for("profile")
 EXPOSURE_LEVELS = levels_for("exposure")
 CARD_LEVELS = levels_for("card")
 BASIN_LEVELS = levels_for("basin")  # read from the basin tables (pacte.spatial)
+#: The periods of the globalisation shocks (WIOD 2013 ends in 2011) and the exposures
+#: ``pacte exposure`` ranks by; the catalogue declares them (here so that the CLI's help
+#: needs neither the catalogue nor numpy).
+EXPOSURE_PERIODS = ("2000-2007", "2007-2011")
+EXPOSURE_IDS = ("import_exposure_china", "import_exposure_lowwage", "export_exposure")
 
 
 def check_level(level: object, among: tuple[str, ...] = ALL_LEVELS, what: str = "") -> Level:
@@ -192,7 +197,8 @@ def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
             rows.append((src, target, w))
     if unmapped:
         raise GeographyError(
-            f"{len(unmapped)} code(s) commune du COG {vintage} sans correspondance en 2025 : "
+            f"{len(unmapped)} code{'s' if len(unmapped) > 1 else ''} commune du COG {vintage} "
+            "sans correspondance en 2025 : "
             + ", ".join(sorted(set(unmapped))[:20]))
     out = pd.DataFrame(rows, columns=["source", "code", "weight"])
     return out.groupby(["source", "code"], as_index=False, sort=False)["weight"].sum()

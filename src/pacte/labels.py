@@ -7,6 +7,7 @@ no-break space for thousands, decimal comma) are defined here and nowhere else.
 from __future__ import annotations
 
 import math
+import sys
 
 #: French labels of the territorial levels.
 LEVEL_LABELS = {
@@ -58,7 +59,7 @@ RANKING_LABELS = {
     "eligible": "Éligible", "eligibility_note": "Motif de non-éligibilité",
     "eligible_rank": "Rang parmi les éligibles",
     "p_top": "Probabilité d'être dans les N premiers", "tier": "Palier",
-    "imputed_note": "Données imputées",
+    "imputed_note": "Données imputées", "region_rank": "Rang régional",
 }
 
 ATTRIBUTION = ("Sources : Insee, URSSAF, DGCL, ANCT, ARCEP, IGN (Licence Ouverte / Etalab 2.0), "
@@ -79,13 +80,9 @@ def fr_number(x, decimals: int = 0) -> str:
         if s.startswith("-") and not any(c in "123456789" for c in s):
             s = s[1:]
         return s
-    try:  # numpy scalars
-        import numpy as np
-
-        if isinstance(x, np.generic):
-            return fr_number(x.item(), decimals)
-    except ImportError:  # pragma: no cover
-        pass
+    np = sys.modules.get("numpy")  # a numpy scalar means numpy is loaded: never import it
+    if np is not None and isinstance(x, np.generic):
+        return fr_number(x.item(), decimals)
     return str(x)
 
 

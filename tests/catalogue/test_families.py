@@ -19,7 +19,7 @@ from pacte.catalogue import (
 )
 from pacte.engine.compute import MODELS
 from pacte.settings import package_data
-from pacte.store import read_provenance
+from pacte.store import provenance, read_provenance
 from pacte.store.fetched import PARSERS
 
 
@@ -37,6 +37,11 @@ def test_every_family_has_its_tables_and_its_model():
                 assert list(inspect.signature(model).parameters)[:2] == ["con", "level"]
                 assert MODEL_NAMES[ind.model] and source_name(ind.model) == family.model_name
     assert set(MODELS) == set(MODEL_NAMES) == {"valuechain", "exposure", "anchoring"}
+
+
+def test_the_readers_copy_is_the_families_declaration():
+    """Lean readers name their sources from a plain copy (no numpy): the same tables."""
+    assert provenance.SOURCE_TABLES == SOURCE_TABLES
 
 
 def test_declared_tables_exist():

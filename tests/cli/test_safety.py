@@ -350,7 +350,8 @@ def test_10_excel_csv_population_without_decimals(tmp_path):
     df = pd.DataFrame({"code": ["a", "b"], "population": [47505.0, 12.0],
                        "score": [-0.00001, 1.23456]})
     text = write_csv_fr(df, tmp_path / "t.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[1:] == ["a;47505;0,0000", "b;12;1,2346"]
+    # a score to its two decimals, never "-0"
+    assert text.splitlines()[1:] == ["a;47505;0,0", "b;12;1,23"]
 
 
 def test_10_click_words_in_french():

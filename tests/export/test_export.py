@@ -78,8 +78,7 @@ def test_csv_fr_opens_in_french_excel(files, expected):
         rows = list(csv.DictReader(f, delimiter=";"))
     assert len(rows) == expected["n"]
     rouen = next(r for r in rows if r["Code"] == ROUEN)
-    assert "," in rouen[FRENCH] and "." not in rouen[FRENCH]
-    assert float(rouen[FRENCH].replace(",", ".")) == pytest.approx(expected["value"], abs=1e-4)
+    assert rouen[FRENCH] == "8,2"  # a share to the catalogue's one decimal, decimal comma
 
 
 def test_xlsx(files, expected):
@@ -94,7 +93,13 @@ def test_xlsx(files, expected):
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     cell = rows[ROUEN][0]
     assert isinstance(cell.value, str) and cell.number_format == "@"
-    assert rows[ROUEN][head.index(FRENCH)].value == pytest.approx(expected["value"], abs=1e-4)
+    share = rows[ROUEN][head.index(FRENCH)]
+    assert share.value == pytest.approx(expected["value"], abs=1e-12)  # full precision
+    assert share.number_format == "0.0"  # shown as 8,2 in French Excel
+    china = next(h for h in head if h.startswith("Exposition"))
+    assert rows[ROUEN][head.index(china)].number_format == "0.00"
+    defs = {r[1]: r for r in wb["Définitions"].iter_rows(min_row=2, values_only=True)}
+    assert defs["industry_share"][3:5] == ("%", 1)  # unit and decimals, from the catalogue
     src = [c.value for row in wb["Sources"].iter_rows() for c in row if c.value]
     assert ATTRIBUTION in src and "Licence Ouverte / Etalab 2.0" in src
 

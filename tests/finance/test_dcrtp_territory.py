@@ -130,13 +130,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def rei_store(tmp_path_factory):
-    """A real store built with the REI fixture fetched from a loopback server (module
-    scope: one build)."""
+def rei_cache(tmp_path_factory) -> Path:
+    """A cache holding the REI fixture, fetched (``pacte fetch ofgl_rei``) from a loopback
+    server standing for data.ofgl.fr."""
     import threading
     from http.server import ThreadingHTTPServer
 
-    from pacte.handlers.build import build_store
     from pacte.sources.download import fetch
     from pacte.sources.registry import parse_registry
 
@@ -145,19 +144,69 @@ def rei_store(tmp_path_factory):
     srv.files = {"/rei.csv": FIXTURE.read_bytes()}
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{srv.server_address[1]}"
-    tmp = tmp_path_factory.mktemp("rei")
+    cache = tmp_path_factory.mktemp("rei") / "cache"
     raw = json.loads((HERE.parent / "src/pacte/data/sources.json").read_text(encoding="utf-8"))
     assert "where=varlib" in raw["ofgl_rei"]["vintages"]["last"]["urls"][0]  # default address
     raw["ofgl_rei"]["vintages"]["last"]["urls"] = [f"{base}/rei.csv"]
     try:
-        got = fetch("ofgl_rei", "last", cache_dir=tmp / "cache", registry=parse_registry(raw),
+        got = fetch("ofgl_rei", "last", cache_dir=cache, registry=parse_registry(raw),
                     progress=False)
     finally:
         srv.shutdown()
         srv.server_close()
     assert got.path.read_bytes() == FIXTURE.read_bytes()
-    db = tmp / "pacte.duckdb"
-    build_store(db, with_fetched=True, cache_dir=tmp / "cache", allow_partial=True)
+    return cache
+
+
+@pytest.fixture(scope="module")
+def rei_built(rei_cache, fictional_build, tmp_path_factory) -> Path:
+    """``pacte build --with-fetched`` with the fetched REI, on the fictional snapshot (the
+    REI table and its provenance do not depend on the other tables; a build in seconds)."""
+    from fixtures.conftest_fictional import SNAPSHOT
+
+    from pacte.handlers.build import build_store
+
+    db = tmp_path_factory.mktemp("rei_built") / "pacte.duckdb"
+    meta = build_store(db, snap=SNAPSHOT, with_fetched=True, cache_dir=rei_cache,
+                       allow_partial=True)
+    assert meta["build_hash"] != fictional_build["meta"]["build_hash"]  # the REI is an input
+    return db
+
+
+@pytest.fixture(scope="module")
+def rei_store(rei_cache, built_store, tmp_path_factory) -> Path:
+    """The real store (COG 2025 populations of the AMP and of the CC) with the fetched REI
+    added as ``build --with-fetched`` adds it: the build's own loader and provenance entry
+    (:func:`pacte.store.fetched.snapshot_overrides`, ``stream=True``), on a copy of the
+    session's real store rather than a second real build. No derived table reads
+    ``ofgl_rei``, so the copy holds what a real build with the REI would; its build hash is
+    the one that build would record (the REI's sha256 is an input)."""
+    import shutil
+
+    import duckdb
+
+    from pacte import store
+    from pacte.settings import package_data
+    from pacte.store.fetched import snapshot_overrides
+
+    db = tmp_path_factory.mktemp("rei_real") / "pacte.duckdb"
+    shutil.copy(built_store, db)
+    over = snapshot_overrides(rei_cache, stream=True, allow_partial=True)
+    assert set(over.tables) == {"ofgl_rei"}
+    prov = {**store.read_provenance(package_data()), **over.provenance}
+    con = duckdb.connect(str(db))
+    try:
+        entry = prov["ofgl_rei"]
+        entry["rows"] = over.tables["ofgl_rei"](con, "ofgl_rei")
+        con.execute("INSERT INTO provenance (table_name, source, vintage, origin, licence, rows, "
+                    "sha256) VALUES ('ofgl_rei', ?, ?, ?, ?, ?, ?)",
+                    [entry[k] for k in ("source", "vintage", "origin", "licence", "rows",
+                                        "sha256")])
+        con.execute("UPDATE meta SET value = ? WHERE key = 'build_hash'",
+                    [store.build_hash(prov)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
     return db
 
 
@@ -169,13 +218,20 @@ def rei_con(rei_store):
         yield c
 
 
-def test_rei_table_and_provenance_in_the_store(rei_con):
-    n, amp = rei_con.execute("SELECT count(*), max(dcrtp_epci) FROM ofgl_rei").fetchone()
+@pytest.mark.parametrize("which", ["rei_built", "rei_store"])
+def test_rei_table_and_provenance_in_the_store(which, request):
+    """The built store (fictional snapshot) and the real store given the REI hold the same
+    table and provenance."""
+    from pacte import store
+
+    with store.connect(request.getfixturevalue(which)) as con:
+        n, amp = con.execute("SELECT count(*), max(dcrtp_epci) FROM ofgl_rei").fetchall()[0]
+        src, lic, rows, origin = con.execute(
+            "SELECT source, licence, rows, origin FROM provenance WHERE "
+            "table_name = 'ofgl_rei'").fetchall()[0]
     assert (n, amp) == (187, 129_240_252.0)
-    src, lic, rows = rei_con.execute("SELECT source, licence, rows FROM provenance WHERE "
-                                     "table_name = 'ofgl_rei'").fetchone()
     assert src.startswith("OFGL / DGFiP") and lic == "Licence Ouverte / Etalab 2.0"
-    assert rows == 187
+    assert rows == 187 and "/rei.csv (téléchargé le " in origin
 
 
 def _key(ans, key):

@@ -117,14 +117,16 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
     cols = [("industry_share", "rp", "2016"), ("lq_industry", "rp", "2011")]
     n, _ = sheets.write_selection(fictional_con, "epci", cols, codes, "csv-fr",
                                   tmp_path / "s.csv")
-    df = pd.read_csv(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig")),
-                     sep=";", decimal=",", dtype={"Code": str})
+    # the rows, then after an empty line the provenance (the file travels alone)
+    table, footer = (tmp_path / "s.csv").read_text(encoding="utf-8-sig").split("\n\n")
+    assert "Licence Ouverte / Etalab 2.0" in footer and "Store pacte : empreinte" in footer
+    df = pd.read_csv(io.StringIO(table), sep=";", decimal=",", dtype={"Code": str})
     assert n == 3 and list(df["Code"]) == codes
 
     share, lq = INDICATORS["industry_share"], INDICATORS["lq_industry"]
     assert list(df.columns[2:]) == [f"{share.label_for('rp')}, 2016, recensement ({share.unit})",
                                     f"{lq.label_for('rp')}, 2011, recensement ({lq.unit})"]
-    np.testing.assert_allclose(df.iloc[:, 2], long[codes].to_numpy(), atol=1e-4)
+    np.testing.assert_allclose(df.iloc[:, 2], long[codes].to_numpy(), atol=0.05)  # 1 decimal
     sheets.write_selection(fictional_con, "epci", cols, codes, "xlsx", tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     assert wb.sheetnames == ["Sélection epci", "Sources", "Définitions"]

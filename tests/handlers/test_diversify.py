@@ -143,10 +143,19 @@ def test_stored_matrix_gives_the_same_answer(tiny):
 
     from pacte.handlers.diversify import write_diversify_matrix
 
-    before = diversify(tiny, EPCI[2], min_national_jobs=0)
+    cases = [(e, "epci", s) for e in EPCI for s in ("a88", "ape")] + [("Z1", "ze2020", "a88")]
+    before = {c: diversify(tiny, c[0], c[1], c[2], min_national_jobs=0) for c in cases}
     # rows: EPCI 13 non-zero cells a year (a88 and ape alike) and 6 in A38 (one branch),
-    # zones 7 and 2: 2 years x (13 + 6 + 13 + 7 + 2 + 7) = 96
-    assert write_diversify_matrix(tiny) == {"diversify_matrix": 96}
-    after = diversify(tiny, EPCI[2], min_national_jobs=0)
-    pd.testing.assert_frame_equal(before.data["industries"], after.data["industries"])
-    assert before.data["territory"] == after.data["territory"]
+    # zones 7 and 2: 2 years x (13 + 6 + 13 + 7 + 2 + 7) = 96; measures of the last year's
+    # matrices of at least 2 x 2 (A38 has one branch: none): territories 6 + 6 (EPCI, A88
+    # and APE) + 2 + 2 (zones), industries 4 x 4, cells 24 + 24 + 8 + 8
+    assert write_diversify_matrix(tiny) == {
+        "diversify_matrix": 96, "diversify_territories": 16, "diversify_industries": 16,
+        "diversify_cells": 64}
+    for c in cases:
+        after = diversify(tiny, c[0], c[1], c[2], min_national_jobs=0)
+        pd.testing.assert_frame_equal(before[c].data["industries"], after.data["industries"])
+        pd.testing.assert_frame_equal(before[c].data["opportunities"],
+                                      after.data["opportunities"])
+        assert json.dumps(before[c].data["territory"]) == json.dumps(after.data["territory"])
+        assert before[c].meta["resolution"] == after.meta["resolution"]

@@ -32,6 +32,7 @@ DGCL_EMPTY = FETCH / "2019-communes-criteres-repartition_fixture.csv"
 CODE = "Informations générales - Code INSEE de la commune"
 DCRTP = "Potentiel fiscal et financier des communes - Montant de DCRTP de la commune"
 COG = FETCH / "v_commune_2025_fixture.csv"
+FICTIONAL = HERE / "data/fictional"  # the fictional snapshot: a store built in seconds
 COG_MVT_VERBATIM = FETCH / "v_mvt_commune_2025_head40.csv"
 RRF = "Dotation forfaitaire - Recettes réelles de fonctionnement des communes N-2 pour Année N"
 
@@ -361,8 +362,8 @@ def test_fetched_dgcl_overrides_and_store_build(server, tmp_path):
     assert over.tables["census_diplomas"]["commune"].tolist() == ["76540", "01001"]
     assert over.provenance["census_diplomas"]["sha256"] == zipped.meta["sha256"]
 
-    db = tmp_path / "pacte.duckdb"
-    store.build(db, with_fetched=True, cache_dir=cache, allow_partial=True)
+    db = tmp_path / "pacte.duckdb"  # the fetched tables do not depend on the snapshot's
+    store.build(db, snap=FICTIONAL, with_fetched=True, cache_dir=cache, allow_partial=True)
     with duckdb.connect(str(db), read_only=True) as con:
         table = con.execute("SELECT * FROM dgcl_criteres ORDER BY commune").df()
         prov = con.execute("SELECT source, vintage, origin, licence, rows, sha256 FROM "

@@ -359,6 +359,12 @@ def test_national_report(built_store, tmp_path, capsys):
     assert "Ce que cela ne couvre pas" in page and "robuste aux choix de méthode" not in page
     assert "CC de Petite-Terre (200050532) : 3 indicateurs sur 5 manquants" in page
     assert "chantillonnage du recensement" in page  # the audit's source of variance
+    assert '<table class="audit">' in page and "<pre" not in page  # audit as HTML tables
+    assert "industrial_weight" not in page and "industry_share (" not in page
+    # eligibility and tier wherever a rank is shown: the top table has both columns
+    assert "<th>Rang parmi les éligibles (ou motif d'exclusion)</th><th>Palier</th>" in page
+    top = rep["ranking"].head(50)
+    assert not top["eligible"].all() or "non éligible (" not in page.split("premiers</h2>")[1]
     raw = rep["csv"].read_bytes()
     assert raw.startswith("\ufeffRang;Code;Nom;Score;".encode())
     first = raw.decode("utf-8-sig").splitlines()[1].split(";")

@@ -154,6 +154,9 @@ class KeyFigure(_Shape):
     period: str
     value: Num
     national: Num = None
+    resolution_short: str | None = None  # « détail : 732 codes APE… » or « mesure grossière… »
+    detail: bool | None = None  # the APE detail (URSSAF) rather than a coarse measure
+    resolution_note: str | None = None  # why the coarse measure stands in, and how to get more
 
 
 class CardRanking(_Shape):

@@ -18,6 +18,23 @@ DIRECTION_LABELS = {"higher_is_worse": "plus haut = plus fragile",
 #: Columns of the long indicator table (engine output, store table ``indicator``, exports).
 LONG_COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
                 "source", "note"]
+#: Decimals that carry meaning, by unit (XLSX number formats, CSV for French Excel); an
+#: indicator may declare its own (``Indicator.decimals``). Unknown units: 2.
+UNIT_DECIMALS = {"emplois": 0, "emplois (modèle)": 0, "%": 1, "indice": 2,
+                 "indice (0 à 1)": 3, "indice (0 à 2)": 3, "multiplicateur": 2,
+                 "équipements pour 10 000 habitants": 1, "euros par habitant": 0,
+                 "ln(emplois)": 2}
+
+
+def unit_decimals(unit: str) -> int:
+    """Meaningful decimals of a figure in ``unit`` (:data:`UNIT_DECIMALS`; « points (…) »
+    as the unit in brackets, « indice (…) » as an index; otherwise 2)."""
+    if unit in UNIT_DECIMALS:
+        return UNIT_DECIMALS[unit]
+    inner = unit.partition("(")[2].rstrip(")")
+    if unit.startswith("points (") and inner in UNIT_DECIMALS:
+        return UNIT_DECIMALS[inner]
+    return 2
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,13 @@ class Indicator:
     #: the label naming the concept each source measures (census: functions, not sectors);
     #: ``label`` when a source is absent
     source_labels: dict[str, str] = field(default_factory=dict)
+    #: decimals that carry meaning (None: those of the unit, :func:`unit_decimals`)
+    decimals: int | None = None
+
+    @property
+    def precision(self) -> int:
+        """Decimals to show: ``decimals``, else those of the unit."""
+        return unit_decimals(self.unit) if self.decimals is None else self.decimals
 
     def label_for(self, source: str | None) -> str:
         """The French label naming the concept that ``source`` measures."""

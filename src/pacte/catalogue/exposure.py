@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from pacte.catalogue.base import Family, Indicator
-from pacte.geography import EXPOSURE_LEVELS
+from pacte.geography import EXPOSURE_IDS as EXPOSURE_IDS  # declared with the levels
+from pacte.geography import EXPOSURE_LEVELS, EXPOSURE_PERIODS
 from pacte.labels import MODELLED_JOBS
 
 NAME = "mondialisation (WIOD 2013)"
-#: The two periods of the shocks (WIOD 2013 ends in 2011).
-EXPOSURE_PERIODS = ("2000-2007", "2007-2011")
 _EXP_PERIODS = EXPOSURE_PERIODS
 _EXP_LEVELS = EXPOSURE_LEVELS
 _EXP_RES = "industries WIOD (c3 à c16) selon la structure du territoire"
@@ -41,6 +40,3 @@ FAMILY = Family("exposure", "mondialisation", EXPOSURE_INDICATORS, tables={
                  "wiod_low_wage", "wiod_sector_labels", "census_functions", "estel_salaried",
                  "quarterly_jobs")},
     model="pacte.engine.exposure:compute_exposure", model_name=NAME)
-
-#: The exposure indicators ``pacte exposure`` ranks by (shift-share shocks).
-EXPOSURE_IDS = ("import_exposure_china", "import_exposure_lowwage", "export_exposure")

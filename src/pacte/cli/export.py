@@ -42,6 +42,11 @@ def register(app: typer.Typer) -> None:
 
         with store.connect(db) as con, err.status("Export…"):
             n, _ = export_level(con, level, fmt, out, indicator, period)
+        from pacte.export.tables import SOURCES_SUFFIX
+        from pacte.handlers.basins import BASIN_LEVEL
         from pacte.labels import count_title
 
-        err.print(f"{count_title(n)} écrits dans {out} ({fmt.value})")
+        sidecar = fmt is ExportFormat.csv_fr or (fmt is ExportFormat.csv
+                                                 and level != BASIN_LEVEL)
+        side = f" ; sources : {out}{SOURCES_SUFFIX}" if sidecar else ""
+        err.print(f"{count_title(n)} écrits dans {out} ({fmt.value}{side})")

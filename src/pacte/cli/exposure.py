@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pacte.catalogue.exposure import EXPOSURE_IDS, EXPOSURE_PERIODS
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
-from pacte.geography import EXPOSURE_LEVELS
+from pacte.geography import EXPOSURE_IDS, EXPOSURE_LEVELS, EXPOSURE_PERIODS
 from pacte.labels import LEVEL_LABELS
 
 

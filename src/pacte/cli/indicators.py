@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pacte.store.rows import Rows
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -36,13 +38,20 @@ def print_catalogue(console: Console | None = None) -> None:
             console.print(f"  {key} : {escape(value)}", soft_wrap=True)
 
 
-def footnotes(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def footnotes(df: pd.DataFrame | Rows) -> tuple[pd.DataFrame | Rows, list[str]]:
     """Notes replaced by numbers, '(1)', with the legend below the table: a long note column
     would squeeze the figures out of a terminal table."""
-    notes = [n for n in dict.fromkeys(df["note"]) if n]
+    from pacte.store.rows import Rows
+
+    notes = [n for n in dict.fromkeys(df.column("note") if isinstance(df, Rows)
+                                      else df["note"]) if n]
     num = {n: f"({i})" for i, n in enumerate(notes, 1)}
-    return (df.assign(note=[num.get(n, "") for n in df["note"]]),
-            [f"{num[n]} {n}" for n in notes])
+    legend = [f"{num[n]} {n}" for n in notes]
+    if isinstance(df, Rows):
+        i = df.columns.index("note")
+        return Rows(df.columns, [(*r[:i], num.get(r[i], ""), *r[i + 1:]) for r in df.rows],
+                    df.numeric), legend
+    return df.assign(note=[num.get(n, "") for n in df["note"]]), legend
 
 
 def register(app: typer.Typer) -> None:
@@ -68,23 +77,35 @@ def register(app: typer.Typer) -> None:
         """Indicateurs (poids de l'industrie, spécialisation, choc 2008-2012) par territoire."""
         from pacte import store
         from pacte.cli.tables import render
-        from pacte.handlers.indicators import catalogue as catalogue_table
-        from pacte.handlers.indicators import indicators as indicators_answer
+        from pacte.store.rows import Rows, indicator_rows
 
         if list_:
+            from pacte.handlers.indicators import catalogue as catalogue_table
+
             if fmt is Format.table:
                 print_catalogue()
             else:
                 render(catalogue_table(), fmt)
             return
         with store.connect(db) as con, err.status("Calcul des indicateurs…"):
-            df = indicators_answer(con, level, indicator, period, code).data
+            df = (indicator_rows(con, level, indicator, period)
+                  if level in LEVELS and code is None else None)
+            if df is None:  # checked path: a code to resolve, or an error to explain
+                from pacte.handlers.indicators import indicators as indicators_answer
+
+                df = indicators_answer(con, level, indicator, period, code).data
         if fmt is not Format.table:
             render(df, fmt)
             return
-        shown, legend = footnotes(df[["code", "name", "indicator", "period", "value", "unit",
-                                      "source", "note"]].head(MAX_TABLE_ROWS))
-        render(shown.rename(columns={"note": "Note"}),
+        cols = ["code", "name", "indicator", "period", "value", "unit", "source", "note"]
+        if isinstance(df, Rows):
+            shown = df.select(cols)
+            shown.rows = shown.rows[:MAX_TABLE_ROWS]
+        else:
+            shown = df[cols].head(MAX_TABLE_ROWS)
+        shown, legend = footnotes(shown)
+        render(shown.renamed({"note": "Note"}) if isinstance(shown, Rows)
+               else shown.rename(columns={"note": "Note"}),
                title=f"{upper_first(LEVEL_LABELS.get(level, level))} : "
                      f"{count_title(len(df), 'valeur')}")
         console = Console()

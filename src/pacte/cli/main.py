@@ -18,10 +18,12 @@ from rich.console import Console
 
 from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.crisis import register as register_crisis
 from pacte.cli.diversify import register as register_diversify
 from pacte.cli.export import register as register_export
 from pacte.cli.exposure import register as register_exposure
 from pacte.cli.fetch import register as register_fetch
+from pacte.cli.french import install_french
 from pacte.cli.impact import register as register_impact
 from pacte.cli.indicators import register
 from pacte.cli.profile import register as register_profile
@@ -291,9 +293,13 @@ def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.Data
         table = pd.DataFrame({
             "label": [with_unit(h["label"], h["unit"]) for h in head],
             "Source": [h["source_name"] for h in head], "Période": [h["period"] for h in head],
-            "Valeur": [h["value"] for h in head], "France": [h["national"] for h in head]})
+            "Valeur": [h["value"] for h in head], "France": [h["national"] for h in head],
+            "Résolution": [h.get("resolution_short", "") for h in head]})
         render_grouped(table, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
                        "le tableau de bord et l'API)", console=out)
+        for note in dict.fromkeys(h["resolution_note"] for h in head
+                                  if h.get("resolution_note")):
+            out.print(f"  [yellow]{note}[/yellow]", soft_wrap=True)
     if ind is not None and anch is not None:  # anchoring gets its own section below
         ind = ind[~ind["indicator"].isin(set(anch.get("indicator", [])))
                   & ~ind["source"].eq("anchoring")]
@@ -381,6 +387,8 @@ register_export(app)
 register_simulate(app)
 register_impact(app)
 register_diversify(app)
+register_crisis(app)
 register_serve(app)
 register_fetch(app)
 register_basins(app)
+install_french(app)  # last: every command registered above speaks French

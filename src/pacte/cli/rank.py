@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 import json
 import sys
+import textwrap
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -75,12 +76,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Classe les territoires par l'indice composite de vulnérabilité industrielle."""
         from pacte import store
-        from pacte.cli.tables import records, render
-        from pacte.export.atomic import write_text
-        from pacte.export.cells import safe_frame
-        from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
-        from pacte.handlers.ranking import check_ranking, ranking
-        from pacte.targeting.rule import load_rule
+        from pacte.handlers.ranking_rows import check_ranking, default_ranking_rows
 
         if fmt in (RankFormat.xlsx, RankFormat.csv_fr) and out is None:
             raise InvalidParameterError(f"--format {fmt.value} demande --out FICHIER")
@@ -92,49 +88,111 @@ def register(app: typer.Typer) -> None:
                 weights or seed or draws or audit or rural_quota or urban_quota or per_region))
             return
         check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
-        rule = load_rule(weights) if weights else None
+        if weights:
+            from pacte.targeting.rule import load_rule
+            rule = load_rule(weights)
+        else:
+            rule = None
         if audit:
             print_audit(db, level, weights)
             return
         if out is not None:
             check_writable_file(out, "--out")
-        with store.connect(db) as con:
-            answer = ranking(con, level, top, rural_quota, urban_quota, per_region, rule,
-                             seed, draws, rule_source=str(weights) if weights else None)
-        df = answer.data
-        print_skipped(answer.meta.get("skipped") or [])
-        if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
-            write_xlsx(df, out, title=ranking_title(level))
-            err.print(f"{count_title(len(df))} écrits dans {out}")
+        stored = (out is None and rule is None and fmt in (RankFormat.table, RankFormat.csv,
+                                                           RankFormat.json)
+                  and not (rural_quota or urban_quota or per_region))
+        with store.connect(db) as con:  # the stored default answer, else computed
+            rows = default_ranking_rows(con, level, top, seed, draws) if stored else None
+            if rows is None:
+                from pacte.handlers.ranking import ranking
+
+                answer = ranking(con, level, top, rural_quota, urban_quota, per_region, rule,
+                                 seed, draws, rule_source=str(weights) if weights else None)
+        if rows is not None:
+            print_rows(rows, level, fmt)
             return
-        if fmt is RankFormat.csv_fr:
-            write_csv_fr(df, out)
-            err.print(f"{count_title(len(df))} écrits dans {out}")
-            return
-        if fmt is RankFormat.table:
-            cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
-            if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
-                cols.insert(cols.index("rank") + 1, "eligible_rank")
-            size = answer.meta["programme"]["size"]
-            shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
-                columns={**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
-                         "eligible_rank": "Rang éligible",
-                         "rank_high": "Rang P95", "p_top": f"P(≤ {size})"})
-            render(shown, title=f"{ranking_title(level, len(df))} (intervalle de rang "
-                   f"P5-P95, {fr_number(answer.meta['draws'])} tirages ; P(≤ {size}) : "
-                   f"probabilité d'être dans les {size} premiers)")
-            print_unranked(answer.meta)
-            return
-        text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
-                if fmt is RankFormat.csv
-                else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
-        if out is None:
-            sys.stdout.write(text)
-        else:
-            write_text(out, text)
-            write_attribution(out)
-            err.print(f"{count_title(len(df))} écrits dans {out} (sources : "
-                      f"{out}.sources.txt)")
+        print_answer(answer, level, fmt, out, per_region)
+
+
+def print_rows(ans, level: str, fmt: RankFormat) -> None:
+    """The stored default ranking (:class:`pacte.handlers.ranking_rows.RankingRows`) as a
+    table, CSV or JSON: the same bytes as :func:`print_answer` for the same ranking."""
+    from pacte.cli.tables import render
+    from pacte.export.cells import neutralise
+    from pacte.store.rows import Rows, csv_text, json_records
+
+    print_skipped(ans.skipped)
+    rows = ans.rows
+    if fmt is RankFormat.table:
+        cols = list(TABLE_COLUMNS)
+        if "eligible_rank" in rows.columns:
+            cols.insert(cols.index("rank") + 1, "eligible_rank")
+        shown = rows.select(cols)
+        i = shown.columns.index("p_top")
+        shown = Rows(shown.columns, [(*r[:i], fr_number(r[i], 2), *r[i + 1:])
+                                     for r in shown.rows],
+                     (*shown.numeric[:i], False, *shown.numeric[i + 1:]))
+        render(shown.renamed(_table_headers(ans.size)),
+               title=_table_title(level, len(rows), ans.draws, ans.size))
+        print_unranked({"unranked": ans.unranked})
+        return
+    if fmt is RankFormat.csv:  # formula-like texts neutralised, as every CSV writer does
+        safe = Rows(tuple(neutralise(c) for c in rows.columns),
+                    [tuple(neutralise(v) for v in r) for r in rows.rows], rows.numeric)
+        sys.stdout.write(csv_text(safe))
+    else:
+        sys.stdout.write(json.dumps(json_records(rows), ensure_ascii=False, indent=1) + "\n")
+
+
+def _table_headers(size: int) -> dict[str, str]:
+    return {**HEADERS, "region_rank": "Rang régional", "rank_low": "Rang P5",
+            "eligible_rank": "Rang éligible", "rank_high": "Rang P95", "p_top": f"P(≤ {size})"}
+
+
+def _table_title(level: str, n: int, draws: int, size: int) -> str:
+    return (f"{ranking_title(level, n)} (intervalle de rang P5-P95, {fr_number(draws)} "
+            f"tirages ; P(≤ {size}) : probabilité d'être dans les {size} premiers)")
+
+
+def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
+                 per_region: bool) -> None:
+    """A computed ranking (:func:`pacte.handlers.ranking.ranking`) in ``fmt``, on standard
+    output or into ``out``."""
+    from pacte.cli.tables import records, render
+    from pacte.export.atomic import write_text
+    from pacte.export.cells import safe_frame
+    from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
+
+    df = answer.data
+    print_skipped(answer.meta.get("skipped") or [])
+    if fmt is RankFormat.xlsx:  # the writers of pacte export / the national report
+        write_xlsx(df, out, title=ranking_title(level), dimensions=answer.meta["dimensions"])
+        err.print(f"{count_title(len(df))} écrits dans {out}")
+        return
+    if fmt is RankFormat.csv_fr:
+        write_csv_fr(df, out, dimensions=answer.meta["dimensions"])
+        err.print(f"{count_title(len(df))} écrits dans {out}")
+        return
+    if fmt is RankFormat.table:
+        cols = (["region_rank", "reg_name"] if per_region else []) + TABLE_COLUMNS
+        if "eligible_rank" in df.columns:  # the rank a programme uses, beside the rank
+            cols.insert(cols.index("rank") + 1, "eligible_rank")
+        size = answer.meta["programme"]["size"]
+        shown = df[cols].assign(p_top=df["p_top"].map(lambda v: fr_number(v, 2))).rename(
+            columns=_table_headers(size))
+        render(shown, title=_table_title(level, len(df), answer.meta["draws"], size))
+        print_unranked(answer.meta)
+        return
+    text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
+            if fmt is RankFormat.csv
+            else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_text(out, text)
+        write_attribution(out)
+        err.print(f"{count_title(len(df))} écrits dans {out} (sources : "
+                  f"{out}.sources.txt)")
 
 
 def print_skipped(skipped: list[dict]) -> None:
@@ -182,8 +240,9 @@ def print_audit(db: Path | None, level: str, weights: Path | None) -> None:
     with store.connect(db) as con:
         text = render_audit(run_audit(con, level, config))
         spatial = spatial_audit(con, level) if weights is None else ""
-    sys.stdout.write(text + "\n" + upper_first(rules.describe()) + " (appliquée après le "
-                     "score : ni les scores ni les rangs ne changent)\n" + spatial)
+    eligibility = textwrap.fill(upper_first(rules.describe()) + " (appliquée après le score : "
+                                "ni les scores ni les rangs ne changent)", 79)
+    sys.stdout.write(text + "\n" + eligibility + "\n" + spatial)
 
 
 def spatial_audit(con, level: str) -> str:

@@ -1,5 +1,11 @@
 """The industries behind a territory's exposure to globalisation: its top WIOD industries
-and the most exposed territories of a level (read by ``pacte exposure`` and the profiles)."""
+and the most exposed territories of a level (read by ``pacte exposure`` and the profiles).
+
+Industries are ranked only where the territory's own industry detail is known (régions:
+A17; EPCI in the URSSAF file: 732 APE codes -> A38 -> WIOD, every EPCI once the national
+file is fetched); elsewhere the industry total is split by the région's mix and no ranking
+is shown (:func:`why_no_top` says why, and for an EPCI how to get the detail). Industries
+contributing nothing (no jobs there) are not listed."""
 
 from __future__ import annotations
 
@@ -22,9 +28,23 @@ from pacte.engine.exposure import (
 from pacte.errors import UnknownTerritoryError
 from pacte.indicators.exposure import top_contributors
 
+#: Why no industry is ranked for a territory known only by an industry total.
+NO_OWN_DETAIL = "structure de la région, pas de détail sectoriel propre au territoire"
+EPCI_HOW_TO = ("emploi industriel connu par la fonction « fabrication » du recensement, réparti "
+               "selon la structure de la région : mesure grossière ; le fichier national URSSAF "
+               "(« pacte fetch urssaf_commune_ape » puis « pacte build --with-fetched ») classe "
+               "les industries de chaque EPCI d'après ses 732 codes APE (emploi salarié privé)")
+
+
+def why_no_top(level: str) -> str:
+    """French reason why a territory of ``level`` has no ranked industries (its exposure
+    rests on its région's mix), with the way to the APE detail for an EPCI."""
+    return EPCI_HOW_TO if level == "epci" else NO_OWN_DETAIL
+
 
 def _top(contrib: pd.DataFrame, inp: Inputs, k: int, labels: pd.Series) -> pd.DataFrame:
     top = top_contributors(contrib, k=k).rename(columns={"location": "code"})
+    top = top[top["contribution"].fillna(0.0) != 0.0]
     top["label"] = top["industry"].map(labels)
     top["resolution"] = top["code"].map(inp.resolution)
     top["note"] = top["code"].map(inp.note)

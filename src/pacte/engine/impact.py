@@ -126,6 +126,26 @@ def load_territory(con: duckdb.DuckDBPyConnection, level: str, code: str
     return None
 
 
+#: Levels where the URSSAF file describes a territory by its APE codes (value-chain blocks).
+DETAIL_LEVELS = ("epci",)
+COARSE_NOTE = ("structure locale grossière ({resolution}), faute du détail URSSAF par code APE "
+               "pour ce territoire ; le fichier national URSSAF (« pacte fetch "
+               "urssaf_commune_ape » puis « pacte build --with-fetched ») décrit chaque EPCI par "
+               "ses 732 codes APE (emploi salarié privé)")
+
+
+def is_detail(terr: TerritoryInputs) -> bool:
+    """Whether the territory's structure comes from the URSSAF APE detail."""
+    return "URSSAF" in terr.source
+
+
+def resolution_note(terr: TerritoryInputs) -> str:
+    """French note where a coarse structure stands in for the APE detail ('' otherwise)."""
+    if is_detail(terr) or terr.level not in DETAIL_LEVELS:
+        return ""
+    return COARSE_NOTE.format(resolution=terr.resolution.split(",")[0])
+
+
 def sources_text() -> str:
     """The national table's source line."""
     return f"{IO_SOURCE} ; {JOBS_SOURCE}"

@@ -19,6 +19,7 @@ from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.engine.compute import check_parameters, compute_indicators
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
+from pacte.store.rows import indicator_sql
 
 TABLE = "indicator"
 
@@ -62,26 +63,8 @@ def read_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
     indicators = list(indicators) if indicators else None
     check_parameters(level, indicators, period)
     _require(con)
-    where, params = [], []
-    if level is None:
-        where.append("level <> 'fr'")
-    else:
-        where.append("level = ?")
-        params.append(level)
-    if indicators:
-        where.append(f"indicator IN ({', '.join('?' * len(indicators))})")
-        params += indicators
-    if period is not None:
-        where.append("period = ?")
-        params.append(period)
-    if code is not None:
-        where.append("code = ?")
-        params.append(code)
-    cols = ", ".join(COLUMNS)
-    df = con.execute(f"SELECT {cols} FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY ord",
-                     params).df()
-    df["note"] = df["note"].fillna("")
-    return df
+    sql, params = indicator_sql(level, indicators, period, code, COLUMNS)
+    return con.execute(sql, params).df()
 
 
 def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str | None

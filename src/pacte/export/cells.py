@@ -8,7 +8,10 @@ Only text is touched: numbers, negative ones included, stay numbers.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas only for frames: a reader of plain rows needs this module too
+    import pandas as pd
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +29,9 @@ def neutralise(value: object) -> object:
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` fit for CSV: formula-like texts (cells of text columns and column
-    names) neutralised; numeric columns untouched. ``attrs`` kept."""
+    names) neutralised; numeric columns untouched."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -34,7 +39,6 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             if s.map(is_formula_like).any():
                 out[col] = s.map(neutralise)
     out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
-    out.attrs = dict(df.attrs)
     return out
 
 

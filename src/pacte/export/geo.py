@@ -19,7 +19,7 @@ import pandas as pd
 
 from pacte.errors import InvalidParameterError
 from pacte.export.atomic import atomic_path, write_text
-from pacte.export.wide import headers
+from pacte.export.table import Table, as_table
 
 #: Overseas départements: outside Lambert-93's domain (each has its own projection).
 OVERSEAS_PREFIX = "97"
@@ -47,18 +47,19 @@ def _clean(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def write_geojson(con, df: pd.DataFrame, level: str, path: Path, meta: dict | None = None
-                  ) -> Path:
-    """A FeatureCollection of the territories of ``df`` that have a contour (WGS84,
+def write_geojson(con, data: Table | pd.DataFrame, level: str, path: Path,
+                  meta: dict | None = None) -> Path:
+    """A FeatureCollection of the territories of ``data`` that have a contour (WGS84,
     properties: the wide table with units in the headers; ``pacte`` member: provenance)."""
+    t = as_table(data)
     geo = contours(con, level).set_index("code")["geometry"]
-    names = headers(df)
+    names = t.headers()
     feats = []
-    for row in df.itertuples(index=False):
+    for row in t.frame.itertuples(index=False):
         g = geo.get(row[0])
         if g is None:
             continue
-        props = {names[c]: _clean(v) for c, v in zip(df.columns, row, strict=True)}
+        props = {n: _clean(v) for n, v in zip(names, row, strict=True)}
         feats.append(f'{{"type":"Feature","properties":'
                      f'{json.dumps(props, ensure_ascii=False)},"geometry":{g}}}')
     head = {"type": "FeatureCollection", "name": f"pacte_{level}"}
@@ -85,15 +86,16 @@ def _polygons(geometry: str) -> list[list[np.ndarray]]:
     return [[np.asarray(r, float) for r in p] for p in polys]
 
 
-def write_gpkg(con, df: pd.DataFrame, level: str, path: Path, meta: dict | None = None
-               ) -> Path:
+def write_gpkg(con, data: Table | pd.DataFrame, level: str, path: Path,
+               meta: dict | None = None) -> Path:
     """A GeoPackage with two layers: ``<level>`` in EPSG:4326 (every territory with a
     contour) and ``<level>_lambert93`` in EPSG:2154 (metropolitan France only)."""
     from pyproj import Transformer
 
+    t = as_table(data)
     geo = contours(con, level).set_index("code")
-    keep = df[df["code"].isin(geo.index)].reset_index(drop=True)
-    names = headers(keep)
+    keep = t.frame[t.frame["code"].isin(geo.index)].reset_index(drop=True)
+    names = dict(zip(t.frame.columns, t.headers(), strict=True))
     polys = [_polygons(geo.at[c, "geometry"]) for c in keep["code"]]
     metro = ~geo.loc[keep["code"], "dep"].fillna("").str.startswith(OVERSEAS_PREFIX).to_numpy()
     to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)

@@ -1,6 +1,6 @@
 """Parquet with its provenance: the envelope (build hash, sources, vintages, licences,
-attribution) in the file's key-value metadata (key ``pacte``), the label, unit, source,
-period and resolution of each indicator column in the field metadata."""
+attribution) in the file's key-value metadata (key ``pacte``), the label, unit, decimals,
+source, period and resolution of each indicator column in the field metadata."""
 
 from __future__ import annotations
 
@@ -9,30 +9,31 @@ from pathlib import Path
 
 import pandas as pd
 
+from pacte.export.table import Table, as_table
+
 META_KEY = b"pacte"
 
 
-def write_parquet(df: pd.DataFrame, path: Path, meta: dict) -> Path:
-    """Write ``df`` (a wide table, :func:`pacte.export.wide.wide_table`) with ``meta`` (an
-    answer's envelope) in the schema metadata."""
+def write_parquet(data: Table | pd.DataFrame, path: Path, meta: dict) -> Path:
+    """Write ``data`` (a wide table, :func:`pacte.export.wide.wide_table`) with ``meta`` (an
+    answer's envelope) in the schema metadata; headers are the stable identifiers."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pacte.export.wide import headers
+    from pacte.export.atomic import atomic_path
 
-    names = headers(df)
-    cols = df.attrs.get("columns", {})
-    table = pa.Table.from_pandas(df.rename(columns=names), preserve_index=False)
+    t = as_table(data)
+    names = t.headers()
+    table = pa.Table.from_pandas(t.frame.set_axis(names, axis=1), preserve_index=False)
     fields = []
-    for f, c in zip(table.schema, df.columns, strict=True):
-        m = cols.get(c)
-        fields.append(f.with_metadata({k: str(v) for k, v in m.items()}) if m else f)
-    doc = {**meta, "columns": {names[c]: m for c, m in cols.items()}}
+    for f, c in zip(table.schema, t.columns, strict=True):
+        m = c.provenance()
+        fields.append(f.with_metadata(m) if m else f)
+    doc = {**meta, "columns": {n: c.provenance() for n, c in zip(names, t.columns,
+                                                                 strict=True) if c.indicator}}
     schema = pa.schema(fields, metadata={
         **(table.schema.metadata or {}),
         META_KEY: json.dumps(doc, ensure_ascii=False, default=str).encode()})
-    from pacte.export.atomic import atomic_path
-
     with atomic_path(path) as tmp:
         pq.write_table(table.cast(schema), tmp)
     return Path(path)

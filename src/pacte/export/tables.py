@@ -1,20 +1,27 @@
 """Table writers in the formats French analysts use: CSV for Excel (``;``, decimal comma,
-UTF-8 with BOM) and XLSX (French headers, frozen header row, filters, number formats)."""
+UTF-8 with BOM) and XLSX (French headers, frozen header row, filters, number formats). They
+take a :class:`~pacte.export.table.Table` (rows and what each column is); a bare DataFrame
+is described by its column names (:func:`~pacte.export.table.describe`)."""
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from pacte.export.atomic import atomic_path, write_text
-from pacte.export.cells import safe_frame, set_text_cell
-from pacte.labels import ATTRIBUTION, COLUMN_LABELS, ranking_headers
+from pacte.export.cells import neutralise, safe_frame, set_text_cell
+from pacte.export.table import DEFAULT_DECIMALS, Table, as_table
+from pacte.labels import ATTRIBUTION, fr_datetime
 
 #: Suffix of the attribution sidecar written beside every CSV.
 SOURCES_SUFFIX = ".sources.txt"
+#: Columns stored as text cells in XLSX (codes keep their leading zeros).
+TEXT_COLUMNS = ("code", "name")
 
 
 def records(df: pd.DataFrame) -> list[dict]:
@@ -22,26 +29,44 @@ def records(df: pd.DataFrame) -> list[dict]:
     return json.loads(df.to_json(orient="records", force_ascii=False, double_precision=15))
 
 
-def french_headers(df: pd.DataFrame) -> dict[str, str]:
-    """Column -> French header: ranking labels with the rule's dimension labels
-    (``df.attrs['dimensions']``), then the general column labels."""
-    heads = ranking_headers(df.columns, df.attrs.get("dimensions", {}))
-    return {c: COLUMN_LABELS.get(c, h) if h == c else h for c, h in heads.items()}
+def _french_value(v):
+    return "oui" if v is True else "non" if v is False else v
 
 
-def excel_ready(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
-    """Float columns holding whole numbers only (population...) as integers (no
-    "47505,0000"), the others rounded to ``decimals`` without "-0"."""
-    out = df.copy()
-    for col in out.columns:
-        if not pd.api.types.is_float_dtype(out[col]):
-            continue
-        values = out[col].dropna()
-        if len(values) and np.isfinite(values).all() and (values == values.round()).all():
-            out[col] = out[col].round().astype("Int64")
-        else:
-            out[col] = out[col].round(decimals) + 0.0  # + 0.0: -0.0 becomes 0.0
-    return out
+def french_frame(data: Table | pd.DataFrame, dimensions: Mapping[str, str] | None = None
+                 ) -> pd.DataFrame:
+    """The rows as a person reads them (csv-fr): French headers, booleans as « oui » /
+    « non », figures rounded to their column's decimals (whole numbers as integers, no
+    "47505,0000", no "-0")."""
+    t = as_table(data, dimensions)
+    out = []
+    for c in t.columns:
+        s = t.frame[c.id]
+        if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.map(
+                lambda v: isinstance(v, bool | np.bool_)).any()):
+            s = s.map(lambda v: _french_value(v.item() if isinstance(v, np.bool_) else v))
+        elif pd.api.types.is_float_dtype(s):
+            decimals = DEFAULT_DECIMALS if c.decimals is None else c.decimals
+            s = s.round(decimals) + 0.0  # + 0.0: -0.0 becomes 0.0
+            if decimals == 0 and np.isfinite(s.dropna()).all():
+                s = s.astype("Int64")
+        out.append(s.reset_index(drop=True))
+    frame = pd.concat(out, axis=1) if out else pd.DataFrame(index=range(len(t)))
+    return frame.set_axis(t.headers(french=True), axis=1)
+
+
+def store_line(meta: dict) -> str:
+    """« Store pacte : empreinte …, construit le 6 décembre 2026 » from an envelope."""
+    return (f"Store pacte : empreinte {meta.get('build_hash')}, construit le "
+            f"{fr_datetime(meta.get('built_at') or '', with_time=False)}")
+
+
+def provenance_lines(meta: dict) -> list[str]:
+    """The provenance of an export (an answer's envelope) as lines of text: each source
+    with its vintage and licence, the store, the attribution line."""
+    lines = [f"Source : {s.get('source')} — millésime {s.get('vintage')} — "
+             f"{s.get('licence')}" for s in meta.get("sources", [])]
+    return [*lines, store_line(meta), str(meta.get("attribution") or ATTRIBUTION)]
 
 
 def write_attribution(path: Path, attribution: str = ATTRIBUTION) -> Path:
@@ -50,20 +75,34 @@ def write_attribution(path: Path, attribution: str = ATTRIBUTION) -> Path:
     return write_text(side, f"{Path(path).name}\n{attribution}\n")
 
 
-def write_csv(df: pd.DataFrame, path: Path, **to_csv) -> Path:
+def write_csv(df: pd.DataFrame, path: Path, footer: Sequence[str] = (), **to_csv) -> Path:
     """``df.to_csv(path, **to_csv)``, formula-like texts neutralised, written whole or not
-    at all (:mod:`pacte.export.atomic`)."""
+    at all (:mod:`pacte.export.atomic`); ``footer`` lines, if any, after one empty line,
+    each as a one-cell row."""
     with atomic_path(path) as tmp:
         safe_frame(df).to_csv(tmp, **to_csv)
+        if footer:
+            with open(tmp, "a", encoding="utf-8", newline="") as f:
+                w = csv.writer(f, delimiter=to_csv.get("sep", ","), lineterminator="\n")
+                w.writerow([])
+                for line in footer:
+                    w.writerow([neutralise(line)])
     return Path(path)
 
 
-def write_csv_fr(df: pd.DataFrame, path: Path, attribution: str | None = ATTRIBUTION) -> Path:
+def write_csv_fr(data: Table | pd.DataFrame, path: Path,
+                 attribution: str | None = ATTRIBUTION,
+                 dimensions: Mapping[str, str] | None = None,
+                 footer: Sequence[str] = ()) -> Path:
     """CSV as French analysts open it in Excel: ';' separator, decimal comma, UTF-8 + BOM,
-    whole numbers without decimals; the attribution line in a sidecar
-    ``<file>.sources.txt`` (the CSV itself stays one table, for machines too)."""
-    write_csv(excel_ready(df).rename(columns=french_headers(df)), path, sep=";", decimal=",",
-              index=False, encoding="utf-8-sig", float_format="%.4f")
+    French headers, « oui »/« non », figures to their meaningful decimals
+    (:func:`french_frame`; ``dimensions``: the rule's dimension labels of a ranking). The
+    header is always the first line. The attribution goes to a sidecar
+    ``<file>.sources.txt``; a file that travels alone (a browser download) gets its
+    provenance as ``footer`` lines instead, below the rows after one empty line (Excel's
+    sort and filter stop at the empty line and leave them out)."""
+    write_csv(french_frame(data, dimensions), path, footer=footer, sep=";", decimal=",",
+              index=False, encoding="utf-8-sig")
     if attribution:
         write_attribution(path, attribution)
     return path
@@ -76,12 +115,13 @@ def save_workbook(wb, path: Path) -> Path:
     return Path(path)
 
 
-def write_xlsx(df: pd.DataFrame, path: Path, title: str = "Classement",
-               attribution: str | None = ATTRIBUTION) -> Path:
+def write_xlsx(data: Table | pd.DataFrame, path: Path, title: str = "Classement",
+               attribution: str | None = ATTRIBUTION,
+               dimensions: Mapping[str, str] | None = None) -> Path:
     """XLSX with French headers, frozen header row, filters and number formats; a second
     sheet "Sources" holds the attribution line (the data sheet stays first and active).
     Written whole or not at all; a formula-like text stays text."""
-    return save_workbook(xlsx_workbook(df, title, attribution), path)
+    return save_workbook(xlsx_workbook(data, title, attribution, dimensions), path)
 
 
 def append_frame(ws, df: pd.DataFrame) -> None:
@@ -99,36 +139,54 @@ def append_frame(ws, df: pd.DataFrame) -> None:
                           v.item() if isinstance(v, np.generic) else v)
 
 
-def xlsx_workbook(df: pd.DataFrame, title: str = "Classement",
-                  attribution: str | None = ATTRIBUTION):
-    """The workbook of :func:`write_xlsx`, not saved (callers add sheets to it)."""
+def number_format(decimals: int | None) -> str | None:
+    """Excel number format of a figure with ``decimals`` meaningful decimals: whole numbers
+    with a thousands separator (« 18 416 » in French Excel), others to their decimals
+    (« 8,2 »); None keeps Excel's General format."""
+    if decimals is None:
+        return None
+    return "#,##0" if decimals == 0 else "0." + "0" * decimals
+
+
+def _cell_value(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, bool):
+        return _french_value(v)
+    return v + 0 if isinstance(v, float) else v  # + 0: no "-0"
+
+
+def xlsx_workbook(data: Table | pd.DataFrame, title: str = "Classement",
+                  attribution: str | None = ATTRIBUTION,
+                  dimensions: Mapping[str, str] | None = None):
+    """The workbook of :func:`write_xlsx`, not saved (callers add sheets to it). Figures
+    keep their full precision and get their column's number format; booleans read
+    « oui » / « non »; codes and names are text cells."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    t = as_table(data, dimensions)
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    heads = french_headers(df)
-    for j, col in enumerate(df.columns, 1):
+    heads = t.headers(french=True)
+    for j, head in enumerate(heads, 1):
         cell = ws.cell(row=1, column=j)
-        set_text_cell(cell, heads[col])
+        set_text_cell(cell, head)
         cell.font = Font(bold=True)
-    for i, row in enumerate(df.itertuples(index=False), 2):
+    for i, row in enumerate(t.frame.itertuples(index=False), 2):
         for j, v in enumerate(row, 1):
-            set_text_cell(ws.cell(row=i, column=j),
-                          None if isinstance(v, float) and np.isnan(v) else
-                          v.item() + 0 if isinstance(v, np.floating) else
-                          v.item() if isinstance(v, np.generic) else v)
-    for j, col in enumerate(df.columns, 1):
-        fmt = ("0.00" if col == "score" or col.startswith(("dim_", "contrib_"))
-               else "#,##0" if col == "population" else None)
-        letter = get_column_letter(j)
+            set_text_cell(ws.cell(row=i, column=j), _cell_value(v))
+    for j, (c, head) in enumerate(zip(t.columns, heads, strict=True), 1):
+        fmt = "@" if c.id in TEXT_COLUMNS else number_format(c.decimals)
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = fmt
-        width = max(len(heads[col]), *(len(str(v)) for v in df[col].head(200)))
-        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+        width = max(len(head), *(len(str(v)) for v in t.frame[c.id].head(200)))
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     if attribution:

@@ -1,6 +1,7 @@
 """The wide table analysts open: one row per territory (code and name), one column per
 indicator x source x period, with the unit in the header. Built from the long indicator
-table (:data:`pacte.catalogue.LONG_COLUMNS`); every writer of :mod:`pacte.export` reads it.
+table (:data:`pacte.catalogue.LONG_COLUMNS`) as a :class:`~pacte.export.table.Table`: every
+writer of :mod:`pacte.export` reads its columns' labels, units, decimals and provenance.
 """
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pacte.catalogue import INDICATORS, source_name
+from pacte.catalogue.base import unit_decimals
+from pacte.export.table import Column, Table
+from pacte.labels import COLUMN_LABELS
 
 
 def column_id(indicator: str, period: str, source: str) -> str:
@@ -15,10 +19,22 @@ def column_id(indicator: str, period: str, source: str) -> str:
     return f"{indicator}_{period}_{source}"
 
 
-def wide_table(long: pd.DataFrame) -> pd.DataFrame:
+def indicator_column(indicator: str, period: str, source: str, unit: str, resolution: str
+                     ) -> Column:
+    """The column of one indicator x period x source: the catalogue's label for that
+    source, the unit and the catalogue's precision."""
+    ind = INDICATORS.get(indicator)
+    return Column(column_id(indicator, period, source),
+                  ind.label_for(source) if ind else indicator, unit,
+                  ind.precision if ind else unit_decimals(unit), indicator=indicator,
+                  source=source, source_name=source_name(source), period=str(period),
+                  resolution=resolution)
+
+
+def wide_table(long: pd.DataFrame) -> Table:
     """Pivot the long table: ``code``, ``name``, then one float column per indicator x period
-    x source (catalogue order, then period, then source). ``df.attrs['columns']`` maps each
-    column id to its indicator, label, unit, source, period and resolution."""
+    x source (catalogue order, then period, then source), each described by
+    :func:`indicator_column`."""
     names = long.drop_duplicates("code").set_index("code")["name"]
     order = {i: n for n, i in enumerate(INDICATORS)}
     keys = long[["indicator", "period", "source"]].drop_duplicates()
@@ -37,35 +53,8 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([out, values.reset_index(drop=True)], axis=1)
     first = long.drop_duplicates(["indicator", "period", "source"]).set_index(
         ["indicator", "period", "source"])
-    meta = {}
+    cols = [Column("code", COLUMN_LABELS["code"]), Column("name", COLUMN_LABELS["name"])]
     for i, p, s in zip(keys["indicator"], keys["period"], keys["source"], strict=True):
         row = first.loc[(i, p, s)]
-        meta[column_id(i, p, s)] = {
-            "indicator": i, "label": INDICATORS[i].label_for(s) if i in INDICATORS else i,
-            "unit": row["unit"], "source": s, "source_name": source_name(s),
-            "period": str(p), "resolution": row["resolution"]}
-    out.attrs["columns"] = meta
-    return out
-
-
-def headers(df: pd.DataFrame, french: bool = False) -> dict[str, str]:
-    """Column -> header with the unit: ``industry_share_2016_rp (%)`` or, in French,
-    ``Part de l'emploi : fonction « fabrication », 2016, recensement (%)``; ``Code``/``Nom`` in French."""
-    meta = df.attrs.get("columns", {})
-    out = {}
-    for c in df.columns:
-        m = meta.get(c)
-        if m is None:
-            out[c] = {"code": "Code", "name": "Nom"}.get(c, c) if french else c
-        elif french:
-            out[c] = f"{m['label']}, {m['period']}, {m['source_name']} ({m['unit']})"
-        else:
-            out[c] = f"{c} ({m['unit']})"
-    return out
-
-
-def with_headers(df: pd.DataFrame, french: bool = False) -> pd.DataFrame:
-    """A copy with the header names (attrs kept)."""
-    out = df.rename(columns=headers(df, french))
-    out.attrs = dict(df.attrs)
-    return out
+        cols.append(indicator_column(i, p, s, row["unit"], row["resolution"]))
+    return Table(out, tuple(cols))

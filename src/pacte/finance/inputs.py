@@ -23,7 +23,7 @@ from pacte.errors import InvalidParameterError, ParseError
 from pacte.finance.scenario import SimulationInputs
 from pacte.finance.simulator import ENTITY_COLUMNS
 from pacte.sources import dgcl
-from pacte.sources._csv import read_header, read_table
+from pacte.sources._csv import guess_separator, parse_fr_numbers, read_header, read_table
 
 #: Extra official labels the parser does not read: output -> (regex on the normalised
 #: label or on its part after « Section - », required).
@@ -60,15 +60,12 @@ def match_columns(labels, fields: dict[str, tuple[str, bool]], source: str) -> d
 
 
 def _numbers(values: pd.Series, source: str, label: str) -> np.ndarray:
-    text = values.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-    text = text.str.replace(",", ".", regex=False).replace("", pd.NA)
-    num = pd.to_numeric(text, errors="coerce")
-    bad = num.isna() & text.notna()
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ParseError(source, f"valeur non numérique dans la colonne « {label} »",
-                         line=pos + 2, value=values.iloc[pos])
-    return num.to_numpy(dtype="float64", na_value=np.nan)
+    """A column of a frame whose row i is line i + 2 of ``source`` (header on line 1), as
+    float64: numbers as they are, text through :func:`parse_fr_numbers` (signed)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    text = values.astype("string").set_axis(pd.RangeIndex(2, len(values) + 2))
+    return parse_fr_numbers(text, source, label, "signed").to_numpy()
 
 
 def _dgcl_fields() -> dict[str, tuple[str, bool]]:
@@ -197,8 +194,7 @@ def load_criteres(path: str | Path, *, epci_rrf: pd.Series | dict | None = None,
     path = Path(path)
     parsed = dgcl.parse_dgcl_criteres(path)
     with path.open(encoding="utf-8-sig", errors="replace") as f:
-        first = f.readline()
-    sep = ";" if first.count(";") > first.count(",") else ","
+        sep = guess_separator(f.readline())
     note = None
     try:
         _, header, _ = read_header(path, sep=sep)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pacte.errors import InvalidParameterError
 from pacte.geography import Level, check_level
+from pacte.labels import plural
 
 LEVELS = (Level.COMMUNE.value, Level.EPCI.value)
 
@@ -202,7 +203,7 @@ def _need_rrf(ents: EntityArrays, mask: np.ndarray) -> np.ndarray:
         codes = ents.code[bad]
         levels = sorted(set(ents.level[bad]))
         raise InvalidParameterError(
-            f"RRF manquantes ou négatives pour {int(bad.sum())} bénéficiaire(s) de la DCRTP "
+            f"RRF manquantes ou négatives pour {plural(int(bad.sum()), 'bénéficiaire')} de la DCRTP "
             f"({', '.join(levels)} ; par exemple {', '.join(map(str, codes[:5]))}) : la clé "
             "légale en a besoin (RRF des EPCI : OFGL, agrégat « Recettes de fonctionnement ») ; "
             "sinon choisir la clé « dcrtp » ou « population »")

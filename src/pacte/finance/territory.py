@@ -20,6 +20,7 @@ import pandas as pd
 from pacte.errors import DataError
 from pacte.finance.scenario import SimulationInputs
 from pacte.finance.simulator import ENTITY_COLUMNS
+from pacte.labels import plural
 
 REPEATED, SPLIT = "répété sur chaque commune membre", "ventilé entre les communes membres"
 ATTRIBUTION_REI = ("DGFiP, recensement des éléments d'imposition (REI), diffusé par l'OFGL "
@@ -87,10 +88,11 @@ def rei_inputs(rei: pd.DataFrame, year: int, communes: pd.DataFrame,
     own = rows["dcrtp"].astype(float)
     notes = []
     if own.isna().any():
-        notes.append(f"{int(own.isna().sum())} commune(s) sans ligne « DCRTP / Commune » "
+        notes.append(f"{plural(int(own.isna().sum()), 'commune')} sans ligne « DCRTP / Commune » "
                      f"en {year} : DCRTP propre comptée à 0")
     if pop.isna().any():
-        notes.append(f"{int(pop.isna().sum())} commune(s) du REI absentes de la géographie "
+        notes.append(f"{plural(int(pop.isna().sum()), 'commune')} du REI "
+                     f"{'absentes' if pop.isna().sum() > 1 else 'absente'} de la géographie "
                      "de référence (COG 2025) : population inconnue")
     crrf = (code.map(commune_rrf).astype(float) if commune_rrf is not None
             else pd.Series(np.nan, index=rows.index))

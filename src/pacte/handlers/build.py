@@ -12,13 +12,15 @@ from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
 from pacte.handlers.card_build import write_territory_cards
 from pacte.handlers.diversify import write_diversify_matrix
+from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
 from pacte.spatial.materialise import write_spatial
 from pacte.targeting.materialise import write_default_ranking
 
 #: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
 #: LISA, candidate basins) reads the ranking.
-STEPS = (write_indicators, write_exposure_top, write_default_ranking, write_spatial,
+STEPS = (write_indicators, write_exposure_top, write_default_ranking, write_ranking_selection,
+         write_spatial,
          write_territory_cards, write_diversify_matrix)
 
 

@@ -98,7 +98,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
     heads = ({} if ind_df is None else
-             {c: headline(g) for c, g in ind_df.groupby("code", sort=False)})
+             {c: headline(g, level) for c, g in ind_df.groupby("code", sort=False)})
     out = []
     for row in terr.to_dict("records"):
         code = row["code"]

@@ -27,7 +27,7 @@ import pandas as pd
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
-from pacte.labels import LEVEL_LABELS
+from pacte.labels import LEVEL_LABELS, plural
 from pacte.store import queries
 from pacte.targeting.peers import N_MIN, NATURE_CLASS, NATURE_LABELS, calc_similar
 
@@ -107,7 +107,7 @@ def _codes(raw: str | None, terr: pd.DataFrame, level: str) -> list[str]:
     bad = [c for c in items if c not in known]
     if bad:
         shown = ", ".join(bad[:5]) + (" …" if len(bad) > 5 else "")
-        raise InvalidParameterError(f"groupe « codes » : {len(bad)} code(s) inconnu(s) au "
+        raise InvalidParameterError(f"groupe « codes » : {plural(len(bad), 'code inconnu', 'codes inconnus')} au "
                                     f"niveau {LEVEL_LABELS.get(level, level)} : {shown}")
     return list(dict.fromkeys(items))
 

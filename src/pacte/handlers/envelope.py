@@ -10,9 +10,9 @@ from typing import Any
 
 import duckdb
 
-from pacte.catalogue import SOURCE_TABLES
 from pacte.labels import ATTRIBUTION
 from pacte.store.connect import read_meta
+from pacte.store.provenance import SOURCE_TABLES
 from pacte.store.state import state_of
 
 

@@ -18,15 +18,15 @@ def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat |
                  attribution_file: bool = True, max_cells: int | None = None
                  ) -> tuple[int, dict]:
     """Write the wide table of ``level`` to ``out``: (number of territories, envelope).
-    CSV files get their attribution in a ``.sources.txt`` sidecar unless
+    CSV files (csv, csv-fr) get their attribution in a ``.sources.txt`` sidecar unless
     ``attribution_file`` is false (the API sends it in a header instead). With
     ``max_cells``, a table of more cells (territories x columns; four times more for CSV and
     Parquet, which cost little per cell) is refused before it is written."""
     from pacte.export.atomic import check_target
     from pacte.export.geo import write_geojson, write_gpkg
     from pacte.export.parquet import write_parquet
-    from pacte.export.tables import write_csv, write_csv_fr
-    from pacte.export.wide import wide_table, with_headers
+    from pacte.export.tables import write_attribution, write_csv, write_csv_fr
+    from pacte.export.wide import wide_table
     from pacte.export.workbook import write_wide_xlsx
     from pacte.handlers.indicators import indicators
 
@@ -35,25 +35,27 @@ def export_level(con: duckdb.DuckDBPyConnection, level: str, fmt: ExportFormat |
     if level == BASIN_LEVEL:  # candidate basins: their own table, not the catalogue
         return export_basins(con, fmt, out, attribution_file)
     ans = indicators(con, level, indicator or None, period)
-    df = wide_table(ans.data)
+    table = wide_table(ans.data)
     if max_cells is not None:
-        check_size(df, fmt, max_cells)
+        check_size(table.frame, fmt, max_cells)
     meta = {**ans.meta, "level": level, "indicators": indicator or "tous",
             "period": period or "toutes"}
-    if fmt is ExportFormat.csv:
-        write_csv(with_headers(df), out, index=False, encoding="utf-8")
+    if fmt is ExportFormat.csv:  # machine format: stable identifiers, full precision
+        write_csv(table.frame.set_axis(table.headers(), axis=1), out, index=False,
+                  encoding="utf-8")
+        if attribution_file:
+            write_attribution(out, meta["attribution"])
     elif fmt is ExportFormat.csv_fr:
-        write_csv_fr(with_headers(df, french=True), out,
-                     attribution=meta["attribution"] if attribution_file else None)
+        write_csv_fr(table, out, attribution=meta["attribution"] if attribution_file else None)
     elif fmt is ExportFormat.xlsx:
-        write_wide_xlsx(df, out, meta, title=f"Indicateurs {level}")
+        write_wide_xlsx(table, out, meta, title=f"Indicateurs {level}")
     elif fmt is ExportFormat.geojson:
-        write_geojson(con, df, level, out, meta)
+        write_geojson(con, table, level, out, meta)
     elif fmt is ExportFormat.gpkg:
-        write_gpkg(con, df, level, out, meta)
+        write_gpkg(con, table, level, out, meta)
     else:
-        write_parquet(df, out, meta)
-    return len(df), meta
+        write_parquet(table, out, meta)
+    return len(table), meta
 
 
 #: Formats whose cost per cell is small (no styles, no geometry): a larger bound.

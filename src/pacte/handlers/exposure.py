@@ -7,7 +7,7 @@ import pandas as pd
 
 from pacte.catalogue.exposure import EXPOSURE_IDS
 from pacte.engine import exposure as ex
-from pacte.engine.exposure_top import most_exposed
+from pacte.engine.exposure_top import most_exposed, why_no_top
 from pacte.errors import InvalidParameterError
 from pacte.geography import check_level
 from pacte.handlers.envelope import Answer, envelope
@@ -38,8 +38,7 @@ def exposure_ranking(con: duckdb.DuckDBPyConnection, level: str, period: str, in
                "exposure": g["exposure"].iloc[0]}
         for r in g.itertuples():
             if not getattr(r, "own_detail", True):  # the région's mix: no ranking shown
-                row["industry_1"] = ("structure de la région, pas de détail sectoriel propre "
-                                     "au territoire")
+                row["industry_1"] = why_no_top(level)
                 break
             # share first: a terminal that shortens the label keeps the figure
             row[f"industry_{r.rank}"] = f"{100 * r.share_of_exposure:.0f} % {r.label}"

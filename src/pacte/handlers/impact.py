@@ -132,7 +132,8 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
                             nat.consumption_coeffs, deltas=nat.deltas,
                             household_delta=nat.household_delta)
     df = _long(res["table"])
-    notes = list(terr.notes)
+    coarse = eng.resolution_note(terr)
+    notes = list(terr.notes) + ([coarse] if coarse else [])
     sources = ["valuechain"] + (["urssaf"] if "URSSAF" in terr.source else [])
     meta = envelope(
         con, sources, territory={"level": ter["level"], "code": ter["code"],
@@ -142,6 +143,7 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
             band=" ; ".join(fr_number(d, 2).rstrip("0").rstrip(",") for d in nat.deltas),
             delta=fr_number(nat.delta, 2).rstrip("0").rstrip(",")),
         units=UNITS, resolution=terr.resolution, source=terr.source,
+        detail=eng.is_detail(terr), resolution_note=coarse,
         period=terr.period, salaried=terr.salaried, sector_jobs_local=float(terr.E_region[i]),
         jobs_per_output=float(jpo[i]), model=MODEL_NOTE, notes=notes,
         sectors=[{"code": c, "label": labels[c]} for c in nat.sectors])

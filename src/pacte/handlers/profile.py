@@ -180,7 +180,7 @@ def _families(ind: pd.DataFrame | None, notes: _Notes) -> list[dict]:
 def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> list[dict]:
     if not recs:
         return []
-    picked = [(r["indicator"], r) for r in pick_key_figures(recs, INDICATORS)]
+    picked = [(r["indicator"], r) for r in pick_key_figures(recs, INDICATORS, level)]
     ids = [i for i, _ in KEY_FIGURES if i in INDICATORS]
     values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids)
                     ) if peer_codes and picked else {}
@@ -192,6 +192,8 @@ def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> li
                     "source": r["source"], "source_name": source_name(r["source"]),
                     "period": str(r["period"]), "value": _num(r["value"]),
                     "national": _num(r["national"]), "resolution": r["resolution"],
+                    "resolution_short": r["resolution_short"], "detail": r["detail"],
+                    "resolution_note": r["resolution_note"],
                     "peers": peers,
                     "peers_median": float(pd.Series(known).median()) if known else None})
     return out

@@ -7,10 +7,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pacte.errors import DataError, InvalidParameterError
-from pacte.geography import RANK_LEVELS, check_level
+from pacte.errors import DataError
+from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
-from pacte.settings import LIMITS
+from pacte.handlers.ranking_rows import MAX_DRAWS as MAX_DRAWS  # the checks live there
+from pacte.handlers.ranking_rows import check_ranking
 from pacte.targeting import calc_selection
 from pacte.targeting.eligibility import (
     add_gate_values,
@@ -28,40 +29,6 @@ from pacte.targeting.materialise import (
 from pacte.targeting.rule import Rule, load_rule
 from pacte.targeting.tiers import calc_tier_counts, with_tiers
 from pacte.targeting.uncertainty import SOURCE_LABELS
-
-#: Upper bound of --draws: beyond it a ranking takes minutes and gains nothing.
-MAX_DRAWS = LIMITS.max_draws
-
-
-def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: int,
-                  per_region: bool, seed: int, draws: int | None) -> None:
-    """French errors on bad options, before any computation (and before the store is
-    opened): level, --top, quotas, --seed, --draws."""
-    check_level(level, RANK_LEVELS, "pour le classement")
-    for name, value in (("--top", top), ("--rural-quota", rural_quota),
-                        ("--urban-quota", urban_quota), ("--seed", seed), ("--draws", draws)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise InvalidParameterError(f"{name} doit être un nombre entier (valeur : "
-                                        f"{value!r})")
-    if top is not None and top < 1:
-        raise InvalidParameterError(f"--top doit être un entier ≥ 1 (valeur : {top})")
-    for name, value in (("--rural-quota", rural_quota), ("--urban-quota", urban_quota)):
-        if value < 0:
-            raise InvalidParameterError(f"{name} doit être un entier ≥ 0 (valeur : {value})")
-    if top is None and (rural_quota or urban_quota or per_region):
-        raise InvalidParameterError("--rural-quota, --urban-quota et --per-region demandent "
-                                    "--top N")
-    if top is not None and rural_quota + urban_quota > top:
-        quotas = " + ".join(f"{n} {v}" for n, v in (("--rural-quota", rural_quota),
-                                                     ("--urban-quota", urban_quota)) if v)
-        raise InvalidParameterError(f"quotas supérieurs à la sélection : {quotas} > --top "
-                                    f"{top} ; les quotas doivent tenir dans --top")
-    if seed < 0 or seed >= 2**63:
-        raise InvalidParameterError(f"--seed doit être un entier entre 0 et 2^63 - 1 "
-                                    f"(valeur : {seed})")
-    if draws is not None and not 1 <= draws <= MAX_DRAWS:
-        raise InvalidParameterError(f"--draws doit être un entier entre 1 et "
-                                    f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
 
 
 def check_finite(df: pd.DataFrame) -> None:
@@ -192,3 +159,46 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
         out[str(u["code"])] = {"rank": None, "n": n, "unranked": u["reason"],
                                "rule": rule.config.name}
     return out
+
+
+def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
+                            ) -> dict[str, int]:
+    """Build step, after the default ranking: the table read by
+    :func:`pacte.handlers.ranking_rows.default_ranking_rows` — per level and territory, its
+    eligibility under the default rule (null without eligibility rules), its rank among the
+    eligible, and its Monte Carlo ranks among the eligible sorted ascending (int16 bytes):
+    the probability of being in any top N is then one binary search."""
+    from pacte.handlers.ranking_rows import SELECTION_TABLE
+    from pacte.targeting.tiers import calc_subset_ranks
+
+    say("Classement par défaut : éligibilité et tirages triés")
+    rule = load_rule()
+    rules = from_rule(rule.eligibility)
+    frames = []
+    for level in RANK_LEVELS:
+        df = read_default_ranking(con, level)
+        R = read_default_draws(con, level, df["code"])
+        if rules.is_empty:
+            el = np.ones(len(df), bool)
+            cols = {"eligible": None, "eligibility_note": None, "eligible_rank": np.nan}
+        else:
+            df = _with_eligibility(con, level, df, rules)
+            el = df["eligible"].to_numpy(bool)
+            cols = {c: df[c].to_numpy() for c in ("eligible", "eligibility_note",
+                                                  "eligible_rank")}
+        sub = np.zeros_like(R)
+        if el.any():
+            sub[el] = calc_subset_ranks(R, el) if not el.all() else R
+        ranks = [np.sort(r).astype("<i2").tobytes() for r in sub]
+        frames.append(pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
+                                    "ranks": ranks,
+                                    "per_region_min": int(rules.per_region_min)}))
+    table = pd.concat(frames, ignore_index=True)
+    con.register("_sel", table)
+    con.execute(f"""CREATE TABLE {SELECTION_TABLE} AS
+        SELECT level, code, CAST(eligible AS BOOLEAN) AS eligible,
+               CAST(eligibility_note AS VARCHAR) AS eligibility_note,
+               CAST(eligible_rank AS DOUBLE) AS eligible_rank, ranks,
+               CAST(per_region_min AS INTEGER) AS per_region_min FROM _sel""")
+    con.unregister("_sel")
+    return {SELECTION_TABLE: len(table)}

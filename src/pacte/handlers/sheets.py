@@ -86,8 +86,9 @@ code{{font-size:90%}}.sub{{color:#5b6474;font-size:90%}}</style></head>
 def selection_table(con: duckdb.DuckDBPyConnection, level: str,
                     columns: Sequence[tuple[str, str, str]], codes: Sequence[str] | None
                     ) -> Answer:
-    """The wide table (:func:`pacte.export.wide.wide_table`) of ``columns`` (indicator,
-    source, period) for ``codes`` in their order (default: every territory of ``level``)."""
+    """The wide table (:func:`pacte.export.wide.wide_table`, a
+    :class:`~pacte.export.table.Table`) of ``columns`` (indicator, source, period) for
+    ``codes`` in their order (default: every territory of ``level``)."""
     from pacte.export.wide import wide_table
 
     if not columns:
@@ -112,33 +113,32 @@ def selection_table(con: duckdb.DuckDBPyConnection, level: str,
         raise InvalidParameterError(f"export de la sélection : pas de valeur pour "
                                     f"{r['indicator']}, source {r['source']}, période "
                                     f"{r['period']} au niveau {level}")
-    df = wide_table(long)
+    table = wide_table(long)
     if codes:
+        df = table.frame
         known = set(df["code"])
         bad = [c for c in codes if c not in known]
         if bad:
             raise InvalidParameterError(f"export de la sélection : code(s) inconnu(s) au "
                                         f"niveau {level} : {', '.join(bad[:5])}")
-        attrs = df.attrs
-        df = df.set_index("code", drop=False).loc[list(dict.fromkeys(codes))]
-        df = df.reset_index(drop=True)
-        df.attrs = attrs
+        table = table.rows(df.set_index("code", drop=False).loc[list(dict.fromkeys(codes))])
     meta = {**ans.meta, "level": level, "indicators": ids, "period": "selon la colonne"}
-    return Answer(df, meta)
+    return Answer(table, meta)
 
 
 def write_selection(con: duckdb.DuckDBPyConnection, level: str,
                     columns: Sequence[tuple[str, str, str]], codes: Sequence[str] | None,
                     fmt: str, out: Path) -> tuple[int, dict]:
     """Write the selection as ``csv-fr`` (French Excel) or ``xlsx`` (with its Sources and
-    Définitions sheets): (rows written, envelope)."""
-    from pacte.export.tables import write_csv_fr
-    from pacte.export.wide import with_headers
+    Définitions sheets): (rows written, envelope). The CSV is downloaded alone from the
+    dashboard: its provenance (sources, vintages, licences, store) follows the rows, after
+    an empty line; the header stays the first line."""
+    from pacte.export.tables import provenance_lines, write_csv_fr
     from pacte.export.workbook import write_wide_xlsx
 
     ans = selection_table(con, level, columns, codes)
     if fmt == "csv-fr":
-        write_csv_fr(with_headers(ans.data, french=True), out, attribution=None)
+        write_csv_fr(ans.data, out, attribution=None, footer=provenance_lines(ans.meta))
     elif fmt == "xlsx":
         write_wide_xlsx(ans.data, out, ans.meta, title=f"Sélection {level}")
     else:

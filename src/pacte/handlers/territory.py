@@ -40,16 +40,16 @@ def has_indicators(level: str) -> bool:
     return level in INDICATOR_LEVELS and level != "fr"
 
 
-def headline(ind: pd.DataFrame | None) -> list[dict]:
+def headline(ind: pd.DataFrame | None, level: str | None = None) -> list[dict]:
     """The territory's key figures (:func:`pacte.catalogue.headline.pick_key_figures`) from
     its indicator rows, named with their source: the same in every output."""
     if ind is None or ind.empty:
         return []
     cols = ["indicator", "label", "unit", "source", "period", "value", "national",
-            "resolution"]
+            "resolution", "note"]
     rows = ind[[c for c in cols if c in ind.columns]].to_dict("records")
     out = []
-    for r in pick_key_figures(rows, INDICATORS):
+    for r in pick_key_figures(rows, INDICATORS, level):
         value, nat = r.get("value"), r.get("national")
         out.append({**r, "period": str(r["period"]), "source_name": source_name(r["source"]),
                     "value": None if pd.isna(value) else float(value),
@@ -95,7 +95,7 @@ def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = No
                              anchoring is not None and len(anchoring) > 0)
     return Answer({"territory": identity(terr), "parents": par, "coverage": cov,
                    "indicators": ind, "anchoring": anchoring, "jobs": jobs,
-                   "headline": headline(ind),
+                   "headline": headline(ind, lv),
                    "ranking": rank_summaries(con, lv).get(code),
                    "comparison": group},
                   envelope(con, sources))

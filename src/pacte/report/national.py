@@ -26,7 +26,7 @@ from pacte.report.spatial import render_cluster_map, spatial_html
 from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
 from pacte.targeting import Config, load_config
 from pacte.targeting.audit import run_audit
-from pacte.targeting.audit_text import render_audit
+from pacte.targeting.audit_text import render_audit_html
 from pacte.targeting.index import rank_with_draws
 from pacte.targeting.tiers import with_tiers
 
@@ -88,8 +88,27 @@ def _imputed_html(ranked: pd.DataFrame, n_indicators: int) -> str:
             f"informatif : {names}.</p>")
 
 
+def _cell(r, col: str) -> str:
+    """One cell of the top table, in French."""
+    if col == "name":
+        return f"{html.escape(r.name)} <small>({r.code})</small>"
+    if col == "score":
+        return fr_number(r.score, 2)
+    if col == "rank_low":
+        return f"{fr_number(r.rank_low)} – {fr_number(r.rank_high)}"
+    if col == "eligible_rank":
+        if not getattr(r, "eligible", True):
+            return f"non éligible ({html.escape(str(r.eligibility_note))})"
+        return fr_number(r.eligible_rank) if pd.notna(r.eligible_rank) else "—"
+    if col == "rank":
+        return fr_number(r.rank)
+    value = getattr(r, col)
+    return "—" if value is None or (isinstance(value, float) and pd.isna(value)) \
+        else html.escape(str(value))
+
+
 def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
-                provenance: pd.DataFrame, build_hash: str, audit: str = "",
+                provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
                 tier_map: Path | None = None, spatial: str = "") -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
     level = ranked.attrs.get("level", "epci")
@@ -98,14 +117,14 @@ def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config:
         data = base64.b64encode(Path(map_path).read_bytes()).decode()
         img = (f'<img src="data:image/png;base64,{data}" alt="Carte du score de vulnérabilité '
                f'industrielle ({LEVEL_NAMES.get(level, level)})" style="max-width:100%">')
-    cols = ["rank", "name", "score", "rank_low", "area_type", "type", "top_dimension"]
+    cols = ["rank", "name", "score", "rank_low", "eligible_rank", "tier", "area_type", "type",
+            "top_dimension"]
+    cols = [c for c in cols if c in ranked.columns or c == "rank_low"]
     rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{html.escape(r.name)} <small>({r.code})</small></td>"
-        f"<td>{fr_number(r.score, 2)}</td><td>{r.rank_low} – {r.rank_high}</td>"
-        f"<td>{html.escape(str(r.area_type))}</td><td>{html.escape(r.type)}</td>"
-        f"<td>{html.escape(r.top_dimension)}</td></tr>"
+        "<tr>" + "".join(f"<td>{_cell(r, c)}</td>" for c in cols) + "</tr>"
         for r in ranked.head(TOP_SHOWN).itertuples())
-    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)"}
+    heads = {**HEADERS, "rank_low": "Intervalle de rang (5e–95e centile)",
+             "eligible_rank": "Rang parmi les éligibles (ou motif d'exclusion)"}
     head = "".join(f"<th>{heads[c]}</th>" for c in cols)
     src = "".join(f"<tr><td>{html.escape(str(p.source))}</td><td>{html.escape(str(p.vintage))}"
                   f"</td><td>{html.escape(str(p.licence))}</td></tr>"
@@ -115,7 +134,8 @@ def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config:
 <title>pacte — territoires industriels les plus vulnérables ({LEVEL_NAMES.get(level, level)})</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em;
 color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom:1px solid
-#ddd;padding:.25em .5em;text-align:left}}th{{background:#f3f3f3}}small{{color:#777}}</style>
+#ddd;padding:.25em .5em;text-align:left}}th{{background:#f3f3f3}}small{{color:#777}}
+td.num{{text-align:right;font-variant-numeric:tabular-nums}}table.audit{{margin-bottom:.5em}}</style>
 </head><body>
 <h1>Territoires industriels les plus vulnérables : {LEVEL_NAMES.get(level, level)}</h1>
 <p>{len(ranked)} territoires classés par l'indice « {html.escape(config.name)} ». Fichiers :
@@ -126,7 +146,7 @@ color:#222}}table{{border-collapse:collapse;font-size:.9em}}td,th{{border-bottom
 {_imputed_html(ranked, len(config.specs))}
 {tiers_html(ranked, tier_map)}
 {spatial}
-{f'<h2>Audit statistique de la règle</h2><pre style="font-size:.8em;overflow-x:auto">{html.escape(audit)}</pre>' if audit else ''}
+{f"<h2>Audit statistique de la règle</h2>{audit_html}" if audit_html else ""}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
 <th>Licence</th></tr></thead><tbody>{src}</tbody></table>
@@ -213,9 +233,11 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
         else:
             ranked, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
             ranked = with_tiers(ranked, R, config.programme.size, config.programme)
-        write_csv_fr(ranked, tmp / f"classement_{level}.csv")
+        rule = config or load_config()
+        dims = {d.id: d.label for d in rule.dimensions}
+        write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
         write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
-                   title=f"Classement {LEVEL_NAMES.get(level, level)}")
+                   title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
         png = render_map(con, ranked, tmp / "carte_score.png", level)
         tier_png = render_tier_map(con, ranked, tmp / "carte_paliers.png", level)
         # the stored spatial statistics are those of the default rule's score
@@ -224,9 +246,8 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-        rule = config or load_config()
         render_html(ranked, tmp / "index.html", png, rule, prov, bh,
-                    render_audit(run_audit(con, level, rule)), tier_png,
+                    render_audit_html(run_audit(con, level, rule)), tier_png,
                     spatial_html(con, cluster_png, level) if config is None else "")
         _swap_in(tmp, out_dir)
     finally:

@@ -21,6 +21,20 @@ import pyarrow.compute as pc
 
 from pacte.errors import ParseError
 
+#: Cells read as "not available" (NaN, never 0) besides empty cells.
+MISSING = frozenset({"nd", "n.d", "n.d.", "nc", "n.c", "n.c.", "na", "n/a"})
+
+#: kind of number -> (pattern of a cell once spaces are removed, what the error says is
+#: expected). A decimal comma or point; spaces, no-break and narrow no-break spaces group
+#: thousands (as :func:`pacte.labels.fr_number` writes them).
+NUMBER_KINDS: dict[str, tuple[re.Pattern, str]] = {
+    "amount": (re.compile(r"\d+(?:[.,]\d+)?"), "montant positif ou nul"),
+    "signed": (re.compile(r"-?\d+(?:[.,]\d+)?"), "montant"),
+    "count": (re.compile(r"\d+"), "effectif entier positif ou nul"),
+}
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_SIGNED = NUMBER_KINDS["signed"][0]
+
 _PLAIN_INT = r"\d+"
 _THOUSANDS_INT = r"\d{1,3}(?:,\d{3})+|\d+"
 _NEGATIVE = re.compile(r"-\s*\d[\d,.\s]*")
@@ -35,6 +49,51 @@ def open_text(path: str | Path) -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
     return open(path, encoding="utf-8-sig", newline="")
+
+
+def guess_separator(line: str, candidates: str = ";,") -> str:
+    """The separator of a CSV from its header line: the candidate found most often; a tie
+    goes to the first candidate (``;``, the French spreadsheet's); none found: ``,``."""
+    counts = [line.count(c) for c in candidates]
+    best = max(counts)
+    return candidates[counts.index(best)] if best else ","
+
+
+def sniff_separator(path: str | Path, what: str) -> str:
+    """:func:`guess_separator` on the first line of ``path``; an empty file is a
+    :class:`ParseError` saying which header (``what``) was expected."""
+    with open_text(path) as f:
+        first = f.readline()
+    if not first.strip():
+        raise ParseError(path, f"fichier vide : en-tête {what} attendu", line=1)
+    return guess_separator(first)
+
+
+def parse_fr_numbers(values: pd.Series, path: str | Path, column: str, kind: str = "amount",
+                     *, missing: Sequence[str] = MISSING, spaces: bool = True,
+                     expected: str | None = None) -> pd.Series:
+    """A string column of numbers as written in French or English files, strictly, to
+    float64: decimal comma or point, thousands grouped by spaces (unless ``spaces`` is
+    False), ``kind`` one of :data:`NUMBER_KINDS`. Empty cells and the ``missing`` marks
+    (case ignored) become NaN, never 0.
+
+    ``values`` is indexed by line number (as :func:`read_table` returns it): any other cell
+    raises a :class:`ParseError` naming the file, the line, the column and the value
+    (« valeur négative » or « valeur non numérique », then ``expected``)."""
+    raw = values.fillna("")
+    text = raw.str.replace(_SPACES, "", regex=True) if spaces else raw.str.strip()
+    absent = text.str.lower().isin({m.lower() for m in missing}) | (text == "")
+    pattern, wanted = NUMBER_KINDS[kind]
+    ok = text.str.fullmatch(pattern) | absent
+    if not ok.all():
+        pos = int(np.flatnonzero(~ok.to_numpy())[0])
+        cell = _SPACES.sub("", text.iloc[pos])
+        what = ("valeur négative" if cell.startswith("-") and _SIGNED.fullmatch(cell)
+                else "valeur non numérique")
+        raise ParseError(path, f"{what} dans la colonne « {column} » ({expected or wanted} "
+                         "attendu)", line=int(values.index[pos]), value=str(values.iloc[pos]))
+    number = pd.to_numeric(text.str.replace(",", ".", regex=False).where(~absent))
+    return number.astype("float64")
 
 
 def _scan_header(

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
-from pacte.sources._csv import open_text, read_table
+from pacte.sources._csv import open_text, parse_fr_numbers, read_table, sniff_separator
 from pacte.sources.geo import COMMUNE_RE
 
 _GEN = "informations generales - "
@@ -74,12 +74,6 @@ COLUMNS = ["commune", "year", "name", "dep", "epci_siren", "epci_regime_fiscal",
            "fngir_prelevement", "rrf", "attribution_compensation", "dcrtp_epci",
            "fngir_reversement_epci", "fngir_prelevement_epci"]
 
-#: Cells read as "not available" (NaN, never 0) besides empty cells.
-MISSING = frozenset({"nd", "n.d", "n.d.", "nc", "n.c", "n.c.", "na", "n/a"})
-
-_AMOUNT = re.compile(r"\d+(?:[.,]\d+)?")
-_SIGNED = re.compile(r"-?\d+(?:[.,]\d+)?")
-_COUNT = re.compile(r"\d+")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
@@ -89,14 +83,6 @@ def normalise_label(label: str) -> str:
     text = unicodedata.normalize("NFKD", label.replace("\u2019", "'"))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return _SPACES.sub(" ", text).strip().lower()
-
-
-def _separator(path: Path) -> str:
-    with open_text(path) as f:
-        first = f.readline()
-    if not first.strip():
-        raise ParseError(path, "fichier vide : en-tête DGCL attendu", line=1)
-    return ";" if first.count(";") > first.count(",") else ","
 
 
 def _resolve(path: Path, header: list[str]) -> dict[str, str]:
@@ -116,25 +102,6 @@ def _resolve(path: Path, header: list[str]) -> dict[str, str]:
             raise ParseError(path, f"colonne DGCL introuvable pour « {out} » (libellé attendu "
                              f"du type « {pattern} »)", line=1)
     return found
-
-
-def _numbers(values: pd.Series, path: Path, label: str, kind: str) -> pd.Series:
-    """Strict conversion of a string column indexed by line to float64."""
-    text = values.fillna("").str.replace(_SPACES, "", regex=True)
-    missing = text.str.lower().isin(MISSING) | (text == "")
-    pattern = {"amount": _AMOUNT, "signed": _SIGNED, "count": _COUNT}[kind]
-    ok = text.str.fullmatch(pattern) | missing
-    if not ok.all():
-        pos = int(np.flatnonzero(~ok.to_numpy())[0])
-        bad = str(values.iloc[pos])
-        expected = {"amount": "montant positif ou nul", "signed": "montant",
-                    "count": "effectif entier positif ou nul"}[kind]
-        negative = text.iloc[pos].startswith("-") and _SIGNED.fullmatch(text.iloc[pos])
-        what = "valeur négative" if negative else "valeur non numérique"
-        raise ParseError(path, f"{what} dans la colonne « {label} » ({expected} attendu)",
-                         line=int(values.index[pos]), value=bad)
-    number = pd.to_numeric(text.str.replace(",", ".", regex=False).where(~missing))
-    return number.astype("float64")
 
 
 def _year(path: Path, frame: pd.DataFrame, label: str | None) -> pd.Series:
@@ -184,12 +151,11 @@ def parse_dgcl_criteres(path: str | Path) -> pd.DataFrame:
         try:
             return _parse(copy)
         except ParseError as exc:
-            raise ParseError(path, str(exc).split(" : ", 1)[1].rsplit(" (valeur : ", 1)[0],
-                             line=exc.line, value=exc.value) from None
+            raise exc.at(path) from None
 
 
 def _parse(path: Path) -> pd.DataFrame:
-    sep = _separator(path)
+    sep = sniff_separator(path, "DGCL")
     with open_text(path) as f:
         header = [h.strip() for h in next(csv.reader(f, delimiter=sep))]
     labels = _resolve(path, header)
@@ -219,5 +185,5 @@ def _parse(path: Path) -> pd.DataFrame:
         elif kind == "text":
             out[name] = raw[labels[name]].str.strip()
         else:
-            out[name] = _numbers(raw[labels[name]], path, labels[name], kind)
+            out[name] = parse_fr_numbers(raw[labels[name]], path, labels[name], kind)
     return out[COLUMNS].reset_index(drop=True).astype({"commune": "str"})

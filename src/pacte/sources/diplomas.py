@@ -32,13 +32,11 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
-from pacte.sources._csv import open_text
+from pacte.sources._csv import guess_separator, open_text, parse_fr_numbers
 from pacte.sources.geo import COMMUNE_RE
 
 KEY = "CODGEO"
 _NSCOL = re.compile(r"P(\d\d)_NSCOL15P")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_NEGATIVE = re.compile(r"-\s*\d+(?:[.,]\d+)?")
 
 #: output column -> level suffix of ``Pyy_NSCOL15P_<suffix>`` ("" = the total), per layout.
 LEVELS_2017 = {"pop_15plus_non_scol": "", "no_diploma": "DIPLMIN", "bepc": "BEPC",
@@ -81,7 +79,7 @@ def _open_member(path: Path) -> Iterator[tuple[IO[str], str]]:
 def _read(path: Path) -> tuple[str, list[str], list[list[str]], list[int]]:
     with _open_member(path) as (f, where):
         first = f.readline()
-        sep = ";" if first.count(";") >= first.count(",") else ","
+        sep = guess_separator(first)
         header = [h.strip() for h in next(csv.reader([first], delimiter=sep), [])]
         if not header or header[0] != KEY:
             raise ParseError(where, f"en-tête inattendu : « {KEY} » attendu en première "
@@ -112,18 +110,9 @@ def _year_prefix(where: str, header: list[str]) -> str:
 
 
 def _counts(values: pd.Series, where: str, column: str) -> pd.Series:
-    text = values.str.strip()
-    empty = text == ""
-    ok = text.str.fullmatch(_NUMBER) | empty
-    if not ok.all():
-        pos = int(np.flatnonzero(~ok.to_numpy())[0])
-        bad = str(values.iloc[pos])
-        what = "valeur négative" if _NEGATIVE.fullmatch(bad.strip()) else \
-            "valeur non numérique"
-        raise ParseError(where, f"{what} dans la colonne « {column} » (effectif positif ou "
-                         "nul attendu)", line=int(values.index[pos]), value=bad)
-    return pd.to_numeric(text.str.replace(",", ".", regex=False).where(~empty)).astype(
-        "float64")
+    """Counts (INSEE weights: decimals, no thousands separator); empty cells are NaN."""
+    return parse_fr_numbers(values, where, column, "amount", missing=(), spaces=False,
+                            expected="effectif positif ou nul")
 
 
 def parse_census_diplomas(path: str | Path) -> pd.DataFrame:

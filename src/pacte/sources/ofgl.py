@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from pacte.errors import ParseError
-from pacte.sources._csv import open_text, read_table
-from pacte.sources.dgcl import _numbers, normalise_label
+from pacte.sources._csv import open_text, parse_fr_numbers, read_table, sniff_separator
+from pacte.sources.dgcl import normalise_label
 from pacte.sources.geo import COMMUNE_RE
 
 #: normalised ``varlib`` -> output column.
@@ -51,12 +51,7 @@ _YEAR = re.compile(r"((?:19|20)\d\d)(?:-\d\d-\d\d(?:T.*)?)?")
 
 
 def _header(path) -> tuple[str, list[str]]:
-    with open_text(path) as f:
-        first = f.readline()
-    if not first.strip():
-        raise ParseError(path, "fichier vide : en-tête OFGL attendu (annee;idcom;varlib;valeur)",
-                         line=1)
-    sep = ";" if first.count(";") >= first.count(",") else ","
+    sep = sniff_separator(path, "OFGL (annee;idcom;varlib;valeur)")
     with open_text(path) as f:
         return sep, [h.strip().lower() for h in next(csv.reader(f, delimiter=sep))]
 
@@ -108,7 +103,7 @@ def parse_ofgl_rei(path) -> pd.DataFrame:
         pos = int(np.flatnonzero(years.isna().to_numpy())[0])
         raise ParseError(path, "exercice invalide dans le champ « annee »",
                          line=int(raw.index[pos]), value=raw["annee"].iloc[pos])
-    values = _numbers(raw["valeur"], path, "valeur", "signed")
+    values = parse_fr_numbers(raw["valeur"], path, "valeur", "signed")
     if "secret_statistique" in raw:
         secret = raw["secret_statistique"].fillna("").str.strip().str.lower()
         values = values.where(~secret.isin({"oui", "true", "1", "o", "x"}))

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pacte.errors import BuildError, PacteError
 from pacte.settings import PACKAGE_DIR, VERSION, default_db_path, package_data, sha256_file
@@ -144,6 +143,8 @@ def build(db_path: Path | None = None, snap: Path | None = None,
     fetched national file covering under 90 % of communes is refused unless
     ``allow_partial`` (:mod:`pacte.store.fetched`).
     """
+    import pandas as pd  # here: readers import this package without pandas
+
     from pacte.store import derive as pipeline
 
     db_path = Path(db_path or default_db_path())

@@ -18,17 +18,42 @@ REQUIRED_TABLES = ("meta", "provenance", "territory", "jobs", "series")
 HEADER_BYTES = 3 * 4096
 
 
-def _why(exc: BaseException) -> str:
-    text = str(exc)
-    if "not a valid DuckDB database" in text:
+#: DuckDB's magic number, at byte 8 of every database file.
+MAGIC = b"DUCK"
+
+#: Why DuckDB cannot read a store, by the class of its error (the first class of the
+#: error's method resolution order found here wins; the base class only for itself: DuckDB
+#: raises a checksum failure, altered blocks, as a bare ``duckdb.Error``).
+REASONS: dict[type[duckdb.Error], str] = {
+    duckdb.IOException: "lecture impossible : fichier tronqué, ou verrouillé en écriture par "
+                        "un autre programme",
+    duckdb.SerializationException: "format illisible (autre version de DuckDB ?)",
+    duckdb.CatalogException: "table absente (store d'une autre version de pacte ?)",
+    duckdb.BinderException: "colonne absente (store d'une autre version de pacte ?)",
+    duckdb.ConversionException: "valeur stockée illisible",
+    duckdb.OutOfMemoryException: "mémoire insuffisante pour l'ouvrir",
+    duckdb.InternalException: "erreur interne de DuckDB",
+    duckdb.Error: "blocs altérés (somme de contrôle fausse)",
+}
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """French reason of a DuckDB error met while reading a store, from its class."""
+    for cls in type(exc).__mro__:
+        if cls in REASONS and (cls is not duckdb.Error or type(exc) is duckdb.Error):
+            return REASONS[cls]
+    return f"DuckDB ne peut pas le lire : {type(exc).__name__}"
+
+
+def _header_problem(path: Path) -> str | None:
+    """Why ``path`` is not a DuckDB file at all, read from its first bytes, or None."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if not head:
+        return "fichier vide"
+    if len(head) < 12 or head[8:12] != MAGIC:
         return "ce n'est pas un fichier DuckDB"
-    if "Could not read enough bytes" in text:
-        return "fichier tronqué"
-    if "checksum" in text.lower():
-        return "blocs altérés (somme de contrôle fausse)"
-    if "lock" in text.lower():
-        return "fichier verrouillé par un autre programme"
-    return f"DuckDB ne peut pas l'ouvrir : {type(exc).__name__}"
+    return None
 
 
 def _corrupted(path: Path, why: str) -> StoreError:
@@ -45,14 +70,15 @@ def connect(db_path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     if path.is_dir():
         raise StoreError(f"{path} est un dossier, pas un fichier de store pacte")
     try:
-        with open(path, "rb"):
-            pass
+        problem = _header_problem(path)
     except OSError as exc:
         raise StoreError(f"store illisible : {path} ({exc.strerror})") from None
+    if problem:
+        raise _corrupted(path, problem)
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise _corrupted(path, _why(exc)) from None
+        raise _corrupted(path, unreadable_reason(exc)) from None
     try:
         block_size, total_blocks = con.execute(
             "SELECT block_size, total_blocks FROM pragma_database_size()").fetchall()[0]
@@ -71,7 +97,7 @@ def connect(db_path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
             raise _corrupted(path, "empreinte de construction absente")
     except duckdb.Error as exc:
         con.close()
-        raise _corrupted(path, _why(exc)) from None
+        raise _corrupted(path, unreadable_reason(exc)) from None
     except StoreError:
         con.close()
         raise

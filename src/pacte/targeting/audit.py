@@ -214,6 +214,24 @@ def spec_labels(config: Config) -> list[str]:
     return [f"{s.id} ({s.candidates[0][0]} {s.candidates[0][1]})" for s in config.specs]
 
 
+def spec_names(config: Config) -> list[str]:
+    """French name of each indicator of the rule: the catalogue's label, its source and
+    period (``Taux de variation de l'emploi total (recensement 2006-2011)``)."""
+    return [indicator_name(s.id, *s.candidates[0]) for s in config.specs]
+
+
+def indicator_name(indicator: str, source: str, period: str) -> str:
+    """French name of one indicator of one source and period (the catalogue's label)."""
+    from pacte.catalogue import INDICATORS, source_name
+
+    ind = INDICATORS.get(indicator)
+    try:
+        where = source_name(source)
+    except KeyError:
+        where = source
+    return f"{ind.label if ind is not None else indicator} — {where} {period}"
+
+
 def _estimates(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray
                ) -> list[dict]:
     """Indicators that are only an estimate at ``level``: share of territories whose stored
@@ -336,6 +354,7 @@ def run_audit(con, level: str, config: Config, draws: int = AUDIT_DRAWS) -> dict
         "shift_removed": shift_dim})
     return {
         "level": level, "rule": config.name, "n": int(keep.sum()), "labels": labels,
+        "names": spec_names(config),
         "corr_indicators": corr,
         "corr_dimensions": pd.DataFrame(calc_correlations(dims), index=dim_ids,
                                         columns=dim_ids),

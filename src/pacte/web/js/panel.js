@@ -88,7 +88,7 @@ export function renderPanel(root, ctx) {
           const g = gv.get(`${r.indicator}|${r.source}|${r.period}`);
           const gs = g ? groupStats(g, codes) : null;
           return el("tr", {},
-            el("th", { scope: "row" }, `${r.label} (${r.unit}) `, el("span", { class: "sub" }, `${r.period}, ${srcName(r.source)}`)),
+            el("th", { scope: "row" }, `${r.label} (${r.unit}) `, el("span", { class: "sub" }, `${r.period}, ${srcName(r.source)}${r.resolution_short ? ` (${r.resolution_short})` : ""}`)),
             el("td", {}, fr(r.value)), el("td", {}, r.national === null ? "—" : fr(r.national)),
             el("td", {}, g ? (gs ? fr(gs.median) : "—") : "…"));
         }))));

@@ -1,0 +1,156 @@
+"""The default ranking read as typed rows, without pandas or numpy (``pacte rank`` with the
+default rule, seed and draws): everything the answer needs was stored at build time (the
+ranking, its facts in ``ranking_meta``, each territory's eligibility and its sorted Monte
+Carlo ranks among the eligible in ``ranking_selection``), so a top N is a lookup and one
+binary search per territory.
+
+:func:`default_ranking_rows` answers None whenever the stored answer does not apply (another
+rule, seed or draws, quotas, a per-région minimum, a store from another rule or without the
+tables): the caller then takes the computing path (:func:`pacte.handlers.ranking.ranking`),
+which gives the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pacte.errors import InvalidParameterError
+from pacte.geography import RANK_LEVELS, check_level
+from pacte.settings import LIMITS, package_data, sha256_file
+from pacte.store.rows import Rows, query
+
+#: Table written at build time by :func:`pacte.handlers.ranking.write_ranking_selection`.
+SELECTION_TABLE = "ranking_selection"
+#: Columns the eligibility adds to a ranking, in this order.
+ELIGIBILITY_COLUMNS = ("eligible", "eligibility_note", "eligible_rank")
+RETAINED, UNCERTAIN, EXCLUDED = "retenu", "incertain", "écarté"
+
+#: Upper bound of --draws: beyond it a ranking takes minutes and gains nothing.
+MAX_DRAWS = LIMITS.max_draws
+
+
+def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: int,
+                  per_region: bool, seed: int, draws: int | None) -> None:
+    """French errors on bad options, before any computation (and before the store is
+    opened): level, --top, quotas, --seed, --draws."""
+    check_level(level, RANK_LEVELS, "pour le classement")
+    for name, value in (("--top", top), ("--rural-quota", rural_quota),
+                        ("--urban-quota", urban_quota), ("--seed", seed), ("--draws", draws)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidParameterError(f"{name} doit être un nombre entier (valeur : "
+                                        f"{value!r})")
+    if top is not None and top < 1:
+        raise InvalidParameterError(f"--top doit être un entier ≥ 1 (valeur : {top})")
+    for name, value in (("--rural-quota", rural_quota), ("--urban-quota", urban_quota)):
+        if value < 0:
+            raise InvalidParameterError(f"{name} doit être un entier ≥ 0 (valeur : {value})")
+    if top is None and (rural_quota or urban_quota or per_region):
+        raise InvalidParameterError("--rural-quota, --urban-quota et --per-region demandent "
+                                    "--top N")
+    if top is not None and rural_quota + urban_quota > top:
+        quotas = " + ".join(f"{n} {v}" for n, v in (("--rural-quota", rural_quota),
+                                                     ("--urban-quota", urban_quota)) if v)
+        raise InvalidParameterError(f"quotas supérieurs à la sélection : {quotas} > --top "
+                                    f"{top} ; les quotas doivent tenir dans --top")
+    if seed < 0 or seed >= 2**63:
+        raise InvalidParameterError(f"--seed doit être un entier entre 0 et 2^63 - 1 "
+                                    f"(valeur : {seed})")
+    if draws is not None and not 1 <= draws <= MAX_DRAWS:
+        raise InvalidParameterError(f"--draws doit être un entier entre 1 et "
+                                    f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
+
+
+@dataclass
+class RankingRows:
+    """A ranking as typed rows, with what its envelope tells the CLI: the programme size
+    of ``p_top``, the number of draws, the territories left unranked (with the reason) and
+    the ranks a top N skipped as not eligible."""
+
+    rows: Rows
+    size: int
+    draws: int
+    unranked: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+
+def default_rule_hash() -> str:
+    """sha256 (16 hex digits) of the default rule file (as the stored ranking records)."""
+    return sha256_file(package_data("composite_default.yaml"))[:16]
+
+
+def tier_of(p: float, retained: float, excluded: float) -> str:
+    """« retenu » (p ≥ ``retained``), « écarté » (p ≤ ``excluded``), else « incertain »
+    (:func:`pacte.targeting.tiers.calc_tiers`)."""
+    return RETAINED if p >= retained else EXCLUDED if p <= excluded else UNCERTAIN
+
+
+def p_top_of(sorted_ranks: bytes, top: int) -> float:
+    """Share of draws whose rank (``sorted_ranks``: int16, ascending) is at most ``top``."""
+    ranks = array("h")
+    ranks.frombytes(sorted_ranks)
+    return bisect_right(ranks, top) / len(ranks)
+
+
+def _stored(con: duckdb.DuckDBPyConnection, level: str):
+    try:
+        meta = con.execute("SELECT columns, attrs, rule_hash FROM ranking_meta WHERE level = ?",
+                           [level]).fetchall()
+        sel = con.execute(f"SELECT code, eligible, eligibility_note, eligible_rank, ranks, "
+                          f"per_region_min FROM {SELECTION_TABLE} WHERE level = ?",
+                          [level]).fetchall()
+    except duckdb.CatalogException:  # a store built before these tables
+        return None
+    if not meta or not sel or meta[0][2] != default_rule_hash():
+        return None
+    return json.loads(meta[0][0]), json.loads(meta[0][1]), {r[0]: r[1:] for r in sel}
+
+
+def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | None = None,
+                         seed: int = 0, draws: int | None = None) -> RankingRows | None:
+    """The default ranking of ``level`` (restricted to the ``top`` first eligible when
+    given, with ``p_top`` and ``tier`` for that programme size), or None when the stored
+    answer does not apply (see the module's docstring)."""
+    stored = _stored(con, level) if seed == 0 else None
+    if stored is None:
+        return None
+    columns, attrs, sel = stored
+    if draws is not None and draws != attrs.get("draws"):
+        return None
+    has_rules = any(v[0] is not None for v in sel.values())
+    if has_rules and any(v[4] for v in sel.values()):  # a per-région minimum: computed
+        return None
+    if not has_rules and top is not None:  # the selection without eligibility: computed
+        return None
+    rows = query(con, f"SELECT {', '.join(columns)} FROM ranking WHERE level = ? "
+                      "ORDER BY rank", [level])
+    size = top if top is not None else int(attrs["tier_size"])
+    ci = {c: i for i, c in enumerate(columns)}
+    out = []
+    for r in rows.rows:
+        r = list(r)
+        eligible, note, erank, ranks, _ = sel[r[ci["code"]]]
+        if size != attrs["tier_size"]:
+            p = p_top_of(ranks, size) if eligible is not False else 0.0
+            r[ci["p_top"]] = p
+            r[ci["tier"]] = tier_of(p, attrs["tier_retained"], attrs["tier_excluded"])
+        if has_rules:
+            r += [eligible, note, erank]
+        out.append(tuple(r))
+    numeric = rows.numeric + ((False, False, True) if has_rules else ())
+    names = (*columns, *ELIGIBILITY_COLUMNS) if has_rules else tuple(columns)
+    skipped: list[dict] = []
+    if top is not None:
+        rank_i, el_i = ci["rank"], len(columns)
+        chosen = [r for r in out if r[el_i]][:top]
+        last = max(max((r[rank_i] for r in chosen), default=0), top)
+        skipped = [{"rank": r[rank_i], "code": r[ci["code"]], "name": r[ci["name"]],
+                    "reason": r[el_i + 1] or "non éligible"}
+                   for r in out if not r[el_i] and r[rank_i] <= last]
+        out = chosen
+    return RankingRows(Rows(names, out, numeric), size, int(attrs["draws"]),
+                       attrs.get("unranked", []), skipped)

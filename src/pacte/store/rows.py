@@ -1,0 +1,166 @@
+"""Typed rows: DuckDB answers as plain tuples with their column names, for the readers that
+print a table, CSV or JSON without pandas (``pacte show``, ``rank``, ``indicators``).
+
+:func:`csv_text` and :func:`json_records` write rows exactly as pandas writes the same
+values (``DataFrame.to_csv`` and :func:`pacte.export.tables.records`, doubles to 15
+decimals), so that an answer has the same bytes whichever path produced it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+#: DuckDB types read as numbers (right-aligned in a terminal table).
+NUMERIC_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                           "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE"})
+
+
+@dataclass
+class Rows:
+    """``rows`` (tuples) of ``columns``; ``numeric[i]``: column i holds numbers (not
+    booleans), as a numeric dtype would in a DataFrame."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple]
+    numeric: tuple[bool, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        self.columns = tuple(self.columns)
+        if not self.numeric:
+            self.numeric = tuple(False for _ in self.columns)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list:
+        i = self.columns.index(name)
+        return [r[i] for r in self.rows]
+
+    def dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+    def select(self, names: Sequence[str]) -> Rows:
+        """The columns ``names``, in that order."""
+        idx = [self.columns.index(n) for n in names]
+        return Rows(tuple(names), [tuple(r[i] for i in idx) for r in self.rows],
+                    tuple(self.numeric[i] for i in idx))
+
+    def renamed(self, names: dict[str, str]) -> Rows:
+        return Rows(tuple(names.get(c, c) for c in self.columns), self.rows, self.numeric)
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = None) -> Rows:
+    """The rows of ``sql``, typed by DuckDB."""
+    cur = con.execute(sql, list(params or []))
+    desc = cur.description or []
+    return Rows(tuple(d[0] for d in desc), cur.fetchall(),
+                tuple(str(d[1]) in NUMERIC_TYPES for d in desc))
+
+
+def json_float(value: float, precision: int = 15) -> float:
+    """``value`` as pandas' JSON encoder writes it with ``double_precision`` (ultrajson's
+    modp_dtoa: rounded to ``precision`` decimals, half to odd, trailing zeros dropped; very
+    large or small values by ``%.{precision}g``), read back as a float."""
+    if value == 0.0:
+        return 0.0
+    neg = value < 0
+    v = -value if neg else value
+    if v > 1e16 - 1 or v < 1e-15:
+        return float(f"{value:.{precision}g}")
+    pow10 = 10.0 ** precision
+    whole = int(v)
+    tmp = (v - whole) * pow10
+    frac = int(tmp)
+    diff = tmp - frac
+    if diff > 0.5 or (diff == 0.5 and (frac == 0 or frac & 1)):
+        frac += 1
+    if frac >= pow10:
+        frac, whole = 0, whole + 1
+    out = float(f"{whole}.{str(frac).rjust(precision, '0').rstrip('0') or '0'}")
+    return -out if neg else out
+
+
+def json_value(v):
+    """A cell as :func:`pacte.export.tables.records` gives it (NaN -> None)."""
+    if isinstance(v, float):
+        return None if math.isnan(v) or math.isinf(v) else json_float(v)
+    return v
+
+
+def json_records(rows: Rows) -> list[dict]:
+    """The rows as JSON-safe records, as :func:`pacte.export.tables.records` gives them."""
+    return [{c: json_value(v) for c, v in zip(rows.columns, r, strict=True)}
+            for r in rows.rows]
+
+
+def _csv_cell(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return repr(v) if isinstance(v, float) else v
+
+
+def csv_text(rows: Rows) -> str:
+    """The rows as ``DataFrame.to_csv(index=False, lineterminator="\\n")`` writes them."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(rows.columns)
+    w.writerows([[_csv_cell(v) for v in r] for r in rows.rows])
+    return buf.getvalue()
+
+
+#: The stored indicator table (:mod:`pacte.engine.materialise`) and its long columns.
+INDICATOR_TABLE = "indicator"
+INDICATOR_COLUMNS = ("level", "code", "name", "indicator", "period", "value", "unit",
+                     "resolution", "source", "note")
+
+
+def indicator_sql(level: str | None, indicators: Sequence[str] | None = None,
+                  period: str | None = None, code: str | None = None,
+                  columns: Sequence[str] = INDICATOR_COLUMNS) -> tuple[str, list]:
+    """The query of the stored indicators of ``level`` (every level but France when None),
+    optionally filtered, in the engine's row order; notes never null."""
+    where, params = [], []
+    if level is None:
+        where.append("level <> 'fr'")
+    else:
+        where.append("level = ?")
+        params.append(level)
+    if indicators:
+        where.append(f"indicator IN ({', '.join('?' * len(indicators))})")
+        params += list(indicators)
+    if period is not None:
+        where.append("period = ?")
+        params.append(period)
+    if code is not None:
+        where.append("code = ?")
+        params.append(code)
+    cols = ", ".join("coalesce(note, '') AS note" if c == "note" else c for c in columns)
+    return (f"SELECT {cols} FROM {INDICATOR_TABLE} WHERE {' AND '.join(where)} ORDER BY ord",
+            params)
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, level: str,
+                   indicators: Sequence[str] | None = None, period: str | None = None
+                   ) -> Rows | None:
+    """The stored indicators of ``level`` (``pacte indicators``), or None when the store
+    cannot answer them as asked (an indicator or period it does not hold at that level, a
+    store without the table): the caller then takes the checked path, whose errors name
+    the valid values."""
+    try:
+        if indicators:
+            ph = ", ".join("?" * len(indicators))
+            found = con.execute(f"SELECT count(DISTINCT indicator) FROM {INDICATOR_TABLE} "
+                                f"WHERE level = ? AND indicator IN ({ph})",
+                                [level, *indicators]).fetchall()[0][0]
+            if found != len(set(indicators)):
+                return None
+        rows = query(con, *indicator_sql(level, indicators, period))
+    except duckdb.CatalogException:
+        return None
+    return rows if len(rows) else None

@@ -1,0 +1,160 @@
+"""Readers at the floor: ``pacte show``, ``pacte rank`` (default rule) and ``pacte indicators``
+answer from DuckDB rows without loading pandas or numpy, and give the same bytes as the
+computing path (DataFrames) for the same question."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+from contextlib import redirect_stdout
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pacte import store
+from pacte.store.rows import Rows, csv_text, json_float, json_records, query
+
+READERS = [
+    ["show", "{epci}"], ["show", "{epci}", "--format", "json"],
+    ["show", "{epci}", "--format", "csv"],
+    ["rank", "--top", "3"], ["rank", "--top", "3", "--format", "csv"],
+    ["rank", "--top", "3", "--format", "json"], ["rank"],
+    ["indicators", "--level", "epci", "--indicator", "industry_share"],
+    ["indicators", "--level", "epci", "--indicator", "industry_share", "--format", "csv"],
+    ["indicators", "--level", "epci", "--indicator", "industry_share", "--format", "json"],
+]
+PROBE = """
+import sys
+sys.argv = ["pacte", *sys.argv[1:]]
+from pacte.cli import app
+try:
+    app()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+heavy = sorted(m for m in ("pandas", "numpy") if m in sys.modules)
+sys.stderr.write(f"\\nLOADED={','.join(heavy)} EXIT={code}\\n")
+"""
+
+
+@pytest.fixture(scope="module")
+def epci(fictional_store) -> str:
+    with store.connect(fictional_store) as con:
+        return con.execute("SELECT min(code) FROM territory WHERE level = 'epci'"
+                           ).fetchall()[0][0]
+
+
+@pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a))
+def test_readers_load_neither_pandas_nor_numpy(fictional_store, epci, args):
+    env = {**os.environ, "PACTE_DB": str(fictional_store), "COLUMNS": "100"}
+    argv = [a.format(epci=epci) for a in args]
+    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], env=env, capture_output=True,
+                          text=True, timeout=120)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == "LOADED= EXIT=0", proc.stderr[-2000:]
+    assert proc.stdout.strip()  # and it answered
+
+
+def test_json_float_is_pandas_double_precision_15():
+    """The JSON writer of rows rounds doubles as pandas' ``to_json(double_precision=15)``."""
+    rng = np.random.default_rng(7)
+    values = [*rng.normal(size=20_000) * 10.0 ** rng.integers(-17, 17, 20_000),
+              *rng.random(5_000), 0.5, 1.5, 2.5, 1e-15, 1e16, 9999999999999998.0, -0.0,
+              0.1 + 0.2, 2 / 3, 123.0]
+    ref = json.loads(pd.DataFrame({"v": values}).to_json(orient="records",
+                                                          double_precision=15))
+    assert [json.dumps(json_float(float(v))) for v in values] == [
+        json.dumps(r["v"]) for r in ref]
+
+
+def test_rows_write_csv_and_json_as_pandas(fictional_con):
+    """Mixed types, gaps, quotes and newlines: the same text as ``to_csv`` and ``records``."""
+    from pacte.export.tables import records
+
+    sql = """SELECT * FROM (VALUES (1, 'a,b', 1.25::DOUBLE, true, NULL::DOUBLE, 'x"y'),
+                                   (NULL, 'ligne\nsuivante', 47505.0::DOUBLE, false, 2/3, ''))
+             t(n, text, x, flag, gap, quoted)"""
+    rows = query(fictional_con, sql)
+    df = fictional_con.execute(sql).df()
+    assert csv_text(rows) == df.to_csv(index=False, lineterminator="\n")
+    assert json.dumps(json_records(rows)) == json.dumps(records(df))
+    assert rows.numeric == (True, False, True, False, True, False)
+
+
+@pytest.mark.parametrize("top", [None, 1, 3, 5, 8])
+def test_stored_ranking_rows_equal_the_computed_ranking(fictional_con, top):
+    """The default ranking from the stored rows (top N by binary search over the sorted
+    draws) is the computed one: same columns, values, p_top, tiers and skipped ranks."""
+    from pacte.export.tables import records
+    from pacte.handlers.ranking import ranking
+    from pacte.handlers.ranking_rows import default_ranking_rows
+
+    ans = ranking(fictional_con, "epci", top)
+    rows = default_ranking_rows(fictional_con, "epci", top)
+    assert rows is not None
+    assert rows.rows.columns == tuple(ans.data.columns)
+    assert json.dumps(json_records(rows.rows)) == json.dumps(records(ans.data))
+    assert csv_text(rows.rows) == ans.data.to_csv(index=False, lineterminator="\n")
+    assert rows.skipped == ans.meta.get("skipped", [])
+    assert rows.unranked == ans.meta["unranked"]
+    assert (rows.size, rows.draws) == (ans.meta["programme"]["size"], ans.meta["draws"])
+
+
+def test_stored_ranking_rows_step_aside_for_what_they_cannot_answer(fictional_con):
+    from pacte.handlers.ranking_rows import default_ranking_rows
+
+    assert default_ranking_rows(fictional_con, "epci", 3, seed=1) is None
+    assert default_ranking_rows(fictional_con, "epci", 3, draws=7) is None
+
+
+def test_p_top_by_binary_search_is_the_share_of_draws():
+    from array import array
+
+    from pacte.handlers.ranking_rows import p_top_of
+    from pacte.targeting.tiers import calc_p_top
+
+    rng = np.random.default_rng(3)
+    R = rng.integers(1, 60, size=(40, 250))
+    for top in (1, 5, 20, 59, 60):
+        expected = calc_p_top(R, top)
+        got = [p_top_of(array("h", sorted(r.tolist())).tobytes(), top) for r in R]
+        assert got == expected.tolist()
+
+
+def test_indicator_rows_equal_the_stored_frame(fictional_con):
+    from pacte.engine import read_indicators
+    from pacte.export.tables import records
+    from pacte.store.rows import indicator_rows
+
+    rows = indicator_rows(fictional_con, "epci", ["industry_share"])
+    df = read_indicators(fictional_con, "epci", ["industry_share"])
+    assert isinstance(rows, Rows) and len(rows) == len(df)
+    assert json.dumps(json_records(rows)) == json.dumps(records(df))
+    assert indicator_rows(fictional_con, "epci", ["no_such_indicator"]) is None
+    assert indicator_rows(fictional_con, "epci", ["industry_share"], "1066") is None
+
+
+def test_table_of_rows_is_the_table_of_the_frame(fictional_con):
+    """The terminal table of typed rows is the DataFrame's (French numbers, gaps, widths)."""
+    from rich.console import Console
+
+    from pacte.cli.tables import render
+
+    sql = ("SELECT code, name, population, urban_share, n_communes FROM territory "
+           "WHERE level = 'epci' ORDER BY code")
+
+    def text(table) -> str:
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            render(table, console=Console(file=buf, width=100), title="t")
+        return buf.getvalue()
+
+    df = fictional_con.execute(sql).df()
+    assert text(query(fictional_con, sql)) == text(df)
+    assert not any(math.isnan(v) for v in df["population"])
