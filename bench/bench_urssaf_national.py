@@ -15,7 +15,7 @@ its peak memory (``resource.getrusage``, ``ru_maxrss``) is its own:
   (harmonisation onto COG 2025 and EPCI aggregation at APE detail, in DuckDB), then every
   catalogue indicator for all EPCI at APE detail.
 
-Targets (issue 7): under 60 s and under 2 GB peak memory on the 2-core machine.
+Targets: under 60 s and under 2 GB peak memory on the 2-core machine.
 
 Usage: python bench/bench_urssaf_national.py [--rows 1200000] [--derive] [--keep DIR]
 """

@@ -15,6 +15,7 @@ from contextlib import redirect_stdout
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from pacte import store
 from pacte.store.rows import Rows, csv_text, json_float, json_records, query
@@ -142,8 +143,6 @@ def test_indicator_rows_equal_the_stored_frame(fictional_con):
 
 def test_table_of_rows_is_the_table_of_the_frame(fictional_con):
     """The terminal table of typed rows is the DataFrame's (French numbers, gaps, widths)."""
-    from rich.console import Console
-
     from pacte.cli.tables import render
 
     sql = ("SELECT code, name, population, urban_share, n_communes FROM territory "
@@ -158,3 +157,63 @@ def test_table_of_rows_is_the_table_of_the_frame(fictional_con):
     df = fictional_con.execute(sql).df()
     assert text(query(fictional_con, sql)) == text(df)
     assert not any(math.isnan(v) for v in df["population"])
+
+
+def _printed(t, fmt, meta) -> str:
+    from pacte.cli import show
+
+    buf = io.StringIO()
+    console = show.out
+    show.out = Console(file=buf, width=120)
+    try:
+        with redirect_stdout(buf):
+            show.print_territory(t, fmt, meta)
+    finally:
+        show.out = console
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("level", ["epci", "ze2020", "dep", "reg"])
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_show_from_the_card_is_the_computed_answer(fictional_con, level, fmt):
+    """``pacte show`` from the stored card and the job query gives the bytes of the
+    computed answer (:func:`pacte.handlers.territory.territory`), in every format."""
+    from pacte.cli.common import Format
+    from pacte.cli.show import from_answer
+    from pacte.handlers.envelope import envelope
+    from pacte.handlers.territory import territory
+    from pacte.handlers.territory_rows import territory_rows
+
+    code = fictional_con.execute("SELECT max(code) FROM territory WHERE level = ?",
+                                 [level]).fetchall()[0][0]
+    lean = territory_rows(fictional_con, code, level)
+    assert lean is not None
+    ans = territory(fictional_con, code, level)
+    assert envelope(fictional_con, lean.sources) == ans.meta  # the same sources named
+    assert _printed(lean, Format(fmt), ans.meta) == _printed(from_answer(ans), Format(fmt),
+                                                             ans.meta)
+
+
+def test_show_json_of_a_computed_answer_is_the_records_of_its_frames(fictional_con):
+    """A commune (no card) goes through the computed path: its JSON is what the frames'
+    records give (:func:`pacte.export.tables.records`)."""
+    from pacte.cli.common import Format
+    from pacte.cli.show import from_answer
+    from pacte.export.tables import records
+    from pacte.handlers.territory import territory
+    from pacte.handlers.territory_rows import territory_rows
+
+    code = fictional_con.execute("SELECT min(code) FROM territory WHERE level = 'commune'"
+                                 ).fetchall()[0][0]
+    assert territory_rows(fictional_con, code, "commune") is None
+    ans = territory(fictional_con, code, "commune")
+    d = ans.data
+    doc = {"territory": d["territory"], "parents": records(d["parents"]),
+           "coverage": records(d["coverage"]),
+           "indicators": [] if d["indicators"] is None else records(d["indicators"]),
+           "anchoring": [] if d["anchoring"] is None or d["anchoring"].empty
+           else records(d["anchoring"]), "headline": d.get("headline") or [],
+           "ranking": d.get("ranking"), "comparison": d.get("comparison"),
+           "jobs": records(d["jobs"]), "meta": ans.meta}
+    expected = json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n"
+    assert _printed(from_answer(ans), Format.json, ans.meta) == expected

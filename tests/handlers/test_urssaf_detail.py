@@ -156,3 +156,38 @@ def test_crisis_command(national, fictional_store):
     res = CliRunner().invoke(app, ["crisis", "200070936", "--db", str(fictional_store)])
     assert res.exit_code == 0, res.output
     assert "mesure grossière" in res.output and "pacte build --with-fetched" in res.output
+
+
+def test_crisis_table_by_hand():
+    """Territory A 100 -> 80, B 50 -> 60; France A 1,000 -> 900, B 500 -> 600: France is
+    flat (G = 0), A falls 10 % and B grows 20 % nationally. A: national share 0, mix
+    100 x (-0.1) = -10, local -20 - (-10) = -10; B: mix 50 x 0.2 = +10, local 10 - 10 = 0
+    (Dunn 1960). Without a national reference the effects are NaN."""
+    import pandas as pd
+
+    from pacte.handlers.crisis import calc_crisis_table
+
+    own = pd.DataFrame({2008: [100.0, 50.0], 2012: [80.0, 60.0]}, index=["A", "B"])
+    fr = pd.DataFrame({2008: [1000.0, 500.0], 2012: [900.0, 600.0]}, index=["A", "B"])
+    t = calc_crisis_table(own, fr).set_index("industry")
+    assert t.index.tolist() == ["A", "B"]  # largest loss first
+    assert t.loc["A", ["change", "change_rel", "national_growth"]].tolist() == [-20, -20, -10]
+    assert t.loc["A", ["national_share", "industrial_mix", "regional_shift"]].tolist() == \
+        pytest.approx([0, -10, -10])
+    assert t.loc["B", ["industrial_mix", "regional_shift"]].tolist() == pytest.approx([10, 0])
+    assert calc_crisis_table(own, None)["regional_shift"].isna().all()
+
+
+def test_crisis_route(national, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from pacte.api import Settings, create_app
+
+    path = national.execute("PRAGMA database_list").fetchall()[0][2]
+    with TestClient(create_app(Settings(db=path, cache=tmp_path / "c"))) as client:
+        r = client.get("/api/crisis/200023414?industries=ape&top=2")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert [x["industry"] for x in body["data"]][0] == "2511Z" and len(body["data"]) == 2
+        assert body["meta"]["detail"] is True
+        assert client.get("/api/crisis/200023414?industries=a129").status_code == 422

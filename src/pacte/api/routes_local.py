@@ -58,3 +58,16 @@ def diversify(
     ans = handler(cur, code, level, industries, year, top)
     data = {k: v for k, v in ans.data.items() if k != "industries"}
     return answer(ans, data)
+
+
+@router.get("/crisis/{code}", summary="Crise 2008-2012 d'un EPCI activité par activité "
+            "(détail APE de l'URSSAF, ou la mesure grossière qui en tient lieu)",
+            response_model=Envelope[list[dict]])
+def crisis(
+    cur: Cur, code: Code,
+    industries: Annotated[str, Query(pattern="^(a88|ape)$")] = "a88",
+    top: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> JSON:
+    from pacte.handlers.crisis import crisis_industries
+
+    return answer(crisis_industries(cur, code, industries, top))

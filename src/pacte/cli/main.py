@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -40,7 +33,6 @@ from pacte.labels import (
     count_title,
     fr_duration,
     upper_first,
-    with_unit,
 )
 from pacte.settings import default_db_path
 
@@ -184,197 +176,21 @@ def show(
     """Fiche d'un territoire : identité, rang, mixité rurale/urbaine, indicateurs face à la
     France et au groupe de comparaison, emplois par source."""
     from pacte import store
-    from pacte.cli.tables import records, render
-    from pacte.handlers import territory as territory_handlers
+    from pacte.cli.show import from_answer, print_territory
+    from pacte.handlers.envelope import envelope
+    from pacte.handlers.territory_rows import territory_rows
 
     with store.connect(db) as con, err.status("Calcul de la fiche…"):
-        ans = territory_handlers.territory(con, code, level, compare=compare, codes=codes)
-    d = ans.data
-    ident, par, jobs, cov, ind = (d["territory"], d["parents"], d["jobs"], d["coverage"],
-                                  d["indicators"])
-    anch = d.get("anchoring")
-    if fmt is Format.json:
-        doc = {"territory": ident, "parents": records(par), "coverage": records(cov),
-               "indicators": [] if ind is None else records(ind),
-               "anchoring": [] if anch is None or anch.empty else records(anch),
-               "headline": d.get("headline") or [],
-               "ranking": d.get("ranking"), "comparison": d.get("comparison"),
-               "jobs": records(jobs), "meta": ans.meta}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
-        return
-    if fmt is Format.csv:
-        render(jobs.assign(level=ident["level"], code=ident["code"], name=ident["name"]), fmt)
-        return
-    _show_table(ident, par, jobs, cov, ind, anch, d.get("ranking"), d.get("comparison"),
-                d.get("headline") or [])
+        own_group = compare not in (None, "semblables") or codes
+        t = None if own_group else territory_rows(con, code, level)  # the stored card
+        if t is None:  # a name, a commune, another group: computed
+            from pacte.handlers import territory as territory_handlers
 
-
-def rank_line(r: dict | None, level: str) -> str | None:
-    """« Rang : 218ᵉ sur 1 255 EPCI (intervalle 150ᵉ à 290ᵉ) ; non éligible : métropole
-    exclue » — the same words as the profile and the dashboard."""
-    from pacte.labels import fr_number, fr_ordinal, fr_rank
-
-    if not r:
-        return None
-    if r.get("unranked"):
-        return f"Non classé : {r['unranked']}"
-    text = (f"Rang : {fr_rank(r['rank'], r['n'])} {LEVEL_PLURALS.get(level, level)} "
-            f"(intervalle {fr_ordinal(r['rank_low'])} à {fr_ordinal(r['rank_high'])})")
-    if r.get("tier"):
-        text += (f" ; probabilité d'être dans les {r['programme_size']} premiers : "
-                 f"{fr_number(r['p_top'], 2)} (palier : {r['tier']})")
-    if r.get("eligible") is False:
-        text += f" ; non éligible : {r.get('eligibility_note') or 'règle d éligibilité'}"
-    elif r.get("eligible"):
-        text += f" ; éligible, {fr_rank(r['eligible_rank'], r['n_eligible'])} éligibles"
-    return text
-
-
-def _show_anchoring(anch: pd.DataFrame) -> None:
-    """The anchoring section: value, France, percentile within the level, peers' median."""
-    import pandas as pd
-
-    from pacte.cli.tables import render
-
-    table = pd.DataFrame({
-        "Indicateur": [with_unit(a, u) for a, u in zip(anch["label"], anch["unit"],
-                                                       strict=True)],
-        "Période": anch["period"], "Valeur": anch["value"], "France": anch["national"],
-        "Centile": anch["percentile"].round(0), "Médiane du groupe": anch["peers_median"]})
-    render(table, title="Ancrage territorial (centile : part des territoires du niveau à "
-                        "valeur inférieure ou égale)")
-    notes = [n for n in dict.fromkeys(anch["note"]) if n]
-    for n in notes[:5]:
-        out.print(f"  {n}", markup=False)
-
-
-def _show_table(ident: dict, par: pd.DataFrame, jobs: pd.DataFrame, cov: pd.DataFrame,
-                ind: pd.DataFrame | None, anch: pd.DataFrame | None = None,
-                rank: dict | None = None, group: dict | None = None,
-                head: list[dict] | None = None) -> None:
-    from pacte.catalogue import source_name
-    from pacte.cli.tables import fr_number, render_grouped
-
-    out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
-    facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
-             ("Population (2023)", fr_number(ident["population"])),
-             ("Population DGCL", fr_number(ident["population_dgcl"])
-              if ident.get("population_dgcl") else None),
-             ("Communes", ident.get("n_communes")),
-             ("Classe de densité (dominante)", ident.get("density_class")),
-             ("Part de la population en espace urbain",
-              fr_number(100 * ident["urban_share"], 1) + " %"
-              if ident.get("urban_share") is not None else None),
-             ("Type d'espace", ident.get("area_type"))]
-    for k, v in facts:
-        if v is not None:
-            out.print(f"  {k} : {v}")
-    for row in par.itertuples():
-        out.print(f"  {upper_first(LEVEL_LABELS[row.level])} : {row.name} ({row.code})")
-    if (line := rank_line(rank, ident["level"])) is not None:
-        out.print(f"  {line}", markup=False)
-    if group:
-        shown = group.get("names") or group["codes"]
-        out.print(f"  Groupe de comparaison : {group['label']} : {', '.join(shown[:10])}"
-                  f"{' et ' + str(len(shown) - 10) + ' autres' if len(shown) > 10 else ''}",
-                  markup=False)
-    for row in cov.itertuples():
-        state = "complète" if row.complete else "PARTIELLE"
-        out.print(f"  [yellow]Couverture {row.source.upper()} : {state} ({row.n_covered}/"
-                  f"{row.n_communes} communes)[/yellow]")
-    if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs["source"]):
-        out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
-                  "par les estimations d'emploi localisées de l'Insee).[/yellow]")
-    if head:  # the key figures, as the profile and the dashboard show them
-        import pandas as pd
-
-        from pacte.cli.tables import render_grouped
-
-        table = pd.DataFrame({
-            "label": [with_unit(h["label"], h["unit"]) for h in head],
-            "Source": [h["source_name"] for h in head], "Période": [h["period"] for h in head],
-            "Valeur": [h["value"] for h in head], "France": [h["national"] for h in head],
-            "Résolution": [h.get("resolution_short", "") for h in head]})
-        render_grouped(table, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
-                       "le tableau de bord et l'API)", console=out)
-        for note in dict.fromkeys(h["resolution_note"] for h in head
-                                  if h.get("resolution_note")):
-            out.print(f"  [yellow]{note}[/yellow]", soft_wrap=True)
-    if ind is not None and anch is not None:  # anchoring gets its own section below
-        ind = ind[~ind["indicator"].isin(set(anch.get("indicator", [])))
-                  & ~ind["source"].eq("anchoring")]
-    if ind is not None and not ind.empty:
-        from pacte.cli.indicators import footnotes
-        from pacte.labels import MODELLED_JOBS, fr_value
-        table = ind.assign(label=[with_unit(a, u) for a, u in zip(ind["label"], ind["unit"],
-                                                                  strict=True)],
-                           source=ind["source"].map(source_name))
-        modelled = (ind["unit"] == MODELLED_JOBS).to_numpy()  # two significant figures
-        for col in ("value", "national"):
-            table[col] = table[col].astype(object)
-            table.loc[modelled, col] = [fr_value(v, MODELLED_JOBS)
-                                        for v in ind.loc[modelled, col]]
-        shown, legend = footnotes(table[["label", "source", "period", "value", "national",
-                                         "note"]])
-        render_grouped(shown.rename(columns={"note": "Note"}).reset_index(drop=True), "label",
-                       title="Indicateurs (France à titre de comparaison)", console=out)
-        for line in legend:
-            out.print(f"  {line}", markup=False)
-    if anch is not None and not anch.empty:
-        _show_anchoring(anch)
-    if jobs.empty:
-        out.print("  Aucune série d'emploi à ce niveau.")
-        return
-    for (src, scheme), g in jobs.groupby(["source", "scheme"], sort=False):
-        _print_series(src, scheme, g)
-
-
-def _print_series(src: str, scheme: str, g: pd.DataFrame) -> None:
-    import pandas as pd
-
-    from pacte.cli.tables import render
-
-    first = g.iloc[0]
-    notes = []
-    if g["estimate"].any():
-        notes.append("estimation")
-    if g["partial"].any():
-        notes.append("couverture partielle du territoire")
-    if (g["n_missing"] > 0).any():
-        notes.append("données manquantes (nd) pour certaines communes")
-    title = f"{first.source_label} — {first.resolution}"
-    if notes:
-        title += " [" + ", ".join(notes) + "]"
-    periods = sorted(g["period"].unique())
-    if src == "trim":  # quarterly: keep the fourth quarters
-        periods = [p for p in periods if p.endswith("T4")]
-    periods = _key_periods(periods)
-    piv = g.set_index(["sector", "sector_label", "period"])["jobs"].unstack("period")[periods]
-    extra = ""
-    if len(piv) > 21:
-        last = periods[-1]
-        is_total = piv.index.get_level_values("sector") == "TOTAL"
-        top = piv[~is_total].sort_values(last, ascending=False)
-        extra = f"{len(top) - 20} autres secteurs non affichés (--format csv pour le détail)"
-        piv = pd.concat([piv[is_total], top.head(20)])
-    piv = piv.reset_index()
-    render(piv.rename(columns={"sector": "Code", "sector_label": "Secteur"}), title=title)
-    if extra:
-        out.print(f"  {extra}")
-    omitted = len(g["period"].unique()) - len(periods)
-    if omitted > 0:
-        out.print(f"  {omitted} autres périodes disponibles (--format csv pour le détail)")
-
-
-def _key_periods(periods: list[str], max_n: int = 8) -> list[str]:
-    """At most ``max_n`` periods for a terminal table: first, the crisis years 2008 and
-    2012, last, then evenly spread ones."""
-    if len(periods) <= max_n:
-        return periods
-    keep = {periods[0], periods[-1]} | {p for p in periods if p[:4] in ("2008", "2012")}
-    step = max(1, len(periods) // (max_n - len(keep) + 1))
-    keep |= set(periods[::step][: max_n - len(keep)])
-    return sorted(keep)
+            ans = territory_handlers.territory(con, code, level, compare=compare, codes=codes)
+            t, meta = from_answer(ans), ans.meta
+        else:
+            meta = envelope(con, t.sources) if fmt is Format.json else {}
+    print_territory(t, fmt, meta)
 
 
 # after the core commands, so that ``pacte --help`` lists them in reading order

@@ -5,7 +5,9 @@ store the way :mod:`pacte.engine.valuechain` does and hands the arrays over.
 * national table: France's 2010 supply-use table A17 aggregated to the 16 sectors of the
   value-chain engine (C2 and DE merged), ``A_nat = calc_A(Z, x)``;
 * territory structure: the finest block of :func:`~pacte.engine.valuechain.load_blocks`
-  holding the territory (``resolution`` and ``source`` say which one);
+  holding the territory (``resolution`` and ``source`` say which one): for an EPCI, its
+  URSSAF APE codes when the store holds them (every EPCI once the national file is fetched),
+  else the census, which :func:`resolution_note` names as a coarse stand-in;
 * jobs per output: persons employed at 31/12/2010 on one national basis
   (:func:`pacte.engine.national_io.national_jobs`). The plant's N jobs are persons employed
   and every effect is in persons employed, whatever source describes the territory (the

@@ -65,6 +65,31 @@ def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: in
                                     f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
 
 
+@dataclass(frozen=True)
+class RankingFacts:
+    """What a ranking says about itself (level, seed, draws, the programme size of its
+    tiers, the territories left unranked with the reason), typed: the report and the CLI
+    read these fields, not a frame's ``attrs``."""
+
+    level: str = "epci"
+    seed: int | None = None
+    draws: int | None = None
+    tier_size: int | None = None
+    unranked: tuple[dict, ...] = ()
+
+    @classmethod
+    def of(cls, attrs: dict) -> RankingFacts:
+        """The facts the targeting step attached to a ranking (``DataFrame.attrs``)."""
+        return cls(attrs.get("level", "epci"), attrs.get("seed"), attrs.get("draws"),
+                   attrs.get("tier_size"), tuple(attrs.get("unranked", ())))
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> RankingFacts:
+        """The facts of a ranking answer's envelope (:func:`pacte.handlers.ranking.ranking`)."""
+        return cls(meta["level"], meta["seed"], meta["draws"], meta["programme"]["size"],
+                   tuple(meta.get("unranked", ())))
+
+
 @dataclass
 class RankingRows:
     """A ranking as typed rows, with what its envelope tells the CLI: the programme size

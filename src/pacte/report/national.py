@@ -18,6 +18,7 @@ import pandas as pd
 from pacte.errors import InvalidParameterError
 from pacte.export.tables import SOURCES_SUFFIX, write_csv_fr, write_xlsx
 from pacte.handlers.ranking import ranking
+from pacte.handlers.ranking_rows import RankingFacts
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
@@ -107,11 +108,11 @@ def _cell(r, col: str) -> str:
         else html.escape(str(value))
 
 
-def render_html(ranked: pd.DataFrame, path: Path, map_path: Path | None, config: Config,
-                provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
+def render_html(ranked: pd.DataFrame, facts: RankingFacts, path: Path, map_path: Path | None,
+                config: Config, provenance: pd.DataFrame, build_hash: str, audit_html: str = "",
                 tier_map: Path | None = None, spatial: str = "") -> Path:
     """index.html, self-contained: the map embedded (base64), method, top 50, sources."""
-    level = ranked.attrs.get("level", "epci")
+    level = facts.level
     img = ""
     if map_path is not None:
         data = base64.b64encode(Path(map_path).read_bytes()).decode()
@@ -144,14 +145,14 @@ td.num{{text-align:right;font-variant-numeric:tabular-nums}}table.audit{{margin-
 <h2>Carte du score</h2>{img}
 <h2>Méthode</h2>{_method_html(config)}
 {_imputed_html(ranked, len(config.specs))}
-{tiers_html(ranked, tier_map)}
+{tiers_html(ranked, facts, tier_map)}
 {spatial}
 {f"<h2>Audit statistique de la règle</h2>{audit_html}" if audit_html else ""}
 <h2>Les {TOP_SHOWN} premiers</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Sources et licences</h2><table><thead><tr><th>Source</th><th>Millésime</th>
 <th>Licence</th></tr></thead><tbody>{src}</tbody></table>
-<p><small>Empreinte du store : {html.escape(build_hash)} ; graine {ranked.attrs.get('seed')},
-{ranked.attrs.get('draws')} tirages. Produit par pacte.</small></p>
+<p><small>Empreinte du store : {html.escape(build_hash)} ; graine {facts.seed},
+{facts.draws} tirages. Produit par pacte.</small></p>
 <p><small>{html.escape(ATTRIBUTION)}</small></p>
 </body></html>
 """
@@ -229,24 +230,26 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
     tmp.mkdir()
     try:
         if config is None:
-            ranked = ranking(con, level, seed=seed, draws=draws).data
+            ans = ranking(con, level, seed=seed, draws=draws)
+            ranked, facts = ans.data, RankingFacts.from_meta(ans.meta)
         else:
             ranked, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
             ranked = with_tiers(ranked, R, config.programme.size, config.programme)
+            facts = RankingFacts.of(ranked.attrs)  # the targeting step's facts, typed
         rule = config or load_config()
         dims = {d.id: d.label for d in rule.dimensions}
         write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
         write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
                    title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
         png = render_map(con, ranked, tmp / "carte_score.png", level)
-        tier_png = render_tier_map(con, ranked, tmp / "carte_paliers.png", level)
+        tier_png = render_tier_map(con, ranked, facts, tmp / "carte_paliers.png", level)
         # the stored spatial statistics are those of the default rule's score
         cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level)
                        if config is None else None)
         prov = con.execute("SELECT source, vintage, licence FROM provenance "
                            "ORDER BY table_name").df()
         bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-        render_html(ranked, tmp / "index.html", png, rule, prov, bh,
+        render_html(ranked, facts, tmp / "index.html", png, rule, prov, bh,
                     render_audit_html(run_audit(con, level, rule)), tier_png,
                     spatial_html(con, cluster_png, level) if config is None else "")
         _swap_in(tmp, out_dir)

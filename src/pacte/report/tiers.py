@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pacte.handlers.ranking_rows import RankingFacts
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.report.maps import _rings, draw_polygons, france_axes, load_contours
 from pacte.targeting.rule import Config
@@ -21,19 +22,19 @@ TIER_COLOURS = {RETAINED: "#b2182b", UNCERTAIN: "#f4a582", EXCLUDED: "#f7f7f7",
                 UNRANKED: "#9e9e9e"}
 
 
-def render_tier_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci"
-                    ) -> Path | None:
+def render_tier_map(con, ranked: pd.DataFrame, facts: RankingFacts, path: Path,
+                    level: str = "epci") -> Path | None:
     """Map of each territory's tier for the ranking's programme size (``tier_size``);
     territories left unranked in grey. None when the level has no contours or the ranking
     no tiers."""
     if "tier" not in ranked:
         return None
-    size = ranked.attrs.get("tier_size")
+    size = facts.tier_size
     counts = calc_tier_counts(ranked["tier"].to_numpy())
     legend = [(TIER_COLOURS[t], f"{t} ({fr_number(counts[t])})")
               for t in (RETAINED, UNCERTAIN, EXCLUDED)]
     legend.append((TIER_COLOURS[UNRANKED],
-                   f"{UNRANKED} ({fr_number(len(ranked.attrs.get('unranked', [])))})"))
+                   f"{UNRANKED} ({fr_number(len(facts.unranked))})"))
     colours = {c: TIER_COLOURS[t] for c, t in zip(ranked["code"], ranked["tier"], strict=True)}
     return render_category_map(con, level, colours, TIER_COLOURS[UNRANKED], legend,
                                f"Palier pour un programme de {size} territoires", path)
@@ -102,20 +103,20 @@ def uncertainty_html(config: Config) -> str:
         "sont pas des intervalles de confiance sur une « vraie » vulnérabilité.</p>")
 
 
-def tiers_html(ranked: pd.DataFrame, map_path: Path | None) -> str:
+def tiers_html(ranked: pd.DataFrame, facts: RankingFacts, map_path: Path | None) -> str:
     """Counts of the tiers, their map, and the territories left unranked with the reason."""
     if "tier" not in ranked:
         return ""
     import base64
 
-    size = ranked.attrs.get("tier_size")
+    size = facts.tier_size
     counts = calc_tier_counts(ranked["tier"].to_numpy())
     img = ""
     if map_path is not None:
         data = base64.b64encode(Path(map_path).read_bytes()).decode()
         img = (f'<img src="data:image/png;base64,{data}" alt="Carte des paliers pour un '
                f'programme de {size} territoires" style="max-width:100%">')
-    unranked = ranked.attrs.get("unranked", [])
+    unranked = facts.unranked
     rows = "".join(f"<li>{html.escape(u['name'])} ({u['code']}) : {html.escape(u['reason'])}"
                    "</li>" for u in unranked)
     return (f"<h2>Paliers d'un programme de {size} territoires</h2>"

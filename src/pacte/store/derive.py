@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pacte import geography
-from pacte.catalogue import SOURCE_TEXTS
+from pacte.catalogue import MODEL_NAMES, SERIES, SOURCE_TEXTS, source_name
 from pacte.errors import BuildError
 from pacte.sources.geo import URBAN_LEVELS
 from pacte.sources.io_tables import parse_wiod_crosswalk
@@ -349,8 +349,10 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
                             "licence": v.licence} for k, v in SOURCE_TEXTS.items()])
     say("Libellés des secteurs")
     derived_labels = derive_sector_labels(t)
+    names = pd.DataFrame([{"source": s, "name": source_name(s)}  # short names, for readers
+                          for s in (*SERIES, *MODEL_NAMES)])
     derived = {"territory": ter, "jobs": jobs, "series": series,
-               "sector_label": derived_labels}
+               "sector_label": derived_labels, "source_name": names}
     for name, df in derived.items():
         _create(con, name, df)
     say("Harmonisation URSSAF sur le COG 2025")

@@ -13,6 +13,7 @@ from pacte.errors import UnknownTerritoryError
 from pacte.geography import ALL_LEVELS, TERRITORY_LEVELS
 from pacte.geography import check_level as geo_check_level
 from pacte.labels import LEVEL_LABELS
+from pacte.store.rows import territory_jobs_sql
 
 
 def _fold(text: str) -> str:
@@ -156,9 +157,6 @@ def parents(con: duckdb.DuckDBPyConnection, terr: dict) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["level", "code", "name"])
 
 
-#: The detailed sector scheme of a job source (URSSAF: 732 APE codes) that territory answers
-#: sum into NAF sections unless the detail is asked for.
-DETAIL_SCHEME = "APE"
 
 
 def territory_jobs(con: duckdb.DuckDBPyConnection, level: str, code: str | None = None,
@@ -171,36 +169,7 @@ def territory_jobs(con: duckdb.DuckDBPyConnection, level: str, code: str | None 
     the answer stays small, and industry is still its sections B to E. ``n_missing`` of a
     section is then the largest of its codes', ``estimate`` and ``partial`` true if any
     code's is. ``source`` keeps one job source."""
-    where, params = ["j.level = ?"], [level]
-    if code is not None:
-        where.append("j.code = ?")
-        params.append(code)
-    if source is not None:
-        where.append("j.source = ?")
-        params.append(source)
-    cond = " AND ".join(where)
-    head = "j.code, " if code is None else ""
-    order = "code, " if code is None else ""
-    sql = f"""
-        SELECT {head}j.source, s.label AS source_label, s.resolution, j.scheme, j.period,
-               j.year, j.sector, coalesce(l.label, lt.label, j.sector) AS sector_label, j.jobs,
-               j.n_missing, j.estimate, j.partial
-        FROM jobs j JOIN series s USING (source)
-        LEFT JOIN sector_label l ON l.scheme = j.scheme AND l.sector = j.sector
-        LEFT JOIN sector_label lt ON lt.scheme = 'trim' AND lt.sector = j.sector
-        WHERE {cond}"""
-    if not detail:
-        sql += f""" AND (j.scheme <> '{DETAIL_SCHEME}' OR j.sector = 'TOTAL')
-        UNION ALL
-        SELECT {head}j.source, s.label, s.resolution, 'A21', j.period, j.year,
-               n.section_a21, upper(left(n.libelle_section, 1))
-                              || lower(substr(n.libelle_section, 2)),
-               sum(j.jobs), max(j.n_missing), bool_or(j.estimate), bool_or(j.partial)
-        FROM jobs j JOIN series s USING (source) JOIN naf n ON n.ape = j.sector
-        WHERE {cond} AND j.scheme = '{DETAIL_SCHEME}'
-        GROUP BY ALL"""
-        params = params * 2
-    return con.execute(f"{sql} ORDER BY {order}source, scheme, sector, period", params).df()
+    return con.execute(*territory_jobs_sql(level, code, detail, source)).df()
 
 
 def coverage(con: duckdb.DuckDBPyConnection, level: str, code: str | None = None
