@@ -309,8 +309,9 @@ def test_serve_command(tmp_path):
 
 
 def test_territory_gzip_and_plain_are_the_same_answer(client, build_hash):
-    """The card is sent in its stored deflate stream to a client accepting gzip, inflated
-    for the others: the same JSON either way, sections instead of the APE detail."""
+    """The card is sent as the gzip bytes the build stored to a client accepting gzip,
+    decompressed for the others: the same JSON either way, sections instead of the APE
+    detail."""
     url = "/api/territories/epci/200023414"
     packed = client.get(url, headers={"accept-encoding": "gzip"})
     plain = client.get(url, headers={"accept-encoding": "identity"})

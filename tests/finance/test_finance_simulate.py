@@ -50,7 +50,7 @@ def test_national_simulation_2026(demo, inputs):
     assert sim.rows["exempt"].sum() == inputs.entities["dsu_eligible"].sum()
     # the stamp and the unverified parameters travel with every output
     assert sim.meta["estampille"] == FICTIONAL and sim.meta["donnees_fictives"]
-    assert sim.rows.attrs["estampille"] == FICTIONAL == sim.summary.attrs["estampille"]
+    assert sim.stamp == FICTIONAL and not sim.rows.attrs and not sim.summary.attrs
     assert sim.meta["minoration"]["parametre"] == "minoration_bloc_communal.plf"
     assert sim.meta["minoration"]["fourchette_projets"] == [258_231_388.0, 317_631_388.0]
     assert sim.meta["verified"]["minoration_bloc_communal.plf"] is False
@@ -91,7 +91,7 @@ def test_compare_keys_side_by_side(demo, inputs):
     assert (spare.rows.loc[terr.isin(spared), "cut"] == 0).all()
     s = cmp.summary.set_index(["grouping", "group"])
     assert s.loc[("industrial", "Q5"), "cut_share_spare-industrial"] == 0
-    assert cmp.meta["estampille"] == FICTIONAL == cmp.rows.attrs["estampille"]
+    assert cmp.meta["estampille"] == FICTIONAL == cmp.stamp and not cmp.rows.attrs
 
 
 def _tiny() -> SimulationInputs:
@@ -112,7 +112,7 @@ def test_double_peine_hand_checked():
     q = sim.summary[sim.summary["grouping"] == "industrial"].set_index("group")
     assert q.loc["Q5", "cut"] == 100 and q.loc["Q5", "double_peine"] == pytest.approx(0.5 / 0.6)
     assert q.loc["Q1", "double_peine"] == pytest.approx(0.5)
-    assert sim.meta["estampille"] is None
+    assert sim.meta["estampille"] is None and sim.stamp is None
     assert list(simulate(_tiny(), year=2024, cut=200, key="dcrtp").summary["grouping"]) == \
         ["total"]
 

@@ -1,6 +1,6 @@
-"""Territory cards (issues 16 and 19): the answer the build stores for each territory is the
-live handler's answer, its gzip stream is valid however it is spliced, and the job series
-summed into NAF sections keep every job."""
+"""Territory cards: the answer the build stores for each territory (a finished gzip member)
+is the live handler's answer with its envelope, the API sends it as it is or decompressed,
+and the job series summed into NAF sections keep every job."""
 
 import gzip
 import json
@@ -11,11 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pacte.api.response import answer_card
+from pacte.api.response import accepts_gzip, answer_stored
+from pacte.errors import UnknownTerritoryError
 from pacte.export.jsonable import jsonable
 from pacte.handlers import cards
+from pacte.handlers.card_build import gzip_body
 from pacte.handlers.territory import territory
-from pacte.store import queries
+from pacte.store import queries, read_meta
 
 ROUEN = "200023414"
 
@@ -46,14 +48,25 @@ def sample(con, level: str, n: int) -> list[str]:
 @pytest.mark.parametrize("level,n", [("epci", 12), ("ze2020", 4), ("ze2010", 4), ("dep", 4),
                                      ("reg", 3), ("fr", 1)])
 def test_card_is_the_live_answer(con, level, n):
+    """Data and envelope: the live answer plus the level the API adds to it."""
     for code in sample(con, level, n):
-        card = cards.read_card(con, level, code)
-        assert card is not None, (level, code)
+        body = cards.read_card(con, level, code)
+        assert body is not None, (level, code)
+        card = cards.card_json(body)
+        assert list(card) == ["data", "meta"]
         live = territory(con, code, level, jobs_detail=False)
-        same(json.loads(card.data()), jsonable(live.data), f"{level}/{code}")
-        # the envelope names the same snapshot tables as the live answer's
-        stored = cards.territory_json(con, code, level)
-        assert stored.meta == live.meta
+        same(card["data"], jsonable(live.data), f"{level}/{code}")
+        assert card["meta"] == jsonable({**live.meta, "level": level})
+
+
+def test_the_envelope_is_the_store_s(con):
+    meta = cards.card_json(cards.read_card(con, "epci", ROUEN))["meta"]
+    store = read_meta(con)
+    assert (meta["build_hash"], meta["built_at"]) == (store["build_hash"], store["built_at"])
+    tables = {s["table"] for s in meta["sources"]}
+    assert {"urssaf_jobs", "census_functions", "wiod_trade", "anchoring_bpe",
+            "communes"} <= tables
+    assert "ofgl_rei" not in tables  # only the sources of its figures
 
 
 def test_every_territory_but_communes_has_a_card(con):
@@ -64,15 +77,28 @@ def test_every_territory_but_communes_has_a_card(con):
     assert n == expected and n["epci"] == 1255
 
 
-def test_commune_and_names_are_answered_without_a_card(con):
-    # a commune has no card: assembled on the spot, same answer as the live handler
-    ans = cards.territory_json(con, "76540", "commune")
-    live = territory(con, "76540", "commune", jobs_detail=False)
-    same(json.loads(ans.data.data()), jsonable(live.data))
-    assert json.loads(ans.data.data())["territory"]["name"] == "Rouen"
-    # an exact name resolves to its code's card
-    by_name = cards.territory_json(con, "Métropole Rouen Normandie", "epci")
-    assert by_name.data == cards.read_card(con, "epci", ROUEN)
+def test_commune_and_names(con):
+    # a commune has no card: the API assembles it on request
+    assert cards.stored_answer(con, "76540", "commune") is None
+    # an exact name resolves to its code's card; an unknown one is the French error
+    by_name = cards.stored_answer(con, "Métropole Rouen Normandie", "epci")
+    assert by_name == cards.read_card(con, "epci", ROUEN)
+    assert cards.stored_answer(con, ROUEN.lower() + " ", "epci") == by_name
+    with pytest.raises(UnknownTerritoryError, match="Territoire inconnu au niveau epci"):
+        cards.stored_answer(con, "Grand Pari", "epci")
+
+
+def test_frames_are_the_live_frames(con):
+    """The profile's input read from the card: the live answer's tables and envelope."""
+    got = cards.territory_frames(con, ROUEN, "epci")
+    live = territory(con, ROUEN, "epci", jobs_detail=False)
+    assert got.meta == live.meta
+    assert got.data["territory"] == jsonable(live.data["territory"])
+    for k in cards.FRAMES:
+        assert list(got.data[k].columns) == list(live.data[k].columns), k
+        assert len(got.data[k]) == len(live.data[k]), k
+    commune = cards.territory_frames(con, "76540", "commune")  # no card: the live answer
+    assert commune.data["territory"]["name"] == "Rouen"
 
 
 def test_sections_keep_every_job(con):
@@ -92,33 +118,33 @@ def test_sections_keep_every_job(con):
     assert c2015 == 22234  # manufacturing, Métropole Rouen Normandie, 2015 (URSSAF extract)
 
 
-@given(data=st.binary(max_size=3000), tail=st.binary(max_size=400),
-       level=st.integers(1, 9))
-def test_spliced_gzip_is_one_valid_stream(data, tail, level):
-    """Card stream + separately compressed end + combined CRC = one gzip member that
-    gzip and a single streaming decoder (httpx's) read whole."""
-    card = cards.Card.of(data, (), level)
-    assert card.data() == data
-    z = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
-    import struct
-
-    body = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + card.deflate + z.compress(tail)
-            + z.flush() + struct.pack("<II", zlib.crc32(tail, card.crc),
-                                      (card.size + len(tail)) & 0xFFFFFFFF))
-    expected = cards.PREFIX + data + tail
-    assert gzip.decompress(body) == expected
+@given(body=st.binary(max_size=5000), level=st.integers(1, 9))
+def test_a_stored_body_is_one_gzip_member(body, level):
+    """One member, the same bytes at every build, read whole by gzip and by a single
+    streaming decoder (httpx's)."""
+    packed = gzip_body(body, level)
+    assert packed == gzip_body(body, level)
+    assert packed[:4] == b"\x1f\x8b\x08\x00" and packed[4:8] == b"\0\0\0\0"  # no name, time 0
+    assert gzip.decompress(packed) == body
     d = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    assert d.decompress(body) + d.flush() == expected and d.eof and not d.unused_data
+    assert d.decompress(packed) + d.flush() == body and d.eof and not d.unused_data
 
 
-def test_answer_card_both_encodings(con):
-    card = cards.read_card(con, "epci", ROUEN)
-    meta = {"build_hash": "x", "sources": [{"table": "t"}]}
-    plain = answer_card(card, meta, gzip=False, level="epci")
-    packed = answer_card(card, meta, gzip=True, level="epci")
-    assert packed.headers["content-encoding"] == "gzip"
+def test_answer_stored_both_encodings(con):
+    body = cards.read_card(con, "epci", ROUEN)
+    packed, plain = answer_stored(body, gzip_ok=True), answer_stored(body, gzip_ok=False)
+    assert packed.headers["content-encoding"] == "gzip" and packed.body == body
     assert "content-encoding" not in plain.headers
+    assert packed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
     assert gzip.decompress(packed.body) == plain.body
-    body = json.loads(plain.body)
-    assert body["meta"] == {**meta, "level": "epci"}
-    assert body["data"]["territory"]["name"] == "Métropole Rouen Normandie"
+    assert int(plain.headers["content-length"]) == len(plain.body)
+    doc = json.loads(plain.body)
+    assert doc["meta"]["level"] == "epci"
+    assert doc["data"]["territory"]["name"] == "Métropole Rouen Normandie"
+
+
+@pytest.mark.parametrize("header,ok", [("gzip", True), ("gzip, deflate, br", True),
+                                       ("br;q=1.0, gzip;q=0.8", True), ("identity", False),
+                                       ("", False), (None, False)])
+def test_accepts_gzip(header, ok):
+    assert accepts_gzip(header) is ok

@@ -37,9 +37,13 @@ def load_low_wage_countries(broad: bool = False) -> frozenset[str]:
     return parse_low_wage_countries(package_data("low_wage_countries.csv"), broad)
 
 
-def compute_french_shocks(*args, **kw):
+def french_shocks(*args, **kw) -> T.FrenchShocks:
     kw.setdefault("low_wage", load_low_wage_countries())
     return T.compute_french_shocks(*args, **kw)
+
+
+def compute_french_shocks(*args, **kw):
+    return french_shocks(*args, **kw).frame
 
 TRADE = Path(__file__).parents[1] / "data" / "trade" / "wiod2013_fra_chn_2000_2007_2011.parquet"
 YEARS = [2000, 2007, 2011]
@@ -107,7 +111,8 @@ def test_instrument_is_relevant(trade):
 
 
 def test_compute_french_shocks_by_hand(trade):
-    shocks = compute_french_shocks(trade, WORKERS_2000)
+    result = french_shocks(trade, WORKERS_2000)
+    shocks = result.frame
     assert list(shocks.columns) == [
         "period",
         "sector",
@@ -128,23 +133,22 @@ def test_compute_french_shocks_by_hand(trade):
     assert c4["shock_lowwage"] == pytest.approx((lw[2011] - lw[2007]) * 1000 / 230_000)
     iv = china_exports_to_other_high_income(trade, YEARS).loc["c4"]
     assert c4["shock_iv_other_hi"] == pytest.approx((iv[2011] - iv[2007]) * 1000 / 230_000)
-    assert (
-        "milliers de dollars" in shocks.attrs["unit"]
-        and shocks.attrs["prices"] == "dollars courants"
-    )
+    assert "milliers de dollars" in result.unit and result.prices == "dollars courants"
+    assert not shocks.attrs
 
 
 def test_price_index_converts_to_constant_dollars(trade):
     workers = pd.Series({"c14": 480_000.0})
     prices = pd.Series({2000: 80.0, 2007: 100.0, 2011: 110.0})
-    out = compute_french_shocks(trade, workers, price_index=prices)
+    result = french_shocks(trade, workers, price_index=prices)
+    out = result.frame
     assert out["shock_china"].tolist() == pytest.approx(
         [
             (12489 - 2260 * 100 / 80) * 1000 / 480_000,
             (21159 * 100 / 110 - 12489) * 1000 / 480_000,
         ]
     )
-    assert out.attrs["prices"] == "dollars constants de 2007"
+    assert result.prices == "dollars constants de 2007"
     with pytest.raises(ValueError, match="indice de prix absent"):
         compute_french_shocks(trade, workers, price_index=prices.drop(2011))
 

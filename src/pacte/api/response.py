@@ -1,18 +1,17 @@
-"""JSON answers: ``{"data": ..., "meta": ...}``, DataFrames as records (NaN -> null)."""
+"""JSON answers: ``{"data": ..., "meta": ...}``, DataFrames as records (NaN -> null); and
+the answers the build stored whole, as gzip bytes (the territory cards)."""
 
 from __future__ import annotations
 
-import struct
-import zlib
+import gzip
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
 from pacte.export.jsonable import dumps, jsonable
-from pacte.handlers.cards import Card
 from pacte.handlers.envelope import Answer
 
-__all__ = ["JSON", "answer", "answer_card", "jsonable"]
+__all__ = ["JSON", "accepts_gzip", "answer", "answer_stored", "jsonable"]
 
 
 class JSON(JSONResponse):
@@ -28,23 +27,17 @@ def answer(ans: Answer, data: Any = None, **meta: Any) -> JSON:
                  "meta": jsonable({**ans.meta, **meta})})
 
 
-#: A gzip member header: deflate, no name, no time, unknown OS (RFC 1952).
-GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether a request's ``Accept-Encoding`` allows gzip (as the gzip middleware reads it)."""
+    return "gzip" in (accept_encoding or "")
 
 
-def answer_card(card: Card, meta: dict, gzip: bool, **extra: Any) -> Response:
-    """The envelope around a stored territory card (:class:`pacte.handlers.cards.Card`).
-    With ``gzip`` (the client accepts it), the card's deflate stream is sent as it is, the
-    envelope's end compressed after it and the gzip trailer (CRC-32 combined, length)
-    closing it: one valid gzip stream, the card not compressed again. The gzip middleware
-    leaves an answer that has a Content-Encoding alone."""
-    tail = b',"meta":' + dumps(jsonable({**meta, **extra})) + b"}"
-    if not gzip:
-        return Response(card.head() + tail, media_type="application/json",
-                        headers={"vary": "Accept-Encoding"})
-    z = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
-    trailer = struct.pack("<II", zlib.crc32(tail, card.crc),
-                          (card.size + len(tail)) & 0xFFFFFFFF)
-    body = GZIP_HEADER + card.deflate + z.compress(tail) + z.flush() + trailer
-    return Response(body, media_type="application/json",
-                    headers={"content-encoding": "gzip", "vary": "Accept-Encoding"})
+def answer_stored(body: bytes, gzip_ok: bool) -> Response:
+    """A whole JSON answer stored as one gzip member (:mod:`pacte.handlers.card_build`):
+    sent as it is to a client that accepts gzip, decompressed for the others. The gzip
+    middleware leaves an answer that has a Content-Encoding alone."""
+    if gzip_ok:
+        return Response(body, media_type="application/json",
+                        headers={"content-encoding": "gzip", "vary": "Accept-Encoding"})
+    return Response(gzip.decompress(body), media_type="application/json",
+                    headers={"vary": "Accept-Encoding"})

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from pacte.api import schemas as S
 from pacte.api.catalogue import catalogue_extras
-from pacte.api.response import JSON, answer, answer_card
+from pacte.api.response import JSON, accepts_gzip, answer, answer_stored
 from pacte.api.schemas import Envelope
 from pacte.handlers import Answer, cards, envelope
 from pacte.handlers import indicators as indicator_handlers
@@ -104,9 +104,11 @@ def territories(cur: Cur, level: Level = "epci",
             "emplois", response_model=Envelope[S.Card])
 def territory(request: Request, cur: Cur, level: Annotated[str, Path(max_length=12)],
               query: Annotated[str, Path(max_length=200)]) -> Response:
-    ans = cards.territory_json(cur, query, level)
-    gzip = "gzip" in request.headers.get("accept-encoding", "")
-    return answer_card(ans.data, ans.meta, gzip, level=level)
+    body = cards.stored_answer(cur, query, level)
+    if body is None:  # a commune (no card): assembled on request
+        return answer(territory_handlers.territory(cur, query, level, jobs_detail=False),
+                      level=level)
+    return answer_stored(body, accepts_gzip(request.headers.get("accept-encoding")))
 
 
 @router.get("/territories/{level}/{query}/jobs", summary="Séries d'emplois d'un territoire, "

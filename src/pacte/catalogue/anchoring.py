@@ -1,6 +1,5 @@
 """Anchoring assets (engine ``pacte.engine.anchoring.compute_anchoring``, model id
-``anchoring``; maths in ``pacte.indicators.anchoring``). TEMPORARY module name: it becomes
-``catalogue/anchoring.py``.
+``anchoring``; maths in ``pacte.indicators.anchoring``).
 
 Sources and how each reaches EPCI 2025 / ZE2020 / départements / régions / France:
 
@@ -15,7 +14,7 @@ Sources and how each reaches EPCI 2025 / ZE2020 / départements / régions / Fra
 
 from __future__ import annotations
 
-from pacte.catalogue.base import Indicator
+from pacte.catalogue.base import Family, Indicator
 from pacte.geography import INDICATOR_LEVELS
 from pacte.labels import BPE_DOMAIN_LABELS
 
@@ -30,7 +29,7 @@ _DOMAINS = ("business_services", "personal_services", "transport", "education", 
 
 def _ind(id_, label, unit, direction, formula, periods, resolution, levels=_LEVELS):
     return Indicator(id_, label, unit, direction, formula, _SRC, "model", periods, resolution,
-                     None, levels=levels, model=MODEL, family="anchoring")
+                     None, levels=levels, model=MODEL, family=MODEL)
 
 
 ANCHORING_INDICATORS: tuple[Indicator, ...] = (
@@ -90,5 +89,9 @@ ANCHORING_INDICATORS: tuple[Indicator, ...] = (
            "supérieur", "higher_is_better", "diplômés du supérieur (bac + 2 ou plus)"))),
 )
 
-#: indicator id -> family (kept until every reader uses ``Indicator.family``)
-FAMILY = {i.id: "anchoring" for i in ANCHORING_INDICATORS}
+FAMILY = Family(MODEL, "ancrage territorial", ANCHORING_INDICATORS, tables={
+    MODEL: ("anchoring_bpe", "anchoring_ftth_communes", "anchoring_ftth_epci",
+            "anchoring_thd_epci", "anchoring_neet_epci", "anchoring_cif_epci",
+            "anchoring_productive_ze2010", "anchoring_grants_2018", "anchoring_grants_2019",
+            "census_functions")},
+    model="pacte.engine.anchoring:compute_anchoring", model_name=NAME)

@@ -1,5 +1,5 @@
-"""Vocabulary of the catalogue: what an indicator and a job series are, and the long
-indicator table every engine returns and every output reads."""
+"""Vocabulary of the catalogue: what an indicator, a family of indicators and a job series
+are, and the long indicator table every engine returns and every output reads."""
 
 from __future__ import annotations
 
@@ -35,13 +35,6 @@ def unit_decimals(unit: str) -> int:
     if unit.startswith("points (") and inner in UNIT_DECIMALS:
         return UNIT_DECIMALS[inner]
     return 2
-
-
-#: Indicator families, in reading order, with their French names.
-FAMILIES = {"jobs": "emploi et spécialisation", "mass": "masse industrielle",
-            "valuechain": "chaînes de valeur",
-            "exposure": "mondialisation", "anchoring": "ancrage territorial",
-            "finance": "finances locales"}
 
 
 @dataclass(frozen=True)
@@ -116,3 +109,45 @@ class Indicator:
     def __post_init__(self) -> None:
         if self.kind == "model" and (not self.model or not self.levels):
             raise ValueError(f"{self.id}: a model indicator needs a model and levels")
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of indicators declared whole, in its catalogue module (``FAMILY``): its
+    French name, its indicators, the snapshot tables each of its sources reads, and for a
+    family computed by a store-level model, that model.
+
+    ``tables``: source id (a job series, a model, a fetched file) -> snapshot tables
+    (PROVENANCE.json, or fetched) whose source, vintage and licence the envelope of an
+    answer built on it names. ``model``: the engine function computing the family's model
+    indicators, ``"module:function"`` with ``function(con, level or None) -> long table``;
+    the catalogue sits below the engine, so it names the function and the engine imports it
+    (:data:`pacte.engine.compute.MODELS`). A model's source id is the family's id and its
+    short French name is ``model_name``."""
+
+    id: str
+    label: str  # French, e.g. "chaînes de valeur"
+    indicators: tuple[Indicator, ...] = ()
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    model: str | None = None
+    model_name: str | None = None
+
+    def __post_init__(self) -> None:
+        other = [i.id for i in self.indicators if i.family != self.id]
+        if other:
+            raise ValueError(f"family {self.id}: indicators of another family: {other}")
+        modelled = [i.id for i in self.indicators if i.kind == "model"]
+        if modelled and not self.model:
+            raise ValueError(f"family {self.id}: model indicators {modelled} without a model")
+        if any(i.model != self.id for i in self.indicators if i.kind == "model"):
+            raise ValueError(f"family {self.id}: a model indicator names another model")
+        if self.model is not None:
+            module, _, function = self.model.partition(":")
+            if not (module and function and self.model_name):
+                raise ValueError(f"family {self.id}: model {self.model!r} is not "
+                                 "'module:function' with a model_name")
+            if not self.tables.get(self.id):
+                raise ValueError(f"family {self.id}: its model reads no declared table")
+        empty = [s for s, t in self.tables.items() if not t]
+        if empty:
+            raise ValueError(f"family {self.id}: sources without tables: {empty}")

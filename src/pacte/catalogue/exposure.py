@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pacte.catalogue.base import Indicator
+from pacte.catalogue.base import Family, Indicator
 from pacte.geography import EXPOSURE_IDS as EXPOSURE_IDS  # declared with the levels
 from pacte.geography import EXPOSURE_LEVELS, EXPOSURE_PERIODS
 from pacte.labels import MODELLED_JOBS
@@ -34,3 +34,9 @@ EXPOSURE_INDICATORS: tuple[Indicator, ...] = (
          "(Malgouyres 2017), réparti selon exposition × emploi total"),
     )),
 )
+
+FAMILY = Family("exposure", "mondialisation", EXPOSURE_INDICATORS, tables={
+    "exposure": ("wiod_trade", "io_wiod_fra_output", "wiod_crosswalk_a17", "wiod_crosswalk_a38",
+                 "wiod_low_wage", "wiod_sector_labels", "census_functions", "estel_salaried",
+                 "quarterly_jobs")},
+    model="pacte.engine.exposure:compute_exposure", model_name=NAME)

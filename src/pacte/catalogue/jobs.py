@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pacte.catalogue.base import Indicator, Series
+from pacte.catalogue.base import Family, Indicator, Series
 from pacte.indicators import resilience as res
 from pacte.indicators.jobs import (
     calc_allocation_effect,
@@ -229,4 +229,12 @@ JOB_INDICATORS: tuple[Indicator, ...] = (
 )
 
 #: Headline indicators: every territory has a value or a note saying why (tested).
+#: The family: its indicators and the snapshot tables each job series reads.
+FAMILY = Family("jobs", "emploi et spécialisation", JOB_INDICATORS, tables={
+    "estel": ("estel_salaried", "estel_nonsalaried", "commune_ze2010"),
+    "rp": ("census_functions", "communes", "commune_passage"),
+    "trim": ("quarterly_jobs",),
+    "urssaf": ("urssaf_jobs", "naf"),
+})
+
 HEADLINE = ("industry_share", "lq_industry", "industry_job_change_rel", "resistance")

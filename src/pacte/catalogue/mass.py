@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pacte.catalogue.base import Indicator
+from pacte.catalogue.base import Family, Indicator
 from pacte.catalogue.jobs import _WHAT, ALL, _by_source, _job
 from pacte.indicators.specialisation import NO_DATA
 
-FAMILY = "mass"
+_ID = "mass"
 _IND = "emplois industriels (secteurs B à E ; au recensement : fonction « fabrication »)"
 
 
@@ -51,6 +51,9 @@ MASS_INDICATORS: tuple[Indicator, ...] = (
     _job("industry_jobs_log", "Masse industrielle (logarithme des emplois de l'industrie : "
          "secteur, ou fonction « fabrication » au recensement)",
          "ln(emplois)", "neutral", "ln(1 + emplois industriels)", ALL, "level", ("year",),
-         _IND, _log_calc, family=FAMILY,
+         _IND, _log_calc, family=_ID,
          source_labels=_by_source("Masse industrielle (log des emplois) : {}", _WHAT)),
 )
+
+#: The family: job indicators of the series declared by the jobs family (no tables of its own).
+FAMILY = Family(_ID, "masse industrielle", MASS_INDICATORS)

@@ -30,3 +30,7 @@ SOURCE_TEXTS: dict[str, SourceText] = {
     "estel_ns": SourceText("Insee, ESTEL, emploi non salarié au 31/12",
                            "total, Insee ESTEL, emploi non salarié au 31/12", LO),
 }
+
+#: Snapshot tables of the geography every answer uses (the envelope always names them;
+#: the tables of each family's sources are declared with the family, :class:`Family`).
+TERRITORY_TABLES = ("communes", "epci", "territory_names", "commune_supracom", "cog_codes")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pacte.catalogue.base import Indicator
+from pacte.catalogue.base import Family, Indicator
 from pacte.geography import INDICATOR_LEVELS
 from pacte.labels import MODELLED_JOBS
 
@@ -40,3 +40,8 @@ VALUECHAIN_INDICATORS: tuple[Indicator, ...] = (
          "moyenne pondérée"),
     )),
 )
+
+FAMILY = Family("valuechain", "chaînes de valeur", VALUECHAIN_INDICATORS, tables={
+    "valuechain": ("io_sut_a17_flows", "io_sut_a17_sectors", "census_functions",
+                   "estel_salaried", "quarterly_jobs")},
+    model="pacte.engine.valuechain:compute_valuechain", model_name=NAME)

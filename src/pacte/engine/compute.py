@@ -1,7 +1,7 @@
 """The engine: store -> the long indicator table of the whole catalogue.
 
 One module per family computes its indicators from the store (``jobs``: job-series panels;
-``valuechain`` and ``exposure``: store-level models); :func:`compute_indicators` runs them
+``valuechain``, ``exposure``, ``anchoring``: store-level models, named by their family); :func:`compute_indicators` runs them
 and returns ONE long DataFrame ``level, code, name, indicator, period, value, unit,
 resolution, source, note`` (:data:`pacte.catalogue.LONG_COLUMNS`). A NaN value always has a
 French ``note`` saying why.
@@ -9,28 +9,31 @@ French ``note`` saying why.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 
 import duckdb
 import pandas as pd
 
-from pacte.catalogue import INDICATORS, SERIES, Indicator
+from pacte.catalogue import FAMILY_LIST, INDICATORS, SERIES, Indicator
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
-from pacte.engine.anchoring import compute_anchoring
-from pacte.engine.exposure import compute_exposure
 from pacte.engine.jobs import compute_job_indicators
-from pacte.engine.valuechain import compute_valuechain
 from pacte.errors import InvalidParameterError
 from pacte.geography import INDICATOR_LEVELS as LEVELS
 from pacte.geography import check_level
 
-#: Store-level models: ``model(con, level or None) -> long table``, keyed by the id the
-#: catalogue's model indicators name.
+
+def model_function(path: str) -> Callable[..., pd.DataFrame]:
+    """The engine function a family names, ``"module:function"``."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+#: Store-level models: ``model(con, level or None) -> long table``, keyed by the family id
+#: (the source id its model indicators name), as each family declares it
+#: (:class:`pacte.catalogue.Family`).
 MODELS: dict[str, Callable[..., pd.DataFrame]] = {
-    "valuechain": compute_valuechain,
-    "exposure": compute_exposure,
-    "anchoring": compute_anchoring,
-}
+    f.id: model_function(f.model) for f in FAMILY_LIST if f.model}
 
 
 def valid_periods(level: str | None = None, indicators: Iterable[str] | None = None

@@ -172,7 +172,7 @@ def french_shocks(con) -> pd.DataFrame:
     trade = _q(con, "SELECT * FROM wiod_trade")
     p = [(x.start, x.end) for x in PERIODS.values()]
     return compute_french_shocks(trade, national_workers(con), periods=p,
-                                 low_wage=read_low_wage(con))
+                                 low_wage=read_low_wage(con)).frame
 
 
 def _apportion(industry: pd.Series, reg: pd.Series, mix: pd.DataFrame,

@@ -5,7 +5,7 @@ call the pure core (:mod:`pacte.finance.simulator`, :mod:`pacte.finance.burden`)
 answer carries a ``meta`` dict: year, stage, key, the cut and where it comes from, every law
 parameter used with its legal references and ``verified`` flag, French warnings
 (``avertissements``) for what is unverified, and the « données fictives » stamp when the
-inputs are fictional.
+inputs are fictional (also the answer's ``stamp``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Simulation:
     summary: pd.DataFrame  # burden.SUMMARY_COLUMNS
     totals: dict  # euros: target, cut, shortfall, exhausted, by level
     meta: dict
+    stamp: str | None = None  # FICTIONAL when the inputs are fictional (meta "estampille")
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Comparison:
     summary: pd.DataFrame  # grouping, group, population_share, then cut_share_<key> ...
     totals: pd.DataFrame  # one row per key
     meta: dict
+    stamp: str | None = None  # FICTIONAL when the inputs are fictional (meta "estampille")
 
 
 def _rules(law: Law, year: int) -> tuple[Rules, list]:
@@ -63,11 +65,8 @@ def _rules(law: Law, year: int) -> tuple[Rules, list]:
     return rules, used
 
 
-def _stamp(inputs: SimulationInputs, frames: Iterable[pd.DataFrame]) -> str | None:
-    stamp = FICTIONAL if inputs.meta.get("fictif") else None
-    for f in frames:
-        f.attrs["estampille"] = stamp
-    return stamp
+def _stamp(inputs: SimulationInputs) -> str | None:
+    return FICTIONAL if inputs.meta.get("fictif") else None
 
 
 def simulate(inputs: SimulationInputs, *, year: int | None = None, cut: float | None = None,
@@ -138,7 +137,7 @@ def simulate(inputs: SimulationInputs, *, year: int | None = None, cut: float | 
               "dcrtp_before": float(rows["dcrtp_before"].sum()),
               "pools": {p: {k: v / 100 for k, v in d.items()} for p, d in alloc.pools.items()},
               "n_cut": int((alloc.cents > 0).sum()), "n_exempt": int(alloc.exempt.sum())}
-    stamp = _stamp(inputs, (rows, summary))
+    stamp = _stamp(inputs)
     meta = {"annee": year, "stade": stage or "lfi", "stade_libelle":
             STAGE_LABELS.get(stage or "lfi"), "cle": key, "cle_libelle": KEYS[key],
             "minoration": cut_meta, "exonerations": exempt_codes,
@@ -150,7 +149,7 @@ def simulate(inputs: SimulationInputs, *, year: int | None = None, cut: float | 
             "arrondi": "au centime ; somme exacte (méthode du diviseur de Sainte-Laguë)",
             "regroupements": {g: GROUPINGS[g] for g in GROUPINGS},
             "source_parametres": law.source}
-    return Simulation(rows, summary, totals, meta)
+    return Simulation(rows, summary, totals, meta, stamp)
 
 
 def compare_keys(inputs: SimulationInputs, *, keys: Iterable[str] | None = None,
@@ -184,9 +183,9 @@ def compare_keys(inputs: SimulationInputs, *, keys: Iterable[str] | None = None,
         base[f"double_peine_{k}"] = s.summary["double_peine"].to_numpy()
     totals = pd.DataFrame([{"key": k, **{t: v for t, v in s.totals.items() if t != "pools"}}
                            for k, s in sims.items()])
-    stamp = _stamp(inputs, (rows, base, totals))
+    stamp = _stamp(inputs)
     meta = dict(first.meta)
     meta.update({"cles": keys, "cles_ignorees": skipped, "estampille": stamp})
     meta.pop("cle", None)
     meta.pop("cle_libelle", None)
-    return Comparison(sims, rows, base, totals, meta)
+    return Comparison(sims, rows, base, totals, meta, stamp)

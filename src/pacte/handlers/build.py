@@ -10,7 +10,7 @@ from pacte import store
 from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
-from pacte.handlers.cards import write_territory_cards
+from pacte.handlers.card_build import write_territory_cards
 from pacte.handlers.diversify import write_diversify_matrix
 from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data

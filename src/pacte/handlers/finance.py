@@ -203,10 +203,11 @@ def _json_safe(x):
 
 
 def _stamped(df: pd.DataFrame, stamp: str | None) -> pd.DataFrame:
+    """A copy of ``df`` with the ``estampille`` column on fictional data (the stamp is also
+    in the answer's meta)."""
     out = df.copy()
     if stamp:
         out["estampille"] = stamp
-    out.attrs["estampille"] = stamp
     return out
 
 
@@ -248,7 +249,7 @@ def simulate_dcrtp(con: duckdb.DuckDBPyConnection | None, criteria: str | Path |
                        industrial=industrial, vulnerability=vulnerability, stage=stage)
         sim_meta = sim.meta
         data = {"rows": sim.rows, "summary": sim.summary, "totals": sim.totals}
-    stamp = FICTIONAL if inputs.meta.get("fictif") else None
+    stamp = sim.stamp
     data["rows"] = _stamped(data["rows"].drop(columns="cut_cents"), stamp)
     for name in ("summary", "rows_by_key"):
         if name in data:

@@ -2,9 +2,9 @@
 series (``pacte show``, the API's territory route, the profile), and the list of a level.
 
 :func:`territory` assembles the answer from the store's tables (DataFrames, for the CLI and
-the profile); :func:`pacte.handlers.cards.territory_json` answers the same thing already
-serialised, from the cards the build stored, so the API answers a territory with one
-lookup."""
+the profile); the build stores the API's whole answer for each territory but communes
+(:mod:`pacte.handlers.card_build`), so the API answers a territory with one lookup
+(:func:`pacte.handlers.cards.stored_answer`)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ by WIOD sector. No I/O: the low-wage country set is an argument (the store's tab
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,17 @@ FLOWS = ("intermediate_musd", "final_musd", "total_musd")
 OTHER_HIGH_INCOME = frozenset({"AUS", "CAN", "DNK", "GBR", "JPN", "SWE", "USA"})
 """Importers whose purchases from China instrument France's (see
 :data:`pacte.sources.wiod_trade.OTHER_HIGH_INCOME` for the reasoning)."""
+
+
+@dataclass(frozen=True)
+class FrenchShocks:
+    """French industry shocks per worker (:func:`compute_french_shocks`) with their unit."""
+
+    #: period ("2000-2007"), sector, shock_china, shock_lowwage, shock_iv_other_hi,
+    #: shock_exports; one row per period x sector
+    frame: pd.DataFrame
+    unit: str  # French
+    prices: str  # French: current dollars, or constant dollars of the base year
 
 
 def _sector_order(sectors: Iterable[str]) -> list[str]:
@@ -106,7 +118,7 @@ def compute_french_shocks(
     other_high_income: Iterable[str] = OTHER_HIGH_INCOME,
     price_index: pd.Series | None = None,
     price_base_year: int = 2007,
-) -> pd.DataFrame:
+) -> FrenchShocks:
     """French industry shocks per worker, ADH (2013) ``ΔM_j / L_j``, in thousand USD per job.
 
     ``workers_by_wiod_sector``: French jobs by WIOD sector at the start of the period, supplied
@@ -128,8 +140,9 @@ def compute_french_shocks(
     base year (default 2007, ADH's). Pass only the sectors you want exposed (ADH: manufacturing,
     c3-c16); shocks in mining (c2) and coke/refined petroleum (c8) mostly reflect energy prices.
 
-    Returns a long DataFrame with columns period ("2000-2007"), sector, shock_china,
-    shock_lowwage, shock_iv_other_hi, shock_exports; one row per period × sector.
+    Returns the long table (columns period ("2000-2007"), sector, shock_china,
+    shock_lowwage, shock_iv_other_hi, shock_exports; one row per period × sector) with its
+    unit and its prices (current or constant dollars).
     """
     if low_wage is None:
         raise DataError("pays à bas salaires : ensemble à fournir (table wiod_low_wage)")
@@ -164,12 +177,13 @@ def compute_french_shocks(
             m = wide.loc[workers.index].astype(float)
             out[name] = calc(m[t0] * factor[t0], m[t1] * factor[t1], workers.to_numpy()) * 1000.0
         frames.append(pd.DataFrame(out))
-    result = pd.concat(frames, ignore_index=True)
-    result.attrs["unit"] = "milliers de dollars US par emploi du secteur en début de période"
-    result.attrs["prices"] = (
-        "dollars courants" if price_index is None else f"dollars constants de {price_base_year}"
+    return FrenchShocks(
+        pd.concat(frames, ignore_index=True),
+        unit="milliers de dollars US par emploi du secteur en début de période",
+        prices=(
+            "dollars courants" if price_index is None else f"dollars constants de {price_base_year}"
+        ),
     )
-    return result
 
 
 def _workers_at(workers: pd.Series | pd.DataFrame, year: int) -> pd.Series:

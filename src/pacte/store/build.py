@@ -175,12 +175,10 @@ def build(db_path: Path | None = None, snap: Path | None = None,
         con = duckdb.connect(str(tmp), config={"memory_limit": "768MB"})
         try:
             tables = pipeline.run(con, snap, prov, say, overrides)
-            for step in steps:  # derived answers (indicators, default ranking): same atomicity
-                tables.update(step(con, say) or {})
             bh = build_hash(prov)
             meta = {"build_hash": bh, "code_version": VERSION,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "snapshot": str(snap), **{f"rows_{k}": str(v) for k, v in tables.items()}}
+                    "snapshot": str(snap)}
             prov_df = pd.DataFrame([
                 {"table_name": k, "source": v["source"], "vintage": v["vintage"],
                  "origin": v["origin"], "licence": v["licence"], "rows": v["rows"],
@@ -190,6 +188,13 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             meta_df = pd.DataFrame(sorted(meta.items()), columns=["key", "value"])
             con.register("meta_df", meta_df)
             con.execute("CREATE TABLE meta AS SELECT * FROM meta_df")
+            # derived answers (indicators, ranking, cards), in the same atomic build; they
+            # may carry the envelope (build hash, provenance) written above
+            for step in steps:
+                tables.update(step(con, say) or {})
+            rows = {f"rows_{k}": str(v) for k, v in tables.items()}
+            con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(rows.items()))
+            meta.update(rows)
             say("Validation du store")
             pipeline.validate(con)
             con.execute("CHECKPOINT")

@@ -1,6 +1,9 @@
 """Which snapshot tables (PROVENANCE.json, the store's ``provenance`` table) each job source
 or model reads: the envelope of every answer names their source, vintage and licence. Plain
-data, so that a reader needs nothing but DuckDB to name its sources."""
+data, so that a reader needs nothing but DuckDB to name its sources: the catalogue, where
+each family declares its tables (:class:`pacte.catalogue.Family`), loads numpy. This is
+that declaration copied (:data:`pacte.catalogue.SOURCE_TABLES`); a test keeps the two equal
+(tests/catalogue/test_families.py)."""
 
 from __future__ import annotations
 

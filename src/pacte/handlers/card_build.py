@@ -1,0 +1,146 @@
+"""Build step of the territory cards: the API's whole answer for each territory (every level
+but communes), written once into the store as finished gzip bytes, so that a reader answers
+with one lookup instead of six queries and a JSON encoding (targets: territory p99 under
+50 ms, 300 requests/s on one worker, cold as well as warm; see bench/).
+
+A card is the body of ``GET /api/territories/{level}/{code}``: ``{"data":...,"meta":...}``
+where ``data`` is :func:`pacte.handlers.territory.territory`'s (``jobs_detail=False``: the
+URSSAF APE codes summed into NAF sections) and ``meta`` its envelope plus the ``level``
+(:func:`pacte.handlers.envelope.envelope`). Nothing in that answer depends on the request:
+the envelope names the store's build hash, build date and the provenance of the sources the
+territory's figures come from, all fixed by the build, which writes them before this step.
+
+The data are assembled from the same readers called for a whole level at once
+(``code=None``) and encoded by DuckDB, with doubles in full precision (the live answer's
+encoder, :func:`pacte.export.tables.records`, keeps 15 decimals); the tests check that a
+card parses to the live answer. Reading the cards: :mod:`pacte.handlers.cards`; sending
+them: :func:`pacte.api.response.answer_stored`.
+"""
+
+from __future__ import annotations
+
+import gzip
+from concurrent.futures import ThreadPoolExecutor
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pacte.engine import read_show_indicators
+from pacte.export.jsonable import dumps, jsonable
+from pacte.geography import CARD_LEVELS
+from pacte.handlers.anchoring import anchoring_profile
+from pacte.handlers.compare import default_groups
+from pacte.handlers.envelope import envelope
+from pacte.handlers.ranking import rank_summaries
+from pacte.handlers.territory import answer_sources, has_indicators, headline, identity
+from pacte.store import queries
+from pacte.store.connect import read_meta
+
+TABLE = "territory_card"
+#: gzip level of the stored bodies: 6 gives 18 % fewer bytes than 1 for the whole table
+#: (23.4 against 28.4 MB; a card is compressed once and sent many times) for three times
+#: the compression time, spread over the cores (zlib releases the GIL).
+GZIP_LEVEL = 6
+
+
+def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
+    """``body`` as one gzip member (RFC 1952) without name or time: the same bytes at every
+    build of the same store."""
+    return gzip.compress(body, compresslevel=level, mtime=0)
+
+
+def _split(con: duckdb.DuckDBPyConnection, df: pd.DataFrame | None, keep_code: bool = False
+           ) -> dict[str, str]:
+    """code -> JSON array (text) of the rows of a level-wide frame, in its row order, the
+    ``code`` column dropped unless ``keep_code``; encoded by DuckDB in one query (doubles
+    in full precision, non-finite ones as null)."""
+    if df is None or df.empty:
+        return {}
+    frame = df.assign(_row=np.arange(len(df)))
+    fields = []
+    for col in (df.columns if keep_code else df.columns.drop("code")):
+        name = '"' + col.replace('"', '""') + '"'
+        value = (f"CASE WHEN isfinite({name}) THEN {name} END"
+                 if pd.api.types.is_float_dtype(df[col]) else name)
+        fields.append(f"{name} := {value}")
+    con.register("_card_rows", frame)
+    try:
+        return dict(con.execute(f"""
+            SELECT code, '[' || string_agg(to_json(struct_pack({', '.join(fields)})), ','
+                                           ORDER BY _row) || ']'
+            FROM _card_rows GROUP BY code""").fetchall())
+    finally:
+        con.unregister("_card_rows")
+
+
+def _json(x) -> str:
+    return dumps(jsonable(x)).decode("utf-8")
+
+
+def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None
+                ) -> list[tuple[str, bytes]]:
+    """(code, whole answer as JSON, uncompressed) of every territory of ``level``.
+    ``store_meta``: the store's meta table, when read already."""
+    store_meta = read_meta(con) if store_meta is None else store_meta
+    terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
+    names = dict(((lv, c), n) for lv, c, n in con.execute(
+        "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
+    ).fetchall())
+    jobs_df = queries.territory_jobs(con, level, detail=False)
+    job_sources = jobs_df.groupby("code")["source"].unique().to_dict()
+    jobs, cov = _split(con, jobs_df), _split(con, queries.coverage(con, level), keep_code=True)
+    with_ind = has_indicators(level)
+    ind_df = read_show_indicators(con, level, None) if with_ind else None
+    ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
+    ind = _split(con, ind_df)
+    anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
+    ranks, groups = rank_summaries(con, level), default_groups(con, level)
+    heads = ({} if ind_df is None else
+             {c: headline(g, level) for c, g in ind_df.groupby("code", sort=False)})
+    out = []
+    for row in terr.to_dict("records"):
+        code = row["code"]
+        parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
+                   for lv in ("epci", "dep", "reg")
+                   if isinstance(row.get(lv), str) and row.get(lv)
+                   and (lv, row.get(lv)) in names]
+        a = anch.get(code, "[]")
+        parts = [("territory", _json(identity(row))), ("parents", _json(parents)),
+                 ("coverage", cov.get(code, "[]")),
+                 ("indicators", ind.get(code, "[]") if with_ind else "null"),
+                 ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]")),
+                 ("headline", _json(heads.get(code, []))),
+                 ("ranking", _json(ranks.get(code))),
+                 ("comparison", _json(groups.get(code)))]
+        data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
+        sources = answer_sources(job_sources.get(code, ()),
+                                 ind_sources.get(code, ()) if with_ind else None, a != "[]")
+        meta = envelope(con, sources, store_meta=store_meta, level=level)
+        out.append((code, f'{{"data":{data},"meta":{_json(meta)}}}'.encode()))
+    return out
+
+
+def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
+                          ) -> dict[str, int]:
+    """Build step: the table ``territory_card`` (key "level/code", level, code, and ``body``:
+    the whole answer as one gzip member). Runs after the store's meta and provenance are
+    written (its envelope names them)."""
+    say("Fiches des territoires (réponses de l'API)")
+    store_meta = read_meta(con)
+    rows = []
+    with ThreadPoolExecutor() as pool:
+        for level in CARD_LEVELS:
+            cards = level_cards(con, level, store_meta)
+            packed = pool.map(gzip_body, [body for _, body in cards])
+            rows += [(level, code, b) for (code, _), b in zip(cards, packed, strict=True)]
+    table = pa.table({
+        "key": [f"{lv}/{c}" for lv, c, _ in rows], "level": [lv for lv, _, _ in rows],
+        "code": [c for _, c, _ in rows],
+        "body": pa.array([b for _, _, b in rows], pa.binary())})
+    con.register("_cards", table)
+    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards ORDER BY level, code")
+    con.unregister("_cards")
+    con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
+    return {TABLE: len(rows)}
