@@ -177,7 +177,6 @@ def show(
     France et au groupe de comparaison, emplois par source."""
     from pacte import store
     from pacte.cli.show import from_answer, print_territory
-    from pacte.handlers.envelope import envelope
     from pacte.handlers.territory_rows import territory_rows
 
     with store.connect(db) as con, err.status("Calcul de la fiche…"):
@@ -189,7 +188,7 @@ def show(
             ans = territory_handlers.territory(con, code, level, compare=compare, codes=codes)
             t, meta = from_answer(ans), ans.meta
         else:
-            meta = envelope(con, t.sources) if fmt is Format.json else {}
+            meta = t.meta  # the envelope stored with the card
     print_territory(t, fmt, meta)
 
 

@@ -21,8 +21,8 @@ import duckdb
 from pacte.geography import ALL_LEVELS
 from pacte.store.rows import Rows, query, territory_jobs_sql
 
-#: The card table and the text its stream starts with (:class:`pacte.handlers.cards.Card`).
-CARD_TABLE, CARD_PREFIX = "territory_card", b'{"data":'
+#: The stored answers (:mod:`pacte.handlers.card_build`: key "level/code", gzip body).
+CARD_TABLE = "territory_card"
 #: Columns held as doubles in the answer's frames: a whole value stays a float.
 FLOAT_COLUMNS = frozenset({"value", "national", "percentile", "peers_median"})
 IDENTITY_FLOATS = ("population", "population_dgcl", "urban_share")
@@ -41,22 +41,14 @@ class TerritoryRows:
     headline: list[dict]
     ranking: dict | None
     comparison: dict | None
-    sources: list[str]
+    meta: dict
     source_names: dict[str, str]
 
 
 def _card_json(blob: bytes) -> dict | None:
-    """The data of a stored card (raw deflate, zlib or gzip stream), or None."""
+    """The stored answer ({"data": ..., "meta": ...}, one gzip member), or None."""
     try:
-        if blob[:2] == b"\x1f\x8b":
-            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(blob)
-        elif blob[:1] == b"x":
-            raw = zlib.decompressobj(zlib.MAX_WBITS).decompress(blob)
-        else:
-            raw = zlib.decompressobj(-zlib.MAX_WBITS).decompress(blob)
-        if raw.startswith(CARD_PREFIX):
-            raw = raw[len(CARD_PREFIX):]
-        return json.loads(raw)
+        return json.loads(zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(blob))
     except (zlib.error, ValueError):
         return None
 
@@ -108,14 +100,15 @@ def territory_rows(con: duckdb.DuckDBPyConnection, code: str, level: str | None 
         return None
     lv, code = hit
     try:
-        stored = con.execute(f"SELECT data, sources FROM {CARD_TABLE} WHERE key = ?",
+        stored = con.execute(f"SELECT body FROM {CARD_TABLE} WHERE key = ?",
                              [f"{lv}/{code}"]).fetchall()
         names = dict(con.execute("SELECT source, name FROM source_name").fetchall())
-    except duckdb.CatalogException:  # a store built before the cards or the names
+    except (duckdb.CatalogException, duckdb.BinderException):  # an older store
         return None
-    data = _card_json(stored[0][0]) if stored else None
-    if data is None:
+    card = _card_json(stored[0][0]) if stored else None
+    if card is None:
         return None
+    data = card["data"]
     ident = dict(data["territory"])
     for k in IDENTITY_FLOATS:
         if isinstance(ident.get(k), int):
@@ -125,5 +118,5 @@ def territory_rows(con: duckdb.DuckDBPyConnection, code: str, level: str | None 
         coverage=_rows(data["coverage"]), indicators=_rows(data.get("indicators")),
         anchoring=_rows(data.get("anchoring")), jobs=job_rows(con, lv, code),
         headline=data.get("headline") or [], ranking=data.get("ranking"),
-        comparison=data.get("comparison"), sources=json.loads(stored[0][1]),
-        source_names=names)
+        comparison=data.get("comparison"),
+        meta={k: v for k, v in card["meta"].items() if k != "level"}, source_names=names)
