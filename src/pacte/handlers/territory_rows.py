@@ -21,8 +21,8 @@ import duckdb
 from pacte.geography import ALL_LEVELS
 from pacte.store.rows import Rows, query, territory_jobs_sql
 
-#: The card table and the text its stream starts with (:class:`pacte.handlers.cards.Card`).
-CARD_TABLE, CARD_PREFIX = "territory_card", b'{"data":'
+#: The card table (:mod:`pacte.handlers.card_build`).
+CARD_TABLE = "territory_card"
 #: Columns held as doubles in the answer's frames: a whole value stays a float.
 FLOAT_COLUMNS = frozenset({"value", "national", "percentile", "peers_median"})
 IDENTITY_FLOATS = ("population", "population_dgcl", "urban_share")
@@ -46,18 +46,10 @@ class TerritoryRows:
 
 
 def _card_json(blob: bytes) -> dict | None:
-    """The data of a stored card (raw deflate, zlib or gzip stream), or None."""
+    """The data of a stored card (the API's whole answer as one gzip member), or None."""
     try:
-        if blob[:2] == b"\x1f\x8b":
-            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(blob)
-        elif blob[:1] == b"x":
-            raw = zlib.decompressobj(zlib.MAX_WBITS).decompress(blob)
-        else:
-            raw = zlib.decompressobj(-zlib.MAX_WBITS).decompress(blob)
-        if raw.startswith(CARD_PREFIX):
-            raw = raw[len(CARD_PREFIX):]
-        return json.loads(raw)
-    except (zlib.error, ValueError):
+        return json.loads(zlib.decompress(blob, 16 + zlib.MAX_WBITS))["data"]
+    except (zlib.error, ValueError, KeyError, TypeError):
         return None
 
 
@@ -108,10 +100,11 @@ def territory_rows(con: duckdb.DuckDBPyConnection, code: str, level: str | None 
         return None
     lv, code = hit
     try:
-        stored = con.execute(f"SELECT data, sources FROM {CARD_TABLE} WHERE key = ?",
+        stored = con.execute(f"SELECT body, sources FROM {CARD_TABLE} WHERE key = ?",
                              [f"{lv}/{code}"]).fetchall()
         names = dict(con.execute("SELECT source, name FROM source_name").fetchall())
-    except duckdb.CatalogException:  # a store built before the cards or the names
+    except (duckdb.CatalogException, duckdb.BinderException):  # a store built before the
+        # cards (or cards of an older form) or the names
         return None
     data = _card_json(stored[0][0]) if stored else None
     if data is None:
