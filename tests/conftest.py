@@ -22,38 +22,128 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+#: Session fixtures that need the real store: the tests using them run last, while the
+#: store is built in the background (:func:`pytest_collection_modifyitems`).
+REAL = "built_store"
+
+
+def stores_dir(tmp_path_factory) -> Path | None:
+    """Where test stores are shared between processes: ``PACTE_TEST_STORES`` (kept between
+    runs), else, under pytest-xdist, one folder per run shared by the workers; None for a
+    plain single-process run (stores in the session's own temporary folder)."""
+    shared = os.environ.get("PACTE_TEST_STORES")
+    if not shared and os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one build
+        shared = str(tmp_path_factory.getbasetemp().parent / "stores")  # per run, shared
+    return Path(shared) if shared else None
+
+
+def expected_hash(snap: Path | None) -> str:
+    from pacte.settings import package_data
+
+    return store.build_hash(store.read_provenance(snap or package_data()))
+
+
+def current_hash(path: Path) -> str | None:
+    try:
+        with store.connect(path) as c:
+            return store.read_meta(c).get("build_hash")
+    except Exception:  # absent or unreadable: rebuilt
+        return None
+
+
 def session_store(tmp_path_factory, name: str, snap: Path | None = None) -> Path:
     """A store built from ``snap`` (default: the bundled real snapshot) once per test run.
     With ``PACTE_TEST_STORES=DIR``, the store is ``DIR/<name>.duckdb``, kept between runs
     and shared by parallel workers: rebuilt (under a lock) only when its build hash is not
     the one of the current snapshot and code. Under pytest-xdist without it, the workers
-    share one store per run (the first worker builds it, the others wait for it)."""
+    share one store per run (the first worker builds it, or the background build started at
+    collection, and the others wait for it)."""
     from pacte.handlers.build import build_store
-    from pacte.settings import package_data
 
-    shared = os.environ.get("PACTE_TEST_STORES")
-    if not shared and os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one build
-        shared = str(tmp_path_factory.getbasetemp().parent / "stores")  # per run, shared
-    if not shared:
+    root = stores_dir(tmp_path_factory)
+    if root is None:
+        cached = getattr(tmp_path_factory, "_pacte_background", {}).get(name)
+        if cached is not None:  # built in the background (single process): wait for it
+            cached["process"].wait()
+            if current_hash(cached["path"]) == expected_hash(snap):
+                return cached["path"]
         path = tmp_path_factory.mktemp(name) / "pacte.duckdb"
         build_store(path, snap=snap) if snap else build_store(path)
         return path
     import fcntl
 
-    root = Path(shared)
     root.mkdir(parents=True, exist_ok=True)
     path = root / f"{name}.duckdb"
-    expected = store.build_hash(store.read_provenance(snap or package_data()))
     with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with store.connect(path) as c:
-                current = store.read_meta(c).get("build_hash")
-        except Exception:  # absent or unreadable: rebuilt below
-            current = None
-        if current != expected:
+        if current_hash(path) != expected_hash(snap):
             build_store(path, snap=snap) if snap else build_store(path)
     return path
+
+
+def start_background_build(tmp_path_factory, name: str, snap: Path | None = None) -> None:
+    """Start building the store ``name`` in a child process, so that the tests not needing
+    it run meanwhile on every core. Under a shared folder, the child holds the store's lock
+    until the store is written (a worker asking for it waits; a second worker calling this
+    finds the lock taken and leaves it); nothing is started when the store is current. A
+    failed build in the child is built again, and its error raised, by
+    :func:`session_store`."""
+    import fcntl
+    import subprocess
+
+    root = stores_dir(tmp_path_factory)
+    code = ("import sys; from pathlib import Path; from pacte.handlers.build import "
+            "build_store; build_store(Path(sys.argv[1]), "
+            "**({'snap': Path(sys.argv[2])} if len(sys.argv) > 2 else {}))")
+    if root is None:
+        path = tmp_path_factory.mktemp(f"{name}_bg") / "pacte.duckdb"
+        proc = subprocess.Popen([sys.executable, "-c", code, str(path),
+                                 *([str(snap)] if snap else [])],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not hasattr(tmp_path_factory, "_pacte_background"):
+            tmp_path_factory._pacte_background = {}
+        tmp_path_factory._pacte_background[name] = {"process": proc, "path": path}
+        BACKGROUND.append(proc)
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"{name}.duckdb"
+    with open(root / f"{name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # being built by another process
+            return
+        if current_hash(path) == expected_hash(snap):
+            return
+        # the child inherits the locked file: the lock is released when the child exits
+        BACKGROUND.append(subprocess.Popen(
+            [sys.executable, "-c", code, str(path), *([str(snap)] if snap else [])],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(lock.fileno(),)))
+
+
+#: Background builds started by this process, stopped if still running at the session's end
+#: (a run interrupted or limited to tests not needing them).
+BACKGROUND: list = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for proc in BACKGROUND:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Modules whose tests use the real store run last, and the real store is built in the
+    background from the start: the other tests (pure functions, fictional store) keep every
+    core busy meanwhile, instead of a worker waiting for the build. The order of modules is
+    otherwise kept, and a module is never split (its module fixtures are built once)."""
+    real = {item.module.__name__ for item in items
+            if REAL in getattr(item, "fixturenames", ()) and getattr(item, "module", None)}
+    if not real:
+        return
+    items.sort(key=lambda item: getattr(item, "module", None) is not None
+               and item.module.__name__ in real)
+    start_background_build(config._tmp_path_factory, "real")
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,7 @@ def test_bpe_unknown_label_and_wrong_total_raise(tmp_path):
         at.parse_bpe_communes(wrong, 2013)
     assert e.value.value == 3.0
     text = _copy(tmp_path, "bpe2013_extract.csv", "\n01001,13,", "\n01001,13,x")
-    with pytest.raises(ParseError, match="ligne 2 .*nombre positif"):
+    with pytest.raises(ParseError, match="ligne 2 .*valeur non numérique.*positif ou nul attendu"):
         at.parse_bpe_communes(text, 2013)
 
 

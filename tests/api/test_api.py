@@ -287,7 +287,7 @@ def test_cors_off_by_default_and_settable(client, built_store):
 def test_settings_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PACTE_DB", str(tmp_path / "x.duckdb"))
     monkeypatch.setenv("PACTE_CORS_ORIGINS", '["https://a.fr"]')
-    s = Settings()
+    s = Settings.from_env()
     assert s.db == Path(tmp_path / "x.duckdb")
     assert s.cors_origins == ["https://a.fr"]
     assert s.host == "127.0.0.1"  # loopback unless told otherwise

@@ -168,3 +168,25 @@ def test_the_installed_typer_is_in_the_pinned_range():
     deps = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     spec = next(d for d in deps["project"]["dependencies"] if d.startswith("typer"))
     assert Version(metadata.version("typer")) in Requirement(spec).specifier
+
+
+def test_typer_exit_inside_a_command_keeps_its_code():
+    """``friendly`` lets Typer's own Exit through (a command's chosen exit code), instead
+    of calling it an unexpected error."""
+    from pacte.cli.common import friendly
+
+    small = typer.Typer()
+
+    @small.command()
+    @friendly
+    def stop() -> None:
+        """Arrête."""
+        raise typer.Exit(3)
+
+    @small.command()
+    def other() -> None:
+        """Autre."""
+
+    install_french(small)
+    r = runner.invoke(small, ["stop"])
+    assert r.exit_code == 3 and "inattendue" not in r.output + (r.stderr or "")

@@ -142,14 +142,19 @@ def test_rank_machine_csv_keeps_identifiers(fictional_store, tmp_path):
     assert (rouen["eligible"], rouen["eligibility_note"]) == ("False", "métropole exclue")
 
 
-def test_describe_reads_indicator_ids_and_whole_numbers():
+def test_describe_reads_indicator_ids_whole_numbers_and_years(tmp_path):
+    """A basin's row: its industrial share takes the catalogue's unit and decimal, a count
+    is whole, a year has no thousands separator, a boolean reads « oui »."""
     df = pd.DataFrame({"code": ["1"], "industry_share": [12.345], "n_members": [3.0],
-                       "flag": [True]})
+                       "census_year": [2016], "flag": [True]})
     t = describe(df)
     by = {c.id: c for c in t.columns}
     assert by["industry_share"].decimals == 1 and by["industry_share"].unit == "%"
     assert by["n_members"].decimals == 0
-    assert french_frame(t).iloc[0].tolist() == ["1", 12.3, 3, "oui"]
+    assert french_frame(t).iloc[0].tolist() == ["1", 12.3, 3, 2016, "oui"]
+    ws = load_workbook(write_xlsx(t, tmp_path / "b.xlsx")).active
+    assert [c.value for c in ws[1]][2:4] == ["Nombre d'EPCI membres", "Année du recensement"]
+    assert [c.number_format for c in ws[2]][2:4] == ["#,##0", "0"]
 
 
 def test_readme_documents_the_identifiers():

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pacte.catalogue import INDICATORS
@@ -137,6 +137,7 @@ def test_selection_export_keeps_the_codes_columns_and_order(fictional_con, tmp_p
                                None, "xlsx", tmp_path / "x.xlsx")
 
 
+@settings(max_examples=30)  # every example checks up to 40 territories one by one
 @given(st.lists(st.floats(1_000, 3_000_000), min_size=8, max_size=40),
        st.integers(1, 6), st.booleans())
 def test_vectorised_peer_lists_match_calc_similar(pops, n, epci):

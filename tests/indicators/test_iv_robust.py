@@ -3,7 +3,7 @@
 Known answers (ssaggregate README, kylebutts/ssaggregate@1e77d69, fixest output) are in
 tests/indicators/test_shiftshare_inference.py (HC1 0.087633, CR1 0.141843). Here: the
 corrections are exactly the textbook factors over the existing Stata-checked HC0 and
-clustered variances (ADH data of tests/test_iv.py, ShiftShareSE test_se.R), and the defaults
+clustered variances (ADH data of tests/indicators/test_iv.py, ShiftShareSE test_se.R), and the defaults
 are unchanged.
 """
 

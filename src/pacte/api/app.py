@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     The store is opened read-only at startup; if it is missing or corrupted the app still
     starts and every data route answers 503 with the French message of the error."""
-    settings = settings or Settings()
+    settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/", StaticFiles(directory=web_dir(), html=True), name="web")
     app.add_middleware(GZipMiddleware, minimum_size=2000)
     app.add_middleware(CostLimits)  # inside the cache: a cached answer costs nothing
-    app.add_middleware(ResponseCache)
+    app.add_middleware(ResponseCache, max_bytes=settings.cache_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["content-type"])
@@ -88,4 +88,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Factory for uvicorn (``pacte serve``, several workers): settings from ``PACTE_*``."""
-    return create_app(Settings())
+    return create_app(Settings.from_env())

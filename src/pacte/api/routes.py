@@ -2,10 +2,9 @@
 cursor of the read-only store and returns ``{"data", "meta"}`` (meta = the handler's
 envelope: sources, vintages, licences, build hash). No SQL here.
 
-Hook for the routes still to come (territory profile as JSON/HTML/PDF, exports with the
-writers of ``pacte export``): write them in their own module with an ``APIRouter`` and add
-it to :data:`ROUTERS` in :mod:`pacte.api.app`; they get the same envelope, errors and
-:func:`cursor` dependency.
+A new group of routes goes in its own module with an ``APIRouter`` (as ``routes_more``,
+``routes_local``, ``routes_basins``, ``routes_dashboard``), added to :data:`ROUTERS` in
+:mod:`pacte.api.app`; it gets the same envelope, errors and :func:`cursor` dependency.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.text import Text
 
 from pacte.cli.common import Format
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, upper_first, with_unit
@@ -80,7 +81,8 @@ def rank_line(r: dict | None, level: str) -> str | None:
         text += (f" ; probabilité d'être dans les {r['programme_size']} premiers : "
                  f"{fr_number(r['p_top'], 2)} (palier : {r['tier']})")
     if r.get("eligible") is False:
-        text += f" ; non éligible : {r.get('eligibility_note') or 'règle d éligibilité'}"
+        reason = r.get("eligibility_note") or "règle d'éligibilité"
+        text += f" ; non éligible : {reason}"
     elif r.get("eligible"):
         text += f" ; éligible, {fr_rank(r['eligible_rank'], r['n_eligible'])} éligibles"
     return text
@@ -130,15 +132,17 @@ def show_sheet(t: TerritoryRows) -> None:
         out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
     if t.headline:  # the key figures, as the profile and the dashboard show them
-        head = Rows(("label", "Source", "Période", "Valeur", "France", "Résolution"),
-                    [(with_unit(h["label"], h["unit"]), h["source_name"], h["period"],
-                      h["value"], h["national"], h.get("resolution_short", ""))
+        # the resolution beside the label: a whole line that wraps between words
+        head = Rows(("label", "Source", "Période", "Valeur", "France"),
+                    [(with_unit(h["label"], h["unit"]) + (
+                        f" — {h['resolution_short']}" if h.get("resolution_short") else ""),
+                      h["source_name"], h["period"], h["value"], h["national"])
                      for h in t.headline])
         render_grouped(head, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
                        "le tableau de bord et l'API)", console=out)
         for note in dict.fromkeys(h["resolution_note"] for h in t.headline
                                   if h.get("resolution_note")):
-            out.print(f"  [yellow]{note}[/yellow]", soft_wrap=True)
+            out.print(Text(f"  {note}", style="yellow"))  # wrapped to the terminal
     _indicators(t)
     if t.anchoring is not None and len(t.anchoring):
         _anchoring(t.anchoring)

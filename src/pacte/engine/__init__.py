@@ -1,6 +1,7 @@
-"""Store -> the long indicator table: one module per family (``jobs``, ``valuechain``,
-``exposure``), orchestrated by :mod:`pacte.engine.compute`; ``materialise`` writes the
-whole catalogue into the store at build time so that readers never recompute."""
+"""Store -> the long indicator table: one module per indicator family, orchestrated by
+:mod:`pacte.engine.compute` (its ``MODELS`` lists the families computed by a model);
+``materialise`` writes the whole catalogue into the store at build time so that readers
+never recompute."""
 
 from pacte.engine.compute import (
     MODELS,

@@ -25,6 +25,13 @@ RANKING_DECIMALS = {"score": 2, "score_low": 2, "score_high": 2, "p_top": 2,
                     "urban_share": 2}
 #: Prefixes of the ranking's per-dimension columns (scores and contributions): 2 decimals.
 DIMENSION_PREFIXES = ("dim_", "contrib_")
+#: French headers of the other columns the exports carry (candidate basins).
+EXPORT_LABELS = {"tier_size": "Taille du programme", "n_members": "Nombre d'EPCI membres",
+                 "members": "Codes des EPCI membres", "member_names": "EPCI membres",
+                 "census_year": "Année du recensement",
+                 "n_high_high": "EPCI membres en grappe haut-haut (LISA)"}
+#: Columns holding years: whole numbers written without a thousands separator.
+YEAR_COLUMNS = ("year", "census_year")
 #: Decimals of a figure whose column declares none, in CSV for French Excel (XLSX keeps
 #: Excel's General format for it).
 DEFAULT_DECIMALS = 4
@@ -40,6 +47,7 @@ class Column:
     label: str
     unit: str = ""
     decimals: int | None = None
+    thousands: bool = True  # whole numbers with a thousands separator (not years)
     indicator: str | None = None
     source: str | None = None
     source_name: str = ""
@@ -116,6 +124,8 @@ def _undescribed(col: str, s: pd.Series, label: str) -> Column:
         return Column(col, label)
     if col in RANKING_DECIMALS or col.startswith(DIMENSION_PREFIXES):
         return Column(col, label, decimals=RANKING_DECIMALS.get(col, 2))
+    if col in YEAR_COLUMNS:
+        return Column(col, label, decimals=0, thousands=False)
     if pd.api.types.is_integer_dtype(s):
         return Column(col, label, decimals=0)
     values = s.dropna().astype(float)
@@ -133,8 +143,8 @@ def describe(df: pd.DataFrame, dimensions: Mapping[str, str] | None = None,
     cols = []
     for c in df.columns:
         name = str(c)
-        label = (labels or {}).get(name) or (heads[c] if heads[c] != c else
-                                              COLUMN_LABELS.get(name, name))
+        label = ({**EXPORT_LABELS, **(labels or {})}.get(name)
+                 or (heads[c] if heads[c] != c else COLUMN_LABELS.get(name, name)))
         cols.append(_undescribed(name, df[c], label))
     return Table(df, tuple(cols))
 
@@ -147,7 +157,8 @@ def as_table(data: Table | pd.DataFrame, dimensions: Mapping[str, str] | None = 
 
 def identifier_rows() -> list[tuple[str, str]]:
     """(stable identifier, French header) of the export columns, as the README documents
-    them: the indicator columns' pattern, the ranking's columns, its per-dimension columns."""
+    them: the indicator columns' pattern, the ranking's columns, its per-dimension columns,
+    the candidate basins' columns."""
     pattern = [("code", COLUMN_LABELS["code"]), ("name", COLUMN_LABELS["name"]),
                ("<indicateur>_<période>_<source> (<unité>)",
                 "*libellé de l'indicateur pour la source*, *période*, *nom de la source* "
@@ -155,7 +166,7 @@ def identifier_rows() -> list[tuple[str, str]]:
     ranking = [(k, v) for k, v in RANKING_LABELS.items() if k not in ("code", "name")]
     dims = [(f"{p}<dimension>", f"{h} : *libellé de la dimension*")
             for p, h in (("dim_", "Score"), ("contrib_", "Contribution"))]
-    return pattern + ranking + dims
+    return pattern + ranking + dims + list(EXPORT_LABELS.items())
 
 
 def identifier_markdown() -> str:

@@ -139,13 +139,15 @@ def append_frame(ws, df: pd.DataFrame) -> None:
                           v.item() if isinstance(v, np.generic) else v)
 
 
-def number_format(decimals: int | None) -> str | None:
+def number_format(decimals: int | None, thousands: bool = True) -> str | None:
     """Excel number format of a figure with ``decimals`` meaningful decimals: whole numbers
-    with a thousands separator (« 18 416 » in French Excel), others to their decimals
-    (« 8,2 »); None keeps Excel's General format."""
+    with a thousands separator (« 18 416 » in French Excel; a year without: « 2016 »),
+    others to their decimals (« 8,2 »); None keeps Excel's General format."""
     if decimals is None:
         return None
-    return "#,##0" if decimals == 0 else "0." + "0" * decimals
+    if decimals == 0:
+        return "#,##0" if thousands else "0"
+    return "0." + "0" * decimals
 
 
 def _cell_value(v):
@@ -177,14 +179,15 @@ def xlsx_workbook(data: Table | pd.DataFrame, title: str = "Classement",
         cell = ws.cell(row=1, column=j)
         set_text_cell(cell, head)
         cell.font = Font(bold=True)
+    fmts = ["@" if c.id in TEXT_COLUMNS else number_format(c.decimals, c.thousands)
+            for c in t.columns]
     for i, row in enumerate(t.frame.itertuples(index=False), 2):
-        for j, v in enumerate(row, 1):
-            set_text_cell(ws.cell(row=i, column=j), _cell_value(v))
-    for j, (c, head) in enumerate(zip(t.columns, heads, strict=True), 1):
-        fmt = "@" if c.id in TEXT_COLUMNS else number_format(c.decimals)
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+        for j, (v, fmt) in enumerate(zip(row, fmts, strict=True), 1):
+            cell = ws.cell(row=i, column=j)
+            set_text_cell(cell, _cell_value(v))
+            if fmt:
                 cell.number_format = fmt
+    for j, (c, head) in enumerate(zip(t.columns, heads, strict=True), 1):
         width = max(len(head), *(len(str(v)) for v in t.frame[c.id].head(200)))
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "A2"

@@ -9,7 +9,7 @@ from it is stamped « données fictives ».
 
 Orders of magnitude only: the DCRTP total is the bloc communal's 2025 total
 (928,540,780 €), split 740 M€ EPCI / 188.54 M€ communes (a split derived from the rounded
-percentages of the 2026 Senate text, RULES.md §2), concentrated on industrial EPCI.
+percentages of the 2026 Senate text), concentrated on industrial EPCI.
 """
 
 from __future__ import annotations

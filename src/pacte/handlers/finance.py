@@ -27,6 +27,7 @@ from pacte.finance.law import STAGE_LABELS, STAGES
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.ranking import ranking
 from pacte.labels import ATTRIBUTION, fr_number
+from pacte.sources._csv import guess_separator
 
 #: Columns of the published per-entity table (the first ten of the simulator's rows).
 TABLE_COLUMNS = ["level", "code", "name", "dcrtp_before", "cut", "dcrtp_after",
@@ -133,7 +134,7 @@ def read_codes(path: str | Path) -> list[str]:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise ParseError(path, "fichier des exonérations vide")
-    sep = next((s for s in (";", ",", "\t") if s in lines[0]), None)
+    sep = guess_separator(lines[0], ";,\t") if any(c in lines[0] for c in ";,\t") else None
     if sep is None:
         head = lines[0].lower()
         codes = lines[1:] if head in CODE_COLUMNS else lines

@@ -15,6 +15,7 @@ from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, check_level
 from pacte.handlers.envelope import Answer
 from pacte.handlers.ranking import ranking
+from pacte.sources._csv import guess_separator
 from pacte.targeting.rule import Rule
 from pacte.targeting.validate import calc_validation, map_codes
 
@@ -82,7 +83,7 @@ def read_list(path: Path | str, level: str = "epci", code_column: str | None = N
         raise InvalidParameterError(f"{path} : {len(lines)} lignes, plus que les "
                                     f"{MAX_LIST_CODES} territoires d'un niveau ; une liste de "
                                     "territoires est attendue")
-    delim = max(",;\t", key=lines[0].count) if any(d in lines[0] for d in ",;\t") else ","
+    delim = guess_separator(lines[0], ",;\t")
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     first = [c.strip() for c in rows[0]]
     header = code_column is not None or not _CODE.match(first[0])
@@ -125,7 +126,7 @@ def validate(con: duckdb.DuckDBPyConnection, list_path: Path | str, level: str =
 
 
 def validation_summary(data: dict) -> dict:
-    """The JSON-able figures of a validation (keys of the issue: auc, n_listed, n_matched,
+    """The JSON-able figures of a validation (auc, n_listed, n_matched,
     precision_at_k, recall_at_k) plus groups, mapping and unknown codes."""
     def recs(df: pd.DataFrame) -> list[dict]:
         return [{k: (None if pd.isna(v) else v) for k, v in r.items()}

@@ -37,7 +37,13 @@ import pandas as pd
 
 from pacte.errors import ParseError
 from pacte.labels import BPE_DOMAIN_LABELS
-from pacte.sources._csv import first_bad, read_header, read_table, require_columns
+from pacte.sources._csv import (
+    first_bad,
+    parse_fr_numbers,
+    read_header,
+    read_table,
+    require_columns,
+)
 from pacte.sources.diplomas import COLUMNS as DIPLOMA_COLUMNS
 from pacte.sources.diplomas import LEVELS_2017, LEVELS_OLD
 from pacte.sources.geo import COMMUNE_RE, EPCI_RE
@@ -121,8 +127,6 @@ NEW_IN_2013 = frozenset((
     "instance (tgi)").split("|"))
 #: Paris, Lyon and Marseille arrondissements -> their commune
 _ARRONDISSEMENTS = ((r"751\d\d", "75056"), (r"6938\d", "69123"), (r"132\d\d", "13055"))
-_AMOUNT = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
-_RATE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def normalise_label(label: str) -> str:
@@ -146,14 +150,11 @@ def _codes(path, s: pd.Series, pattern: re.Pattern, what: str) -> pd.Series:
     return s
 
 
-def _numbers(path, s: pd.Series, column: str, pattern=_AMOUNT, empty=np.nan) -> pd.Series:
-    """Non-negative numbers ('1 234,5', '1234.5'); empty -> ``empty``; else ParseError."""
-    text = s.fillna("").str.strip()
-    blank = text == ""
-    bad = ~(text.str.fullmatch(pattern) | blank)
-    first_bad(path, bad, s, f"nombre positif ou nul attendu dans la colonne « {column} »")
-    num = pd.to_numeric(text.where(~blank, "0").str.replace(" ", "").str.replace(",", "."))
-    return num.astype("float64").where(~blank, empty)
+def _numbers(path, s: pd.Series, column: str, kind: str = "amount",
+             empty: float = np.nan) -> pd.Series:
+    """Non-negative numbers ('1 234,5', '1234.5'; whole counts with ``kind="count"``);
+    empty cells -> ``empty``; anything else a ParseError naming the line and the value."""
+    return parse_fr_numbers(s, path, column, kind, missing=()).fillna(empty)
 
 
 # --- BPE -----------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def parse_bpe_communes(path: str | Path, year: int) -> pd.DataFrame:
                          + " ; ".join(unknown[:5]), line=hline)
     df = read_table(path, header)
     codes = to_commune(_codes(path, df[header[0]], COMMUNE_RE, "commune"))
-    counts = pd.DataFrame({h: _numbers(path, df[h], h, re.compile(r"\d+"), empty=0.0)
+    counts = pd.DataFrame({h: _numbers(path, df[h], h, "count", empty=0.0)
                            for h in header[1:]})
     total = counts.pop(header[1])
     diff = (counts.sum(axis=1) - total).abs() > 0
@@ -205,9 +206,9 @@ def _ftth(path: Path, key: str, pattern: re.Pattern, what: str, extra: dict) -> 
     out = pd.DataFrame({"code": _codes(path, df[key], pattern, what)})
     for name, col in extra.items():
         out[name] = df[col].str.strip().replace("", None)
-    out["dwellings"] = _numbers(path, df["Logements"], "Logements", re.compile(r"\d+"))
-    out["firms"] = _numbers(path, df["Établissements"], "Établissements", re.compile(r"\d+"))
-    long = [out.assign(quarter=q, connectable=_numbers(path, df[c], c, re.compile(r"\d+")))
+    out["dwellings"] = _numbers(path, df["Logements"], "Logements", "count")
+    out["firms"] = _numbers(path, df["Établissements"], "Établissements", "count")
+    long = [out.assign(quarter=q, connectable=_numbers(path, df[c], c, "count"))
             for q, c in FTTH_QUARTERS.items()]
     return pd.concat(long, ignore_index=True)
 
@@ -245,7 +246,7 @@ def parse_barometre(path: str | Path, pattern: re.Pattern = EPCI_RE, what: str =
     for ycol, vcol in pairs:
         year = df[ycol].str.strip()
         first_bad(path, ~year.str.fullmatch(r"(19|20)\d\d"), year, f"année invalide ({ycol})")
-        val = _numbers(path, df[vcol], vcol, _RATE)
+        val = _numbers(path, df[vcol], vcol)
         first_bad(path, (val < low) | (val > high), df[vcol],
                   f"valeur hors de [{low:g}, {high:g}] dans la colonne « {vcol} »")
         out.append(pd.DataFrame({"code": code, "year": year.astype("int16"), "value": val}))
@@ -333,7 +334,7 @@ def parse_census_diplomas_iris(path: str | Path) -> pd.DataFrame:
                         "commune": _codes(path, df["COM"], COMMUNE_RE, "commune"),
                         "year": np.int16(2000 + int(yy[0]))})
     for name, col in wanted.items():
-        out[name] = _numbers(path, df[col], col, _RATE)
+        out[name] = _numbers(path, df[col], col)
     if levels is LEVELS_2017:
         out["no_diploma_or_bepc"] = out["no_diploma"] + out["bepc"]
         out["bac_plus_2_or_more"] = out[["bac_plus_2", "bac_plus_3_4",
