@@ -177,6 +177,7 @@ def show(
     France et au groupe de comparaison, emplois par source."""
     from pacte import store
     from pacte.cli.show import from_answer, print_territory
+    from pacte.handlers.envelope import envelope
     from pacte.handlers.territory_rows import territory_rows
 
     with store.connect(db) as con, err.status("Calcul de la fiche…"):
@@ -188,7 +189,7 @@ def show(
             ans = territory_handlers.territory(con, code, level, compare=compare, codes=codes)
             t, meta = from_answer(ans), ans.meta
         else:
-            meta = t.meta  # the envelope stored with the card
+            meta = envelope(con, t.sources) if fmt is Format.json else {}
     print_territory(t, fmt, meta)
 
 

@@ -39,7 +39,7 @@ def from_answer(ans: Answer) -> TerritoryRows:
         indicators=None if ind is None else frame_rows(ind),
         anchoring=None if anch is None else frame_rows(anch), jobs=frame_rows(d["jobs"]),
         headline=d.get("headline") or [], ranking=d.get("ranking"),
-        comparison=d.get("comparison"), meta=ans.meta, source_names=names)
+        comparison=d.get("comparison"), sources=[], source_names=names)
 
 
 def print_territory(t: TerritoryRows, fmt: Format, meta: dict) -> None:

@@ -20,6 +20,7 @@ them: :func:`pacte.api.response.answer_stored`.
 from __future__ import annotations
 
 import gzip
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
@@ -80,8 +81,9 @@ def _json(x) -> str:
 
 
 def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None
-                ) -> list[tuple[str, bytes]]:
-    """(code, whole answer as JSON, uncompressed) of every territory of ``level``.
+                ) -> list[tuple[str, bytes, list[str]]]:
+    """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
+    models) of every territory of ``level``.
     ``store_meta``: the store's meta table, when read already."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
@@ -118,14 +120,15 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
         sources = answer_sources(job_sources.get(code, ()),
                                  ind_sources.get(code, ()) if with_ind else None, a != "[]")
         meta = envelope(con, sources, store_meta=store_meta, level=level)
-        out.append((code, f'{{"data":{data},"meta":{_json(meta)}}}'.encode()))
+        out.append((code, f'{{"data":{data},"meta":{_json(meta)}}}'.encode(), sources))
     return out
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
                           ) -> dict[str, int]:
-    """Build step: the table ``territory_card`` (key "level/code", level, code, and ``body``:
-    the whole answer as one gzip member). Runs after the store's meta and provenance are
+    """Build step: the table ``territory_card`` (key "level/code", level, code, ``body``:
+    the whole answer as one gzip member, and ``sources``: the job sources and models it
+    names, a JSON list, for ``pacte show``). Runs after the store's meta and provenance are
     written (its envelope names them)."""
     say("Fiches des territoires (réponses de l'API)")
     store_meta = read_meta(con)
@@ -133,12 +136,13 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     with ThreadPoolExecutor() as pool:
         for level in CARD_LEVELS:
             cards = level_cards(con, level, store_meta)
-            packed = pool.map(gzip_body, [body for _, body in cards])
-            rows += [(level, code, b) for (code, _), b in zip(cards, packed, strict=True)]
+            packed = pool.map(gzip_body, [body for _, body, _ in cards])
+            rows += [(level, code, b, src)
+                     for (code, _, src), b in zip(cards, packed, strict=True)]
     table = pa.table({
-        "key": [f"{lv}/{c}" for lv, c, _ in rows], "level": [lv for lv, _, _ in rows],
-        "code": [c for _, c, _ in rows],
-        "body": pa.array([b for _, _, b in rows], pa.binary())})
+        "key": [f"{r[0]}/{r[1]}" for r in rows], "level": [r[0] for r in rows],
+        "code": [r[1] for r in rows], "body": pa.array([r[2] for r in rows], pa.binary()),
+        "sources": [json.dumps(r[3]) for r in rows]})
     con.register("_cards", table)
     con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards ORDER BY level, code")
     con.unregister("_cards")

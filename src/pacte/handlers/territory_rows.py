@@ -21,7 +21,7 @@ import duckdb
 from pacte.geography import ALL_LEVELS
 from pacte.store.rows import Rows, query, territory_jobs_sql
 
-#: The stored answers (:mod:`pacte.handlers.card_build`: key "level/code", gzip body).
+#: The card table (:mod:`pacte.handlers.card_build`).
 CARD_TABLE = "territory_card"
 #: Columns held as doubles in the answer's frames: a whole value stays a float.
 FLOAT_COLUMNS = frozenset({"value", "national", "percentile", "peers_median"})
@@ -41,15 +41,15 @@ class TerritoryRows:
     headline: list[dict]
     ranking: dict | None
     comparison: dict | None
-    meta: dict
+    sources: list[str]
     source_names: dict[str, str]
 
 
 def _card_json(blob: bytes) -> dict | None:
-    """The stored answer ({"data": ..., "meta": ...}, one gzip member), or None."""
+    """The data of a stored card (the API's whole answer as one gzip member), or None."""
     try:
-        return json.loads(zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(blob))
-    except (zlib.error, ValueError):
+        return json.loads(zlib.decompress(blob, 16 + zlib.MAX_WBITS))["data"]
+    except (zlib.error, ValueError, KeyError, TypeError):
         return None
 
 
@@ -100,15 +100,15 @@ def territory_rows(con: duckdb.DuckDBPyConnection, code: str, level: str | None 
         return None
     lv, code = hit
     try:
-        stored = con.execute(f"SELECT body FROM {CARD_TABLE} WHERE key = ?",
+        stored = con.execute(f"SELECT body, sources FROM {CARD_TABLE} WHERE key = ?",
                              [f"{lv}/{code}"]).fetchall()
         names = dict(con.execute("SELECT source, name FROM source_name").fetchall())
-    except (duckdb.CatalogException, duckdb.BinderException):  # an older store
+    except (duckdb.CatalogException, duckdb.BinderException):  # a store built before the
+        # cards (or cards of an older form) or the names
         return None
-    card = _card_json(stored[0][0]) if stored else None
-    if card is None:
+    data = _card_json(stored[0][0]) if stored else None
+    if data is None:
         return None
-    data = card["data"]
     ident = dict(data["territory"])
     for k in IDENTITY_FLOATS:
         if isinstance(ident.get(k), int):
@@ -118,5 +118,5 @@ def territory_rows(con: duckdb.DuckDBPyConnection, code: str, level: str | None 
         coverage=_rows(data["coverage"]), indicators=_rows(data.get("indicators")),
         anchoring=_rows(data.get("anchoring")), jobs=job_rows(con, lv, code),
         headline=data.get("headline") or [], ranking=data.get("ranking"),
-        comparison=data.get("comparison"),
-        meta={k: v for k, v in card["meta"].items() if k != "level"}, source_names=names)
+        comparison=data.get("comparison"), sources=json.loads(stored[0][1]),
+        source_names=names)
