@@ -74,7 +74,7 @@ def test_unknown_command_with_suggestion():
 def test_unknown_subcommand():
     code, text = run("simulate", "nope")
     assert code == 2 and "Commande inconnue : 'nope' │" in text
-    assert "Utilisation : pacte simulate [OPTIONS] COMMAND [ARGS]..." in text
+    assert "Utilisation : pacte simulate [OPTIONS] COMMANDE [ARGUMENTS]..." in text
 
 
 def test_missing_argument():
@@ -190,3 +190,17 @@ def test_typer_exit_inside_a_command_keeps_its_code():
     install_french(small)
     r = runner.invoke(small, ["stop"])
     assert r.exit_code == 3 and "inattendue" not in r.output + (r.stderr or "")
+
+
+def test_help_paragraphs_wrap_whole_at_80_columns():
+    """A docstring's line breaks do not cut the help's sentences; flags show no type."""
+    from typer.testing import CliRunner
+
+    from pacte.cli.main import app
+
+    res = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "80"},
+                             terminal_width=80)
+    lines = res.output.splitlines()
+    assert not any(line.strip() == "classement" for line in lines)
+    rebuild = next(line for line in lines if "--rebuild" in line)
+    assert "<bool>" not in rebuild

@@ -124,13 +124,34 @@ def _french(exc: ClickException, ctx: Any) -> ClickException:
     return french
 
 
+def unwrap_paragraphs(text: str | None) -> str | None:
+    """A docstring's paragraphs each on one line (the help wraps them to the terminal; a
+    line break kept from the source would cut a sentence at 80 columns). A paragraph
+    starting with Click's ``\\b`` marker keeps its lines."""
+    if not text:
+        return text
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split())
+                       for p in text.split("\n\n"))
+
+
+#: Click's usage placeholders in French.
+FRENCH_METAVARS = {"COMMAND [ARGS]...": "COMMANDE [ARGUMENTS]..."}
+
+
 class FrenchWords:
     """What both command classes share: the usage prefix, the help option's text, parsing
     errors in French (extra arguments included, which Click reports only as English text)."""
 
     def format_usage(self, ctx, formatter) -> None:
-        pieces = self.collect_usage_pieces(ctx)
+        pieces = [FRENCH_METAVARS.get(p, p) for p in self.collect_usage_pieces(ctx)]
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=USAGE_PREFIX)
+
+    def format_help(self, ctx, formatter) -> None:
+        self.help = unwrap_paragraphs(self.help)
+        for param in self.get_params(ctx):  # a flag takes no value: no « <bool> » type shown
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return super().format_help(ctx, formatter)
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)

@@ -173,6 +173,7 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             prov, overrides = {**prov, **over.provenance}, over.tables
         # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB
         con = duckdb.connect(str(tmp), config={"memory_limit": "768MB"})
+        con.execute("SET enable_progress_bar = false")
         try:
             tables = pipeline.run(con, snap, prov, say, overrides)
             bh = build_hash(prov)

@@ -77,6 +77,8 @@ def connect(db_path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         raise _corrupted(path, problem)
     try:
         con = duckdb.connect(str(path), read_only=True)
+        # no progress bar: it would write into the output of --format json or csv
+        con.execute("SET enable_progress_bar = false")
     except duckdb.Error as exc:
         raise _corrupted(path, unreadable_reason(exc)) from None
     try:
