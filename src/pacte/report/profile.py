@@ -59,6 +59,21 @@ SHORT_LABELS = {"industry_jobs": "Emplois industriels", "industry_share": "Part 
                 "resistance": "Résistance à la crise", "drop_from_peak": "Recul depuis le pic",
                 "industrie_elargie_share": "Industrie élargie",
                 "import_exposure_china": "Exposition aux importations chinoises"}
+#: The census measures a function (« fabrication »), not a sector: its short headers say so.
+CENSUS_SHORT_LABELS = {"industry_jobs": "Emplois : fonction « fabrication »",
+                       "industry_share": "Part de la fonction « fabrication »",
+                       "lq_industry": "Spécificité : fonction « fabrication »",
+                       "industry_job_change_rel": "Évolution : fonction « fabrication »",
+                       "drop_from_peak": "Recul depuis le pic : fonction « fabrication »"}
+
+
+def key_label(k: dict) -> str:
+    """Short header of a key figure, naming the concept its source measures."""
+    if k.get("source") == "rp" and k.get("indicator") in CENSUS_SHORT_LABELS:
+        return CENSUS_SHORT_LABELS[k["indicator"]]
+    return SHORT_LABELS.get(k.get("indicator"), k.get("label", ""))
+
+
 #: Overseas régions -> their single département (map inset).
 OVERSEAS_REGIONS = {"01": "971", "02": "972", "03": "973", "04": "974", "06": "976"}
 NATURES = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
@@ -120,7 +135,7 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
         "stylesheet": stylesheet,
         "nature": NATURES.get(t.get("nature") or "", t.get("nature")),
         "level_label": LEVEL_LABELS[t["level"]], "annex": annex,
-        "chart": chart, "map": mapped, "short": SHORT_LABELS,
+        "chart": chart, "map": mapped, "short": key_label,
         "chart_alt": _chart_alt(d["series"], name),
         "map_alt": f"Carte de localisation : {name} (en rouge) parmi les départements {where}.",
         "context_label": "département" if overseas else "autres départements",
