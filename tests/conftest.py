@@ -159,6 +159,19 @@ def con(built_store):
         yield c
 
 
+@pytest.fixture(scope="module")
+def client(built_store, tmp_path_factory):
+    """An in-process API client on the real store (the API tests, and the one-truth tests
+    that read the API beside the CLI and the exports)."""
+    from fastapi.testclient import TestClient
+
+    from pacte.api import Settings, create_app
+
+    app = create_app(Settings(db=built_store, cache=tmp_path_factory.mktemp("cache")))
+    with TestClient(app) as c:
+        yield c
+
+
 @pytest.fixture
 def local_server():
     """Start loopback HTTP servers for download tests (never the internet):

@@ -1,17 +1,9 @@
-"""Fixtures of the API tests: an in-process client on the real store and its build hash."""
+"""Fixtures of the API tests: the build hash of the real store (the in-process client is in
+tests/conftest.py)."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from pacte.api import Settings, create_app
 from pacte.store.connect import read_meta
-
-
-@pytest.fixture(scope="module")
-def client(built_store, tmp_path_factory):
-    app = create_app(Settings(db=built_store, cache=tmp_path_factory.mktemp("cache")))
-    with TestClient(app) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

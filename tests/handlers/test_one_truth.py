@@ -15,11 +15,9 @@ import subprocess
 import sys
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from pacte.api import Settings, create_app
 from pacte.catalogue import INDICATORS, source_name
 from pacte.catalogue.headline import KEY_FIGURES
 from pacte.cli.main import app
@@ -27,13 +25,6 @@ from pacte.export.tables import number_format
 from pacte.handlers.profile import profile
 
 CODES = {"200023414": "Rouen", "200033116": "Cluses", "200070944": "Vimeu"}
-
-
-@pytest.fixture(scope="module")
-def client(built_store, tmp_path_factory):
-    app = create_app(Settings(db=built_store, cache=tmp_path_factory.mktemp("cache")))
-    with TestClient(app) as c:
-        yield c
 
 
 @functools.cache

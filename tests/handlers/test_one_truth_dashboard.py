@@ -7,18 +7,8 @@ Rouen (métropole, not eligible), Cluses (first) and CC du Vimeu."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-
-from pacte.api import Settings, create_app
 
 CODES = ["200023414", "200033116", "200070944"]
-
-
-@pytest.fixture(scope="module")
-def client(built_store, tmp_path_factory):
-    app = create_app(Settings(db=built_store, cache=tmp_path_factory.mktemp("cache")))
-    with TestClient(app) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
