@@ -21,7 +21,11 @@ resistance indicators are left out of the indicator comparison (docs/validation.
 them with published French references instead), and the golden ranking, made with the v1
 rule that weighs the value chains and the exposures, was rewritten with the current models
 (``python -m pacte.cli rank --format csv --weights tests/data/golden/composite_default_v1.yaml``,
-seed 0)."""
+seed 0, the golden file's columns kept). It was rewritten once more when the value chains
+stopped describing an EPCI by the URSSAF structure of part of its communes (six EPCI only
+partly covered by the Rouen extract now take the census structure, as the key figures do):
+CC Terroir de Caux, 9 of 79 communes covered, had an « industrie élargie » of 2.8 % from
+those 9 communes and has 18.8 % from the census."""
 
 import io
 from pathlib import Path

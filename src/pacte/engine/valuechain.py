@@ -189,13 +189,13 @@ def _urssaf(con) -> tuple[pd.DataFrame, dict]:
     E = df.pivot_table(index="code", columns="sector", values="jobs", aggfunc="sum")
     cov = con.execute("SELECT code, n_communes, n_covered FROM coverage WHERE source = 'urssaf' "
                       "AND level = 'epci'").df().set_index("code")
-    notes = {}
-    for c in E.index:
-        n, m = cov.loc[c, "n_covered"], cov.loc[c, "n_communes"]
-        notes[c] = ("emploi salarié privé URSSAF (sans l'essentiel de l'emploi public)"
-                    + ("" if n == m else f" ; couverture partielle : {n}/{m} communes de l'EPCI, "
-                       "résultat pour la partie couverte seulement"))
-    return E.reindex(columns=SECTORS).fillna(0.0), notes
+    # a structure from part of an EPCI's communes is not the EPCI's: those EPCI take the next
+    # block (the census), as the key figures do
+    whole = [c for c in E.index if c in cov.index
+             and cov.loc[c, "n_covered"] == cov.loc[c, "n_communes"]]
+    notes = {c: "emploi salarié privé URSSAF (sans l'essentiel de l'emploi public)"
+             for c in whole}
+    return E.reindex(index=whole, columns=SECTORS).fillna(0.0), notes
 
 
 def load_blocks(con: duckdb.DuckDBPyConnection, level: str | None = None) -> list[Block]:
