@@ -22,8 +22,9 @@ them with published French references instead), and the golden ranking, made wit
 rule that weighs the value chains and the exposures, was rewritten with the current models
 (``python -m pacte.cli rank --format csv --weights tests/data/golden/composite_default_v1.yaml``,
 seed 0, the golden file's columns kept). It was rewritten once more when the value chains
-stopped describing an EPCI by the URSSAF structure of part of its communes (six EPCI only
-partly covered by the Rouen extract now take the census structure, as the key figures do):
+stopped describing an EPCI by the URSSAF structure of part of its communes (the five EPCI
+partly covered by the Rouen extract that had one now take the census structure, as their key
+figures do):
 CC Terroir de Caux, 9 of 79 communes covered, had an « industrie élargie » of 2.8 % from
 those 9 communes and has 18.8 % from the census."""
 
