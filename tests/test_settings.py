@@ -22,13 +22,15 @@ def test_every_field_is_read_from_its_variable(tmp_path):
            "PACTE_CORS_ORIGINS": '["https://a.fr", "https://b.fr"]', "PACTE_WEB": "false",
            "PACTE_MAX_HEAVY": "3", "PACTE_RETRY_AFTER": "7", "PACTE_REQUEST_TIMEOUT": "2.5",
            "PACTE_MAX_DRAWS": "50", "PACTE_MAX_EXPORT_CELLS": "10", "PACTE_MAX_REPEAT": "4",
-           "PACTE_CACHE_BYTES": "0"}
+           "PACTE_CACHE_BYTES": "0", "PACTE_MAX_QUERY_BYTES": "100",
+           "PACTE_MAX_BODY_BYTES": "200"}
     s = Settings.from_env(env)
     assert (s.db, s.cache) == (tmp_path / "s.duckdb", tmp_path / "c")
     assert (s.host, s.port, s.web) == ("0.0.0.0", 8080, False)
     assert s.cors_origins == ["https://a.fr", "https://b.fr"]
     assert (s.max_heavy, s.retry_after, s.request_timeout) == (3, 7, 2.5)
     assert (s.max_draws, s.max_export_cells, s.max_repeat, s.cache_bytes) == (50, 10, 4, 0)
+    assert (s.max_query_bytes, s.max_body_bytes) == (100, 200)
     assert {f"PACTE_{k.upper()}" for k in Settings.__dataclass_fields__} == set(env)
 
 

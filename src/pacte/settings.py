@@ -103,6 +103,11 @@ class Settings:
         "fois plus en CSV et Parquet.", 1))
     max_repeat: int = field(default=100, metadata=_doc(
         "Répétitions d'un même paramètre de requête.", 1))
+    max_query_bytes: int = field(default=4096, metadata=_doc(
+        "Longueur maximale de la chaîne de requête (octets, encodée comme envoyée).", 1))
+    max_body_bytes: int = field(default=64 * 1024, metadata=_doc(
+        "Taille maximale du corps d'une requête (octets ; une règle en JSON fait environ "
+        "3 ko).", 1))
     cache_bytes: int = field(default=64 * 1024 * 1024, metadata=_doc(
         "Taille du cache des réponses de l'API par processus (octets ; 0 = sans cache).", 0))
 

@@ -155,6 +155,18 @@ def test_query_string_length_bounded(client):
             "chaîne de requête : trop longue")
 
 
+def test_size_limits_come_from_the_settings(fictional_store, tmp_path):
+    """PACTE_MAX_QUERY_BYTES and PACTE_MAX_BODY_BYTES bound what the server reads."""
+    app = create_app(Settings(db=fictional_store, cache=tmp_path, max_query_bytes=64,
+                              max_body_bytes=100))
+    with TestClient(app) as small:
+        refused(small.get("/api/territories", params={"level": "epci", "search": "a" * 70}),
+                "chaîne de requête : trop longue")
+        refused(small.post("/api/ranking", json={"name": "x" * 120}),
+                "corps de la requête : trop long")
+        assert small.get("/api/territories", params={"level": "epci"}).status_code == 200
+
+
 def test_cors_off_by_default_and_configurable(client, fictional_store):
     h = {"Origin": "https://exemple.fr", "Access-Control-Request-Method": "GET"}
     r = client.options("/api/health", headers=h)

@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["content-type"])
-    app.add_middleware(Limits)
+    app.add_middleware(Limits, max_query=settings.max_query_bytes,
+                       max_body=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -10,11 +10,12 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
 from pacte.api.errors import envelope_json
+from pacte.settings import Settings
 
-#: Longest query string accepted (bytes, percent-encoded as sent).
-MAX_QUERY_BYTES = 4096
-#: Largest request body accepted (a ranking rule in JSON is about 3 kB).
-MAX_BODY_BYTES = 64 * 1024
+#: Longest query string and largest body accepted by default (bytes): the settings'
+#: defaults (``PACTE_MAX_QUERY_BYTES``, ``PACTE_MAX_BODY_BYTES``).
+MAX_QUERY_BYTES = Settings.__dataclass_fields__["max_query_bytes"].default
+MAX_BODY_BYTES = Settings.__dataclass_fields__["max_body_bytes"].default
 
 #: The dashboard's only origin is the server: no CDN, tiles, fonts or inline script.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
