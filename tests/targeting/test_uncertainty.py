@@ -281,11 +281,12 @@ def test_unranked_territories_come_with_their_reason(fictional_con):
     assert not np.isnan(X).any()  # the fictional EPCI have every input
     strict = parse_config({"name": "t", "missing": {"method": "median", "max_missing_share": 0},
                            "dimensions": [{"id": "a", "indicators": [
-                               {"id": "neet_share", "source": "anchoring", "period": "2014"},
+                               {"id": "herfindahl", "source": "urssaf", "period": "2019"},
                                {"id": "industry_share", "source": "rp", "period": "2016",
                                 "direction": "higher_is_worse"}]}]})
     ter, X = load_matrix(fictional_con, "epci", strict)
     missing = np.isnan(X).any(axis=1)
+    assert list(ter["code"][missing]) == ["200070936"]  # no URSSAF 2019 index there
     facts = rank_territories(fictional_con, "epci", strict, draws=20).facts
     assert [u["code"] for u in facts.unranked] == list(ter["code"][missing])
     for u in facts.unranked:
