@@ -244,9 +244,6 @@ def _weasy():
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from pacte.report import weasy_columns
-
-    weasy_columns.install()  # the same PDF without the columns' unused trial layout
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
