@@ -310,13 +310,19 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
                "source_name": names}
     for name, df in derived.items():
         _create(con, name, df)
-    _create(con, "_jobs", jobs, temp=True)
+    # bundled snapshot: rows gathered in a temporary table, then written sorted (a small
+    # store); with fetched national files, written as derived (sorting ~20 M rows spills)
+    table = "jobs" if overrides else "_jobs"
+    _create(con, table, jobs, temp=not overrides)
     del jobs
-    insert_census_jobs(con, t["_census_2025"], rp_cols, t["communes"], "_jobs")
+    insert_census_jobs(con, t["_census_2025"], rp_cols, t["communes"], table)
     say("Harmonisation URSSAF sur le COG 2025")
-    _create(con, "coverage", insert_urssaf_jobs(con, t, log, "_jobs"))
+    _create(con, "coverage", insert_urssaf_jobs(con, t, log, table))
     _create(con, "harmonisation_log", pd.DataFrame(log))
-    write_jobs(con, "_jobs")
+    if overrides:
+        con.execute("CREATE INDEX jobs_idx ON jobs(level, code)")
+    else:
+        write_jobs(con, table)
     for name in BUILD_ONLY:
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
