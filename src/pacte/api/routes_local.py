@@ -62,7 +62,7 @@ def diversify(
 
 @router.get("/crisis/{code}", summary="Crise 2008-2012 d'un EPCI activité par activité "
             "(détail APE de l'URSSAF, ou la mesure grossière qui en tient lieu)",
-            response_model=Envelope[list[dict]])
+            response_model=Envelope[list[S.CrisisRow]])
 def crisis(
     cur: Cur, code: Code,
     industries: Annotated[str, Query(pattern="^(a88|ape)$")] = "a88",

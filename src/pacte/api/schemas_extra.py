@@ -65,3 +65,36 @@ class Finances(_Shape):
     title: str
     message: str | None = None
     donnees: dict | None = None
+
+
+class Basin(_Shape):
+    """A candidate basin's row of the basin ranking (``members``: its EPCI codes, joined)."""
+
+    code: str
+    name: str
+    rank: int | None = None
+    score: Num = None
+    members: str | None = None
+
+
+class BasinDetail(_Shape):
+    """One candidate basin and its member EPCI (one row each)."""
+
+    basin: Basin
+    members: list[dict]
+
+
+class CrisisRow(_Shape):
+    """One activity's jobs in 2008 and 2012 in an EPCI, and the shift-share (Dunn) of the
+    change against France (null without a national reference)."""
+
+    industry: str
+    label: str | None
+    jobs_start: Num
+    jobs_end: Num
+    change: Num
+    change_rel: Num
+    national_growth: Num
+    national_share: Num
+    industrial_mix: Num
+    regional_shift: Num
