@@ -31,7 +31,7 @@ def finances(cur: Cur, code: Code) -> JSON:
 
 
 @router.get("/simulate/dcrtp/{code}", summary="Minoration de la DCRTP pour un territoire "
-            "(montants réels du REI, OFGL)", response_model=Envelope[dict])
+            "(montants réels du REI, OFGL)", response_model=Envelope[S.TerritoryDcrtp])
 def simulate_dcrtp_territory(
     cur: Cur, code: Code,
     year: Annotated[int | None, Query(ge=2017, le=2100)] = None,

@@ -22,6 +22,7 @@ from pacte.api.schemas_extra import (  # noqa: E402, F401  (re-exported: routes 
     LisaRow,
     Located,
     Spatial,
+    TerritoryDcrtp,
 )
 from pacte.targeting.rule import Rule
 

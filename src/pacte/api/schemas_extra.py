@@ -121,3 +121,36 @@ class Diversify(_Shape):
     specialisations: list[dict]
     opportunities: list[dict]
     limits: list[str]
+
+
+class DcrtpTerritory(_Shape):
+    level: str
+    code: str
+    name: str | None
+    epci: str | None
+
+
+class DcrtpKeyRow(_Shape):
+    """One key of the cut: the territory's share of it, beside its share of the population."""
+
+    key: str
+    label: str
+    national_cut: Num
+    dcrtp_before: Num
+    cut: Num
+    cut_share_dcrtp: Num
+    cut_share: Num
+    population_share: Num
+    double_peine: Num
+    industrial_quintile: str | None
+    quintile_double_peine: Num
+
+
+class TerritoryDcrtp(_Shape):
+    """A territory's DCRTP history (REI, OFGL) and its cut under each key."""
+
+    territory: DcrtpTerritory
+    history: list[dict]
+    keys: list[DcrtpKeyRow]
+    rows: list[dict]
+    skipped: dict[str, str]
