@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from pacte.errors import DataError, InvalidParameterError, UnknownTerritoryError
 from pacte.handlers.diversify import HOW_TO, diversify, diversify_block
 from pacte.indicators.complexity import calc_complexity
+from pacte.store.provenance import write_source_tables
 
 #: 2022 jobs (rows E1..E6, columns divisions 10, 20, 29, 62); 2017 in JOBS_2017.
 JOBS = np.array([[100, 0, 0, 0], [100, 100, 0, 0], [100, 100, 100, 0],
@@ -31,6 +32,7 @@ def tiny(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
     con.execute("INSERT INTO meta VALUES ('build_hash', 'tiny'), ('built_at', 'now')")
+    write_source_tables(con)
     con.execute("CREATE TABLE provenance (table_name VARCHAR, source VARCHAR, vintage VARCHAR,"
                 " origin VARCHAR, licence VARCHAR, rows BIGINT, sha256 VARCHAR)")
     con.execute("INSERT INTO provenance VALUES ('urssaf_jobs', 'URSSAF (fichier national)', "
