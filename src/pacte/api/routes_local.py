@@ -45,7 +45,8 @@ def simulate_dcrtp_territory(
 
 
 @router.get("/diversify/{code}", summary="Montée en gamme : spécialisations, complexité et "
-            "activités à développer (fichier national URSSAF)", response_model=Envelope[dict])
+            "activités à développer (fichier national URSSAF)",
+            response_model=Envelope[S.Diversify])
 def diversify(
     cur: Cur, code: Code,
     level: Annotated[str, Query(pattern="^(epci|ze2020)$")] = "epci",

@@ -15,6 +15,7 @@ from pacte.api.schemas_extra import (  # noqa: E402, F401  (re-exported: routes 
     BasinRow,
     ComparisonGroup,
     CrisisRow,
+    Diversify,
     FeatureCollection,
     Finances,
     IndicatorSheets,

@@ -98,3 +98,26 @@ class CrisisRow(_Shape):
     national_share: Num
     industrial_mix: Num
     regional_shift: Num
+
+
+class DiversifyTerritory(_Shape):
+    """A territory's economic complexity (Hidalgo & Hausmann 2009) and diversity."""
+
+    code: str
+    name: str
+    level: str
+    eci: Num
+    eci_rank: int | None
+    n_territories: int
+    coi: Num
+    diversity: int
+    jobs: Num
+
+
+class Diversify(_Shape):
+    """Specialisations, the activities to develop (by density) and the method's limits."""
+
+    territory: DiversifyTerritory
+    specialisations: list[dict]
+    opportunities: list[dict]
+    limits: list[str]
