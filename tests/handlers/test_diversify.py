@@ -32,7 +32,6 @@ def tiny(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
     con.execute("INSERT INTO meta VALUES ('build_hash', 'tiny'), ('built_at', 'now')")
-    write_source_tables(con)
     con.execute("CREATE TABLE provenance (table_name VARCHAR, source VARCHAR, vintage VARCHAR,"
                 " origin VARCHAR, licence VARCHAR, rows BIGINT, sha256 VARCHAR)")
     con.execute("INSERT INTO provenance VALUES ('urssaf_jobs', 'URSSAF (fichier national)', "
