@@ -173,9 +173,9 @@ def build(db_path: Path | None = None, snap: Path | None = None,
                                       n_communes=prov.get("communes", {}).get("rows"))
             prov, overrides = {**prov, **over.provenance}, over.tables
         # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB;
-        # the bundled snapshot's largest DuckDB work (sorting the jobs table) fits in 256 MB,
-        # which saves ~400 MB of peak memory at the same build time
-        limit = "768MB" if overrides else "256MB"
+        # the bundled snapshot's DuckDB work (sorting the jobs table, the cards) fits in 512 MB,
+        # which lowers the peak memory at the same build time
+        limit = "768MB" if overrides else "512MB"
         con = duckdb.connect(str(tmp), config={"memory_limit": limit})
         con.execute("SET enable_progress_bar = false")
         try:
