@@ -245,12 +245,24 @@ def _weasy():
     from weasyprint.text.fonts import FontConfiguration
 
     from pacte.report import weasy_columns
+    from pacte.report.html_tree import strict_tree
 
-    weasy_columns.install()  # the same PDF without the columns' unused trial layout
+    # the same PDF without the columns' unused trial layout, nor tinyhtml5's parsing where
+    # the tree is plain nesting (WeasyPrint versions checked by the tests only)
+    verified = weasy_columns.install()
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
     class ProfileHTML(HTML):
+        def __init__(self, string: str, base_url: str):
+            root = strict_tree(string) if verified else None
+            super().__init__(string=string if root is None else "", base_url=base_url)
+            if root is not None:
+                import cssselect2
+
+                wrapper = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+                self.wrapper_element, self.etree_element = wrapper, wrapper.etree_element
+
         def _ua_stylesheets(self, forms=False):
             return [ua]
 
