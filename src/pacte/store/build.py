@@ -19,6 +19,7 @@ import duckdb
 
 from pacte.errors import BuildError, PacteError
 from pacte.settings import PACKAGE_DIR, VERSION, default_db_path, package_data, sha256_file
+from pacte.store.provenance import write_source_tables
 
 
 def read_provenance(snap: Path) -> dict:
@@ -186,6 +187,7 @@ def build(db_path: Path | None = None, snap: Path | None = None,
                  "sha256": v["sha256"]} for k, v in sorted(prov.items())])
             con.register("prov_df", prov_df)
             con.execute("CREATE TABLE provenance AS SELECT * FROM prov_df")
+            write_source_tables(con)  # which of them each source reads (the envelopes)
             meta_df = pd.DataFrame(sorted(meta.items()), columns=["key", "value"])
             con.register("meta_df", meta_df)
             con.execute("CREATE TABLE meta AS SELECT * FROM meta_df")
