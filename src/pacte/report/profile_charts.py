@@ -136,9 +136,11 @@ def _opaque_png(fig) -> bytes:
 
 
 def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, str]]:
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [table]).fetchall()[0][0]
-    if not exists:
+    def exists() -> bool:  # the catalogue query costs more than the geometry's own
+        return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                                "table_name = ?", [table]).fetchall()[0][0])
+
+    if not state_of(con).get(("has_table", table), exists):
         return []
     return con.execute(f"SELECT code, geometry FROM {table} {where}", list(params)).fetchall()
 
