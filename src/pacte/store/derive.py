@@ -21,6 +21,7 @@ from pacte.errors import BuildError
 from pacte.sources.geo import URBAN_LEVELS
 from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
+from pacte.store.census_jobs import insert_census_jobs
 from pacte.store.urssaf_jobs import insert_urssaf_jobs
 
 CENSUS_NEAREST = {1999: range(1998, 2003), 2006: range(2003, 2009), 2011: range(2009, 2014),
@@ -172,7 +173,10 @@ def _long(df: pd.DataFrame, source: str, level: str, scheme: str, value_cols: li
     return m[JOB_COLS]
 
 
-def derive_census_jobs(t, log: list) -> pd.DataFrame:
+def derive_census_jobs(t, log: list) -> tuple[pd.DataFrame, list[str]]:
+    """The census functions harmonised onto COG 2025 communes (commune, year, one column
+    per function) and those columns; :func:`pacte.store.census_jobs.insert_census_jobs`
+    puts them into the jobs table at every level."""
     cen = t["census_functions"]
     cols = [c for c in cen.columns if c not in ("commune", "year")]
     vint = geography.detect_vintage(cen["commune"].unique(), t["cog_codes"])
@@ -182,13 +186,7 @@ def derive_census_jobs(t, log: list) -> pd.DataFrame:
     h = h.rename(columns={"jobs_total": "TOTAL", "cfm": "CFM"})
     cols = [{"jobs_total": "TOTAL", "cfm": "CFM"}.get(c, c) for c in cols]
     _log(log, "rp", vint, rep, cen.rename(columns={"jobs_total": "TOTAL"}), h, "TOTAL")
-    out = [_long(h.rename(columns={"commune": "code"}).assign(n_missing=h[cols].isna().any(axis=1)
-                                                              .astype(int)),
-                 "rp", "commune", "RP15", cols)]
-    for level in [lv for lv in geography.LEVELS if lv != "commune"]:
-        a = geography.aggregate(h, cols, t["communes"], level, by=["year"])
-        out.append(_long(a, "rp", level, "RP15", cols))
-    return pd.concat(out, ignore_index=True), h
+    return h, cols
 
 
 def _log(log, source, vint, rep, before, after, col):
@@ -296,10 +294,10 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     ter = derive_territories(t)
     log: list[dict] = []
     say("Harmonisation du recensement sur le COG 2025")
-    rp, t["_census_2025"] = derive_census_jobs(t, log)
+    t["_census_2025"], rp_cols = derive_census_jobs(t, log)
     say("ESTEL : zones d'emploi 2010 et estimations ZE2020")
     es = derive_estel_jobs(t)
-    jobs = pd.concat([rp, es, derive_quarterly_jobs(t)], ignore_index=True)
+    jobs = pd.concat([es, derive_quarterly_jobs(t)], ignore_index=True)
     jobs["year"] = jobs["year"].astype("int16")
     jobs["n_missing"] = jobs["n_missing"].astype("int32")
     series = pd.DataFrame([{"source": k, "label": v.label, "resolution": v.resolution,
@@ -314,6 +312,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
         _create(con, name, df)
     _create(con, "_jobs", jobs, temp=True)
     del jobs
+    insert_census_jobs(con, t["_census_2025"], rp_cols, t["communes"], "_jobs")
     say("Harmonisation URSSAF sur le COG 2025")
     _create(con, "coverage", insert_urssaf_jobs(con, t, log, "_jobs"))
     _create(con, "harmonisation_log", pd.DataFrame(log))
