@@ -244,23 +244,10 @@ def _weasy():
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from pacte.report.html_tree import strict_tree
-
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
     class ProfileHTML(HTML):
-        def __init__(self, string: str, base_url: str):
-            # the page's tree read by pacte's strict reader (tinyhtml5's tree, about 5x
-            # faster); WeasyPrint parses whatever that reader hands back
-            root = strict_tree(string)
-            super().__init__(string=string if root is None else "", base_url=base_url)
-            if root is not None:
-                import cssselect2
-
-                wrapper = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
-                self.wrapper_element, self.etree_element = wrapper, wrapper.etree_element
-
         def _ua_stylesheets(self, forms=False):
             return [ua]
 
