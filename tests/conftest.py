@@ -1,6 +1,7 @@
 """Shared fixtures: one real store, built once per test session from the bundled snapshot."""
 
 import os
+import shutil
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -79,6 +80,28 @@ def session_store(tmp_path_factory, name: str, snap: Path | None = None) -> Path
         if current_hash(path) != expected_hash(snap):
             build_store(path, snap=snap) if snap else build_store(path)
     return path
+
+
+def run_store(tmp_path_factory, name: str, make) -> Path:
+    """A folder ``name`` made by ``make(folder)`` once per test run: under pytest-xdist the
+    workers share it (the first one makes it under a lock, the others wait and reuse it);
+    never kept between runs (for stores whose inputs are written by the tests)."""
+    import fcntl
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = tmp_path_factory.getbasetemp().parent / "run_stores"
+    else:
+        root = tmp_path_factory.getbasetemp() / "run_stores"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a make that failed in another worker
+            folder.mkdir()
+            make(folder)
+            (root / f"{name}.done").touch()
+    return folder
 
 
 def start_background_build(tmp_path_factory, name: str, snap: Path | None = None) -> None:

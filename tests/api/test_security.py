@@ -1,4 +1,4 @@
-"""What the server refuses or never does (issue 19): loopback by default, security headers
+"""What the server refuses or never does: loopback by default, security headers
 on every answer, no client value used as a file path or a URL, bounded sizes and unknown
 parameters refused in French (422), CORS off unless configured. On the fictional store."""
 

@@ -13,7 +13,6 @@ split between the members, for the hand computation.
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
@@ -114,63 +113,35 @@ def test_base_year():
 
 # --- the whole chain: served, fetched, built, simulated ------------------------------------
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):  # noqa: N802 (http.server API)
-        body = self.server.files.get(self.path.split("?")[0])
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.send_header("Content-Type", "text/csv; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-
 @pytest.fixture(scope="module")
 def rei_cache(tmp_path_factory) -> Path:
     """A cache holding the REI fixture, fetched (``pacte fetch ofgl_rei``) from a loopback
     server standing for data.ofgl.fr."""
-    import threading
-    from http.server import ThreadingHTTPServer
+    from fixtures.rei_fetch import fetch_rei
 
-    from pacte.sources.download import fetch
-    from pacte.sources.registry import parse_registry
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.files = {"/rei.csv": FIXTURE.read_bytes()}
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{srv.server_address[1]}"
     cache = tmp_path_factory.mktemp("rei") / "cache"
-    raw = json.loads((HERE.parent / "src/pacte/data/sources.json").read_text(encoding="utf-8"))
-    assert "where=varlib" in raw["ofgl_rei"]["vintages"]["last"]["urls"][0]  # default address
-    raw["ofgl_rei"]["vintages"]["last"]["urls"] = [f"{base}/rei.csv"]
-    try:
-        got = fetch("ofgl_rei", "last", cache_dir=cache, registry=parse_registry(raw),
-                    progress=False)
-    finally:
-        srv.shutdown()
-        srv.server_close()
-    assert got.path.read_bytes() == FIXTURE.read_bytes()
+    fetch_rei(cache)
     return cache
 
 
 @pytest.fixture(scope="module")
-def rei_built(rei_cache, fictional_build, tmp_path_factory) -> Path:
+def rei_built(fictional_fetched, fictional_build) -> Path:
     """``pacte build --with-fetched`` with the fetched REI, on the fictional snapshot (the
-    REI table and its provenance do not depend on the other tables; a build in seconds)."""
-    from fixtures.conftest_fictional import SNAPSHOT
+    session's store built with fetched files, conftest_fictional: the REI table and its
+    provenance do not depend on the other tables)."""
+    import hashlib
 
-    from pacte.handlers.build import build_store
+    from pacte import store
 
-    db = tmp_path_factory.mktemp("rei_built") / "pacte.duckdb"
-    meta = build_store(db, snap=SNAPSHOT, with_fetched=True, cache_dir=rei_cache,
-                       allow_partial=True)
-    assert meta["build_hash"] != fictional_build["meta"]["build_hash"]  # the REI is an input
-    return db
+    path = fictional_fetched["path"]
+    with store.connect(path) as con:
+        prov = {t: {"sha256": h} for t, h in con.execute(
+            "SELECT table_name, sha256 FROM provenance").fetchall()}
+        built = store.read_meta(con)["build_hash"]
+    assert prov["ofgl_rei"]["sha256"] == hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
+    assert built == store.build_hash(prov)  # the REI is an input of the build hash
+    assert built != fictional_build["meta"]["build_hash"]
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -344,6 +315,9 @@ def test_api_finances_and_territory_simulation(rei_store, fictional_store, tmp_p
         r = client.get("/api/simulate/dcrtp/73187", params={"year": 2020,
                                                              "cut": 1_303_693.41})
         assert r.status_code == 200, r.text
+        from pacte.api import schemas as S
+
+        S.Envelope[S.TerritoryDcrtp].model_validate(r.json())  # the declared shape
         keys = {k["key"]: k for k in r.json()["data"]["keys"]}
         assert keys["dcrtp"]["cut"] == pytest.approx(5_000.0)
         assert r.json()["meta"]["donnees_fictives"] is False

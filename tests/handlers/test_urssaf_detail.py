@@ -20,8 +20,6 @@ from urssaf_national import (  # noqa: E402
     SIGNATURE,
     SNAPSHOT,
     draw_jobs,
-    place_in_cache,
-    write_national_file,
 )
 
 from pacte import store  # noqa: E402
@@ -38,15 +36,10 @@ WIOD_OF = {"1011Z": "c3", "2511Z": "c12", "2920Z": "c15"}
 
 
 @pytest.fixture(scope="module")
-def national(tmp_path_factory):
-    """The fictional store built with the fictional national file (``--with-fetched``)."""
-    from pacte.handlers.build import build_store
-
-    work = tmp_path_factory.mktemp("urssaf_national")
-    place_in_cache(write_national_file(work / "urssaf.csv"), work / "cache")
-    db = work / "pacte.duckdb"
-    build_store(db, snap=SNAPSHOT, with_fetched=True, cache_dir=work / "cache")
-    with store.connect(db) as con:
+def national(fictional_fetched):
+    """The fictional store built with the fictional national file (``--with-fetched``; the
+    same build also holds a fetched REI, read by no figure checked here)."""
+    with store.connect(fictional_fetched["path"]) as con:
         yield con
 
 
@@ -190,4 +183,8 @@ def test_crisis_route(national, tmp_path):
         body = r.json()
         assert [x["industry"] for x in body["data"]][0] == "2511Z" and len(body["data"]) == 2
         assert body["meta"]["detail"] is True
+        from pacte.api import schemas as S
+
+        rows = S.Envelope[list[S.CrisisRow]].model_validate(body).data  # the declared shape
+        assert rows[0].jobs_start is not None and rows[0].national_share is not None
         assert client.get("/api/crisis/200023414?industries=a129").status_code == 422

@@ -43,6 +43,20 @@ def test_unranked_facts_name_code_name_and_reason(fictional_con):
     r = rank_territories(fictional_con, "epci", strict, draws=10)
     assert r.facts.excluded == ["200070936"]
     assert [u["name"] for u in r.facts.unranked] == ["CC fictive des Champs d'Essai"]
-    assert r.facts.unranked[0]["reason"].startswith("1 indicateurs sur 2 manquants")
+    assert r.facts.unranked[0]["reason"] == (
+        "1 indicateur sur 2 manquant (données absentes) ; la règle écarte tout territoire à "
+        "valeur manquante (missing.method = exclude)")
     assert list(r.frame["code"]) == ["200023414", "247600620"]
     assert r.ranks.shape == (2, 10) and r.facts.draws == 10 and r.facts.tier_size is None
+
+
+def test_unranked_reason_names_the_rule_that_excluded():
+    """Under ``missing: median`` a territory is left out only beyond the threshold; under
+    ``exclude`` one missing value is enough and the reason says so (not « au-delà du seuil »)."""
+    from pacte.targeting.index import calc_unranked_reason
+
+    assert calc_unranked_reason(3, 4, 0.5) == (
+        "3 indicateurs sur 4 manquants (données absentes), au-delà du seuil de la règle "
+        "(missing.max_missing_share = 0,50)")
+    assert "seuil" not in calc_unranked_reason(1, 4, 1.0, "exclude")
+    assert "au-delà du seuil" in calc_unranked_reason(3, 4, 0.5, "exclude")

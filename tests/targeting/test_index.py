@@ -1,4 +1,4 @@
-"""Targeting (issue 6): composite index, Monte Carlo intervals, selection, typology, peers,
+"""Targeting: composite index, Monte Carlo intervals, selection, typology, peers,
 the ``pacte rank`` command and the national report.
 
 Fast tests on a tiny fictional territory set (seeded, ``numpy.random.default_rng(42)``),
@@ -227,7 +227,7 @@ def test_config_file_errors(tmp_path):
 
 def test_default_config_is_valid():
     config = load_config()
-    # v2 (issue 17): globalisation left the default rule (an estimate at every ranked level)
+    # v2: globalisation left the default rule (an estimate at every ranked level)
     assert [d.id for d in config.dimensions] == ["industrial_weight", "crisis"]
     assert {s.direction for s in config.specs if s.dimension == 0} == {"higher_is_worse"}
     assert config.draws == 1000 and config.normalisation == "zscore"
@@ -264,7 +264,7 @@ def test_all_epci_ranked_with_intervals(ranking):
     assert sorted(epci["rank"]) == list(range(1, 1251))
     assert ((epci["rank_low"] <= epci["rank"]) & (epci["rank"] <= epci["rank_high"])).all()
     assert epci[["score", "rank_low", "rank_high", "type", "top_dimension"]].notna().all().all()
-    # 5 to 8 clusters; names come from each territory's own class and values (issue 12), so
+    # 5 to 8 clusters; names come from each territory's own class and values, so
     # a cluster can carry several names, but every name says rural or urban as the territory is
     assert 5 <= epci["type"].nunique() <= 8 * 4
     assert not epci.loc[epci["area_type"] == "urbain", "type"].str.contains("rural").any()
@@ -357,7 +357,7 @@ def test_national_report(built_store, tmp_path, capsys):
     page = rep["html"].read_text(encoding="utf-8")
     assert '<img src="data:image/png;base64,' in page and "<table>" in page
     assert page.count("<tr><td>") >= 50 and rep["top"]["name"].iloc[0] in page
-    # the rule's statistical audit (issue 17) is in the report
+    # the rule's statistical audit is in the report
     assert "Audit statistique de la règle" in page and "Paires au-delà de |r| = 0,9" in page
     assert rep["map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the tiers of the default programme: their map, what they mean and do not cover, the

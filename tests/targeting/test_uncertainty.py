@@ -290,4 +290,4 @@ def test_unranked_territories_come_with_their_reason(fictional_con):
     facts = rank_territories(fictional_con, "epci", strict, draws=20).facts
     assert [u["code"] for u in facts.unranked] == list(ter["code"][missing])
     for u in facts.unranked:
-        assert "manquants" in u["reason"] and "max_missing_share" in u["reason"]
+        assert "1 indicateur sur 2 manquant" in u["reason"] and "max_missing_share" in u["reason"]

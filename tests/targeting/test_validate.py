@@ -1,4 +1,4 @@
-"""Validation of a ranking against a list (issue 17): AUC by the rank sum with ties counting
+"""Validation of a ranking against a list: AUC by the rank sum with ties counting
 half, precision and recall in the top k, outdated codes mapped through the geography."""
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def test_list_bounds_are_settings(tmp_path, monkeypatch):
 
 
 def test_cli_validate_json(fictional_store, tmp_path):
-    """``pacte validate --format json`` on the fictional store: the issue's keys; the list
+    """``pacte validate --format json`` on the fictional store: every key of the answer; the list
     holds the two CC (one by its 2008 SIREN) and an unknown code."""
     app = typer.Typer()
     register(app)

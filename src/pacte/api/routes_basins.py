@@ -50,13 +50,13 @@ def basins_map(cur: Cur) -> JSON:
 
 
 @router.get("/basins/{code}", summary="Un bassin candidat et ses EPCI membres",
-            response_model=Envelope[dict])
+            response_model=Envelope[S.BasinDetail])
 def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
     return answer(h.basin(cur, code))
 
 
 @router.get("/basins/{code}/profile", summary="Profil d'un bassin candidat (JSON, HTML ou PDF)",
-            response_model=Envelope[dict],
+            response_model=Envelope[S.BasinDetail],
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
                                          "application/pdf": {"schema": {
                                              "type": "string", "format": "binary"}}}}})

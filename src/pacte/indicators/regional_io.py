@@ -153,10 +153,11 @@ def calc_regional_rows(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.nda
 
 
 def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray, delta: float
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Simple location quotients laid out sector by territory (k, n), territories last so
-    that every elementwise step runs over long contiguous rows, and Flegg's lambda (n,).
-    Same values and checks as :func:`_slq_lambda` (arrays already checked by ``_check``)."""
+    that every elementwise step runs over long contiguous rows, Flegg's lambda (n,) and the
+    jobs in the same layout (k, n). Same values (to rounding) and checks as
+    :func:`_slq_lambda` (arrays already checked by ``_check``)."""
     if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
         raise DataError(f"emplois attendus : E_region (n, k) et E_nation (k,), reçus "
                         f"{E_region.shape} et {E_nation.shape}")
@@ -171,9 +172,9 @@ def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray, delta: float
     absent = share_n == 0
     if absent.any() and (E_t[absent] > 0).any():
         raise DataError("emploi régional dans un secteur sans emploi national")
-    slq = _divide(E_t, e_r)
+    slq = E_t * _divide(1.0, e_r)
     slq *= _divide(1.0, share_n)[:, None]
-    return slq, np.log2(1.0 + e_r / total) ** delta
+    return slq, np.log2(1.0 + e_r / total) ** delta, E_t
 
 
 def _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
@@ -204,30 +205,29 @@ def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
     stack is built territories last, (ns, ns, n), and handed to the solver as a view."""
     serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
     ns, n = serv.size, E_region.shape[0]
-    slq, lam = _lq_by_sector(E_region, E_nation, delta)  # (k, n), (n,)
+    slq, lam, E_t = _lq_by_sector(E_region, E_nation, delta)  # (k, n), (n,), (k, n)
     u = slq[serv] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
     scale = np.where(slq > 0, slq, 1.0)
-    x_ind = _divide(E_region[:, ind].T, jobs_per_output[ind][:, None])  # (ni, n)
+    s_serv, s_ind = scale[serv], scale[ind]
+    x_ind = _divide(E_t[ind], jobs_per_output[ind][:, None])  # (ni, n)
     size = ns if income is None else ns + 1
     M = np.empty((size, size, n))
     B = M[:ns, :ns]
-    np.minimum(u[:, None, :], scale[serv][None, :, :], out=B)
+    np.minimum(u[:, None, :], s_serv[None, :, :], out=B)
     B *= -A_nat[np.ix_(serv, serv)][:, :, None]
     diag = np.arange(ns)
-    B[diag, diag] = scale[serv] * (1.0 - np.minimum(u, 1.0) * A_nat[serv, serv][:, None])
-    W = np.minimum(u[:, None, :], scale[ind][None, :, :])  # (ns, ni, n)
-    W *= A_nat[np.ix_(serv, ind)][:, :, None]
-    W *= (x_ind / scale[ind])[None, :, :]
-    rhs = W.sum(axis=1)  # (ns, n)
+    B[diag, diag] = s_serv * (1.0 - np.minimum(u, 1.0) * A_nat[serv, serv][:, None])
+    W = np.minimum(u[:, None, :], s_ind[None, :, :])  # (ns, ni, n)
+    rhs = np.einsum("ijr,ij,jr->ir", W, A_nat[np.ix_(serv, ind)], x_ind / s_ind)  # (ns, n)
     if income is None:
         y = np.linalg.solve(M.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0]
-        return y.T * scale[serv], None, x_ind
+        return y.T * s_serv, None, x_ind
     M[:ns, ns] = -np.asarray(consumption, dtype=float).T
-    M[ns, :ns] = -income[serv][:, None] * scale[serv]
+    M[ns, :ns] = -income[serv][:, None] * s_serv
     M[ns, ns] = 1.0
     rhs = np.concatenate([rhs, (income[ind] @ x_ind)[None, :]])
     sol = np.linalg.solve(M.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0]
-    return sol[:, :ns].T * scale[serv], sol[:, ns], x_ind
+    return sol[:, :ns].T * s_serv, sol[:, ns], x_ind
 
 
 def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
@@ -243,7 +243,7 @@ def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
     jpo = jobs_per_output[serv][:, None]
     local = dx_local * jpo
     if cap:
-        np.minimum(local, E_region.T[serv], out=local)
+        np.minimum(local, np.take(E_region, serv, axis=1).T, out=local)
     leaked = dx_nat * jpo
     leaked -= local
     np.maximum(leaked, 0.0, out=leaked)  # clip rounding noise (~1e-12)

@@ -25,7 +25,7 @@ from pacte.report.maps import TOP_SHOWN, render_map
 from pacte.report.spatial import render_cluster_map, spatial_html
 from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
 from pacte.targeting import Config, load_config
-from pacte.targeting.audit import run_audit
+from pacte.targeting.audit import indicator_name, run_audit
 from pacte.targeting.audit_text import render_audit_html
 from pacte.targeting.facts import RankingFacts
 from pacte.targeting.index import rank_territories
@@ -33,17 +33,13 @@ from pacte.targeting.tiers import with_tiers
 
 
 def _method_html(config: Config) -> str:
-    from pacte.catalogue import INDICATORS, source_name
-
     sens = {"higher_is_worse": "plus haut = plus prioritaire",
             "higher_is_better": "plus haut = moins prioritaire"}
     total = sum(d.weight for d in config.dimensions)
     items = []
     for d, dim in enumerate(config.dimensions):
         inds = "".join(
-            f"<li>{html.escape(INDICATORS[s.id].label_for(s.candidates[0][0]))} — "
-            f"{html.escape(source_name(s.candidates[0][0]))} "
-            f"{html.escape(s.candidates[0][1])} ({sens[s.direction]}, poids "
+            f"<li>{html.escape(indicator_name(s.id, *s.candidates[0]))} ({sens[s.direction]}, poids "
             f"{fr_number(s.weight, 1)})</li>" for s in config.specs if s.dimension == d)
         items.append(f"<li><b>{html.escape(dim.label)}</b> (poids "
                      f"{fr_number(100 * dim.weight / total, 0)} %)<ul>{inds}</ul></li>")

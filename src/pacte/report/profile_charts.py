@@ -118,15 +118,29 @@ def _draw_chart(series: list[dict], fresh: bool = False) -> bytes:
             right.plot(years, [_nan(p["national_share"]) for p in pts], ls="--", lw=1.0,
                        color=color, label=f"France ({name})")
     right.legend(fontsize=6.5, frameon=False, loc="best")
+    return _opaque_png(fig)
+
+
+def _opaque_png(fig) -> bytes:
+    """The figure (white, opaque) as an RGB PNG: the pixels ``savefig`` writes, without its
+    alpha channel, which WeasyPrint would otherwise split into a mask of its own."""
+    from PIL import Image
+
+    fig.set_facecolor("white")
+    fig.canvas.draw()
+    img = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(),
+                           "raw", "RGBA", 0, 1).convert("RGB")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white")
+    img.save(buf, format="PNG")
     return buf.getvalue()
 
 
 def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, str]]:
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [table]).fetchall()[0][0]
-    if not exists:
+    def exists() -> bool:  # the catalogue query costs more than the geometry's own
+        return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                                "table_name = ?", [table]).fetchall()[0][0])
+
+    if not state_of(con).get(("has_table", table), exists):
         return []
     return con.execute(f"SELECT code, geometry FROM {table} {where}", list(params)).fetchall()
 

@@ -63,7 +63,6 @@ def calc_level_statistics(con, level: str, cont: Contiguity, config: Config,
     raw = pd.DataFrame(X, index=ter["code"], columns=[s.id for s in config.specs])
     variables = {SCORE: ("Score de vulnérabilité (défaut)", ranking["score"])}
     for spec in config.specs:
-        source, period = spec.candidates[0]
         variables[spec.id] = (spec.label, raw[spec.id])
     codes = np.array(cont.codes, dtype=object)
     alone = np.array([not cont.neighbours[c] for c in codes])

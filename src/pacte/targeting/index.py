@@ -212,10 +212,17 @@ def calc_index(X: np.ndarray, config: Config, seed: int = 0, draws: int | None =
             "draws": R}
 
 
-def calc_unranked_reason(n_missing: int, p: int, share: float) -> str:
-    """French reason why a territory is left unranked."""
-    return (f"{n_missing} indicateurs sur {p} manquants (données absentes), au-delà du seuil de la "
-            f"règle (missing.max_missing_share = {fr_number(share, 2)})")
+def calc_unranked_reason(n_missing: int, p: int, share: float, method: str = "median") -> str:
+    """French reason why a territory is left unranked: the rule excludes any territory with
+    a missing value (``missing: exclude``), or it has more missing values than the rule's
+    threshold allows."""
+    missing = f"{n_missing} indicateur{'s' if n_missing > 1 else ''} sur {p} manquant" \
+              f"{'s' if n_missing > 1 else ''} (données absentes)"
+    if method == "exclude" and n_missing <= share * p:
+        return f"{missing} ; la règle écarte tout territoire à valeur manquante " \
+               "(missing.method = exclude)"
+    return (f"{missing}, au-delà du seuil de la règle (missing.max_missing_share = "
+            f"{fr_number(share, 2)})")
 
 
 def calc_imputed_note(n_imputed: np.ndarray, p: int) -> np.ndarray:
@@ -244,7 +251,7 @@ def rank_territories(con, level: str = "epci", config: Config | None = None, see
     n_missing = np.isnan(X).sum(axis=1)
     p = len(config.specs)
     unranked = tuple(Unranked(code=c, name=nm, reason=calc_unranked_reason(
-        int(k), p, config.max_missing_share) if k else "valeur manquante (missing: exclude)")
+        int(k), p, config.max_missing_share, config.missing))
         for c, nm, k in zip(ter["code"][~r["keep"]], ter["name"][~r["keep"]],
                             n_missing[~r["keep"]], strict=True))
     dims = config.dimensions
