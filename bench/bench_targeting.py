@@ -41,7 +41,7 @@ def main(db: Path | None = None) -> float:
         only, _ = _best(lambda: rank_territories(con, "epci", method, seed=0, draws=DRAWS))
         _, X = load_matrix(con, "epci", config)
     pure, _ = _best(lambda: calc_index(X, config, seed=0, draws=DRAWS))
-    print(f"classement complet des {len(df)} EPCI, {DRAWS} tirages, toutes les sources "
+    print(f"classement complet des {len(df.frame)} EPCI, {DRAWS} tirages, toutes les sources "
           f"d'incertitude : {full:.2f} s (meilleur de {REPEAT}) ; incertitude de méthode "
           f"seule : {only:.2f} s (rapport {full / only:.2f}) ; calc_index seul (matrice "
           f"chargée, sans l'erreur d'échantillonnage) : {pure:.2f} s")

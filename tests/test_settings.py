@@ -23,7 +23,8 @@ def test_every_field_is_read_from_its_variable(tmp_path):
            "PACTE_MAX_HEAVY": "3", "PACTE_RETRY_AFTER": "7", "PACTE_REQUEST_TIMEOUT": "2.5",
            "PACTE_MAX_DRAWS": "50", "PACTE_MAX_EXPORT_CELLS": "10", "PACTE_MAX_REPEAT": "4",
            "PACTE_CACHE_BYTES": "0", "PACTE_MAX_QUERY_BYTES": "100",
-           "PACTE_MAX_BODY_BYTES": "200"}
+           "PACTE_MAX_BODY_BYTES": "200", "PACTE_CACHE_ENTRY_BYTES": "300",
+           "PACTE_MAX_TOP": "5", "PACTE_MAX_LIST_BYTES": "400", "PACTE_MAX_LIST_CODES": "6"}
     s = Settings.from_env(env)
     assert (s.db, s.cache) == (tmp_path / "s.duckdb", tmp_path / "c")
     assert (s.host, s.port, s.web) == ("0.0.0.0", 8080, False)
@@ -31,6 +32,8 @@ def test_every_field_is_read_from_its_variable(tmp_path):
     assert (s.max_heavy, s.retry_after, s.request_timeout) == (3, 7, 2.5)
     assert (s.max_draws, s.max_export_cells, s.max_repeat, s.cache_bytes) == (50, 10, 4, 0)
     assert (s.max_query_bytes, s.max_body_bytes) == (100, 200)
+    assert (s.cache_entry_bytes, s.max_top, s.max_list_bytes, s.max_list_codes) == (300, 5,
+                                                                                  400, 6)
     assert {f"PACTE_{k.upper()}" for k in Settings.__dataclass_fields__} == set(env)
 
 

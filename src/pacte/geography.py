@@ -165,6 +165,12 @@ def detect_vintage(codes: Iterable[str], cog_codes: pd.DataFrame) -> Vintage:
     return Vintage(best, tuple(sorted(full)), unknown)
 
 
+def _values(x: Iterable) -> list:
+    """The values of a Series, array or iterable as a list (``tolist``: iterating a Series
+    of Arrow strings value by value is ten times slower)."""
+    return x.tolist() if hasattr(x, "tolist") else list(x)
+
+
 def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
                     splits: pd.DataFrame, codes_2025: Iterable[str]) -> pd.DataFrame:
     """Weights putting communes of COG ``vintage`` on COG 2025.
@@ -175,16 +181,18 @@ def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
     import pandas as pd
     file_date = f"{vintage}-01-01"
     active = splits[(splits["date"] > file_date) & (splits["valid_from"] <= file_date)]
-    children = {k: list(zip(g["child"], g["ratio"], strict=True))
+    children = {k: list(zip(g["child"].tolist(), g["ratio"].tolist(), strict=True))
                 for k, g in active.sort_values("date").groupby(["date", "parent"])}
     events = sorted(children)  # chronological
-    to_2025 = dict(zip(passage["hist_code"], passage["code"], strict=True))
-    current = set(codes_2025)
+    to_2025 = dict(zip(_values(passage["hist_code"]), _values(passage["code"]), strict=True))
+    current = set(_values(codes_2025))
     rows: list[tuple[str, str, float]] = []
     unmapped: list[str] = []
-    for src in dict.fromkeys(codes):
+    parents = {parent for _, parent in events}
+    for src in dict.fromkeys(_values(codes)):
         parts = {src: 1.0}
-        for date, parent in events:
+        # a code that no event splits stays whole: only split parents walk the events
+        for date, parent in (events if src in parents else ()):
             if parent in parts:
                 w = parts.pop(parent)
                 for child, ratio in children[(date, parent)]:

@@ -110,6 +110,16 @@ class Settings:
         "3 ko).", 1))
     cache_bytes: int = field(default=64 * 1024 * 1024, metadata=_doc(
         "Taille du cache des réponses de l'API par processus (octets ; 0 = sans cache).", 0))
+    cache_entry_bytes: int = field(default=4 * 1024 * 1024, metadata=_doc(
+        "Taille maximale d'une réponse gardée dans ce cache (octets).", 1))
+    max_top: int = field(default=10_000, metadata=_doc(
+        "Taille maximale d'une sélection demandée à l'API (top, rural_quota, urban_quota du "
+        "classement et des bassins).", 1))
+    max_list_bytes: int = field(default=8 * 1024 * 1024, metadata=_doc(
+        "Taille maximale d'une liste de territoires lue par pacte validate --list (octets ; "
+        "le fichier n'est pas lu au-delà).", 1))
+    max_list_codes: int = field(default=40_000, metadata=_doc(
+        "Codes d'une telle liste (un niveau compte au plus ~35 000 communes).", 1))
 
     def __post_init__(self) -> None:
         for f in fields(self):

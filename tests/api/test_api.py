@@ -124,7 +124,7 @@ def test_indicators_errors_are_french(client):
 def test_ranking_default(client, build_hash):
     body = ok(client.get("/api/ranking", params={"level": "epci"}), build_hash)
     first = body["data"][0]
-    # default rule v2 (issue 17), seed 0: first under v1 too (tests/data/golden)
+    # default rule v2, seed 0: first under v1 too (tests/data/golden)
     assert (first["rank"], first["name"]) == (1, "CC Cluses-Arve et Montagnes")
     assert first["rank_low"] <= 1 <= first["rank_high"]
     assert len(body["data"]) == 1250  # Mayotte's 5 EPCI unranked, with the reason

@@ -1,4 +1,4 @@
-"""Faults the server must survive without a wrong figure or a lost request (issue 19):
+"""Faults the server must survive without a wrong figure or a lost request:
 the store replaced by a new build while readers read, a missing or corrupted store, and a
 uvicorn worker killed (SIGKILL) under load. On the fictional store (built in seconds)."""
 

@@ -174,6 +174,32 @@ def test_scrub_paths_keeps_addresses_and_fractions():
         assert scrub_paths(kept) == kept
 
 
+def test_selection_size_and_cache_entry_are_settings(fictional_store, tmp_path):
+    """PACTE_MAX_TOP bounds top and the quotas of the ranking and the basins (not the
+    display counts of other routes); PACTE_CACHE_ENTRY_BYTES the answers the cache keeps."""
+    from pacte.api.cache import ResponseCache
+
+    app = create_app(Settings(db=fictional_store, cache=tmp_path, max_top=2,
+                              cache_entry_bytes=100))
+    with TestClient(app) as small:
+        for url in ("/api/ranking?top=3", "/api/ranking?top=2&rural_quota=3",
+                    "/api/basins?top=3"):
+            refused(small.get(url), 422, "maximum : 2", "PACTE_MAX_TOP")
+        assert small.get("/api/ranking?top=2").status_code == 200
+        assert small.get("/api/ranking?top=2").status_code == 200
+        cache = app.middleware_stack
+        while not isinstance(cache, ResponseCache):
+            cache = cache.app
+        assert cache.hits == 0  # every answer is over 100 bytes: none kept
+    with TestClient(create_app(Settings(db=fictional_store, cache=tmp_path))) as default:
+        default.get("/api/ranking?top=2")
+        assert default.get("/api/ranking?top=2").status_code == 200
+        cache = default.app.middleware_stack
+        while not isinstance(cache, ResponseCache):
+            cache = cache.app
+        assert cache.hits == 1
+
+
 def test_concurrent_light_requests_are_never_refused(client):
     results = []
 

@@ -1,4 +1,4 @@
-"""What the server refuses or never does (issue 19): loopback by default, security headers
+"""What the server refuses or never does: loopback by default, security headers
 on every answer, no client value used as a file path or a URL, bounded sizes and unknown
 parameters refused in French (422), CORS off unless configured. On the fictional store."""
 
@@ -122,7 +122,7 @@ def test_unknown_query_parameter_refused_in_french(client):
 
 def test_top_n_bounded(client):
     refused(client.get("/api/ranking", params={"top": 10_001}),
-            "paramètre « top » : valeur trop grande (maximum : 10000)")
+            "paramètre « top » : valeur trop grande (maximum : 10000, réglage PACTE_MAX_TOP)")
 
 
 def test_weights_document_size_bounded(client):

@@ -18,9 +18,11 @@ from pacte.catalogue import (
     source_name,
 )
 from pacte.engine.compute import MODELS
+from pacte.handlers.envelope import envelope
 from pacte.settings import package_data
-from pacte.store import provenance, read_provenance
+from pacte.store import read_provenance
 from pacte.store.fetched import PARSERS
+from pacte.store.provenance import read_source_tables
 
 
 def test_every_family_has_its_tables_and_its_model():
@@ -39,9 +41,23 @@ def test_every_family_has_its_tables_and_its_model():
     assert set(MODELS) == set(MODEL_NAMES) == {"valuechain", "exposure", "anchoring"}
 
 
-def test_the_readers_copy_is_the_families_declaration():
-    """Lean readers name their sources from a plain copy (no numpy): the same tables."""
-    assert provenance.SOURCE_TABLES == SOURCE_TABLES
+def test_a_built_store_records_the_declared_tables(fictional_con):
+    """The build writes the families' declaration into the store, where the envelopes read
+    it; every table it names for a bundled source has its provenance row in that store and
+    is one of its tables, or a snapshot table only the build reads (:data:`pacte.store.derive.
+    BUILD_ONLY`); the fetched ``ofgl_rei`` is absent from a store built without it."""
+    from pacte.store.derive import BUILD_ONLY
+
+    assert read_source_tables(fictional_con) == SOURCE_TABLES
+    stored = {t for (t,) in fictional_con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    with_provenance = {t for (t,) in fictional_con.execute(
+        "SELECT table_name FROM provenance").fetchall()}
+    named = {t for s, tables in SOURCE_TABLES.items() if s != "ofgl_rei" for t in tables}
+    assert named <= with_provenance, named - with_provenance
+    assert named <= stored | BUILD_ONLY, named - stored - BUILD_ONLY
+    sources = {row["table"] for row in envelope(fictional_con, ["valuechain"])["sources"]}
+    assert sources == set(SOURCE_TABLES["valuechain"]) | set(SOURCE_TABLES["territory"])
 
 
 def test_declared_tables_exist():

@@ -1,4 +1,4 @@
-"""Issue 12, "nothing lost, nothing silent": one test per numbered reproduction of the issue.
+"""Nothing lost, nothing silent: one test per reproduced case of a loss or a silent failure.
 
 Each test reproduces the case through the CLI (in process, Typer's runner) or the function
 the CLI calls, and asserts the French message, the exit code, that nothing was lost (file

@@ -315,6 +315,9 @@ def test_api_finances_and_territory_simulation(rei_store, fictional_store, tmp_p
         r = client.get("/api/simulate/dcrtp/73187", params={"year": 2020,
                                                              "cut": 1_303_693.41})
         assert r.status_code == 200, r.text
+        from pacte.api import schemas as S
+
+        S.Envelope[S.TerritoryDcrtp].model_validate(r.json())  # the declared shape
         keys = {k["key"]: k for k in r.json()["data"]["keys"]}
         assert keys["dcrtp"]["cut"] == pytest.approx(5_000.0)
         assert r.json()["meta"]["donnees_fictives"] is False

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from pacte.errors import DataError, InvalidParameterError, UnknownTerritoryError
 from pacte.handlers.diversify import HOW_TO, diversify, diversify_block
 from pacte.indicators.complexity import calc_complexity
+from pacte.store.provenance import write_source_tables
 
 #: 2022 jobs (rows E1..E6, columns divisions 10, 20, 29, 62); 2017 in JOBS_2017.
 JOBS = np.array([[100, 0, 0, 0], [100, 100, 0, 0], [100, 100, 100, 0],
@@ -35,6 +36,7 @@ def tiny(tmp_path):
                 " origin VARCHAR, licence VARCHAR, rows BIGINT, sha256 VARCHAR)")
     con.execute("INSERT INTO provenance VALUES ('urssaf_jobs', 'URSSAF (fichier national)', "
                 "'last', 'test', 'Licence Ouverte / Etalab 2.0', 48, '')")
+    write_source_tables(con)  # as a build records them, for the envelopes
     con.execute("CREATE TABLE territory (level VARCHAR, code VARCHAR, name VARCHAR)")
     con.execute("CREATE TABLE series (source VARCHAR, label VARCHAR)")
     con.execute("CREATE TABLE epci (code VARCHAR, name VARCHAR)")
@@ -134,6 +136,9 @@ def test_cli_and_api_on_the_tiny_store(tiny, tmp_path):
         assert r.status_code == 200, r.text
         assert r.json()["data"]["territory"]["code"] == EPCI[1]
         assert "industries" not in r.json()["data"]
+        from pacte.api import schemas as S
+
+        S.Envelope[S.Diversify].model_validate(r.json())  # the declared shape
 
 
 def test_stored_matrix_gives_the_same_answer(tiny):

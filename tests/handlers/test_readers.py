@@ -1,5 +1,5 @@
 """Readers never recompute: with every calculation patched to raise, ``show``,
-``indicators`` and the default ``rank`` still answer from a built store (issue 11)."""
+``indicators`` and the default ``rank`` still answer from a built store."""
 
 import pytest
 from typer.testing import CliRunner

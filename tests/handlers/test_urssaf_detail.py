@@ -183,4 +183,8 @@ def test_crisis_route(national, tmp_path):
         body = r.json()
         assert [x["industry"] for x in body["data"]][0] == "2511Z" and len(body["data"]) == 2
         assert body["meta"]["detail"] is True
+        from pacte.api import schemas as S
+
+        rows = S.Envelope[list[S.CrisisRow]].model_validate(body).data  # the declared shape
+        assert rows[0].jobs_start is not None and rows[0].national_share is not None
         assert client.get("/api/crisis/200023414?industries=a129").status_code == 422

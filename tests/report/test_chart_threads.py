@@ -57,3 +57,20 @@ def test_profiles_from_8_threads_equal_the_profiles_rendered_alone(fictional_con
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(draw, jobs))
     assert [c for c, html in zip(jobs, together, strict=True) if html != alone[c]] == []
+
+
+def test_charts_on_the_reused_figure_equal_charts_on_a_new_figure():
+    """Each thread draws its charts on one figure, emptied between charts: whatever came
+    before (wider ranges, more sources, a France line, a missing value), a chart is the same
+    PNG as drawn on a new figure."""
+    from pacte.report.profile_charts import _draw_chart
+
+    series = [_series(k) for k in range(4)]
+    one = [s for s in _series(5) if s["source"] == "estel"]  # one source, no France line
+    gap = [dict(s, industry_jobs=None) if s["year"] == 2009 else s for s in _series(6)]
+    huge = [dict(s, industry_jobs=s["industry_jobs"] * 1000) for s in _series(7)]
+    cases = [*series, one, gap, huge, series[0], one, huge, series[1]]
+    fresh = [_draw_chart(s, fresh=True) for s in cases]
+    assert len(set(fresh)) == 7  # seven different charts, four of them drawn twice
+    assert [_draw_chart(s) for s in cases] == fresh
+    assert [_draw_chart(s) for s in reversed(cases)] == fresh[::-1]

@@ -42,3 +42,6 @@ def test_audit_ends_with_the_spatial_lines(con, moran):
     text = spatial_audit(con, "epci")
     assert "I de Moran" in text and f"I = {fr_number(moran[0], 3)}" in text
     assert "Haut-Haut" in text
+    assert max(len(line) for line in text.splitlines()) <= 79  # as the rest of the audit
+    flat = " ".join(text.split())  # each indicator named as the audit names it
+    assert "Part de l'emploi : fonction « fabrication » — recensement 2016 : I = " in flat

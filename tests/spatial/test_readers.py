@@ -89,7 +89,11 @@ def test_api_routes(built_store, tmp_path, first):
         assert body["data"][0]["code"] == first["code"]
         assert len(body["data"][0]["members"]) == first["n_members"]
         assert body["meta"]["parameters"]["basins"]["max_members"] == 4
-        one = c.get(f"/api/basins/{first['code']}").json()["data"]
+        from pacte.api import schemas as S
+
+        detail = c.get(f"/api/basins/{first['code']}").json()
+        S.Envelope[S.BasinDetail].model_validate(detail)  # the declared shape
+        one = detail["data"]
         assert one["basin"]["code"] == first["code"]
         assert c.get("/api/basins/B999").status_code == 404
         sp = c.get("/api/spatial/epci").json()["data"]

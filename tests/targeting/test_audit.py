@@ -1,4 +1,4 @@
-"""Statistical audit of the index (issue 17): known answers on small matrices computed by
+"""Statistical audit of the index: known answers on small matrices computed by
 hand, then the acceptance criteria of the default rule on the real bundled store."""
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def test_spread_by_size():
 
 
 def test_default_rule_passes_its_own_audit(con):
-    """Issue 17 acceptance on the real bundled store, EPCI level: no pair of the default
+    """On the real bundled store, EPCI level: no pair of the default
     rule's indicators correlated above 0.9, every effective importance within [1/2, 2] times
     the nominal weight, and no indicator that is only a regional multiple of another."""
     a = run_audit(con, "epci", load_config())

@@ -27,9 +27,12 @@ def test_text_fits_80_columns_and_names_no_identifier(audit):
     text = render_audit(audit)
     assert max(len(line) for line in text.splitlines()) <= WIDTH
     assert not IDENTIFIER.findall(text), IDENTIFIER.findall(text)
-    for spec in load_config().specs:
-        label = INDICATORS[spec.id].label
+    for spec in load_config().specs:  # what the data of the source measure
+        label = INDICATORS[spec.id].label_for(spec.candidates[0][0])
         assert " ".join(label.split()) in " ".join(text.split()), label
+    flat = " ".join(text.split())
+    assert "Part de l'emploi : fonction « fabrication » — recensement 2016" in flat
+    assert "Taux de variation de l'emploi total — recensement 2006-2011" in flat
     assert "D1 Poids de l'industrie" in text
 
 
@@ -79,10 +82,10 @@ def test_html_is_one_table_per_tabular_section_with_the_text_values(audit):
 
 def test_v1_rule_names_the_regional_multiple_in_french(con):
     """The v1 rule's exposure is a regional multiple of the 1999 census share: the audit says
-    so with the share's French name, not its identifier."""
+    so with the French name of what the census measures, not its identifier."""
     v1 = Path(__file__).parents[1] / "data" / "golden" / "composite_default_v1.yaml"
     text = render_audit(run_audit(con, "epci", load_config(v1), draws=20))
     flat = " ".join(text.split())
     assert "industry_share" not in text
-    assert f"« {INDICATORS['industry_share'].label} — recensement 1999 » × une constante par " \
-           "région" in flat
+    assert "« Part de l'emploi : fonction « fabrication » — recensement 1999 » × une constante " \
+           "par région" in flat

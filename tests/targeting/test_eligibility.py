@@ -1,4 +1,4 @@
-"""Eligibility rules (issue 17): applied after scoring, never changing a score or a rank."""
+"""Eligibility rules: applied after scoring, never changing a score or a rank."""
 
 from __future__ import annotations
 

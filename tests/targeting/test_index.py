@@ -1,4 +1,4 @@
-"""Targeting (issue 6): composite index, Monte Carlo intervals, selection, typology, peers,
+"""Targeting: composite index, Monte Carlo intervals, selection, typology, peers,
 the ``pacte rank`` command and the national report.
 
 Fast tests on a tiny fictional territory set (seeded, ``numpy.random.default_rng(42)``),
@@ -227,7 +227,7 @@ def test_config_file_errors(tmp_path):
 
 def test_default_config_is_valid():
     config = load_config()
-    # v2 (issue 17): globalisation left the default rule (an estimate at every ranked level)
+    # v2: globalisation left the default rule (an estimate at every ranked level)
     assert [d.id for d in config.dimensions] == ["industrial_weight", "crisis"]
     assert {s.direction for s in config.specs if s.dimension == 0} == {"higher_is_worse"}
     assert config.draws == 1000 and config.normalisation == "zscore"
@@ -237,26 +237,34 @@ def test_default_config_is_valid():
 
 
 @pytest.fixture(scope="module")
-def epci(built_store) -> pd.DataFrame:
+def ranking(built_store):
     with store.connect(built_store) as con:
         return rank_territories(con, "epci", seed=0)
 
 
-def test_all_epci_ranked_with_intervals(epci):
+@pytest.fixture(scope="module")
+def epci(ranking) -> pd.DataFrame:
+    return ranking.frame
+
+
+def test_all_epci_ranked_with_intervals(ranking):
     # Mayotte's 5 EPCI lack the 1999, 2006 and 2016 censuses: under rule v2, 3 of their 5
     # values would be imputed (the 2006-2011 changes and the fall from the 1999-2006 peak),
     # beyond the rule's max_missing_share (0.5): they are left unranked, with the reason;
     # every other EPCI has all 5 (fallbacks included)
     mayotte = ["200050532", "200059871", "200060457", "200060465", "200060473"]
-    assert epci.attrs["excluded"] == mayotte and epci.attrs["draws"] == 1000
-    assert [u["code"] for u in epci.attrs["unranked"]] == mayotte
+    facts, epci = ranking.facts, ranking.frame
+    assert ranking.ranks.shape == (len(epci), 1000)
+    assert facts.excluded == mayotte and facts.draws == 1000
+    assert (facts.level, facts.seed, facts.rule) == ("epci", 0, load_config().name)
+    assert [u["code"] for u in facts.unranked] == mayotte
     assert all(u["reason"].startswith("3 indicateurs sur 5 manquants")
-               for u in epci.attrs["unranked"])
+               for u in facts.unranked)
     assert len(epci) == 1250 and epci["code"].is_unique
     assert sorted(epci["rank"]) == list(range(1, 1251))
     assert ((epci["rank_low"] <= epci["rank"]) & (epci["rank"] <= epci["rank_high"])).all()
     assert epci[["score", "rank_low", "rank_high", "type", "top_dimension"]].notna().all().all()
-    # 5 to 8 clusters; names come from each territory's own class and values (issue 12), so
+    # 5 to 8 clusters; names come from each territory's own class and values, so
     # a cluster can carry several names, but every name says rural or urban as the territory is
     assert 5 <= epci["type"].nunique() <= 8 * 4
     assert not epci.loc[epci["area_type"] == "urbain", "type"].str.contains("rural").any()
@@ -288,7 +296,7 @@ def test_other_weights_file_changes_ranking(built_store, tmp_path, epci):
     path = tmp_path / "crise.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with store.connect(built_store) as con:
-        crisis = rank_territories(con, "epci", load_config(path), seed=0, draws=50)
+        crisis = rank_territories(con, "epci", load_config(path), seed=0, draws=50).frame
     assert crisis["code"].head(20).tolist() != epci["code"].head(20).tolist()
     label = "Impact de la crise et résilience"
     assert (crisis.head(20)["top_dimension"] == label).mean() > (
@@ -349,7 +357,7 @@ def test_national_report(built_store, tmp_path, capsys):
     page = rep["html"].read_text(encoding="utf-8")
     assert '<img src="data:image/png;base64,' in page and "<table>" in page
     assert page.count("<tr><td>") >= 50 and rep["top"]["name"].iloc[0] in page
-    # the rule's statistical audit (issue 17) is in the report
+    # the rule's statistical audit is in the report
     assert "Audit statistique de la règle" in page and "Paires au-delà de |r| = 0,9" in page
     assert rep["map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the tiers of the default programme: their map, what they mean and do not cover, the

@@ -1,4 +1,4 @@
-"""Issue 12, line 3: a weights file with a misspelt or unknown key is never accepted
+"""A weights file with a misspelt or unknown key is never accepted
 silently (property test: random misspellings and random keys at every level of the file)."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from pacte.cli import app
 from pacte.errors import InvalidParameterError
-from pacte.targeting.index import calc_normalise, rank_with_draws
+from pacte.targeting.index import calc_normalise, rank_territories
 from pacte.targeting.materialise import read_default_draws, read_default_ranking
 from pacte.targeting.rule import load_config, parse_config
 from pacte.targeting.sampling import FAST, load_sampler
@@ -222,9 +222,10 @@ def test_sampling_error_alone_moves_a_territory_across_the_cut(fictional_con):
     census sampling error alone (131 fabrication jobs: ±1.3 points of industrial share,
     ±18 points of crisis rate) both become « incertain »."""
     config = load_config()
-    exact, R0 = rank_with_draws(fictional_con, "epci", _only(config), draws=200)
-    noisy, R1 = rank_with_draws(fictional_con, "epci", _only(config, "sampling"), draws=1000)
-    assert list(exact["code"]) == ["247600620", "200070936", "200023414"]
+    exact = rank_territories(fictional_con, "epci", _only(config), draws=200)
+    R0 = exact.ranks
+    R1 = rank_territories(fictional_con, "epci", _only(config, "sampling"), draws=1000).ranks
+    assert list(exact.frame["code"]) == ["247600620", "200070936", "200023414"]
     p0, t0 = calc_selection_tiers(R0, 2)
     p1, t1 = calc_selection_tiers(R1, 2)
     assert list(p0) == [1.0, 1.0, 0.0]
@@ -238,8 +239,10 @@ def test_stored_tiers_recomputed_from_stored_draws(fictional_con):
     programme size are those of the stored draws, among the eligible territories (the
     Métropole is excluded by the default eligibility)."""
     config = load_config()
-    df = read_default_ranking(fictional_con, "epci")
+    stored = read_default_ranking(fictional_con, "epci")
+    df = stored.frame
     R = read_default_draws(fictional_con, "epci", df["code"])
+    assert stored.facts.tier_size == config.programme.size and stored.facts.draws == 1000
     assert R.shape == (len(df), config.draws)
     el = df["code"].to_numpy() != "200023414"
     size = config.programme.size
@@ -259,7 +262,7 @@ def test_rank_top_json_gives_tiers_from_the_draws(fictional_store, fictional_con
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert len(rows) == 1 and {"p_top", "tier", "rank_low", "rank_high"} <= set(rows[0])
-    df = read_default_ranking(fictional_con, "epci")
+    df = read_default_ranking(fictional_con, "epci").frame
     R = read_default_draws(fictional_con, "epci", df["code"])
     el = df["code"].to_numpy() != "200023414"
     p = (calc_subset_ranks(R, el) <= 1).mean(axis=1)
@@ -278,12 +281,13 @@ def test_unranked_territories_come_with_their_reason(fictional_con):
     assert not np.isnan(X).any()  # the fictional EPCI have every input
     strict = parse_config({"name": "t", "missing": {"method": "median", "max_missing_share": 0},
                            "dimensions": [{"id": "a", "indicators": [
-                               {"id": "neet_share", "source": "anchoring", "period": "2014"},
+                               {"id": "herfindahl", "source": "urssaf", "period": "2019"},
                                {"id": "industry_share", "source": "rp", "period": "2016",
                                 "direction": "higher_is_worse"}]}]})
     ter, X = load_matrix(fictional_con, "epci", strict)
     missing = np.isnan(X).any(axis=1)
-    df, _ = rank_with_draws(fictional_con, "epci", strict, draws=20)
-    assert [u["code"] for u in df.attrs["unranked"]] == list(ter["code"][missing])
-    for u in df.attrs["unranked"]:
-        assert "manquants" in u["reason"] and "max_missing_share" in u["reason"]
+    assert list(ter["code"][missing]) == ["200070936"]  # no URSSAF 2019 index there
+    facts = rank_territories(fictional_con, "epci", strict, draws=20).facts
+    assert [u["code"] for u in facts.unranked] == list(ter["code"][missing])
+    for u in facts.unranked:
+        assert "1 indicateur sur 2 manquant" in u["reason"] and "max_missing_share" in u["reason"]

@@ -1,4 +1,4 @@
-"""Validation of a ranking against a list (issue 17): AUC by the rank sum with ties counting
+"""Validation of a ranking against a list: AUC by the rank sum with ties counting
 half, precision and recall in the top k, outdated codes mapped through the geography."""
 
 from __future__ import annotations
@@ -75,8 +75,30 @@ def test_read_list_formats(tmp_path):
         read_list(tmp_path / "none.csv")
 
 
+def test_list_bounds_are_settings(tmp_path, monkeypatch):
+    """PACTE_MAX_LIST_BYTES and PACTE_MAX_LIST_CODES bound a list file; the error names the
+    setting. Three codes (30 bytes) pass the defaults."""
+    from pacte.settings import Settings
+
+    path = tmp_path / "l.txt"
+    path.write_text("200070936\n247600620\n200023414\n", "utf-8")
+    assert len(read_list(path)) == 3
+    with pytest.raises(InvalidParameterError, match=r"plus de 20 octets, réglage "
+                                                    "PACTE_MAX_LIST_BYTES"):
+        read_list(path, settings=Settings(max_list_bytes=20))
+    with pytest.raises(InvalidParameterError, match=r"3 lignes, plus qu'un en-tête et 1 "
+                                                    r"code \(réglage PACTE_MAX_LIST_CODES\)"):
+        read_list(path, settings=Settings(max_list_codes=1))
+    monkeypatch.setenv("PACTE_MAX_LIST_CODES", "1")  # read from the environment by default
+    with pytest.raises(InvalidParameterError, match="PACTE_MAX_LIST_CODES"):
+        read_list(path)
+    monkeypatch.setenv("PACTE_MAX_LIST_CODES", "deux")
+    with pytest.raises(InvalidParameterError, match="PACTE_MAX_LIST_CODES : nombre attendu"):
+        read_list(path)
+
+
 def test_cli_validate_json(fictional_store, tmp_path):
-    """``pacte validate --format json`` on the fictional store: the issue's keys; the list
+    """``pacte validate --format json`` on the fictional store: every key of the answer; the list
     holds the two CC (one by its 2008 SIREN) and an unknown code."""
     app = typer.Typer()
     register(app)

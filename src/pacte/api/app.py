@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/", StaticFiles(directory=web_dir(), html=True), name="web")
     app.add_middleware(GZipMiddleware, minimum_size=2000)
     app.add_middleware(CostLimits)  # inside the cache: a cached answer costs nothing
-    app.add_middleware(ResponseCache, max_bytes=settings.cache_bytes)
+    app.add_middleware(ResponseCache, max_bytes=settings.cache_bytes,
+                       max_entry=settings.cache_entry_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["content-type"])

@@ -2,8 +2,9 @@
 builds, so the same address gives the same bytes until ``pacte build`` replaces the file.
 
 Keyed by the store generation (:class:`pacte.api.live_store.LiveStore`), the path and the
-query string; only 200 JSON answers below :data:`MAX_ENTRY_BYTES` are kept, least recently
-used first out beyond :data:`MAX_CACHE_BYTES`. A new store file empties the cache before any
+query string; only 200 JSON answers up to ``max_entry`` bytes are kept, least recently
+used first out beyond ``max_bytes`` (settings ``PACTE_CACHE_ENTRY_BYTES`` and
+``PACTE_CACHE_BYTES``). A new store file empties the cache before any
 answer of it is served, so a cached figure is never one of a replaced store."""
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-MAX_CACHE_BYTES = 64 * 1024 * 1024
-MAX_ENTRY_BYTES = 4 * 1024 * 1024
+from pacte.settings import Settings
+
+MAX_CACHE_BYTES = Settings.__dataclass_fields__["cache_bytes"].default
+MAX_ENTRY_BYTES = Settings.__dataclass_fields__["cache_entry_bytes"].default
 #: Routes whose answer depends on more than the store (the download cache's state).
 NOT_CACHED = frozenset({"/api/sources"})
 
@@ -21,9 +24,10 @@ class ResponseCache:
     """Pure ASGI middleware, outside the gzip one: it keeps the compressed bytes too (the key
     says whether the client accepts gzip)."""
 
-    def __init__(self, app, max_bytes: int = MAX_CACHE_BYTES):
+    def __init__(self, app, max_bytes: int = MAX_CACHE_BYTES, max_entry: int = MAX_ENTRY_BYTES):
         self.app = app
         self.max_bytes = max_bytes
+        self.max_entry = max_entry
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple, tuple[list, bytes]] = OrderedDict()
         self._size = 0
@@ -83,7 +87,7 @@ class ResponseCache:
                     headers = list(start.get("headers", []))
                     kind = dict(headers).get(b"content-type", b"")
                     if (start["status"] == 200 and kind.startswith(b"application/json")
-                            and size <= MAX_ENTRY_BYTES):
+                            and size <= self.max_entry):
                         self._put(key, headers, b"".join(chunks))
             await send(message)
 

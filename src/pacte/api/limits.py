@@ -2,8 +2,9 @@
 on the heavy routes and a deadline on every request, each from the settings
 (:class:`pacte.api.settings.Settings`), each refusal in the French error envelope.
 
-* **Bounds** (422, naming the bound and its setting): Monte Carlo draws asked in the query
-  (``draws``) or in a posted rule (``uncertainty.draws``, up to the rule's own bound
+* **Bounds** (422, naming the bound and its setting): the size of a selection (``top``,
+  ``rural_quota``, ``urban_quota`` of the ranking and the basins: ``max_top``), Monte Carlo
+  draws asked in the query (``draws``) or in a posted rule (``uncertainty.draws``, up to the rule's own bound
   :data:`pacte.settings.LIMITS`, which the rule's validation enforces), repetitions of one
   query parameter. The size of an export (territories x columns, by format) is bounded where it is
   known, in :func:`pacte.handlers.export.export_level`.
@@ -31,6 +32,9 @@ HEAVY_PREFIXES = (("POST", "/api/ranking"), ("GET", "/api/export"),
                   ("GET", "/api/ranking/audit"))
 #: Query parameters of ``/api/ranking`` that make it computed rather than read.
 COMPUTED_RANKING = ("draws", "seed")
+#: Query parameters sizing a selection, bounded by ``max_top``, and the routes they size.
+SELECTION_SIZES = ("top", "rural_quota", "urban_quota")
+SELECTION_ROUTES = ("/api/ranking", "/api/basins")
 
 
 def is_heavy(method: str, path: str, query: list[tuple[str, str]]) -> bool:
@@ -78,10 +82,15 @@ class CostLimits:
             response.headers["retry-after"] = str(retry_after)
         await response(scope, _no_body, send)
 
-    def _bound_query(self, settings, query) -> tuple[str, str] | None:
+    def _bound_query(self, settings, query, path: str) -> tuple[str, str] | None:
         counts: dict[str, int] = {}
+        sized = path.rstrip("/") in SELECTION_ROUTES
         for k, v in query:
             counts[k] = counts.get(k, 0) + 1
+            if (sized and k in SELECTION_SIZES and v.strip().lstrip("+").isdigit()
+                    and int(v) > settings.max_top):
+                return (f"paramètre « {k} »", f"valeur trop grande (maximum : "
+                        f"{settings.max_top}, réglage PACTE_MAX_TOP)")
             if k == "draws" and v.strip().lstrip("+-").isdigit() and int(v) > settings.max_draws:
                 return ("paramètre « draws »", f"trop de tirages ({v}, maximum : "
                         f"{settings.max_draws}, réglage PACTE_MAX_DRAWS)")
@@ -98,7 +107,7 @@ class CostLimits:
         method, path = scope.get("method", "GET"), scope["path"]
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                           keep_blank_values=True)
-        refused = self._bound_query(settings, query)
+        refused = self._bound_query(settings, query, path)
         if refused:
             return await self._answer(scope, send, 422, refused[1], refused[0])
         if method == "POST" and path.rstrip("/") == "/api/ranking":

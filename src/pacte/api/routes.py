@@ -57,17 +57,18 @@ def cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 Cur = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
-#: Upper bounds of the API only (sizes a caller may ask); the rules on values (level names,
-#: top ≥ 1, quotas within top, seed and draws ranges) stay in the handlers.
-MAX_TOP = 10_000
+#: Upper bound of the API only (indicators a caller may ask at once); the size of a
+#: selection is bounded by the setting ``PACTE_MAX_TOP`` (:mod:`pacte.api.limits`); the rules
+#: on values (level names, top ≥ 1, quotas within top, seed and draws ranges) stay in the
+#: handlers.
 MAX_LIST = 30
 Level = Annotated[str, Query(max_length=12,
                              description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
 RankLevel = Annotated[str, Query(max_length=12, description="epci, ze2020 ou ze2010.")]
-Top = Annotated[int | None, Query(le=MAX_TOP,
-                                  description="Ne garder que la sélection des N premiers.")]
-Quota = Annotated[int, Query(le=MAX_TOP,
-                             description="Nombre minimal de territoires ruraux / urbains.")]
+Top = Annotated[int | None, Query(description="Ne garder que la sélection des N premiers "
+                                              "(au plus PACTE_MAX_TOP, 10 000 par défaut).")]
+Quota = Annotated[int, Query(description="Nombre minimal de territoires ruraux / urbains "
+                                         "(au plus PACTE_MAX_TOP).")]
 Seed = Annotated[int, Query(description="Graine du Monte Carlo.")]
 Draws = Annotated[int | None, Query(description="Nombre de tirages du Monte Carlo.")]
 Text = Annotated[str | None, Query(max_length=40)]

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from pacte.api import schemas as S
 from pacte.api.response import JSON, answer
-from pacte.api.routes import MAX_TOP, Cur
+from pacte.api.routes import Cur
 from pacte.api.schemas import Envelope
 from pacte.handlers import basins as h
 
@@ -23,7 +23,8 @@ SpatialLevel = Annotated[str, Path(max_length=12, description="epci ou ze2020.")
 
 @router.get("/basins", summary="Bassins industriels candidats, avec leurs EPCI membres",
             response_model=Envelope[list[S.BasinRow]])
-def basins(cur: Cur, top: Annotated[int | None, Query(ge=1, le=MAX_TOP)] = None) -> JSON:
+def basins(cur: Cur, top: Annotated[int | None, Query(
+        ge=1, description="Les N premiers bassins (au plus PACTE_MAX_TOP).")] = None) -> JSON:
     ans = h.basin_ranking(cur, top)
     members = h.basin_members(cur)
     by_basin = {b: g.drop(columns="basin") for b, g in members.groupby("basin")}
@@ -49,13 +50,13 @@ def basins_map(cur: Cur) -> JSON:
 
 
 @router.get("/basins/{code}", summary="Un bassin candidat et ses EPCI membres",
-            response_model=Envelope[dict])
+            response_model=Envelope[S.BasinDetail])
 def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
     return answer(h.basin(cur, code))
 
 
 @router.get("/basins/{code}/profile", summary="Profil d'un bassin candidat (JSON, HTML ou PDF)",
-            response_model=Envelope[dict],
+            response_model=Envelope[S.BasinDetail],
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
                                          "application/pdf": {"schema": {
                                              "type": "string", "format": "binary"}}}}})

@@ -31,7 +31,7 @@ def finances(cur: Cur, code: Code) -> JSON:
 
 
 @router.get("/simulate/dcrtp/{code}", summary="Minoration de la DCRTP pour un territoire "
-            "(montants réels du REI, OFGL)", response_model=Envelope[dict])
+            "(montants réels du REI, OFGL)", response_model=Envelope[S.TerritoryDcrtp])
 def simulate_dcrtp_territory(
     cur: Cur, code: Code,
     year: Annotated[int | None, Query(ge=2017, le=2100)] = None,
@@ -45,7 +45,8 @@ def simulate_dcrtp_territory(
 
 
 @router.get("/diversify/{code}", summary="Montée en gamme : spécialisations, complexité et "
-            "activités à développer (fichier national URSSAF)", response_model=Envelope[dict])
+            "activités à développer (fichier national URSSAF)",
+            response_model=Envelope[S.Diversify])
 def diversify(
     cur: Cur, code: Code,
     level: Annotated[str, Query(pattern="^(epci|ze2020)$")] = "epci",
@@ -62,7 +63,7 @@ def diversify(
 
 @router.get("/crisis/{code}", summary="Crise 2008-2012 d'un EPCI activité par activité "
             "(détail APE de l'URSSAF, ou la mesure grossière qui en tient lieu)",
-            response_model=Envelope[list[dict]])
+            response_model=Envelope[list[S.CrisisRow]])
 def crisis(
     cur: Cur, code: Code,
     industries: Annotated[str, Query(pattern="^(a88|ape)$")] = "a88",

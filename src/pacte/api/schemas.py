@@ -11,14 +11,18 @@ from pydantic import Field
 
 from pacte.api.schemas_base import Num, T, _Shape
 from pacte.api.schemas_extra import (  # noqa: E402, F401  (re-exported: routes use S.X)
+    BasinDetail,
     BasinRow,
     ComparisonGroup,
+    CrisisRow,
+    Diversify,
     FeatureCollection,
     Finances,
     IndicatorSheets,
     LisaRow,
     Located,
     Spatial,
+    TerritoryDcrtp,
 )
 from pacte.targeting.rule import Rule
 

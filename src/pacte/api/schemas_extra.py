@@ -65,3 +65,92 @@ class Finances(_Shape):
     title: str
     message: str | None = None
     donnees: dict | None = None
+
+
+class Basin(_Shape):
+    """A candidate basin's row of the basin ranking (``members``: its EPCI codes, joined)."""
+
+    code: str
+    name: str
+    rank: int | None = None
+    score: Num = None
+    members: str | None = None
+
+
+class BasinDetail(_Shape):
+    """One candidate basin and its member EPCI (one row each)."""
+
+    basin: Basin
+    members: list[dict]
+
+
+class CrisisRow(_Shape):
+    """One activity's jobs in 2008 and 2012 in an EPCI, and the shift-share (Dunn) of the
+    change against France (null without a national reference)."""
+
+    industry: str
+    label: str | None
+    jobs_start: Num
+    jobs_end: Num
+    change: Num
+    change_rel: Num
+    national_growth: Num
+    national_share: Num
+    industrial_mix: Num
+    regional_shift: Num
+
+
+class DiversifyTerritory(_Shape):
+    """A territory's economic complexity (Hidalgo & Hausmann 2009) and diversity."""
+
+    code: str
+    name: str
+    level: str
+    eci: Num
+    eci_rank: int | None
+    n_territories: int
+    coi: Num
+    diversity: int
+    jobs: Num
+
+
+class Diversify(_Shape):
+    """Specialisations, the activities to develop (by density) and the method's limits."""
+
+    territory: DiversifyTerritory
+    specialisations: list[dict]
+    opportunities: list[dict]
+    limits: list[str]
+
+
+class DcrtpTerritory(_Shape):
+    level: str
+    code: str
+    name: str | None
+    epci: str | None
+
+
+class DcrtpKeyRow(_Shape):
+    """One key of the cut: the territory's share of it, beside its share of the population."""
+
+    key: str
+    label: str
+    national_cut: Num
+    dcrtp_before: Num
+    cut: Num
+    cut_share_dcrtp: Num
+    cut_share: Num
+    population_share: Num
+    double_peine: Num
+    industrial_quintile: str | None
+    quintile_double_peine: Num
+
+
+class TerritoryDcrtp(_Shape):
+    """A territory's DCRTP history (REI, OFGL) and its cut under each key."""
+
+    territory: DcrtpTerritory
+    history: list[dict]
+    keys: list[DcrtpKeyRow]
+    rows: list[dict]
+    skipped: dict[str, str]

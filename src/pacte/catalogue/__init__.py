@@ -51,7 +51,8 @@ MODEL_NAMES: dict[str, str] = {f.id: f.model_name for f in FAMILY_LIST if f.mode
 
 #: Snapshot tables (PROVENANCE.json, or fetched) each job source, model or fetched file
 #: reads, and ``territory`` (the geography every answer uses): the envelope of an answer
-#: lists their source, vintage and licence.
+#: lists their source, vintage and licence. The build records it in the store
+#: (:func:`pacte.store.provenance.write_source_tables`), where the readers find it.
 SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     **{source: tables for f in FAMILY_LIST for source, tables in f.tables.items()},
     "territory": TERRITORY_TABLES}

@@ -255,11 +255,14 @@ def spatial_audit(con, level: str) -> str:
         ans = spatial_statistics(con, level)
     except PacteError:  # a level or a store without spatial statistics
         return ""
-    lines = ["", "Structure spatiale (contiguïté par sommet partagé, I de Moran, p par "
-             "permutations) :"]
+    from pacte.targeting.audit_text import wrap_text
+
+    lines = ["", *wrap_text("Structure spatiale (contiguïté par sommet partagé, I de Moran, p "
+                            "par permutations) :")]
     for r in ans.data["moran"].itertuples():
-        lines.append(f"  {r.label} : I = {fr_number(r.moran_i, 3)} (p = "
-                     f"{fr_number(r.p_sim, 3)}, {fr_number(r.permutations)} permutations)")
+        lines += wrap_text(f"{r.label} : I\xa0=\xa0{fr_number(r.moran_i, 3)} (p\xa0=\xa0"
+                           f"{fr_number(r.p_sim, 3)}, {fr_number(r.permutations)} "
+                           "permutations)", "  ", "    ")
     counts = ", ".join(f"{r.label} {fr_number(r.n)}" for r in ans.data["clusters"].itertuples())
-    lines.append(f"  Grappes locales du score (Moran local) : {counts}")
+    lines += wrap_text(f"Grappes locales du score (Moran local) : {counts}", "  ", "    ")
     return "\n".join(lines) + "\n"

@@ -206,9 +206,7 @@ def _french(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         labels[f"cut_{k}"] = f"Minoration ({KEY_SHORT[k]}) (€)"
         labels[f"cut_share_{k}"] = f"Part de la minoration ({KEY_SHORT[k]})"
         labels[f"double_peine_{k}"] = f"Double peine ({KEY_SHORT[k]})"
-    out = df.rename(columns=labels)
-    out.attrs = {}
-    return out
+    return df.rename(columns=labels)
 
 
 def write_outputs(data: dict, meta: dict, fmt: SimFormat, out: Path | None) -> None:

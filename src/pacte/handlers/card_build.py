@@ -35,7 +35,14 @@ from pacte.handlers.anchoring import anchoring_profile
 from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import envelope
 from pacte.handlers.ranking import rank_summaries
-from pacte.handlers.territory import answer_sources, has_indicators, headline, identity
+from pacte.handlers.territory import (
+    HEADLINE_COLUMNS,
+    answer_sources,
+    has_indicators,
+    headline_rows,
+    identity,
+    records,
+)
 from pacte.store import queries
 from pacte.store.connect import read_meta
 
@@ -80,6 +87,16 @@ def _json(x) -> str:
     return dumps(jsonable(x)).decode("utf-8")
 
 
+def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
+    """code -> key figures (:func:`pacte.handlers.territory.headline`) of every territory of
+    a level-wide indicator frame, its rows read once."""
+    by_code: dict[str, list[dict]] = {}
+    cols = [c for c in HEADLINE_COLUMNS if c in ind_df.columns]
+    for code, row in zip(ind_df["code"].tolist(), records(ind_df, cols), strict=True):
+        by_code.setdefault(code, []).append(row)
+    return {c: headline_rows(rows, level) for c, rows in by_code.items()}
+
+
 def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None
                 ) -> list[tuple[str, bytes, list[str]]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
@@ -99,8 +116,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     ind = _split(con, ind_df)
     anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
-    heads = ({} if ind_df is None else
-             {c: headline(g, level) for c, g in ind_df.groupby("code", sort=False)})
+    heads = {} if ind_df is None else _headlines(ind_df, level)
     out = []
     for row in terr.to_dict("records"):
         code = row["code"]

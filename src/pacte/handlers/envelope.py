@@ -12,7 +12,7 @@ import duckdb
 
 from pacte.labels import ATTRIBUTION
 from pacte.store.connect import read_meta
-from pacte.store.provenance import SOURCE_TABLES
+from pacte.store.provenance import read_source_tables
 from pacte.store.state import state_of
 
 
@@ -38,13 +38,15 @@ def _provenance(con: duckdb.DuckDBPyConnection, tables: Iterable[str] | None,
 def envelope(con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None = None,
              store_meta: dict | None = None, **extra: Any) -> dict:
     """The envelope of an answer read from the store: build hash and date, the snapshot
-    tables of ``sources`` (job sources or models, see ``SOURCE_TABLES``; every table when
-    None) with their vintage and licence, the attribution line, plus ``extra`` (seed, rule,
+    tables of ``sources`` (job sources or models, as the store records them:
+    :func:`pacte.store.provenance.read_source_tables`; every table when None) with their vintage and licence, the attribution line, plus ``extra`` (seed, rule,
     resolution...). ``store_meta``: the store's meta table when the caller read it already."""
     meta = read_meta(con) if store_meta is None else store_meta
     tables = None
     if sources is not None:
-        tables = {t for s in sources for t in SOURCE_TABLES.get(s, ())}
-        tables |= set(SOURCE_TABLES["territory"])
+        declared = state_of(con, meta.get("build_hash")).get(
+            "source_tables", lambda: read_source_tables(con))
+        tables = {t for s in sources for t in declared.get(s, ())}
+        tables |= set(declared["territory"])
     return {"build_hash": meta.get("build_hash"), "built_at": meta.get("built_at"),
             "sources": _provenance(con, tables, meta.get("build_hash")), "attribution": ATTRIBUTION, **extra}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -19,7 +21,8 @@ from pacte.targeting.eligibility import (
     calc_eligible_selection,
     from_rule,
 )
-from pacte.targeting.index import rank_with_draws
+from pacte.targeting.facts import Ranking
+from pacte.targeting.index import rank_territories
 from pacte.targeting.materialise import (
     add_nature,
     is_default,
@@ -42,13 +45,12 @@ def check_finite(df: pd.DataFrame) -> None:
                             f"{col}) ; vérifiez les poids et la concentration de la règle")
 
 
-def _with_eligibility(con, level: str, df: pd.DataFrame, rules) -> pd.DataFrame:
+def _with_eligibility(con, level: str, ranking: Ranking, rules) -> Ranking:
     """The ranking with ``eligible``, ``eligibility_note`` and ``eligible_rank``."""
-    attrs = dict(df.attrs)
-    out = calc_eligibility(add_gate_values(con, level, add_nature(con, level, df), rules),
-                           rules).drop(columns="nature")
-    out.attrs.update(attrs)
-    return out
+    df = ranking.frame
+    return ranking.with_frame(calc_eligibility(
+        add_gate_values(con, level, add_nature(con, level, df), rules), rules
+    ).drop(columns="nature"))
 
 
 def skipped_ranks(df: pd.DataFrame, chosen, top: int) -> list[dict]:
@@ -63,13 +65,12 @@ def skipped_ranks(df: pd.DataFrame, chosen, top: int) -> list[dict]:
              "reason": r.eligibility_note or "non éligible"} for r in out.itertuples()]
 
 
-def _programme_meta(df: pd.DataFrame, size: int, config) -> dict:
+def _programme_meta(ranking: Ranking, size: int, config) -> dict:
     """What the tiers mean, for the envelope (JSON-safe)."""
     prog = config.programme
     return {"size": int(size), "retained": prog.retained, "excluded": prog.excluded,
-            "counts": calc_tier_counts(df["tier"].to_numpy()),
-            "uncertainty": [SOURCE_LABELS[s] for s in df.attrs.get(
-                "sources", config.uncertainty.sources)]}
+            "counts": calc_tier_counts(ranking.frame["tier"].to_numpy()),
+            "uncertainty": [SOURCE_LABELS[s] for s in ranking.facts.sources]}
 
 
 def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None = None,
@@ -86,29 +87,28 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
     rule = rule or load_rule()
     config = rule.config
     size = top if top is not None else config.programme.size
-    R = None
     if is_default(None if not custom else rule, seed, draws):  # computed at build time
-        df = read_default_ranking(con, level)
+        r = read_default_ranking(con, level)
         if size != config.programme.size:
-            R = read_default_draws(con, level, df["code"])
+            r = replace(r, ranks=read_default_draws(con, level, r.frame["code"]))
     else:  # a custom rule, seed or draws: only the targeting step, from stored indicators
-        df, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
-    check_finite(df)
+        r = rank_territories(con, level, config, seed=seed, draws=draws)
+    check_finite(r.frame)
     rules = from_rule(rule.eligibility)
     if not rules.is_empty:  # applied after scoring: scores and ranks are untouched
-        df = _with_eligibility(con, level, df, rules)
-    if R is not None:
-        df = with_tiers(df, R, size, config.programme)
+        r = _with_eligibility(con, level, r, rules)
+    if r.ranks is not None:
+        r = with_tiers(r, size, config.programme)
     sources = sorted({src for spec in config.specs for src, _ in spec.candidates})
     meta = envelope(con, sources, seed=seed,
-                    draws=df.attrs.get("draws"), rule=config.name, level=level,
+                    draws=r.facts.draws, rule=config.name, level=level,
                     dimensions={d.id: d.label for d in config.dimensions},
                     rule_file=rule_source or ("règle fournie" if custom else "défaut"),
-                    eligibility=rules.describe(), programme=_programme_meta(df, size, config),
-                    unranked=df.attrs.get("unranked", []))
+                    eligibility=rules.describe(), programme=_programme_meta(r, size, config),
+                    unranked=[dict(u) for u in r.facts.unranked])
+    df = r.frame
     if top is None:
         return Answer(df, meta)
-    attrs = dict(df.attrs)
     if rules.is_empty:
         chosen = calc_selection(df, top, rural_quota, urban_quota, per_region)
     elif rural_quota or urban_quota or per_region:  # quotas among the eligible
@@ -122,9 +122,7 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
     if per_region:
         df = df.sort_values(["reg", "rank"], kind="stable")
         df.insert(1, "region_rank", df.groupby("reg").cumcount() + 1)
-    df = df.reset_index(drop=True)
-    df.attrs.update(attrs)
-    return Answer(df, meta)
+    return Answer(df.reset_index(drop=True), meta)
 
 
 def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict]:
@@ -136,10 +134,11 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
             "SELECT count(*) FROM ranking WHERE level = ?", [level]).fetchall()[0][0]:
         return {}
     rule = load_rule()
-    df = read_default_ranking(con, level)  # no envelope: the build calls this before meta
+    stored = read_default_ranking(con, level)  # no envelope: the build calls this before meta
     rules = from_rule(rule.eligibility)
     if not rules.is_empty:
-        df = _with_eligibility(con, level, df, rules)
+        stored = _with_eligibility(con, level, stored, rules)
+    df = stored.frame
     n = len(df)
     out = {}
     has_el = "eligible" in df.columns
@@ -155,7 +154,7 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
             item.update(p_top=float(r.p_top), tier=r.tier,
                         programme_size=int(rule.config.programme.size))
         out[str(r.code)] = item
-    for u in df.attrs.get("unranked", []):  # left out of the ranking, with the reason
+    for u in stored.facts.unranked:  # left out of the ranking, with the reason
         out[str(u["code"])] = {"rank": None, "n": n, "unranked": u["reason"],
                                "rule": rule.config.name}
     return out
@@ -176,13 +175,14 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     rules = from_rule(rule.eligibility)
     frames = []
     for level in RANK_LEVELS:
-        df = read_default_ranking(con, level)
+        stored = read_default_ranking(con, level)
+        df = stored.frame
         R = read_default_draws(con, level, df["code"])
         if rules.is_empty:
             el = np.ones(len(df), bool)
             cols = {"eligible": None, "eligibility_note": None, "eligible_rank": np.nan}
         else:
-            df = _with_eligibility(con, level, df, rules)
+            df = _with_eligibility(con, level, stored, rules).frame
             el = df["eligible"].to_numpy(bool)
             cols = {c: df[c].to_numpy() for c in ("eligible", "eligibility_note",
                                                   "eligible_rank")}

@@ -1,6 +1,6 @@
 """The default ranking read as typed rows, without pandas or numpy (``pacte rank`` with the
 default rule, seed and draws): everything the answer needs was stored at build time (the
-ranking, its facts in ``ranking_meta``, each territory's eligibility and its sorted Monte
+ranking, its facts in the typed columns of ``ranking_meta``, each territory's eligibility and its sorted Monte
 Carlo ranks among the eligible in ``ranking_selection``), so a top N is a lookup and one
 binary search per territory.
 
@@ -12,7 +12,6 @@ which gives the same rows.
 
 from __future__ import annotations
 
-import json
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -65,31 +64,6 @@ def check_ranking(level: str, top: int | None, rural_quota: int, urban_quota: in
                                     f"{MAX_DRAWS:_} (valeur : {draws})".replace("_", "\u202f"))
 
 
-@dataclass(frozen=True)
-class RankingFacts:
-    """What a ranking says about itself (level, seed, draws, the programme size of its
-    tiers, the territories left unranked with the reason), typed: the report and the CLI
-    read these fields, not a frame's ``attrs``."""
-
-    level: str = "epci"
-    seed: int | None = None
-    draws: int | None = None
-    tier_size: int | None = None
-    unranked: tuple[dict, ...] = ()
-
-    @classmethod
-    def of(cls, attrs: dict) -> RankingFacts:
-        """The facts the targeting step attached to a ranking (``DataFrame.attrs``)."""
-        return cls(attrs.get("level", "epci"), attrs.get("seed"), attrs.get("draws"),
-                   attrs.get("tier_size"), tuple(attrs.get("unranked", ())))
-
-    @classmethod
-    def from_meta(cls, meta: dict) -> RankingFacts:
-        """The facts of a ranking answer's envelope (:func:`pacte.handlers.ranking.ranking`)."""
-        return cls(meta["level"], meta["seed"], meta["draws"], meta["programme"]["size"],
-                   tuple(meta.get("unranked", ())))
-
-
 @dataclass
 class RankingRows:
     """A ranking as typed rows, with what its envelope tells the CLI: the programme size
@@ -121,18 +95,33 @@ def p_top_of(sorted_ranks: bytes, top: int) -> float:
     return bisect_right(ranks, top) / len(ranks)
 
 
-def _stored(con: duckdb.DuckDBPyConnection, level: str):
+@dataclass(frozen=True)
+class _Stored:
+    """What ``ranking_meta`` says of the default ranking of a level (typed columns,
+    :data:`pacte.targeting.facts.META_COLUMNS`), and each territory's selection row."""
+
+    columns: list[str]
+    draws: int
+    unranked: list[dict]
+    tier_size: int
+    tier_retained: float
+    tier_excluded: float
+    selection: dict[str, tuple]
+
+
+def _stored(con: duckdb.DuckDBPyConnection, level: str) -> _Stored | None:
     try:
-        meta = con.execute("SELECT columns, attrs, rule_hash FROM ranking_meta WHERE level = ?",
+        meta = con.execute("SELECT columns, draws, unranked, tier_size, tier_retained, "
+                           "tier_excluded, rule_hash FROM ranking_meta WHERE level = ?",
                            [level]).fetchall()
         sel = con.execute(f"SELECT code, eligible, eligibility_note, eligible_rank, ranks, "
                           f"per_region_min FROM {SELECTION_TABLE} WHERE level = ?",
                           [level]).fetchall()
-    except duckdb.CatalogException:  # a store built before these tables
+    except (duckdb.CatalogException, duckdb.BinderException):  # a store built before these
         return None
-    if not meta or not sel or meta[0][2] != default_rule_hash():
+    if not meta or not sel or meta[0][6] != default_rule_hash():
         return None
-    return json.loads(meta[0][0]), json.loads(meta[0][1]), {r[0]: r[1:] for r in sel}
+    return _Stored(*meta[0][:6], {r[0]: r[1:] for r in sel})
 
 
 def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | None = None,
@@ -143,8 +132,8 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
     stored = _stored(con, level) if seed == 0 else None
     if stored is None:
         return None
-    columns, attrs, sel = stored
-    if draws is not None and draws != attrs.get("draws"):
+    columns, sel = stored.columns, stored.selection
+    if draws is not None and draws != stored.draws:
         return None
     has_rules = any(v[0] is not None for v in sel.values())
     if has_rules and any(v[4] for v in sel.values()):  # a per-région minimum: computed
@@ -153,16 +142,16 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
         return None
     rows = query(con, f"SELECT {', '.join(columns)} FROM ranking WHERE level = ? "
                       "ORDER BY rank", [level])
-    size = top if top is not None else int(attrs["tier_size"])
+    size = top if top is not None else stored.tier_size
     ci = {c: i for i, c in enumerate(columns)}
     out = []
     for r in rows.rows:
         r = list(r)
         eligible, note, erank, ranks, _ = sel[r[ci["code"]]]
-        if size != attrs["tier_size"]:
+        if size != stored.tier_size:
             p = p_top_of(ranks, size) if eligible is not False else 0.0
             r[ci["p_top"]] = p
-            r[ci["tier"]] = tier_of(p, attrs["tier_retained"], attrs["tier_excluded"])
+            r[ci["tier"]] = tier_of(p, stored.tier_retained, stored.tier_excluded)
         if has_rules:
             r += [eligible, note, erank]
         out.append(tuple(r))
@@ -177,5 +166,4 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
                     "reason": r[el_i + 1] or "non éligible"}
                    for r in out if not r[el_i] and r[rank_i] <= last]
         out = chosen
-    return RankingRows(Rows(names, out, numeric), size, int(attrs["draws"]),
-                       attrs.get("unranked", []), skipped)
+    return RankingRows(Rows(names, out, numeric), size, stored.draws, stored.unranked, skipped)

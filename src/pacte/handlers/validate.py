@@ -15,6 +15,8 @@ from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, check_level
 from pacte.handlers.envelope import Answer
 from pacte.handlers.ranking import ranking
+from pacte.labels import fr_number, plural
+from pacte.settings import Settings
 from pacte.sources._csv import guess_separator
 from pacte.targeting.rule import Rule
 from pacte.targeting.validate import calc_validation, map_codes
@@ -36,33 +38,41 @@ def _clean(code: str, level: str) -> str:
     return code
 
 
-#: Bounds of a list file: bytes read at most, characters of a line, codes (a level has at
-#: most ~35,000 communes).
-MAX_LIST_BYTES = 8 * 1024 * 1024
+#: Characters of a line of a list file. The bytes read at most and the number of lines are
+#: settings (``PACTE_MAX_LIST_BYTES``, ``PACTE_MAX_LIST_CODES``; a level has at most ~35,000
+#: communes).
 MAX_LINE_CHARS = 10_000
-MAX_LIST_CODES = 40_000
+MAX_LIST_BYTES = Settings.__dataclass_fields__["max_list_bytes"].default
 
 
-def _read_bounded(path: Path) -> bytes:
-    """The file's bytes, refused in French beyond :data:`MAX_LIST_BYTES` (read no further:
+def _size_text(n: int) -> str:
+    """French size: « 8 Mo » for whole mebibytes, else bytes."""
+    mib = 1024 * 1024
+    return f"{n // mib} Mo" if n % mib == 0 else f"{fr_number(n)} octets"
+
+
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refused in French beyond ``max_bytes`` (read no further:
     ``/dev/zero`` or a 200 MB file is not read whole)."""
     with open(path, "rb") as f:
-        data = f.read(MAX_LIST_BYTES + 1)
-    if len(data) > MAX_LIST_BYTES:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
         raise InvalidParameterError(f"{path} : fichier trop grand (plus de "
-                                    f"{MAX_LIST_BYTES // (1024 * 1024)} Mo) ; une liste de "
-                                    "territoires (codes) est attendue")
+                                    f"{_size_text(max_bytes)}, réglage PACTE_MAX_LIST_BYTES) "
+                                    "; une liste de territoires (codes) est attendue")
     return data
 
 
-def read_list(path: Path | str, level: str = "epci", code_column: str | None = None
-              ) -> list[str]:
+def read_list(path: Path | str, level: str = "epci", code_column: str | None = None,
+              settings: Settings | None = None) -> list[str]:
     """Codes of a CSV (``,``, ``;`` or tab) or text file (one code a line). The code column:
     ``code_column``, else the first known name (:data:`CODE_COLUMNS`), else the first
-    column; a file whose first cell is a code has no header."""
+    column; a file whose first cell is a code has no header. ``settings`` (default: the
+    environment's) bound the file's bytes and lines."""
     path = Path(path)
+    settings = settings or Settings.from_env()
     try:
-        text = _read_bounded(path).decode("utf-8-sig")
+        text = _read_bounded(path, settings.max_list_bytes).decode("utf-8-sig")
     except FileNotFoundError:
         raise InvalidParameterError(f"{path} : fichier introuvable (--list)") from None
     except IsADirectoryError:
@@ -79,10 +89,11 @@ def read_list(path: Path | str, level: str = "epci", code_column: str | None = N
         raise InvalidParameterError(f"{path}, ligne {long} : ligne trop longue (plus de "
                                     f"{MAX_LINE_CHARS} caractères) ; une liste de codes est "
                                     "attendue (CSV ou un code par ligne)")
-    if len(lines) > MAX_LIST_CODES + 1:
-        raise InvalidParameterError(f"{path} : {len(lines)} lignes, plus que les "
-                                    f"{MAX_LIST_CODES} territoires d'un niveau ; une liste de "
-                                    "territoires est attendue")
+    if len(lines) > settings.max_list_codes + 1:
+        raise InvalidParameterError(f"{path} : {len(lines)} lignes, plus qu'un en-tête et "
+                                    f"{plural(settings.max_list_codes, 'code')} (réglage "
+                                    "PACTE_MAX_LIST_CODES) ; une liste de territoires est "
+                                    "attendue")
     delim = guess_separator(lines[0], ",;\t")
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     first = [c.strip() for c in rows[0]]

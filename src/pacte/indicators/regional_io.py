@@ -152,31 +152,102 @@ def calc_regional_rows(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.nda
                            delta)
 
 
+def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray, delta: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simple location quotients laid out sector by territory (k, n), territories last so
+    that every elementwise step runs over long contiguous rows, Flegg's lambda (n,) and the
+    jobs in the same layout (k, n). Same values (to rounding) and checks as
+    :func:`_slq_lambda` (arrays already checked by ``_check``)."""
+    if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
+        raise DataError(f"emplois attendus : E_region (n, k) et E_nation (k,), reçus "
+                        f"{E_region.shape} et {E_nation.shape}")
+    if (E_region < 0).any() or (E_nation < 0).any():
+        raise DataError("emplois négatifs")
+    total = E_nation.sum()
+    if total <= 0:
+        raise DataError("emploi national nul")
+    E_t = np.ascontiguousarray(E_region.T)
+    e_r = E_t.sum(axis=0)
+    share_n = E_nation / total
+    absent = share_n == 0
+    if absent.any() and (E_t[absent] > 0).any():
+        raise DataError("emploi régional dans un secteur sans emploi national")
+    slq = E_t * _divide(1.0, e_r)
+    slq *= _divide(1.0, share_n)[:, None]
+    return slq, np.log2(1.0 + e_r / total) ** delta, E_t
+
+
 def _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
                  income=None, consumption=None):
     """Local output of the non-industry sectors (n, ns) required by the observed industry
     (mixed model, Miller & Blair 2009 §13.1), type I; type II when ``income`` (k,) and the
     local household ``consumption`` coefficients (n, ns) are given, then also the local
-    household income (n,). One batched LU solve for all territories."""
+    household income (n,). One batched LU solve for all territories (:func:`_mixed_solve`).
+    """
+    dx, dh, _ = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
+                             income, consumption)
+    return dx.T, dh
+
+
+def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
+                 income=None, consumption=None):
+    """:func:`_mixed_local` laid out territories last: the local output (ns, n), the
+    household income (n,) or None, and the industrial output ``x_ind`` (ni, n).
+
+    The regional coefficient ``a_ij min(lambda SLQ_i / SLQ_j, 1)`` is written
+    ``a_ij min(u_i, SLQ_j) / SLQ_j`` (``u_i = lambda SLQ_i``), and the unknowns scaled by
+    ``SLQ_j`` (``dx_j = SLQ_j y_j``): the system ``(I - A^r_ss) dx = A^r_si x_i`` becomes
+    ``(diag(SLQ_s) - B) y = B_i (x_i / SLQ_i)`` with ``B_ij = a_ij min(u_i, SLQ_j)``, one
+    minimum and one product per coefficient, no division in the stack; the diagonal is
+    ``SLQ_j (1 - a_jj min(u_j, 1))`` (FLQ's diagonal). An absent sector (``SLQ_j = 0``)
+    takes the scale 1: its row is empty (``u_j = 0``), so its output is 0 and its column,
+    whatever it holds, multiplies 0. Column scaling keeps partial pivoting's choices. The
+    stack is built territories last, (ns, ns, n), and handed to the solver as a view."""
     serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
-    ns = serv.size
-    block = _regional_block(E_region, E_nation, A_nat, serv, np.concatenate([serv, ind]),
-                            delta)  # (n, ns, ns + ni): [A_ss | A_si]
-    x_ind = _divide(E_region[:, ind], jobs_per_output[ind])
-    rhs = block[:, :, ns:] @ x_ind[:, :, None]  # A_si x_i, (n, ns, 1)
+    ns, n = serv.size, E_region.shape[0]
+    slq, lam, E_t = _lq_by_sector(E_region, E_nation, delta)  # (k, n), (n,), (k, n)
+    u = slq[serv] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
+    scale = np.where(slq > 0, slq, 1.0)
+    s_serv, s_ind = scale[serv], scale[ind]
+    x_ind = _divide(E_t[ind], jobs_per_output[ind][:, None])  # (ni, n)
     size = ns if income is None else ns + 1
-    M = np.empty((E_region.shape[0], size, size))
-    np.negative(block[:, :, :ns], out=M[:, :ns, :ns])
-    diag = np.arange(size)
-    M[:, diag[:ns], diag[:ns]] += 1.0
+    M = np.empty((size, size, n))
+    B = M[:ns, :ns]
+    np.minimum(u[:, None, :], s_serv[None, :, :], out=B)
+    B *= -A_nat[np.ix_(serv, serv)][:, :, None]
+    diag = np.arange(ns)
+    B[diag, diag] = s_serv * (1.0 - np.minimum(u, 1.0) * A_nat[serv, serv][:, None])
+    W = np.minimum(u[:, None, :], s_ind[None, :, :])  # (ns, ni, n)
+    rhs = np.einsum("ijr,ij,jr->ir", W, A_nat[np.ix_(serv, ind)], x_ind / s_ind)  # (ns, n)
     if income is None:
-        return np.linalg.solve(M, rhs)[:, :, 0], None
-    M[:, :ns, ns] = -consumption
-    M[:, ns, :ns] = -income[serv]
-    M[:, ns, ns] = 1.0
-    rhs = np.concatenate([rhs, (x_ind @ income[ind])[:, None, None]], axis=1)
-    sol = np.linalg.solve(M, rhs)[:, :, 0]
-    return sol[:, :ns], sol[:, ns]
+        y = np.linalg.solve(M.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0]
+        return y.T * s_serv, None, x_ind
+    M[:ns, ns] = -np.asarray(consumption, dtype=float).T
+    M[ns, :ns] = -income[serv][:, None] * s_serv
+    M[ns, ns] = 1.0
+    rhs = np.concatenate([rhs, (income[ind] @ x_ind)[None, :]])
+    sol = np.linalg.solve(M.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0]
+    return sol[:, :ns].T * s_serv, sol[:, ns], x_ind
+
+
+def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Local and leaked supported jobs of the non-industry sectors only, laid out
+    territories last, (ns, n) each (steps 1-5 of :func:`calc_supported_jobs_by_sector`,
+    inputs already checked)."""
+    dx_local, _, x_ind = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry,
+                                      delta)
+    serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
+    dx_nat = np.linalg.solve(np.eye(serv.size) - A_nat[np.ix_(serv, serv)],
+                             A_nat[np.ix_(serv, ind)] @ x_ind)
+    jpo = jobs_per_output[serv][:, None]
+    local = dx_local * jpo
+    if cap:
+        np.minimum(local, np.take(E_region, serv, axis=1).T, out=local)
+    leaked = dx_nat * jpo
+    leaked -= local
+    np.maximum(leaked, 0.0, out=leaked)  # clip rounding noise (~1e-12)
+    return local, leaked
 
 
 def calc_supported_jobs_by_sector(
@@ -222,18 +293,12 @@ def calc_supported_jobs_by_sector(
     """
     E_region, jobs_per_output, A_nat, industry, E_nation = _check(
         E_region, jobs_per_output, A_nat, industry_mask, E_nation)
-    dx_local, _ = _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta)
-    serv = ~industry
-    x_ind = _divide(E_region[:, industry], jobs_per_output[industry])
-    first_nat = x_ind @ A_nat[np.ix_(serv, industry)].T
-    dx_nat = np.linalg.solve(np.eye(int(serv.sum())) - A_nat[np.ix_(serv, serv)], first_nat.T).T
+    local_s, leaked_s = _supported(E_region, jobs_per_output, A_nat, industry, delta,
+                                   E_nation, cap_at_local_jobs)
     local = np.zeros_like(E_region)
-    national = np.zeros_like(E_region)
-    local[:, serv] = dx_local * jobs_per_output[serv]
-    national[:, serv] = dx_nat * jobs_per_output[serv]
-    if cap_at_local_jobs:
-        local = np.minimum(local, E_region)
-    leaked = np.maximum(national - local, 0.0)  # clip rounding noise (~1e-12)
+    leaked = np.zeros_like(E_region)
+    local[:, ~industry] = local_s.T
+    leaked[:, ~industry] = leaked_s.T
     return {"local_jobs": local, "leaked_jobs": leaked}
 
 
@@ -265,20 +330,19 @@ def calc_supported_jobs(
     Units follow the inputs (jobs_per_output in jobs per unit of the currency of
     ``A_nat``'s table). References: Flegg & Webber (1997, 2000); Miller & Blair (2009).
     """
-    E_region = np.asarray(E_region, dtype=float)
-    by_sector = calc_supported_jobs_by_sector(
-        E_region, jobs_per_output, A_nat, industry_mask, delta,
-        E_nation=E_nation, cap_at_local_jobs=cap_at_local_jobs)
-    industry = np.asarray(industry_mask, dtype=bool)
+    E_region, jobs_per_output, A_nat, industry, E_nation = _check(
+        E_region, jobs_per_output, A_nat, industry_mask, E_nation)
+    local_s, leaked_s = _supported(E_region, jobs_per_output, A_nat, industry, delta,
+                                   E_nation, cap_at_local_jobs)
     industry_jobs = E_region[:, industry].sum(axis=1)
     total_jobs = E_region.sum(axis=1)
-    local = by_sector["local_jobs"].sum(axis=1)
+    local = local_s.sum(axis=0)
     share = np.full(total_jobs.shape, np.nan)
     np.divide(industry_jobs + local, total_jobs, out=share, where=total_jobs > 0)
     return {
         "industry_jobs": industry_jobs,
         "local_jobs": local,
-        "leaked_jobs": by_sector["leaked_jobs"].sum(axis=1),
+        "leaked_jobs": leaked_s.sum(axis=0),
         "total_jobs": total_jobs,
         "industrie_elargie_share": share,
     }

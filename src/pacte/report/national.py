@@ -18,7 +18,6 @@ import pandas as pd
 from pacte.errors import InvalidParameterError
 from pacte.export.tables import SOURCES_SUFFIX, write_csv_fr, write_xlsx
 from pacte.handlers.ranking import ranking
-from pacte.handlers.ranking_rows import RankingFacts
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
@@ -26,24 +25,21 @@ from pacte.report.maps import TOP_SHOWN, render_map
 from pacte.report.spatial import render_cluster_map, spatial_html
 from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
 from pacte.targeting import Config, load_config
-from pacte.targeting.audit import run_audit
+from pacte.targeting.audit import indicator_name, run_audit
 from pacte.targeting.audit_text import render_audit_html
-from pacte.targeting.index import rank_with_draws
+from pacte.targeting.facts import RankingFacts
+from pacte.targeting.index import rank_territories
 from pacte.targeting.tiers import with_tiers
 
 
 def _method_html(config: Config) -> str:
-    from pacte.catalogue import INDICATORS, source_name
-
     sens = {"higher_is_worse": "plus haut = plus prioritaire",
             "higher_is_better": "plus haut = moins prioritaire"}
     total = sum(d.weight for d in config.dimensions)
     items = []
     for d, dim in enumerate(config.dimensions):
         inds = "".join(
-            f"<li>{html.escape(INDICATORS[s.id].label_for(s.candidates[0][0]))} — "
-            f"{html.escape(source_name(s.candidates[0][0]))} "
-            f"{html.escape(s.candidates[0][1])} ({sens[s.direction]}, poids "
+            f"<li>{html.escape(indicator_name(s.id, *s.candidates[0]))} ({sens[s.direction]}, poids "
             f"{fr_number(s.weight, 1)})</li>" for s in config.specs if s.dimension == d)
         items.append(f"<li><b>{html.escape(dim.label)}</b> (poids "
                      f"{fr_number(100 * dim.weight / total, 0)} %)<ul>{inds}</ul></li>")
@@ -233,9 +229,9 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
             ans = ranking(con, level, seed=seed, draws=draws)
             ranked, facts = ans.data, RankingFacts.from_meta(ans.meta)
         else:
-            ranked, R = rank_with_draws(con, level, config, seed=seed, draws=draws)
-            ranked = with_tiers(ranked, R, config.programme.size, config.programme)
-            facts = RankingFacts.of(ranked.attrs)  # the targeting step's facts, typed
+            r = with_tiers(rank_territories(con, level, config, seed=seed, draws=draws),
+                           config.programme.size, config.programme)
+            ranked, facts = r.frame, r.facts
         rule = config or load_config()
         dims = {d.id: d.label for d in rule.dimensions}
         write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)

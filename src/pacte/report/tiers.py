@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pacte.handlers.ranking_rows import RankingFacts
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.report.maps import _rings, draw_polygons, france_axes, load_contours
+from pacte.targeting.facts import RankingFacts
 from pacte.targeting.rule import Config
 from pacte.targeting.tiers import EXCLUDED, RETAINED, UNCERTAIN, UNRANKED, calc_tier_counts
 from pacte.targeting.uncertainty import SOURCE_LABELS

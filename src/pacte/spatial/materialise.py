@@ -58,12 +58,11 @@ def calc_level_statistics(con, level: str, cont: Contiguity, config: Config,
                           params: SpatialParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(moran rows, lisa rows) of one level: the stored score and each rule indicator."""
     st = params.statistics
-    ranking = read_default_ranking(con, level).set_index("code")
+    ranking = read_default_ranking(con, level).frame.set_index("code")
     ter, X = load_matrix(con, level, config)
     raw = pd.DataFrame(X, index=ter["code"], columns=[s.id for s in config.specs])
     variables = {SCORE: ("Score de vulnérabilité (défaut)", ranking["score"])}
     for spec in config.specs:
-        source, period = spec.candidates[0]
         variables[spec.id] = (spec.label, raw[spec.id])
     codes = np.array(cont.codes, dtype=object)
     alone = np.array([not cont.neighbours[c] for c in codes])

@@ -221,7 +221,10 @@ def spec_names(config: Config) -> list[str]:
 
 
 def indicator_name(indicator: str, source: str, period: str) -> str:
-    """French name of one indicator of one source and period (the catalogue's label)."""
+    """« indicator — source period » in French, the one wording of every place naming a
+    rule's indicator (the audit, ``pacte rank --audit``, the report's method and audit): the
+    label says what the data of that source measure (:meth:`Indicator.label_for`, e.g. the
+    census's « fonction « fabrication » »)."""
     from pacte.catalogue import INDICATORS, source_name
 
     ind = INDICATORS.get(indicator)
@@ -229,7 +232,7 @@ def indicator_name(indicator: str, source: str, period: str) -> str:
         where = source_name(source)
     except KeyError:
         where = source
-    return f"{ind.label if ind is not None else indicator} — {where} {period}"
+    return f"{ind.label_for(source) if ind is not None else indicator} — {where} {period}"
 
 
 def _estimates(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray

@@ -174,11 +174,13 @@ def _uncertainty(a: dict) -> Section | None:
 # --- text ----------------------------------------------------------------------------------
 
 
-def _wrap(text: str, indent: str = "") -> list[str]:
-    """Lines of at most :data:`WIDTH` characters, never breaking inside « … »'s spaces."""
+def wrap_text(text: str, indent: str = "", hanging: str | None = None) -> list[str]:
+    """Lines of at most :data:`WIDTH` characters, never breaking inside « … »'s spaces;
+    ``hanging``: the indent of the lines after the first (default ``indent``)."""
     glued = text.replace("« ", "«\xa0").replace(" »", "\xa0»")
     return [line.replace("\xa0", " ") for line in textwrap.wrap(
-        glued, WIDTH, initial_indent=indent, subsequent_indent=indent,
+        glued, WIDTH, initial_indent=indent,
+        subsequent_indent=indent if hanging is None else hanging,
         break_on_hyphens=False)] or [""]
 
 
@@ -195,24 +197,24 @@ def _text_table(t: Table) -> list[str]:
     out = []
     k = t.key_columns
     for r in t.rows:
-        out += _wrap(" ".join(r[:k]))
+        out += wrap_text(" ".join(r[:k]))
         for h, v in zip(t.header[k:], r[k:], strict=True):
-            out += _wrap(f"{h} : {v}", "    ")
+            out += wrap_text(f"{h} : {v}", "    ")
     return out
 
 
 def render_audit(a: dict) -> str:
     """French text of an audit dict (``pacte rank --audit``, the API's ``text``)."""
     title, sections = audit_sections(a)
-    out = _wrap(f"Audit statistique de la {title}")
+    out = wrap_text(f"Audit statistique de la {title}")
     for s in sections:
         out += ["", s.title, "-" * len(s.title)]
         if s.intro:
-            out += _wrap(s.intro)
+            out += wrap_text(s.intro)
         if s.table is not None:
             out += _text_table(s.table)
         for line in s.lines:
-            out += _wrap(line)
+            out += wrap_text(line)
     return "\n".join(out) + "\n"
 
 

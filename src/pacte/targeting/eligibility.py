@@ -121,7 +121,6 @@ def add_gate_values(con, level: str, df: pd.DataFrame, rules: Eligibility) -> pd
         v = read_indicators(con, level, [g.id], g.period)
         v = v[v["source"] == g.source].set_index("code")["value"]
         out[g.column] = out["code"].map(v).astype(float)
-    out.attrs.update(df.attrs)
     return out
 
 

@@ -31,6 +31,7 @@ from pacte.engine import read_indicators
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, check_level
 from pacte.labels import fr_number
+from pacte.targeting.facts import Ranking, RankingFacts, Unranked
 from pacte.targeting.peers import similar_peers
 from pacte.targeting.rule import NORMALISATIONS, Config, calc_weights, load_config
 from pacte.targeting.typology import calc_typology
@@ -211,10 +212,17 @@ def calc_index(X: np.ndarray, config: Config, seed: int = 0, draws: int | None =
             "draws": R}
 
 
-def calc_unranked_reason(n_missing: int, p: int, share: float) -> str:
-    """French reason why a territory is left unranked."""
-    return (f"{n_missing} indicateurs sur {p} manquants (données absentes), au-delà du seuil de la "
-            f"règle (missing.max_missing_share = {fr_number(share, 2)})")
+def calc_unranked_reason(n_missing: int, p: int, share: float, method: str = "median") -> str:
+    """French reason why a territory is left unranked: the rule excludes any territory with
+    a missing value (``missing: exclude``), or it has more missing values than the rule's
+    threshold allows."""
+    missing = f"{n_missing} indicateur{'s' if n_missing > 1 else ''} sur {p} manquant" \
+              f"{'s' if n_missing > 1 else ''} (données absentes)"
+    if method == "exclude" and n_missing <= share * p:
+        return f"{missing} ; la règle écarte tout territoire à valeur manquante " \
+               "(missing.method = exclude)"
+    return (f"{missing}, au-delà du seuil de la règle (missing.max_missing_share = "
+            f"{fr_number(share, 2)})")
 
 
 def calc_imputed_note(n_imputed: np.ndarray, p: int) -> np.ndarray:
@@ -225,18 +233,12 @@ def calc_imputed_note(n_imputed: np.ndarray, p: int) -> np.ndarray:
 
 
 def rank_territories(con, level: str = "epci", config: Config | None = None, seed: int = 0,
-                     draws: int | None = None) -> pd.DataFrame:
-    """Ranking of every territory of ``level`` (see :func:`rank_with_draws`)."""
-    return rank_with_draws(con, level, config, seed, draws)[0]
-
-
-def rank_with_draws(con, level: str = "epci", config: Config | None = None, seed: int = 0,
-                    draws: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Ranking of every territory of ``level``: rank, score, rank interval, dimension scores
-    and contributions, top dimension, type and peers, imputed inputs flagged; and the Monte
-    Carlo ranks (rows in the order of the frame, one column per draw). ``df.attrs``: config,
-    excluded codes, unranked territories with their reason, level, seed, draws, sources of
-    uncertainty, dimension labels."""
+                     draws: int | None = None) -> Ranking:
+    """Ranking of every territory of ``level``: the frame (rank, score, rank interval,
+    dimension scores and contributions, top dimension, type and peers, imputed inputs
+    flagged), its facts (rule, level, seed, draws, sources of uncertainty, territories left
+    unranked with their reason) and the Monte Carlo ranks (rows in the order of the frame,
+    one column per draw)."""
     from pacte.targeting.sampling import load_sampler
 
     config = config or load_config()
@@ -246,13 +248,12 @@ def rank_with_draws(con, level: str = "epci", config: Config | None = None, seed
                             config.uncertainty.sampling_rate)
                if "sampling" in config.uncertainty.sources else None)
     r = calc_index(X, config, seed, draws, sampler)
-    excluded = ter.loc[~r["keep"], "code"].tolist()
     n_missing = np.isnan(X).sum(axis=1)
     p = len(config.specs)
-    unranked = [{"code": c, "name": nm, "reason": calc_unranked_reason(
-        int(k), p, config.max_missing_share) if k else "valeur manquante (missing: exclude)"}
+    unranked = tuple(Unranked(code=c, name=nm, reason=calc_unranked_reason(
+        int(k), p, config.max_missing_share, config.missing))
         for c, nm, k in zip(ter["code"][~r["keep"]], ter["name"][~r["keep"]],
-                            n_missing[~r["keep"]], strict=True)]
+                            n_missing[~r["keep"]], strict=True))
     dims = config.dimensions
     out = ter[r["keep"]].reset_index(drop=True).assign(
         rank=r["rank"], score=r["score"], rank_low=r["rank_low"], rank_high=r["rank_high"],
@@ -266,9 +267,9 @@ def rank_with_draws(con, level: str = "epci", config: Config | None = None, seed
     out["peers"] = similar_peers(con, level, out, r["dims"], config.typology[3])
     order = np.argsort(out["rank"].to_numpy(), kind="stable")
     out = out.iloc[order].reset_index(drop=True)
-    out.attrs.update(config=config.name, excluded=excluded, unranked=unranked, level=level,
-                     seed=seed, draws=draws, sources=list(config.uncertainty.sources),
-                     dimensions={d.id: d.label for d in dims})
+    facts = RankingFacts(level=level, rule=config.name, seed=seed, draws=draws,
+                         unranked=unranked, sources=tuple(config.uncertainty.sources))
     first = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",
              "top_dimension"]
-    return out[first + [c for c in out.columns if c not in first]], r["draws"][order]
+    return Ranking(out[first + [c for c in out.columns if c not in first]], facts,
+                   r["draws"][order])

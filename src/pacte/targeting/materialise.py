@@ -1,13 +1,12 @@
-"""The default ranking computed once at build time into the store (tables ``ranking``,
-``ranking_meta``: seed, draws, rule name and the sha256 of the rule file, and
-``ranking_draws``: each territory's Monte Carlo ranks, int16 bytes), read back by ``pacte
-rank`` with the default rule, the report, the profiles and the API. The stored ranking
-carries ``p_top`` and ``tier`` for the rule's programme size (default eligibility); another
-size is computed from the stored draws (:func:`read_default_draws`)."""
+"""The default ranking computed once at build time into the store (tables ``ranking``;
+``ranking_meta``: the ranking's facts as typed columns, :data:`pacte.targeting.facts.
+META_COLUMNS`, with the sha256 of the rule file; ``ranking_draws``: each territory's Monte
+Carlo ranks, int16 bytes), read back by ``pacte rank`` with the default rule, the report,
+the profiles and the API. The stored ranking carries ``p_top`` and ``tier`` for the rule's
+programme size (default eligibility); another size is computed from the stored draws
+(:func:`read_default_draws`)."""
 
 from __future__ import annotations
-
-import json
 
 import duckdb
 import numpy as np
@@ -17,9 +16,10 @@ from pacte.errors import StoreError
 from pacte.geography import RANK_LEVELS
 from pacte.settings import sha256_file
 from pacte.targeting.eligibility import add_gate_values, calc_eligibility, load_eligibility
-from pacte.targeting.index import rank_with_draws
+from pacte.targeting.facts import META_COLUMNS, Ranking, RankingFacts, Unranked
+from pacte.targeting.index import rank_territories
 from pacte.targeting.rule import DEFAULT_CONFIG, load_config
-from pacte.targeting.tiers import with_tiers
+from pacte.targeting.tiers import calc_tier_columns, with_tiers
 
 DEFAULT_SEED = 0
 
@@ -37,36 +37,36 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     frames, metas, draws = [], [], []
     for level in RANK_LEVELS:
         say(f"Classement par défaut : {level}")
-        df, R = rank_with_draws(con, level, config, seed=DEFAULT_SEED)
-        marked = calc_eligibility(add_gate_values(con, level, add_nature(con, level, df),
+        r = rank_territories(con, level, config, seed=DEFAULT_SEED)
+        marked = calc_eligibility(add_gate_values(con, level, add_nature(con, level, r.frame),
                                                   rules), rules)
-        tiers = with_tiers(marked, R, config.programme.size, config.programme)
-        df = with_tiers(df, R, config.programme.size, config.programme)
-        df["p_top"], df["tier"] = tiers["p_top"].to_numpy(), tiers["tier"].to_numpy()
+        tiers = calc_tier_columns(marked, r.ranks, config.programme.size, config.programme)
+        r = with_tiers(r, config.programme.size, config.programme)
+        df = r.frame.assign(p_top=tiers["p_top"].to_numpy(), tier=tiers["tier"].to_numpy())
         frames.append(df.assign(level=level))
         draws.append(pd.DataFrame({"level": level, "code": df["code"],
-                                   "ranks": [r.astype("<i2").tobytes() for r in R]}))
-        metas.append({"level": level, "seed": DEFAULT_SEED, "draws": df.attrs["draws"],
-                      "rule": config.name, "rule_hash": rule_hash(),
-                      "columns": json.dumps(list(df.columns), ensure_ascii=False),
-                      "attrs": json.dumps({k: v for k, v in df.attrs.items()},
-                                          ensure_ascii=False, default=str)})
+                                   "ranks": [x.astype("<i2").tobytes() for x in r.ranks]}))
+        f = r.facts
+        metas.append((level, DEFAULT_SEED, f.draws, f.rule, rule_hash(), list(df.columns),
+                      [dict(u) for u in f.unranked], list(f.sources), f.tier_size,
+                      f.tier_retained, f.tier_excluded))
     ranking = pd.concat(frames, ignore_index=True)
-    meta = pd.DataFrame(metas)
-    for name, frame in (("ranking", ranking), ("ranking_meta", meta),
+    for name, frame in (("ranking", ranking),
                         ("ranking_draws", pd.concat(draws, ignore_index=True))):
         con.register("_r", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _r")
         con.unregister("_r")
+    con.execute("CREATE TABLE ranking_meta ("
+                + ", ".join(f"{c} {t}" for c, t in META_COLUMNS.items()) + ")")
+    con.executemany(f"INSERT INTO ranking_meta VALUES ({', '.join('?' * len(META_COLUMNS))})",
+                    metas)
     return {"ranking": len(ranking)}
 
 
 def add_nature(con: duckdb.DuckDBPyConnection, level: str, df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the territory's ``nature`` (CC, CA, CU, ME; None above EPCI)."""
     nat = con.execute("SELECT code, nature FROM territory WHERE level = ?", [level]).df()
-    out = df.merge(nat, on="code", how="left")
-    out.attrs.update(df.attrs)
-    return out
+    return df.merge(nat, on="code", how="left")
 
 
 def read_default_draws(con: duckdb.DuckDBPyConnection, level: str, codes) -> np.ndarray:
@@ -84,25 +84,28 @@ def read_default_draws(con: duckdb.DuckDBPyConnection, level: str, codes) -> np.
     return np.stack([by_code[c] for c in codes]).astype(np.int32)
 
 
-def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """The stored default ranking of ``level``, with its columns and ``attrs`` as computed."""
+def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> Ranking:
+    """The stored default ranking of ``level``: its frame with the columns as computed and
+    its facts (without the Monte Carlo ranks: :func:`read_default_draws`). A store without
+    it, or whose ranking comes from another default rule file, is refused (rebuild)."""
     try:
-        row = con.execute("SELECT columns, attrs, rule_hash FROM ranking_meta WHERE level = ?",
-                          [level]).fetchall()
+        row = con.execute("SELECT columns, rule_hash, rule, seed, draws, unranked, sources, "
+                          "tier_size, tier_retained, tier_excluded FROM ranking_meta "
+                          "WHERE level = ?", [level]).fetchall()
         row = row[0] if row else None
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, duckdb.BinderException):  # absent, or an older shape
         row = None
     if row is None:
         raise StoreError("ce store ne contient pas le classement par défaut (store d'une "
                          "version antérieure) — relancez « pacte build »")
-    if row[2] != rule_hash():
+    columns, stored_hash, rule, seed, draws, unranked, sources, size, kept, out = row
+    if stored_hash != rule_hash():
         raise StoreError("le classement par défaut de ce store vient d'une autre règle par "
                          "défaut que celle de cette version de pacte — relancez « pacte build »")
-    columns, attrs = json.loads(row[0]), json.loads(row[1])
     df = con.execute("SELECT * FROM ranking WHERE level = ? ORDER BY rank", [level]).df()
-    df = df[columns].reset_index(drop=True)
-    df.attrs.update(attrs)
-    return df
+    facts = RankingFacts(level, rule, seed, draws, tuple(Unranked(**u) for u in unranked),
+                         tuple(sources), size, kept, out)
+    return Ranking(df[columns].reset_index(drop=True), facts)
 
 
 def is_default(rule, seed: int, draws: int | None) -> bool:

@@ -49,8 +49,11 @@ class Spec:
 
     @property
     def label(self) -> str:
-        source, period = self.candidates[0]
-        return f"{INDICATORS[self.id].label} ({period})"
+        """« indicator — source period » of the first candidate
+        (:func:`pacte.targeting.audit.indicator_name`)."""
+        from pacte.targeting.audit import indicator_name
+
+        return indicator_name(self.id, *self.candidates[0])
 
 
 @dataclass(frozen=True)

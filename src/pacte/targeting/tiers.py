@@ -13,12 +13,13 @@ of ranks, one column per draw (1 = first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from pacte.errors import InvalidParameterError
+from pacte.targeting.facts import Ranking
 
 RETAINED, UNCERTAIN, EXCLUDED = "retenu", "incertain", "écarté"
 #: Shown for a territory that the rule leaves unranked (too many imputed inputs).
@@ -91,12 +92,11 @@ class Programme:
     excluded: float = 0.1
 
 
-def with_tiers(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme
-               ) -> pd.DataFrame:
+def calc_tier_columns(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme
+                      ) -> pd.DataFrame:
     """``df`` (a ranking, rows in the order of ``ranks`` (n, K)) with ``p_top`` and ``tier``
-    for a programme of ``top`` territories, chosen among the eligible ones when ``df`` has an
-    ``eligible`` column; ``attrs`` keeps the ranking's and adds ``tier_size`` and the
-    thresholds."""
+    after ``rank_high`` for a programme of ``top`` territories, chosen among the eligible
+    ones when ``df`` has an ``eligible`` column."""
     el = df["eligible"].to_numpy(bool) if "eligible" in df else None
     p, tier = calc_selection_tiers(ranks, top, el, programme.retained, programme.excluded)
     cols = [c for c in df.columns if c not in ("p_top", "tier")]
@@ -104,7 +104,15 @@ def with_tiers(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Program
     out = df[cols].copy()
     out.insert(at, "tier", tier)
     out.insert(at, "p_top", p)
-    out.attrs.update(df.attrs)
-    out.attrs.update(tier_size=int(top), tier_retained=programme.retained,
-                     tier_excluded=programme.excluded)
     return out
+
+
+def with_tiers(ranking: Ranking, top: int, programme: Programme) -> Ranking:
+    """``ranking`` with ``p_top`` and ``tier`` from its Monte Carlo ranks
+    (:func:`calc_tier_columns`), its facts saying the programme size and thresholds."""
+    if ranking.ranks is None:
+        raise ValueError("with_tiers: a ranking without its Monte Carlo ranks")
+    facts = replace(ranking.facts, tier_size=int(top), tier_retained=programme.retained,
+                    tier_excluded=programme.excluded)
+    return replace(ranking, frame=calc_tier_columns(ranking.frame, ranking.ranks, top,
+                                                     programme), facts=facts)
