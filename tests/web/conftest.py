@@ -1,6 +1,8 @@
 """The dashboard's browser tests: one uvicorn server on a free loopback port over the real
-store for the session, Debian's /usr/bin/chromium driven by Playwright (never a downloaded
-browser), waits on flags the page sets (``window.pacte``), never sleeps."""
+store and one Debian /usr/bin/chromium (driven by Playwright; never a downloaded browser) for
+the session, a new context per page; waits on flags the page sets (``window.pacte``), never
+sleeps. Contexts ask for reduced motion, so the map jumps to a territory instead of
+animating the move (the frames of an animation cost CPU and prove nothing here)."""
 
 import socket
 import sys
@@ -41,3 +43,15 @@ def server(web_store):
     yield f"http://127.0.0.1:{port}/"
     srv.should_exit = True
     th.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    from webhelpers import ARGS, CHROMIUM, OUTPUT
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

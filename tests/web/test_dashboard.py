@@ -7,7 +7,7 @@ tests/output/. Waits are on flags the page sets at the map's ``idle`` event, nev
 import json
 
 import httpx
-from webhelpers import ARGS, CHROMIUM, OUTPUT, needs_chromium, wait_flag
+from webhelpers import OUTPUT, needs_chromium, wait_flag
 
 from pacte.api.app import web_dir
 from pacte.catalogue import INDICATORS
@@ -40,10 +40,7 @@ def fr2(x: float) -> str:
 
 
 @needs_chromium
-def test_dashboard(server):
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(exist_ok=True)
+def test_dashboard(server, browser):
     api = httpx.get(server + "api/indicators", params={
         "level": "epci", "indicator": "lq_industry", "period": "2016", "source": "rp"}).json()
     values = {r["code"]: r["value"] for r in api["data"] if r["value"] is not None}
@@ -57,73 +54,73 @@ def test_dashboard(server):
                 else outside.append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-            page = ctx.new_page()
-            watch(page)
-            page.goto(server)
-            wait_flag(page, "window.pacte && window.pacte.mapIdle")
-            assert page.locator("#legend h3").inner_text() == f"{LABEL['industry_share']} (2016)"
+    # the session's browser (tests/web/conftest.py), a context of this test
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR",
+                              reduced_motion="reduce")
+    try:
+        page = ctx.new_page()
+        watch(page)
+        page.goto(server)
+        wait_flag(page, "window.pacte && window.pacte.mapIdle")
+        assert page.locator("#legend h3").inner_text() == f"{LABEL['industry_share']} (2016)"
 
-            # pick an indicator
-            page.select_option("#indicator", "lq_industry")
-            wait_flag(page, "window.pacte.mapIdle")
-            assert page.locator("#legend h3").inner_text() == f"{LABEL['lq_industry']} (2016)"
-            assert page.locator("#about-period").inner_text() == "2016"
-            assert "indicateur=lq_industry" in page.url
+        # pick an indicator
+        page.select_option("#indicator", "lq_industry")
+        wait_flag(page, "window.pacte.mapIdle")
+        assert page.locator("#legend h3").inner_text() == f"{LABEL['lq_industry']} (2016)"
+        assert page.locator("#about-period").inner_text() == "2016"
+        assert "indicateur=lq_industry" in page.url
 
-            # click a territory on the map: the Métropole du Grand Paris (Paris, Notre-Dame)
-            box = page.locator("#map").bounding_box()
-            pt = page.evaluate("(() => { const p = window.pacteMap.project([2.349, 48.853]);"
-                               " return [p.x, p.y]; })()")
-            page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
-            wait_flag(page, "window.pacte.panelReady")
-            assert page.locator("#panel-name").inner_text() == "Métropole du Grand Paris"
-            assert page.locator("#panel-value").inner_text() == f"{fr2(values[GRAND_PARIS])} indice"
-            assert page.locator("#table tbody tr.selected").get_attribute("data-code") == GRAND_PARIS
-            assert f"territoire={GRAND_PARIS}" in page.url
-            # the sector mix (census functions, 2016) and the links to the profile
-            assert page.locator("#panel-mix rect").count() >= 5
-            assert "2016" in page.locator("#panel-mix figcaption").inner_text()
-            pdf = page.locator("#panel-profile a").first
-            href = pdf.get_attribute("href")
-            assert href == f"api/profile/epci/{GRAND_PARIS}?format=pdf"
-            got = page.request.get(server.rstrip("/") + "/" + href)
-            assert got.status == 200 and got.headers["content-type"] == "application/pdf"
-            assert got.body()[:5] == b"%PDF-"
+        # click a territory on the map: the Métropole du Grand Paris (Paris, Notre-Dame)
+        box = page.locator("#map").bounding_box()
+        pt = page.evaluate("(() => { const p = window.pacteMap.project([2.349, 48.853]);"
+                           " return [p.x, p.y]; })()")
+        page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+        wait_flag(page, "window.pacte.panelReady")
+        assert page.locator("#panel-name").inner_text() == "Métropole du Grand Paris"
+        assert page.locator("#panel-value").inner_text() == f"{fr2(values[GRAND_PARIS])} indice"
+        assert page.locator("#table tbody tr.selected").get_attribute("data-code") == GRAND_PARIS
+        assert f"territoire={GRAND_PARIS}" in page.url
+        # the sector mix (census functions, 2016) and the links to the profile
+        assert page.locator("#panel-mix rect").count() >= 5
+        assert "2016" in page.locator("#panel-mix figcaption").inner_text()
+        pdf = page.locator("#panel-profile a").first
+        href = pdf.get_attribute("href")
+        assert href == f"api/profile/epci/{GRAND_PARIS}?format=pdf"
+        got = page.request.get(server.rstrip("/") + "/" + href)
+        assert got.status == 200 and got.headers["content-type"] == "application/pdf"
+        assert got.body()[:5] == b"%PDF-"
 
-            # sort the table by value, descending (two clicks), and filter on Île-de-France
-            header = page.locator('#table th button[data-col="value"]')
-            header.click()
-            header.click()
-            assert page.locator('#table th:has(button[data-col="value"])').get_attribute(
-                "aria-sort") == "descending"
-            page.select_option("#region", "11")
-            rows = page.locator("#table tbody tr")
-            idf_codes = [c for c in values if c in set(rows.evaluate_all(
-                "rs => rs.map(r => r.dataset.code)"))]
-            best = max(idf_codes, key=values.get)
-            assert rows.first.get_attribute("data-code") == best
-            page.screenshot(path=str(OUTPUT / "dashboard-selection.png"))
+        # sort the table by value, descending (two clicks), and filter on Île-de-France
+        header = page.locator('#table th button[data-col="value"]')
+        header.click()
+        header.click()
+        assert page.locator('#table th:has(button[data-col="value"])').get_attribute(
+            "aria-sort") == "descending"
+        page.select_option("#region", "11")
+        rows = page.locator("#table tbody tr")
+        idf_codes = [c for c in values if c in set(rows.evaluate_all(
+            "rs => rs.map(r => r.dataset.code)"))]
+        best = max(idf_codes, key=values.get)
+        assert rows.first.get_attribute("data-code") == best
+        page.screenshot(path=str(OUTPUT / "dashboard-selection.png"))
 
-            # the permalink, in a fresh page, gives back the same view
-            link = page.url
-            for key in ("tri=-value", "region=11", f"territoire={GRAND_PARIS}"):
-                assert key in link
-            again = ctx.new_page()
-            watch(again)
-            again.goto(link)
-            wait_flag(again, "window.pacte && window.pacte.mapIdle && window.pacte.panelReady")
-            assert again.locator("#indicator").input_value() == "lq_industry"
-            assert again.locator("#region").input_value() == "11"
-            assert again.locator("#panel-name").inner_text() == "Métropole du Grand Paris"
-            assert again.locator("#table tbody tr").first.get_attribute("data-code") == best
-            assert again.locator("#table tbody tr.selected").get_attribute(
-                "data-code") == GRAND_PARIS
-            again.screenshot(path=str(OUTPUT / "dashboard-permalink.png"))
-        finally:
-            browser.close()
+        # the permalink, in a fresh page, gives back the same view
+        link = page.url
+        for key in ("tri=-value", "region=11", f"territoire={GRAND_PARIS}"):
+            assert key in link
+        again = ctx.new_page()
+        watch(again)
+        again.goto(link)
+        wait_flag(again, "window.pacte && window.pacte.mapIdle && window.pacte.panelReady")
+        assert again.locator("#indicator").input_value() == "lq_industry"
+        assert again.locator("#region").input_value() == "11"
+        assert again.locator("#panel-name").inner_text() == "Métropole du Grand Paris"
+        assert again.locator("#table tbody tr").first.get_attribute("data-code") == best
+        assert again.locator("#table tbody tr.selected").get_attribute(
+            "data-code") == GRAND_PARIS
+        again.screenshot(path=str(OUTPUT / "dashboard-permalink.png"))
+    finally:
+        ctx.close()
     assert errors == []
     assert outside == [], f"requêtes hors du serveur : {outside}"

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from typer.testing import CliRunner
-from webhelpers import ARGS, CHROMIUM, OUTPUT, needs_chromium, wait_flag
+from webhelpers import OUTPUT, needs_chromium, wait_flag
 
 from pacte.catalogue import INDICATORS
 from pacte.cli import app as cli
@@ -23,17 +23,6 @@ from pacte.cli import app as cli
 ROUEN = "200023414"
 SEINE_EURE = "200089456"
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -44,7 +33,7 @@ def open_page(browser, server):
 
     def opener(query: str = "", width: int = 1400, height: int = 1000):
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
-                                  accept_downloads=True)
+                                  accept_downloads=True, reduced_motion="reduce")
         contexts.append(ctx)
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -94,9 +83,11 @@ def select_by_search(page, text: str) -> None:
     wait_flag(page, "window.pacte.panelReady && window.pacte.timeReady")
 
 
-def test_search_same_matching_as_the_cli(open_page, server):
+def test_search_same_matching_as_the_cli_then_keyboard_table(open_page, server):
     """Accents, case and hyphens ignored; the same territories as the API's search (the
-    CLI's matching); Enter selects, zooms and opens the panel; arrows move in the list."""
+    CLI's matching); Enter selects, zooms and opens the panel; arrows move in the list.
+    Then, on the same page, the table is the map's accessible twin: one tab stop, arrows
+    move, Enter selects; the focus is visible."""
     page = open_page()
     page.type("#search", "SEINE eure")
     got = page.locator("#search-list li").evaluate_all("ls => ls.map(l => l.dataset.code)")
@@ -122,6 +113,17 @@ def test_search_same_matching_as_the_cli(open_page, server):
     page.keyboard.press("Enter")
     wait_flag(page, f"window.pacte.panelReady && location.search.includes('{SEINE_EURE}')")
     assert page.locator("#panel-name").inner_text() == "CA Seine-Eure"
+    # the table, with the keyboard only
+    page.locator("#table tbody tr").first.focus()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("ArrowDown")
+    code = page.evaluate("document.activeElement.dataset.code")
+    if code == SEINE_EURE:  # already selected: the next row
+        page.keyboard.press("ArrowDown")
+        code = page.evaluate("document.activeElement.dataset.code")
+    page.keyboard.press("Enter")
+    wait_flag(page, f"window.pacte.panelReady && location.search.includes('{code}')")
+    assert page.locator("#table tbody tr.selected").get_attribute("data-code") == code
 
 
 def test_comparison_group_median_and_table(open_page, server):
@@ -360,17 +362,3 @@ def test_sector_mix_level_switch_and_small_screen(open_page, server, web_store):
     assert small.evaluate("document.querySelector('#panel').scrollWidth <= "
                           "document.querySelector('#panel').clientWidth")
     small.locator("#panel").screenshot(path=str(OUTPUT / "dashboard-panel-390.png"))
-
-
-def test_keyboard_table_and_focus(open_page):
-    """The table is the map's accessible twin: one tab stop, arrows move, Enter selects;
-    the focus is visible."""
-    page = open_page()
-    first = page.locator("#table tbody tr").first
-    first.focus()
-    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-    page.keyboard.press("ArrowDown")
-    code = page.evaluate("document.activeElement.dataset.code")
-    page.keyboard.press("Enter")
-    wait_flag(page, f"window.pacte.panelReady && location.search.includes('{code}')")
-    assert page.locator("#table tbody tr.selected").get_attribute("data-code") == code
