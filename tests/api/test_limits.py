@@ -43,6 +43,15 @@ def test_query_draws_bounded_by_the_setting(client):
     assert client.get("/api/ranking?level=epci&draws=20").status_code == 200
 
 
+def test_non_ascii_digits_in_sizes_get_the_route_validation_not_a_500(client):
+    """« ¹ » and « ٣ » pass ``str.isdigit``; the cost limits must not crash on them (a
+    schemathesis case): the route's own validation answers, in French."""
+    for path in ("/api/ranking?level=epci&top=%C2%B9", "/api/basins?top=%C2%B9",
+                 "/api/ranking?level=epci&draws=%D9%A3"):
+        r = client.get(path)
+        assert r.status_code == 422, (path, r.status_code, r.text[:200])
+
+
 def test_posted_rule_draws_bounded_by_the_setting(client):
     import yaml
 

@@ -60,6 +60,15 @@ def _posted_draws(body: bytes):
     return unc.get("draws") if isinstance(unc, dict) else None
 
 
+def _integer(text: str) -> int | None:
+    """The integer a query value spells in ASCII digits (sign allowed), else None: the
+    route's own validation answers anything else (« ¹ » passes ``str.isdigit`` but is no
+    number)."""
+    t = text.strip()
+    digits = t[1:] if t[:1] in "+-" else t
+    return int(t) if digits.isascii() and digits.isdigit() else None
+
+
 class CostLimits:
     """Pure ASGI middleware (inside the answer cache: a cached answer costs nothing)."""
 
@@ -87,11 +96,11 @@ class CostLimits:
         sized = path.rstrip("/") in SELECTION_ROUTES
         for k, v in query:
             counts[k] = counts.get(k, 0) + 1
-            if (sized and k in SELECTION_SIZES and v.strip().lstrip("+").isdigit()
-                    and int(v) > settings.max_top):
+            n = _integer(v)
+            if sized and k in SELECTION_SIZES and n is not None and n > settings.max_top:
                 return (f"paramètre « {k} »", f"valeur trop grande (maximum : "
                         f"{settings.max_top}, réglage PACTE_MAX_TOP)")
-            if k == "draws" and v.strip().lstrip("+-").isdigit() and int(v) > settings.max_draws:
+            if k == "draws" and n is not None and n > settings.max_draws:
                 return ("paramètre « draws »", f"trop de tirages ({v}, maximum : "
                         f"{settings.max_draws}, réglage PACTE_MAX_DRAWS)")
         for k, n in counts.items():
