@@ -49,7 +49,8 @@ def _build(db: Path | None, with_fetched: bool = False, **kw) -> dict:
         meta = build_store(db, progress=lambda msg: status.update(f"{msg}…"),
                            with_fetched=with_fetched, **kw)
     err.print(f"Store construit : {db or default_db_path()} "
-              f"(empreinte {meta['build_hash']}, {fr_duration(time.perf_counter() - t0)})")
+              f"(empreinte {meta['build_hash']}, {fr_duration(time.perf_counter() - t0)})",
+              soft_wrap=True)  # a path: the terminal wraps it, never inside « 38 s »
     return meta
 
 
