@@ -1,10 +1,11 @@
-"""What an analyst does with the dashboard beyond the map, in headless Debian Chromium over
-the real store: find a territory, compare it with a group of their choice, see change over
+"""What an analyst does with the dashboard beyond the map, in headless Debian Chromium: find a territory, compare it with a group of their choice, see change over
 time, read and download the indicator's metadata, download what is shown (several
 indicators as CSV and XLSX, the map as PNG), and contest the targeting rule (the edited
 rule's YAML gives, in ``pacte rank --weights``, the rank and interval the browser shows).
-Every expected figure is read from the API or the CLI over the same store. Screenshots go
-to tests/output/."""
+Every expected figure is read from the API or the CLI over the same store. The checks that
+hold on any store run over the fictional one (``open_fictional``: three EPCI, so each action
+re-renders three rows instead of 1,255); the others over the real one (``open_page``).
+Screenshots go to tests/output/."""
 
 import csv
 import io
@@ -22,13 +23,14 @@ from pacte.cli import app as cli
 
 ROUEN = "200023414"
 SEINE_EURE = "200089456"
+# the fictional store's EPCI (tests/fixtures/fictional_tables.py: real codes, fictional names)
+F_METRO, F_CHAMPS, F_PLATEAU = "200023414", "200070936", "247600620"
 pytestmark = needs_chromium
 
 
-@pytest.fixture
-def open_page(browser, server):
-    """open_page(query, width) -> a page with its first map painted; no page error and no
-    request outside the server, checked at the end of the test."""
+def pages(browser, server):
+    """opener(query, width) -> a page with its first map painted; no page error and no request
+    outside the server, checked at the end of the test."""
     contexts, errors, outside = [], [], []
 
     def opener(query: str = "", width: int = 1400, height: int = 1000):
@@ -48,6 +50,18 @@ def open_page(browser, server):
         ctx.close()
     assert errors == []
     assert outside == []
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """Pages over the real store (:func:`pages`)."""
+    yield from pages(browser, server)
+
+
+@pytest.fixture
+def open_fictional(browser, fictional_server):
+    """Pages over the fictional store (:func:`pages`)."""
+    yield from pages(browser, fictional_server)
 
 
 def api(server: str, path: str, **params) -> dict:
@@ -83,42 +97,49 @@ def select_by_search(page, text: str) -> None:
     wait_flag(page, "window.pacte.panelReady && window.pacte.timeReady")
 
 
-def test_search_same_matching_as_the_cli_then_keyboard_table(open_page, server):
-    """Accents, case and hyphens ignored; the same territories as the API's search (the
+def test_search_same_matching_as_the_cli_then_keyboard_table(open_fictional, fictional_server):
+    """Accents, case, hyphens and apostrophes ignored; the same territories as the API's search (the
     CLI's matching); Enter selects, zooms and opens the panel; arrows move in the list.
     Then, on the same page, the table is the map's accessible twin: one tab stop, arrows
     move, Enter selects; the focus is visible."""
-    page = open_page()
-    page.type("#search", "SEINE eure")
+    server = fictional_server
+    page = open_fictional()
+    page.type("#search", "VAL-d-essai")  # « Métropole fictive du Val d'Essai »
     got = page.locator("#search-list li").evaluate_all("ls => ls.map(l => l.dataset.code)")
     want = [r["code"] for r in api(server, "api/territories", level="epci",
-                                   search="SEINE eure")["data"]]
-    assert sorted(got) == sorted(want) and SEINE_EURE in got
+                                   search="VAL-d-essai")["data"]]
+    assert sorted(got) == sorted(want) == [F_METRO]
     page.fill("#search", "")
-    page.type("#search", "metropole rouen")
+    page.type("#search", "d ESSAI")  # every fictional EPCI, in the CLI's matching too
+    got = page.locator("#search-list li").evaluate_all("ls => ls.map(l => l.dataset.code)")
+    want = [r["code"] for r in api(server, "api/territories", level="epci",
+                                   search="d ESSAI")["data"]]
+    assert sorted(got) == sorted(want) == sorted([F_METRO, F_CHAMPS, F_PLATEAU])
+    page.fill("#search", "")
+    page.type("#search", "metropole fictive")
     names = page.locator("#search-list li").all_inner_texts()
-    assert names[0].startswith("Métropole Rouen Normandie")
+    assert names[0].startswith("Métropole fictive du Val d'Essai")
     assert page.locator("#search").get_attribute("aria-expanded") == "true"
     page.screenshot(path=str(OUTPUT / "dashboard-search.png"))
     page.keyboard.press("Enter")
     wait_flag(page, "window.pacte.panelReady")
-    assert page.locator("#panel-name").inner_text() == "Métropole Rouen Normandie"
-    assert f"territoire={ROUEN}" in page.url
+    assert page.locator("#panel-name").inner_text() == "Métropole fictive du Val d'Essai"
+    assert f"territoire={F_METRO}" in page.url
     assert page.evaluate("window.pacteMap.getZoom()") > 6  # zoomed on the territory
     # by code, with the keyboard only
     page.fill("#search", "")
-    page.type("#search", "2000894")
+    page.type("#search", "2000709")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowUp")
     page.keyboard.press("Enter")
-    wait_flag(page, f"window.pacte.panelReady && location.search.includes('{SEINE_EURE}')")
-    assert page.locator("#panel-name").inner_text() == "CA Seine-Eure"
+    wait_flag(page, f"window.pacte.panelReady && location.search.includes('{F_CHAMPS}')")
+    assert page.locator("#panel-name").inner_text() == "CC fictive des Champs d'Essai"
     # the table, with the keyboard only
     page.locator("#table tbody tr").first.focus()
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.press("ArrowDown")
     code = page.evaluate("document.activeElement.dataset.code")
-    if code == SEINE_EURE:  # already selected: the next row
+    if code == F_CHAMPS:  # already selected: the next row
         page.keyboard.press("ArrowDown")
         code = page.evaluate("document.activeElement.dataset.code")
     page.keyboard.press("Enter")
@@ -217,13 +238,13 @@ def test_class_breaks_circles_and_legend(open_page, server):
     assert "cercles proportionnels" in page.locator("#legend").inner_text()
 
 
-def test_metadata_sheet_in_panel_and_download(open_page, server):
+def test_metadata_sheet_in_panel_and_download(open_fictional):
     """The indicator's sheet is the catalogue's text (`pacte indicators --list`), shown and
     downloadable as a standalone page."""
     from pacte.handlers.indicators import catalogue
 
     row = catalogue().set_index("id").loc["lq_industry"]
-    page = open_page("?indicateur=lq_industry")
+    page = open_fictional("?indicateur=lq_industry")
     sheet = page.locator("#about-sheet").inner_text()
     for text in (row["formula"], row["sources"], row["periods"], row["direction"]):
         assert text in sheet
