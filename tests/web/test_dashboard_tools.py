@@ -147,14 +147,15 @@ def test_search_same_matching_as_the_cli_then_keyboard_table(open_fictional, fic
     assert page.locator("#table tbody tr.selected").get_attribute("data-code") == code
 
 
-def test_comparison_group_median_and_table(open_page, server):
+def test_comparison_group_median_and_table(open_fictional, fictional_server):
     """The panel and the table give the territory against the chosen group's median: the
     similar territories by default, then the région, then a pasted list of codes."""
-    page = open_page(f"?territoire={ROUEN}")
+    server = fictional_server
+    page = open_fictional(f"?territoire={ROUEN}")
     wait_flag(page, "window.pacte.panelReady && window.pacte.timeReady")
     share = values(server, "epci", "industry_share", "2016", "rp")
     for group, codes in (("semblables", None), ("region", None),
-                         ("codes", ["200089456", "200070944", "200065597"])):
+                         ("codes", [F_CHAMPS, F_PLATEAU])):
         if group == "codes":
             page.select_option("#group", "codes")
             page.fill("#codes", " ".join(codes))
@@ -171,21 +172,26 @@ def test_comparison_group_median_and_table(open_page, server):
         assert page.locator("#panel-group-median").inner_text() == f"{fr(med)} %"
         gap = page.locator(f'#table tbody tr[data-code="{ROUEN}"] td').nth(6).inner_text()
         assert gap == fr(share[ROUEN] - med)
-    assert page.locator("#panel-group").inner_text() == "Groupe de comparaison : liste de 3 codes"
-    assert "groupe=codes" in page.url and "codes=200089456" in page.url
+    assert page.locator("#panel-group").inner_text() == "Groupe de comparaison : liste de 2 codes"
+    assert "groupe=codes" in page.url and f"codes={F_CHAMPS}" in page.url
     page.check("#ingroup")  # the table keeps the group and the territory
     shown = page.locator("#table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.code)")
     assert sorted(shown) == sorted([ROUEN, *codes])
     page.select_option("#group", "region")
     wait_flag(page, "window.pacte.panelReady && window.pacte.timeReady")
+    # the région's group leaves out the other région's EPCI (three EPCI in the store)
+    region = api(server, f"api/compare/epci/{ROUEN}", group="region")["data"]["codes"]
+    shown = page.locator("#table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.code)")
+    assert sorted(shown) == sorted({ROUEN, *region}) and F_CHAMPS not in shown
     page.screenshot(path=str(OUTPUT / "dashboard-comparison.png"))
 
 
-def test_time_play_change_map_and_panel_series(open_page, server):
+def test_time_play_change_map_and_panel_series(open_fictional, fictional_server):
     """Play runs through the source's periods to the last; « depuis 2006 » maps the change
     2006-2016 (value minus value, France too); the panel draws the indicator over time for
     the territory, France and the group's median."""
-    page = open_page(f"?territoire={ROUEN}")
+    server = fictional_server
+    page = open_fictional(f"?territoire={ROUEN}")
     wait_flag(page, "window.pacte.panelReady && window.pacte.timeReady")
     periods = page.locator("#period option").evaluate_all("os => os.map(o => o.value)")
     page.click("#play")
@@ -208,7 +214,7 @@ def test_time_play_change_map_and_panel_series(open_page, server):
     titles = chart.locator("circle.l-own title").all_text_contents()
     for period in ("2006", "2011", "2016"):
         v = values(server, "epci", "industry_share", period, "rp")[ROUEN]
-        assert f"Métropole Rouen Normandie {period} : {fr(v)} %" in titles
+        assert f"Métropole fictive du Val d'Essai {period} : {fr(v)} %" in titles
 
 
 def test_class_breaks_circles_and_legend(open_page, server):
