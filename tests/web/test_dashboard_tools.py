@@ -345,19 +345,22 @@ def test_rule_editor_matches_the_cli(open_page, server, web_store, tmp_path):
         0).inner_text() == shown_rank
 
 
-def test_sector_mix_level_switch_and_small_screen(open_page, server, web_store):
-    """CA Seine-Eure: the sector mix's bars sum to the census total `pacte show` prints
-    (40 800 jobs, Fabrication 21,8 %); switching to zones d'emploi keeps the territory (its
-    zone by population) and back; sources are named in French; at 390 px the key figures
-    keep their France and group columns inside the panel."""
-    show = CliRunner().invoke(cli, ["show", SEINE_EURE, "--format", "json", "--db",
-                                    str(web_store)])
+def test_sector_mix_level_switch_and_small_screen(open_fictional, fictional_server,
+                                                  fictional_store):
+    """An EPCI of the fictional store: the sector mix's bars sum to the census total
+    `pacte show` prints, its « Fabrication » bar says the industry share `pacte show` prints;
+    switching to zones d'emploi keeps the territory (its zone by population) and back;
+    sources are named in French; at 390 px the key figures keep their France and group
+    columns inside the panel."""
+    server = fictional_server
+    show = CliRunner().invoke(cli, ["show", F_CHAMPS, "--format", "json", "--db",
+                                    str(fictional_store)])
     card = json.loads(show.output)
     total = next(r["jobs"] for r in card["jobs"] if r["source"] == "rp" and r["year"] == 2016
                  and r["sector"] == "TOTAL")
     share = next(r["value"] for r in card["indicators"] if r["indicator"] == "industry_share"
                  and r["source"] == "rp" and r["period"] == "2016")
-    page = open_page(f"?territoire={SEINE_EURE}")
+    page = open_fictional(f"?territoire={F_CHAMPS}")
     wait_flag(page, "window.pacte.panelReady")
     mix = page.locator("#panel-mix")
     jobs = [float(x) for x in mix.locator("rect").evaluate_all(
@@ -366,7 +369,7 @@ def test_sector_mix_level_switch_and_small_screen(open_page, server, web_store):
     fab = mix.locator('rect[data-sector="FABRIC"] title').text_content()
     assert f"({fr(share, 1)} %)" in fab
     # level switch and back
-    ze = api(server, f"api/locate/epci/{SEINE_EURE}", to="ze2020")["data"]
+    ze = api(server, f"api/locate/epci/{F_CHAMPS}", to="ze2020")["data"]
     page.select_option("#level", "ze2020")
     wait_flag(page, "window.pacte.mapIdle && window.pacte.panelReady")
     assert page.locator("#panel-name").inner_text() == ze["name"]
@@ -380,7 +383,7 @@ def test_sector_mix_level_switch_and_small_screen(open_page, server, web_store):
     sources = page.locator("#source option").all_inner_texts()
     assert sources == ["mondialisation (WIOD 2013)"]
     # the panel at 390 px
-    small = open_page(f"?territoire={ROUEN}", width=390, height=900)
+    small = open_fictional(f"?territoire={F_METRO}", width=390, height=900)
     wait_flag(small, "window.pacte.panelReady && window.pacte.timeReady")
     panel = small.locator("#panel").bounding_box()
     for cell in small.locator("#panel-keys td, #panel-keys th").all():
