@@ -1,10 +1,11 @@
-"""What an analyst does with the dashboard beyond the map, in headless Debian Chromium: find a territory, compare it with a group of their choice, see change over
-time, read and download the indicator's metadata, download what is shown (several
+"""What an analyst does with the dashboard beyond the map, in headless Debian Chromium:
+find a territory, compare it with a group of their choice, see change over time, read and download the indicator's metadata, download what is shown (several
 indicators as CSV and XLSX, the map as PNG), and contest the targeting rule (the edited
 rule's YAML gives, in ``pacte rank --weights``, the rank and interval the browser shows).
 Every expected figure is read from the API or the CLI over the same store. The checks that
 hold on any store run over the fictional one (``open_fictional``: three EPCI, so each action
-re-renders three rows instead of 1,255); the others over the real one (``open_page``).
+re-renders three rows instead of 1,255); the class breaks need the real one (``real_page``,
+shared with the basin layer's test).
 Screenshots go to tests/output/."""
 
 import csv
@@ -51,12 +52,6 @@ def pages(browser, server):
         ctx.close()
     assert errors == []
     assert outside == []
-
-
-@pytest.fixture
-def open_page(browser, server):
-    """Pages over the real store (:func:`pages`)."""
-    yield from pages(browser, server)
 
 
 @pytest.fixture
@@ -218,10 +213,13 @@ def test_time_play_change_map_and_panel_series(open_fictional, fictional_server)
         assert f"Métropole fictive du Val d'Essai {period} : {fr(v)} %" in titles
 
 
-def test_class_breaks_circles_and_legend(open_page, server):
-    """FttH (hundreds of ties at 0): no empty class and no class repeated; job counts are
-    proportional circles; the legend is under the map, hiding no territory."""
-    page = open_page("?indicateur=ftth_connectable_share")
+def test_class_breaks_circles_and_legend(real_page, server):
+    """FttH (hundreds of ties at 0, in the real store): no empty class and no class repeated;
+    job counts are proportional circles; the legend is under the map, hiding no territory."""
+    page = real_page  # opened on FttH; back to it if a test moved it
+    if page.locator("#indicator").input_value() != "ftth_connectable_share":
+        page.select_option("#indicator", "ftth_connectable_share")
+        wait_flag(page, "window.pacte.mapIdle")
     items = page.locator("#legend-classes li").all_inner_texts()
     labels = [i.rsplit(" (", 1)[0] for i in items if not i.startswith("sans donnée")]
     counts = [int(i.rsplit("(", 1)[1].rstrip(")").replace("\u202f", "")) for i in items
