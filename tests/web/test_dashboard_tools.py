@@ -1,6 +1,7 @@
 """What an analyst does with the dashboard beyond the map, in headless Debian Chromium:
-find a territory, compare it with a group of their choice, see change over time, read and download the indicator's metadata, download what is shown (several
-indicators as CSV and XLSX, the map as PNG), and contest the targeting rule (the edited
+find a territory, compare it with a group of their choice, see change over time, read and
+download the indicator's metadata, download what is shown (several indicators as CSV and
+XLSX, the map as PNG), and contest the targeting rule (the edited
 rule's YAML gives, in ``pacte rank --weights``, the rank and interval the browser shows).
 Every expected figure is read from the API or the CLI over the same store. The checks that
 hold on any store run over the fictional one (``open_fictional``: three EPCI, so each action
