@@ -26,6 +26,12 @@ from pacte.api import Settings, create_app
 sys.path.append(str(Path(__file__).parent))
 
 
+def pytest_configure(config):
+    """``xdist_group`` known even when pytest-xdist is not loaded (``-p no:xdist``)."""
+    config.addinivalue_line("markers", "xdist_group(name): tests run on one xdist worker "
+                            "under --dist loadgroup")
+
+
 @pytest.fixture(scope="session")
 def web_store(built_store) -> Path:
     """The store the server reads (the CLI checks in the tests read the same)."""

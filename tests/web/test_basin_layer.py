@@ -2,7 +2,9 @@
 store, tests/web/conftest.py; the fictional store has no basin): the outlines of every
 stored basin are drawn above the territories, and the toggle hides them."""
 
-from webhelpers import needs_chromium, wait_flag
+from webhelpers import needs_chromium, wait_flag, web_group
+
+pytestmark = web_group
 
 
 @needs_chromium

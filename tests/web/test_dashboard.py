@@ -9,13 +9,14 @@ on flags the page sets at the map's ``idle`` event, never sleeps."""
 import json
 
 import httpx
-from webhelpers import OUTPUT, needs_chromium, wait_flag
+from webhelpers import OUTPUT, needs_chromium, wait_flag, web_group
 
 from pacte.api.app import web_dir
 from pacte.catalogue import INDICATORS
 
 LABEL = {i: ind.label for i, ind in INDICATORS.items()}
 
+pytestmark = web_group
 GRAND_PARIS = "200054781"
 NOTRE_DAME = (2.349, 48.853)
 # the fictional store's EPCI (tests/fixtures/fictional_tables.py: real codes, fictional names)

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from typer.testing import CliRunner
-from webhelpers import OUTPUT, needs_chromium, wait_flag
+from webhelpers import OUTPUT, needs_chromium, wait_flag, web_group
 
 from pacte.catalogue import INDICATORS
 from pacte.cli import app as cli
@@ -26,7 +26,7 @@ from pacte.cli import app as cli
 ROUEN = "200023414"
 # the fictional store's EPCI (tests/fixtures/fictional_tables.py: real codes, fictional names)
 F_METRO, F_CHAMPS, F_PLATEAU = "200023414", "200070936", "247600620"
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, web_group]
 
 
 def pages(browser, server):
