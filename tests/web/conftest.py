@@ -26,6 +26,12 @@ from pacte.api import Settings, create_app
 sys.path.append(str(Path(__file__).parent))
 
 
+def pytest_configure(config):
+    """``xdist_group`` known even when pytest-xdist is not loaded (``-p no:xdist``)."""
+    config.addinivalue_line("markers", "xdist_group(name): tests run on one xdist worker "
+                            "under --dist loadgroup")
+
+
 @pytest.fixture(scope="session")
 def web_store(built_store) -> Path:
     """The store the server reads (the CLI checks in the tests read the same)."""
@@ -94,3 +100,36 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def shared_real_page(browser, server):
+    """One page over the real store, opened on FttH (hundreds of EPCI tied at 0), for the
+    checks that need the real data and leave nothing behind that another one reads: one
+    page load instead of one per test. Yields ``(page, errors, outside)``."""
+    from webhelpers import wait_flag
+
+    errors: list[str] = []
+    outside: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1100, "height": 850}, locale="fr-FR",
+                              reduced_motion="reduce")
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith((server, "blob:", "data:"))
+            else outside.append(r.url))
+    page.goto(server + "?indicateur=ftth_connectable_share")
+    wait_flag(page, "window.pacte && window.pacte.mapIdle")
+    yield page, errors, outside
+    ctx.close()
+
+
+@pytest.fixture
+def real_page(shared_real_page):
+    """The shared real-store page; no page error and no request outside the server during
+    the test, checked at its end."""
+    page, errors, outside = shared_real_page
+    errors.clear()
+    outside.clear()
+    yield page
+    assert errors == []
+    assert outside == []
