@@ -173,7 +173,7 @@ def comparison_group(con: duckdb.DuckDBPyConnection, level: str, code: str,
                  else f"population de {_fmt(lo)} habitants et plus")
     else:
         members = [c for c in _codes(codes, terr, level) if c != me["code"]]
-        label = f"liste de {len(members)} codes"
+        label = f"liste de {plural(len(members), 'code')}"
     med = terr.loc[members, "population"].median() if members else None
     data = {"level": level, "code": me["code"], "name": me["name"], "group": group,
             "label": label, "codes": members, "n": len(members),
