@@ -8,15 +8,12 @@ every command of the application the classes below (Typer's documented ``cls`` h
 write the usage line and the help option in French and turn each parsing error into a French
 one from its type and attributes (the option, the parameter, the pydantic error of a bad
 value), never from its English text. The titles of Typer's rich help and error panels are
-module settings of ``typer.rich_utils``, set here too, when Typer imports that module.
-Nothing happens at import."""
+module settings of ``typer.rich_utils``, set here too, just before Typer draws a help or
+error panel (:func:`french_panels`). Nothing happens at import."""
 
 from __future__ import annotations
 
 import difflib
-import importlib.abc
-import importlib.machinery
-import sys
 from typing import Any
 
 import typer
@@ -30,6 +27,7 @@ from typer._click.exceptions import (
     UsageError,
 )
 from typer.core import TyperCommand, TyperGroup
+from typer.exceptions import Abort
 
 USAGE_PREFIX = "Utilisation : "
 HELP_TEXT = "Affiche cette aide et quitte."
@@ -151,6 +149,7 @@ class FrenchWords:
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=USAGE_PREFIX)
 
     def format_help(self, ctx, formatter) -> None:
+        french_panels()
         self.help = unwrap_paragraphs(self.help)
         for param in self.get_params(ctx):  # a flag takes no value: no « <bool> » type shown
             if getattr(param, "is_flag", False) and param.metavar is None:
@@ -162,6 +161,20 @@ class FrenchWords:
         if option is not None:
             option.help = HELP_TEXT
         return option
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except (ClickException, Abort):  # Typer draws it next, in a panel
+            french_panels()
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ClickException, Abort):
+            french_panels()
+            raise
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
         allowed = ctx.allow_extra_args
@@ -211,39 +224,16 @@ def _set_classes(app: typer.Typer) -> None:
             _set_classes(group.typer_instance)
 
 
-def _set_rich_words(module) -> None:
+def french_panels() -> None:
+    """Set :data:`RICH_WORDS` in ``typer.rich_utils``, the module Typer draws its help and
+    error panels with (its documented settings). Called just before Typer draws one, so
+    that a command drawing none does not import it (Markdown, Pygments: about 0.05 s)."""
+    import typer.rich_utils as rich_utils
+
     for name, words in RICH_WORDS.items():
-        setattr(module, name, words)
-
-
-class _RichWordsOnImport(importlib.abc.MetaPathFinder):
-    """Sets :data:`RICH_WORDS` in ``typer.rich_utils`` when Typer first imports it (help,
-    an error): importing it up front (Markdown, Pygments) cost every command about 0.05 s
-    of CPU for panels most runs never draw."""
-
-    def find_spec(self, name, path, target=None):
-        if name != RICH_UTILS:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
-        if spec is None or spec.loader is None:
-            return spec
-        run = spec.loader.exec_module
-
-        def exec_module(module) -> None:
-            run(module)
-            _set_rich_words(module)
-
-        spec.loader.exec_module = exec_module
-        return spec
-
-
-RICH_UTILS = "typer.rich_utils"
+        setattr(rich_utils, name, words)
 
 
 def install_french(app: typer.Typer) -> None:
     """Make ``app`` (and its subcommands, registered before this call) speak French."""
     _set_classes(app)
-    if RICH_UTILS in sys.modules:
-        _set_rich_words(sys.modules[RICH_UTILS])
-    elif not any(isinstance(f, _RichWordsOnImport) for f in sys.meta_path):
-        sys.meta_path.insert(0, _RichWordsOnImport())
