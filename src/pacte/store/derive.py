@@ -328,6 +328,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     say("Harmonisation URSSAF sur le COG 2025")
     _create(con, "coverage", insert_urssaf_jobs(con, t, log, table))
     _create(con, "harmonisation_log", pd.DataFrame(log))
+    t.clear()  # the snapshot's frames are in the store now: freed before the jobs sort
+    del ter, es, derived
     if overrides:
         con.execute("CREATE INDEX jobs_idx ON jobs(level, code)")
     else:
@@ -335,7 +337,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     for name in BUILD_ONLY:
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
-            for name in (*derived, "jobs", "coverage", "harmonisation_log")}
+            for name in ("territory", "series", "sector_label", "source_name", "jobs",
+                         "coverage", "harmonisation_log")}
 
 
 def write_jobs(con: duckdb.DuckDBPyConnection, source: str) -> None:
