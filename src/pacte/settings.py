@@ -42,6 +42,8 @@ class Limits:
     max_rule_bytes: int = 1_000_000  # a rule file or body
     max_yaml_depth: int = 30  # nesting of a rule file
     max_yaml_nodes: int = 100_000  # nodes of a rule file, aliases expanded
+    max_request_indicators: int = 30  # indicator identifiers in one API request
+    max_group_codes: int = 2_000  # codes of a comparison group given by its codes
 
 
 LIMITS = Limits()
@@ -200,3 +202,13 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
         while chunk := f.read(block):
             h.update(chunk)
     return h.hexdigest()
+
+
+#: The default targeting rule, bundled with the snapshot.
+DEFAULT_RULE_FILE = "composite_default.yaml"
+
+
+def default_rule_hash() -> str:
+    """sha256 (16 hex digits) of the default rule file: recorded with the stored ranking
+    and compared when it is read (the stored ranking is the default rule's)."""
+    return sha256_file(package_data(DEFAULT_RULE_FILE))[:16]

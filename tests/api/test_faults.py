@@ -40,10 +40,11 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
     next to the served one and renames it over it: every answer is 200 with the same
     figures, and the server ends up on the new file (new build date, new inode).
 
-    While the new store is written (seconds), each reader pauses 50 ms between requests (the
-    build keeps its core); from just before the rename to the end, they ask without pause,
-    so that requests are in flight on the old file when it is replaced and on the new one
-    when it is opened (the moments a wrong swap would break)."""
+    While the new store is written (seconds), each reader pauses 250 ms between requests (the
+    build keeps its core), and the rename waits for more than 20 answers from the old file;
+    from just before the rename to the end, they ask without pause, so that requests are in
+    flight on the old file when it is replaced and on the new one when it is opened (the
+    moments a wrong swap would break)."""
     from fixtures.conftest_fictional import SNAPSHOT
 
     from pacte.handlers.build import build_store
@@ -60,6 +61,7 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
 
         def replace_under_load(src, dst):
             if Path(dst) == db:
+                wait_until(lambda: seen[0] > 20)  # answers from the old file first
                 hot.set()
                 time.sleep(0.2)  # every reader asking without pause
                 seen[1] = seen[0]
@@ -77,7 +79,7 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
                 seen[0] += 1
                 i += 1
                 if not hot.is_set():
-                    stop.wait(0.05)
+                    stop.wait(0.25)
 
         threads = [threading.Thread(target=reader, args=(k,)) for k in range(3)]
         for t in threads:

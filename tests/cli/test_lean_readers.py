@@ -29,18 +29,36 @@ READERS = [
     ["indicators", "--level", "epci", "--indicator", "industry_share", "--format", "csv"],
     ["indicators", "--level", "epci", "--indicator", "industry_share", "--format", "json"],
 ]
+#: One process imports the CLI as ``pacte`` does, then forks a child per command: each
+#: command runs in a process holding exactly what importing the CLI loaded (as a fresh
+#: ``pacte`` would), at the cost of one interpreter start instead of one per command. A child
+#: writes its answer to ``<n>.out`` and, last on ``<n>.err``, the heavy modules it holds.
 PROBE = """
-import sys
-sys.argv = ["pacte", *sys.argv[1:]]
+import json, os, sys
 from pacte.cli import app
-try:
-    app()
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
+folder, commands = sys.argv[1], json.loads(sys.argv[2])
+for n, argv in enumerate(commands):
+    pid = os.fork()
+    if pid == 0:
+        out = os.open(os.path.join(folder, f"{n}.out"), os.O_WRONLY | os.O_CREAT, 0o644)
+        err = os.open(os.path.join(folder, f"{n}.err"), os.O_WRONLY | os.O_CREAT, 0o644)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        sys.argv = ["pacte", *argv]
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            code = 0
+        heavy = sorted(m for m in ("pandas", "numpy") if m in sys.modules)
+        sys.stdout.flush()
+        sys.stderr.write(f"\\nLOADED={','.join(heavy)} EXIT={code}\\n")
+        sys.stderr.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
 heavy = sorted(m for m in ("pandas", "numpy") if m in sys.modules)
-sys.stderr.write(f"\\nLOADED={','.join(heavy)} EXIT={code}\\n")
+sys.stderr.write(f"\\nPARENT LOADED={','.join(heavy)}\\n")
 """
 
 
@@ -51,15 +69,28 @@ def epci(fictional_store) -> str:
                            ).fetchall()[0][0]
 
 
-@pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a))
-def test_readers_load_neither_pandas_nor_numpy(fictional_store, epci, args):
+@pytest.fixture(scope="module")
+def readers_run(fictional_store, epci, tmp_path_factory) -> dict:
+    """Every command of :data:`READERS`, each in its own forked process: ``{command:
+    (stdout, stderr)}``."""
+    folder = tmp_path_factory.mktemp("readers")
+    commands = [[a.format(epci=epci) for a in args] for args in READERS]
     env = {**os.environ, "PACTE_DB": str(fictional_store), "COLUMNS": "100"}
-    argv = [a.format(epci=epci) for a in args]
-    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], env=env, capture_output=True,
-                          text=True, timeout=120)
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last == "LOADED= EXIT=0", proc.stderr[-2000:]
-    assert proc.stdout.strip()  # and it answered
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(folder), json.dumps(commands)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    # importing the CLI itself loads neither (else every child would hold them anyway)
+    assert proc.stderr.strip().splitlines()[-1] == "PARENT LOADED=", proc.stderr[-2000:]
+    return {" ".join(args): ((folder / f"{n}.out").read_text(),
+                             (folder / f"{n}.err").read_text())
+            for n, args in enumerate(READERS)}
+
+
+@pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a))
+def test_readers_load_neither_pandas_nor_numpy(readers_run, args):
+    stdout, stderr = readers_run[" ".join(args)]
+    last = stderr.strip().splitlines()[-1]
+    assert last == "LOADED= EXIT=0", stderr[-2000:]
+    assert stdout.strip()  # and it answered
 
 
 def test_json_float_is_pandas_double_precision_15():

@@ -233,11 +233,11 @@ def test_4_read_only_targets(built_store, tmp_path, monkeypatch):
 
 # --- 5. a report killed while writing leaves the previous report whole ----------------------
 
-def test_5_report_swapped_in_whole(con, tmp_path, monkeypatch):
+def test_5_report_swapped_in_whole(fictional_con, tmp_path, monkeypatch):
     from pacte.report import national
 
     out = tmp_path / "out"
-    national.build_national_report(con, out, seed=0)
+    national.build_national_report(fictional_con, out, seed=0)
     assert (out / "classement_epci.csv.sources.txt").read_text("utf-8").strip().endswith(
         ATTRIBUTION)
     assert load_workbook(out / "classement_epci.xlsx")["Sources"]["A2"].value == ATTRIBUTION
@@ -248,7 +248,7 @@ def test_5_report_swapped_in_whole(con, tmp_path, monkeypatch):
 
     monkeypatch.setattr(national, "render_map", killed)
     with pytest.raises(KeyboardInterrupt):
-        national.build_national_report(con, out, seed=0)
+        national.build_national_report(fictional_con, out, seed=0)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary left
     (out / "notes.txt").write_text("mes notes", encoding="utf-8")

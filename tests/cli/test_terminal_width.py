@@ -12,14 +12,22 @@ import pytest
 
 from pacte import store
 
+#: (command, store, columns) -> (stdout, stderr): the same command at the same width is run
+#: once per worker (the rank and show runs are each read by two tests).
+_RUNS: dict[tuple, tuple[str, str]] = {}
+
 
 def _run(args: list[str], db, columns: int, stderr: bool = False) -> str:
-    env = {**os.environ, "COLUMNS": str(columns), "PACTE_DB": str(db), "NO_COLOR": "1",
-           "TERM": "dumb"}
-    proc = subprocess.run([sys.executable, "-m", "pacte.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout + (proc.stderr if stderr else "")
+    key = (tuple(args), str(db), columns)
+    if key not in _RUNS:
+        env = {**os.environ, "COLUMNS": str(columns), "PACTE_DB": str(db), "NO_COLOR": "1",
+               "TERM": "dumb"}
+        proc = subprocess.run([sys.executable, "-m", "pacte.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        _RUNS[key] = (proc.stdout, proc.stderr)
+    out, err = _RUNS[key]
+    return out + (err if stderr else "")
 
 
 @pytest.fixture(scope="module")

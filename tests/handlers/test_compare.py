@@ -56,6 +56,8 @@ def test_groups_on_the_fictional_store(fictional_con):
     mine = compare.comparison_group(fictional_con, "epci", code, "codes",
                                     f"{other[0]}; {other[1]},{code}").data
     assert mine["codes"] == other and mine["label"] == "liste de 2 codes"
+    one = compare.comparison_group(fictional_con, "epci", code, "codes", other[0]).data
+    assert one["label"] == "liste de 1 code"  # singular
     with pytest.raises(InvalidParameterError, match="inconnu.*999999999"):
         compare.comparison_group(fictional_con, "epci", code, "codes", "999999999")
     with pytest.raises(InvalidParameterError, match="groupe de comparaison inconnu"):

@@ -84,8 +84,8 @@ def test_condensation_known_answers():
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_all_names_a_failure_and_writes_the_others(built_store, tmp_path, jobs):
-    done, failed = write_all(str(built_store), "epci", "html", tmp_path, jobs,
+def test_all_names_a_failure_and_writes_the_others(fictional_store, tmp_path, jobs):
+    done, failed = write_all(str(fictional_store), "epci", "html", tmp_path, jobs,
                              ["200023414", "999999999"], progress=False)
     assert done == ["200023414"] and (tmp_path / "200023414.html").stat().st_size > 10_000
     assert list(failed) == ["999999999"] and "999999999" in failed["999999999"]

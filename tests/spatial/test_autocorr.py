@@ -5,8 +5,6 @@ de Smith example), on the example files copied into tests/data/esda/."""
 
 from pathlib import Path
 
-import esda
-import libpysal
 import numpy as np
 import pytest
 
@@ -17,13 +15,21 @@ from pacte.spatial.weights import contiguity_from_pairs
 DATA = Path(__file__).parents[1] / "data" / "esda"
 
 
+def _open(name: str):
+    """An esda example file (libpysal imported here, when a test runs: importing it costs
+    about 3 s, paid at collection by every worker when it was a module import)."""
+    import libpysal
+
+    return libpysal.io.open(str(DATA / name))
+
+
 def _gal(name: str):
-    return libpysal.io.open(str(DATA / name)).read()
+    return _open(name).read()
 
 
 def test_stl_homicides_known_answer():
     """esda TestMoran.test_moran: I = 0.24365582621771659, one-tailed p_norm 1.357e-4."""
-    y = np.array(libpysal.io.open(str(DATA / "stl_hom.txt")).by_col["HR8893"])
+    y = np.array(_open("stl_hom.txt").by_col["HR8893"])
     r = calc_moran(y, _gal("stl.gal"), permutations=999, seed=12345)
     assert r["I"] == pytest.approx(0.24365582621771659, rel=1e-7)
     assert r["p_norm"] == pytest.approx(0.00013573931385468807, rel=1e-6)
@@ -33,7 +39,7 @@ def test_stl_homicides_known_answer():
 
 def test_sids_known_answer():
     """esda TestMoran.test_sids: I = 0.24772519320480135, one-tailed p_norm 5.79e-5."""
-    y = np.array(libpysal.io.open(str(DATA / "sids2.dbf")).by_col("SIDR74"))
+    y = np.array(_open("sids2.dbf").by_col("SIDR74"))
     r = calc_moran(y, _gal("sids2.gal"), permutations=999, seed=0)
     assert r["I"] == pytest.approx(0.24772519320480135, rel=1e-7)
     assert r["p_norm"] == pytest.approx(5.7916539074498452e-05, rel=1e-6)
@@ -44,9 +50,11 @@ def test_sids_known_answer():
 def test_permutation_p_value_is_esda_s(seed):
     """Same seed, same draws: esda's Moran after numpy.random.seed(seed) finds pacte's
     permutation p-value (its simulated I too)."""
-    y = np.array(libpysal.io.open(str(DATA / "stl_hom.txt")).by_col["HR8893"])
+    y = np.array(_open("stl_hom.txt").by_col["HR8893"])
     w = _gal("stl.gal")
     ours = calc_moran(y, w, permutations=99, seed=seed)
+    import esda
+
     np.random.seed(seed)
     theirs = esda.Moran(y, w, permutations=99, two_tailed=False)
     assert ours["p_sim"] == pytest.approx(theirs.p_sim)
@@ -57,8 +65,10 @@ def test_permutation_p_value_is_esda_s(seed):
 def test_desmith_local_known_answer():
     """esda TestMoranLocal.test_defaults: seed 12345, 99 permutations, z_sim[0] and
     p_z_sim[0]; pacte's cluster of the first zone follows from its p-value."""
-    y = np.array(libpysal.io.open(str(DATA / "desmith.txt")).by_col["z"])
+    y = np.array(_open("desmith.txt").by_col["z"])
     w = _gal("desmith.gal")
+    import esda
+
     lm = esda.Moran_Local(y, w, transformation="r", permutations=99, seed=12345)
     assert lm.z_sim[0] == pytest.approx(-0.6990291160835514)
     assert lm.p_z_sim[0] == pytest.approx(0.24226691753791396)
@@ -70,7 +80,7 @@ def test_desmith_local_known_answer():
 
 def test_global_state_not_used():
     """The explicit seed decides: reseeding numpy's global generator changes nothing."""
-    y = np.array(libpysal.io.open(str(DATA / "stl_hom.txt")).by_col["HR8893"])
+    y = np.array(_open("stl_hom.txt").by_col["HR8893"])
     w = _gal("stl.gal")
     np.random.seed(1)
     a = calc_moran(y, w, 199, seed=3)["p_sim"]

@@ -118,18 +118,22 @@ def test_provenance_and_build_hash(con, built_store):
     assert store.build_hash(changed) != meta["build_hash"]
 
 
-def _store_and_snapshot_copies(built_store, tmp_path):
-    """A previous store to protect (path, bytes) and a snapshot copy to break."""
+def _store_and_snapshot_copies(fictional_store, tmp_path):
+    """A previous store to protect (path, bytes) and a snapshot copy to break: the fictional
+    ones (the checks on the snapshot's files do not depend on its data; the real snapshot
+    made each failed build cost seconds of reading before the failure)."""
+    from fixtures.conftest_fictional import SNAPSHOT
+
     db = tmp_path / "p.duckdb"
-    shutil.copy(built_store, db)
+    shutil.copy(fictional_store, db)
     snap = tmp_path / "snap"
-    shutil.copytree(package_data(), snap)
+    shutil.copytree(SNAPSHOT, snap)
     return db, db.read_bytes(), snap
 
 
-def test_failed_build_leaves_previous_store_intact(built_store, tmp_path):
+def test_failed_build_leaves_previous_store_intact(fictional_store, tmp_path):
     """A corrupted snapshot table fails the build, names the file, and the old store stays."""
-    db, before, snap = _store_and_snapshot_copies(built_store, tmp_path)
+    db, before, snap = _store_and_snapshot_copies(fictional_store, tmp_path)
     (snap / "epci.parquet").write_bytes(b"not a parquet file")
     with pytest.raises(BuildError, match="epci.parquet"):
         store.build(db, snap)
@@ -137,12 +141,12 @@ def test_failed_build_leaves_previous_store_intact(built_store, tmp_path):
     assert not list(tmp_path.glob(".p.duckdb*"))
 
 
-def test_build_with_unknown_commune_code_names_it(built_store, tmp_path):
+def test_build_with_unknown_commune_code_names_it(fictional_store, tmp_path):
     """A census row on an unknown commune code: the build fails naming the code."""
     import hashlib
 
     import pandas as pd
-    db, before, snap = _store_and_snapshot_copies(built_store, tmp_path)
+    db, before, snap = _store_and_snapshot_copies(fictional_store, tmp_path)
     cen = pd.read_parquet(snap / "census_functions.parquet")
     cen.loc[0, "commune"] = "99999"
     cen.to_parquet(snap / "census_functions.parquet")

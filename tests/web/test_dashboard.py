@@ -1,20 +1,37 @@
 """The dashboard in a real headless Chromium (Debian's /usr/bin/chromium driven by
-Playwright; never a downloaded browser), served by uvicorn on a free loopback port over a
-real store: pick an indicator, click a territory, read its panel, sort the table, reload the
-permalink and find the same view; zero requests outside the server. Screenshots go to
-tests/output/. Waits are on flags the page sets at the map's ``idle`` event, never sleeps."""
+Playwright; never a downloaded browser), served by uvicorn on a free loopback port over the
+fictional store (tests/web/conftest.py): pick an indicator, click a territory, read its
+panel, sort the table, reload the permalink and find the same view; zero requests outside
+the server. The shipped map layers are checked against the real store without a browser
+(the Métropole du Grand Paris holds Notre-Dame). Screenshots go to tests/output/. Waits are
+on flags the page sets at the map's ``idle`` event, never sleeps."""
 
 import json
 
 import httpx
-from webhelpers import OUTPUT, needs_chromium, wait_flag
+from webhelpers import OUTPUT, needs_chromium, wait_flag, web_group
 
 from pacte.api.app import web_dir
 from pacte.catalogue import INDICATORS
 
 LABEL = {i: ind.label for i, ind in INDICATORS.items()}
 
+pytestmark = web_group
 GRAND_PARIS = "200054781"
+NOTRE_DAME = (2.349, 48.853)
+# the fictional store's EPCI (tests/fixtures/fictional_tables.py: real codes, fictional names)
+F_METRO, F_CHAMPS, F_PLATEAU = "200023414", "200070936", "247600620"
+
+
+def calc_inside(pt: tuple[float, float], rings: list) -> bool:
+    """Even-odd rule: ``pt`` inside the polygon of ``rings`` (outer ring then holes)."""
+    x, y = pt
+    inside = False
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+    return inside
 
 
 def test_geo_layers_match_the_store(con):
@@ -28,9 +45,16 @@ def test_geo_layers_match_the_store(con):
         assert {f["properties"]["area_type"] for f in feats} <= {"rural", "urbain"}
         assert all(f["properties"]["reg"] for f in feats)
     assert (web_dir() / "geo" / "epci.json").stat().st_size < 1_000_000
-    gp = next(f for f in json.loads((web_dir() / "geo" / "epci.json").read_text())["features"]
-              if f["properties"]["code"] == GRAND_PARIS)
+    feats = json.loads((web_dir() / "geo" / "epci.json").read_text())["features"]
+    gp = next(f for f in feats if f["properties"]["code"] == GRAND_PARIS)
     assert gp["properties"]["reg_name"] == "Île-de-France"
+    assert gp["properties"]["name"] == "Métropole du Grand Paris" == con.execute(
+        "SELECT name FROM territory WHERE level = 'epci' AND code = ?", [GRAND_PARIS]
+    ).fetchall()[0][0]
+    # a click on Notre-Dame lands in the Grand Paris, and in no other EPCI
+    hits = [f["properties"]["code"] for f in feats
+            if any(calc_inside(NOTRE_DAME, poly) for poly in f["geometry"]["coordinates"])]
+    assert hits == [GRAND_PARIS]
 
 
 def fr2(x: float) -> str:
@@ -40,12 +64,19 @@ def fr2(x: float) -> str:
 
 
 @needs_chromium
-def test_dashboard(server, browser):
+def test_dashboard(fictional_server, browser):
+    server = fictional_server
     api = httpx.get(server + "api/indicators", params={
         "level": "epci", "indicator": "lq_industry", "period": "2016", "source": "rp"}).json()
     values = {r["code"]: r["value"] for r in api["data"] if r["value"] is not None}
-    idf = httpx.get(server + f"api/territories/epci/{GRAND_PARIS}").json()
-    assert idf["data"]["territory"]["name"] == "Métropole du Grand Paris"
+    name = httpx.get(server + f"api/territories/epci/{F_METRO}").json()
+    assert name["data"]["territory"]["name"] == "Métropole fictive du Val d'Essai"
+    # a point inside the territory: the centre of its first square (0.06° a side)
+    geo = httpx.get(server + "geo/epci.json").json()
+    ring = next(f for f in geo["features"]
+                if f["properties"]["code"] == F_METRO)["geometry"]["coordinates"][0][0]
+    inside = [sum(p[0] for p in ring[:-1]) / (len(ring) - 1),
+              sum(p[1] for p in ring[:-1]) / (len(ring) - 1)]
     outside: list[str] = []
     errors: list[str] = []
 
@@ -71,54 +102,59 @@ def test_dashboard(server, browser):
         assert page.locator("#about-period").inner_text() == "2016"
         assert "indicateur=lq_industry" in page.url
 
-        # click a territory on the map: the Métropole du Grand Paris (Paris, Notre-Dame)
+        # click a territory on the map
         box = page.locator("#map").bounding_box()
-        pt = page.evaluate("(() => { const p = window.pacteMap.project([2.349, 48.853]);"
+        pt = page.evaluate(f"(() => {{ const p = window.pacteMap.project({inside});"
                            " return [p.x, p.y]; })()")
         page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
         wait_flag(page, "window.pacte.panelReady")
-        assert page.locator("#panel-name").inner_text() == "Métropole du Grand Paris"
-        assert page.locator("#panel-value").inner_text() == f"{fr2(values[GRAND_PARIS])} indice"
-        assert page.locator("#table tbody tr.selected").get_attribute("data-code") == GRAND_PARIS
-        assert f"territoire={GRAND_PARIS}" in page.url
-        # the sector mix (census functions, 2016) and the links to the profile
+        assert page.locator("#panel-name").inner_text() == "Métropole fictive du Val d'Essai"
+        assert page.locator("#panel-value").inner_text() == f"{fr2(values[F_METRO])} indice"
+        assert page.locator("#table tbody tr.selected").get_attribute("data-code") == F_METRO
+        assert f"territoire={F_METRO}" in page.url
+        # the sector mix (the source with the most years, at its last year) and the links
+        # to the profile
         assert page.locator("#panel-mix rect").count() >= 5
-        assert "2016" in page.locator("#panel-mix figcaption").inner_text()
+        years: dict[str, set] = {}
+        for r in name["data"]["jobs"]:
+            years.setdefault(r["source"], set()).add(r["year"])
+        last = max(max(years.values(), key=len))
+        assert f", {last} : " in page.locator("#panel-mix figcaption").inner_text()
         pdf = page.locator("#panel-profile a").first
         href = pdf.get_attribute("href")
-        assert href == f"api/profile/epci/{GRAND_PARIS}?format=pdf"
+        assert href == f"api/profile/epci/{F_METRO}?format=pdf"
         got = page.request.get(server.rstrip("/") + "/" + href)
         assert got.status == 200 and got.headers["content-type"] == "application/pdf"
         assert got.body()[:5] == b"%PDF-"
 
-        # sort the table by value, descending (two clicks), and filter on Île-de-France
+        # sort the table by value, descending (two clicks), and filter on a région
         header = page.locator('#table th button[data-col="value"]')
         header.click()
         header.click()
         assert page.locator('#table th:has(button[data-col="value"])').get_attribute(
             "aria-sort") == "descending"
-        page.select_option("#region", "11")
+        page.select_option("#region", "28")
         rows = page.locator("#table tbody tr")
-        idf_codes = [c for c in values if c in set(rows.evaluate_all(
-            "rs => rs.map(r => r.dataset.code)"))]
-        best = max(idf_codes, key=values.get)
+        kept = rows.evaluate_all("rs => rs.map(r => r.dataset.code)")
+        assert sorted(kept) == [F_METRO, F_PLATEAU]  # région 28's EPCI, not the third
+        best = max((c for c in kept if c in values), key=values.get)
         assert rows.first.get_attribute("data-code") == best
         page.screenshot(path=str(OUTPUT / "dashboard-selection.png"))
 
         # the permalink, in a fresh page, gives back the same view
         link = page.url
-        for key in ("tri=-value", "region=11", f"territoire={GRAND_PARIS}"):
+        for key in ("tri=-value", "region=28", f"territoire={F_METRO}"):
             assert key in link
         again = ctx.new_page()
         watch(again)
         again.goto(link)
         wait_flag(again, "window.pacte && window.pacte.mapIdle && window.pacte.panelReady")
         assert again.locator("#indicator").input_value() == "lq_industry"
-        assert again.locator("#region").input_value() == "11"
-        assert again.locator("#panel-name").inner_text() == "Métropole du Grand Paris"
+        assert again.locator("#region").input_value() == "28"
+        assert again.locator("#panel-name").inner_text() == "Métropole fictive du Val d'Essai"
         assert again.locator("#table tbody tr").first.get_attribute("data-code") == best
         assert again.locator("#table tbody tr.selected").get_attribute(
-            "data-code") == GRAND_PARIS
+            "data-code") == F_METRO
         again.screenshot(path=str(OUTPUT / "dashboard-permalink.png"))
     finally:
         ctx.close()

@@ -10,6 +10,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUTPUT = Path(__file__).resolve().parents[1] / "output"
+#: Every browser test on one pytest-xdist worker under ``--dist loadgroup`` (one Chromium,
+#: one pair of servers, one warm-up); ignored by the other ``--dist`` modes.
+web_group = pytest.mark.xdist_group("web")
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium absent "
                                     "(apt-get install chromium) : test navigateur non exécuté")
 

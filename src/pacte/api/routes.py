@@ -24,6 +24,7 @@ from pacte.handlers import indicators as indicator_handlers
 from pacte.handlers import ranking as ranking_handlers
 from pacte.handlers import sources as source_handlers
 from pacte.handlers import territory as territory_handlers
+from pacte.settings import LIMITS
 from pacte.targeting.rule import Rule
 
 router = APIRouter(prefix="/api")
@@ -61,7 +62,6 @@ Cur = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
 #: selection is bounded by the setting ``PACTE_MAX_TOP`` (:mod:`pacte.api.limits`); the rules
 #: on values (level names, top ≥ 1, quotas within top, seed and draws ranges) stay in the
 #: handlers.
-MAX_LIST = 30
 Level = Annotated[str, Query(max_length=12,
                              description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
 RankLevel = Annotated[str, Query(max_length=12, description="epci, ze2020 ou ze2010.")]
@@ -131,7 +131,8 @@ def territory_jobs(cur: Cur, level: Annotated[str, Path(max_length=12)],
 def indicators(
     cur: Cur, level: Level,
     indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
-                         Query(max_length=MAX_LIST, description="Identifiant(s) du catalogue.")
+                         Query(max_length=LIMITS.max_request_indicators,
+                               description="Identifiant(s) du catalogue.")
                          ] = None,
     period: Text = None, code: Text = None,
     source: Annotated[str | None, Query(max_length=40, description="Ne garder qu'une source "

@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from pacte.api import schemas as S
 from pacte.api.response import JSON, answer, jsonable
-from pacte.api.routes import MAX_LIST, Cur, Level, RankLevel, Text
+from pacte.api.routes import Cur, Level, RankLevel, Text
 from pacte.api.schemas import Envelope
 from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, envelope
+from pacte.settings import LIMITS
 
 router = APIRouter(prefix="/api")
 #: The schema of a file answer (PDF, XLSX...).
@@ -148,7 +149,8 @@ def export(
     format: Annotated[ExportFormat, Query(description="csv, csv-fr, xlsx, geojson, gpkg ou "  # noqa: A002
                                           "parquet.")],
     indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
-                         Query(max_length=MAX_LIST, description="Identifiant(s) du catalogue "
+                         Query(max_length=LIMITS.max_request_indicators,
+                               description="Identifiant(s) du catalogue "
                                "(défaut : tout le catalogue).")] = None,
     period: Text = None,
 ) -> Response:

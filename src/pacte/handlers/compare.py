@@ -28,6 +28,7 @@ from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS
 from pacte.handlers.envelope import Answer, envelope
 from pacte.labels import LEVEL_LABELS, plural
+from pacte.settings import LIMITS
 from pacte.store import queries
 from pacte.targeting.peers import N_MIN, NATURE_CLASS, NATURE_LABELS, calc_similar
 
@@ -41,7 +42,6 @@ LEVELS = ("epci", "ze2020", "ze2010", "dep", "reg")
 BANDS = (0, 15_000, 30_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, math.inf)
 #: Number of similar territories kept where the level has no stored ranking.
 N_SIMILAR = 10
-MAX_CODES = 2_000
 
 
 def _fmt(n: float) -> str:
@@ -100,9 +100,9 @@ def _codes(raw: str | None, terr: pd.DataFrame, level: str) -> list[str]:
     if not items:
         raise InvalidParameterError("groupe « codes » : donnez au moins un code de territoire "
                                     "(séparés par des virgules)")
-    if len(items) > MAX_CODES:
+    if len(items) > LIMITS.max_group_codes:
         raise InvalidParameterError(f"groupe « codes » : {len(items)} codes, au plus "
-                                    f"{MAX_CODES}")
+                                    f"{LIMITS.max_group_codes}")
     known = set(terr["code"])
     bad = [c for c in items if c not in known]
     if bad:
@@ -173,7 +173,7 @@ def comparison_group(con: duckdb.DuckDBPyConnection, level: str, code: str,
                  else f"population de {_fmt(lo)} habitants et plus")
     else:
         members = [c for c in _codes(codes, terr, level) if c != me["code"]]
-        label = f"liste de {len(members)} codes"
+        label = f"liste de {plural(len(members), 'code')}"
     med = terr.loc[members, "population"].median() if members else None
     data = {"level": level, "code": me["code"], "name": me["name"], "group": group,
             "label": label, "codes": members, "n": len(members),

@@ -20,7 +20,7 @@ import duckdb
 
 from pacte.errors import InvalidParameterError
 from pacte.geography import RANK_LEVELS, check_level
-from pacte.settings import LIMITS, package_data, sha256_file
+from pacte.settings import LIMITS, default_rule_hash
 from pacte.store.rows import Rows, query
 
 #: Table written at build time by :func:`pacte.handlers.ranking.write_ranking_selection`.
@@ -75,11 +75,6 @@ class RankingRows:
     draws: int
     unranked: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
-
-
-def default_rule_hash() -> str:
-    """sha256 (16 hex digits) of the default rule file (as the stored ranking records)."""
-    return sha256_file(package_data("composite_default.yaml"))[:16]
 
 
 def tier_of(p: float, retained: float, excluded: float) -> str:

@@ -14,19 +14,14 @@ import pandas as pd
 
 from pacte.errors import StoreError
 from pacte.geography import RANK_LEVELS
-from pacte.settings import sha256_file
+from pacte.settings import default_rule_hash
 from pacte.targeting.eligibility import add_gate_values, calc_eligibility, load_eligibility
 from pacte.targeting.facts import META_COLUMNS, Ranking, RankingFacts, Unranked
 from pacte.targeting.index import rank_territories
-from pacte.targeting.rule import DEFAULT_CONFIG, load_config
+from pacte.targeting.rule import load_config
 from pacte.targeting.tiers import calc_tier_columns, with_tiers
 
 DEFAULT_SEED = 0
-
-
-def rule_hash() -> str:
-    """sha256 (16 hex digits) of the default rule file."""
-    return sha256_file(DEFAULT_CONFIG)[:16]
 
 
 def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
@@ -47,8 +42,8 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
         draws.append(pd.DataFrame({"level": level, "code": df["code"],
                                    "ranks": [x.astype("<i2").tobytes() for x in r.ranks]}))
         f = r.facts
-        metas.append((level, DEFAULT_SEED, f.draws, f.rule, rule_hash(), list(df.columns),
-                      [dict(u) for u in f.unranked], list(f.sources), f.tier_size,
+        metas.append((level, DEFAULT_SEED, f.draws, f.rule, default_rule_hash(),
+                      list(df.columns), [dict(u) for u in f.unranked], list(f.sources), f.tier_size,
                       f.tier_retained, f.tier_excluded))
     ranking = pd.concat(frames, ignore_index=True)
     for name, frame in (("ranking", ranking),
@@ -99,7 +94,7 @@ def read_default_ranking(con: duckdb.DuckDBPyConnection, level: str) -> Ranking:
         raise StoreError("ce store ne contient pas le classement par défaut (store d'une "
                          "version antérieure) — relancez « pacte build »")
     columns, stored_hash, rule, seed, draws, unranked, sources, size, kept, out = row
-    if stored_hash != rule_hash():
+    if stored_hash != default_rule_hash():
         raise StoreError("le classement par défaut de ce store vient d'une autre règle par "
                          "défaut que celle de cette version de pacte — relancez « pacte build »")
     df = con.execute("SELECT * FROM ranking WHERE level = ? ORDER BY rank", [level]).df()

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, mode
 
 from pacte.catalogue import INDICATORS, SERIES, Indicator
 from pacte.errors import InvalidParameterError
-from pacte.settings import LIMITS, package_data
+from pacte.settings import DEFAULT_RULE_FILE, LIMITS, package_data
 from pacte.targeting.rule_errors import rule_error
 from pacte.targeting.rule_yaml import parse_yaml, read_text
 from pacte.targeting.tiers import Programme as ProgrammeSettings
@@ -30,7 +30,7 @@ from pacte.targeting.uncertainty import AGGREGATIONS as AGGREGATION_CHOICES
 from pacte.targeting.uncertainty import IMPUTATIONS, SOURCES
 from pacte.targeting.uncertainty import Uncertainty as UncertaintySettings
 
-DEFAULT_CONFIG = package_data("composite_default.yaml")
+DEFAULT_CONFIG = package_data(DEFAULT_RULE_FILE)
 NORMALISATIONS = ("zscore", "minmax", "rank")
 AGGREGATIONS = ("arithmetic", "geometric")
 MISSING_METHODS = ("median", "exclude")
