@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from pacte import store
-from pacte.store.rows import Rows, csv_text, json_float, json_records, query
+from pacte.store.rows import Rows, csv_text, json_float, json_records, json_text, query
 
 READERS = [
     ["show", "{epci}"], ["show", "{epci}", "--format", "json"],
@@ -246,5 +246,26 @@ def test_show_json_of_a_computed_answer_is_the_records_of_its_frames(fictional_c
            else records(d["anchoring"]), "headline": d.get("headline") or [],
            "ranking": d.get("ranking"), "comparison": d.get("comparison"),
            "jobs": records(d["jobs"]), "meta": ans.meta}
-    expected = json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n"
-    assert _printed(from_answer(ans), Format.json, ans.meta) == expected
+    printed = _printed(from_answer(ans), Format.json, ans.meta)
+    assert printed == json_text(doc)
+    assert json.loads(printed) == json.loads(json.dumps(doc, default=str))
+
+
+def test_json_text_is_one_record_a_line():
+    """The readers' JSON: compact, one record a line (indented by one space a level), one
+    top-level key a line; the values of
+    ``json.dumps`` (non-ASCII kept, other types as text)."""
+    from datetime import date
+
+    recs = [{"code": "01", "nom": "Lyon « métropole »", "x": 1.5, "gap": None},
+            {"code": "02", "nom": "Ain", "x": -0.0, "gap": True}]
+    assert json_text(recs) == ('[\n {"code":"01","nom":"Lyon « métropole »","x":1.5,'
+                               '"gap":null},\n {"code":"02","nom":"Ain","x":-0.0,'
+                               '"gap":true}\n]\n')
+    doc = {"territory": {"code": "01"}, "jobs": recs, "empty": [], "meta": {"d": date(2025, 1,
+                                                                                       2)}}
+    text = json_text(doc)
+    assert json.loads(text) == json.loads(json.dumps(doc, default=str))
+    assert text.splitlines()[:3] == ['{', ' "territory":{"code":"01"},', ' "jobs":[']
+    assert text.splitlines()[-3:] == [' "empty":[],', ' "meta":{"d":"2025-01-02"}', '}']
+    assert json_text([]) == "[]\n"

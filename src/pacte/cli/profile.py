@@ -6,11 +6,9 @@ Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -89,6 +87,9 @@ def write_all(db: str | None, level: str, fmt: str, out: Path, jobs: int | None 
             finally:
                 _WORKER.pop("con").close()
         else:
+            import multiprocessing  # here: every other command starts without it
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
             ctx = multiprocessing.get_context("spawn")  # no DuckDB handle crosses a fork
             with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
                                      initargs=(db,)) as pool:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-import json
 import sys
 import textwrap
 from enum import StrEnum
@@ -119,7 +118,7 @@ def print_rows(ans, level: str, fmt: RankFormat) -> None:
     table, CSV or JSON: the same bytes as :func:`print_answer` for the same ranking."""
     from pacte.cli.tables import render
     from pacte.export.cells import neutralise
-    from pacte.store.rows import Rows, csv_text, json_records
+    from pacte.store.rows import Rows, csv_text, json_records, json_text
 
     print_skipped(ans.skipped)
     rows = ans.rows
@@ -141,7 +140,7 @@ def print_rows(ans, level: str, fmt: RankFormat) -> None:
                     [tuple(neutralise(v) for v in r) for r in rows.rows], rows.numeric)
         sys.stdout.write(csv_text(safe))
     else:
-        sys.stdout.write(json.dumps(json_records(rows), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json_text(json_records(rows)))
 
 
 def _table_headers(size: int) -> dict[str, str]:
@@ -162,6 +161,7 @@ def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
     from pacte.export.atomic import write_text
     from pacte.export.cells import safe_frame
     from pacte.export.tables import write_attribution, write_csv_fr, write_xlsx
+    from pacte.store.rows import json_text
 
     df = answer.data
     print_skipped(answer.meta.get("skipped") or [])
@@ -185,7 +185,7 @@ def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
         return
     text = (safe_frame(df).to_csv(index=False, lineterminator="\n")
             if fmt is RankFormat.csv
-            else json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
+            else json_text(records(df)))
     if out is None:
         sys.stdout.write(text)
     else:

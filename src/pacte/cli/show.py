@@ -5,7 +5,6 @@ group) is first turned into the same rows, so both give the same bytes."""
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from rich.text import Text
 
 from pacte.cli.common import Format
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, upper_first, with_unit
-from pacte.store.rows import Rows, json_records
+from pacte.store.rows import Rows, json_records, json_text
 
 if TYPE_CHECKING:
     from pacte.handlers.envelope import Answer
@@ -52,7 +51,7 @@ def print_territory(t: TerritoryRows, fmt: Format, meta: dict) -> None:
                "anchoring": [] if anch is None or not len(anch) else json_records(anch),
                "headline": t.headline, "ranking": t.ranking, "comparison": t.comparison,
                "jobs": json_records(t.jobs), "meta": meta}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+        sys.stdout.write(json_text(doc))
         return
     if fmt is Format.csv:
         from pacte.cli.tables import render

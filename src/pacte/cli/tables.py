@@ -8,7 +8,6 @@ DataFrame is first turned into such rows (:func:`frame_rows`), and both give the
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from rich.text import Text
 from pacte.cli.common import Format
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import COLUMN_LABELS as LABELS
-from pacte.store.rows import Rows, csv_text, json_records
+from pacte.store.rows import Rows, csv_text, json_records, json_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,13 +168,13 @@ def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
             df.to_csv(sys.stdout, index=False, lineterminator="\n")
             return
         if fmt is Format.json:
-            sys.stdout.write(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n")
+            sys.stdout.write(json_text(records(df)))
             return
     rows = df if isinstance(df, Rows) else frame_rows(df)
     if fmt is Format.csv:
         sys.stdout.write(csv_text(rows))
     elif fmt is Format.json:
-        sys.stdout.write(json.dumps(json_records(rows), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json_text(json_records(rows)))
     else:
         console = console or Console()
         cells = [[_cell(v, c) for v, c in zip(row, rows.columns, strict=True)]

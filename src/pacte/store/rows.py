@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,16 +94,51 @@ def json_value(v):
     return v
 
 
+def _json_column(values: list) -> list:
+    """A column's cells as :func:`json_value` gives them; a column without floats as it is,
+    whole floats below 1e15 as they are (rounding them to 15 decimals changes nothing)."""
+    if not any(isinstance(v, float) for v in values):
+        return values
+    return [v if not isinstance(v, float) or (v.is_integer() and 0 < abs(v) < 1e15)
+            else json_value(v) for v in values]
+
+
 def json_records(rows: Rows) -> list[dict]:
     """The rows as JSON-safe records, as :func:`pacte.export.tables.records` gives them."""
-    return [{c: json_value(v) for c, v in zip(rows.columns, r, strict=True)}
-            for r in rows.rows]
+    if not rows.rows:
+        return []
+    cols = [_json_column(list(c)) for c in zip(*rows.rows, strict=True)]
+    names = rows.columns
+    return [dict(zip(names, r, strict=True)) for r in zip(*cols, strict=True)]
 
 
-def _csv_cell(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return repr(v) if isinstance(v, float) else v
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def json_text(value) -> str:
+    """``value`` as the readers write JSON: compact (no spaces), one record of a list of
+    records a line, one key of a top-level object a line, so that a file of thousands of
+    rows stays readable line by line (and ``grep``-able) without the indentation that
+    tripled its size; the values are those of ``json.dumps`` (non-ASCII kept)."""
+    enc = _ENCODER.encode
+
+    def block(v, pad: str) -> str:
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            return "[\n" + ",\n".join(pad + " " + enc(x) for x in v) + "\n" + pad + "]"
+        return enc(v)
+
+    if isinstance(value, dict) and value:
+        return ("{\n" + ",\n".join(f" {enc(str(k))}:{block(v, ' ')}" for k, v in value.items())
+                + "\n}\n")
+    return block(value, "") + "\n"
+
+
+def _csv_column(values: list) -> list:
+    """A column's cells as ``to_csv`` writes them: gaps (None, NaN) empty, floats by repr."""
+    if not any(v is None or isinstance(v, float) for v in values):
+        return values
+    return [("" if v != v else repr(v)) if isinstance(v, float) else "" if v is None else v
+            for v in values]
 
 
 def csv_text(rows: Rows) -> str:
@@ -110,7 +146,9 @@ def csv_text(rows: Rows) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(rows.columns)
-    w.writerows([[_csv_cell(v) for v in r] for r in rows.rows])
+    if rows.rows:
+        w.writerows(zip(*(_csv_column(list(c)) for c in zip(*rows.rows, strict=True)),
+                        strict=True))
     return buf.getvalue()
 
 
