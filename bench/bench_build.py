@@ -1,5 +1,5 @@
-"""Time a full store build from the bundled snapshot and the first queries (target: the
-Quickstart's main job prints its summary in under 2 minutes after installation).
+"""Time a full store build from the bundled snapshot and the first queries (targets: the
+build in under 8 s and 450 MB; wall and CPU time, since the machine may be shared).
 
 Usage: python bench/bench_build.py
 """
@@ -21,9 +21,9 @@ FICTIONAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "fictional"
 def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         db = Path(d) / "bench.duckdb"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         meta = build_store(db)
-        t_build = time.perf_counter() - t0
+        t_build, c_build = time.perf_counter() - t0, time.process_time() - c0
         t0 = time.perf_counter()
         with store.connect(db) as con:
             queries.national_summary(con)
@@ -33,15 +33,19 @@ def main() -> None:
         t_query = time.perf_counter() - t0
         size = db.stat().st_size / 1e6
     with tempfile.TemporaryDirectory() as d:  # the tests' fictional store (tests/fixtures)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         build_store(Path(d) / "fictional.duckdb", snap=FICTIONAL)
-        t_fictional = time.perf_counter() - t0
+        t_fictional, c_fictional = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"build          {t_build:6.1f} s   (target < 120 s: ratio {t_build / 120:.2f})")
+    # CPU time (every thread of the process, DuckDB's included): steadier than the wall
+    # clock on a shared machine
+    print(f"build          {t_build:6.1f} s   CPU {c_build:6.1f} s   (target < 8 s: ratio "
+          f"{t_build / 8:.2f})")
     print(f"queries        {t_query:6.2f} s   (summary, 34,875 communes, one EPCI profile)")
     print(f"store size     {size:6.1f} MB   build hash {meta['build_hash']}")
-    print(f"fictional      {t_fictional:6.1f} s   (store of the tests, tests/data/fictional)")
-    print(f"peak memory    {peak:6.0f} MB")
+    print(f"fictional      {t_fictional:6.1f} s   CPU {c_fictional:6.1f} s   (store of the tests, "
+          "tests/data/fictional)")
+    print(f"peak memory    {peak:6.0f} MB   (target < 450 MB: ratio {peak / 450:.2f})")
 
 
 if __name__ == "__main__":

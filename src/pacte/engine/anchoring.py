@@ -54,6 +54,8 @@ class _Ctx:
         self.tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         self._vint: dict[str, int] = {}
         self._pieces: dict[tuple[str, int], pd.DataFrame] = {}
+        self._made: set[str] = set()  # weight tables known to exist on the connection
+        self._geo: tuple | None = None
 
     def q(self, sql: str, params=None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
@@ -81,14 +83,19 @@ class _Ctx:
     def weights(self, vintage: int) -> str:
         """Temp table ``_w{vintage}`` (source, code, weight): COG ``vintage`` -> 2025."""
         name = f"_w{vintage}"
+        if name in self._made:
+            return name
         if not self._has(name):
+            if self._geo is None:  # read once per run
+                self._geo = (self.q("SELECT hist_code, code FROM commune_passage"),
+                             self.q("SELECT * FROM commune_splits"),
+                             self.q("SELECT code FROM communes")["code"])
             codes = self.q("SELECT code FROM cog_codes WHERE cog = ?", [vintage])["code"]
-            w = geography.commune_weights(
-                codes, vintage, self.q("SELECT hist_code, code FROM commune_passage"),
-                self.q("SELECT * FROM commune_splits"), self.q("SELECT code FROM communes")["code"])
+            w = geography.commune_weights(codes, vintage, *self._geo)
             self.con.register("_wdf", w)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _wdf")
             self.con.unregister("_wdf")
+        self._made.add(name)
         return name
 
     def pop(self, year: int) -> str:
@@ -239,7 +246,7 @@ def _ftth(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
 def _realloc(ter, level, ind, period, pieces, values, unit, resolution, source,
              units: str) -> pd.DataFrame:
     r = calc.calc_reallocation(pieces, values)
-    why = calc.calc_reallocation_reasons(pieces, values)
+    why = calc.calc_reallocation_reasons(pieces, values, result=r)
     note = pd.Series([EXACT.format(unit=units) if e else
                       ESTIMATE.format(unit=units, n=n, cov=100 * c)
                       for e, n, c in zip(r["exact"], r["n_units"], r["coverage"], strict=True)],

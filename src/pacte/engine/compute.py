@@ -87,10 +87,29 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
     return pd.concat([jobs, *models], ignore_index=True) if models else jobs
 
 
+def compute_all_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every catalogue indicator at every level, France included: the rows of
+    ``compute_indicators(con)`` then those of ``compute_indicators(con, "fr")``, in that
+    order, each store-level model run once for all levels (the build's catalogue)."""
+    inds = list(INDICATORS.values())
+    jobs_inds = [i for i in inds if i.kind != "model"]
+    models = [i for i in inds if i.kind == "model"]
+    levels = [lv for lv in LEVELS if lv != "fr"]
+    runs: dict[str, pd.DataFrame] = {}
+    parts = []
+    for lv in (levels, ["fr"]):
+        parts.append(compute_job_indicators(con, lv, jobs_inds, None, None))
+        parts += _model_rows(con, lv, models, None, None, runs)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,
-                code: str | None) -> list[pd.DataFrame]:
+                code: str | None, runs: dict[str, pd.DataFrame] | None = None
+                ) -> list[pd.DataFrame]:
     """Rows of the model indicators (value chains, exposure): each model runs once (for one
-    level, or for all); ``source`` is the model id, the data it reads goes in ``resolution``."""
+    level, or for all); ``source`` is the model id, the data it reads goes in ``resolution``.
+    ``runs``: models already run for every level (``model(con, None)``), reused, and where
+    the runs for every level made here are kept."""
     out = []
     for model in dict.fromkeys(i.model for i in inds):
         ids = [i.id for i in inds if i.model == model]
@@ -98,7 +117,12 @@ def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | Non
         if not todo:
             continue
         # one run for all levels when several are asked (models share their inputs)
-        df = MODELS[model](con, todo[0] if len(todo) == 1 else None)
+        if runs is not None and model in runs:
+            df = runs[model]
+        else:
+            df = MODELS[model](con, todo[0] if len(todo) == 1 else None)
+            if runs is not None and len(todo) > 1:
+                runs[model] = df
         keep = df["level"].isin(todo) & df["indicator"].isin(ids)
         if period is not None:
             keep &= df["period"] == period

@@ -139,9 +139,11 @@ def calc_reallocation(pieces: pd.DataFrame, values: pd.Series,
 
 
 def calc_reallocation_reasons(pieces: pd.DataFrame, values: pd.Series,
-                              min_coverage: float = 0.5) -> pd.Series:
-    """French reason per target where :func:`calc_reallocation` gives NaN."""
-    r = calc_reallocation(pieces, values, min_coverage)
+                              min_coverage: float = 0.5, result: pd.DataFrame | None = None
+                              ) -> pd.Series:
+    """French reason per target where :func:`calc_reallocation` gives NaN (``result``: its
+    answer for the same arguments, when computed already)."""
+    r = calc_reallocation(pieces, values, min_coverage) if result is None else result
     tot = _pieces(pieces, values).groupby("target")["weight"].sum().reindex(r.index)
     reason = np.select([~(tot > 0).to_numpy(), (r["n_units"] == 0).to_numpy(),
                         r["value"].isna().to_numpy()],

@@ -4,7 +4,9 @@ commune table, long (one row per commune x year x function), and its sums at eve
 The sums follow :func:`pacte.geography.aggregate`: ``n_missing`` counts the communes with a
 missing value (any function) for the year; a territory with one is missing (never a partial
 sum shown as a total), except France, the sum of what is known with ``n_missing`` beside it.
-Communes outside any EPCI are left out at EPCI level only.
+Communes outside any EPCI are left out at EPCI level only. The sums are taken on the wide
+table (one row per commune and year, one column per function), then made long: a
+seventeenth of the rows to join and group.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import pandas as pd
 from pacte import geography
 
 #: Columns of the jobs table, in order.
-ROW = ("'rp', {level}, {code}, CAST({y}year AS SMALLINT), CAST({y}year AS VARCHAR), 'RP15', "
-       "{y}sector, {jobs}, CAST({n_missing} AS INTEGER), false, false")
+ROW = ("'rp', {level}, {code}, CAST(year AS SMALLINT), CAST(year AS VARCHAR), 'RP15', "
+       "sector, jobs, CAST({n_missing} AS INTEGER), false, false")
 
 
 def _quote(col: str) -> str:
@@ -29,36 +31,32 @@ def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: pd.DataFrame, cols: li
     function columns ``cols``, on COG 2025) at commune level and summed to every level of
     :data:`pacte.geography.LEVELS` through ``communes`` (code and one column per level)."""
     levels = [lv for lv in geography.LEVELS if lv not in ("commune", "fr")]
+    any_missing = " OR ".join(f"{_quote(c)} IS NULL" for c in cols)
+    names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in cols) + "]"
     con.register("_h", h[["commune", "year", *cols]])
     con.register("_hc", communes[["code", *levels]])
-    any_missing = " OR ".join(f"{_quote(c)} IS NULL" for c in cols)
     try:
-        names = ", ".join("'" + c.replace("'", "''") + "'" for c in cols)
-        con.execute(f"""CREATE TEMP TABLE _rp AS
-            SELECT commune AS code, year, CAST(({any_missing}) AS INTEGER) AS n_missing,
-                   unnest([{names}]) AS sector,
-                   unnest([{', '.join(_quote(c) for c in cols)}]) AS jobs
-            FROM _h""")
-        con.execute("""CREATE TEMP TABLE _rpc AS SELECT _hc.*, 'FR' AS fr FROM _hc""")
+        con.execute(f"""CREATE TEMP TABLE _rpw AS
+            SELECT _h.*, CAST(({any_missing}) AS INTEGER) AS n_missing, _hc.* EXCLUDE (code),
+                   CASE WHEN _hc.code IS NOT NULL THEN 'FR' END AS fr
+            FROM _h LEFT JOIN _hc ON _hc.code = _h.commune""")
     finally:
         con.unregister("_h")
         con.unregister("_hc")
-    con.execute(f"INSERT INTO {table} SELECT "
-                + ROW.format(level="'commune'", code="code", jobs="jobs", y="",
-                             n_missing="n_missing") + " FROM _rp")
+    values = ", ".join(_quote(c) for c in cols)
+    con.execute(f"""INSERT INTO {table}
+        SELECT {ROW.format(level="'commune'", code="code", n_missing="n_missing")}
+        FROM (SELECT commune AS code, year, n_missing, unnest({names}) AS sector,
+                     unnest([{values}]) AS jobs FROM _rpw)""")
     for level in [*levels, "fr"]:
-        # communes with a missing value, per territory and year (each commune counted once)
-        jobs = "sum(r.jobs)" if level == "fr" else \
-            "CASE WHEN any_value(m.n) > 0 THEN NULL ELSE sum(r.jobs) END"
+        # a territory with a commune missing (any function) is missing, France aside
+        sums = ", ".join(
+            f"sum({_quote(c)})" if level == "fr" else
+            f"CASE WHEN sum(n_missing) > 0 THEN NULL ELSE sum({_quote(c)}) END"
+            for c in cols)
         con.execute(f"""INSERT INTO {table}
-            WITH m AS (SELECT c.{level} AS code, r.year, sum(r.n_missing) AS n
-                       FROM (SELECT DISTINCT code, year, n_missing FROM _rp) r
-                       JOIN _rpc c ON c.code = r.code WHERE c.{level} IS NOT NULL
-                       GROUP BY ALL)
-            SELECT {ROW.format(level=f"'{level}'", code=f"c.{level}", jobs=jobs, y="r.",
-                               n_missing="any_value(m.n)")}
-            FROM _rp r JOIN _rpc c ON c.code = r.code
-                 JOIN m ON m.code = c.{level} AND m.year = r.year
-            WHERE c.{level} IS NOT NULL GROUP BY c.{level}, r.year, r.sector""")
-    con.execute("DROP TABLE _rp")
-    con.execute("DROP TABLE _rpc")
+            SELECT {ROW.format(level=f"'{level}'", code="code", n_missing="n")}
+            FROM (SELECT code, year, n, unnest({names}) AS sector, unnest(v) AS jobs
+                  FROM (SELECT {level} AS code, year, sum(n_missing) AS n, [{sums}] AS v
+                        FROM _rpw WHERE {level} IS NOT NULL GROUP BY ALL))""")
+    con.execute("DROP TABLE _rpw")

@@ -88,7 +88,8 @@ def derive_territories(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         urban = com["population"].where(com["urban"], 0).groupby(com[level]).sum() / pop
         by_class = com.groupby([level, "density_class"])["population"].sum().reset_index()
         dominant = by_class.sort_values("population").groupby(level).tail(1).set_index(level)
-        first = g[["dep", "reg"]].agg(lambda s: s.mode().iloc[0])
+        first = {c: _mode(com, level, c).reindex(pop.index) for c in ("dep", "reg")
+                 if c != level}
         df = pd.DataFrame({"level": level, "code": pop.index, "population": pop.to_numpy(),
                            "n_communes": g.size().to_numpy(),
                            "density_class": dominant["density_class"].reindex(pop.index).to_numpy(),
@@ -121,6 +122,14 @@ def derive_territories(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         bad = ter.loc[ter["name"].isna(), ["level", "code"]].head(5).to_dict("records")
         raise BuildError(f"territoires sans libellé : {bad}")
     return ter
+
+
+def _mode(com: pd.DataFrame, level: str, col: str) -> pd.Series:
+    """Per territory of ``level``, the most frequent ``col`` of its communes (the smallest
+    among ties: ``Series.mode().iloc[0]``), counted for all territories at once."""
+    n = com.groupby([level, col]).size().rename("n").reset_index()  # sorted by level, col
+    n = n.sort_values("n", ascending=False, kind="stable")  # ties keep the smallest first
+    return n.drop_duplicates(level).set_index(level)[col]
 
 
 def derive_ze2010_territories(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -319,6 +328,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     say("Harmonisation URSSAF sur le COG 2025")
     _create(con, "coverage", insert_urssaf_jobs(con, t, log, table))
     _create(con, "harmonisation_log", pd.DataFrame(log))
+    t.clear()  # the snapshot's frames are in the store now: freed before the jobs sort
+    del ter, es, derived
     if overrides:
         con.execute("CREATE INDEX jobs_idx ON jobs(level, code)")
     else:
@@ -326,7 +337,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     for name in BUILD_ONLY:
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
-            for name in (*derived, "jobs", "coverage", "harmonisation_log")}
+            for name in ("territory", "series", "sector_label", "source_name", "jobs",
+                         "coverage", "harmonisation_log")}
 
 
 def write_jobs(con: duckdb.DuckDBPyConnection, source: str) -> None:
