@@ -156,17 +156,29 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Modules whose tests use the real store run last, and the real store is built in the
-    background from the start: the other tests (pure functions, fictional store) keep every
-    core busy meanwhile, instead of a worker waiting for the build. The order of modules is
-    otherwise kept, and a module is never split (its module fixtures are built once)."""
-    real = {item.module.__name__ for item in items
-            if REAL in getattr(item, "fixturenames", ()) and getattr(item, "module", None)}
-    if not real:
-        return
-    items.sort(key=lambda item: getattr(item, "module", None) is not None
-               and item.module.__name__ in real)
-    start_background_build(config._tmp_path_factory, "real")
+    """Modules run in three bands: those needing no store first, then those using the
+    fictional store, then those using the real one; both stores are built in the background
+    from the start. The pure tests keep every core busy while the fictional store builds
+    (a few seconds), and the fictional ones while the real store builds, instead of a
+    worker waiting for a build. The order of modules is otherwise kept, and a module is
+    never split (its module fixtures are built once)."""
+    from fixtures.conftest_fictional import FICTIONAL, SNAPSHOT
+
+    band: dict[str, int] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None:
+            continue
+        names = getattr(item, "fixturenames", ())
+        need = 2 if REAL in names else 1 if FICTIONAL in names else 0
+        band[module.__name__] = max(band.get(module.__name__, 0), need)
+    items.sort(key=lambda item: band.get(getattr(getattr(item, "module", None), "__name__",
+                                                  ""), 0))
+    needed = set(band.values())
+    if 1 in needed:
+        start_background_build(config._tmp_path_factory, "fictional", SNAPSHOT)
+    if 2 in needed:
+        start_background_build(config._tmp_path_factory, "real")
 
 
 @pytest.fixture(scope="session")
