@@ -7,7 +7,7 @@ Prints p50/p99 of the territory answer (``/api/territories/epci/{code}``, a diff
 each time) and of the indicator answer (``/api/indicators?level=epci&indicator=...``, one
 indicator and period of the whole level, and one territory), then the dashboard's first map
 (navigation start -> the map's first ``idle`` event with the indicator painted, headless
-Debian Chromium, fresh browser context each run), against the targets of issue 16:
+Debian Chromium, fresh browser context each run), against the targets:
 p99 < 50 ms, first map < 2 s. Not a test.
 """
 

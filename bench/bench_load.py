@@ -1,4 +1,4 @@
-"""Load test of the API on loopback (issue 19): a real uvicorn server, 1 then 2 workers,
+"""Load test of the API on loopback: a real uvicorn server, 1 then 2 workers,
 against a real store; an async httpx generator drives each endpoint for a fixed duration.
 
 Usage: python bench/bench_load.py [--db PATH] [--seconds 60] [--rate 300] [--workers 1 2]
@@ -11,8 +11,7 @@ due time, so a slow server is not hidden by a slow client). The ranking with wei
 of a custom rule) and the profile are heavier: they run closed-loop with ``--concurrency``
 clients and report the throughput they reach. Printed per endpoint and worker count:
 throughput, p50, p99, errors (non-200, transport, not sent in time) and answers whose
-figures differed for the same address (must be 0); then the ratio to the target of
-issue 19: one worker sustains 300 req/s for 60 s on the territory and indicator endpoints
+figures differed for the same address (must be 0); then the ratio to the target: one worker sustains 300 req/s for 60 s on the territory and indicator endpoints
 with p99 < 50 ms and no error. Not a test: the machine is shared and the load generator
 runs on the same cores as the server.
 """
@@ -195,7 +194,7 @@ def run(args, db: Path) -> list[dict]:
 
 
 def verdict(rows: list[dict], seconds: float) -> None:
-    print(f"\nObjectif (issue 19) : 1 processus, {TARGET_RATE:g} req/s pendant 60 s, "
+    print(f"\nObjectif : 1 processus, {TARGET_RATE:g} req/s pendant 60 s, "
           f"p99 < {TARGET_P99_MS:g} ms, aucune erreur (mesure : {seconds:g} s par route)")
     for r in rows:
         if r["workers"] != 1 or r["endpoint"] not in OPEN_LOOP:

@@ -1,15 +1,16 @@
 """Behaviour kept through refactorings: ``pacte rank --format csv`` (seed 0) and
 ``pacte indicators --level epci --format csv`` against golden files written before the
 layout change (tests/data/golden/); the ranking is recomputed with the v1 default rule kept
-beside them (``composite_default_v1.yaml``: issue 17 revised the default). Texts must match
-exactly; numbers to 1e-9 relative (the batched input-output solve changes the last binary
-digits only).
+beside them (``composite_default_v1.yaml``: the default rule was revised since). Texts must
+match exactly; numbers to 1e-9 relative (the batched input-output solve changes the last
+binary digits only).
 
-Families added since (anchoring) are left out of the comparison, and the delta band that
-issue 18 appends to value-chain notes is checked then removed. One deliberate change: the ranking's ``type`` column. The golden file named territories after
-their cluster's majority (Toulouse Métropole, urban, was a "bassin industriel rural"); issue
-12 names each territory from its own class and values, so ``type`` is checked against the
-territory's own ``area_type`` instead of the golden file. Another: the rank intervals. The
+Families added since (anchoring) are left out of the comparison, and the delta band now
+appended to value-chain notes is checked then removed. One deliberate change: the ranking's
+``type`` column. The golden file named territories after their cluster's majority (Toulouse
+Métropole, urban, was a "bassin industriel rural"); each territory is now named from its own
+class and values, so ``type`` is checked against the territory's own ``area_type`` instead of
+the golden file. Another: the rank intervals. The
 Monte Carlo now varies imputation, winsorisation, aggregation, one indicator left out and the
 census sampling error beside the weights and the normalisation: ``rank_low`` and
 ``rank_high`` are checked to hold the rank, and the tier columns to be there.
@@ -60,7 +61,7 @@ def _same(new: pd.DataFrame, old: pd.DataFrame, numeric: list[str]) -> None:
 
 
 @pytest.mark.parametrize("args, golden, numeric", [
-    # the golden ranking was made with the v1 default rule (issue 17 revised the default):
+    # the golden ranking was made with the v1 default rule (since revised):
     # the recompute path (--weights) must reproduce it
     (["rank", "--format", "csv", "--weights", str(GOLDEN / "composite_default_v1.yaml")],
      "rank_epci_seed0.csv.gz", None),
@@ -69,7 +70,7 @@ def _same(new: pd.DataFrame, old: pd.DataFrame, numeric: list[str]) -> None:
 def test_outputs_match_golden(built_store, args, golden, numeric):
     old = pd.read_csv(GOLDEN / golden, dtype=str, keep_default_na=False)
     new = _run(args, built_store)
-    if "type" in old.columns:  # named from the territory's own class (issue 12, item 11)
+    if "type" in old.columns:  # named from the territory's own class
         rural = new["area_type"].eq("rural")
         assert not new.loc[~rural, "type"].str.contains("rural").any()
         assert not new.loc[rural, "type"].str.contains("urbain").any()

@@ -1,4 +1,4 @@
-"""The territory profile (issue 15): ``pacte profile 200023414 --format pdf`` writes a valid
+"""The territory profile: ``pacte profile 200023414 --format pdf`` writes a valid
 PDF with the name, a figure of each section and the sources block; its first page is not
 blank; the HTML passes an accessibility basics check (lang, heading order, alt texts,
 contrast of the map legend)."""
