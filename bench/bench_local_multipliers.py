@@ -28,13 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from pacte import store
+from pacte.engine import valuechain as vc
 from pacte.indicators.households import calc_household_coefficients, calc_local_multipliers
 from pacte.indicators.inputoutput import calc_A
-
-try:  # the layout issue moves the engine; read it where it is
-    from pacte.engine import valuechain as vc
-except ImportError:  # pragma: no cover - before the move
-    from pacte import valuechain_engine as vc
 
 FROCRAIN_GIRAUD_2018 = 0.8
 DELTAS = (0.1, 0.2, 0.3)
