@@ -74,33 +74,21 @@ def check_parameters(level: str | None, indicators: Iterable[str] | None,
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
                        indicators: Iterable[str] | None = None, period: str | None = None,
-                       code: str | None = None) -> pd.DataFrame:
+                       code: str | None = None, runs: dict[str, pd.DataFrame] | None = None
+                       ) -> pd.DataFrame:
     """Every catalogue indicator (or ``indicators``) for every territory of ``level``
-    (default: all levels but France), one row per territory x indicator x period x source."""
+    (default: all levels but France), one row per territory x indicator x period x source.
+    ``runs``: the store-level model runs for every level, shared between calls (the build
+    asks for all levels, then France: each model then runs once)."""
     indicators = list(indicators) if indicators else None
     check_parameters(level, indicators, period)
     levels = [level] if level else [lv for lv in LEVELS if lv != "fr"]
     all_inds = [INDICATORS[i] for i in (indicators or INDICATORS)]
     inds = [i for i in all_inds if i.kind != "model"]
-    models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code)
+    models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code,
+                         runs)
     jobs = compute_job_indicators(con, levels, inds, period, code)
     return pd.concat([jobs, *models], ignore_index=True) if models else jobs
-
-
-def compute_all_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every catalogue indicator at every level, France included: the rows of
-    ``compute_indicators(con)`` then those of ``compute_indicators(con, "fr")``, in that
-    order, each store-level model run once for all levels (the build's catalogue)."""
-    inds = list(INDICATORS.values())
-    jobs_inds = [i for i in inds if i.kind != "model"]
-    models = [i for i in inds if i.kind == "model"]
-    levels = [lv for lv in LEVELS if lv != "fr"]
-    runs: dict[str, pd.DataFrame] = {}
-    parts = []
-    for lv in (levels, ["fr"]):
-        parts.append(compute_job_indicators(con, lv, jobs_inds, None, None))
-        parts += _model_rows(con, lv, models, None, None, runs)
-    return pd.concat(parts, ignore_index=True)
 
 
 def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,

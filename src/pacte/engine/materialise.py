@@ -16,7 +16,7 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
-from pacte.engine.compute import check_parameters, compute_all_indicators
+from pacte.engine.compute import check_parameters, compute_indicators
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
 from pacte.store.rows import indicator_sql
@@ -29,7 +29,9 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     long table ``indicator`` (ordered: ``ord`` keeps the engine's row order)."""
     say("Calcul de tous les indicateurs du catalogue")
     # all levels at once: each store-level model runs once for every level
-    df = compute_all_indicators(con)
+    runs: dict[str, pd.DataFrame] = {}
+    df = pd.concat([compute_indicators(con, runs=runs), compute_indicators(con, "fr", runs=runs)],
+                   ignore_index=True)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
     con.register("_ind", df)
