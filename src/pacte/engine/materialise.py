@@ -86,11 +86,14 @@ def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str |
     df = df[shown.to_numpy(dtype=bool)]
     nat = read_indicators(con, "fr").set_index(["indicator", "period", "source"])["value"]
     idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
-    labels = [INDICATORS[i].label_for(s) if i in INDICATORS else i  # concept of the source
-              for i, s in zip(df["indicator"], df["source"], strict=True)]
+    pairs = dict.fromkeys(zip(df["indicator"].tolist(), df["source"].tolist(), strict=True))
+    label_of = {(i, s): INDICATORS[i].label_for(s) if i in INDICATORS else i  # the source's
+                for i, s in pairs}                                             # concept
+    labels = [label_of[p] for p in zip(df["indicator"].tolist(), df["source"].tolist(),
+                                       strict=True)]
     df = df.assign(national=nat.reindex(idx).to_numpy(), label=labels)
     has_national = {s: SERIES[s].has_national for s in SERIES}
-    local = ~df["source"].map(lambda x: has_national.get(x, True)).to_numpy(dtype=bool)
+    local = ~np.array([has_national.get(x, True) for x in df["source"].tolist()], dtype=bool)
     df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"
                              for n in df.loc[local, "note"]]
     order = {i: n for n, i in enumerate(INDICATORS)}
