@@ -120,3 +120,23 @@ def test_every_success_declares_its_schema(fictional_store):
     assert rule["additionalProperties"] is False
     assert spec["paths"]["/api/ranking"]["get"]["responses"]["200"]["content"][
         "application/json"]["schema"] == {"$ref": "#/components/schemas/RankingEnvelope"}
+
+
+def test_dcrtp_comparison_matches_its_schema(fictional_store):
+    """``/api/simulate/dcrtp?compare=true`` (every key at once) answers the declared shape:
+    ``cles`` instead of ``cle``, one row of totals per key; ``limit`` bounds the rows and,
+    row for row, their amounts under each key (not all 36,255 entities of the demo)."""
+    from fastapi.testclient import TestClient
+
+    from pacte.api.routes_more import SimulationEnvelope
+
+    with TestClient(app_for(fictional_store)) as c:
+        r = c.get("/api/simulate/dcrtp", params={"compare": "true", "limit": 3})
+    assert r.status_code == 200, r.text
+    body = SimulationEnvelope.model_validate(r.json())
+    assert body.meta.cle is None and "legal" in body.meta.cles
+    assert [t["key"] for t in body.data.totals] == body.meta.cles
+    by_key = r.json()["data"]["rows_by_key"]
+    assert [x["code"] for x in by_key] == [x.code for x in body.data.rows]
+    assert len(by_key) == 3 and [x["cut_legal"] for x in by_key] == [
+        x.cut for x in body.data.rows]  # rows: the legal key's cut, most hit first
