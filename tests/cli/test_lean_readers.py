@@ -146,8 +146,7 @@ def test_stored_ranking_rows_step_aside_for_what_they_cannot_answer(fictional_co
 
 
 def test_p_top_by_binary_search_is_the_share_of_draws():
-    from array import array
-
+    from pacte.handlers.ranking import rank_blobs
     from pacte.handlers.ranking_rows import p_top_of
     from pacte.targeting.tiers import calc_p_top
 
@@ -155,7 +154,7 @@ def test_p_top_by_binary_search_is_the_share_of_draws():
     R = rng.integers(1, 60, size=(40, 250))
     for top in (1, 5, 20, 59, 60):
         expected = calc_p_top(R, top)
-        got = [p_top_of(array("h", sorted(r.tolist())).tobytes(), top) for r in R]
+        got = [p_top_of(*rank_blobs(r), top) for r in R]
         assert got == expected.tolist()
 
 

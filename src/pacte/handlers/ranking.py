@@ -160,13 +160,22 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
     return out
 
 
+def rank_blobs(ranks: np.ndarray) -> tuple[bytes, bytes]:
+    """One territory's Monte Carlo ranks as stored in ``ranking_selection``: its distinct
+    ranks ascending (int16 bytes) and the cumulative count of draws up to each (int32
+    bytes), read by :func:`pacte.handlers.ranking_rows.p_top_of`. About 90 distinct ranks
+    for 1,000 draws: 2.3 instead of 3.75 MB for the real store's 1,876 territories."""
+    values, counts = np.unique(ranks, return_counts=True)
+    return values.astype("<i2").tobytes(), np.cumsum(counts).astype("<i4").tobytes()
+
+
 def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
                             ) -> dict[str, int]:
     """Build step, after the default ranking: the table read by
     :func:`pacte.handlers.ranking_rows.default_ranking_rows` — per level and territory, its
     eligibility under the default rule (null without eligibility rules), its rank among the
-    eligible, and its Monte Carlo ranks among the eligible sorted ascending (int16 bytes):
-    the probability of being in any top N is then one binary search."""
+    eligible, and its Monte Carlo ranks among the eligible (:func:`rank_blobs`): the
+    probability of being in any top N is then one binary search."""
     from pacte.handlers.ranking_rows import SELECTION_TABLE
     from pacte.targeting.tiers import calc_subset_ranks
 
@@ -189,16 +198,17 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
         sub = np.zeros_like(R)
         if el.any():
             sub[el] = calc_subset_ranks(R, el) if not el.all() else R
-        ranks = [np.sort(r).astype("<i2").tobytes() for r in sub]
+        blobs = [rank_blobs(r) for r in sub]
         frames.append(pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
-                                    "ranks": ranks,
+                                    "rank_values": [b[0] for b in blobs],
+                                    "rank_counts": [b[1] for b in blobs],
                                     "per_region_min": int(rules.per_region_min)}))
     table = pd.concat(frames, ignore_index=True)
     con.register("_sel", table)
     con.execute(f"""CREATE TABLE {SELECTION_TABLE} AS
         SELECT level, code, CAST(eligible AS BOOLEAN) AS eligible,
                CAST(eligibility_note AS VARCHAR) AS eligibility_note,
-               CAST(eligible_rank AS DOUBLE) AS eligible_rank, ranks,
+               CAST(eligible_rank AS DOUBLE) AS eligible_rank, rank_values, rank_counts,
                CAST(per_region_min AS INTEGER) AS per_region_min FROM _sel""")
     con.unregister("_sel")
     return {SELECTION_TABLE: len(table)}

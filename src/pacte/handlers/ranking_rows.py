@@ -1,8 +1,8 @@
 """The default ranking read as typed rows, without pandas or numpy (``pacte rank`` with the
 default rule, seed and draws): everything the answer needs was stored at build time (the
 ranking, its facts in the typed columns of ``ranking_meta``, each territory's eligibility and its sorted Monte
-Carlo ranks among the eligible in ``ranking_selection``), so a top N is a lookup and one
-binary search per territory.
+Carlo ranks among the eligible in ``ranking_selection``, as distinct ranks with the cumulative
+count of draws), so a top N is a lookup and one binary search per territory.
 
 :func:`default_ranking_rows` answers None whenever the stored answer does not apply (another
 rule, seed or draws, quotas, a per-région minimum, a store from another rule or without the
@@ -83,11 +83,15 @@ def tier_of(p: float, retained: float, excluded: float) -> str:
     return RETAINED if p >= retained else EXCLUDED if p <= excluded else UNCERTAIN
 
 
-def p_top_of(sorted_ranks: bytes, top: int) -> float:
-    """Share of draws whose rank (``sorted_ranks``: int16, ascending) is at most ``top``."""
-    ranks = array("h")
-    ranks.frombytes(sorted_ranks)
-    return bisect_right(ranks, top) / len(ranks)
+def p_top_of(ranks: bytes, counts: bytes, top: int) -> float:
+    """Share of draws whose rank is at most ``top``, from a territory's distinct Monte Carlo
+    ranks (``ranks``: int16, ascending) and the cumulative count of draws up to each
+    (``counts``: int32), as :func:`pacte.handlers.ranking.rank_blobs` stores them."""
+    values, cumulative = array("h"), array("i")
+    values.frombytes(ranks)
+    cumulative.frombytes(counts)
+    i = bisect_right(values, top)
+    return (cumulative[i - 1] if i else 0) / cumulative[-1]
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,9 @@ def _stored(con: duckdb.DuckDBPyConnection, level: str) -> _Stored | None:
         meta = con.execute("SELECT columns, draws, unranked, tier_size, tier_retained, "
                            "tier_excluded, rule_hash FROM ranking_meta WHERE level = ?",
                            [level]).fetchall()
-        sel = con.execute(f"SELECT code, eligible, eligibility_note, eligible_rank, ranks, "
-                          f"per_region_min FROM {SELECTION_TABLE} WHERE level = ?",
+        sel = con.execute(f"SELECT code, eligible, eligibility_note, eligible_rank, "
+                          f"per_region_min, rank_values, rank_counts "
+                          f"FROM {SELECTION_TABLE} WHERE level = ?",
                           [level]).fetchall()
     except (duckdb.CatalogException, duckdb.BinderException):  # a store built before these
         return None
@@ -131,7 +136,7 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
     if draws is not None and draws != stored.draws:
         return None
     has_rules = any(v[0] is not None for v in sel.values())
-    if has_rules and any(v[4] for v in sel.values()):  # a per-région minimum: computed
+    if has_rules and any(v[3] for v in sel.values()):  # a per-région minimum: computed
         return None
     if not has_rules and top is not None:  # the selection without eligibility: computed
         return None
@@ -142,9 +147,9 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
     out = []
     for r in rows.rows:
         r = list(r)
-        eligible, note, erank, ranks, _ = sel[r[ci["code"]]]
+        eligible, note, erank, _, values, counts = sel[r[ci["code"]]]
         if size != stored.tier_size:
-            p = p_top_of(ranks, size) if eligible is not False else 0.0
+            p = p_top_of(values, counts, size) if eligible is not False else 0.0
             r[ci["p_top"]] = p
             r[ci["tier"]] = tier_of(p, stored.tier_retained, stored.tier_excluded)
         if has_rules:
