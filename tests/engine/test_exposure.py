@@ -69,14 +69,20 @@ def test_mayotte_ze2010_and_estimate_notes(exposure):
 
 
 def test_contributions_sum_to_exposure(con, exposure):
+    """Every level, period and shock: the sector contributions add up to the exposure. The
+    inputs of a level and period are read once for both shocks; :func:`E.contributions` is
+    that same computation (checked on the last one)."""
+    shocks = E.french_shocks(con)
     for level in E.LEVELS:
         for period in PERIODS:
+            inputs = E.load_inputs(con, level, period)
             for ind in ("import_exposure_china", "export_exposure"):
-                c = E.contributions(con, level, period, ind)
+                c = E.calc_contributions(inputs, shocks[shocks["period"] == period], ind)
                 got = exposure[(exposure["level"] == level) & (exposure["period"] == period)
                                & (exposure["indicator"] == ind)].set_index("code")["value"]
                 np.testing.assert_allclose(c.sum(axis=1, min_count=1).reindex(got.index),
                                            got, rtol=1e-12, equal_nan=True)
+    pd.testing.assert_frame_equal(E.contributions(con, level, period, ind), c)
 
 
 @pytest.mark.parametrize("period,t0,t1,quarter,census", [("2000-2007", 2000, 2007, "2001-T4", 1999),

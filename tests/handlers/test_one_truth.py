@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from openpyxl import load_workbook
@@ -29,11 +26,11 @@ CODES = {"200023414": "Rouen", "200033116": "Cluses", "200070944": "Vimeu"}
 
 @functools.cache
 def _show(db, code: str) -> dict:
-    env = {**os.environ, "PACTE_DB": str(db)}
-    proc = subprocess.run([sys.executable, "-m", "pacte.cli", "show", code, "-f", "json"],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    """``pacte show CODE -f json``, in process (the command as a process is run by
+    tests/cli/test_terminal_width.py and tests/cli/test_lean_readers.py)."""
+    res = CliRunner().invoke(app, ["show", code, "-f", "json", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
 
 
 @pytest.mark.parametrize("code", list(CODES))

@@ -62,6 +62,25 @@ def test_html_keeps_the_annex_the_pdf_leaves_out(con):
     assert "Annexe" not in render_html(con, ans, annex=False)
 
 
+def test_html_with_its_annex_at_every_level(fictional_con):
+    """The HTML profile (annex included) of every profile level: the local blocks where the
+    level has them (finances: EPCI; « Montée en gamme »: EPCI and ZE2020), none elsewhere."""
+    from markupsafe import escape
+
+    from pacte.geography import PROFILE_LEVELS
+
+    local = {"epci": ("Finances locales", "Montée en gamme"), "ze2020": ("Montée en gamme",)}
+    for level in PROFILE_LEVELS:
+        (code,) = fictional_con.execute("SELECT code FROM territory WHERE level = ? ORDER BY "
+                                        "code LIMIT 1", [level]).fetchone()
+        ans = profile(fictional_con, code, level)
+        html = render_html(fictional_con, ans)
+        assert "Annexe : tous les indicateurs" in html, level
+        assert str(escape(ans.data["territory"]["name"])) in html, level
+        for block in ("Finances locales", "Montée en gamme"):
+            assert (f">{block}</h3>" in html) == (block in local.get(level, ())), (level, block)
+
+
 def test_condensation_known_answers():
     assert cut("un deux trois quatre", 12) == "un deux\u00a0…"
     assert abridge("Ordre de grandeur, pas une prévision. L'estimation applique "

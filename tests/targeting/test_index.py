@@ -353,7 +353,7 @@ def test_cli_rank_xlsx_french_headers(cli, built_store, tmp_path):
 
 def test_national_report(built_store, tmp_path, capsys):
     with store.connect(built_store) as con:
-        rep = build_national_report(con, tmp_path / "out", seed=0, draws=100)
+        rep = build_national_report(con, tmp_path / "out", seed=0)
     page = rep["html"].read_text(encoding="utf-8")
     assert '<img src="data:image/png;base64,' in page and "<table>" in page
     assert page.count("<tr><td>") >= 50 and rep["top"]["name"].iloc[0] in page

@@ -145,7 +145,7 @@ def from_criteres(frame: pd.DataFrame, *, source: str = "critères de répartiti
     grp = pd.DataFrame({"epci": epci[has], "d": c["dcrtp_epci"].to_numpy(float)[has],
                         "name": c["epci_name"].astype(str).to_numpy()[has], "pop": pop[has]})
     g = grp.groupby("epci", sort=True)
-    spread = g["d"].nunique(dropna=True)  # distinct amounts per EPCI, blanks left out
+    spread = g["d"].nunique()  # distinct amounts of an EPCI, gaps left out
     if (spread > 1).any():
         siren = spread.index[spread > 1][0]
         vals = sorted(grp.loc[grp["epci"] == siren, "d"].dropna().unique())

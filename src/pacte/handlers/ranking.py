@@ -141,22 +141,24 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
     df = stored.frame
     n = len(df)
     out = {}
+    config = rule.config  # compiled once, not per territory
     has_el = "eligible" in df.columns
+    n_eligible = int(df["eligible"].sum()) if has_el else 0
     for r in df.itertuples(index=False):
         item = {"rank": int(r.rank), "n": n, "rank_low": int(r.rank_low),
-                "rank_high": int(r.rank_high), "rule": rule.config.name}
+                "rank_high": int(r.rank_high), "rule": config.name}
         if has_el:
             el = bool(r.eligible)
             item.update(eligible=el, eligibility_note=r.eligibility_note or None,
                         eligible_rank=int(r.eligible_rank) if el else None,
-                        n_eligible=int(df["eligible"].sum()))
+                        n_eligible=n_eligible)
         if "p_top" in df.columns:  # the tier for the programme size of the rule
             item.update(p_top=float(r.p_top), tier=r.tier,
-                        programme_size=int(rule.config.programme.size))
+                        programme_size=int(config.programme.size))
         out[str(r.code)] = item
     for u in stored.facts.unranked:  # left out of the ranking, with the reason
         out[str(u["code"])] = {"rank": None, "n": n, "unranked": u["reason"],
-                               "rule": rule.config.name}
+                               "rule": config.name}
     return out
 
 
