@@ -113,3 +113,17 @@ def test_bad_parameters_are_french_422(client):
     assert r.status_code == 422 and r.json()["error"]["type"]
     r = client.get("/api/export", params={"level": "atlantide", "format": "csv"})
     assert r.status_code == 422 and "atlantide" in r.json()["error"]["message"]
+
+
+def test_level_is_never_part_of_a_path(fictional_store):
+    """The export's file is named by the server: a level holding a NUL byte or a path is an
+    unknown level (422, in French), never a server error or a file outside its folder."""
+    from fastapi.testclient import TestClient
+
+    from pacte.api import Settings, create_app
+
+    with TestClient(create_app(Settings(db=fictional_store, web=False))) as c:
+        for level in ("\x00epci", "../../x", "epci/../a"):
+            r = c.get("/api/export", params={"format": "csv", "level": level})
+            assert r.status_code == 422, (level, r.status_code)
+            assert "niveau inconnu" in r.json()["error"]["message"]

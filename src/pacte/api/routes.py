@@ -65,6 +65,13 @@ Cur = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
 Level = Annotated[str, Query(max_length=12,
                              description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
 RankLevel = Annotated[str, Query(max_length=12, description="epci, ze2020 ou ze2010.")]
+#: A territory's level and code in a path. The examples (Rouen Métropole) are what the
+#: OpenAPI shows, and what the fuzzing sends first, so that it checks a success answer
+#: against its declared schema before it explores random levels and codes.
+LevelPath = Annotated[str, Path(max_length=12, examples=["epci"],
+                                description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
+CodePath = Annotated[str, Path(max_length=200, examples=["200023414"],
+                               description="Code officiel du territoire (ou son nom).")]
 Top = Annotated[int | None, Query(description="Ne garder que la sélection des N premiers "
                                               "(au plus PACTE_MAX_TOP, 10 000 par défaut).")]
 Quota = Annotated[int, Query(description="Nombre minimal de territoires ruraux / urbains "
@@ -103,8 +110,7 @@ def territories(cur: Cur, level: Level = "epci",
 
 @router.get("/territories/{level}/{query}", summary="Un territoire : identité, indicateurs, "
             "emplois", response_model=Envelope[S.Card])
-def territory(request: Request, cur: Cur, level: Annotated[str, Path(max_length=12)],
-              query: Annotated[str, Path(max_length=200)]) -> Response:
+def territory(request: Request, cur: Cur, level: LevelPath, query: CodePath) -> Response:
     body = cards.stored_answer(cur, query, level)
     if body is None:  # a commune (no card): assembled on request
         return answer(territory_handlers.territory(cur, query, level, jobs_detail=False),
@@ -115,8 +121,7 @@ def territory(request: Request, cur: Cur, level: Annotated[str, Path(max_length=
 @router.get("/territories/{level}/{query}/jobs", summary="Séries d'emplois d'un territoire, "
             "au détail de chaque secteur (URSSAF : chaque code APE)",
             response_model=JobsEnvelope)
-def territory_jobs(cur: Cur, level: Annotated[str, Path(max_length=12)],
-                   query: Annotated[str, Path(max_length=200)],
+def territory_jobs(cur: Cur, level: LevelPath, query: CodePath,
                    source: Annotated[str | None, Query(max_length=40, description="Ne garder "
                                                        "qu'une source d'emplois.")] = None,
                    detail: Annotated[bool, Query(description="Chaque code APE (true) ou "

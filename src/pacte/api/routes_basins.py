@@ -18,7 +18,10 @@ from pacte.handlers import basins as h
 
 router = APIRouter(prefix="/api")
 
-SpatialLevel = Annotated[str, Path(max_length=12, description="epci ou ze2020.")]
+#: A candidate basin's code (B001: the first of the real store).
+BasinCode = Annotated[str, Path(max_length=12, examples=["B001"])]
+SpatialLevel = Annotated[str, Path(max_length=12, description="epci ou ze2020.",
+                                    examples=["epci"])]
 
 
 @router.get("/basins", summary="Bassins industriels candidats, avec leurs EPCI membres",
@@ -51,7 +54,7 @@ def basins_map(cur: Cur) -> JSON:
 
 @router.get("/basins/{code}", summary="Un bassin candidat et ses EPCI membres",
             response_model=Envelope[S.BasinDetail])
-def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
+def basin(cur: Cur, code: BasinCode) -> JSON:
     return answer(h.basin(cur, code))
 
 
@@ -60,7 +63,7 @@ def basin(cur: Cur, code: Annotated[str, Path(max_length=12)]) -> JSON:
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
                                          "application/pdf": {"schema": {
                                              "type": "string", "format": "binary"}}}}})
-def basin_profile(cur: Cur, code: Annotated[str, Path(max_length=12)],
+def basin_profile(cur: Cur, code: BasinCode,
                   format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
                                                description="json, html ou pdf.")] = "json"):
     from pacte.report.basin import render_basin_html, render_basin_pdf

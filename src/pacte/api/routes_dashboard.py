@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pacte.api import schemas as S
 from pacte.api.response import JSON, answer
-from pacte.api.routes import Cur
+from pacte.api.routes import CodePath, Cur, LevelPath
 from pacte.api.schemas import Envelope
 from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, compare, envelope, sheets
@@ -37,8 +37,7 @@ Group = Literal["semblables", "profil", "departement", "region", "nature", "popu
 @router.get("/compare/{level}/{code}", summary="Groupe de comparaison d'un territoire "
             "(semblables, profil, département, région, nature, tranche de population, liste "
             "de codes)", response_model=Envelope[S.ComparisonGroup])
-def compare_group(cur: Cur, level: Annotated[str, Path(max_length=12)],
-                  code: Annotated[str, Path(max_length=200)], group: Group = "semblables",
+def compare_group(cur: Cur, level: LevelPath, code: CodePath, group: Group = "semblables",
                   codes: Annotated[str | None, Query(max_length=25_000, description="Codes "
                                                      "séparés par des virgules (groupe "
                                                      "« codes »).")] = None) -> JSON:
@@ -56,7 +55,8 @@ def metadata(cur: Cur) -> JSON:
             "page HTML à télécharger)",
             response_model=Envelope[S.CatalogueEntry],
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
-def metadata_sheet(cur: Cur, indicator: Annotated[str, Path(max_length=60)],
+def metadata_sheet(cur: Cur, indicator: Annotated[str, Path(max_length=60,
+                                                           examples=["industry_share"])],
                    format: Literal["json", "html"] = "json") -> Response:  # noqa: A002
     ans = sheets.indicator_sheets(cur, [indicator])
     if format == "json":
@@ -117,6 +117,5 @@ MapLevel = Literal["epci", "ze2020", "dep", "reg"]
 @router.get("/locate/{level}/{code}", summary="Le territoire d'un autre niveau qui couvre la "
             "plus grande part de la population d'un territoire (EPCI -> zone d'emploi...)",
             response_model=Envelope[S.Located])
-def locate(cur: Cur, level: Annotated[str, Path(max_length=12)],
-           code: Annotated[str, Path(max_length=200)], to: MapLevel) -> JSON:
+def locate(cur: Cur, level: LevelPath, code: CodePath, to: MapLevel) -> JSON:
     return answer(compare.locate(cur, level, code, to))

@@ -17,7 +17,7 @@ from pacte.api.schemas import Envelope
 from pacte.handlers import Answer, envelope
 
 router = APIRouter(prefix="/api")
-Code = Annotated[str, Path(max_length=12, pattern=r"^[0-9AB]{4,9}$")]
+Code = Annotated[str, Path(max_length=12, pattern=r"^[0-9AB]{4,9}$", examples=["200023414"])]
 
 
 @router.get("/finances/{code}", summary="Finances locales d'un territoire "

@@ -12,12 +12,12 @@ from typing import Annotated
 from urllib.parse import quote
 
 import pandas as pd
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pacte.api import schemas as S
 from pacte.api.response import JSON, answer, jsonable
-from pacte.api.routes import Cur, Level, RankLevel, Text
+from pacte.api.routes import CodePath, Cur, Level, LevelPath, RankLevel, Text
 from pacte.api.schemas import Envelope
 from pacte.export.formats import MEDIA, ExportFormat
 from pacte.handlers import Answer, envelope
@@ -48,8 +48,7 @@ class AuditEnvelope(Envelope[S.Audit]):
             response_model=ProfileEnvelope,
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
                                          "application/pdf": {"schema": BINARY}}}})
-def profile(cur: Cur, level: Annotated[str, Path(max_length=12)],
-            code: Annotated[str, Path(max_length=200)],
+def profile(cur: Cur, level: LevelPath, code: CodePath,
             format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
                                          description="json, html ou pdf.")] = "json"):
     from pacte.handlers.profile import profile as profile_handler
@@ -77,9 +76,10 @@ def profile_css() -> Response:
 
 @router.get("/impact/{code}", summary="Impact d'une fermeture ou d'une ouverture d'usine",
             response_model=ImpactEnvelope)
-def impact(cur: Cur, code: Annotated[str, Path(max_length=200)],
-           sector: Annotated[str, Query(max_length=8, description="Secteur A17 (ex. C4).")],
-           jobs: Annotated[int, Query(ge=-1_000_000, le=1_000_000,
+def impact(cur: Cur, code: CodePath,
+           sector: Annotated[str, Query(max_length=8, examples=["C4"],
+                                        description="Secteur A17 (ex. C4).")],
+           jobs: Annotated[int, Query(ge=-1_000_000, le=1_000_000, examples=[-100],
                                       description="Emplois (négatif : fermeture).")],
            level: Annotated[str | None, Query(max_length=8)] = None) -> JSON:
     from pacte.handlers.impact import impact as impact_handler
@@ -167,7 +167,7 @@ def export(
 
     media, ext = MEDIA[format]
     with tempfile.TemporaryDirectory(prefix="pacte-export-") as tmp:
-        out = FilePath(tmp) / f"pacte_{level}.{ext}"
+        out = FilePath(tmp) / f"export.{ext}"  # the level is checked by export_level
         n, meta = export_level(cur, level, format, out, indicator or None, period,
                                attribution_file=False,
                                max_cells=request.app.state.settings.max_export_cells)
