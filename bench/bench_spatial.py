@@ -1,8 +1,9 @@
 """Benchmark: the spatial build step (contiguity, Moran's I, local Moran, candidate basins).
 
-Times, on a built store: the queen contiguity of the EPCI from their contours (libpysal),
-Moran's I of the score with 999 permutations, the local Moran of the score with 999
-conditional permutations (esda, no numba), and the whole ``write_spatial`` step (both
+Times, on a built store: the queen contiguity of the EPCI from their contours (shared
+vertices, numpy; libpysal's answer in the tests), Moran's I of the score with 999
+permutations, the local Moran of the score with 999 conditional permutations (numpy, esda's
+draws; esda's answer in the tests), and the whole ``write_spatial`` step (both
 levels, every rule indicator, basins, basin scores with 1,000 Monte Carlo draws) in a copy
 of the store; best of ``REPEAT`` runs after one warm-up for the parts.
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pacte import geography
+from pacte.engine.anchoring_sql import (
+    StoreContext,
+    epci_pieces,
+    level_key,
+    population,
+    sum_to_level,
+)
 from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators import anchoring as calc
 from pacte.labels import BPE_DOMAIN_LABELS
@@ -44,118 +50,6 @@ NOT_FETCHED = ("fichier « diplômes - formation » du recensement non chargé :
                "avec « pacte fetch insee_rp_diplomes » puis reconstruire l'entrepôt")
 DIPLOMA_PERIOD = "2022"  # latest vintage of sources.json insee_rp_diplomes (when not fetched)
 MAYOTTE_POP = "Mayotte : population 2023 (absente des populations COGugaison de l'année)"
-
-
-class _Ctx:
-    """Store access shared by the indicator blocks of one run (weights, populations)."""
-
-    def __init__(self, con):
-        self.con = con
-        self.tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
-        self._vint: dict[str, int] = {}
-        self._pieces: dict[tuple[str, int], pd.DataFrame] = {}
-        self._made: set[str] = set()  # weight tables known to exist on the connection
-        self._geo: tuple | None = None
-
-    def q(self, sql: str, params=None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
-
-    def _has(self, temp: str) -> bool:
-        """Temp tables live as long as the connection (the store it reads is immutable)."""
-        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
-                                     "AND table_name = ?", [temp]).fetchall()[0][0])
-
-    def vintage(self, src: str) -> int:
-        """COG vintage of the communes of ``src`` (SQL exposing ``commune``), by the rule of
-        :func:`pacte.geography.detect_vintage` (largest Jaccard similarity among the years
-        holding every code, else among all years; ties to the latest), counted in SQL."""
-        if src not in self._vint:
-            d = self.q(f"""WITH s AS (SELECT DISTINCT commune AS code FROM ({src}))
-                SELECT y.cog, count(s.code) AS inter, count(*) AS ny,
-                       (SELECT count(*) FROM s) AS n
-                FROM cog_codes y LEFT JOIN s ON s.code = y.code GROUP BY y.cog""")
-            d["jaccard"] = d["inter"] / (d["n"] + d["ny"] - d["inter"])
-            full = d[d["inter"] == d["n"]]
-            pool = full if len(full) else d
-            self._vint[src] = int(pool.sort_values(["jaccard", "cog"]).iloc[-1]["cog"])
-        return self._vint[src]
-
-    def weights(self, vintage: int) -> str:
-        """Temp table ``_w{vintage}`` (source, code, weight): COG ``vintage`` -> 2025."""
-        name = f"_w{vintage}"
-        if name in self._made:
-            return name
-        if not self._has(name):
-            if self._geo is None:  # read once per run
-                self._geo = (self.q("SELECT hist_code, code FROM commune_passage"),
-                             self.q("SELECT * FROM commune_splits"),
-                             self.q("SELECT code FROM communes")["code"])
-            codes = self.q("SELECT code FROM cog_codes WHERE cog = ?", [vintage])["code"]
-            w = geography.commune_weights(codes, vintage, *self._geo)
-            self.con.register("_wdf", w)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _wdf")
-            self.con.unregister("_wdf")
-        self._made.add(name)
-        return name
-
-    def pop(self, year: int) -> str:
-        """Temp table ``_pop{year}`` (code, pop, fallback): population of ``year`` on 2025
-        communes (2023 population where the year's is unknown: Mayotte)."""
-        if not self._has(f"_pop{year}"):
-            w = self.weights(year)
-            self.con.execute(f"""CREATE OR REPLACE TEMP TABLE _pop{year} AS
-                SELECT c.code, coalesce(sum(p.population * w.weight), any_value(c.population))
-                       AS pop, count(p.population) = 0 AS fallback
-                FROM communes c LEFT JOIN {w} w ON w.code = c.code
-                LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = w.source GROUP BY c.code""")
-        return f"_pop{year}"
-
-    def territories(self, level: str) -> pd.DataFrame:
-        return self.q("SELECT code, name FROM territory WHERE level = ? ORDER BY code",
-                      [level]).set_index("code")
-
-
-def _key(level: str) -> tuple[str, str]:
-    """SQL expression of a 2025 commune's territory (alias ``c``) and the filter it needs."""
-    if level == "fr":
-        return "'FR'", "TRUE"
-    return f"c.{level}", f"c.{level} IS NOT NULL"
-
-
-def _sum(ctx: _Ctx, level: str, src: str, vintage: int, values: list[str],
-         keys: tuple[str, ...] = ()) -> pd.DataFrame:
-    """``src`` (SQL exposing ``commune`` of COG ``vintage``) summed to ``level``."""
-    key, where = _key(level)
-    k = "".join(f", src.{x}" for x in keys)
-    sums = ", ".join(f"sum(src.{v} * w.weight) AS {v}" for v in values)
-    return ctx.q(f"""WITH src AS ({src}) SELECT {key} AS code{k}, {sums}
-                     FROM src JOIN {ctx.weights(vintage)} w ON w.source = src.commune
-                     JOIN communes c ON c.code = w.code WHERE {where} GROUP BY ALL""")
-
-
-def _population(ctx: _Ctx, level: str, year: int, deps=None) -> pd.DataFrame:
-    """Population of ``year`` per territory (only the communes of ``deps`` if given)."""
-    key, where = _key(level)
-    if deps is not None:
-        where += " AND c.dep IN (SELECT * FROM unnest(?))"
-    return ctx.q(f"""SELECT {key} AS code, sum(p.pop) AS pop, bool_or(p.fallback) AS fb
-                     FROM {ctx.pop(year)} p JOIN communes c ON c.code = p.code WHERE {where}
-                     GROUP BY 1""", None if deps is None else [list(deps)]).set_index("code")
-
-
-def _pieces(ctx: _Ctx, level: str, year: int) -> pd.DataFrame:
-    """(target, unit, weight): parts of the EPCI of ``year`` in each territory of ``level``,
-    weighted by the population of ``year``."""
-    if (level, year) in ctx._pieces:
-        return ctx._pieces[(level, year)].copy()
-    key, where = _key(level)
-    ctx._pieces[(level, year)] = ctx.q(f"""SELECT {key} AS target, s.epci AS unit,
-                            sum(coalesce(p.population, c.population) * w.weight) AS weight
-                     FROM commune_supracom s JOIN {ctx.weights(year)} w ON w.source = s.code
-                     JOIN communes c ON c.code = w.code
-                     LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = s.code
-                     WHERE s.year = {year} AND s.epci IS NOT NULL AND {where} GROUP BY ALL""")
-    return ctx._pieces[(level, year)].copy()
 
 
 def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, notes=""):
@@ -191,16 +85,16 @@ def _mayotte(pop: pd.DataFrame, base: str = "") -> pd.Series:
                      index=pop.index)
 
 
-def _bpe(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     out, dens = [], {}
     for year, period in BPE_YEARS.items():
         src = f"SELECT * FROM anchoring_bpe WHERE year = {year}"
         vint = ctx.vintage(src)
-        cnt = _sum(ctx, level, src, vint, ["n_equip", "n_common"], ("domain",))
+        cnt = sum_to_level(ctx, level, src, vint, ["n_equip", "n_common"], ("domain",))
         deps = ctx.q(f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {ctx.weights(vint)} w
                          ON w.source = s.commune JOIN communes c ON c.code = w.code""")["dep"]
-        pop = _population(ctx, level, year, deps)
-        key, where = _key(level)
+        pop = population(ctx, level, year, deps)
+        key, where = level_key(level)
         absent = ctx.q(f"""SELECT {key} AS code FROM communes c WHERE {where} GROUP BY 1
                            HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))""",
                        [list(deps)])["code"]
@@ -231,10 +125,10 @@ def _bpe(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
     return out
 
 
-def _ftth(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _ftth(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     src = ("SELECT code AS commune, quarter, connectable, dwellings + firms AS premises "
            "FROM anchoring_ftth_communes")
-    s = _sum(ctx, level, src, 2018, ["connectable", "premises"], ("quarter",))
+    s = sum_to_level(ctx, level, src, 2018, ["connectable", "premises"], ("quarter",))
     out = []
     for q in FTTH_QUARTERS:
         d = s[s["quarter"] == q].set_index("code").reindex(ter.index)
@@ -264,12 +158,12 @@ def _realloc(ter, level, ind, period, pieces, values, unit, resolution, source,
     return _rows(ter, level, ind, period, r["value"], why, unit, resolution, source, note)
 
 
-def _rates(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _rates(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     out = []
     for ind, (table, year, source) in RATES.items():
         if ind == "cif" and level != "epci":
             continue
-        pieces = _pieces(ctx, level, year)
+        pieces = epci_pieces(ctx, level, year)
         data = ctx.q(f"SELECT code, year, value FROM {table}")
         for y, d in data.groupby("year"):
             out.append(_realloc(ter, level, ind, str(y), pieces, d.set_index("code")["value"],
@@ -278,14 +172,14 @@ def _rates(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
     return out
 
 
-def _productive(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     data = ctx.q("SELECT code, year, value FROM anchoring_productive_ze2010")
     src = "ANCT / Insee RP {y}, fonctions productives"
     if level == "ze2010":
         return [_rows(ter, level, "productive_functions_share", str(y),
                       d.set_index("code")["value"], {}, PCT, "zone d'emploi 2010 (native)",
                       src.format(y=y)) for y, d in data.groupby("year")]
-    key, where = _key(level)
+    key, where = level_key(level)
     pieces = ctx.q(f"""SELECT {key} AS target, z.ze2010 AS unit,
                               sum(coalesce(p.population, c.population) * w.weight) AS weight
                        FROM commune_ze2010 z JOIN {ctx.weights(2020)} w ON w.source = z.code
@@ -298,7 +192,7 @@ def _productive(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
                      src.format(y=y), "zones d'emploi 2010") for y, d in data.groupby("year")]
 
 
-def _census(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _census(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     j = ctx.q("""SELECT code, year, sector, jobs FROM jobs WHERE source = 'rp' AND level = ?
                  AND sector IN ('CONREC', 'CFM', 'TOTAL') AND year IN (2006, 2011, 2016)""",
               [level]).pivot_table(index=["code", "year"], columns="sector", values="jobs")
@@ -318,7 +212,7 @@ def _census(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
     return out
 
 
-def _grants(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _grants(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     out = []
     for year in GRANT_YEARS:
         t = f"anchoring_grants_{year}"
@@ -326,8 +220,8 @@ def _grants(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
                f" AS eco FROM {t} WHERE echelon = 'commune' AND territory IS NOT NULL "
                "AND grant <> 'DSID'")
         vint = ctx.vintage(com)
-        a = _sum(ctx, level, com, vint, ["amount", "eco"]).set_index("code")
-        pieces = _pieces(ctx, level, year)
+        a = sum_to_level(ctx, level, com, vint, ["amount", "eco"]).set_index("code")
+        pieces = epci_pieces(ctx, level, year)
         pieces["share"] = pieces["weight"] / pieces.groupby("unit")["weight"].transform("sum")
         e = ctx.q(f"""SELECT territory AS unit, sum(amount) AS amount,
                       sum(CASE WHEN economy THEN amount ELSE 0 END) AS eco FROM {t}
@@ -335,7 +229,7 @@ def _grants(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
         m = pieces.merge(e, on="unit")
         b = m.assign(amount=m["amount"] * m["share"], eco=m["eco"] * m["share"]).groupby(
             "target")[["amount", "eco"]].sum()
-        pop = _population(ctx, level, year).reindex(ter.index)
+        pop = population(ctx, level, year).reindex(ter.index)
         tot = a.reindex(ter.index).fillna(0.0).add(b.reindex(ter.index).fillna(0.0))
         share_epci = calc.calc_share(b["amount"].reindex(ter.index).fillna(0.0), tot["amount"])
         note = pd.Series([f"dont {s:.0f} % de projets intercommunaux répartis entre les "
@@ -354,7 +248,7 @@ def _grants(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
     return out
 
 
-def _diplomas(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
+def _diplomas(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     cols = ["pop_15plus_non_scol", *calc.DIPLOMA_SHARES.values()]
     if "census_diplomas" not in ctx.tables:
         return [_rows(ter, level, ind, DIPLOMA_PERIOD, np.nan, NOT_FETCHED, PCT, "commune",
@@ -362,7 +256,7 @@ def _diplomas(ctx: _Ctx, level: str, ter) -> list[pd.DataFrame]:
     yr = int(ctx.q("SELECT max(year) AS y FROM census_diplomas")["y"].iloc[0])
     src = f"SELECT * FROM census_diplomas WHERE year = {yr}"
     vint = ctx.vintage(src)
-    d = _sum(ctx, level, src, vint, cols).set_index("code").reindex(ter.index)
+    d = sum_to_level(ctx, level, src, vint, cols).set_index("code").reindex(ter.index)
     shares, why = calc.calc_diploma_shares(d), calc.calc_diploma_shares_reasons(d)
     return [_rows(ter, level, ind, str(yr), shares[ind], why[ind], PCT,
                   f"commune (COG {vint} -> 2025), plus haut diplôme",
@@ -384,9 +278,9 @@ DATASETS = {
 def commune_totals(con, level: str, dataset: str) -> pd.DataFrame:
     """A per-commune dataset (:data:`DATASETS`) harmonised and summed to ``level``, as the
     indicators read it (for conservation checks and for users who want the counts)."""
-    ctx = _Ctx(con)
+    ctx = StoreContext(con)
     src, values, keys = DATASETS[dataset]
-    return _sum(ctx, level, src, ctx.vintage(src), values, keys)
+    return sum_to_level(ctx, level, src, ctx.vintage(src), values, keys)
 
 
 def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
@@ -394,7 +288,7 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
     long format (:data:`COLUMNS`); every territory has a value or a French reason in note."""
     if level is not None:
         check_level(level, LEVELS)
-    ctx = _Ctx(con)
+    ctx = StoreContext(con)
     rows: list[dict[str, np.ndarray]] = []
     for lev in LEVELS if level is None else (level,):
         ter = ctx.territories(lev)

@@ -1,0 +1,122 @@
+"""Store access of the anchoring model (:mod:`pacte.engine.anchoring`): the COG vintage of
+a per-commune file, its weights onto COG 2025 communes and the populations of a year (temp
+tables kept for the connection), and the SQL that sums a file, a population or the parts of
+old EPCI perimeters to a level."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pacte import geography
+
+
+class StoreContext:
+    """Store access shared by the indicator blocks of one run (weights, populations)."""
+
+    def __init__(self, con):
+        self.con = con
+        self.tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        self._vint: dict[str, int] = {}
+        self.pieces_cache: dict[tuple[str, int], pd.DataFrame] = {}
+        self._made: set[str] = set()  # weight tables known to exist on the connection
+        self._geo: tuple | None = None
+
+    def q(self, sql: str, params=None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def _has(self, temp: str) -> bool:
+        """Temp tables live as long as the connection (the store it reads is immutable)."""
+        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                                     "AND table_name = ?", [temp]).fetchall()[0][0])
+
+    def vintage(self, src: str) -> int:
+        """COG vintage of the communes of ``src`` (SQL exposing ``commune``), by the rule of
+        :func:`pacte.geography.detect_vintage` (largest Jaccard similarity among the years
+        holding every code, else among all years; ties to the latest), counted in SQL."""
+        if src not in self._vint:
+            d = self.q(f"""WITH s AS (SELECT DISTINCT commune AS code FROM ({src}))
+                SELECT y.cog, count(s.code) AS inter, count(*) AS ny,
+                       (SELECT count(*) FROM s) AS n
+                FROM cog_codes y LEFT JOIN s ON s.code = y.code GROUP BY y.cog""")
+            d["jaccard"] = d["inter"] / (d["n"] + d["ny"] - d["inter"])
+            full = d[d["inter"] == d["n"]]
+            pool = full if len(full) else d
+            self._vint[src] = int(pool.sort_values(["jaccard", "cog"]).iloc[-1]["cog"])
+        return self._vint[src]
+
+    def weights(self, vintage: int) -> str:
+        """Temp table ``_w{vintage}`` (source, code, weight): COG ``vintage`` -> 2025."""
+        name = f"_w{vintage}"
+        if name in self._made:
+            return name
+        if not self._has(name):
+            if self._geo is None:  # read once per run
+                self._geo = (self.q("SELECT hist_code, code FROM commune_passage"),
+                             self.q("SELECT * FROM commune_splits"),
+                             self.q("SELECT code FROM communes")["code"])
+            codes = self.q("SELECT code FROM cog_codes WHERE cog = ?", [vintage])["code"]
+            w = geography.commune_weights(codes, vintage, *self._geo)
+            self.con.register("_wdf", w)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _wdf")
+            self.con.unregister("_wdf")
+        self._made.add(name)
+        return name
+
+    def pop(self, year: int) -> str:
+        """Temp table ``_pop{year}`` (code, pop, fallback): population of ``year`` on 2025
+        communes (2023 population where the year's is unknown: Mayotte)."""
+        if not self._has(f"_pop{year}"):
+            w = self.weights(year)
+            self.con.execute(f"""CREATE OR REPLACE TEMP TABLE _pop{year} AS
+                SELECT c.code, coalesce(sum(p.population * w.weight), any_value(c.population))
+                       AS pop, count(p.population) = 0 AS fallback
+                FROM communes c LEFT JOIN {w} w ON w.code = c.code
+                LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = w.source GROUP BY c.code""")
+        return f"_pop{year}"
+
+    def territories(self, level: str) -> pd.DataFrame:
+        return self.q("SELECT code, name FROM territory WHERE level = ? ORDER BY code",
+                      [level]).set_index("code")
+
+
+def level_key(level: str) -> tuple[str, str]:
+    """SQL expression of a 2025 commune's territory (alias ``c``) and the filter it needs."""
+    if level == "fr":
+        return "'FR'", "TRUE"
+    return f"c.{level}", f"c.{level} IS NOT NULL"
+
+
+def sum_to_level(ctx: StoreContext, level: str, src: str, vintage: int, values: list[str],
+         keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``src`` (SQL exposing ``commune`` of COG ``vintage``) summed to ``level``."""
+    key, where = level_key(level)
+    k = "".join(f", src.{x}" for x in keys)
+    sums = ", ".join(f"sum(src.{v} * w.weight) AS {v}" for v in values)
+    return ctx.q(f"""WITH src AS ({src}) SELECT {key} AS code{k}, {sums}
+                     FROM src JOIN {ctx.weights(vintage)} w ON w.source = src.commune
+                     JOIN communes c ON c.code = w.code WHERE {where} GROUP BY ALL""")
+
+
+def population(ctx: StoreContext, level: str, year: int, deps=None) -> pd.DataFrame:
+    """Population of ``year`` per territory (only the communes of ``deps`` if given)."""
+    key, where = level_key(level)
+    if deps is not None:
+        where += " AND c.dep IN (SELECT * FROM unnest(?))"
+    return ctx.q(f"""SELECT {key} AS code, sum(p.pop) AS pop, bool_or(p.fallback) AS fb
+                     FROM {ctx.pop(year)} p JOIN communes c ON c.code = p.code WHERE {where}
+                     GROUP BY 1""", None if deps is None else [list(deps)]).set_index("code")
+
+
+def epci_pieces(ctx: StoreContext, level: str, year: int) -> pd.DataFrame:
+    """(target, unit, weight): parts of the EPCI of ``year`` in each territory of ``level``,
+    weighted by the population of ``year``."""
+    if (level, year) in ctx.pieces_cache:
+        return ctx.pieces_cache[(level, year)].copy()
+    key, where = level_key(level)
+    ctx.pieces_cache[(level, year)] = ctx.q(f"""SELECT {key} AS target, s.epci AS unit,
+                            sum(coalesce(p.population, c.population) * w.weight) AS weight
+                     FROM commune_supracom s JOIN {ctx.weights(year)} w ON w.source = s.code
+                     JOIN communes c ON c.code = w.code
+                     LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = s.code
+                     WHERE s.year = {year} AND s.epci IS NOT NULL AND {where} GROUP BY ALL""")
+    return ctx.pieces_cache[(level, year)].copy()
