@@ -13,7 +13,8 @@ from pacte.export.indented import dumps_indented
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
                     st.dates())  # dates go through default=str
 KEYS = st.one_of(st.text(), st.integers(), st.floats(), st.booleans(), st.none())
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+RECORDS = st.lists(st.dictionaries(KEYS, SCALARS, min_size=1), min_size=1)  # rows of a table
+VALUES = st.recursive(SCALARS | RECORDS, lambda inner: st.one_of(
     st.lists(inner), st.tuples(inner, inner), st.dictionaries(KEYS, inner)), max_leaves=30)
 
 
@@ -28,7 +29,8 @@ def test_records_and_nested_documents():
     French text unescaped, NaN as the standard encoder writes it."""
     doc = {"meta": {"clé": "données fictives", "notes": ["a", "b"], "vide": {}},
            "rows": [{"code": "01001", "cut": 12.5, "x": float("nan"), "ok": True},
-                    {"code": "01002", "cut": -0.0, "x": None, "ok": False}],
+                    {"code": "01002", "cut": -0.0, "x": None, "ok": False},
+                    {"nom": "},\n  {", "}": "{"}],  # braces in text are not rows' braces
            "totals": [], "n": 2}
     text = dumps_indented(doc)
     assert text == json.dumps(doc, ensure_ascii=False, indent=1)

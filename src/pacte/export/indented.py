@@ -31,6 +31,17 @@ def _key(k: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
 
 
+def _records(rows: list | tuple, pad: str, inner: str) -> str:
+    """A list of non-empty flat dicts (records) in one call of the C encoder: written with the
+    separator of the rows' items, then the braces between rows re-indented. Encoded strings
+    hold no raw newline, so ``},<newline><spaces>{`` only occurs between two rows."""
+    item = inner + " "
+    flat = json.dumps(rows, ensure_ascii=False, separators=(",\n" + item, ": "))
+    between = "\n" + inner + "},\n" + inner + "{\n" + item
+    return ("[\n" + inner + "{\n" + item + flat[2:-2].replace("},\n" + item + "{", between)
+            + "\n" + inner + "}\n" + pad + "]")
+
+
 def _encode(v: Any, default: Callable[[Any], Any], depth: int) -> str:
     if isinstance(v, _SCALARS):
         return json.dumps(v, ensure_ascii=False)
@@ -41,6 +52,9 @@ def _encode(v: Any, default: Callable[[Any], Any], depth: int) -> str:
         if all(isinstance(x, _SCALARS) for x in v):
             flat = json.dumps(v, ensure_ascii=False, separators=(",\n" + inner, ": "))
             return "[\n" + inner + flat[1:-1] + "\n" + pad + "]"
+        if all(isinstance(x, dict) and x and all(isinstance(y, _SCALARS) for y in x.values())
+               for x in v):
+            return _records(v, pad, inner)
         return ("[\n" + ",\n".join(inner + _encode(x, default, depth + 1) for x in v)
                 + "\n" + pad + "]")
     if isinstance(v, dict):
