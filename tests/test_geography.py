@@ -6,6 +6,8 @@ Fictional history (codes are made up, dates are realistic):
 - 2025-01-01: 99001 (the 2016 commune nouvelle) is split back: 99001 (60 %) and 99002 (40 %).
 """
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,11 +86,19 @@ def test_aggregate_marks_territories_with_missing_communes():
     assert fr["jobs"] == 7 and fr["n_missing"] == 1
 
 
+@functools.cache
+def vintage_weights(vintage: int) -> tuple[list[str], pd.DataFrame]:
+    """The codes of a vintage's file and their weights: computed once per vintage (they do
+    not depend on the values drawn)."""
+    codes = sorted(COG.loc[COG["cog"] == vintage, "code"])
+    return codes, weights(codes, vintage)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=4, max_size=4),
        st.sampled_from([2015, 2018, 2019]))
 def test_harmonisation_conserves_totals(values, vintage):
-    codes = sorted(COG.loc[COG["cog"] == vintage, "code"])
+    codes, w = vintage_weights(vintage)
     df = pd.DataFrame({"commune": codes, "v": values[:len(codes)]})
-    h, _ = geography.harmonise(df, ["v"], weights(codes, vintage))
+    h, _ = geography.harmonise(df, ["v"], w)
     assert h["v"].sum() == pytest.approx(df["v"].sum(), rel=1e-12, abs=1e-9)

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pacte.catalogue import INDICATORS
@@ -26,6 +25,14 @@ from pacte.export.table import Column, Table, describe, identifier_markdown
 from pacte.export.tables import french_frame, number_format, write_csv_fr, write_xlsx
 from pacte.export.wide import wide_table
 from pacte.handlers.indicators import indicators
+
+
+def load_workbook(path, **kw):
+    """openpyxl's reader, imported by the tests that open a workbook (not at collection)."""
+    from openpyxl import load_workbook as load
+
+    return load(path, **kw)
+
 
 ROUEN = "200023414"
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pacte.cli.main import app
@@ -27,6 +26,14 @@ from pacte.export.atomic import atomic_path, write_text
 from pacte.export.cells import neutralise, safe_frame
 from pacte.export.tables import write_csv_fr, write_xlsx
 from pacte.settings import package_data
+
+
+def load_workbook(path, **kw):
+    """openpyxl's reader, imported by the tests that open a workbook (not at collection)."""
+    from openpyxl import load_workbook as load
+
+    return load(path, **kw)
+
 
 runner = CliRunner()
 FORMATS = {"csv": "csv", "csv-fr": "csv", "xlsx": "xlsx", "geojson": "geojson",

@@ -128,6 +128,16 @@ def test_epci_dcrtp_must_agree_across_member_rows(tmp_path):
         load_criteres(path)
 
 
+def test_epci_dcrtp_left_empty_on_a_member_row_is_not_a_disagreement(tmp_path):
+    """An empty cell is no amount: the EPCI's amount on its other member rows is taken."""
+    text = MINI.read_text(encoding="utf-8")
+    path = tmp_path / "c.csv"
+    path.write_text(text.replace('"60000,75",0,0,400000,', '"60000,75",0,0,,'),
+                    encoding="utf-8")
+    e = load_criteres(path).entities.set_index("code")
+    assert e.loc["900000002", "dcrtp"] == 400_000
+
+
 def test_later_vintage_labels_are_matched():
     """The RRF label of 2022+ (« ... N-2 pour N ») and shortened labels are accepted."""
     from pacte.finance.inputs import from_criteres

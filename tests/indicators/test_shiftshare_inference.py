@@ -164,9 +164,12 @@ def test_toy_aggregates_by_hand():
 def shift_share_data(draw):
     n, k = draw(st.integers(6, 12)), draw(st.integers(2, 5))
     unit = st.floats(0.0, 1.0, allow_nan=False)
-    s = draw(arrays(float, (n, k), elements=unit)) / k
-    g = draw(arrays(float, k, elements=st.floats(-3, 3, allow_nan=False)))
-    noise = draw(arrays(float, (n, 3), elements=st.floats(-1, 1, allow_nan=False)))
+    s = draw(arrays(float, (n, k), elements=unit, fill=st.nothing())) / k
+    g = draw(arrays(float, k, elements=st.floats(-3, 3, allow_nan=False), fill=st.nothing()))
+    # every cell drawn (no fill value): zero shares or shocks and constant noise columns,
+    # which the tests' checks of rank and first stage reject, are drawn less often
+    noise = draw(arrays(float, (n, 3), elements=st.floats(-1, 1, allow_nan=False),
+                        fill=st.nothing()))
     w = draw(arrays(float, n, elements=st.floats(0.1, 2.0, allow_nan=False)))
     return s, g, noise, w
 

@@ -351,48 +351,34 @@ def test_parse_urssaf_jobs_rejects_a_pair_repeated_across_chunks(tmp_path):
     assert info.value.line == len(lines)
 
 
-def official_layout(jobs: pd.DataFrame) -> bytes:
-    """A long ``urssaf_jobs`` table written back in the official file's layout (UTF-8 with
-    BOM, ``;``, CRLF, one row per commune x APE, a pair of count columns per year)."""
-    years = sorted(jobs["year"].unique())
-    wide = jobs.pivot_table(index=["commune", "ape"], columns="year",
-                            values=["establishments", "jobs"], fill_value=0)
-    header = ["Code commune", "Code APE"] + [f"{what} {y}" for y in years for what in (
-        "Nombre d'établissements", "Effectifs salariés")]
-    lines = [";".join(header)] + [";".join([c, a] + [str(int(wide.loc[(c, a), (k, y)]))
-                                                     for y in years
-                                                     for k in ("establishments", "jobs")])
-                                  for c, a in wide.index]
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def test_build_store_from_fetched_file(server, tmp_path, con):
+def test_build_store_from_fetched_file(fictional_fetched, con):
     """``pacte build --with-fetched``: the fetched file's table replaces the bundled one, and
-    provenance records its URL and sha256. Built on the fictional snapshot (a store in
-    seconds), from a file in the official layout holding the fictional URSSAF table with
-    every count doubled, so that the stored jobs are visibly the fetched file's."""
+    provenance records its URL and sha256. Read on the session's fictional store built with
+    fetched files (conftest_fictional: a store in seconds, built once per run), whose cache
+    holds a fictional national URSSAF file in the official layout
+    (:mod:`fixtures.urssaf_national`), placed with its sidecar as ``pacte fetch`` places it:
+    its counts are not the bundled table's, so the stored jobs are visibly the file's."""
     import duckdb
     from fixtures.conftest_fictional import SNAPSHOT
+    from fixtures.urssaf_national import draw_jobs
 
-    from pacte import store
-
+    path = fictional_fetched["path"]
+    cached = cache_path(get_source("urssaf_commune_ape"), path.parent / "cache")
+    sidecar = json.loads(cached.with_name(cached.name + ".meta.json").read_text("utf-8"))
+    drawn = draw_jobs()  # the file's counts, long (commune, ape, year)
+    expected = [(y, int(drawn.loc[drawn["year"] == y, "jobs"].sum())) for y in (2008, 2012)]
     bundled = pd.read_parquet(SNAPSHOT / "urssaf_jobs.parquet")
-    doubled = bundled.assign(jobs=2 * bundled["jobs"],
-                             establishments=2 * bundled["establishments"])
-    server.files["/urssaf.csv"] = body = official_layout(doubled)
-    reg = make_registry(server.base)
-    fetch("urssaf_commune_ape", cache_dir=tmp_path / "cache", registry=reg, progress=False)
-    store.build(tmp_path / "pacte.duckdb", snap=SNAPSHOT, with_fetched=True,
-                cache_dir=tmp_path / "cache", allow_partial=True)  # not national
-    with duckdb.connect(str(tmp_path / "pacte.duckdb"), read_only=True) as con_f:
+    assert expected != [(y, int(bundled.loc[bundled["year"] == y, "jobs"].sum()))
+                        for y in (2008, 2012)]  # 23,750 and 26,247 jobs in the bundled one
+    with duckdb.connect(str(path), read_only=True) as con_f:
         origin, digest, rows = con_f.execute("SELECT origin, sha256, rows FROM provenance "
                                              "WHERE table_name = 'urssaf_jobs'").fetchall()[0]
         totals = con_f.execute("SELECT year, sum(jobs) FROM jobs WHERE source = 'urssaf' AND "
                                "level = 'commune' AND sector = 'TOTAL' AND year IN (2008, "
                                "2012) GROUP BY year ORDER BY year").fetchall()
-    assert origin.startswith(f"{server.base}/urssaf.csv") and digest == sha(body)
-    # the fictional table: 23,750 jobs in 2008 and 26,247 in 2012, here doubled
-    assert rows == len(bundled) and totals == [(2008, 47_500), (2012, 52_494)]
+    assert origin.startswith(f"{sidecar['url']} (téléchargé le ")
+    assert digest == sha(cached.read_bytes()) == sidecar["sha256"]
+    assert rows == len(drawn) and totals == expected
     # The real Rouen file parses to the bundled table exactly
     # (test_fetched_urssaf_rebuilds_the_urssaf_jobs_table), so a real build with it stores
     # the jobs of the real store: 183,381 in 2008 and 175,704 in 2012.

@@ -8,9 +8,10 @@ ends in a French FetchError with nothing placed in the cache.
 from __future__ import annotations
 
 import functools
-import gzip
 import json
+import struct
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -26,9 +27,19 @@ COG = (HERE / "data/fetch/v_mvt_commune_2025_head40.csv").read_bytes()
 
 @functools.cache
 def bomb() -> bytes:
-    """300 MB of zeros gzip-compressed: about 300 KB on the wire (compressed on first use,
-    by the process that serves it: 1.7 s of CPU)."""
-    return gzip.compress(b"0" * (300 * 1024 * 1024), compresslevel=9)
+    """300 MB of zeros gzip-compressed: about 300 KB on the wire. Written as one gzip member
+    whose deflate stream repeats 300 times the block of one MiB (each block ends with a full
+    flush, so it references nothing before it): 0.2 s of CPU instead of the 1.7 s of
+    ``gzip.compress`` on 300 MB; ``gzip.decompress`` gives back the 300 MB of zeros."""
+    mib = b"0" * (1024 * 1024)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate, framed by hand
+    block = deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH)
+    assert deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH) == block
+    crc = 0
+    for _ in range(300):
+        crc = zlib.crc32(mib, crc)
+    return (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + block * 300 + deflate.flush()
+            + struct.pack("<II", crc, 300 * 1024 * 1024))
 
 
 class Hostile(BaseHTTPRequestHandler):

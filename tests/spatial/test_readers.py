@@ -5,10 +5,8 @@ import json
 from html import unescape
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from pacte.api import Settings, create_app
 from pacte.cli import app
 from pacte.handlers.basins import basin_members, basin_ranking, validate_basins
 
@@ -80,32 +78,30 @@ def test_export_geojson_of_basins(built_store, tmp_path, con):
     assert len(pyogrio.read_dataframe(gpkg, layer="bassin", read_geometry=False)) == n
 
 
-def test_api_routes(built_store, tmp_path, first):
-    client_app = create_app(Settings(db=built_store, cache=tmp_path / "cache"))
-    with TestClient(client_app) as c:
-        r = c.get("/api/basins", params={"top": 2})
-        assert r.status_code == 200
-        body = r.json()
-        assert body["data"][0]["code"] == first["code"]
-        assert len(body["data"][0]["members"]) == first["n_members"]
-        assert body["meta"]["parameters"]["basins"]["max_members"] == 4
-        from pacte.api import schemas as S
+def test_api_routes(client, first):
+    r = client.get("/api/basins", params={"top": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["data"][0]["code"] == first["code"]
+    assert len(body["data"][0]["members"]) == first["n_members"]
+    assert body["meta"]["parameters"]["basins"]["max_members"] == 4
+    from pacte.api import schemas as S
 
-        detail = c.get(f"/api/basins/{first['code']}").json()
-        S.Envelope[S.BasinDetail].model_validate(detail)  # the declared shape
-        one = detail["data"]
-        assert one["basin"]["code"] == first["code"]
-        assert c.get("/api/basins/B999").status_code == 404
-        sp = c.get("/api/spatial/epci").json()["data"]
-        assert sp["moran"][0]["variable"] == "score"
-        assert c.get("/api/spatial/dep").status_code == 422
-        lisa = c.get("/api/spatial/ze2020/lisa").json()["data"]
-        assert len(lisa) == 306
-        fc = c.get("/api/basins/map").json()["data"]
-        assert fc["type"] == "FeatureCollection" and len(fc["features"]) >= 1
+    detail = client.get(f"/api/basins/{first['code']}").json()
+    S.Envelope[S.BasinDetail].model_validate(detail)  # the declared shape
+    one = detail["data"]
+    assert one["basin"]["code"] == first["code"]
+    assert client.get("/api/basins/B999").status_code == 404
+    sp = client.get("/api/spatial/epci").json()["data"]
+    assert sp["moran"][0]["variable"] == "score"
+    assert client.get("/api/spatial/dep").status_code == 422
+    lisa = client.get("/api/spatial/ze2020/lisa").json()["data"]
+    assert len(lisa) == 306
+    fc = client.get("/api/basins/map").json()["data"]
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) >= 1
 
 
-def test_basin_profile(built_store, tmp_path, first):
+def test_basin_profile(built_store, client, tmp_path, first):
     out = tmp_path / "profil.pdf"
     _run(built_store, "profile", first["code"], "--level", "bassin", "--out", str(out))
     import pypdfium2
@@ -121,8 +117,6 @@ def test_basin_profile(built_store, tmp_path, first):
     for name in first["member_names"].split(" ; "):
         assert name in unescape(page)
     assert page.count("<path ") >= first["n_members"]
-    client_app = create_app(Settings(db=built_store, cache=tmp_path / "cache"))
-    with TestClient(client_app) as c:
-        r = c.get(f"/api/basins/{first['code']}/profile", params={"format": "html"})
-        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-        assert c.get("/api/basins/B999/profile").status_code == 404
+    r = client.get(f"/api/basins/{first['code']}/profile", params={"format": "html"})
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert client.get("/api/basins/B999/profile").status_code == 404

@@ -101,7 +101,8 @@ def simulate_dcrtp(
                                             "premiers du classement.")] = None,
     compare: bool = False,
     limit: Annotated[int, Query(ge=0, le=2000, description="Lignes les plus touchées "
-                                "renvoyées.")] = 100,
+                                "renvoyées (et, avec compare, leurs montants selon chaque "
+                                "clé).")] = 100,
 ) -> JSON:
     from pacte.handlers.finance import simulate_dcrtp as handler
 
@@ -113,7 +114,12 @@ def simulate_dcrtp(
     if isinstance(rows, pd.DataFrame):
         order = "cut" if "cut" in rows else rows.columns[0]
         data["n_rows"] = len(rows)
-        data["rows"] = rows.sort_values(order, ascending=False, kind="stable").head(limit)
+        rows = rows.reset_index(drop=True)
+        top = rows.sort_values(order, ascending=False, kind="stable").head(limit).index
+        data["rows"] = rows.loc[top]
+        by_key = data.get("rows_by_key")  # with compare: the same entities, row for row
+        if isinstance(by_key, pd.DataFrame) and len(by_key) == len(rows):
+            data["rows_by_key"] = by_key.reset_index(drop=True).loc[top]
     return answer(Answer(data, ans.meta))
 
 

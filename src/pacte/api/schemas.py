@@ -345,13 +345,16 @@ class SimulationRow(_Shape):
 class Simulation(_Shape):
     rows: list[SimulationRow]
     summary: list[dict[str, Num | str | int]]
-    totals: dict[str, Num | bool | int | dict]
+    totals: dict[str, Num | bool | int | dict] | list[dict[str, Num | bool | int | str]]
     n_rows: int
 
 
 class SimulationMeta(Meta):
+    """One key (``cle``), or with ``compare`` every key compared (``cles``)."""
+
     annee: int
-    cle: str
+    cle: str | None = None
+    cles: list[str] | None = None
     donnees_fictives: bool
 
 

@@ -4,13 +4,13 @@ cut under each key and its « double peine » position, on the real amounts of t
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from pacte.export.indented import dumps_indented
 from pacte.labels import fr_number, upper_first
 
 
@@ -74,7 +74,7 @@ def write_territory(data: dict, meta: dict, fmt: str, out: Path | None) -> None:
         doc = {"meta": meta, "territory": data["territory"],
                "history": records(data["history"]), "keys": records(data["keys"]),
                "rows": records(data["rows"]), "skipped": data["skipped"]}
-        text = json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n"
+        text = dumps_indented(doc) + "\n"  # json.dumps(indent=1), faster
     else:
         keys = data["keys"].copy()
         keys.insert(0, "donnees", meta["donnees"])

@@ -170,10 +170,19 @@ def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, no
     n = (notes if isinstance(notes, pd.Series) else pd.Series(notes, index=ter.index))
     n = n.reindex(ter.index).fillna("")
     note = np.where(v.isna(), r.where(r != "", calc.NO_DATA), n)
-    return pd.DataFrame({"level": level, "code": ter.index, "name": ter["name"].to_numpy(),
-                         "indicator": ind, "period": period, "value": v.to_numpy(),
-                         "unit": unit, "resolution": resolution, "source": source,
-                         "note": note})
+    size = len(ter)
+
+    def text(x) -> np.ndarray:  # one text for every row
+        if not isinstance(x, str):
+            raise TypeError(f"ancrage : texte attendu, {type(x).__name__} reçu")
+        return np.full(size, x, dtype=object)
+
+    # columns as arrays: compute_anchoring makes one DataFrame of all the blocks' rows
+    return {"level": text(level), "code": ter.index.to_numpy(dtype=object),
+            "name": ter["name"].to_numpy(dtype=object), "indicator": text(ind),
+            "period": text(period), "value": v.to_numpy(dtype=float), "unit": text(unit),
+            "resolution": text(resolution), "source": text(source),
+            "note": np.asarray(note, dtype=object)}
 
 
 def _mayotte(pop: pd.DataFrame, base: str = "") -> pd.Series:
@@ -386,7 +395,7 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
     if level is not None:
         check_level(level, LEVELS)
     ctx = _Ctx(con)
-    rows: list[pd.DataFrame] = []
+    rows: list[dict[str, np.ndarray]] = []
     for lev in LEVELS if level is None else (level,):
         ter = ctx.territories(lev)
         if lev == "ze2010":
@@ -394,6 +403,7 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
             continue
         for block in (_bpe, _ftth, _rates, _productive, _census, _grants, _diplomas):
             rows += block(ctx, lev, ter)
-    out = pd.concat(rows, ignore_index=True)[COLUMNS]
+    # string columns as pandas' default text type, as a DataFrame of str would have them
+    out = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in COLUMNS})
     out["value"] = out["value"].astype(float)
     return out

@@ -341,9 +341,10 @@ def contributions(con, level: str, period: str,
     return _level(con, level, period, indicator)[0]
 
 
-def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
+def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                     tops: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """Exposure indicators of every territory of ``level`` (all levels if None), long
-    format (:func:`pacte.engine.exposure_indicators.compute_exposure`)."""
+    format (:func:`pacte.engine.exposure_indicators.compute_exposure`; ``tops`` there)."""
     from pacte.engine.exposure_indicators import compute_exposure as _compute
 
-    return _compute(con, level)
+    return _compute(con, level, tops)

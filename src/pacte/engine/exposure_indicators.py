@@ -35,6 +35,7 @@ from pacte.engine.exposure import (
     load_inputs,
     read_wiod_labels,
 )
+from pacte.engine.exposure_top import calc_top_rows
 from pacte.indicators.exposure import calc_calibrated_elasticity, calc_jobs_at_risk
 from pacte.labels import MODELLED_JOBS, fr_number
 
@@ -110,10 +111,13 @@ def _own(inp: Inputs) -> pd.Series:
             else pd.Series(False, index=inp.emp.index)).reindex(inp.emp.index).fillna(False)
 
 
-def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
+def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                     tops: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """Exposure indicators of every territory of ``level`` (all of :data:`LEVELS` if None),
     long format: level, code, name, indicator, period, value, unit, resolution, source, note.
-    """
+    ``tops``: a list that receives, from the same contributions, the rows of the table
+    ``exposure_top`` (:func:`pacte.engine.exposure_top.calc_top_rows`), level by level,
+    period by period, indicator by indicator."""
     levels = LEVELS if level is None else (level,)
     shocks = french_shocks(con)
     names = _q(con, "SELECT level, code, name FROM territory")
@@ -132,6 +136,9 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -
             base["name"] = names.reindex(pd.MultiIndex.from_arrays(
                 [base["level"], base["code"]])).to_numpy()
             contribs = {ind: calc_contributions(inp, sh, ind) for ind in SHOCKS}
+            if tops is not None:
+                tops.extend(calc_top_rows(c, inp, labels, lev, period, ind)
+                            for ind, c in contribs.items())
             values = {ind: c.sum(axis=1, min_count=1) for ind, c in contribs.items()}
             for ind, v in values.items():
                 out = base.assign(indicator=ind, value=v.to_numpy(), unit=UNIT)

@@ -60,24 +60,34 @@ COLUMNS = ["rank", "sector", "contribution", "share_of_exposure", "label", "reso
            "unit", "own_detail"]
 
 
-def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
+def calc_top_rows(contrib: pd.DataFrame, inp: Inputs, labels: pd.Series, level: str,
+                  period: str, indicator: str) -> pd.DataFrame:
+    """The rows of ``exposure_top`` for one level, period and exposure indicator, from the
+    contributions (code x WIOD sector) of the model's run."""
+    top = _top(contrib, inp, STORED_K, labels)
+    exposure = contrib.sum(axis=1, min_count=1)
+    return top.assign(level=level, period=period, indicator=indicator,
+                      exposure=top["code"].map(exposure))
+
+
+def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
+                       tops: list[pd.DataFrame] | None = None) -> dict[str, int]:
     """Build step: the :data:`STORED_K` top industries of every territory's exposure, for
     every level, period and exposure indicator (table ``exposure_top``), so that ``pacte
-    exposure`` and the profiles read them instead of recomputing the model."""
+    exposure`` and the profiles read them instead of recomputing the model. ``tops``: the
+    rows gathered by the catalogue's run of the model
+    (:func:`pacte.engine.exposure_indicators.compute_exposure`), else the model runs here."""
     say("Mondialisation : industries en cause par territoire")
-    shocks, labels = french_shocks(con), read_wiod_labels(con)
-    frames = []
-    for level in LEVELS:
-        for period in PERIODS:
-            inp = load_inputs(con, level, period)
-            sh = shocks[shocks["period"] == period]
-            for indicator in SHOCKS:
-                c = calc_contributions(inp, sh, indicator)
-                top = _top(c, inp, STORED_K, labels)
-                exposure = c.sum(axis=1, min_count=1)
-                frames.append(top.assign(level=level, period=period, indicator=indicator,
-                                         exposure=top["code"].map(exposure)))
-    df = pd.concat(frames, ignore_index=True)
+    if tops is None:
+        tops = []
+        shocks, labels = french_shocks(con), read_wiod_labels(con)
+        for level in LEVELS:
+            for period in PERIODS:
+                inp = load_inputs(con, level, period)
+                sh = shocks[shocks["period"] == period]
+                tops.extend(calc_top_rows(calc_contributions(inp, sh, indicator), inp, labels,
+                                          level, period, indicator) for indicator in SHOCKS)
+    df = pd.concat(tops, ignore_index=True)
     con.register("_top", df)
     con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _top")
     con.unregister("_top")

@@ -16,20 +16,25 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
-from pacte.engine.compute import check_parameters, compute_indicators
+from pacte.engine.compute import MODELS, check_parameters, compute_indicators
+from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
 from pacte.store.rows import indicator_sql
 
 TABLE = "indicator"
+#: The exposure model's id (its family's), whose run :func:`write_indicators` makes first.
+EXPOSURE = "exposure"
 
 
 def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
     """Compute every catalogue indicator at every level (France included) and write the
     long table ``indicator`` (ordered: ``ord`` keeps the engine's row order)."""
     say("Calcul de tous les indicateurs du catalogue")
-    # all levels at once: each store-level model runs once for every level
-    runs: dict[str, pd.DataFrame] = {}
+    # all levels at once: each store-level model runs once for every level; the exposure
+    # model's run also gives the rows of ``exposure_top`` (its contributions, not redone)
+    tops: list[pd.DataFrame] = []
+    runs: dict[str, pd.DataFrame] = {EXPOSURE: MODELS[EXPOSURE](con, None, tops=tops)}
     df = pd.concat([compute_indicators(con, runs=runs), compute_indicators(con, "fr", runs=runs)],
                    ignore_index=True)
     df["value"] = df["value"].astype(float)
@@ -43,7 +48,7 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
                     ORDER BY value) END AS percentile
         FROM _ind ORDER BY level, indicator, ord""")
     con.unregister("_ind")
-    return {TABLE: len(df)}
+    return {TABLE: len(df), **write_exposure_top(con, say, tops)}
 
 
 def has_indicators(con: duckdb.DuckDBPyConnection) -> bool:
@@ -86,11 +91,14 @@ def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str |
     df = df[shown.to_numpy(dtype=bool)]
     nat = read_indicators(con, "fr").set_index(["indicator", "period", "source"])["value"]
     idx = pd.MultiIndex.from_frame(df[["indicator", "period", "source"]])
-    labels = [INDICATORS[i].label_for(s) if i in INDICATORS else i  # concept of the source
-              for i, s in zip(df["indicator"], df["source"], strict=True)]
+    pairs = dict.fromkeys(zip(df["indicator"].tolist(), df["source"].tolist(), strict=True))
+    label_of = {(i, s): INDICATORS[i].label_for(s) if i in INDICATORS else i  # the source's
+                for i, s in pairs}                                             # concept
+    labels = [label_of[p] for p in zip(df["indicator"].tolist(), df["source"].tolist(),
+                                       strict=True)]
     df = df.assign(national=nat.reindex(idx).to_numpy(), label=labels)
     has_national = {s: SERIES[s].has_national for s in SERIES}
-    local = ~df["source"].map(lambda x: has_national.get(x, True)).to_numpy(dtype=bool)
+    local = ~np.array([has_national.get(x, True) for x in df["source"].tolist()], dtype=bool)
     df.loc[local, "note"] = [NO_NATIONAL if n == "" else f"{n}; {NO_NATIONAL}"
                              for n in df.loc[local, "note"]]
     order = {i: n for n, i in enumerate(INDICATORS)}

@@ -16,6 +16,11 @@ from pacte.export.tables import records
 
 def jsonable(x: Any) -> Any:
     """DataFrames -> records; numpy scalars -> Python; NaN -> None; recursively."""
+    t = type(x)  # the plain types first, by exact type (numpy's float64 is a float too)
+    if t is str or t is int or t is bool or x is None:
+        return x
+    if t is float:
+        return None if math.isnan(x) else x
     if isinstance(x, pd.DataFrame):
         return records(x)
     if isinstance(x, dict):

@@ -145,7 +145,7 @@ def from_criteres(frame: pd.DataFrame, *, source: str = "critères de répartiti
     grp = pd.DataFrame({"epci": epci[has], "d": c["dcrtp_epci"].to_numpy(float)[has],
                         "name": c["epci_name"].astype(str).to_numpy()[has], "pop": pop[has]})
     g = grp.groupby("epci", sort=True)
-    spread = g["d"].agg(lambda s: s.dropna().nunique())
+    spread = g["d"].nunique()  # distinct amounts of an EPCI, gaps left out
     if (spread > 1).any():
         siren = spread.index[spread > 1][0]
         vals = sorted(grp.loc[grp["epci"] == siren, "d"].dropna().unique())
@@ -175,7 +175,7 @@ def from_criteres(frame: pd.DataFrame, *, source: str = "critères de répartiti
                      "telle que notifiée (report FPU non appliqué)")
     if epcis["rrf"].isna().all():
         notes.append("RRF des EPCI non fournies : la clé légale ne peut pas être calculée")
-    years = sorted({int(float(y)) for y in c["year"].astype(str)
+    years = sorted({int(float(y)) for y in c["year"].astype(str).unique()
                     if y.strip().replace(".0", "").isdigit()})
     ents = pd.concat([communes, epcis], ignore_index=True)[ENTITY_COLUMNS]
     return SimulationInputs(ents, {"source": source, "millesime": years[0] if years else None,

@@ -213,9 +213,12 @@ def _need_rrf(ents: EntityArrays, mask: np.ndarray) -> np.ndarray:
 def exempt_mask(ents: EntityArrays, codes) -> np.ndarray:
     """Rows exempted by a list of codes: a commune code exempts the commune; an EPCI code
     exempts the EPCI and every member commune (a territory)."""
-    wanted = pd.Index(sorted({str(c) for c in codes}), dtype=object)
-    return (wanted.get_indexer(ents.code) >= 0) | (
-        (ents.level == "commune") & (wanted.get_indexer(ents.epci) >= 0))
+    wanted = {str(c) for c in codes}
+    if not wanted:
+        return np.zeros(len(ents), dtype=bool)
+    listed = np.fromiter((c in wanted for c in ents.code), dtype=bool, count=len(ents))
+    member = np.fromiter((e in wanted for e in ents.epci), dtype=bool, count=len(ents))
+    return listed | ((ents.level == "commune") & member)
 
 
 def calc_allocation(entities: pd.DataFrame | EntityArrays, target: int, key: str, *,

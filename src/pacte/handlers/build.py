@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pacte import store
-from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
 from pacte.handlers.card_build import write_territory_cards
@@ -18,8 +17,9 @@ from pacte.spatial.materialise import write_spatial
 from pacte.targeting.materialise import write_default_ranking
 
 #: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
-#: LISA, candidate basins) reads the ranking.
-STEPS = (write_indicators, write_exposure_top, write_default_ranking, write_ranking_selection,
+#: LISA, candidate basins) reads the ranking. The indicators' step also writes the exposure's
+#: top industries (``exposure_top``) from the same run of the model.
+STEPS = (write_indicators, write_default_ranking, write_ranking_selection,
          write_spatial,
          write_territory_cards, write_diversify_matrix)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
@@ -59,28 +60,54 @@ def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
     return gzip.compress(body, compresslevel=level, mtime=0)
 
 
-def _split(con: duckdb.DuckDBPyConnection, df: pd.DataFrame | None, keep_code: bool = False
-           ) -> dict[str, str]:
-    """code -> JSON array (text) of the rows of a level-wide frame, in its row order, the
-    ``code`` column dropped unless ``keep_code``; encoded by DuckDB in one query (doubles
-    in full precision, non-finite ones as null)."""
-    if df is None or df.empty:
-        return {}
-    frame = df.assign(_row=np.arange(len(df)))
-    fields = []
-    for col in (df.columns if keep_code else df.columns.drop("code")):
-        name = '"' + col.replace('"', '""') + '"'
-        value = (f"CASE WHEN isfinite({name}) THEN {name} END"
-                 if pd.api.types.is_float_dtype(df[col]) else name)
-        fields.append(f"{name} := {value}")
-    con.register("_card_rows", frame)
-    try:
-        return dict(con.execute(f"""
-            SELECT code, '[' || string_agg(to_json(struct_pack({', '.join(fields)})), ','
-                                           ORDER BY _row) || ']'
-            FROM _card_rows GROUP BY code""").fetchall())
-    finally:
-        con.unregister("_card_rows")
+#: Territories whose cards are assembled and compressed together: the JSON of a chunk is
+#: built, compressed and dropped before the next (the build's peak memory stays that of a
+#: chunk, not of a level's 150 MB of JSON).
+CHUNK = 160
+
+
+class _Rows:
+    """A level-wide frame registered once in DuckDB; :meth:`split` encodes the rows of a
+    chunk of territories (the table ``_card_chunks``: code -> chunk)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame | None,
+                 keep_code: bool = False) -> None:
+        self.con, self.name = con, name
+        self.empty = df is None or df.empty
+        if self.empty:
+            return
+        fields = []
+        for col in (df.columns if keep_code else df.columns.drop("code")):
+            quoted = '"' + col.replace('"', '""') + '"'
+            value = (f"CASE WHEN isfinite({quoted}) THEN {quoted} END"
+                     if pd.api.types.is_float_dtype(df[col]) else quoted)
+            fields.append(f"{quoted} := {value}")
+        # each row encoded once, into a temporary table (DuckDB spills it when short of
+        # memory); a chunk's query then only concatenates
+        con.register("_card_frame", df.assign(_row=np.arange(len(df))))
+        try:
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+                SELECT code, _row, to_json(struct_pack({', '.join(fields)})) AS j
+                FROM _card_frame""")
+        finally:
+            con.unregister("_card_frame")
+        self.sql = f"""
+            SELECT code, '[' || string_agg(j, ',' ORDER BY _row) || ']'
+            FROM {name} WHERE code IN (SELECT code FROM _card_chunks WHERE _chunk = ?)
+            GROUP BY code"""
+
+    def split(self, chunk: int) -> dict[str, str]:
+        """code -> JSON array (text) of the territory's rows, for the territories of chunk
+        ``chunk``: in the frame's row order, the ``code`` column dropped unless
+        ``keep_code``, encoded by DuckDB in one query (doubles in full precision, non-finite
+        ones as null)."""
+        if self.empty:
+            return {}
+        return dict(self.con.execute(self.sql, [chunk]).fetchall())
+
+    def close(self) -> None:
+        if not self.empty:
+            self.con.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
 def _json(x) -> str:
@@ -97,47 +124,67 @@ def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
     return {c: headline_rows(rows, level) for c, rows in by_code.items()}
 
 
-def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None
-                ) -> list[tuple[str, bytes, list[str]]]:
+def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None,
+                chunk: int = CHUNK) -> Iterator[list[tuple[str, bytes, list[str]]]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
-    models) of every territory of ``level``.
-    ``store_meta``: the store's meta table, when read already."""
+    models) of every territory of ``level``, in code order, by lists of at most ``chunk``
+    territories. ``store_meta``: the store's meta table, when read already."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
+    records_ = terr.to_dict("records")
+    con.register("_card_chunks", pd.DataFrame(
+        {"code": terr["code"].to_numpy(dtype=object),
+         "_chunk": np.arange(len(terr), dtype=np.int64) // chunk}))
     names = dict(((lv, c), n) for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
     ).fetchall())
     jobs_df = queries.territory_jobs(con, level, detail=False)
     job_sources = jobs_df.groupby("code")["source"].unique().to_dict()
-    jobs, cov = _split(con, jobs_df), _split(con, queries.coverage(con, level), keep_code=True)
     with_ind = has_indicators(level)
     ind_df = read_show_indicators(con, level, None) if with_ind else None
     ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
-    ind = _split(con, ind_df)
-    anch = _split(con, anchoring_profile(con, level, None)) if with_ind else {}
-    ranks, groups = rank_summaries(con, level), default_groups(con, level)
     heads = {} if ind_df is None else _headlines(ind_df, level)
-    out = []
-    for row in terr.to_dict("records"):
-        code = row["code"]
-        parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
-                   for lv in ("epci", "dep", "reg")
-                   if isinstance(row.get(lv), str) and row.get(lv)
-                   and (lv, row.get(lv)) in names]
-        a = anch.get(code, "[]")
-        parts = [("territory", _json(identity(row))), ("parents", _json(parents)),
-                 ("coverage", cov.get(code, "[]")),
-                 ("indicators", ind.get(code, "[]") if with_ind else "null"),
-                 ("anchoring", a if with_ind else "null"), ("jobs", jobs.get(code, "[]")),
-                 ("headline", _json(heads.get(code, []))),
-                 ("ranking", _json(ranks.get(code))),
-                 ("comparison", _json(groups.get(code)))]
-        data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
-        sources = answer_sources(job_sources.get(code, ()),
-                                 ind_sources.get(code, ()) if with_ind else None, a != "[]")
-        meta = envelope(con, sources, store_meta=store_meta, level=level)
-        out.append((code, f'{{"data":{data},"meta":{_json(meta)}}}'.encode(), sources))
-    return out
+    frames = [_Rows(con, "_card_jobs", jobs_df),
+              _Rows(con, "_card_coverage", queries.coverage(con, level), keep_code=True),
+              _Rows(con, "_card_indicators", ind_df),
+              _Rows(con, "_card_anchoring",
+                    anchoring_profile(con, level, None) if with_ind else None)]
+    del jobs_df, ind_df
+    ranks, groups = rank_summaries(con, level), default_groups(con, level)
+    metas: dict[tuple[str, ...], str] = {}  # the envelope depends on the sources only
+    try:
+        for k in range(0, len(records_), chunk):
+            jobs, cov, ind, anch = (f.split(k // chunk) for f in frames)
+            out = []
+            for row in records_[k:k + chunk]:
+                code = row["code"]
+                parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
+                           for lv in ("epci", "dep", "reg")
+                           if isinstance(row.get(lv), str) and row.get(lv)
+                           and (lv, row.get(lv)) in names]
+                a = anch.get(code, "[]")
+                parts = [("territory", _json(identity(row))), ("parents", _json(parents)),
+                         ("coverage", cov.get(code, "[]")),
+                         ("indicators", ind.get(code, "[]") if with_ind else "null"),
+                         ("anchoring", a if with_ind else "null"),
+                         ("jobs", jobs.get(code, "[]")),
+                         ("headline", _json(heads.get(code, []))),
+                         ("ranking", _json(ranks.get(code))),
+                         ("comparison", _json(groups.get(code)))]
+                data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
+                sources = answer_sources(job_sources.get(code, ()),
+                                         ind_sources.get(code, ()) if with_ind else None,
+                                         a != "[]")
+                key = tuple(sources)
+                if key not in metas:
+                    metas[key] = _json(envelope(con, sources, store_meta=store_meta,
+                                                level=level))
+                out.append((code, f'{{"data":{data},"meta":{metas[key]}}}'.encode(), sources))
+            yield out
+    finally:
+        for f in frames:
+            f.close()
+        con.unregister("_card_chunks")
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
@@ -148,19 +195,27 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     written (its envelope names them)."""
     say("Fiches des territoires (réponses de l'API)")
     store_meta = read_meta(con)
-    rows = []
+    rows: list[tuple[str, str, bytes, list[str]]] = []
+    pending: list = []  # a chunk is compressed while the next one is assembled
+
+    def collect() -> None:
+        rows.extend((lv, code, f.result(), src) for lv, code, f, src in pending)
+        pending.clear()
+
     with ThreadPoolExecutor() as pool:
         for level in CARD_LEVELS:
-            cards = level_cards(con, level, store_meta)
-            packed = pool.map(gzip_body, [body for _, body, _ in cards])
-            rows += [(level, code, b, src)
-                     for (code, _, src), b in zip(cards, packed, strict=True)]
+            for cards in level_cards(con, level, store_meta):
+                collect()
+                pending.extend((level, code, pool.submit(gzip_body, body), src)
+                               for code, body, src in cards)
+        collect()
     table = pa.table({
         "key": [f"{r[0]}/{r[1]}" for r in rows], "level": [r[0] for r in rows],
         "code": [r[1] for r in rows], "body": pa.array([r[2] for r in rows], pa.binary()),
         "sources": [json.dumps(r[3]) for r in rows]})
+    rows.clear()
     con.register("_cards", table)
     con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards ORDER BY level, code")
     con.unregister("_cards")
     con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
-    return {TABLE: len(rows)}
+    return {TABLE: len(table)}

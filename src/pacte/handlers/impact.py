@@ -22,6 +22,7 @@ from pacte.indicators.impact import (
 )
 from pacte.labels import LEVEL_LABELS, fr_number
 from pacte.store.queries import find_territory
+from pacte.store.state import state_of
 
 EFFECT_LABELS = {"direct": "direct", "indirect": "indirect (chaîne d'approvisionnement)",
                  "induced": "induit (dépenses des ménages)", "total": "total"}
@@ -100,6 +101,19 @@ def _long(table: pd.DataFrame) -> pd.DataFrame:
     return out[COLUMNS]
 
 
+def national(con: duckdb.DuckDBPyConnection) -> eng.NationalInputs:
+    """The model's national arrays, fixed by the store: read once per process and store
+    (about 0.1 s each time otherwise), shared read-only by every request."""
+    def make() -> eng.NationalInputs:
+        nat = eng.load_national(con)
+        for value in vars(nat).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return nat
+
+    return state_of(con).get("impact_national", make)
+
+
 def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
            level: str | None = None) -> Answer:
     """Impact of ``jobs`` more (``< 0``: fewer) jobs in ``sector`` of the territory
@@ -108,7 +122,7 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
     jobs, ``output`` and ``value_added`` in million EUR. ``meta``: the envelope plus the
     territory, the sector and its label, the delta band, resolution, sources and notes."""
     jobs = check_jobs(jobs)
-    nat = eng.load_national(con)
+    nat = national(con)
     labels = dict(zip(nat.sectors, nat.labels, strict=True))
     s = check_sector(sector, labels)
     ter = find_territory(con, code, level)

@@ -1,2 +1,3 @@
-"""Spatial structure of the score: contiguity (libpysal), Moran's I and local Moran (esda),
-candidate industrial basins (contiguous groupings of 1 to 4 EPCI), computed at build time."""
+"""Spatial structure of the score: queen contiguity, Moran's I and local Moran (computed as
+libpysal and esda compute them, with numpy and scipy), candidate industrial basins (contiguous
+groupings of 1 to 4 EPCI), computed at build time."""

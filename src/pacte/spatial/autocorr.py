@@ -1,4 +1,6 @@
-"""Spatial autocorrelation with PySAL's esda: global Moran's I and local Moran (LISA).
+"""Spatial autocorrelation: global Moran's I and local Moran (LISA), computed as PySAL's esda
+computes them (same arithmetic, same draws: the tests compare both, number for number), with
+numpy and scipy only (esda and libpysal cost 2 s of imports to each build).
 
 * :func:`calc_moran`: Moran's I (Moran 1950; Cliff and Ord 1981) on row-standardised
   weights, its expectation ``-1/(n-1)``, the normal-approximation z and p-value (esda's
@@ -9,9 +11,14 @@
   (permutations + 1)`` where ``larger`` counts the draws at or above the observed I.
   The seed is an explicit argument: nothing touches the global generator.
 * :func:`calc_lisa`: local Moran ``I_i`` (Anselin 1995) with esda's ``Moran_Local``
-  (conditional permutations, explicit ``seed``), each territory's quadrant (1 High-High,
-  2 Low-High, 3 Low-Low, 4 High-Low: esda's ``q``) and its cluster when the permutation
-  p-value is below ``alpha``, else « non significatif ».
+  conditional permutations (without numba: for each territory, its neighbours' values drawn
+  among the others', the draws of ``RandomState(seed).choice(n - 1, k_max, replace=False)``;
+  the p-value folded as above, then rounded to float32 as esda stores it), each territory's
+  quadrant (1 High-High, 2 Low-High, 3 Low-Low, 4 High-Low: esda's ``q``) and its cluster
+  when the permutation p-value is below ``alpha``, else « non significatif ».
+
+The weights ``w`` are :class:`pacte.spatial.weights.Weights` or libpysal's ``W`` (anything
+with ``n``, a settable ``transform`` and a ``sparse`` matrix).
 
 p-values of 1,255 local tests are not corrected for multiple testing (as GeoDa and esda
 by default): at ``alpha = 0.05`` about 5 % of territories would be flagged by chance alone;
@@ -19,8 +26,6 @@ the clusters are a map to read, not a proof for each territory.
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -75,27 +80,92 @@ def calc_moran_permutations(z: np.ndarray, sparse, permutations: int, seed: int
     return (n / s0) * np.einsum("pn,np->p", Z, lag) / (z @ z)
 
 
+def _fold(larger: np.ndarray | int, permutations: int):
+    """esda's « directed » permutation p-value from the count of draws at or above."""
+    larger = np.minimum(larger, permutations - np.asarray(larger))
+    return (larger + 1.0) / (permutations + 1.0)
+
+
+def calc_norm_sf(x: float) -> float:
+    """Upper tail of the standard normal (scipy's ``norm.sf``, through ``ndtr``)."""
+    from scipy.special import ndtr
+
+    return float(ndtr(-x))
+
+
 def calc_moran(y, w, permutations: int = 999, seed: int = 0, two_tailed: bool = False
                ) -> dict:
-    """Global Moran's I of ``y`` on the libpysal weights ``w`` (row-standardised here).
+    """Global Moran's I of ``y`` on the weights ``w`` (row-standardised here).
 
     Returns ``I``, ``expected`` (E[I]), ``z_norm``, ``p_norm`` (normal approximation, one-
     tailed unless ``two_tailed``), ``p_sim`` (permutations; None when 0), ``permutations``,
     ``seed`` and ``n``."""
-    import esda
+    from scipy.special import ndtr
 
     y = _check(y, w, permutations)
     w.transform = "r"
-    mi = esda.Moran(y, w, transformation="r", permutations=0, two_tailed=two_tailed)
+    W = w.sparse
+    n = len(y)
+    z = y - y.mean()
+    z2ss = (z * z).sum()
+    expected = -1.0 / (n - 1)
+    # libpysal's s0, s1, s2 and esda's variance under normality, operation for operation
+    s0 = W.sum()
+    t = W.transpose() + W
+    s1 = t.multiply(t).sum() / 2.0
+    s2 = (np.array(W.sum(1) + W.sum(0).transpose()) ** 2).sum()
+    s02 = s0 * s0
+    v_num = n * n * s1 - n * s2 + 3 * s02
+    v_den = (n - 1) * (n + 1) * s02
+    se_norm = (v_num / v_den - (1.0 / (n - 1)) ** 2) ** (1 / 2.0)
+    moran_i = n / s0 * (z * (W @ z)).sum() / z2ss
+    z_norm = (moran_i - expected) / se_norm
+    p_norm = float(ndtr(-z_norm) if z_norm > 0 else ndtr(z_norm))
+    if two_tailed:
+        p_norm *= 2.0
     p_sim = None
     if permutations:
-        sim = calc_moran_permutations(mi.z, w.sparse, permutations, seed)
-        larger = int((sim >= mi.I).sum())
-        larger = min(larger, permutations - larger)
-        p_sim = (larger + 1.0) / (permutations + 1.0)
-    return {"I": float(mi.I), "expected": float(mi.EI), "z_norm": float(mi.z_norm),
-            "p_norm": float(mi.p_norm), "p_sim": p_sim, "permutations": int(permutations),
-            "seed": int(seed), "n": int(len(y))}
+        sim = calc_moran_permutations(z / y.std(), W, permutations, seed)
+        p_sim = float(_fold(int((sim >= moran_i).sum()), permutations))
+    return {"I": float(moran_i), "expected": float(expected), "z_norm": float(z_norm),
+            "p_norm": p_norm, "p_sim": p_sim, "permutations": int(permutations),
+            "seed": int(seed), "n": int(n)}
+
+
+def calc_lisa_permutations(z: np.ndarray, sparse, observed: np.ndarray, permutations: int,
+                           seed: int) -> np.ndarray:
+    """esda's conditional permutation p-values of the local Moran (``Moran_Local`` without
+    numba, « directed »): for territory i with k neighbours, ``permutations`` draws of k
+    values among the other territories' ``z`` (rows of ``RandomState(seed).choice(n - 1,
+    k_max, replace=False)``, the first k of each), ``I_i`` recomputed on each; as float32."""
+    adj = sparse.tocsr(copy=True)
+    n = len(z)
+    scaling = (n - 1) / (z * z).sum()
+    self_weights = adj.diagonal()
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    other = adj.data.astype(z.dtype)
+    card = np.asarray((adj != 0).sum(1)).ravel()
+    rs = np.random.RandomState(seed)
+    k_max = card.max()
+    ids = np.empty((permutations, k_max), dtype=np.int64)
+    for p in range(permutations):
+        ids[p] = rs.choice(n - 1, size=k_max, replace=False)
+    p_sim = np.zeros(n, dtype=np.float32)
+    start = 0
+    for i in range(n):
+        k = int(card[i])
+        if k == 0:  # an island: one fake neighbour of weight 0 (esda's island_weight)
+            wi, self_w = np.zeros(1, dtype=other.dtype), self_weights[i]
+        else:
+            wi, self_w = other[start:start + k], self_weights[i]
+        start += k
+        mask = np.ones(n, dtype=bool)
+        mask[i] = False
+        zrand = z[mask][ids[:, :len(wi)].flatten()].reshape(-1, len(wi))
+        sims = z[i] * (zrand @ wi + self_w * z[i]) * scaling
+        p_sim[i] = _fold(int((sims >= observed[i]).sum()), permutations)
+    return p_sim
 
 
 def calc_lisa(y, w, permutations: int = 999, seed: int = 0, alpha: float = 0.05
@@ -103,20 +173,22 @@ def calc_lisa(y, w, permutations: int = 999, seed: int = 0, alpha: float = 0.05
     """Local Moran of ``y`` on ``w`` (row-standardised): one row per territory in ``w``'s
     order, columns ``local_i``, ``quadrant`` (HH, LH, LL, HL), ``p_sim`` and ``cluster``
     (the quadrant when ``p_sim < alpha``, else ``NS``)."""
-    import esda
-
     y = _check(y, w, permutations)
     if permutations < 1:
         raise InvalidParameterError("LISA : au moins une permutation est nécessaire")
     if not 0 < alpha < 1:
         raise InvalidParameterError(f"LISA : seuil de significativité invalide ({alpha!r})")
     w.transform = "r"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # esda's notices on its future default alternative
-        lm = esda.Moran_Local(y, w, transformation="r", permutations=permutations,
-                              keep_simulations=False, seed=seed, n_jobs=1)
-    quad = np.array([QUADRANTS[int(q)] for q in lm.q], dtype=object)
-    sig = np.asarray(lm.p_sim) < alpha
-    return pd.DataFrame({"local_i": np.asarray(lm.Is, float), "quadrant": quad,
-                         "p_sim": np.asarray(lm.p_sim, float),
-                         "cluster": np.where(sig, quad, NOT_SIGNIFICANT)})
+    W = w.sparse
+    n = len(y)
+    z = y - y.mean()
+    z /= y.std()
+    lag = W @ z
+    local_i = (n - 1) * z * lag / (z * z).sum()
+    zp, lp = z > 0, lag > 0
+    q = 1 * (zp * lp) + 2 * ((1 - zp) * lp) + 3 * ((1 - zp) * (1 - lp)) + 4 * (zp * (1 - lp))
+    p_sim = calc_lisa_permutations(z, W, local_i, permutations, seed).astype(float)
+    quad = np.array([QUADRANTS[int(x)] for x in q], dtype=object)
+    return pd.DataFrame({"local_i": np.asarray(local_i, float), "quadrant": quad,
+                         "p_sim": p_sim,
+                         "cluster": np.where(p_sim < alpha, quad, NOT_SIGNIFICANT)})

@@ -1,13 +1,15 @@
 """Contiguity between territories, from the bundled contours (``contours_<level>``: GeoJSON
 text, WGS84, simplified with a shared topology so that neighbours share their vertices).
 
-Queen contiguity (libpysal ``Queen``): two territories are neighbours when their outlines
-share at least one vertex. Territories without any neighbour (« îles » in libpysal's words)
-are kept with NO neighbour and listed: the islands of the Atlantic coast (Ré, Oléron,
+Queen contiguity (libpysal's ``Queen`` criterion, computed here with shapely and numpy): two
+territories are neighbours when their outlines (every ring, holes included) share at least one
+vertex, coordinates equal exactly. Territories without any neighbour (« îles » in libpysal's
+words) are kept with NO neighbour and listed: the islands of the Atlantic coast (Ré, Oléron,
 Noirmoutier, Belle-Île), Marie-Galante, Petite-Terre (Mayotte): any territory whose contour
 touches no other. Overseas departments form their own connected pieces (Réunion's EPCI
 neighbour each other, never the mainland's): nothing links territories across a sea. Statistics then run on the
 territories that have neighbours (:func:`calc_connected`), and say how many were left out.
+The tests check the neighbours against libpysal's ``Queen`` on the real contours.
 """
 
 from __future__ import annotations
@@ -17,6 +19,35 @@ from dataclasses import dataclass
 import numpy as np
 
 from pacte.errors import InvalidParameterError
+
+
+class Weights:
+    """Binary spatial weights over ``ids`` (neighbour positions by row), read by the
+    statistics of :mod:`pacte.spatial.autocorr` as libpysal's ``W`` is: ``n``, ``transform``
+    ("B" binary, "R" row-standardised: each neighbour weighs 1/k) and ``sparse`` (the CSR
+    matrix, column indices sorted, as libpysal builds it)."""
+
+    def __init__(self, ids, neighbours: list[list[int]]) -> None:
+        self.ids = list(ids)
+        self.n = len(self.ids)
+        self.neighbours = [sorted(v) for v in neighbours]
+        self.transform = "B"
+
+    @property
+    def sparse(self):
+        from scipy import sparse
+
+        card = np.array([len(v) for v in self.neighbours], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(card)])
+        indices = np.array([j for v in self.neighbours for j in v], dtype=np.int32)
+        if self.transform.upper() == "R":
+            data = np.repeat([1.0 / k if k else 0.0 for k in card], card)
+        elif self.transform.upper() == "B":
+            data = np.ones(len(indices))
+        else:
+            raise InvalidParameterError(f"pondération inconnue : {self.transform!r} (B, R)")
+        return sparse.csr_matrix((data, indices, indptr.astype(np.int32)),
+                                 shape=(self.n, self.n))
 
 
 @dataclass(frozen=True)
@@ -32,25 +63,41 @@ class Contiguity:
         """Territories without any neighbour."""
         return tuple(c for c in self.codes if not self.neighbours[c])
 
-    def to_w(self, codes=None):
-        """libpysal ``W`` (binary) over ``codes`` (default: all), neighbours outside dropped."""
-        from libpysal.weights import W
-
-        keep = list(self.codes if codes is None else codes)
-        inside = set(keep)
-        neigh = {c: [n for n in self.neighbours[c] if n in inside] for c in keep}
-        return W(neigh, id_order=keep, silence_warnings=True)
+    def to_w(self, codes=None) -> Weights:
+        """:class:`Weights` (binary) over ``codes`` (default: all), neighbours outside
+        dropped."""
+        keep = [str(c) for c in (self.codes if codes is None else codes)]
+        pos = {c: i for i, c in enumerate(keep)}
+        return Weights(keep, [[pos[n] for n in self.neighbours[c] if n in pos] for c in keep])
 
     def pairs(self) -> list[tuple[str, str]]:
         """(code, neighbour) rows, each pair in both directions."""
         return [(c, n) for c in self.codes for n in self.neighbours[c]]
 
 
+def calc_shared_vertices(xy: np.ndarray, owner: np.ndarray, n: int) -> list[set[int]]:
+    """Queen neighbours from the vertices ``xy`` (rows x, y) of ``n`` shapes (``owner``:
+    the shape of each vertex): i and j are neighbours when a vertex of i equals one of j."""
+    from scipy import sparse
+
+    # one id per distinct point (x + 0.0: -0.0 and 0.0 are the same point, as for libpysal's
+    # tuples); complex numbers sort and compare by (x, y)
+    pts = (xy[:, 0] + 0.0) + 1j * (xy[:, 1] + 0.0)
+    _, vid = np.unique(pts, return_inverse=True)
+    inc = sparse.csr_matrix((np.ones(len(vid)), (owner, vid.ravel())),
+                            shape=(n, int(vid.max()) + 1 if len(vid) else 0))
+    inc.data[:] = 1.0
+    shared = (inc @ inc.T).tocoo()
+    out: list[set[int]] = [set() for _ in range(n)]
+    for i, j in zip(shared.row.tolist(), shared.col.tolist(), strict=True):
+        if i != j:
+            out[i].add(j)
+    return out
+
+
 def calc_queen(codes, geometries, level: str = "") -> Contiguity:
     """Queen contiguity of polygons given as GeoJSON text (one per code, same order)."""
-    import geopandas as gpd
     import shapely
-    from libpysal.weights import Queen
 
     codes = [str(c) for c in codes]
     if len(set(codes)) != len(codes):
@@ -60,10 +107,11 @@ def calc_queen(codes, geometries, level: str = "") -> Contiguity:
     except Exception as exc:  # shapely raises GEOSException on bad text
         raise InvalidParameterError(f"contours {level} : géométrie GeoJSON illisible ({exc})"
                                     ) from None
-    frame = gpd.GeoDataFrame({"code": codes}, geometry=geoms)
-    w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
-    neigh = {codes[i]: tuple(sorted(codes[j] for j in w.neighbors[i])) for i in range(len(codes))}
-    return Contiguity(level, tuple(codes), neigh)
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    neigh = calc_shared_vertices(xy, owner, len(codes))
+    return Contiguity(level, tuple(codes),
+                      {codes[i]: tuple(sorted(codes[j] for j in neigh[i]))
+                       for i in range(len(codes))})
 
 
 def contiguity_from_pairs(level: str, codes, pairs) -> Contiguity:
