@@ -82,9 +82,11 @@ def connect(db_path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise _corrupted(path, unreadable_reason(exc)) from None
     try:
-        block_size, total_blocks = con.execute(
-            "SELECT block_size, total_blocks FROM pragma_database_size()").fetchall()[0]
-        expected = HEADER_BYTES + int(block_size) * int(total_blocks)
+        # the blocks in use must be in the file; a free block at its end may not be (a
+        # national build's store, 64 KiB blocks, ended one free block short of total_blocks)
+        block_size, used_blocks = con.execute(
+            "SELECT block_size, used_blocks FROM pragma_database_size()").fetchall()[0]
+        expected = HEADER_BYTES + int(block_size) * int(used_blocks)
         if path.stat().st_size < expected:
             raise _corrupted(path, f"fichier tronqué : {path.stat().st_size} octets sur "
                              f"{expected} attendus")
