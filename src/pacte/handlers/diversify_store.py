@@ -197,7 +197,7 @@ def _create(con, name: str, frames: list[pd.DataFrame], columns: list[str]) -> i
                         for c in ["level", "scheme", "year", *columns]}))
     con.register("_frame", df)
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame ORDER BY level, scheme, year"
-                + (", territory" if "territory" in columns else ""))
+                + "".join(f", {c}" for c in ("territory", "industry") if c in columns))
     con.unregister("_frame")
     return len(df)
 
@@ -214,7 +214,9 @@ def write_diversify_matrix(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     y0, y1 = (0, 0) if year is None else (int(year), int(year) - GROWTH_YEARS)
     sql = " UNION ALL ".join(_aggregate_sql(lv, ind, y0, y1) for lv in LEVELS
                              for ind in INDUSTRIES)
-    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {sql}")
+    # sorted: the same rows in the same order at every build of the same inputs
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS SELECT * FROM ({sql}) "
+                "ORDER BY level, scheme, year, territory, industry")
     out = {TABLE: con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]}
     frames: dict[str, list[pd.DataFrame]] = {TERRITORIES: [], INDUSTRY_TABLE: [], CELLS: []}
     for lv in LEVELS:
