@@ -13,11 +13,6 @@ from hypothesis import settings
 from pacte import store
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/fixtures importable as "fixtures"
-# The run's child processes (pacte commands, background builds, servers, xdist workers) keep
-# the modules they compile in __pycache__: where PYTHONDONTWRITEBYTECODE is set (it is on the
-# machines this suite is measured on), every child would compile pacte's ~190 modules again,
-# about 0.3 s of CPU each.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # the tiny fictional store (fictional_store, fictional_con): a whole store in seconds
 pytest_plugins = ["fixtures.conftest_fictional"]
 
