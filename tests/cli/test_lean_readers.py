@@ -1,6 +1,7 @@
 """Readers at the floor: ``pacte show``, ``pacte rank`` (default rule) and ``pacte indicators``
-answer from DuckDB rows without loading pandas or numpy, and give the same bytes as the
-computing path (DataFrames) for the same question."""
+answer from DuckDB rows without loading pandas or numpy (nor pydantic: their options are
+converted without it), and give the same bytes as the computing path (DataFrames) for the
+same question."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ READERS = [
 PROBE = """
 import json, os, sys
 from pacte.cli import app
+HEAVY = ("pandas", "numpy", "pydantic")
 folder, commands = sys.argv[1], json.loads(sys.argv[2])
 for n, argv in enumerate(commands):
     pid = os.fork()
@@ -51,13 +53,13 @@ for n, argv in enumerate(commands):
             code = exc.code
         else:
             code = 0
-        heavy = sorted(m for m in ("pandas", "numpy") if m in sys.modules)
+        heavy = sorted(m for m in HEAVY if m in sys.modules)
         sys.stdout.flush()
         sys.stderr.write(f"\\nLOADED={','.join(heavy)} EXIT={code}\\n")
         sys.stderr.flush()
         os._exit(0)
     os.waitpid(pid, 0)
-heavy = sorted(m for m in ("pandas", "numpy") if m in sys.modules)
+heavy = sorted(m for m in HEAVY if m in sys.modules)
 sys.stderr.write(f"\\nPARENT LOADED={','.join(heavy)}\\n")
 """
 

@@ -1,6 +1,6 @@
 """``pacte indicators``: the catalogue's indicators for the territories of a level.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations

@@ -9,21 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pacte.cli.basins import register as register_basins
 from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
-from pacte.cli.crisis import register as register_crisis
-from pacte.cli.diversify import register as register_diversify
-from pacte.cli.export import register as register_export
-from pacte.cli.exposure import register as register_exposure
-from pacte.cli.fetch import register as register_fetch
 from pacte.cli.french import install_french
-from pacte.cli.impact import register as register_impact
-from pacte.cli.indicators import register
-from pacte.cli.profile import register as register_profile
-from pacte.cli.rank import register as register_rank
-from pacte.cli.serve import register as register_serve
-from pacte.cli.simulate import register as register_simulate
-from pacte.cli.validate import register as register_validate
+from pacte.cli.lazy import lazy_group
 from pacte.errors import InvalidParameterError
 from pacte.geography import TERRITORY_LEVELS
 from pacte.labels import A5_LABELS as SECTOR_LABELS
@@ -194,18 +182,16 @@ def show(
     print_territory(t, fmt, meta)
 
 
-# after the core commands, so that ``pacte --help`` lists them in reading order
-register(app)
-register_exposure(app)
-register_rank(app)
-register_validate(app)
-register_profile(app)
-register_export(app)
-register_simulate(app)
-register_impact(app)
-register_diversify(app)
-register_crisis(app)
-register_serve(app)
-register_fetch(app)
-register_basins(app)
-install_french(app)  # last: every command registered above speaks French
+#: The other commands, each in its own module (whose ``register(app)`` adds it), imported
+#: when used (:mod:`pacte.cli.lazy`); in the order of ``pacte --help``, after the core
+#: commands (the ``simulate`` group last, where Typer lists groups).
+COMMAND_MODULES = {
+    "indicators": "pacte.cli.indicators", "exposure": "pacte.cli.exposure",
+    "rank": "pacte.cli.rank", "validate": "pacte.cli.validate", "profile": "pacte.cli.profile",
+    "export": "pacte.cli.export", "impact": "pacte.cli.impact",
+    "diversify": "pacte.cli.diversify", "crisis": "pacte.cli.crisis",
+    "serve": "pacte.cli.serve", "sources": "pacte.cli.fetch", "fetch": "pacte.cli.fetch",
+    "basins": "pacte.cli.basins", "simulate": "pacte.cli.simulate",
+}
+install_french(app)  # every command speaks French (those of COMMAND_MODULES when built)
+app.info.cls = lazy_group(app, COMMAND_MODULES)

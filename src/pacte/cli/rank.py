@@ -1,6 +1,6 @@
 """``pacte rank``: the ranking of the territories of a level by the composite index.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations
