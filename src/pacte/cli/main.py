@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.common import DbOpt, FmtOpt, Format, LazyConsole, err, friendly, working
 from pacte.cli.french import install_french
 from pacte.cli.lazy import lazy_group
 from pacte.errors import InvalidParameterError
@@ -26,7 +25,7 @@ from pacte.settings import default_db_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
-out = Console()
+out = LazyConsole()
 
 
 def _build(db: Path | None, with_fetched: bool = False, **kw) -> dict:
@@ -169,7 +168,7 @@ def show(
     from pacte.handlers.envelope import envelope
     from pacte.handlers.territory_rows import territory_rows
 
-    with store.connect(db) as con, err.status("Calcul de la fiche…"):
+    with store.connect(db) as con, working("Calcul de la fiche…"):
         own_group = compare not in (None, "semblables") or codes
         t = None if own_group else territory_rows(con, code, level)  # the stored card
         if t is None:  # a name, a commune, another group: computed
