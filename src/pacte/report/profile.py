@@ -244,6 +244,9 @@ def _weasy():
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from pacte.report.pdf_columns import install
+
+    install()  # the two columns in one pass
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
