@@ -21,6 +21,7 @@ from pacte.errors import BuildError
 from pacte.sources.geo import URBAN_LEVELS
 from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
+from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.census_jobs import insert_census_jobs
 from pacte.store.urssaf_jobs import insert_urssaf_jobs
 
@@ -288,7 +289,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
         if name in t or name in overrides:
             continue
         path = snap / meta.get("file", f"{name}.parquet")
-        temp = "TEMP " if name in BUILD_ONLY else ""
+        temp = "TEMP " if name in BUILD_ONLY | BUILD_TABLES else ""
         con.execute(f'CREATE {temp}TABLE "{name}" AS SELECT * FROM read_parquet(?)',
                     [str(path)])
     for name, df in (t | overrides).items():
@@ -297,7 +298,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
             prov[name]["rows"] = df(con, name)
         else:
             if name not in BUILD_ONLY:
-                _create(con, name, df)
+                _create(con, name, df, temp=name in BUILD_TABLES)
             t[name] = df
     say("Territoires et populations")
     ter = derive_territories(t)
