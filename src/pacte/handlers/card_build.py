@@ -19,11 +19,11 @@ them: :func:`pacte.api.response.answer_stored`.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import deflate
 import duckdb
 import numpy as np
 import pandas as pd
@@ -46,18 +46,20 @@ from pacte.handlers.territory import (
 )
 from pacte.store import queries
 from pacte.store.connect import read_meta
+from pacte.store.rows import territory_jobs_sql
 
 TABLE = "territory_card"
-#: gzip level of the stored bodies: 6 gives 18 % fewer bytes than 1 for the whole table
-#: (23.4 against 28.4 MB; a card is compressed once and sent many times) for three times
-#: the compression time, spread over the cores (zlib releases the GIL).
+#: gzip level of the stored bodies, compressed by libdeflate (the ``deflate`` package): at 6,
+#: 1 % fewer bytes than zlib's level 6 for the whole table (24.6 against 24.9 MB) in 40 % of
+#: its time (1.5 against 3.6 s of CPU), spread over the cores (the GIL is released); a card
+#: is compressed once and sent many times.
 GZIP_LEVEL = 6
 
 
 def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
     """``body`` as one gzip member (RFC 1952) without name or time: the same bytes at every
     build of the same store."""
-    return gzip.compress(body, compresslevel=level, mtime=0)
+    return bytes(deflate.gzip_compress(body, level))
 
 
 #: Territories whose cards are assembled and compressed together: the JSON of a chunk is
@@ -67,40 +69,66 @@ CHUNK = 160
 
 
 class _Rows:
-    """A level-wide frame registered once in DuckDB; :meth:`split` encodes the rows of a
-    chunk of territories (the table ``_card_chunks``: code -> chunk)."""
+    """The rows of a level-wide frame or query, each encoded once as JSON into a temporary
+    table (DuckDB spills it when short of memory) beside its territory's chunk (the table
+    ``_card_chunks``: code -> chunk); :meth:`split` concatenates the rows of one chunk.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame | None,
-                 keep_code: bool = False) -> None:
+    ``source``: a DataFrame (registered once), or a query ``(sql, params)`` run in DuckDB,
+    its rows never passing through pandas. The rows of a chunk are read from the row groups
+    that hold it (DuckDB's min/max of ``_chunk``): the sources come ordered by code, as the
+    chunks are."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str,
+                 source: pd.DataFrame | tuple[str, list] | None, keep_code: bool = False,
+                 distinct: str | None = None) -> None:
         self.con, self.name = con, name
-        self.empty = df is None or df.empty
+        #: code -> distinct values of the column ``distinct`` in its rows (a query's only)
+        self.distinct: dict[str, list] = {}
+        self.empty = source is None or isinstance(source, pd.DataFrame) and source.empty
         if self.empty:
             return
+        if isinstance(source, tuple):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _card_src AS {source[0]}", source[1])
+            cols = con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                               "WHERE table_name = '_card_src' ORDER BY column_index"
+                               ).fetchall()
+            names = [c for c, _ in cols]
+            floats = {c for c, t in cols if t in ("DOUBLE", "FLOAT")}
+            frame, row = "_card_src", "s.rowid"
+            if distinct is not None:
+                self.distinct = dict(con.execute(
+                    f'SELECT code, list(DISTINCT "{distinct}") FROM _card_src GROUP BY code'
+                ).fetchall())
+        else:
+            names = list(source.columns)
+            floats = {c for c in names if pd.api.types.is_float_dtype(source[c])}
+            con.register("_card_frame", source.assign(_row=np.arange(len(source))))
+            frame, row = "_card_frame", "s._row"
         fields = []
-        for col in (df.columns if keep_code else df.columns.drop("code")):
-            quoted = '"' + col.replace('"', '""') + '"'
-            value = (f"CASE WHEN isfinite({quoted}) THEN {quoted} END"
-                     if pd.api.types.is_float_dtype(df[col]) else quoted)
-            fields.append(f"{quoted} := {value}")
-        # each row encoded once, into a temporary table (DuckDB spills it when short of
-        # memory); a chunk's query then only concatenates
-        con.register("_card_frame", df.assign(_row=np.arange(len(df))))
-        try:
+        for col in (names if keep_code else [c for c in names if c != "code"]):
+            quoted = 's."' + col.replace('"', '""') + '"'
+            value = f"CASE WHEN isfinite({quoted}) THEN {quoted} END" if col in floats \
+                else quoted
+            fields.append(f"{quoted[2:]} := {value}")
+        try:  # each row encoded once, with its chunk: a chunk's query only concatenates
             con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
-                SELECT code, _row, to_json(struct_pack({', '.join(fields)})) AS j
-                FROM _card_frame""")
+                SELECT c._chunk, s.code, {row} AS _row,
+                       to_json(struct_pack({', '.join(fields)})) AS j
+                FROM {frame} s JOIN _card_chunks c ON c.code = s.code""")
         finally:
-            con.unregister("_card_frame")
+            if frame == "_card_frame":
+                con.unregister(frame)
+            else:
+                con.execute(f"DROP TABLE {frame}")
         self.sql = f"""
             SELECT code, '[' || string_agg(j, ',' ORDER BY _row) || ']'
-            FROM {name} WHERE code IN (SELECT code FROM _card_chunks WHERE _chunk = ?)
-            GROUP BY code"""
+            FROM {name} WHERE _chunk = ? GROUP BY code"""
 
     def split(self, chunk: int) -> dict[str, str]:
         """code -> JSON array (text) of the territory's rows, for the territories of chunk
-        ``chunk``: in the frame's row order, the ``code`` column dropped unless
-        ``keep_code``, encoded by DuckDB in one query (doubles in full precision, non-finite
-        ones as null)."""
+        ``chunk``: in the source's row order, the ``code`` column dropped unless
+        ``keep_code``, encoded by DuckDB (doubles in full precision, non-finite ones as
+        null)."""
         if self.empty:
             return {}
         return dict(self.con.execute(self.sql, [chunk]).fetchall())
@@ -132,24 +160,24 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
     records_ = terr.to_dict("records")
-    con.register("_card_chunks", pd.DataFrame(
-        {"code": terr["code"].to_numpy(dtype=object),
-         "_chunk": np.arange(len(terr), dtype=np.int64) // chunk}))
+    con.execute("""CREATE OR REPLACE TEMP TABLE _card_chunks AS
+        SELECT code, (row_number() OVER (ORDER BY code) - 1) // ? AS _chunk
+        FROM territory WHERE level = ?""", [chunk, level])
     names = dict(((lv, c), n) for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
     ).fetchall())
-    jobs_df = queries.territory_jobs(con, level, detail=False)
-    job_sources = jobs_df.groupby("code")["source"].unique().to_dict()
+    jobs = _Rows(con, "_card_jobs", territory_jobs_sql(level, None, detail=False),
+                 distinct="source")
     with_ind = has_indicators(level)
     ind_df = read_show_indicators(con, level, None) if with_ind else None
     ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
     heads = {} if ind_df is None else _headlines(ind_df, level)
-    frames = [_Rows(con, "_card_jobs", jobs_df),
+    frames = [jobs,
               _Rows(con, "_card_coverage", queries.coverage(con, level), keep_code=True),
               _Rows(con, "_card_indicators", ind_df),
               _Rows(con, "_card_anchoring",
                     anchoring_profile(con, level, None) if with_ind else None)]
-    del jobs_df, ind_df
+    del ind_df
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
     metas: dict[tuple[str, ...], str] = {}  # the envelope depends on the sources only
     try:
@@ -172,7 +200,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                          ("ranking", _json(ranks.get(code))),
                          ("comparison", _json(groups.get(code)))]
                 data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
-                sources = answer_sources(job_sources.get(code, ()),
+                sources = answer_sources(frames[0].distinct.get(code, ()),
                                          ind_sources.get(code, ()) if with_ind else None,
                                          a != "[]")
                 key = tuple(sources)
@@ -184,7 +212,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     finally:
         for f in frames:
             f.close()
-        con.unregister("_card_chunks")
+        con.execute("DROP TABLE _card_chunks")
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
