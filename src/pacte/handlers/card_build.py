@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pacte.catalogue.headline import KEY_FIGURES
 from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS
@@ -68,58 +69,67 @@ def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
 CHUNK = 160
 
 
+def _fields(names: list[str], floats: set[str]) -> str:
+    """``struct_pack`` arguments of the columns ``names`` of the alias ``s``: non-finite
+    doubles (``floats``) as null."""
+    out = []
+    for col in names:
+        quoted = 's."' + col.replace('"', '""') + '"'
+        value = f"CASE WHEN isfinite({quoted}) THEN {quoted} END" if col in floats else quoted
+        out.append(f"{quoted[2:]} := {value}")
+    return ", ".join(out)
+
+
+class _QueryRows:
+    """The rows of a level-wide query (``sql``, ``params``: a ``code`` column first),
+    encoded as JSON by DuckDB chunk by chunk, never passing through pandas nor held for the
+    whole level: :meth:`split` runs the query on the chunk's codes (a range of codes: the
+    store's tables are sorted by code, so DuckDB reads the row groups that hold them).
+    ``order``: the rows' order within a territory; ``distinct``: a column whose distinct
+    values :meth:`split` also gives for each territory."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str,
+                 distinct: str) -> None:
+        self.con, self.params = con, params
+        desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description
+        names = [d[0] for d in desc if d[0] != "code"]
+        floats = {d[0] for d in desc if str(d[1]) in ("DOUBLE", "FLOAT")}
+        self.sql = f"""
+            SELECT code, '[' || string_agg(to_json(struct_pack({_fields(names, floats)})),
+                                           ',' ORDER BY {order}) || ']',
+                   list(DISTINCT s."{distinct}")
+            FROM ({sql}) s WHERE code BETWEEN ? AND ? GROUP BY code"""
+
+    def split(self, first: str, last: str) -> tuple[dict[str, str], dict[str, list]]:
+        """(code -> JSON array (text) of the territory's rows, code -> distinct values) for
+        the territories whose codes run from ``first`` to ``last``."""
+        rows = self.con.execute(self.sql, [*self.params, first, last]).fetchall()
+        return {c: j for c, j, _ in rows}, {c: d for c, _, d in rows}
+
+
 class _Rows:
-    """The rows of a level-wide frame or query, each encoded once as JSON into a temporary
-    table (DuckDB spills it when short of memory) beside its territory's chunk (the table
-    ``_card_chunks``: code -> chunk); :meth:`split` concatenates the rows of one chunk.
+    """The rows of a level-wide frame, each encoded once as JSON into a temporary table
+    (DuckDB spills it when short of memory) beside its territory's chunk (the table
+    ``_card_chunks``: code -> chunk); :meth:`split` concatenates the rows of one chunk,
+    read from the row groups that hold it (the frames come ordered by code, as the chunks
+    are)."""
 
-    ``source``: a DataFrame (registered once), or a query ``(sql, params)`` run in DuckDB,
-    its rows never passing through pandas. The rows of a chunk are read from the row groups
-    that hold it (DuckDB's min/max of ``_chunk``): the sources come ordered by code, as the
-    chunks are."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str,
-                 source: pd.DataFrame | tuple[str, list] | None, keep_code: bool = False,
-                 distinct: str | None = None) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame | None,
+                 keep_code: bool = False) -> None:
         self.con, self.name = con, name
-        #: code -> distinct values of the column ``distinct`` in its rows (a query's only)
-        self.distinct: dict[str, list] = {}
-        self.empty = source is None or isinstance(source, pd.DataFrame) and source.empty
+        self.empty = df is None or df.empty
         if self.empty:
             return
-        if isinstance(source, tuple):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _card_src AS {source[0]}", source[1])
-            cols = con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                               "WHERE table_name = '_card_src' ORDER BY column_index"
-                               ).fetchall()
-            names = [c for c, _ in cols]
-            floats = {c for c, t in cols if t in ("DOUBLE", "FLOAT")}
-            frame, row = "_card_src", "s.rowid"
-            if distinct is not None:
-                self.distinct = dict(con.execute(
-                    f'SELECT code, list(DISTINCT "{distinct}") FROM _card_src GROUP BY code'
-                ).fetchall())
-        else:
-            names = list(source.columns)
-            floats = {c for c in names if pd.api.types.is_float_dtype(source[c])}
-            con.register("_card_frame", source.assign(_row=np.arange(len(source))))
-            frame, row = "_card_frame", "s._row"
-        fields = []
-        for col in (names if keep_code else [c for c in names if c != "code"]):
-            quoted = 's."' + col.replace('"', '""') + '"'
-            value = f"CASE WHEN isfinite({quoted}) THEN {quoted} END" if col in floats \
-                else quoted
-            fields.append(f"{quoted[2:]} := {value}")
+        names = [c for c in df.columns if keep_code or c != "code"]
+        floats = {c for c in names if pd.api.types.is_float_dtype(df[c])}
+        con.register("_card_frame", df.assign(_row=np.arange(len(df))))
         try:  # each row encoded once, with its chunk: a chunk's query only concatenates
             con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
-                SELECT c._chunk, s.code, {row} AS _row,
-                       to_json(struct_pack({', '.join(fields)})) AS j
-                FROM {frame} s JOIN _card_chunks c ON c.code = s.code""")
+                SELECT c._chunk, s.code, s._row, to_json(struct_pack({_fields(names, floats)}))
+                       AS j
+                FROM _card_frame s JOIN _card_chunks c ON c.code = s.code""")
         finally:
-            if frame == "_card_frame":
-                con.unregister(frame)
-            else:
-                con.execute(f"DROP TABLE {frame}")
+            con.unregister("_card_frame")
         self.sql = f"""
             SELECT code, '[' || string_agg(j, ',' ORDER BY _row) || ']'
             FROM {name} WHERE _chunk = ? GROUP BY code"""
@@ -147,6 +157,8 @@ def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
     a level-wide indicator frame, its rows read once."""
     by_code: dict[str, list[dict]] = {}
     cols = [c for c in HEADLINE_COLUMNS if c in ind_df.columns]
+    # only the rows of the key figures' indicators can be picked: the others are not read
+    ind_df = ind_df[ind_df["indicator"].isin([i for i, _ in KEY_FIGURES]).to_numpy(bool)]
     for code, row in zip(ind_df["code"].tolist(), records(ind_df, cols), strict=True):
         by_code.setdefault(code, []).append(row)
     return {c: headline_rows(rows, level) for c, rows in by_code.items()}
@@ -166,14 +178,14 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     names = dict(((lv, c), n) for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
     ).fetchall())
-    jobs = _Rows(con, "_card_jobs", territory_jobs_sql(level, None, detail=False),
-                 distinct="source")
+    # in the order of pacte.store.queries.territory_jobs (by code, then these columns)
+    jobs_rows = _QueryRows(con, *territory_jobs_sql(level, None, detail=False),
+                           order="source, scheme, sector, period", distinct="source")
     with_ind = has_indicators(level)
     ind_df = read_show_indicators(con, level, None) if with_ind else None
     ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
     heads = {} if ind_df is None else _headlines(ind_df, level)
-    frames = [jobs,
-              _Rows(con, "_card_coverage", queries.coverage(con, level), keep_code=True),
+    frames = [_Rows(con, "_card_coverage", queries.coverage(con, level), keep_code=True),
               _Rows(con, "_card_indicators", ind_df),
               _Rows(con, "_card_anchoring",
                     anchoring_profile(con, level, None) if with_ind else None)]
@@ -182,9 +194,11 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     metas: dict[tuple[str, ...], str] = {}  # the envelope depends on the sources only
     try:
         for k in range(0, len(records_), chunk):
-            jobs, cov, ind, anch = (f.split(k // chunk) for f in frames)
+            cov, ind, anch = (f.split(k // chunk) for f in frames)
+            part = records_[k:k + chunk]
+            jobs, job_sources = jobs_rows.split(part[0]["code"], part[-1]["code"])
             out = []
-            for row in records_[k:k + chunk]:
+            for row in part:
                 code = row["code"]
                 parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
                            for lv in ("epci", "dep", "reg")
@@ -200,7 +214,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                          ("ranking", _json(ranks.get(code))),
                          ("comparison", _json(groups.get(code)))]
                 data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
-                sources = answer_sources(frames[0].distinct.get(code, ()),
+                sources = answer_sources(job_sources.get(code, ()),
                                          ind_sources.get(code, ()) if with_ind else None,
                                          a != "[]")
                 key = tuple(sources)
