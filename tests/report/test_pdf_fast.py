@@ -58,3 +58,19 @@ def test_other_multicolumn_boxes_keep_weasyprint_routine():
     div = page._page_box.children[0].children[0].children[0]
     columns = [c for c in div.children if c.is_column]
     assert [len(c.children) for c in columns] == [5, 5]
+
+
+def test_unchecked_weasyprint_keeps_its_own_routine(monkeypatch):
+    """Another WeasyPrint major version: its multi-column routine stays in place."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from weasyprint.layout import block
+
+    pdf_columns.uninstall()
+    monkeypatch.setattr(weasyprint, "__version__", "99.0")
+    try:
+        assert not pdf_columns.install()
+        assert block.columns_layout is not pdf_columns.columns_layout
+    finally:
+        monkeypatch.undo()
+        assert pdf_columns.install()
+    assert block.columns_layout is pdf_columns.columns_layout
