@@ -1,8 +1,8 @@
 """Snapshot tables that only the build reads, and what readers keep of them.
 
 The per-commune files of past geographies and of the anchoring model (COG code lists of
-every year, commune -> EPCI tables 2008-2024, BPE, fibre, grants: about 60 % of the
-snapshot's rows) are read by the derive steps and by the catalogue's computation, never by
+every year, commune -> EPCI tables 2008-2024, old codes -> current codes, BPE, fibre,
+grants: about 60 % of the snapshot's rows) are read by the derive steps and by the catalogue's computation, never by
 a reader: the build loads them as temporary tables of its connection (:data:`BUILD_TABLES`),
 which are never written into the store file. Their sources stay named in ``provenance``.
 
@@ -21,7 +21,7 @@ import duckdb
 
 #: Snapshot tables read only by the build (derive steps, catalogue computation): temporary
 #: tables of the build's connection, absent from the store file.
-BUILD_TABLES = frozenset({"cog_codes", "commune_supracom", "anchoring_bpe",
+BUILD_TABLES = frozenset({"cog_codes", "commune_supracom", "commune_passage", "anchoring_bpe",
                           "anchoring_ftth_communes", "anchoring_grants_2018",
                           "anchoring_grants_2019"})
 
