@@ -8,7 +8,7 @@ content overflows and goes on on the next page, or it fits and is not balanced),
 kept pass alone gives the same boxes: the columns filled one after the other to the bottom
 of the page. That pass is what :func:`columns_layout` does, for the profile's ``.cols``
 only; any other multi-column box goes to WeasyPrint's own routine. Measured on the EPCI
-profiles, the search pass was about a sixth of WeasyPrint's time per PDF.
+profiles, the search pass was about a fifth of WeasyPrint's CPU time per PDF.
 
 The one-pass layout calls WeasyPrint's layout functions, whose signatures are internal:
 :func:`install` replaces WeasyPrint's routine only for the versions it was checked against
