@@ -1,0 +1,93 @@
+"""The readers' CSV and JSON writers (:func:`pacte.store.rows.csv_text`, :func:`json_text`)
+write rows column by column, each distinct text quoted or encoded once: the same text as the
+csv writer row by row and the JSON encoder record by record, whatever the cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import date
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from pacte.store.rows import _SEPARATOR, Rows, _csv_column, csv_text, json_text
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def csv_reference(rows: Rows) -> str:
+    """The csv writer, row by row."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(rows.columns)
+    if rows.rows:
+        w.writerows(zip(*(_csv_column(list(c)) for c in zip(*rows.rows, strict=True)),
+                        strict=True))
+    return buf.getvalue()
+
+
+def json_reference(value) -> str:
+    """The JSON encoder, record by record."""
+    enc = _ENCODER.encode
+
+    def block(v, pad: str) -> str:
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            return "[\n" + ",\n".join(pad + " " + enc(x) for x in v) + "\n" + pad + "]"
+        return enc(v)
+
+    if isinstance(value, dict) and value:
+        return ("{\n" + ",\n".join(f" {enc(str(k))}:{block(v, ' ')}" for k, v in value.items())
+                + "\n}\n")
+    return block(value, "") + "\n"
+
+
+#: Texts with what a writer must quote or escape: separators, quotes, line breaks,
+#: control characters, non-ASCII, the empty text.
+texts = st.one_of(st.sampled_from(["", " ", ",", '"', "a,b", 'x"y', "l1\nl2", "r\r", "\t",
+                                   "é « » —", "\x00\x1f", "\u2028", "None", "-0.0",
+                                   _SEPARATOR, f"a{_SEPARATOR}"]),
+                  st.text(max_size=12))
+cells = st.one_of(texts, st.none(), st.booleans(), st.integers(-10**20, 10**20),
+                  st.floats(allow_nan=True, allow_infinity=True),
+                  st.sampled_from([0.0, -0.0, 1.0, 1e16, 1e-7, 2 / 3, math.nan, math.inf]),
+                  st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 1, 1)),
+                  st.lists(st.integers(0, 9), max_size=2))
+
+
+@st.composite
+def tables(draw):
+    n_cols = draw(st.integers(1, 5))
+    # a column often repeats a few values, as the readers' label columns do
+    pools = [draw(st.lists(cells, min_size=1, max_size=4)) for _ in range(n_cols)]
+    n_rows = draw(st.integers(0, 12))
+    rows = [tuple(draw(st.sampled_from(p)) for p in pools) for _ in range(n_rows)]
+    names = tuple(draw(st.lists(texts, min_size=n_cols, max_size=n_cols)))
+    return Rows(names, rows)
+
+
+@given(tables())
+@example(Rows(("x",), [("",), (None,), ("a",)]))  # a lone empty field is quoted
+@example(Rows(("x", "y"), [("", None), ('a"b', "c,d"), ("l\nm", 1.5)]))
+def test_csv_text_is_the_writers_row_by_row(rows):
+    assert csv_text(rows) == csv_reference(rows)
+
+
+@given(tables())
+@example(Rows(("x", "y"), [(math.nan, -0.0), (math.inf, -math.inf), (True, 1), (None, 1.0)]))
+def test_json_text_is_the_encoders_record_by_record(rows):
+    records = [dict(zip(rows.columns, r, strict=True)) for r in rows.rows]
+    doc = {"jobs": records, "n": len(records), "meta": {"d": date(2025, 1, 2)}}
+    assert json_text(records) == json_reference(records)
+    assert json_text(doc) == json_reference(doc)
+
+
+def test_json_records_of_any_shape_are_written_as_one_by_one():
+    """Records with other keys, other key order, keys that are not texts, the separator of
+    the records encoded in one call within a cell."""
+    for records in ([{"a": 1}, {"b": 2}], [{"a": 1, "b": 2}, {"b": 2, "a": 1}],
+                    [{1: "x", None: True}], [{}], [{}, {"a": 1}],
+                    [{"a": [1, _SEPARATOR, 2]}, {"a": _SEPARATOR}], [{_SEPARATOR: 1}] * 3):
+        assert json_text(records) == json_reference(records)
