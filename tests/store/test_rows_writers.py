@@ -1,6 +1,6 @@
-"""The readers' CSV and JSON writers (:func:`pacte.store.rows.csv_text`, :func:`json_text`)
-write rows column by column, each distinct text quoted or encoded once: the same text as the
-csv writer row by row and the JSON encoder record by record, whatever the cells."""
+"""The readers' CSV writer (:func:`pacte.store.rows.csv_text`) writes rows column by column,
+each distinct text quoted once: the same text as the csv writer row by row, whatever the
+cells; the JSON writer (:func:`json_text`) is the encoder's, record by record."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import date
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pacte.store.rows import _SEPARATOR, Rows, _csv_column, csv_text, json_text
+from pacte.store.rows import Rows, _csv_column, csv_text, json_text
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -47,8 +47,7 @@ def json_reference(value) -> str:
 #: Texts with what a writer must quote or escape: separators, quotes, line breaks,
 #: control characters, non-ASCII, the empty text.
 texts = st.one_of(st.sampled_from(["", " ", ",", '"', "a,b", 'x"y', "l1\nl2", "r\r", "\t",
-                                   "é « » —", "\x00\x1f", "\u2028", "None", "-0.0",
-                                   _SEPARATOR, f"a{_SEPARATOR}"]),
+                                   "é « » —", "\x00\x1f", "\u2028", "None", "-0.0"]),
                   st.text(max_size=12))
 cells = st.one_of(texts, st.none(), st.booleans(), st.integers(-10**20, 10**20),
                   st.floats(allow_nan=True, allow_infinity=True),
@@ -85,9 +84,7 @@ def test_json_text_is_the_encoders_record_by_record(rows):
 
 
 def test_json_records_of_any_shape_are_written_as_one_by_one():
-    """Records with other keys, other key order, keys that are not texts, the separator of
-    the records encoded in one call within a cell."""
+    """Records with other keys, other key order, keys that are not texts."""
     for records in ([{"a": 1}, {"b": 2}], [{"a": 1, "b": 2}, {"b": 2, "a": 1}],
-                    [{1: "x", None: True}], [{}], [{}, {"a": 1}],
-                    [{"a": [1, _SEPARATOR, 2]}, {"a": _SEPARATOR}], [{_SEPARATOR: 1}] * 3):
+                    [{1: "x", None: True}], [{}], [{}, {"a": 1}]):
         assert json_text(records) == json_reference(records)

@@ -113,22 +113,6 @@ def json_records(rows: Rows) -> list[dict]:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-#: Between two records encoded in one call: a text no cell holds (checked by counting).
-_SEPARATOR = "\ue000pacte\ue001"
-
-
-def _json_lines(records: list, pad: str, enc) -> list[str]:
-    """Each record as ``enc`` writes it, one a line: the whole list encoded in one call of
-    the C encoder, records separated by :data:`_SEPARATOR` and split there (the same text
-    as one call per record, several times faster), unless a cell holds the separator."""
-    sep = enc(_SEPARATOR)
-    items = [_SEPARATOR] * (2 * len(records) - 1)
-    items[::2] = records
-    parts = enc(items)[1:-1].split("," + sep + ",")
-    if len(parts) != len(records):  # the separator within a cell: one call per record
-        parts = [enc(x) for x in records]
-    head = pad + " "
-    return [head + p for p in parts]
 
 
 def json_text(value) -> str:
@@ -140,7 +124,7 @@ def json_text(value) -> str:
 
     def block(v, pad: str) -> str:
         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-            return "[\n" + ",\n".join(_json_lines(v, pad, enc)) + "\n" + pad + "]"
+            return "[\n" + ",\n".join(pad + " " + enc(x) for x in v) + "\n" + pad + "]"
         return enc(v)
 
     if isinstance(value, dict) and value:
