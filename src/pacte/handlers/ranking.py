@@ -166,8 +166,8 @@ def rank_blobs(ranks: np.ndarray) -> tuple[int, bytes]:
     """One territory's Monte Carlo ranks as stored in ``ranking_selection``: its best rank
     and, for each rank from it to its worst, the number of draws giving that rank or a better
     one (int32 bytes), read by :func:`pacte.handlers.ranking_rows.p_top_of` with one index.
-    For the real store's 1,876 territories and 1,000 draws: 2.0 MB of the store, where the
-    distinct ranks and their cumulative counts took 2.5 MB."""
+    For the real store's 1,876 territories and 1,000 draws: 29 blocks of 64 KiB, where the
+    distinct ranks and their cumulative counts took 37."""
     first = int(ranks.min())
     counts = np.bincount(np.asarray(ranks, np.int64) - first)
     return first, np.cumsum(counts).astype("<i4").tobytes()
