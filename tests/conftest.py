@@ -194,6 +194,18 @@ def con(built_store):
         yield c
 
 
+@pytest.fixture(scope="session")
+def raw_con(built_store):
+    """A read-only connection to the real store with the snapshot tables that only the
+    build reads put back (temporary tables, :func:`pacte.store.build_tables.
+    load_build_tables`), for the tests that recompute from the raw files."""
+    from pacte.store.build_tables import load_build_tables
+
+    with store.connect(built_store) as c:
+        load_build_tables(c)
+        yield c
+
+
 @pytest.fixture(scope="module")
 def client(built_store, tmp_path_factory):
     """An in-process API client on the real store (the API tests, and the one-truth tests

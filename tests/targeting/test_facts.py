@@ -1,9 +1,19 @@
 """A ranking's facts travel as a typed object (:class:`pacte.targeting.Ranking`), and the
 store keeps those of the default ranking as typed columns that read back to the same facts."""
 
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pacte.targeting import Ranking, load_config, rank_territories
 from pacte.targeting.facts import META_COLUMNS, RankingFacts
-from pacte.targeting.materialise import DEFAULT_SEED, read_default_ranking
+from pacte.targeting.materialise import (
+    DEFAULT_SEED,
+    decode_ranks,
+    encode_ranks,
+    read_default_draws,
+    read_default_ranking,
+)
 from pacte.targeting.tiers import with_tiers
 
 
@@ -60,3 +70,21 @@ def test_unranked_reason_names_the_rule_that_excluded():
         "(missing.max_missing_share = 0,50)")
     assert "seuil" not in calc_unranked_reason(1, 4, 1.0, "exclude")
     assert "au-delà du seuil" in calc_unranked_reason(3, 4, 0.5, "exclude")
+
+
+@given(st.lists(st.integers(-32768, 32767), max_size=3000))
+def test_stored_draws_decode_to_the_ranks(ranks):
+    """The stored Monte Carlo ranks (int16 byte planes, deflated) decode to the same ranks."""
+    r = np.array(ranks, dtype=np.int64)
+    back = decode_ranks(encode_ranks(r))
+    assert back.dtype == np.int16 and back.tolist() == ranks
+
+
+def test_stored_draws_are_the_computed_draws(fictional_con):
+    """The default ranking's draws read back from the store are those the targeting step
+    draws again with the same rule and seed."""
+    stored = read_default_ranking(fictional_con, "epci")
+    r = rank_territories(fictional_con, "epci", load_config(), seed=DEFAULT_SEED)
+    R = read_default_draws(fictional_con, "epci", stored.frame["code"])
+    order = {c: i for i, c in enumerate(r.frame["code"])}
+    assert np.array_equal(R, r.ranks[[order[c] for c in stored.frame["code"]]])

@@ -21,6 +21,7 @@ from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
 from pacte.store.frames import frame
+from pacte.store.layout import write_indicator_table
 from pacte.store.rows import indicator_sql
 
 TABLE = "indicator"
@@ -41,13 +42,8 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
     con.register("_ind", df)
-    # percentile: share (%) of the level's territories with a value at or below this one,
-    # for the same indicator, period and source (readers show it without scanning the level)
-    con.execute(f"""CREATE TABLE {TABLE} AS
-        SELECT *, CASE WHEN value IS NULL THEN NULL ELSE 100 * cume_dist() OVER (
-                    PARTITION BY level, indicator, period, source, value IS NULL
-                    ORDER BY value) END AS percentile
-        FROM _ind ORDER BY level, indicator, ord""")
+    # with each value's percentile within its level (readers show it without scanning it)
+    write_indicator_table(con, TABLE, "_ind")
     con.unregister("_ind")
     return {TABLE: len(df), **write_exposure_top(con, say, tops)}
 

@@ -11,6 +11,7 @@ import base64
 import html
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -209,6 +210,15 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _audit_html(cur, level: str, rule: Config) -> str:
+    """The audit section of the report, read through its own cursor ``cur`` (closed after):
+    a DuckDB connection is used by one thread at a time."""
+    try:
+        return render_audit_html(run_audit(cur, level, rule))
+    finally:
+        cur.close()
+
+
 def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0,
                           config: Config | None = None, draws: int | None = None) -> dict:
     """Rank every territory of ``level`` and write ``out_dir``: classement_<level>.csv (and
@@ -234,20 +244,25 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
             ranked, facts = r.frame, r.facts
         rule = config or load_config()
         dims = {d.id: d.label for d in rule.dimensions}
-        write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
-        write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
-                   title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
-        png = render_map(con, ranked, tmp / "carte_score.png", level)
-        tier_png = render_tier_map(con, ranked, facts, tmp / "carte_paliers.png", level)
-        # the stored spatial statistics are those of the default rule's score
-        cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level)
-                       if config is None else None)
-        prov = con.execute("SELECT source, vintage, licence FROM provenance "
-                           "ORDER BY table_name").df()
-        bh = dict(con.execute("SELECT key, value FROM meta").fetchall()).get("build_hash", "?")
-        render_html(ranked, facts, tmp / "index.html", png, rule, prov, bh,
-                    render_audit_html(run_audit(con, level, rule)), tier_png,
-                    spatial_html(con, cluster_png, level) if config is None else "")
+        # the audit (numpy Monte Carlo runs, which release the GIL) runs on the second core
+        # while this thread writes the tables and draws the maps (Python-bound)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            audit = pool.submit(_audit_html, con.cursor(), level, rule)
+            write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
+            write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
+                       title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
+            png = render_map(con, ranked, tmp / "carte_score.png", level)
+            tier_png = render_tier_map(con, ranked, facts, tmp / "carte_paliers.png", level)
+            # the stored spatial statistics are those of the default rule's score
+            cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level)
+                           if config is None else None)
+            prov = con.execute("SELECT source, vintage, licence FROM provenance "
+                               "ORDER BY table_name").df()
+            bh = dict(con.execute("SELECT key, value FROM meta").fetchall()
+                      ).get("build_hash", "?")
+            audit_html = audit.result()
+        render_html(ranked, facts, tmp / "index.html", png, rule, prov, bh, audit_html,
+                    tier_png, spatial_html(con, cluster_png, level) if config is None else "")
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

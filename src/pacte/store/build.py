@@ -19,6 +19,7 @@ import duckdb
 
 from pacte.errors import BuildError, PacteError
 from pacte.settings import PACKAGE_DIR, VERSION, default_db_path, package_data, sha256_file
+from pacte.store.build_tables import write_epci_history
 from pacte.store.provenance import write_source_tables
 
 
@@ -191,6 +192,8 @@ def build(db_path: Path | None = None, snap: Path | None = None,
         con.execute("SET enable_progress_bar = false")
         try:
             tables = pipeline.run(con, snap, prov, say, overrides)
+            # the build-only tables (pipeline.run made them temporary): what readers need
+            tables.update(write_epci_history(con))
             bh = build_hash(prov)
             meta = {"build_hash": bh, "code_version": VERSION,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

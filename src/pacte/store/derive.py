@@ -21,7 +21,9 @@ from pacte.errors import BuildError
 from pacte.sources.geo import URBAN_LEVELS
 from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
+from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.census_jobs import insert_census_jobs
+from pacte.store.layout import write_jobs_table
 from pacte.store.urssaf_jobs import insert_urssaf_jobs
 
 CENSUS_NEAREST = {1999: range(1998, 2003), 2006: range(2003, 2009), 2011: range(2009, 2014),
@@ -288,7 +290,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
         if name in t or name in overrides:
             continue
         path = snap / meta.get("file", f"{name}.parquet")
-        temp = "TEMP " if name in BUILD_ONLY else ""
+        temp = "TEMP " if name in BUILD_ONLY | BUILD_TABLES else ""
         con.execute(f'CREATE {temp}TABLE "{name}" AS SELECT * FROM read_parquet(?)',
                     [str(path)])
     for name, df in (t | overrides).items():
@@ -297,7 +299,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
             prov[name]["rows"] = df(con, name)
         else:
             if name not in BUILD_ONLY:
-                _create(con, name, df)
+                _create(con, name, df, temp=name in BUILD_TABLES)
             t[name] = df
     say("Territoires et populations")
     ter = derive_territories(t)
@@ -347,8 +349,7 @@ def write_jobs(con: duckdb.DuckDBPyConnection, source: str) -> None:
     (DuckDB's min/max per row group) and the columns compress into runs. No index: on
     sorted rows the lookups take the same time without it (measured: Rouen's 8,715 rows,
     one EPCI, a région, a commune), and it weighed 6 MB of the store."""
-    con.execute(f"""CREATE TABLE jobs AS SELECT * FROM {source}
-                    ORDER BY level, code, source, scheme, sector, period""")
+    write_jobs_table(con, source, "level, code, source, scheme, sector, period")
     con.execute(f"DROP TABLE {source}")
 
 

@@ -12,16 +12,20 @@ Pure calculations:
   territories ranked lowest and the unlisted ranked highest.
 
 :func:`map_codes` maps the list onto the territories of the level through the geography:
-current codes as they are; at EPCI level an older EPCI SIREN (table ``commune_supracom``,
-2008-2024) through its communes, their current codes (``commune_passage``) and their current
-EPCI, weighted by population (the current EPCI holding most of the old one's population);
+current codes as they are; at EPCI level an older EPCI SIREN (2008-2024) through its
+communes, their current codes and their current EPCI, weighted by population (the current
+EPCI holding most of the old one's population: table ``epci_history``, written by the build,
+:func:`pacte.store.build_tables.write_epci_history`);
 a commune code to its EPCI. The rest is returned, to be named in French.
 """
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
+
+from pacte.errors import StoreError
 
 #: How a listed code was found (French, shown in every output).
 HOW_CURRENT = "code en vigueur"
@@ -91,26 +95,18 @@ def map_codes(con, level: str, codes: list[str]) -> tuple[pd.DataFrame, list[str
     rows = [{"listed": c, "code": c, "how": HOW_CURRENT} for c in listed if c in current]
     rest = [c for c in listed if c not in current]
     if level == "epci" and rest:
-        con.execute("CREATE OR REPLACE TEMP TABLE _listed (code VARCHAR)")
-        con.executemany("INSERT INTO _listed VALUES (?)", [[c] for c in rest])
-        old = con.execute("""
-            WITH m AS (
-                SELECT s.epci AS listed, max(s.year) AS year FROM commune_supracom s
-                JOIN _listed l ON l.code = s.epci GROUP BY s.epci),
-            c AS (
-                SELECT m.listed, m.year, coalesce(p.code, s.code) AS commune
-                FROM m JOIN commune_supracom s ON s.epci = m.listed AND s.year = m.year
-                LEFT JOIN commune_passage p ON p.hist_code = s.code),
-            w AS (
-                SELECT c.listed, c.year, k.epci AS code, sum(k.population) AS pop
-                FROM (SELECT DISTINCT * FROM c) c JOIN communes k ON k.code = c.commune
-                WHERE k.epci IS NOT NULL GROUP BY ALL)
-            SELECT listed, year, code, pop / sum(pop) OVER (PARTITION BY listed) AS share
-            FROM w QUALIFY row_number() OVER (PARTITION BY listed ORDER BY pop DESC,
-                                                           code) = 1""").fetchall()
-        com = con.execute("""SELECT k.code, k.epci FROM communes k JOIN _listed l
-                             ON l.code = k.code WHERE k.epci IS NOT NULL""").fetchall()
-        con.execute("DROP TABLE _listed")
+        pos = {c: i for i, c in enumerate(rest)}
+        try:
+            old = con.execute("SELECT listed, year, code, share FROM epci_history WHERE "
+                              "listed IN (SELECT * FROM unnest(?))", [rest]).fetchall()
+        except duckdb.CatalogException:
+            raise StoreError("ce store ne contient pas l'historique des EPCI (store d'une "
+                             "version antérieure) — relancez « pacte build »") from None
+        com = con.execute("""SELECT code, epci FROM communes WHERE code IN
+                             (SELECT * FROM unnest(?)) AND epci IS NOT NULL""",
+                          [rest]).fetchall()
+        old.sort(key=lambda r: pos[r[0]])
+        com.sort(key=lambda r: pos[r[0]])
         for item, year, code, share in old:
             if code in current:
                 part = "" if share > 0.999 else f", {share:.0%} de sa population".replace(
