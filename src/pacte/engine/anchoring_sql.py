@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pacte import geography
+from pacte.store.frames import frame
 
 
 class StoreContext:
@@ -22,7 +23,7 @@ class StoreContext:
         self._geo: tuple | None = None
 
     def q(self, sql: str, params=None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
+        return frame(self.con, sql, params)
 
     def _has(self, temp: str) -> bool:
         """Temp tables live as long as the connection (the store it reads is immutable)."""

@@ -37,6 +37,7 @@ from pacte.indicators.exposure import (
 )
 from pacte.indicators.trade import compute_french_shocks
 from pacte.sources.wiod_trade import low_wage_set
+from pacte.store.frames import frame
 
 EXPOSED = tuple(f"c{i}" for i in (3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16))
 MANUF_A17 = ("C1", "C3", "C4", "C5")
@@ -81,7 +82,7 @@ def _period(period: str) -> Period:
 
 
 def _q(con, sql: str, params: list | None = None) -> pd.DataFrame:
-    return con.execute(sql, params or []).df()
+    return frame(con, sql, params)
 
 
 def _jobs(con, source: str, level: str, sectors, *, year=None, quarter=None) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import pandas as pd
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.catalogue import SERIES, Indicator, Series
 from pacte.indicators.specialisation import NO_DATA
+from pacte.store.frames import frame
 
 ESTIMATE_NOTE = "estimation (ZE2020 ventilées à partir des ZE2010)"
 UNDEFINED = "valeur non calculable"
@@ -62,7 +63,7 @@ def _territories(con, levels: list[str], code: str | None) -> pd.DataFrame:
     if code is not None:
         sql += " AND (code = ? OR level = 'fr')"
         params.append(code)
-    return con.execute(sql + " ORDER BY level, code", params).df()
+    return frame(con, sql + " ORDER BY level, code", params)
 
 
 def _is_mayotte(ter: pd.DataFrame) -> np.ndarray:
@@ -90,8 +91,8 @@ def _read(con, s: Series, levels: list[str], sectors: list[str], code: str | Non
     if code is not None:
         where.append("(code = ? OR level = 'fr')")
         params.append(code)
-    return con.execute(f"""SELECT level, code, year, sector, jobs, estimate
-                           FROM jobs WHERE {' AND '.join(where)}""", params).df()
+    return frame(con, f"""SELECT level, code, year, sector, jobs, estimate
+                           FROM jobs WHERE {' AND '.join(where)}""", params)
 
 
 def _dense(df: pd.DataFrame, codes, years, sectors: list[str], s: Series) -> np.ndarray:

@@ -20,6 +20,7 @@ from pacte.engine.compute import MODELS, check_parameters, compute_indicators
 from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
+from pacte.store.frames import frame
 from pacte.store.layout import write_indicator_table
 from pacte.store.rows import indicator_sql
 
@@ -67,7 +68,7 @@ def read_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
     check_parameters(level, indicators, period)
     _require(con)
     sql, params = indicator_sql(level, indicators, period, code, COLUMNS)
-    return con.execute(sql, params).df()
+    return frame(con, sql, params)
 
 
 def read_show_indicators(con: duckdb.DuckDBPyConnection, level: str, code: str | None

@@ -27,6 +27,11 @@ STEPS = (write_indicators, write_default_ranking, write_ranking_selection,
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
                 cache_dir: Path | None = None, **kw) -> dict:
     """Build the store with every derived answer; returns its meta (build hash...)."""
+    import pyarrow as pa  # here: readers import this module without pyarrow
+
+    # the build's frames (Arrow text) freed between steps go back to the system: Arrow's
+    # default pool (mimalloc) kept them, the process then holding ~130 MB more
+    pa.set_memory_pool(pa.system_memory_pool())
     return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
                        steps=STEPS, **kw)
 
