@@ -14,7 +14,8 @@ with ``pacte profile --all``, 2 processes (target < 4 min on this 2-core machine
    writes the 1,255 for real and prints the wall time.
 3. The floor of the PDF stage: WeasyPrint alone (layout, drawing, writing) on a tree parsed
    beforehand, median over the same profiles, and what the 1,255 would take on ``--jobs``
-   processes if the rest cost nothing.
+   processes if the rest cost nothing; before it, WeasyPrint with and without the profile's
+   two shortcuts (columns in one pass, page read by expat), alternated on the same pages.
 
 The machine is shared: the load average is printed first, and CPU times beside wall times.
 """
@@ -63,6 +64,36 @@ def _floor(htmls: list[str]) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+def _shortcuts(htmls: list[str]) -> None:
+    """WeasyPrint with and without the profile's two shortcuts (columns in one pass, page
+    read by expat), alternated on the same pages: medians of CPU seconds, and their ratio
+    (on a shared machine the CPU times of one run compare better than its wall times)."""
+    from weasyprint import HTML
+
+    from pacte.report import pdf_columns
+    from pacte.report.profile import TEMPLATES, _weasy
+
+    fonts, css, html_class = _weasy()
+    cpu: dict[str, list[float]] = {"avec": [], "sans": []}
+    for html in htmls:
+        for mode in ("sans", "avec"):
+            c = time.process_time()
+            if mode == "sans":
+                pdf_columns.uninstall()
+                doc = html_class.__new__(html_class)
+                HTML.__init__(doc, string=html, base_url=str(TEMPLATES))
+            else:
+                pdf_columns.install()
+                doc = html_class(string=html, base_url=str(TEMPLATES))
+            doc.write_pdf(stylesheets=[css], font_config=fonts)
+            cpu[mode].append(time.process_time() - c)
+    pdf_columns.install()
+    with_, without = statistics.median(cpu["avec"]), statistics.median(cpu["sans"])
+    print(f"WeasyPrint (lecture + mise en page + PDF), CPU médian : sans les raccourcis "
+          f"{without:.3f} s, avec {with_:.3f} s (colonnes en une passe, lecture expat) ; "
+          f"ratio {with_ / without:.2f}")
+
+
 def _stages(con, codes: list[str], n: int, jobs: int) -> tuple[float, list[int]]:
     sample = _sample(codes, n)
     t0 = time.perf_counter()
@@ -90,6 +121,7 @@ def _stages(con, codes: list[str], n: int, jobs: int) -> tuple[float, list[int]]
         print(f"{k:8s} médiane {statistics.median(v):.3f} s  (min {min(v):.3f}, max {max(v):.3f})")
     print(f"temps CPU moyen par profil : {cpu:.3f} s (mur : moyenne "
           f"{statistics.mean(stages['total']):.3f} s)")
+    _shortcuts(htmls)
     floor, floor_cpu = _floor(htmls)
     print(f"plancher de l'étape pdf (WeasyPrint seul, arbre déjà lu) : médiane {floor:.3f} s "
           f"(CPU {floor_cpu:.3f} s) ; {len(codes)} EPCI sur {jobs} processus à ce seul coût : "

@@ -9,12 +9,9 @@ dataclasses, so that ``pacte --help`` loads no validation library.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from importlib import resources
 from pathlib import Path
 
 from pacte.errors import InvalidParameterError
@@ -171,6 +168,8 @@ def _from_text(var: str, text: str, kind: str):
         if not text:
             return []
         if text.startswith("["):
+            import json
+
             try:
                 items = json.loads(text)
             except json.JSONDecodeError:
@@ -190,13 +189,17 @@ def package_file(*parts: str) -> Path:
 
 
 def package_data(name: str = "") -> Path:
-    """A file of the bundled snapshot (``pacte/data/``), or the directory itself."""
-    root = Path(str(resources.files("pacte") / "data"))
+    """A file of the bundled snapshot (``pacte/data/``), or the directory itself (beside
+    this module, as :func:`package_file`: an installed package is a folder of files; no
+    ``importlib.resources`` on a reader's start)."""
+    root = PACKAGE_DIR / "data"
     return root / name if name else root
 
 
 def sha256_file(path: Path, block: int = 1 << 20) -> str:
     """Hex sha256 of a file, read in blocks."""
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(block):

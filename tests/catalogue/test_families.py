@@ -45,7 +45,9 @@ def test_a_built_store_records_the_declared_tables(fictional_con):
     """The build writes the families' declaration into the store, where the envelopes read
     it; every table it names for a bundled source has its provenance row in that store and
     is one of its tables, or a snapshot table only the build reads (:data:`pacte.store.derive.
-    BUILD_ONLY`); the fetched ``ofgl_rei`` is absent from a store built without it."""
+    BUILD_ONLY`, :data:`pacte.store.build_tables.BUILD_TABLES`); the fetched ``ofgl_rei`` is
+    absent from a store built without it."""
+    from pacte.store.build_tables import BUILD_TABLES
     from pacte.store.derive import BUILD_ONLY
 
     assert read_source_tables(fictional_con) == SOURCE_TABLES
@@ -55,7 +57,8 @@ def test_a_built_store_records_the_declared_tables(fictional_con):
         "SELECT table_name FROM provenance").fetchall()}
     named = {t for s, tables in SOURCE_TABLES.items() if s != "ofgl_rei" for t in tables}
     assert named <= with_provenance, named - with_provenance
-    assert named <= stored | BUILD_ONLY, named - stored - BUILD_ONLY
+    build_only = BUILD_ONLY | BUILD_TABLES
+    assert named <= stored | build_only, named - stored - build_only
     sources = {row["table"] for row in envelope(fictional_con, ["valuechain"])["sources"]}
     assert sources == set(SOURCE_TABLES["valuechain"]) | set(SOURCE_TABLES["territory"])
 

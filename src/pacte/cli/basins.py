@@ -2,7 +2,7 @@
 and the spatial statistics of the score (Moran's I, local Moran clusters); also the
 renderings used by ``pacte rank --level bassin`` and ``pacte validate --level bassin``.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from pacte.errors import InvalidParameterError, PacteError, StoreError, status_of
 
@@ -22,7 +22,32 @@ class Format(StrEnum):
     json = "json"
 
 
-err = Console(stderr=True)
+class LazyConsole:
+    """A rich ``Console(**options)`` made on first use: a reader writing CSV or JSON prints
+    nothing through rich and does not import it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err = LazyConsole(stderr=True)
+
+
+def working(text: str) -> contextlib.AbstractContextManager:
+    """``err.status(text)``: a spinner on standard error while a command works. Rich draws
+    it on a terminal only; elsewhere (a file, a pipe: no terminal and none forced by
+    ``TTY_COMPATIBLE`` or ``FORCE_COLOR``) nothing is drawn, and nothing is made."""
+    if sys.stderr.isatty() or "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return err.status(text)
+    return contextlib.nullcontext()
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="Fichier DuckDB du store "
                                             "(défaut : $PACTE_DB, sinon le dossier de données "
@@ -74,6 +99,12 @@ def _unexpected(exc: BaseException) -> tuple[str, int]:
             "le détail technique et signalez-la", 1)
 
 
+def _say_error(message: str) -> None:
+    from rich.markup import escape
+
+    err.print(f"[red]Erreur :[/red] {escape(message)}", soft_wrap=True)
+
+
 def friendly(fn):
     """Turn PacteError into a French message on stderr, with the exit code of the error table
     (:data:`pacte.errors.STATUS`: 2 for an unknown territory or a bad parameter); any other
@@ -81,12 +112,10 @@ def friendly(fn):
     (``PACTE_DEBUG=1`` re-raises it for developers)."""
     @functools.wraps(fn)
     def wrapper(*a, **kw):
-        import os
-
         try:
             return fn(*a, **kw)
         except PacteError as exc:
-            err.print(f"[red]Erreur :[/red] {escape(str(exc))}", soft_wrap=True)
+            _say_error(str(exc))
             raise typer.Exit(status_of(exc)[0]) from None
         except (typer.Exit, typer.Abort, typer.TyperException, SystemExit):
             raise
@@ -97,7 +126,7 @@ def friendly(fn):
             if os.environ.get("PACTE_DEBUG"):
                 raise
             message, code = _unexpected(exc)
-            err.print(f"[red]Erreur :[/red] {escape(message)}", soft_wrap=True)
+            _say_error(message)
             sys.stderr.flush()
             raise typer.Exit(code) from None
     return wrapper

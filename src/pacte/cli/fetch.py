@@ -1,7 +1,7 @@
 """``pacte sources`` and ``pacte fetch``: the registry of official sources, the download
 cache, and what the store was built from.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations

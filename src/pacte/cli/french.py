@@ -29,6 +29,8 @@ from typer._click.exceptions import (
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
+from pacte.cli.coerce import plain_params
+
 USAGE_PREFIX = "Utilisation : "
 HELP_TEXT = "Affiche cette aide et quitte."
 
@@ -177,6 +179,7 @@ class FrenchWords:
             raise
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
+        plain_params(self, ctx)  # plain values converted without pydantic
         allowed = ctx.allow_extra_args
         ctx.allow_extra_args = True  # the leftover is checked below, in French
         try:

@@ -1,6 +1,6 @@
 """``pacte indicators``: the catalogue's indicators for the territories of a level.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations
@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
     from pacte.store.rows import Rows
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
+from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly, working
 from pacte.geography import INDICATOR_LEVELS as LEVELS
 from pacte.labels import LEVEL_LABELS, count_title, upper_first
 
@@ -25,6 +24,9 @@ MAX_TABLE_ROWS = 400
 
 def print_catalogue(console: Console | None = None) -> None:
     """The catalogue in the terminal: one block per indicator (too wide for one table)."""
+    from rich.console import Console
+    from rich.markup import escape
+
     from pacte.catalogue import INDICATORS
     from pacte.handlers.indicators import catalogue as catalogue_table
 
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
             else:
                 render(catalogue_table(), fmt)
             return
-        with store.connect(db) as con, err.status("Calcul des indicateurs…"):
+        with store.connect(db) as con, working("Calcul des indicateurs…"):
             df = (indicator_rows(con, level, indicator, period)
                   if level in LEVELS and code is None else None)
             if df is None:  # checked path: a code to resolve, or an error to explain
@@ -108,6 +110,9 @@ def register(app: typer.Typer) -> None:
                else shown.rename(columns={"note": "Note"}),
                title=f"{upper_first(LEVEL_LABELS.get(level, level))} : "
                      f"{count_title(len(df), 'valeur')}")
+        from rich.console import Console
+        from rich.markup import escape
+
         console = Console()
         for line in legend:
             console.print(escape(line), soft_wrap=True)

@@ -7,23 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from pacte.cli.basins import register as register_basins
-from pacte.cli.common import DbOpt, FmtOpt, Format, err, friendly
-from pacte.cli.crisis import register as register_crisis
-from pacte.cli.diversify import register as register_diversify
-from pacte.cli.export import register as register_export
-from pacte.cli.exposure import register as register_exposure
-from pacte.cli.fetch import register as register_fetch
+from pacte.cli.common import DbOpt, FmtOpt, Format, LazyConsole, err, friendly, working
 from pacte.cli.french import install_french
-from pacte.cli.impact import register as register_impact
-from pacte.cli.indicators import register
-from pacte.cli.profile import register as register_profile
-from pacte.cli.rank import register as register_rank
-from pacte.cli.serve import register as register_serve
-from pacte.cli.simulate import register as register_simulate
-from pacte.cli.validate import register as register_validate
+from pacte.cli.lazy import lazy_group
 from pacte.errors import InvalidParameterError
 from pacte.geography import TERRITORY_LEVELS
 from pacte.labels import A5_LABELS as SECTOR_LABELS
@@ -38,7 +25,7 @@ from pacte.settings import default_db_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="pacte : intelligence industrielle des territoires (données officielles).")
-out = Console()
+out = LazyConsole()
 
 
 def _build(db: Path | None, with_fetched: bool = False, **kw) -> dict:
@@ -181,7 +168,7 @@ def show(
     from pacte.handlers.envelope import envelope
     from pacte.handlers.territory_rows import territory_rows
 
-    with store.connect(db) as con, err.status("Calcul de la fiche…"):
+    with store.connect(db) as con, working("Calcul de la fiche…"):
         own_group = compare not in (None, "semblables") or codes
         t = None if own_group else territory_rows(con, code, level)  # the stored card
         if t is None:  # a name, a commune, another group: computed
@@ -194,18 +181,16 @@ def show(
     print_territory(t, fmt, meta)
 
 
-# after the core commands, so that ``pacte --help`` lists them in reading order
-register(app)
-register_exposure(app)
-register_rank(app)
-register_validate(app)
-register_profile(app)
-register_export(app)
-register_simulate(app)
-register_impact(app)
-register_diversify(app)
-register_crisis(app)
-register_serve(app)
-register_fetch(app)
-register_basins(app)
-install_french(app)  # last: every command registered above speaks French
+#: The other commands, each in its own module (whose ``register(app)`` adds it), imported
+#: when used (:mod:`pacte.cli.lazy`); in the order of ``pacte --help``, after the core
+#: commands (the ``simulate`` group last, where Typer lists groups).
+COMMAND_MODULES = {
+    "indicators": "pacte.cli.indicators", "exposure": "pacte.cli.exposure",
+    "rank": "pacte.cli.rank", "validate": "pacte.cli.validate", "profile": "pacte.cli.profile",
+    "export": "pacte.cli.export", "impact": "pacte.cli.impact",
+    "diversify": "pacte.cli.diversify", "crisis": "pacte.cli.crisis",
+    "serve": "pacte.cli.serve", "sources": "pacte.cli.fetch", "fetch": "pacte.cli.fetch",
+    "basins": "pacte.cli.basins", "simulate": "pacte.cli.simulate",
+}
+install_french(app)  # every command speaks French (those of COMMAND_MODULES when built)
+app.info.cls = lazy_group(app, COMMAND_MODULES)

@@ -1,6 +1,6 @@
 """``pacte rank``: the ranking of the territories of a level by the composite index.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
 import sys
 import textwrap
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from pacte.cli.common import DbOpt, check_writable_file, err, friendly
 from pacte.errors import InvalidParameterError
@@ -216,6 +216,8 @@ def print_unranked(meta: dict) -> None:
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
     """The first ``n`` rows of a ranking as a French terminal table."""
+    from rich.console import Console
+
     from pacte.cli.tables import render
 
     cols = ["rank", "code", "name", "score", "rank_low", "rank_high", "area_type", "type",

@@ -9,10 +9,7 @@ import math
 import sys
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.text import Text
-
-from pacte.cli.common import Format
+from pacte.cli.common import Format, LazyConsole
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, upper_first, with_unit
 from pacte.store.rows import Rows, json_records, json_text
 
@@ -20,7 +17,7 @@ if TYPE_CHECKING:
     from pacte.handlers.envelope import Answer
     from pacte.handlers.territory_rows import TerritoryRows
 
-out = Console()
+out = LazyConsole()
 
 
 def from_answer(ans: Answer) -> TerritoryRows:
@@ -139,6 +136,8 @@ def show_sheet(t: TerritoryRows) -> None:
                      for h in t.headline])
         render_grouped(head, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
                        "le tableau de bord et l'API)", console=out)
+        from rich.text import Text
+
         for note in dict.fromkeys(h["resolution_note"] for h in t.headline
                                   if h.get("resolution_note")):
             out.print(Text(f"  {note}", style="yellow"))  # wrapped to the terminal

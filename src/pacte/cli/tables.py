@@ -13,10 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
-
 from pacte.cli.common import Format
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import COLUMN_LABELS as LABELS
@@ -24,6 +20,7 @@ from pacte.store.rows import Rows, csv_text, json_records, json_text
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
 
 def _missing(v) -> bool:
@@ -99,6 +96,9 @@ def render_stacked(columns: Sequence[str], cells: list[list[str]], console: Cons
     """A table too wide for the terminal, one block per row: the identifying columns on the
     block's first line, then one line per other column, labels aligned, values never cut
     (long values wrap under themselves)."""
+    from rich.console import Group
+    from rich.text import Text
+
     heads = [LABELS.get(c, c) for c in columns]
     ident = [i for i, c in enumerate(columns) if c in IDENTITY]
     rest = [i for i in range(len(columns)) if i not in ident]
@@ -131,6 +131,9 @@ def render_grouped(df: pd.DataFrame | Rows, group: str, title: str | None = None
     """A long table whose first column repeats (an indicator's label over its sources and
     periods): each label on its own line, then its rows, the values aligned in columns of one
     width across groups; nothing is cut (a label longer than the terminal wraps)."""
+    from rich.console import Console, Group
+    from rich.text import Text
+
     rows = df if isinstance(df, Rows) else frame_rows(df)
     console = console or Console()
     gi = rows.columns.index(group)
@@ -176,6 +179,10 @@ def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
     elif fmt is Format.json:
         sys.stdout.write(json_text(json_records(rows)))
     else:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
         console = console or Console()
         cells = [[_cell(v, c) for v, c in zip(row, rows.columns, strict=True)]
                  for row in rows.rows]

@@ -1,7 +1,7 @@
 """``pacte validate``: the ranking checked against a list of territories (a programme's
 list, a regional selection): AUC, precision and recall in the top k, by région and nature.
 
-Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
+Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``, when the command is used).
 """
 
 from __future__ import annotations

@@ -162,13 +162,15 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
     return out
 
 
-def rank_blobs(ranks: np.ndarray) -> tuple[bytes, bytes]:
-    """One territory's Monte Carlo ranks as stored in ``ranking_selection``: its distinct
-    ranks ascending (int16 bytes) and the cumulative count of draws up to each (int32
-    bytes), read by :func:`pacte.handlers.ranking_rows.p_top_of`. About 90 distinct ranks
-    for 1,000 draws: 2.3 instead of 3.75 MB for the real store's 1,876 territories."""
-    values, counts = np.unique(ranks, return_counts=True)
-    return values.astype("<i2").tobytes(), np.cumsum(counts).astype("<i4").tobytes()
+def rank_blobs(ranks: np.ndarray) -> tuple[int, bytes]:
+    """One territory's Monte Carlo ranks as stored in ``ranking_selection``: its best rank
+    and, for each rank from it to its worst, the number of draws giving that rank or a better
+    one (int32 bytes), read by :func:`pacte.handlers.ranking_rows.p_top_of` with one index.
+    For the real store's 1,876 territories and 1,000 draws: 29 blocks of 64 KiB, where the
+    distinct ranks and their cumulative counts took 37."""
+    first = int(ranks.min())
+    counts = np.bincount(np.asarray(ranks, np.int64) - first)
+    return first, np.cumsum(counts).astype("<i4").tobytes()
 
 
 def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
@@ -177,7 +179,7 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     :func:`pacte.handlers.ranking_rows.default_ranking_rows` — per level and territory, its
     eligibility under the default rule (null without eligibility rules), its rank among the
     eligible, and its Monte Carlo ranks among the eligible (:func:`rank_blobs`): the
-    probability of being in any top N is then one binary search."""
+    probability of being in any top N is then one lookup."""
     from pacte.handlers.ranking_rows import SELECTION_TABLE
     from pacte.targeting.tiers import calc_subset_ranks
 
@@ -202,15 +204,16 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
             sub[el] = calc_subset_ranks(R, el) if not el.all() else R
         blobs = [rank_blobs(r) for r in sub]
         frames.append(pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
-                                    "rank_values": [b[0] for b in blobs],
-                                    "rank_counts": [b[1] for b in blobs],
+                                    "rank_first": [b[0] for b in blobs],
+                                    "rank_cumulative": [b[1] for b in blobs],
                                     "per_region_min": int(rules.per_region_min)}))
     table = pd.concat(frames, ignore_index=True)
     con.register("_sel", table)
     con.execute(f"""CREATE TABLE {SELECTION_TABLE} AS
         SELECT level, code, CAST(eligible AS BOOLEAN) AS eligible,
                CAST(eligibility_note AS VARCHAR) AS eligibility_note,
-               CAST(eligible_rank AS DOUBLE) AS eligible_rank, rank_values, rank_counts,
+               CAST(eligible_rank AS DOUBLE) AS eligible_rank,
+               CAST(rank_first AS INTEGER) AS rank_first, rank_cumulative,
                CAST(per_region_min AS INTEGER) AS per_region_min FROM _sel""")
     con.unregister("_sel")
     return {SELECTION_TABLE: len(table)}

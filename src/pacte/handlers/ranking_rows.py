@@ -1,8 +1,8 @@
 """The default ranking read as typed rows, without pandas or numpy (``pacte rank`` with the
 default rule, seed and draws): everything the answer needs was stored at build time (the
 ranking, its facts in the typed columns of ``ranking_meta``, each territory's eligibility and its sorted Monte
-Carlo ranks among the eligible in ``ranking_selection``, as distinct ranks with the cumulative
-count of draws), so a top N is a lookup and one binary search per territory.
+Carlo ranks among the eligible in ``ranking_selection``, as its best rank and the cumulative
+count of draws from it), so a top N is a lookup and one index per territory.
 
 :func:`default_ranking_rows` answers None whenever the stored answer does not apply (another
 rule, seed or draws, quotas, a per-région minimum, a store from another rule or without the
@@ -13,7 +13,6 @@ which gives the same rows.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import duckdb
@@ -83,15 +82,14 @@ def tier_of(p: float, retained: float, excluded: float) -> str:
     return RETAINED if p >= retained else EXCLUDED if p <= excluded else UNCERTAIN
 
 
-def p_top_of(ranks: bytes, counts: bytes, top: int) -> float:
-    """Share of draws whose rank is at most ``top``, from a territory's distinct Monte Carlo
-    ranks (``ranks``: int16, ascending) and the cumulative count of draws up to each
-    (``counts``: int32), as :func:`pacte.handlers.ranking.rank_blobs` stores them."""
-    values, cumulative = array("h"), array("i")
-    values.frombytes(ranks)
-    cumulative.frombytes(counts)
-    i = bisect_right(values, top)
-    return (cumulative[i - 1] if i else 0) / cumulative[-1]
+def p_top_of(first: int, cumulative: bytes, top: int) -> float:
+    """Share of draws whose rank is at most ``top``, from a territory's best Monte Carlo
+    rank ``first`` and the number of draws giving each rank from it or a better one
+    (``cumulative``: int32), as :func:`pacte.handlers.ranking.rank_blobs` stores them."""
+    counts = array("i")
+    counts.frombytes(cumulative)
+    i = top - first
+    return (counts[min(i, len(counts) - 1)] if i >= 0 else 0) / counts[-1]
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ def _stored(con: duckdb.DuckDBPyConnection, level: str) -> _Stored | None:
                            "tier_excluded, rule_hash FROM ranking_meta WHERE level = ?",
                            [level]).fetchall()
         sel = con.execute(f"SELECT code, eligible, eligibility_note, eligible_rank, "
-                          f"per_region_min, rank_values, rank_counts "
+                          f"per_region_min, rank_first, rank_cumulative "
                           f"FROM {SELECTION_TABLE} WHERE level = ?",
                           [level]).fetchall()
     except (duckdb.CatalogException, duckdb.BinderException):  # a store built before these
@@ -147,9 +145,9 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
     out = []
     for r in rows.rows:
         r = list(r)
-        eligible, note, erank, _, values, counts = sel[r[ci["code"]]]
+        eligible, note, erank, _, first, cumulative = sel[r[ci["code"]]]
         if size != stored.tier_size:
-            p = p_top_of(values, counts, size) if eligible is not False else 0.0
+            p = p_top_of(first, cumulative, size) if eligible is not False else 0.0
             r[ci["p_top"]] = p
             r[ci["tier"]] = tier_of(p, stored.tier_retained, stored.tier_excluded)
         if has_rules:

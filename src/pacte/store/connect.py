@@ -12,6 +12,9 @@ from pacte.settings import DB_ENV, default_db_path
 
 #: Tables every store has (a store missing one is corrupted or from another program).
 REQUIRED_TABLES = ("meta", "provenance", "territory", "jobs", "series")
+#: A query that fails to bind when one of them is missing, reading no row.
+REQUIRED_PROBE = "SELECT 1 FROM " + ", ".join(f"(SELECT 1 FROM {t} LIMIT 0)"
+                                              for t in REQUIRED_TABLES)
 
 
 #: DuckDB's file header (one main header and two database headers of 4 KiB each).
@@ -90,11 +93,15 @@ def connect(db_path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         if path.stat().st_size < expected:
             raise _corrupted(path, f"fichier tronqué : {path.stat().st_size} octets sur "
                              f"{expected} attendus")
-        tables = {r[0] for r in con.execute(  # duckdb_tables(): 10x cheaper than
-            "SELECT table_name FROM duckdb_tables()").fetchall()}  # information_schema
-        missing = [t for t in REQUIRED_TABLES if t not in tables]
-        if missing:
-            raise _corrupted(path, "tables absentes : " + ", ".join(missing))
+        try:  # binding the tables (no row read) is 10x cheaper than listing them all
+            con.execute(REQUIRED_PROBE).fetchall()
+        except duckdb.CatalogException:
+            tables = {r[0] for r in con.execute(  # duckdb_tables(): 10x cheaper than
+                "SELECT table_name FROM duckdb_tables()").fetchall()}  # information_schema
+            missing = [t for t in REQUIRED_TABLES if t not in tables]
+            if missing:
+                raise _corrupted(path, "tables absentes : " + ", ".join(missing)) from None
+            raise
         row = con.execute("SELECT value FROM meta WHERE key = 'build_hash'").fetchall()
         row = row[0] if row else None
         if not row or not row[0]:

@@ -62,8 +62,8 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
 
 def encode_ranks(ranks: np.ndarray) -> bytes:
     """One territory's Monte Carlo ranks as stored: int16, their low bytes then their high
-    bytes, deflated (the high bytes repeat: 2.3 instead of 3.75 MB of blobs for the real
-    store's 1,876 territories and 1,000 draws, 3.3 MB as DuckDB stored the raw int16)."""
+    bytes, deflated (the high bytes repeat): for the real store's 1,876 territories and
+    1,000 draws, 36 blocks of 64 KiB instead of the 51 of the raw int16."""
     planes = np.ascontiguousarray(ranks.astype("<i2").view(np.uint8).reshape(-1, 2).T)
     return zlib.compress(planes.tobytes(), 6)
 

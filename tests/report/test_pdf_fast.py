@@ -1,0 +1,76 @@
+"""The profile PDF's two shortcuts give WeasyPrint's own PDF, byte for byte: the two columns
+laid out in one pass (:mod:`pacte.report.pdf_columns`) and the page read by expat rather
+than by the HTML5 parser (:func:`pacte.report.profile._weasy`); on an urban EPCI whose
+columns run over onto the second page, the smallest rural CC and a région."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from pacte.handlers.profile import profile
+from pacte.report import pdf_columns
+from pacte.report.profile import TEMPLATES, _weasy, pdf_from_html, print_html
+
+
+def _stock_pdf(html: str) -> bytes:
+    """The PDF with WeasyPrint's multi-column routine and its HTML5 parser."""
+    from weasyprint import HTML
+
+    fonts, css, html_class = _weasy()
+    doc = html_class.__new__(html_class)
+    HTML.__init__(doc, string=html, base_url=str(TEMPLATES))
+    pdf_columns.uninstall()
+    try:
+        return doc.write_pdf(stylesheets=[css], font_config=fonts)
+    finally:
+        pdf_columns.install()
+
+
+def _pages(pdf: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    return len(pdfium.PdfDocument(pdf))
+
+
+def test_shortcuts_give_weasyprint_own_pdf(con):
+    pytest.importorskip("weasyprint")
+    small = con.execute("SELECT code FROM territory WHERE level = 'epci' AND area_type = "
+                        "'rural' ORDER BY population LIMIT 1").fetchall()[0][0]
+    assert pdf_columns.install(), "version de WeasyPrint non vérifiée pour les raccourcis"
+    for code, level in (("200023414", "epci"), (small, "epci"), ("28", "reg")):
+        html = print_html(con, profile(con, code, level))
+        ET.fromstring(html)  # well-formed: the expat path is the one taken
+        fast, stock = pdf_from_html(html), _stock_pdf(html)
+        assert _pages(fast) == 2, (code, _pages(fast))
+        assert fast == stock, f"{level} {code} : PDF différents"
+
+
+def test_other_multicolumn_boxes_keep_weasyprint_routine():
+    """A multi-column box other than the profile's ``.cols`` (here balanced, ``.other``) is
+    laid out by WeasyPrint's routine: its columns are balanced (same number of lines)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    assert pdf_columns.install()
+    html = ("<div class='other' style='columns: 2; column-fill: balance'>"
+            + "".join(f"<p>ligne {i}</p>" for i in range(10)) + "</div>")
+    page = weasyprint.HTML(string=html).render().pages[0]
+    div = page._page_box.children[0].children[0].children[0]
+    columns = [c for c in div.children if c.is_column]
+    assert [len(c.children) for c in columns] == [5, 5]
+
+
+def test_unchecked_weasyprint_keeps_its_own_routine(monkeypatch):
+    """Another WeasyPrint major version: its multi-column routine stays in place."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from weasyprint.layout import block
+
+    pdf_columns.uninstall()
+    monkeypatch.setattr(weasyprint, "__version__", "99.0")
+    try:
+        assert not pdf_columns.install()
+        assert block.columns_layout is not pdf_columns.columns_layout
+    finally:
+        monkeypatch.undo()
+        assert pdf_columns.install()
+    assert block.columns_layout is pdf_columns.columns_layout
