@@ -67,6 +67,7 @@ from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators.inputoutput import calc_A
 from pacte.indicators.regional_io import calc_supported_jobs
 from pacte.labels import MODELLED_JOBS, fr_modelled, fr_number
+from pacte.store.frames import frame
 
 COLUMNS = ["level", "code", "name", "indicator", "period", "value", "unit", "resolution",
            "source", "note"]
@@ -142,7 +143,7 @@ def _split(groups: pd.DataFrame, reg: pd.Series, mix_reg: pd.DataFrame, mix_fr: 
 
 
 def _region_of(con, level: str, codes) -> pd.Series:
-    ter = con.execute("SELECT code, reg FROM territory WHERE level = ?", [level]).df()
+    ter = frame(con, "SELECT code, reg FROM territory WHERE level = ?", [level])
     reg = ter.set_index("code")["reg"] if level != "reg" else pd.Series(codes, index=codes)
     return reg.reindex(codes)
 
@@ -336,7 +337,7 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
     out = _add_missing(con, out, level)
     if level in (None, "fr"):
         out = pd.concat([out, _multiplier_rows(con)], ignore_index=True)
-    names = con.execute("SELECT level, code, name FROM territory").df()
+    names = frame(con, "SELECT level, code, name FROM territory")
     out = out.drop(columns="name", errors="ignore").merge(names, on=["level", "code"],
                                                           how="left")
     return out[COLUMNS].sort_values(["level", "code", "indicator"], ignore_index=True)
@@ -344,7 +345,7 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
 
 def _add_missing(con, out: pd.DataFrame, level: str | None) -> pd.DataFrame:
     """A row with value NaN and a note for every territory without a sector structure."""
-    ter = con.execute("SELECT level, code FROM territory").df()
+    ter = frame(con, "SELECT level, code FROM territory")
     ter = ter[ter["level"].isin(LEVELS if level is None else (level,))]
     have = set(zip(out["level"], out["code"], strict=True))
     miss = ter[[(lv, c) not in have for lv, c in zip(ter["level"], ter["code"], strict=True)]]

@@ -4,8 +4,9 @@ build reads its level-wide frames this way: DuckDB's ``df()`` makes one Python s
 value, then pandas an Arrow array of them; Arrow hands DuckDB's text over as it is).
 
 Types whose DataFrame would differ between the two paths (integers or booleans with nulls,
-which ``df()`` gives as pandas' nullable types; dates, decimals, lists, enums...) take
-``df()``, as does a pandas whose text type is not Arrow's (pandas 2)."""
+which ``df()`` gives as pandas' nullable types; text columns without a value, object in
+``df()``; dates, decimals, lists, enums...) take ``df()``, as does a pandas whose text
+type is not Arrow's (pandas 2)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def _as_pandas(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
 def _plain(col: pa.ChunkedArray) -> bool:
     """Whether ``col`` becomes the same pandas column through Arrow as through ``df()``."""
     t = col.type
-    if t in _TEXT_TYPES or pa.types.is_floating(t):
+    if t in _TEXT_TYPES:  # a text column without a value (no rows, nulls only): object
+        return col.null_count < len(col)
+    if pa.types.is_floating(t):
         return True
     return (pa.types.is_integer(t) or pa.types.is_boolean(t)) and col.null_count == 0
 
