@@ -132,6 +132,7 @@ def _build_and_indicators(path: Path, work: Path) -> dict:
     from pacte.handlers.build import build_store
     from pacte.sources.download import cache_path
     from pacte.sources.registry import get_source
+    from pacte.store.build_tables import load_build_tables
 
     source = get_source("urssaf_commune_ape")
     cached = cache_path(source, work / "cache")
@@ -147,6 +148,7 @@ def _build_and_indicators(path: Path, work: Path) -> dict:
     build_store(db, with_fetched=True, cache_dir=work / "cache")
     t2 = time.perf_counter()
     with duckdb.connect(str(db), read_only=True) as con:
+        load_build_tables(con)  # the snapshot tables only the build keeps (temporary here)
         ind = compute_indicators(con, "epci")
         n_urssaf = int((ind["source"] == "urssaf").sum())
         epci = con.execute("SELECT count(DISTINCT code) FROM jobs WHERE source = 'urssaf' "
