@@ -19,7 +19,6 @@ import pandas as pd
 from pacte.engine.anchoring_sql import (
     StoreContext,
     epci_pieces,
-    level_key,
     population,
     sum_to_level,
 )
@@ -91,13 +90,15 @@ def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         src = f"SELECT * FROM anchoring_bpe WHERE year = {year}"
         vint = ctx.vintage(src)
         cnt = sum_to_level(ctx, level, src, vint, ["n_equip", "n_common"], ("domain",))
-        deps = ctx.q(f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {ctx.weights(vint)} w
-                         ON w.source = s.commune JOIN communes c ON c.code = w.code""")["dep"]
+        w = ctx.weights(vint)
+        deps = ctx.once(("bpe_deps", year), lambda src=src, w=w: ctx.q(
+            f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {w} w ON w.source = s.commune
+                JOIN communes c ON c.code = w.code""")["dep"].tolist())
         pop = population(ctx, level, year, deps)
-        key, where = level_key(level)
-        absent = ctx.q(f"""SELECT {key} AS code FROM communes c WHERE {where} GROUP BY 1
-                           HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))""",
-                       [list(deps)])["code"]
+        absent = ctx.at_level(("bpe_absent", year), level, lambda lvl: f"""
+            SELECT l.level, l.code FROM communes c JOIN {lvl} l ON l.commune = c.code
+            GROUP BY 1, 2 HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))""",
+                              [deps])["code"]
         res = f"commune (COG {vint} -> 2025), {{d}}, types d'équipement de la BPE {year}"
         for dom in DOMAINS:
             c = cnt[cnt["domain"] == dom].set_index("code")[["n_equip", "n_common"]]
@@ -164,7 +165,8 @@ def _rates(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         if ind == "cif" and level != "epci":
             continue
         pieces = epci_pieces(ctx, level, year)
-        data = ctx.q(f"SELECT code, year, value FROM {table}")
+        data = ctx.once(("rates", table), lambda t=table: ctx.q(
+            f"SELECT code, year, value FROM {t}"))
         for y, d in data.groupby("year"):
             out.append(_realloc(ter, level, ind, str(y), pieces, d.set_index("code")["value"],
                                 PCT, f"EPCI {year} réparti sur les communes (population)",
@@ -173,19 +175,20 @@ def _rates(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
 
 
 def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
-    data = ctx.q("SELECT code, year, value FROM anchoring_productive_ze2010")
+    data = ctx.once(("productive",), lambda: ctx.q(
+        "SELECT code, year, value FROM anchoring_productive_ze2010"))
     src = "ANCT / Insee RP {y}, fonctions productives"
     if level == "ze2010":
         return [_rows(ter, level, "productive_functions_share", str(y),
                       d.set_index("code")["value"], {}, PCT, "zone d'emploi 2010 (native)",
                       src.format(y=y)) for y, d in data.groupby("year")]
-    key, where = level_key(level)
-    pieces = ctx.q(f"""SELECT {key} AS target, z.ze2010 AS unit,
-                              sum(coalesce(p.population, c.population) * w.weight) AS weight
-                       FROM commune_ze2010 z JOIN {ctx.weights(2020)} w ON w.source = z.code
-                       JOIN communes c ON c.code = w.code
-                       LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code
-                       WHERE {where} GROUP BY ALL""")
+    w = ctx.weights(2020)
+    pieces = ctx.at_level(("ze2010_pieces",), level, lambda lvl: f"""
+        SELECT l.level, l.code AS target, z.ze2010 AS unit,
+               sum(coalesce(p.population, c.population) * w.weight) AS weight
+        FROM commune_ze2010 z JOIN {w} w ON w.source = z.code
+        JOIN communes c ON c.code = w.code JOIN {lvl} l ON l.commune = c.code
+        LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code GROUP BY ALL""")
     return [_realloc(ter, level, "productive_functions_share", str(y), pieces,
                      d.set_index("code")["value"], PCT,
                      "zone d'emploi 2010 répartie sur les communes (population)",
@@ -193,9 +196,11 @@ def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
 
 
 def _census(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
-    j = ctx.q("""SELECT code, year, sector, jobs FROM jobs WHERE source = 'rp' AND level = ?
-                 AND sector IN ('CONREC', 'CFM', 'TOTAL') AND year IN (2006, 2011, 2016)""",
-              [level]).pivot_table(index=["code", "year"], columns="sector", values="jobs")
+    j = ctx.at_level(("census",), level, lambda _lvl: """
+        SELECT level, code, year, sector, jobs FROM jobs WHERE source = 'rp'
+        AND level IN (SELECT * FROM unnest(?)) AND sector IN ('CONREC', 'CFM', 'TOTAL')
+        AND year IN (2006, 2011, 2016)""", [list(LEVELS)]).pivot_table(
+        index=["code", "year"], columns="sector", values="jobs")
     out = []
     for ind, sector in CENSUS.items():
         for y in (2006, 2011, 2016):
@@ -223,9 +228,10 @@ def _grants(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         a = sum_to_level(ctx, level, com, vint, ["amount", "eco"]).set_index("code")
         pieces = epci_pieces(ctx, level, year)
         pieces["share"] = pieces["weight"] / pieces.groupby("unit")["weight"].transform("sum")
-        e = ctx.q(f"""SELECT territory AS unit, sum(amount) AS amount,
-                      sum(CASE WHEN economy THEN amount ELSE 0 END) AS eco FROM {t}
-                      WHERE echelon = 'epci' AND grant <> 'DSID' GROUP BY 1""")
+        e = ctx.once(("grants_epci", year), lambda t=t: ctx.q(
+            f"""SELECT territory AS unit, sum(amount) AS amount,
+                sum(CASE WHEN economy THEN amount ELSE 0 END) AS eco FROM {t}
+                WHERE echelon = 'epci' AND grant <> 'DSID' GROUP BY 1"""))
         m = pieces.merge(e, on="unit")
         b = m.assign(amount=m["amount"] * m["share"], eco=m["eco"] * m["share"]).groupby(
             "target")[["amount", "eco"]].sum()
