@@ -81,12 +81,34 @@ def _period(period: str) -> Period:
     return PERIODS[period]
 
 
+class RunReads:
+    """The store reads of one run of the model, each made once (the store does not change
+    during a run): passed instead of the connection, it keeps every query's frame, every
+    jobs panel and every level's :class:`Inputs` (:func:`compute_exposure` makes one)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.kept: dict[tuple, object] = {}
+
+    def once(self, key: tuple, make):
+        if key not in self.kept:
+            self.kept[key] = make()
+        return self.kept[key]
+
+
 def _q(con, sql: str, params: list | None = None) -> pd.DataFrame:
+    if isinstance(con, RunReads):  # a shallow copy: the caller's changes stay its own
+        return con.once((sql, tuple(params or ())), lambda: frame(con.con, sql, params)
+                        ).copy(deep=False)
     return frame(con, sql, params)
 
 
 def _jobs(con, source: str, level: str, sectors, *, year=None, quarter=None) -> pd.DataFrame:
     """code x sector jobs of one source, level and year (or quarter)."""
+    if isinstance(con, RunReads):
+        return con.once(("_jobs", source, level, tuple(sectors), year, quarter),
+                        lambda: _jobs(con.con, source, level, sectors, year=year,
+                                      quarter=quarter)).copy(deep=False)
     col, val = ("period", quarter) if quarter else ("year", year)
     df = _q(con, f"SELECT code, sector, jobs FROM jobs WHERE source = ? AND level = ? "
                  f"AND {col} = ? AND sector IN ({', '.join('?' * len(sectors))})",
@@ -204,6 +226,12 @@ class Inputs:
 
 def load_inputs(con, level: str, period: str) -> Inputs:
     """Start-of-period jobs of every territory of ``level`` (see the module docstring)."""
+    if isinstance(con, RunReads):
+        return con.once(("inputs", level, period), lambda: _load_inputs(con, level, period))
+    return _load_inputs(con, level, period)
+
+
+def _load_inputs(con, level: str, period: str) -> Inputs:
     check_level(level, LEVELS, "pour l'exposition")
     p = _period(period)
     ter = _q(con, "SELECT code, reg FROM territory WHERE level = ? ORDER BY code", [level])
