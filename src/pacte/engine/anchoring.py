@@ -18,6 +18,7 @@ import pandas as pd
 
 from pacte.engine.anchoring_sql import (
     StoreContext,
+    by_levels,
     epci_pieces,
     population,
     sum_to_level,
@@ -53,16 +54,17 @@ MAYOTTE_POP = "Mayotte : population 2023 (absente des populations COGugaison de 
 
 def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, notes=""):
     """Long rows for every territory of ``level``: a value, or a French reason in note."""
-    def align(x, dtype):
+    def align(x, dtype) -> np.ndarray:  # one value per territory, in ter's order
         if isinstance(x, pd.Series | dict):
-            return pd.Series(x, dtype=dtype).reindex(ter.index)
-        return pd.Series(np.broadcast_to(np.asarray(x, dtype=dtype), len(ter)), index=ter.index)
+            x = pd.Series(x, dtype=dtype)
+            return (x if x.index.equals(ter.index) else x.reindex(ter.index)).to_numpy()
+        return np.broadcast_to(np.asarray(x, dtype=dtype), len(ter))
 
     v = align(values, float)
-    r = align(reasons, object).fillna(calc.NO_DATA)
-    n = (notes if isinstance(notes, pd.Series) else pd.Series(notes, index=ter.index))
-    n = n.reindex(ter.index).fillna("")
-    note = np.where(v.isna(), r.where(r != "", calc.NO_DATA), n)
+    r = align(reasons, object)
+    r = np.where(pd.isna(r) | (r == ""), calc.NO_DATA, r)
+    n = align(notes, object)
+    note = np.where(np.isnan(v), r, np.where(pd.isna(n), "", n))
     size = len(ter)
 
     def text(x) -> np.ndarray:  # one text for every row
@@ -73,7 +75,7 @@ def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, no
     # columns as arrays: compute_anchoring makes one DataFrame of all the blocks' rows
     return {"level": text(level), "code": ter.index.to_numpy(dtype=object),
             "name": ter["name"].to_numpy(dtype=object), "indicator": text(ind),
-            "period": text(period), "value": v.to_numpy(dtype=float), "unit": text(unit),
+            "period": text(period), "value": np.array(v, dtype=float), "unit": text(unit),
             "resolution": text(resolution), "source": text(source),
             "note": np.asarray(note, dtype=object)}
 
@@ -95,29 +97,31 @@ def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
             f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {w} w ON w.source = s.commune
                 JOIN communes c ON c.code = w.code""")["dep"].tolist())
         pop = population(ctx, level, year, deps)
-        absent = ctx.at_level(("bpe_absent", year), level, lambda lvl: f"""
-            SELECT l.level, l.code FROM communes c JOIN {lvl} l ON l.commune = c.code
-            GROUP BY 1, 2 HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))""",
-                              [deps])["code"]
+        absent = ctx.at_level(("bpe_absent", year), level, by_levels(
+            "count(*) AS n", "FROM communes c",
+            having="HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))"), [deps])["code"]
         res = f"commune (COG {vint} -> 2025), {{d}}, types d'équipement de la BPE {year}"
-        for dom in DOMAINS:
-            c = cnt[cnt["domain"] == dom].set_index("code")[["n_equip", "n_common"]]
-            c = c.reindex(ter.index).fillna(0.0)
-            c[c.index.isin(absent)] = np.nan
-            p = pop["pop"].reindex(ter.index)
-            val = calc.calc_per_10k(c["n_equip"], p)
-            why = pd.Series(calc.calc_per_10k_reasons(c["n_equip"], p), index=ter.index)
-            why[why.index.isin(absent)] = f"territoire absent de la BPE {year} (Mayotte)"
-            dens[(dom, year)] = calc.calc_per_10k(c["n_common"], p)
+        # territory x domain counts (0 where no equipment), NaN where absent from the BPE
+        gone = ter.index.isin(absent)
+        wide = {col: cnt.pivot(index="code", columns="domain", values=col).reindex(
+                    index=ter.index, columns=list(DOMAINS)).fillna(0.0).to_numpy()
+                for col in ("n_equip", "n_common")}
+        p = pop["pop"].reindex(ter.index).to_numpy()
+        mayotte = _mayotte(pop.reindex(ter.index))
+        for d, dom in enumerate(DOMAINS):
+            equip, common = wide["n_equip"][:, d].copy(), wide["n_common"][:, d].copy()
+            equip[gone], common[gone] = np.nan, np.nan
+            why = calc.calc_per_10k_reasons(equip, p)
+            why[gone] = f"territoire absent de la BPE {year} (Mayotte)"
+            dens[(dom, year)] = calc.calc_per_10k(common, p)
             out.append(_rows(ter, level, f"equip_{dom}_per10k", period,
-                             pd.Series(val, index=ter.index), why, U10K,
+                             calc.calc_per_10k(equip, p), why, U10K,
                              res.format(d=BPE_DOMAIN_LABELS[dom]), BPE_SRC.format(y=year),
-                             _mayotte(pop.reindex(ter.index))))
+                             mayotte))
     for dom in DOMAINS:
         a, b = dens[(dom, 2009)], dens[(dom, 2013)]
         out.append(_rows(ter, level, f"equip_{dom}_change", "2009-2013",
-                         pd.Series(calc.calc_change(a, b), index=ter.index),
-                         pd.Series(calc.calc_change_reasons(a, b), index=ter.index),
+                         calc.calc_change(a, b), calc.calc_change_reasons(a, b),
                          "points (équipements pour 10 000 habitants)",
                          f"commune, {BPE_DOMAIN_LABELS[dom]}, types publiés en 2009 et 2013",
                          "Insee, BPE 2009 et 2013",
@@ -183,12 +187,12 @@ def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
                       d.set_index("code")["value"], {}, PCT, "zone d'emploi 2010 (native)",
                       src.format(y=y)) for y, d in data.groupby("year")]
     w = ctx.weights(2020)
-    pieces = ctx.at_level(("ze2010_pieces",), level, lambda lvl: f"""
-        SELECT l.level, l.code AS target, z.ze2010 AS unit,
-               sum(coalesce(p.population, c.population) * w.weight) AS weight
-        FROM commune_ze2010 z JOIN {w} w ON w.source = z.code
-        JOIN communes c ON c.code = w.code JOIN {lvl} l ON l.commune = c.code
-        LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code GROUP BY ALL""")
+    pieces = ctx.at_level(("ze2010_pieces",), level, by_levels(
+        "sum(coalesce(p.population, c.population) * w.weight) AS weight",
+        f"""FROM commune_ze2010 z JOIN {w} w ON w.source = z.code
+            JOIN communes c ON c.code = w.code
+            LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code""", ("z.ze2010",))
+        ).rename(columns={"code": "target", "ze2010": "unit"})
     return [_realloc(ter, level, "productive_functions_share", str(y), pieces,
                      d.set_index("code")["value"], PCT,
                      "zone d'emploi 2010 répartie sur les communes (population)",
@@ -196,7 +200,7 @@ def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
 
 
 def _census(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
-    j = ctx.at_level(("census",), level, lambda _lvl: """
+    j = ctx.at_level(("census",), level, """
         SELECT level, code, year, sector, jobs FROM jobs WHERE source = 'rp'
         AND level IN (SELECT * FROM unnest(?)) AND sector IN ('CONREC', 'CFM', 'TOTAL')
         AND year IN (2006, 2011, 2016)""", [list(LEVELS)]).pivot_table(
