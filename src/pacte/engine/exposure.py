@@ -114,17 +114,17 @@ def _jobs(con, source: str, level: str, sectors, *, year=None, quarter=None) -> 
     return _pivot(df.dropna(subset=["jobs"])).reindex(columns=list(sectors))
 
 
-def _pivot(df: pd.DataFrame) -> pd.DataFrame:
-    """``df.pivot_table(index="code", columns="sector", values="jobs", aggfunc="sum")``."""
+def _pivot(df: pd.DataFrame, by: str = "sector") -> pd.DataFrame:
+    """``df.pivot_table(index="code", columns=by, values="jobs", aggfunc="sum")``."""
     code, codes = pd.factorize(df["code"], sort=True)
-    sector, sectors = pd.factorize(df["sector"], sort=True)
+    sector, sectors = pd.factorize(df[by], sort=True)
     cell = code * len(sectors) + sector
     size = len(codes) * len(sectors)
     seen = np.bincount(cell, minlength=size) > 0
     total = np.bincount(cell, weights=df["jobs"].to_numpy(dtype=float), minlength=size)
     return pd.DataFrame(np.where(seen, total, np.nan).reshape(len(codes), len(sectors)),
                         index=pd.Index(codes, name="code"),
-                        columns=pd.Index(sectors, name="sector"))
+                        columns=pd.Index(sectors, name=by))
 
 
 def read_wiod_labels(con) -> pd.Series:
@@ -334,7 +334,7 @@ def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
                     GROUP BY ALL""", [p.urssaf])
     if ur.empty:
         return
-    a38 = ur.pivot_table(index="code", columns="a38", values="jobs", aggfunc="sum").fillna(0.0)
+    a38 = _pivot(ur.fillna({"jobs": 0.0}), "a38").fillna(0.0)
     emp.loc[a38.index] = _to_wiod(a38, _split_key(con, p.start, "a38"))
     cov = _q(con, """SELECT c.epci AS code, sum(r.jobs) AS total FROM jobs r
                      JOIN communes c ON c.code = r.code
