@@ -126,13 +126,6 @@ def by_levels(select: str, body: str, keys: tuple[str, ...] = (), having: str = 
                {select} {body} GROUP BY GROUPING SETS ({sets}) {having}) WHERE code IS NOT NULL"""
 
 
-def level_key(level: str) -> tuple[str, str]:
-    """SQL expression of a 2025 commune's territory (alias ``c``) and the filter it needs."""
-    if level == "fr":
-        return "'FR'", "TRUE"
-    return f"c.{level}", f"c.{level} IS NOT NULL"
-
-
 def sum_to_level(ctx: StoreContext, level: str, src: str, vintage: int, values: list[str],
          keys: tuple[str, ...] = ()) -> pd.DataFrame:
     """``src`` (SQL exposing ``commune`` of COG ``vintage``) summed to ``level``."""
