@@ -273,3 +273,25 @@ def test_json_text_is_one_record_a_line():
     assert text.splitlines()[:3] == ['{', ' "territory":{"code":"01"},', ' "jobs":[']
     assert text.splitlines()[-3:] == [' "empty":[],', ' "meta":{"d":"2025-01-02"}', '}']
     assert json_text([]) == "[]\n"
+
+
+def test_json_text_of_rows_is_that_of_their_records(fictional_con):
+    """Rows written column by column (:func:`pacte.store.rows.json_lines`) give the bytes
+    of their records: gaps, NaN, -0.0, whole and rounded doubles, booleans, quotes,
+    non-ASCII text, a column of mixed types, repeated column names, no rows."""
+    from datetime import date
+
+    sql = """SELECT * FROM (VALUES
+        (1, 'a,"b"', 1.25::DOUBLE, true, NULL::DOUBLE, 'é « x »', -0.0::DOUBLE),
+        (NULL, E'ligne\\nsuivante', 47505.0::DOUBLE, false, 2/3, '', 1e300::DOUBLE),
+        (3, 'a,"b"', 'nan'::DOUBLE, NULL, 0.1 + 0.2, 'é « x »', 1e-20::DOUBLE))
+        t(n, text, x, flag, gap, other, tiny)"""
+    rows = query(fictional_con, sql)
+    assert json_text(rows) == json_text(json_records(rows))
+    doc = {"a": rows, "b": Rows(("x",), []), "c": {"k": 1}}
+    assert json_text(doc) == json_text({"a": json_records(rows), "b": [], "c": {"k": 1}})
+    mixed = Rows(("v", "%s", "v"), [(1, True, date(2025, 1, 2)), (1.0, None, [1, 2]),
+                                   ("1", 0, {"a": 1})])
+    assert json_text(mixed) == json_text(json_records(mixed))
+    odd = Rows(("v", "w"), [(1, True), (1.0, False), ("1", 1), (math.nan, 1.0)])
+    assert json_text(odd) == json_text(json_records(odd))

@@ -118,7 +118,7 @@ def print_rows(ans, level: str, fmt: RankFormat) -> None:
     table, CSV or JSON: the same bytes as :func:`print_answer` for the same ranking."""
     from pacte.cli.tables import render
     from pacte.export.cells import neutralise
-    from pacte.store.rows import Rows, csv_text, json_records, json_text
+    from pacte.store.rows import Rows, csv_text, json_text
 
     print_skipped(ans.skipped)
     rows = ans.rows
@@ -140,7 +140,7 @@ def print_rows(ans, level: str, fmt: RankFormat) -> None:
                     [tuple(neutralise(v) for v in r) for r in rows.rows], rows.numeric)
         sys.stdout.write(csv_text(safe))
     else:
-        sys.stdout.write(json_text(json_records(rows)))
+        sys.stdout.write(json_text(rows))
 
 
 def _table_headers(size: int) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pacte.cli.common import Format, LazyConsole
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, upper_first, with_unit
-from pacte.store.rows import Rows, json_records, json_text
+from pacte.store.rows import Rows, json_text
 
 if TYPE_CHECKING:
     from pacte.handlers.envelope import Answer
@@ -42,12 +42,11 @@ def print_territory(t: TerritoryRows, fmt: Format, meta: dict) -> None:
     """The sheet (table), the job series (CSV) or the whole answer with ``meta`` (JSON)."""
     if fmt is Format.json:
         anch = t.anchoring
-        doc = {"territory": t.identity, "parents": json_records(t.parents),
-               "coverage": json_records(t.coverage),
-               "indicators": [] if t.indicators is None else json_records(t.indicators),
-               "anchoring": [] if anch is None or not len(anch) else json_records(anch),
+        doc = {"territory": t.identity, "parents": t.parents, "coverage": t.coverage,
+               "indicators": [] if t.indicators is None else t.indicators,
+               "anchoring": [] if anch is None or not len(anch) else anch,
                "headline": t.headline, "ranking": t.ranking, "comparison": t.comparison,
-               "jobs": json_records(t.jobs), "meta": meta}
+               "jobs": t.jobs, "meta": meta}  # rows: written as their records
         sys.stdout.write(json_text(doc))
         return
     if fmt is Format.csv:

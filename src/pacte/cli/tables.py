@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pacte.cli.common import Format
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import COLUMN_LABELS as LABELS
-from pacte.store.rows import Rows, csv_text, json_records, json_text
+from pacte.store.rows import Rows, csv_text, json_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,7 +177,7 @@ def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
     if fmt is Format.csv:
         sys.stdout.write(csv_text(rows))
     elif fmt is Format.json:
-        sys.stdout.write(json_text(json_records(rows)))
+        sys.stdout.write(json_text(rows))
     else:
         from rich.console import Console
         from rich.table import Table
