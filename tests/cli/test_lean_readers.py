@@ -16,6 +16,8 @@ from contextlib import redirect_stdout
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from pacte import store
@@ -295,3 +297,35 @@ def test_json_text_of_rows_is_that_of_their_records(fictional_con):
     assert json_text(mixed) == json_text(json_records(mixed))
     odd = Rows(("v", "w"), [(1, True), (1.0, False), ("1", 1), (math.nan, 1.0)])
     assert json_text(odd) == json_text(json_records(odd))
+
+
+def _modp_15(v: float) -> float:
+    """ultrajson's rounding of a positive double to 15 decimals, step by step (no shortcut)."""
+    whole = int(v)
+    tmp = (v - whole) * 1e15
+    frac = int(tmp)
+    diff = tmp - frac
+    if diff > 0.5 or (diff == 0.5 and (frac == 0 or frac & 1)):
+        frac += 1
+    if frac >= 1e15:
+        frac, whole = 0, whole + 1
+    return float(f"{whole}.{str(frac).rjust(15, '0').rstrip('0') or '0'}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats(min_value=8.0, max_value=1e16 - 2))
+def test_doubles_from_8_come_back_unchanged_from_15_decimals(v):
+    """The shortcut of :data:`pacte.store.rows.JSON_KEPT`: rounding to 15 decimals as pandas
+    does gives back every double from 8 to 1e16 (and the doubles just above 8, where the
+    spacing is the smallest, all do)."""
+    assert _modp_15(v) == v
+    assert json_float(v) == v and json_float(-v) == -v
+
+
+def test_doubles_just_above_8_come_back_unchanged():
+    v = 8.0
+    for _ in range(20_000):
+        assert _modp_15(v) == v
+        v = math.nextafter(v, 9.0)
+    below = math.nextafter(8.0, 0.0)  # below the shortcut, the rounding does change some
+    assert json_float(below) == _modp_15(below)
