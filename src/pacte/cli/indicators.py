@@ -110,12 +110,16 @@ def register(app: typer.Typer) -> None:
                else shown.rename(columns={"note": "Note"}),
                title=f"{upper_first(LEVEL_LABELS.get(level, level))} : "
                      f"{count_title(len(df), 'valeur')}")
-        from rich.console import Console
-        from rich.markup import escape
+        from pacte.cli.plain import plain_print
 
-        console = Console()
         for line in legend:
-            console.print(escape(line), soft_wrap=True)
+            if not plain_print(line, markup=False, soft_wrap=True):
+                from rich.console import Console
+                from rich.markup import escape
+
+                Console().print(escape(line), soft_wrap=True)
         if len(df) > MAX_TABLE_ROWS:
-            err.print(f"{len(df) - MAX_TABLE_ROWS} lignes non affichées (--format csv pour le "
-                      "détail, ou --indicator / --period / --code pour filtrer)")
+            message = (f"{len(df) - MAX_TABLE_ROWS} lignes non affichées (--format csv pour "
+                       "le détail, ou --indicator / --period / --code pour filtrer)")
+            if not plain_print(message, stderr=True):
+                err.print(message)

@@ -210,8 +210,12 @@ def print_skipped(skipped: list[dict]) -> None:
 
 def print_unranked(meta: dict) -> None:
     """The territories the rule leaves unranked, with the reason (stderr)."""
+    from pacte.cli.plain import plain_print
+
     for u in meta.get("unranked", []):
-        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
+        message = f"Non classé : {u['name']} ({u['code']}) — {u['reason']}"
+        if not plain_print(message, stderr=True):
+            err.print(message)
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:
