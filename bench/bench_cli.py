@@ -59,7 +59,7 @@ def main() -> None:
                     "contient ce texte")
     ap.add_argument("--formats", default="table,csv,json")
     args = ap.parse_args()
-    env = {**os.environ, "PACTE_DB": str(args.store.resolve()), "COLUMNS": "120"}
+    env = {**os.environ, "PACTE_DB": str(args.store.resolve()), "COLUMNS": os.environ.get("COLUMNS", "80")}
     jobs = [(label, [PY, "-c", code, str(args.store)]) for label, code in FLOORS]
     jobs += [(f"{label} --format {fmt}", [PACTE, *argv, "--format", fmt])
              for label, argv in READERS if args.only in label
