@@ -392,3 +392,30 @@ def test_plain_wrap_is_rich_wrap():
                 assert got == lines, (text, width)
             else:
                 assert any(len(w) > width for w in text.split()), (text, width)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+@pytest.mark.parametrize("level", ["epci", "ze2020", "dep", "reg"])
+def test_plain_sheet_is_the_bytes_rich_writes(fictional_con, level, width, monkeypatch):
+    """``pacte show``'s sheet written as plain text (to a file or a pipe) is rich's, line
+    for line: identity lines, key figures, indicators, anchoring and job tables."""
+    from pacte.cli import plain, show
+    from pacte.cli.common import Format, LazyConsole
+    from pacte.handlers.territory_rows import territory_rows
+
+    code = fictional_con.execute("SELECT max(code) FROM territory WHERE level = ?",
+                                 [level]).fetchall()[0][0]
+    t = territory_rows(fictional_con, code, level)
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setattr(show, "out", LazyConsole())
+
+    def sheet(width_seen) -> str:
+        monkeypatch.setattr(plain, "plain_width", lambda stderr=False: width_seen)
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            show.print_territory(t, Format.table, {})
+        return buf.getvalue()
+
+    rich_text = sheet(None)  # every line through rich
+    monkeypatch.setattr(show, "out", LazyConsole())
+    assert sheet(width) == rich_text

@@ -21,6 +21,7 @@ _WORD = re.compile(r"\s*\S+\s*")
 _TRAILING = re.compile(r"\s+$")
 #: What rich's console markup or emoji codes would change in a text it renders from a str.
 _MARKUP = re.compile(r"\[|:\S*?:")
+_EMOJI = re.compile(r":\S*?:")
 _SIMPLE: dict[str, bool] = {}
 
 
@@ -110,40 +111,60 @@ def text_lines(lines: Sequence[str], width: int) -> str | None:
     return "".join(f"{line}\n" for line in out)
 
 
+def _justified(lines: list[str], width: int, right: bool) -> list[str]:
+    return [line.rstrip().rjust(width) if right else line.ljust(width) for line in lines]
+
+
 def box_table(title: str | None, caption: str | None, headers: Sequence[str],
               cells: Sequence[Sequence[str]], widths: Sequence[int],
               right: Sequence[bool]) -> str | None:
-    """Rich's table (``HEAVY_HEAD``, padding of one, fixed ``widths``) when nothing in it
-    wraps, or None."""
+    """Rich's table (``HEAVY_HEAD``, padding of one, fixed ``widths``, headers aligned to
+    the bottom, cells to the top, long texts wrapped between words), or None."""
     texts = [*headers, *(c for row in cells for c in row)]
-    if not cells or any(_MARKUP.search(t) for t in texts) or not all(map(simple, texts)):
+    if not cells or any(_MARKUP.search(t) for t in texts):
         return None
-    for row in (headers, *cells):
-        if any(len(t) > w for t, w in zip(row, widths, strict=True)):
-            return None
-
-    def line(row: Sequence[str], edge: str) -> str:
-        return edge + edge.join(
-            f" {t.rstrip().rjust(w) if r else t.ljust(w)} "
-            for t, w, r in zip(row, widths, right, strict=True)) + edge + "\n"
-
     total = sum(widths) + 3 * len(widths) + 1
+
+    def block(row: Sequence[str], edge: str, bottom: bool) -> str | None:
+        wrapped = []
+        for t, w, r in zip(row, widths, right, strict=True):
+            lines = wrap(t, w)
+            if lines is None:
+                return None
+            wrapped.append(_justified(lines, w, r))
+        height = max(map(len, wrapped))
+        for k, (lines, w) in enumerate(zip(wrapped, widths, strict=True)):
+            gap = [" " * w] * (height - len(lines))
+            wrapped[k] = gap + lines if bottom else lines + gap
+        return "".join(edge + edge.join(f" {c} " for c in parts) + edge + "\n"
+                       for parts in zip(*wrapped, strict=True))
+
     out = []
     if title:
-        if _MARKUP.search(title) or not simple(title) or len(title.rstrip()) > total:
+        lines = None if _MARKUP.search(title) else wrap(title, total)
+        if lines is None:
             return None
-        t = title.rstrip()
-        left = (total - len(t)) // 2
-        out.append(" " * left + t + " " * (total - len(t) - left) + "\n")
+        for t in lines:
+            t = t.rstrip()
+            left = (total - len(t)) // 2
+            out.append(" " * left + t + " " * (total - len(t) - left) + "\n")
+    head = block(headers, "┃", bottom=True)
+    if head is None:
+        return None
     out.append("┏" + "┳".join("━" * (w + 2) for w in widths) + "┓\n")
-    out.append(line(headers, "┃"))
+    out.append(head)
     out.append("┡" + "╇".join("━" * (w + 2) for w in widths) + "┩\n")
-    out += [line(row, "│") for row in cells]
+    for row in cells:
+        body = block(row, "│", bottom=False)
+        if body is None:
+            return None
+        out.append(body)
     out.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘\n")
     if caption:
-        if _MARKUP.search(caption) or not simple(caption) or len(caption) > total:
+        lines = None if _MARKUP.search(caption) else wrap(caption, total)
+        if lines is None:
             return None
-        out.append(caption.ljust(total) + "\n")
+        out += [f"{line.ljust(total)}\n" for line in lines]
     return "".join(out)
 
 
@@ -153,7 +174,7 @@ def plain_print(text: str, stderr: bool = False, markup: bool = True,
     (``stderr``: on standard error) would, when that is plain text; False (nothing
     written) when rich must print it."""
     width = plain_width(stderr)
-    if width is None or (_MARKUP.search(text) if markup else ":" in text):
+    if width is None or (_MARKUP if markup else _EMOJI).search(text):
         return False
     if soft_wrap:
         lines = f"{text}\n" if simple(text) and "\n" not in text else None
