@@ -99,16 +99,8 @@ def render_stacked(columns: Sequence[str], cells: list[list[str]], console: Cons
     from rich.console import Group
     from rich.text import Text
 
-    heads = [LABELS.get(c, c) for c in columns]
-    ident = [i for i, c in enumerate(columns) if c in IDENTITY]
-    rest = [i for i in range(len(columns)) if i not in ident]
-    pad = max([len(heads[i]) for i in rest] + [0])
-    lines = [Text(title, style="bold")] if title else []
-    for row in cells:
-        line = " · ".join(row[i] for i in ident if row[i] not in ("", "—"))
-        lines.append(Text(line or "—", style="bold"))
-        lines += [Text(f"  {heads[i].ljust(pad)}  {row[i]}", overflow="fold") for i in rest]
-        lines.append(Text(""))
+    lines = [Text(t, style=st or None, overflow="fold" if not st and t else None)
+             for t, st in _stacked_lines(columns, cells, title)]
     console.print(Group(*lines))  # one print: the same bytes as one per line, 3 times faster
 
 
@@ -176,18 +168,18 @@ def render_grouped(df: pd.DataFrame | Rows, group: str, title: str | None = None
 
 
 def _stacked_lines(columns: Sequence[str], cells: list[list[str]],
-                   title: str | None) -> list[str]:
-    """The lines of :func:`render_stacked` (each printed as a ``Text``)."""
+                   title: str | None) -> list[tuple[str, str]]:
+    """The lines of :func:`render_stacked`, each with its style (printed as a ``Text``)."""
     heads = [LABELS.get(c, c) for c in columns]
     ident = [i for i, c in enumerate(columns) if c in IDENTITY]
     rest = [i for i in range(len(columns)) if i not in ident]
     pad = max([len(heads[i]) for i in rest] + [0])
-    lines = [title] if title else []
+    lines = [(title, "bold")] if title else []
     for row in cells:
         line = " · ".join(row[i] for i in ident if row[i] not in ("", "—"))
-        lines.append(line or "—")
-        lines += [f"  {heads[i].ljust(pad)}  {row[i]}" for i in rest]
-        lines.append("")
+        lines.append((line or "—", "bold"))
+        lines += [(f"  {heads[i].ljust(pad)}  {row[i]}", "") for i in rest]
+        lines.append(("", ""))
     return lines
 
 
@@ -202,7 +194,7 @@ def _render_plain(rows: Rows, cells: list[list[str]], title: str | None,
         return False
     widths = _widths(rows, cells, width)
     if widths is None:
-        lines = _stacked_lines(rows.columns, cells, title)
+        lines = [t for t, _ in _stacked_lines(rows.columns, cells, title)]
         text = plain.text_lines([*lines, *([ATTRIBUTION] if footer else [])], width)
     else:
         text = plain.box_table(title, ATTRIBUTION if footer else None,
