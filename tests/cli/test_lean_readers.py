@@ -419,3 +419,18 @@ def test_plain_sheet_is_the_bytes_rich_writes(fictional_con, level, width, monke
     rich_text = sheet(None)  # every line through rich
     monkeypatch.setattr(show, "out", LazyConsole())
     assert sheet(width) == rich_text
+
+
+def test_job_rows_are_the_rows_of_the_job_query(fictional_con):
+    """The job rows with their labels joined in Python are those of the query that joins
+    them (columns, types, values, order), for every territory of every level."""
+    from pacte.handlers.territory_rows import job_rows
+    from pacte.store.rows import territory_jobs_sql
+
+    territories = fictional_con.execute("SELECT level, code FROM territory").fetchall()
+    assert len(territories) > 20
+    for level, code in territories:
+        expected = query(fictional_con, *territory_jobs_sql(level, code))
+        got = job_rows(fictional_con, level, code)
+        assert (got.columns, got.numeric) == (expected.columns, expected.numeric)
+        assert got.rows == expected.rows, (level, code)
