@@ -91,15 +91,12 @@ def readers_run(fictional_store, epci, tmp_path_factory) -> dict:
 
 @pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a))
 def test_readers_load_neither_pandas_nor_numpy(readers_run, args):
-    """Nor rich for CSV or JSON with nothing to say on standard error (a table, or a note
-    such as a skipped rank, is written by rich)."""
+    """Nor rich, when they write to a file."""
     stdout, stderr = readers_run[" ".join(args)]
-    *said, last = stderr.strip().splitlines()
-    plain = "--format" in args and not said
-    # a table written to a file is plain text, written without rich where rich would
-    # write the same bytes (pacte.cli.plain), else by rich
-    allowed = {"LOADED= EXIT=0"} if plain else {"LOADED= EXIT=0", "LOADED=rich EXIT=0"}
-    assert last in allowed, stderr[-2000:]
+    last = stderr.strip().splitlines()[-1]
+    # written to a file, a table and the notes on stderr are plain text, written without
+    # rich where rich would write the same bytes (pacte.cli.plain): here, everywhere
+    assert last == "LOADED= EXIT=0", stderr[-2000:]
     assert stdout.strip()  # and it answered
 
 
@@ -434,3 +431,27 @@ def test_job_rows_are_the_rows_of_the_job_query(fictional_con):
         got = job_rows(fictional_con, level, code)
         assert (got.columns, got.numeric) == (expected.columns, expected.numeric)
         assert got.rows == expected.rows, (level, code)
+
+
+@pytest.mark.parametrize("markup", [True, False])
+def test_plain_print_is_rich_print(markup, monkeypatch):
+    """A line printed as plain text is what ``Console.print`` writes, or is left to it
+    (markup, emoji codes, control characters, words longer than the line)."""
+    from pacte.cli import plain
+
+    texts = ["Non classé : CC du Sud (200060473) — 3 indicateurs sur 5 manquants (données "
+             "absentes), au-delà du seuil de la règle (missing.max_missing_share = 0,50)",
+             "  3ᵉ : Métropole fictive (200023414) : métropole exclue", "\nDeux\nlignes",
+             "[bold]gras[/bold]", "un :smile: ici", "tab\there", "x" * 90, ""]
+    for width in (20, 50, 80, 120):
+        monkeypatch.setattr(plain, "plain_width", lambda stderr=False, w=width: w)
+        for text in texts:
+            buf = io.StringIO()
+            with redirect_stdout(buf):
+                done = plain.plain_print(text, markup=markup)
+            expected = io.StringIO()
+            Console(file=expected, width=width).print(text, markup=markup)
+            if done:
+                assert buf.getvalue() == expected.getvalue(), (text, width)
+            else:
+                assert buf.getvalue() == ""

@@ -197,15 +197,17 @@ def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
 
 def print_skipped(skipped: list[dict]) -> None:
     """Say which ranks a top N left out, and why (on standard error: the data stay clean)."""
+    from pacte.cli.plain import plain_print
     from pacte.labels import fr_ordinal
 
     if not skipped:
         return
-    err.print(f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
-              markup=False)
-    for s in skipped:
-        err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
-                  markup=False)
+    lines = [f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
+             *(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}"
+               for s in skipped)]
+    for line in lines:
+        if not plain_print(line, stderr=True, markup=False):
+            err.print(line, markup=False)
 
 
 def print_unranked(meta: dict) -> None:

@@ -155,11 +155,11 @@ def show_sheet(t: TerritoryRows) -> None:
                      for h in t.headline])
         render_grouped(head, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
                        "le tableau de bord et l'API)", console=out)
-        from rich.text import Text
-
         for note in dict.fromkeys(h["resolution_note"] for h in t.headline
                                   if h.get("resolution_note")):
             if not _plain(f"  {note}", markup=False):
+                from rich.text import Text
+
                 out.print(Text(f"  {note}", style="yellow"))  # wrapped to the terminal
     _indicators(t)
     if t.anchoring is not None and len(t.anchoring):
