@@ -455,3 +455,15 @@ def test_plain_print_is_rich_print(markup, monkeypatch):
                 assert buf.getvalue() == expected.getvalue(), (text, width)
             else:
                 assert buf.getvalue() == ""
+
+
+def test_indicator_rows_limited_are_the_first_rows(fictional_con):
+    """The terminal table reads only the rows it shows, and counts the others."""
+    from pacte.store.rows import indicator_count, indicator_rows
+
+    every = indicator_rows(fictional_con, "epci")
+    assert indicator_count(fictional_con, "epci") == len(every)
+    first = indicator_rows(fictional_con, "epci", limit=7)
+    assert first.rows == every.rows[:7] and first.columns == every.columns
+    assert indicator_count(fictional_con, "epci", ["industry_share"], "2008") == len(
+        indicator_rows(fictional_con, "epci", ["industry_share"], "2008"))

@@ -273,12 +273,12 @@ def indicator_sql(level: str | None, indicators: Sequence[str] | None = None,
 
 
 def indicator_rows(con: duckdb.DuckDBPyConnection, level: str,
-                   indicators: Sequence[str] | None = None, period: str | None = None
-                   ) -> Rows | None:
-    """The stored indicators of ``level`` (``pacte indicators``), or None when the store
-    cannot answer them as asked (an indicator or period it does not hold at that level, a
-    store without the table): the caller then takes the checked path, whose errors name
-    the valid values."""
+                   indicators: Sequence[str] | None = None, period: str | None = None,
+                   limit: int | None = None) -> Rows | None:
+    """The stored indicators of ``level`` (``pacte indicators``; the first ``limit`` rows
+    only when given), or None when the store cannot answer them as asked (an indicator or
+    period it does not hold at that level, a store without the table): the caller then
+    takes the checked path, whose errors name the valid values."""
     try:
         if indicators:
             ph = ", ".join("?" * len(indicators))
@@ -287,10 +287,21 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, level: str,
                                 [level, *indicators]).fetchall()[0][0]
             if found != len(set(indicators)):
                 return None
-        rows = query(con, *indicator_sql(level, indicators, period))
+        sql, params = indicator_sql(level, indicators, period)
+        if limit is not None:
+            sql, params = f"{sql} LIMIT ?", [*params, int(limit)]
+        rows = query(con, sql, params)
     except duckdb.CatalogException:
         return None
     return rows if len(rows) else None
+
+
+def indicator_count(con: duckdb.DuckDBPyConnection, level: str,
+                    indicators: Sequence[str] | None = None, period: str | None = None
+                    ) -> int:
+    """The number of rows :func:`indicator_rows` gives without a limit."""
+    sql, params = indicator_sql(level, indicators, period, columns=("level",))
+    return con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
 
 
 #: The detailed sector scheme of a job source (URSSAF: 732 APE codes) that territory answers
