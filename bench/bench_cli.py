@@ -7,7 +7,8 @@ Usage (from the repository root, with a built store):
 Each command runs as a whole process, as a user runs it; the runs are interleaved (one of
 each command per round) so that a burst of load on this shared machine falls on every
 command alike. Printed per command: the median wall time and the median CPU time (user +
-system of the child) of the rounds, each as a ratio to the floor measured in the same run:
+system of the child) of the rounds, each as a ratio to the floor measured in the same run
+(modules read from their bytecode, as a user runs them, whatever PYTHONDONTWRITEBYTECODE says):
 a bare Python process importing DuckDB and running one query (``plancher``) and the same
 after importing the CLI (``plancher CLI``). The target of a reader is 0.4 s. Nothing here is a
 test: the figures say what was seen, once, on this machine.
@@ -59,12 +60,16 @@ def main() -> None:
                     "contient ce texte")
     ap.add_argument("--formats", default="table,csv,json")
     args = ap.parse_args()
-    env = {**os.environ, "PACTE_DB": str(args.store.resolve()), "COLUMNS": os.environ.get("COLUMNS", "80")}
+    env = {**os.environ, "PACTE_DB": str(args.store.resolve()),
+           "COLUMNS": os.environ.get("COLUMNS", "80")}
+    # as a user runs pacte: modules read from their bytecode, not compiled by every process
+    # (with PYTHONDONTWRITEBYTECODE set, each reader recompiled pacte's modules each time)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     jobs = [(label, [PY, "-c", code, str(args.store)]) for label, code in FLOORS]
     jobs += [(f"{label} --format {fmt}", [PACTE, *argv, "--format", fmt])
              for label, argv in READERS if args.only in label
              for fmt in args.formats.split(",")]
-    for _, argv in jobs:  # warm the page cache
+    for _, argv in jobs:  # warm the page cache (and write the bytecode)
         run(argv, env)
     times: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in jobs}
     for _ in range(args.runs):
