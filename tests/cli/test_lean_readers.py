@@ -16,6 +16,8 @@ from contextlib import redirect_stdout
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from pacte import store
@@ -89,12 +91,12 @@ def readers_run(fictional_store, epci, tmp_path_factory) -> dict:
 
 @pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a))
 def test_readers_load_neither_pandas_nor_numpy(readers_run, args):
-    """Nor rich for CSV or JSON with nothing to say on standard error (a table, or a note
-    such as a skipped rank, is written by rich)."""
+    """Nor rich, when they write to a file."""
     stdout, stderr = readers_run[" ".join(args)]
-    *said, last = stderr.strip().splitlines()
-    plain = "--format" in args and not said
-    assert last == ("LOADED= EXIT=0" if plain else "LOADED=rich EXIT=0"), stderr[-2000:]
+    last = stderr.strip().splitlines()[-1]
+    # written to a file, a table and the notes on stderr are plain text, written without
+    # rich where rich would write the same bytes (pacte.cli.plain): here, everywhere
+    assert last == "LOADED= EXIT=0", stderr[-2000:]
     assert stdout.strip()  # and it answered
 
 
@@ -273,3 +275,195 @@ def test_json_text_is_one_record_a_line():
     assert text.splitlines()[:3] == ['{', ' "territory":{"code":"01"},', ' "jobs":[']
     assert text.splitlines()[-3:] == [' "empty":[],', ' "meta":{"d":"2025-01-02"}', '}']
     assert json_text([]) == "[]\n"
+
+
+def test_json_text_of_rows_is_that_of_their_records(fictional_con):
+    """Rows written column by column (:func:`pacte.store.rows.json_lines`) give the bytes
+    of their records: gaps, NaN, -0.0, whole and rounded doubles, booleans, quotes,
+    non-ASCII text, a column of mixed types, repeated column names, no rows."""
+    from datetime import date
+
+    sql = """SELECT * FROM (VALUES
+        (1, 'a,"b"', 1.25::DOUBLE, true, NULL::DOUBLE, 'é « x »', -0.0::DOUBLE),
+        (NULL, E'ligne\\nsuivante', 47505.0::DOUBLE, false, 2/3, '', 1e300::DOUBLE),
+        (3, 'a,"b"', 'nan'::DOUBLE, NULL, 0.1 + 0.2, 'é « x »', 1e-20::DOUBLE))
+        t(n, text, x, flag, gap, other, tiny)"""
+    rows = query(fictional_con, sql)
+    assert json_text(rows) == json_text(json_records(rows))
+    doc = {"a": rows, "b": Rows(("x",), []), "c": {"k": 1}}
+    assert json_text(doc) == json_text({"a": json_records(rows), "b": [], "c": {"k": 1}})
+    mixed = Rows(("v", "%s", "v"), [(1, True, date(2025, 1, 2)), (1.0, None, [1, 2]),
+                                   ("1", 0, {"a": 1})])
+    assert json_text(mixed) == json_text(json_records(mixed))
+    odd = Rows(("v", "w"), [(1, True), (1.0, False), ("1", 1), (math.nan, 1.0)])
+    assert json_text(odd) == json_text(json_records(odd))
+
+
+def _modp_15(v: float) -> float:
+    """ultrajson's rounding of a positive double to 15 decimals, step by step (no shortcut)."""
+    whole = int(v)
+    tmp = (v - whole) * 1e15
+    frac = int(tmp)
+    diff = tmp - frac
+    if diff > 0.5 or (diff == 0.5 and (frac == 0 or frac & 1)):
+        frac += 1
+    if frac >= 1e15:
+        frac, whole = 0, whole + 1
+    return float(f"{whole}.{str(frac).rjust(15, '0').rstrip('0') or '0'}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats(min_value=8.0, max_value=1e16 - 2))
+def test_doubles_from_8_come_back_unchanged_from_15_decimals(v):
+    """The shortcut of :data:`pacte.store.rows.JSON_KEPT`: rounding to 15 decimals as pandas
+    does gives back every double from 8 to 1e16 (and the doubles just above 8, where the
+    spacing is the smallest, all do)."""
+    assert _modp_15(v) == v
+    assert json_float(v) == v and json_float(-v) == -v
+
+
+def test_doubles_just_above_8_come_back_unchanged():
+    v = 8.0
+    for _ in range(20_000):
+        assert _modp_15(v) == v
+        v = math.nextafter(v, 9.0)
+    below = math.nextafter(8.0, 0.0)  # below the shortcut, the rounding does change some
+    assert json_float(below) == _modp_15(below)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 130, 200])
+def test_plain_tables_are_the_bytes_rich_writes(fictional_con, width, monkeypatch):
+    """The plain writer (:mod:`pacte.cli.plain`) of a box table, a stacked table and a
+    grouped table gives rich's bytes at every width, or steps aside (then rich writes)."""
+    from pacte.cli import plain
+    from pacte.cli.tables import render, render_grouped
+
+    queries = [("SELECT code, name, population, urban_share, n_communes, area_type "
+                "FROM territory WHERE level = 'epci' ORDER BY code", None),
+               ("SELECT code, name FROM territory WHERE level = 'dep' ORDER BY code", None),
+               ("SELECT name AS label, code, level, population FROM territory "
+                "WHERE level IN ('dep', 'reg') ORDER BY name", "label"),
+               ("SELECT 'Une étiquette assez longue pour être coupée : ' || name || ' — "
+                "« mesure » ≤ 2ᵉ' AS label, code, population FROM territory "
+                "WHERE level = 'epci' ORDER BY code", "label")]
+    monkeypatch.setattr(plain, "plain_width", lambda stderr=False: width)
+    monkeypatch.setenv("COLUMNS", str(width))  # rich, where the plain writer steps aside
+    written = []  # what the plain writer wrote itself (the comparison must cover it)
+    for name in ("box_table", "text_lines"):
+        real = getattr(plain, name)
+        monkeypatch.setattr(plain, name, lambda *a, _real=real, **k: written.append(
+            _real(*a, **k)) or written[-1])
+    for sql, group in queries:
+        table = query(fictional_con, sql)
+        for title in (None, "Titre", "Un titre bien plus long que la table elle-même, "
+                      "qui devra se replier sur plusieurs lignes à coup sûr"):
+            def draw(rich: bool, table=table, group=group, title=title) -> str:
+                buf = io.StringIO()
+                console = Console(file=buf, width=width) if rich else None
+                with redirect_stdout(buf):
+                    if group:
+                        render_grouped(table, group, title=title, console=console)
+                    else:
+                        render(table, title=title, console=console)
+                return buf.getvalue()
+
+            assert draw(rich=False) == draw(rich=True), (sql, title, width)
+    assert sum(w is not None for w in written) >= 4, width
+
+
+def test_plain_wrap_is_rich_wrap():
+    """Rich's word wrapping (no folding), on texts with runs of spaces and long words."""
+    from rich.text import Text
+
+    from pacte.cli.plain import wrap
+
+    texts = ["Sources : Insee, URSSAF, DGCL (Licence Ouverte / Etalab 2.0), WIOD ; traitement",
+             "  deux  espaces   puis   trois    et une fin   ", "", "a", "x" * 30,
+             "Rang : 218ᵉ sur 1 250 EPCI (intervalle 19ᵉ à 719ᵉ) ; probabilité 0,00 ≤ 1"]
+    console = Console(width=200)
+    for text in texts:
+        for width in (5, 10, 17, 23, 40, 80):
+            got = wrap(text, width)
+            lines = [line.plain for line in Text(text).wrap(console, width)]
+            if got is not None:
+                assert got == lines, (text, width)
+            else:
+                assert any(len(w) > width for w in text.split()), (text, width)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+@pytest.mark.parametrize("level", ["epci", "ze2020", "dep", "reg"])
+def test_plain_sheet_is_the_bytes_rich_writes(fictional_con, level, width, monkeypatch):
+    """``pacte show``'s sheet written as plain text (to a file or a pipe) is rich's, line
+    for line: identity lines, key figures, indicators, anchoring and job tables."""
+    from pacte.cli import plain, show
+    from pacte.cli.common import Format, LazyConsole
+    from pacte.handlers.territory_rows import territory_rows
+
+    code = fictional_con.execute("SELECT max(code) FROM territory WHERE level = ?",
+                                 [level]).fetchall()[0][0]
+    t = territory_rows(fictional_con, code, level)
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setattr(show, "out", LazyConsole())
+
+    def sheet(width_seen) -> str:
+        monkeypatch.setattr(plain, "plain_width", lambda stderr=False: width_seen)
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            show.print_territory(t, Format.table, {})
+        return buf.getvalue()
+
+    rich_text = sheet(None)  # every line through rich
+    monkeypatch.setattr(show, "out", LazyConsole())
+    assert sheet(width) == rich_text
+
+
+def test_job_rows_are_the_rows_of_the_job_query(fictional_con):
+    """The job rows with their labels joined in Python are those of the query that joins
+    them (columns, types, values, order), for every territory of every level."""
+    from pacte.handlers.territory_rows import job_rows
+    from pacte.store.rows import territory_jobs_sql
+
+    territories = fictional_con.execute("SELECT level, code FROM territory").fetchall()
+    assert len(territories) > 20
+    for level, code in territories:
+        expected = query(fictional_con, *territory_jobs_sql(level, code))
+        got = job_rows(fictional_con, level, code)
+        assert (got.columns, got.numeric) == (expected.columns, expected.numeric)
+        assert got.rows == expected.rows, (level, code)
+
+
+@pytest.mark.parametrize("markup", [True, False])
+def test_plain_print_is_rich_print(markup, monkeypatch):
+    """A line printed as plain text is what ``Console.print`` writes, or is left to it
+    (markup, emoji codes, control characters, words longer than the line)."""
+    from pacte.cli import plain
+
+    texts = ["Non classé : CC du Sud (200060473) — 3 indicateurs sur 5 manquants (données "
+             "absentes), au-delà du seuil de la règle (missing.max_missing_share = 0,50)",
+             "  3ᵉ : Métropole fictive (200023414) : métropole exclue", "\nDeux\nlignes",
+             "[bold]gras[/bold]", "un :smile: ici", "tab\there", "x" * 90, ""]
+    for width in (20, 50, 80, 120):
+        monkeypatch.setattr(plain, "plain_width", lambda stderr=False, w=width: w)
+        for text in texts:
+            buf = io.StringIO()
+            with redirect_stdout(buf):
+                done = plain.plain_print(text, markup=markup)
+            expected = io.StringIO()
+            Console(file=expected, width=width).print(text, markup=markup)
+            if done:
+                assert buf.getvalue() == expected.getvalue(), (text, width)
+            else:
+                assert buf.getvalue() == ""
+
+
+def test_indicator_rows_limited_are_the_first_rows(fictional_con):
+    """The terminal table reads only the rows it shows, and counts the others."""
+    from pacte.store.rows import indicator_count, indicator_rows
+
+    every = indicator_rows(fictional_con, "epci")
+    assert indicator_count(fictional_con, "epci") == len(every)
+    first = indicator_rows(fictional_con, "epci", limit=7)
+    assert first.rows == every.rows[:7] and first.columns == every.columns
+    assert indicator_count(fictional_con, "epci", ["industry_share"], "2008") == len(
+        indicator_rows(fictional_con, "epci", ["industry_share"], "2008"))

@@ -30,6 +30,10 @@ class LazyConsole:
         self._options = options
         self._console = None
 
+    def writes_stdout(self) -> bool:
+        """It prints to standard output with rich's own defaults (its width, no file)."""
+        return not self._options
+
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
             from rich.console import Console

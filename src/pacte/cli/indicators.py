@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         """Indicateurs (poids de l'industrie, spécialisation, choc 2008-2012) par territoire."""
         from pacte import store
         from pacte.cli.tables import render
-        from pacte.store.rows import Rows, indicator_rows
+        from pacte.store.rows import Rows, indicator_count, indicator_rows
 
         if list_:
             from pacte.handlers.indicators import catalogue as catalogue_table
@@ -90,12 +90,17 @@ def register(app: typer.Typer) -> None:
                 render(catalogue_table(), fmt)
             return
         with store.connect(db) as con, working("Calcul des indicateurs…"):
-            df = (indicator_rows(con, level, indicator, period)
+            limit = MAX_TABLE_ROWS if fmt is Format.table else None  # the rows shown
+            df = (indicator_rows(con, level, indicator, period, limit)
                   if level in LEVELS and code is None else None)
             if df is None:  # checked path: a code to resolve, or an error to explain
                 from pacte.handlers.indicators import indicators as indicators_answer
 
                 df = indicators_answer(con, level, indicator, period, code).data
+                total = len(df)
+            else:
+                total = (indicator_count(con, level, indicator, period)
+                         if len(df) == limit else len(df))
         if fmt is not Format.table:
             render(df, fmt)
             return
@@ -109,13 +114,17 @@ def register(app: typer.Typer) -> None:
         render(shown.renamed({"note": "Note"}) if isinstance(shown, Rows)
                else shown.rename(columns={"note": "Note"}),
                title=f"{upper_first(LEVEL_LABELS.get(level, level))} : "
-                     f"{count_title(len(df), 'valeur')}")
-        from rich.console import Console
-        from rich.markup import escape
+                     f"{count_title(total, 'valeur')}")
+        from pacte.cli.plain import plain_print
 
-        console = Console()
         for line in legend:
-            console.print(escape(line), soft_wrap=True)
-        if len(df) > MAX_TABLE_ROWS:
-            err.print(f"{len(df) - MAX_TABLE_ROWS} lignes non affichées (--format csv pour le "
-                      "détail, ou --indicator / --period / --code pour filtrer)")
+            if not plain_print(line, markup=False, soft_wrap=True):
+                from rich.console import Console
+                from rich.markup import escape
+
+                Console().print(escape(line), soft_wrap=True)
+        if total > MAX_TABLE_ROWS:
+            message = (f"{total - MAX_TABLE_ROWS} lignes non affichées (--format csv pour "
+                       "le détail, ou --indicator / --period / --code pour filtrer)")
+            if not plain_print(message, stderr=True):
+                err.print(message)

@@ -118,7 +118,7 @@ def print_rows(ans, level: str, fmt: RankFormat) -> None:
     table, CSV or JSON: the same bytes as :func:`print_answer` for the same ranking."""
     from pacte.cli.tables import render
     from pacte.export.cells import neutralise
-    from pacte.store.rows import Rows, csv_text, json_records, json_text
+    from pacte.store.rows import Rows, csv_text, json_text
 
     print_skipped(ans.skipped)
     rows = ans.rows
@@ -140,7 +140,7 @@ def print_rows(ans, level: str, fmt: RankFormat) -> None:
                     [tuple(neutralise(v) for v in r) for r in rows.rows], rows.numeric)
         sys.stdout.write(csv_text(safe))
     else:
-        sys.stdout.write(json_text(json_records(rows)))
+        sys.stdout.write(json_text(rows))
 
 
 def _table_headers(size: int) -> dict[str, str]:
@@ -197,21 +197,27 @@ def print_answer(answer, level: str, fmt: RankFormat, out: Path | None,
 
 def print_skipped(skipped: list[dict]) -> None:
     """Say which ranks a top N left out, and why (on standard error: the data stay clean)."""
+    from pacte.cli.plain import plain_print
     from pacte.labels import fr_ordinal
 
     if not skipped:
         return
-    err.print(f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
-              markup=False)
-    for s in skipped:
-        err.print(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}",
-                  markup=False)
+    lines = [f"{count_title(len(skipped), 'rang sauté', 'rangs sautés')} (non éligibles) :",
+             *(f"  {fr_ordinal(s['rank'])} : {s['name']} ({s['code']}) : {s['reason']}"
+               for s in skipped)]
+    for line in lines:
+        if not plain_print(line, stderr=True, markup=False):
+            err.print(line, markup=False)
 
 
 def print_unranked(meta: dict) -> None:
     """The territories the rule leaves unranked, with the reason (stderr)."""
+    from pacte.cli.plain import plain_print
+
     for u in meta.get("unranked", []):
-        err.print(f"Non classé : {u['name']} ({u['code']}) — {u['reason']}")
+        message = f"Non classé : {u['name']} ({u['code']}) — {u['reason']}"
+        if not plain_print(message, stderr=True):
+            err.print(message)
 
 
 def print_top(df: pd.DataFrame, console: Console | None = None, n: int = 20) -> None:

@@ -6,12 +6,13 @@ group) is first turned into the same rows, so both give the same bytes."""
 from __future__ import annotations
 
 import math
+import re
 import sys
 from typing import TYPE_CHECKING
 
 from pacte.cli.common import Format, LazyConsole
 from pacte.labels import LEVEL_LABELS, LEVEL_PLURALS, upper_first, with_unit
-from pacte.store.rows import Rows, json_records, json_text
+from pacte.store.rows import Rows, json_text
 
 if TYPE_CHECKING:
     from pacte.handlers.envelope import Answer
@@ -42,12 +43,11 @@ def print_territory(t: TerritoryRows, fmt: Format, meta: dict) -> None:
     """The sheet (table), the job series (CSV) or the whole answer with ``meta`` (JSON)."""
     if fmt is Format.json:
         anch = t.anchoring
-        doc = {"territory": t.identity, "parents": json_records(t.parents),
-               "coverage": json_records(t.coverage),
-               "indicators": [] if t.indicators is None else json_records(t.indicators),
-               "anchoring": [] if anch is None or not len(anch) else json_records(anch),
+        doc = {"territory": t.identity, "parents": t.parents, "coverage": t.coverage,
+               "indicators": [] if t.indicators is None else t.indicators,
+               "anchoring": [] if anch is None or not len(anch) else anch,
                "headline": t.headline, "ranking": t.ranking, "comparison": t.comparison,
-               "jobs": json_records(t.jobs), "meta": meta}
+               "jobs": t.jobs, "meta": meta}  # rows: written as their records
         sys.stdout.write(json_text(doc))
         return
     if fmt is Format.csv:
@@ -60,6 +60,25 @@ def print_territory(t: TerritoryRows, fmt: Format, meta: dict) -> None:
                     (*jobs.numeric, False, False, False)), fmt)
         return
     show_sheet(t)
+
+
+#: The console markup of the sheet's lines (removed where they are written as plain text).
+_TAGS = re.compile(r"\[/?(?:bold|yellow)\]")
+
+
+def _plain(text: str, markup: bool) -> bool:
+    """``text`` written as plain text where ``out.print`` would write the same bytes
+    (:mod:`pacte.cli.plain`); False when rich must print it."""
+    from pacte.cli.plain import plain_print
+
+    return (isinstance(out, LazyConsole) and out.writes_stdout()
+            and plain_print(_TAGS.sub("", text) if markup else text, markup=markup))
+
+
+def _say(text: str, markup: bool = True) -> None:
+    """``out.print(text, markup=markup)``, as plain text when that is the same."""
+    if not _plain(text, markup):
+        out.print(text, markup=markup)
 
 
 def rank_line(r: dict | None, level: str) -> str | None:
@@ -87,7 +106,7 @@ def rank_line(r: dict | None, level: str) -> str | None:
 def _identity(ident: dict) -> None:
     from pacte.labels import fr_number
 
-    out.print(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
+    _say(f"\n[bold]{ident['name']}[/bold] ({LEVEL_LABELS[ident['level']]} {ident['code']})")
     facts = [("Nature", ident.get("nature")), ("Régime fiscal", ident.get("fiscal_regime")),
              ("Population (2023)", fr_number(ident["population"])),
              ("Population DGCL", fr_number(ident["population_dgcl"])
@@ -100,7 +119,7 @@ def _identity(ident: dict) -> None:
              ("Type d'espace", ident.get("area_type"))]
     for k, v in facts:
         if v is not None:
-            out.print(f"  {k} : {v}")
+            _say(f"  {k} : {v}")
 
 
 def show_sheet(t: TerritoryRows) -> None:
@@ -111,21 +130,21 @@ def show_sheet(t: TerritoryRows) -> None:
     ident, jobs = t.identity, t.jobs
     _identity(ident)
     for row in t.parents.dicts():
-        out.print(f"  {upper_first(LEVEL_LABELS[row['level']])} : {row['name']} "
+        _say(f"  {upper_first(LEVEL_LABELS[row['level']])} : {row['name']} "
                   f"({row['code']})")
     if (line := rank_line(t.ranking, ident["level"])) is not None:
-        out.print(f"  {line}", markup=False)
+        _say(f"  {line}", markup=False)
     if group := t.comparison:
         shown = group.get("names") or group["codes"]
-        out.print(f"  Groupe de comparaison : {group['label']} : {', '.join(shown[:10])}"
+        _say(f"  Groupe de comparaison : {group['label']} : {', '.join(shown[:10])}"
                   f"{' et ' + str(len(shown) - 10) + ' autres' if len(shown) > 10 else ''}",
                   markup=False)
     for row in t.coverage.dicts():
         state = "complète" if row["complete"] else "PARTIELLE"
-        out.print(f"  [yellow]Couverture {row['source'].upper()} : {state} "
+        _say(f"  [yellow]Couverture {row['source'].upper()} : {state} "
                   f"({row['n_covered']}/{row['n_communes']} communes)[/yellow]")
     if ident["level"] in ("ze2010", "ze2020") and "estel" not in set(jobs.column("source")):
-        out.print("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
+        _say("  [yellow]Pas de données ESTEL pour ce territoire (Mayotte n'est pas couverte "
                   "par les estimations d'emploi localisées de l'Insee).[/yellow]")
     if t.headline:  # the key figures, as the profile and the dashboard show them
         # the resolution beside the label: a whole line that wraps between words
@@ -136,16 +155,17 @@ def show_sheet(t: TerritoryRows) -> None:
                      for h in t.headline])
         render_grouped(head, "label", title="Chiffres clés (mêmes chiffres dans le profil, "
                        "le tableau de bord et l'API)", console=out)
-        from rich.text import Text
-
         for note in dict.fromkeys(h["resolution_note"] for h in t.headline
                                   if h.get("resolution_note")):
-            out.print(Text(f"  {note}", style="yellow"))  # wrapped to the terminal
+            if not _plain(f"  {note}", markup=False):
+                from rich.text import Text
+
+                out.print(Text(f"  {note}", style="yellow"))  # wrapped to the terminal
     _indicators(t)
     if t.anchoring is not None and len(t.anchoring):
         _anchoring(t.anchoring)
     if not len(jobs):
-        out.print("  Aucune série d'emploi à ce niveau.")
+        _say("  Aucune série d'emploi à ce niveau.")
         return
     groups: dict[tuple, list[dict]] = {}
     for r in jobs.dicts():
@@ -180,7 +200,7 @@ def _indicators(t: TerritoryRows) -> None:
     render_grouped(table.renamed({"note": "Note"}), "label",
                    title="Indicateurs (France à titre de comparaison)", console=out)
     for line in legend:
-        out.print(f"  {line}", markup=False)
+        _say(f"  {line}", markup=False)
 
 
 def _anchoring(anch: Rows) -> None:
@@ -198,7 +218,7 @@ def _anchoring(anch: Rows) -> None:
                         "valeur inférieure ou égale)")
     notes = [n for n in dict.fromkeys(anch.column("note")) if n]
     for n in notes[:5]:
-        out.print(f"  {n}", markup=False)
+        _say(f"  {n}", markup=False)
 
 
 def _print_series(src: str, g: list[dict]) -> None:
@@ -245,10 +265,10 @@ def _print_series(src: str, g: list[dict]) -> None:
                   for s, lab in keys], (False, False, *(True for _ in periods)))
     render(table, title=title)
     if extra:
-        out.print(f"  {extra}")
+        _say(f"  {extra}")
     omitted = len(all_periods) - len(periods)
     if omitted > 0:
-        out.print(f"  {omitted} autres périodes disponibles (--format csv pour le détail)")
+        _say(f"  {omitted} autres périodes disponibles (--format csv pour le détail)")
 
 
 def _nan(v):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pacte.cli.common import Format
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import COLUMN_LABELS as LABELS
-from pacte.store.rows import Rows, csv_text, json_records, json_text
+from pacte.store.rows import Rows, csv_text, json_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,16 +99,8 @@ def render_stacked(columns: Sequence[str], cells: list[list[str]], console: Cons
     from rich.console import Group
     from rich.text import Text
 
-    heads = [LABELS.get(c, c) for c in columns]
-    ident = [i for i, c in enumerate(columns) if c in IDENTITY]
-    rest = [i for i in range(len(columns)) if i not in ident]
-    pad = max([len(heads[i]) for i in rest] + [0])
-    lines = [Text(title, style="bold")] if title else []
-    for row in cells:
-        line = " · ".join(row[i] for i in ident if row[i] not in ("", "—"))
-        lines.append(Text(line or "—", style="bold"))
-        lines += [Text(f"  {heads[i].ljust(pad)}  {row[i]}", overflow="fold") for i in rest]
-        lines.append(Text(""))
+    lines = [Text(t, style=st or None, overflow="fold" if not st and t else None)
+             for t, st in _stacked_lines(columns, cells, title)]
     console.print(Group(*lines))  # one print: the same bytes as one per line, 3 times faster
 
 
@@ -131,11 +123,11 @@ def render_grouped(df: pd.DataFrame | Rows, group: str, title: str | None = None
     """A long table whose first column repeats (an indicator's label over its sources and
     periods): each label on its own line, then its rows, the values aligned in columns of one
     width across groups; nothing is cut (a label longer than the terminal wraps)."""
-    from rich.console import Console, Group
-    from rich.text import Text
+    from pacte.cli.common import LazyConsole
 
     rows = df if isinstance(df, Rows) else frame_rows(df)
-    console = console or Console()
+    plain_console = console is None or (isinstance(console, LazyConsole)
+                                        and console.writes_stdout())
     gi = rows.columns.index(group)
     rest = [i for i in range(len(rows.columns)) if i != gi]
     cells = [[_cell(row[i], rows.columns[i]) for i in rest] for row in rows.rows]
@@ -147,16 +139,71 @@ def render_grouped(df: pd.DataFrame | Rows, group: str, title: str | None = None
         return "    " + "  ".join(v.rjust(w) if n else v.ljust(w)
                                   for v, w, n in zip(values, widths, numeric, strict=True))
 
-    lines = [Text(title, style="bold")] if title else []
-    lines.append(Text(line(heads).rstrip(), style="bold", overflow="fold"))
+    texts = [title] if title else []  # each line with its style
+    styles = ["bold"] if title else []
+    texts.append(line(heads).rstrip())
+    styles.append("bold")
     groups: dict = {}  # label -> its rows, labels in order of first appearance
     for j, row in enumerate(rows.rows):
         groups.setdefault(row[gi], []).append(j)
     for k, (label, members) in enumerate(groups.items()):
-        lines.append(Text(str(label), style="bold" if k % 2 == 0 else "bold cyan",
-                          overflow="fold"))
-        lines += [Text(line(cells[j]).rstrip(), overflow="fold") for j in members]
-    console.print(Group(*lines))
+        texts.append(str(label))
+        styles.append("bold" if k % 2 == 0 else "bold cyan")
+        texts += [line(cells[j]).rstrip() for j in members]
+        styles += ["" for _ in members]
+    if plain_console:
+        from pacte.cli import plain
+
+        width = plain.plain_width()
+        text = None if width is None else plain.text_lines(texts, width)
+        if text is not None:
+            sys.stdout.write(text)
+            return
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    console = console or Console()
+    console.print(Group(*(Text(t, style=st, overflow="fold")
+                          for t, st in zip(texts, styles, strict=True))))
+
+
+def _stacked_lines(columns: Sequence[str], cells: list[list[str]],
+                   title: str | None) -> list[tuple[str, str]]:
+    """The lines of :func:`render_stacked`, each with its style (printed as a ``Text``)."""
+    heads = [LABELS.get(c, c) for c in columns]
+    ident = [i for i, c in enumerate(columns) if c in IDENTITY]
+    rest = [i for i in range(len(columns)) if i not in ident]
+    pad = max([len(heads[i]) for i in rest] + [0])
+    lines = [(title, "bold")] if title else []
+    for row in cells:
+        line = " · ".join(row[i] for i in ident if row[i] not in ("", "—"))
+        lines.append((line or "—", "bold"))
+        lines += [(f"  {heads[i].ljust(pad)}  {row[i]}", "") for i in rest]
+        lines.append(("", ""))
+    return lines
+
+
+def _render_plain(rows: Rows, cells: list[list[str]], title: str | None,
+                  footer: bool) -> bool:
+    """Write the table as :func:`render` would through rich, without rich, when that is
+    plain text (:mod:`pacte.cli.plain`); False (nothing written) otherwise."""
+    from pacte.cli import plain
+
+    width = plain.plain_width()
+    if width is None:
+        return False
+    widths = _widths(rows, cells, width)
+    if widths is None:
+        lines = [t for t, _ in _stacked_lines(rows.columns, cells, title)]
+        text = plain.text_lines([*lines, *([ATTRIBUTION] if footer else [])], width)
+    else:
+        text = plain.box_table(title, ATTRIBUTION if footer else None,
+                               [LABELS.get(c, c) for c in rows.columns], cells, widths,
+                               rows.numeric)
+    if text is None:
+        return False
+    sys.stdout.write(text)
+    return True
 
 
 def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str | None = None,
@@ -177,15 +224,17 @@ def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
     if fmt is Format.csv:
         sys.stdout.write(csv_text(rows))
     elif fmt is Format.json:
-        sys.stdout.write(json_text(json_records(rows)))
+        sys.stdout.write(json_text(rows))
     else:
+        cells = [[_cell(v, c) for v, c in zip(row, rows.columns, strict=True)]
+                 for row in rows.rows]
+        if console is None and _render_plain(rows, cells, title, footer):
+            return
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
         console = console or Console()
-        cells = [[_cell(v, c) for v, c in zip(row, rows.columns, strict=True)]
-                 for row in rows.rows]
         widths = _widths(rows, cells, console.width)
         if widths is None:
             render_stacked(rows.columns, cells, console, title)

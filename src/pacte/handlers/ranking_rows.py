@@ -112,14 +112,24 @@ def _stored(con: duckdb.DuckDBPyConnection, level: str) -> _Stored | None:
                            "tier_excluded, rule_hash FROM ranking_meta WHERE level = ?",
                            [level]).fetchall()
         sel = con.execute(f"SELECT code, eligible, eligibility_note, eligible_rank, "
-                          f"per_region_min, rank_first, rank_cumulative "
-                          f"FROM {SELECTION_TABLE} WHERE level = ?",
+                          f"per_region_min FROM {SELECTION_TABLE} WHERE level = ?",
                           [level]).fetchall()
     except (duckdb.CatalogException, duckdb.BinderException):  # a store built before these
         return None
     if not meta or not sel or meta[0][6] != default_rule_hash():
         return None
     return _Stored(*meta[0][:6], {r[0]: r[1:] for r in sel})
+
+
+def _draws(con: duckdb.DuckDBPyConnection, level: str, codes: list[str]
+           ) -> dict[str, tuple[int, bytes]]:
+    """Code -> (best Monte Carlo rank, cumulative counts of draws) of ``codes``."""
+    if not codes:
+        return {}
+    found = con.execute(f"SELECT code, rank_first, rank_cumulative FROM {SELECTION_TABLE} "
+                        f"WHERE level = ? AND code IN (SELECT unnest(?::VARCHAR[]))",
+                        [level, codes]).fetchall()
+    return {code: (first, cumulative) for code, first, cumulative in found}
 
 
 def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | None = None,
@@ -142,12 +152,19 @@ def default_ranking_rows(con: duckdb.DuckDBPyConnection, level: str, top: int | 
                       "ORDER BY rank", [level])
     size = top if top is not None else stored.tier_size
     ci = {c: i for i, c in enumerate(columns)}
+    code_i = ci["code"]
+    draws_of = {}  # code -> (best rank, cumulative counts): for p_top at another size
+    if size != stored.tier_size:
+        wanted = [r[code_i] for r in rows.rows if sel[r[code_i]][0] is not False]
+        if top is not None:  # the rows kept below only: the top N eligible
+            wanted = [c for c in wanted if sel[c][0]][:top]
+        draws_of = _draws(con, level, wanted)
     out = []
     for r in rows.rows:
         r = list(r)
-        eligible, note, erank, _, first, cumulative = sel[r[ci["code"]]]
+        eligible, note, erank, _ = sel[r[code_i]]
         if size != stored.tier_size:
-            p = p_top_of(first, cumulative, size) if eligible is not False else 0.0
+            p = p_top_of(*draws_of[r[code_i]], size) if r[code_i] in draws_of else 0.0
             r[ci["p_top"]] = p
             r[ci["tier"]] = tier_of(p, stored.tier_retained, stored.tier_excluded)
         if has_rules:

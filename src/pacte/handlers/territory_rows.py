@@ -19,13 +19,16 @@ from dataclasses import dataclass
 import duckdb
 
 from pacte.geography import ALL_LEVELS
-from pacte.store.rows import Rows, query, territory_jobs_sql
+from pacte.store.rows import NUMERIC_TYPES, Rows, query, territory_jobs_sql
 
 #: The card table (:mod:`pacte.handlers.card_build`).
 CARD_TABLE = "territory_card"
 #: Columns held as doubles in the answer's frames: a whole value stays a float.
 FLOAT_COLUMNS = frozenset({"value", "national", "percentile", "peers_median"})
 IDENTITY_FLOATS = ("population", "population_dgcl", "urban_share")
+#: The columns of a territory's job rows (:func:`pacte.store.rows.territory_jobs_sql`).
+JOB_COLUMNS = ("source", "source_label", "resolution", "scheme", "period", "year", "sector",
+               "sector_label", "jobs", "n_missing", "estimate", "partial")
 
 
 @dataclass
@@ -88,8 +91,35 @@ def _exact(con: duckdb.DuckDBPyConnection, code: str, level: str | None) -> tupl
 
 
 def job_rows(con: duckdb.DuckDBPyConnection, level: str, code: str) -> Rows:
-    """Every job series of one territory, every sector (URSSAF: each APE code)."""
-    return query(con, *territory_jobs_sql(level, code))
+    """Every job series of one territory, every sector (URSSAF: each APE code): the rows
+    of :func:`pacte.store.rows.territory_jobs_sql`, its labels (the series' and the
+    sectors', thousands of copies of a few texts) joined here from two small tables rather
+    than fetched on every row; the query itself when a label table has a repeated key."""
+    labels = con.execute("SELECT scheme, sector, label FROM sector_label WHERE scheme IS NOT "
+                         "NULL AND sector IS NOT NULL").fetchall()
+    series = con.execute("SELECT source, label, resolution FROM series WHERE source IS NOT "
+                         "NULL").fetchall()
+    sector_label = {(scheme, sector): label for scheme, sector, label in labels}
+    of_source = {source: (label, resolution) for source, label, resolution in series}
+    if len(sector_label) != len(labels) or len(of_source) != len(series):
+        return query(con, *territory_jobs_sql(level, code))
+    trim = {sector: label for (scheme, sector), label in sector_label.items()
+            if scheme == "trim"}
+    cur = con.execute("SELECT source, scheme, period, year, sector, jobs, n_missing, estimate, "
+                      "partial FROM jobs WHERE level = ? AND code = ? "
+                      "ORDER BY source, scheme, sector, period", [level, code])
+    numeric = tuple(str(d[1]) in NUMERIC_TYPES for d in cur.description)
+    out = []
+    for source, scheme, period, year, sector, jobs, missing, estimate, partial in cur.fetchall():
+        series_of = of_source.get(source)
+        if series_of is None:  # an inner join on the series
+            continue
+        label = sector_label.get((scheme, sector))
+        if label is None:
+            label = trim.get(sector)
+        out.append((source, *series_of, scheme, period, year, sector,
+                    sector if label is None else label, jobs, missing, estimate, partial))
+    return Rows(JOB_COLUMNS, out, (False, False, False, *numeric[1:5], False, *numeric[5:]))
 
 
 def territory_rows(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None

@@ -74,6 +74,8 @@ def json_float(value: float, precision: int = 15) -> float:
     v = -value if neg else value
     if v > 1e16 - 1 or v < 1e-15:
         return float(f"{value:.{precision}g}")
+    if precision == 15 and v >= 8.0:  # the value itself (see :data:`JSON_KEPT`)
+        return float(value)
     pow10 = 10.0 ** precision
     whole = int(v)
     tmp = (v - whole) * pow10
@@ -94,13 +96,23 @@ def json_value(v):
     return v
 
 
+#: Doubles of magnitude from 8 to 1e16 come back from :func:`json_float` (15 decimals)
+#: unchanged: the fraction ``v - int(v)`` is exact, scaling it by 1e15 errs by at most
+#: 0.12 of the last decimal and rounding it by 0.5, so the decimal written is within
+#: 0.62e-15 of ``v``, less than half the spacing of doubles there (0.89e-15 at 8), and
+#: reads back as ``v``.
+JSON_KEPT = (8.0, 1e16)
+
+
 def _json_column(values: list) -> list:
     """A column's cells as :func:`json_value` gives them; a column without floats as it is,
-    whole floats below 1e15 as they are (rounding them to 15 decimals changes nothing)."""
-    if not any(isinstance(v, float) for v in values):
+    whole floats below 1e15 and doubles of :data:`JSON_KEPT` as they are (rounding them to
+    15 decimals changes nothing)."""
+    if not any(issubclass(k, float) for k in set(map(type, values))):
         return values
-    return [v if not isinstance(v, float) or (v.is_integer() and 0 < abs(v) < 1e15)
-            else json_value(v) for v in values]
+    low, high = JSON_KEPT
+    return [v if not isinstance(v, float) or low <= abs(v) <= high
+            or (v.is_integer() and 0 < abs(v) < 1e15) else json_value(v) for v in values]
 
 
 def json_records(rows: Rows) -> list[dict]:
@@ -113,16 +125,61 @@ def json_records(rows: Rows) -> list[dict]:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+#: Cell types whose JSON text depends on the value alone (a column of one of them, and gaps,
+#: is encoded once per distinct value).
+_SCALARS = frozenset({str, int, float, bool})
+_float_repr = float.__repr__
+
+
+class _JsonTexts(dict):
+    """Value -> its JSON text, as the encoder writes it (each distinct value encoded once;
+    for a column of a single scalar type, where equal values have one text)."""
+
+    def __missing__(self, value) -> str:
+        text = self[value] = _ENCODER.encode(value)
+        return text
+
+
+def _json_texts(values: list) -> list[str]:
+    """A column's cells as the JSON texts of :func:`json_records`' values."""
+    values = _json_column(values)
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {float}:  # finite here: the encoder writes float.__repr__
+        return [_float_repr(v) if v is not None else "null" for v in values]
+    if len(kinds) <= 1 and kinds <= _SCALARS:
+        return list(map(_JsonTexts().__getitem__, values))
+    return list(map(_ENCODER.encode, values))
+
+
+def json_lines(rows: Rows, pad: str = "") -> list[str]:
+    """Each row as the line :func:`json_text` writes for its record in
+    :func:`json_records` (``pad``, a space, the compact record), built column by column:
+    each distinct text or number is encoded once, and no dict is made per row."""
+    names = rows.columns
+    if len(set(names)) != len(names) or not all(type(n) is str for n in names):
+        return [pad + " " + _ENCODER.encode(r) for r in json_records(rows)]
+    template = pad + " {" + ",".join(_ENCODER.encode(n).replace("%", "%%") + ":%s"
+                                     for n in names) + "}"
+    if not names:
+        return [template] * len(rows.rows)
+    columns = [_json_texts(list(c)) for c in zip(*rows.rows, strict=True)]
+    return [template % r for r in zip(*columns, strict=True)]
 
 
 def json_text(value) -> str:
     """``value`` as the readers write JSON: compact (no spaces), one record of a list of
     records a line, one key of a top-level object a line, so that a file of thousands of
     rows stays readable line by line (and ``grep``-able) without the indentation that
-    tripled its size; the values are those of ``json.dumps`` (non-ASCII kept)."""
+    tripled its size; the values are those of ``json.dumps`` (non-ASCII kept). Typed rows
+    (:class:`Rows`) stand for their records (:func:`json_records`), and are written
+    faster."""
     enc = _ENCODER.encode
 
     def block(v, pad: str) -> str:
+        if isinstance(v, Rows):
+            if not v.rows:
+                return "[]"
+            return "[\n" + ",\n".join(json_lines(v, pad)) + "\n" + pad + "]"
         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             return "[\n" + ",\n".join(pad + " " + enc(x) for x in v) + "\n" + pad + "]"
         return enc(v)
@@ -135,10 +192,16 @@ def json_text(value) -> str:
 
 def _csv_column(values: list) -> list:
     """A column's cells as ``to_csv`` writes them: gaps (None, NaN) empty, floats by repr."""
-    if not any(v is None or isinstance(v, float) for v in values):
+    kinds = set(map(type, values))
+    if type(None) not in kinds and not any(issubclass(k, float) for k in kinds):
         return values
     return [("" if v != v else repr(v)) if isinstance(v, float) else "" if v is None else v
             for v in values]
+
+
+#: Characters that may make the csv writer quote a field (a text without them is written as
+#: it is; with them, the writer decides).
+_CSV_SPECIAL = frozenset(',"\n\r')
 
 
 class _CsvFields(dict):
@@ -151,6 +214,9 @@ class _CsvFields(dict):
         self._writer = csv.writer(self._buf, lineterminator="\n")
 
     def __missing__(self, text: str) -> str:
+        if not _CSV_SPECIAL.intersection(text):  # written as it is: no writer call
+            self[text] = text
+            return text
         self._buf.seek(0)
         self._buf.truncate()
         self._writer.writerow((text, ""))
@@ -170,7 +236,8 @@ def csv_text(rows: Rows) -> str:
         w.writerows(zip(*columns, strict=True))
         return buf.getvalue()
     fields = _CsvFields()
-    texts = [[fields[v if type(v) is str else str(v)] for v in c] for c in columns]
+    texts = [list(map(fields.__getitem__, c)) if set(map(type, c)) == {str}
+             else [fields[v if type(v) is str else str(v)] for v in c] for c in columns]
     return buf.getvalue() + "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
 
 
@@ -206,12 +273,12 @@ def indicator_sql(level: str | None, indicators: Sequence[str] | None = None,
 
 
 def indicator_rows(con: duckdb.DuckDBPyConnection, level: str,
-                   indicators: Sequence[str] | None = None, period: str | None = None
-                   ) -> Rows | None:
-    """The stored indicators of ``level`` (``pacte indicators``), or None when the store
-    cannot answer them as asked (an indicator or period it does not hold at that level, a
-    store without the table): the caller then takes the checked path, whose errors name
-    the valid values."""
+                   indicators: Sequence[str] | None = None, period: str | None = None,
+                   limit: int | None = None) -> Rows | None:
+    """The stored indicators of ``level`` (``pacte indicators``; the first ``limit`` rows
+    only when given), or None when the store cannot answer them as asked (an indicator or
+    period it does not hold at that level, a store without the table): the caller then
+    takes the checked path, whose errors name the valid values."""
     try:
         if indicators:
             ph = ", ".join("?" * len(indicators))
@@ -220,10 +287,21 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, level: str,
                                 [level, *indicators]).fetchall()[0][0]
             if found != len(set(indicators)):
                 return None
-        rows = query(con, *indicator_sql(level, indicators, period))
+        sql, params = indicator_sql(level, indicators, period)
+        if limit is not None:
+            sql, params = f"{sql} LIMIT ?", [*params, int(limit)]
+        rows = query(con, sql, params)
     except duckdb.CatalogException:
         return None
     return rows if len(rows) else None
+
+
+def indicator_count(con: duckdb.DuckDBPyConnection, level: str,
+                    indicators: Sequence[str] | None = None, period: str | None = None
+                    ) -> int:
+    """The number of rows :func:`indicator_rows` gives without a limit."""
+    sql, params = indicator_sql(level, indicators, period, columns=("level",))
+    return con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
 
 
 #: The detailed sector scheme of a job source (URSSAF: 732 APE codes) that territory answers
