@@ -241,7 +241,9 @@ def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
             if footer:
                 console.print(Text(ATTRIBUTION, style="dim"), overflow="fold")
             return
-        table = Table(title=title, show_lines=False, header_style="bold",
+        # texts, never markup: a title or a cell holding « [...] » is written as it is
+        table = Table(title=None if title is None else Text(title, style="table.title"),
+                      show_lines=False, header_style="bold",
                       caption=ATTRIBUTION if footer else None, caption_style="dim",
                       caption_justify="left")
         for col, width, numeric in zip(rows.columns, widths, rows.numeric, strict=True):
@@ -249,7 +251,7 @@ def render(df: pd.DataFrame | Rows, fmt: Format | str = Format.table, title: str
                              no_wrap=False, overflow="fold", min_width=width,
                              max_width=width)
         for r in cells:
-            table.add_row(*r)
+            table.add_row(*map(Text, r))
         console.print(table)
 
 
