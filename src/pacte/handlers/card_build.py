@@ -104,9 +104,19 @@ class _JsonRows:
             zero_copy_only=False)) + 1
         self.starts = np.concatenate([[0], ends, [len(codes)]]).astype(np.int32)
         self.codes = codes.take(pa.array(self.starts[:-1])).to_pylist()
-        for r in table.select(["code", "source"]).group_by(["code", "source"]).aggregate(
-                []).to_pylist():
-            self.sources.setdefault(r["code"], set()).add(r["source"])
+        # each territory's distinct sources: (territory, source) pairs as integers
+        source = table.column("source").combine_chunks()
+        if pa.types.is_null(source.type):
+            self.sources = {c: {None} for c in self.codes}
+            return
+        source = source.dictionary_encode()
+        labels = source.dictionary.to_pylist()
+        group = np.repeat(np.arange(len(self.codes)), np.diff(self.starts))
+        index = source.indices.fill_null(len(labels)).to_numpy()
+        for pair in np.unique(group * (len(labels) + 1) + index).tolist():
+            g, i = divmod(pair, len(labels) + 1)
+            self.sources.setdefault(self.codes[g], set()).add(labels[i] if i < len(labels)
+                                                                 else None)
 
     def chunk(self, first: str, last: str) -> dict[str, bytes]:
         """code -> JSON array (UTF-8, without its brackets) of the rows of each territory
