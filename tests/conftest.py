@@ -13,6 +13,11 @@ from hypothesis import settings
 from pacte import store
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/fixtures importable as "fixtures"
+# The processes a run starts (xdist workers, background builds, CLI and server subprocesses)
+# write the bytecode they compile and read it back, even where PYTHONDONTWRITEBYTECODE is set
+# (as on CI machines): otherwise each of them compiles again every module it imports.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 # the tiny fictional store (fictional_store, fictional_con): a whole store in seconds
 pytest_plugins = ["fixtures.conftest_fictional"]
 

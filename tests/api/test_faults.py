@@ -36,9 +36,15 @@ def figures(r) -> object:
 
 def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fictional_store,
                                                                        tmp_path, monkeypatch):
-    """Readers in threads ask the same addresses while ``build_store`` writes a new store
-    next to the served one and renames it over it: every answer is 200 with the same
-    figures, and the server ends up on the new file (new build date, new inode).
+    """Readers in threads ask the same addresses while the build (``store.build``) writes a
+    new store next to the served one and renames it over it: every answer is 200 with the
+    same figures, and the server ends up on the new file (new build date, new inode).
+
+    The build is the real one (snapshot checked, base tables, meta, validation, temporary
+    file renamed over the store), but its derived answers (indicators, ranking, cards...)
+    are copied from the fictional store instead of computed again (:func:`copied_steps`):
+    what is tested is the swap under load, not the computations, which the fictional store
+    itself was built with.
 
     While the new store is written (seconds), each reader pauses 250 ms between requests (the
     build keeps its core), and the rename waits for more than 20 answers from the old file;
@@ -47,10 +53,12 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
     moments a wrong swap would break)."""
     from fixtures.conftest_fictional import SNAPSHOT
 
-    from pacte.handlers.build import build_store
+    from pacte import store
 
     db = tmp_path / "pacte.duckdb"
     shutil.copy(fictional_store, db)
+    derived = tmp_path / "derived.duckdb"  # its own file: the served one stays untouched
+    shutil.copy(fictional_store, derived)
     app = create_app(Settings(db=db, web=False))
     with TestClient(app) as c:
         expected = {u: figures(c.get(u)) for u in URLS}
@@ -85,7 +93,8 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
         for t in threads:
             t.start()
         try:
-            build_store(db, snap=SNAPSHOT)  # temporary file, then os.replace over db
+            store.build(db, snap=SNAPSHOT, steps=[copied_steps(derived)])  # temporary
+            # file, then os.replace over db
             wait_until(lambda: seen[0] > seen[1] + 30)  # answers from the new file
         finally:
             stop.set()
@@ -99,6 +108,29 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
         assert after["built_at"] != built_at
         for u in URLS:
             assert figures(c.get(u)) == expected[u]
+
+
+def copied_steps(source: Path):
+    """A build step writing the tables of the store ``source`` that the base build has not
+    (the derived answers ``pacte.handlers.build.STEPS`` compute), copied as they are."""
+    def step(con, say) -> dict:
+        con.execute(f"ATTACH '{source}' AS source (READ_ONLY)")
+        try:
+            have = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND NOT temporary").fetchall()}
+            names = [r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'source'"
+                " ORDER BY table_name").fetchall()]
+            out = {}
+            for name in names:
+                if name not in have:
+                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM source."{name}"')
+                    out[name] = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            return out
+        finally:
+            con.execute("DETACH source")
+    return step
 
 
 def test_missing_store_then_built_is_picked_up(fictional_store, tmp_path):

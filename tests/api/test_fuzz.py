@@ -177,3 +177,33 @@ def test_path_examples_are_answered_200(fictional_store):
     assert {p: r.status_code for p, r in answers.items()} == expected
     assert all("pacte fetch" in answers[p].json()["error"]["message"] for p in fetched)
     assert len(answers) >= 12, sorted(answers)
+
+
+def test_rule_example_is_answered_200(fictional_store):
+    """POST ``/api/ranking`` declares the shipped default rule as its example body: the run
+    above sends it first (explicit phase), so this operation has a success answer checked
+    against its declared schema (random rules name unknown indicators and get a 422). The
+    example is the file itself and the fictional store ranks with it."""
+    from fastapi.testclient import TestClient
+
+    from pacte.api.routes import RankingEnvelope
+    from pacte.targeting.rule import DEFAULT_CONFIG, load_rule
+
+    spec = app_for(fictional_store).openapi()
+    body = spec["paths"]["/api/ranking"]["post"]["requestBody"]["content"][
+        "application/json"]
+    example = body["examples"]["defaut"]["value"]
+    assert load_rule(DEFAULT_CONFIG) == load_rule_dict(example)
+    with TestClient(app_for(fictional_store)) as c:
+        r = c.post("/api/ranking", json=example, params={"draws": 50})
+    assert r.status_code == 200, r.text
+    ranked = RankingEnvelope.model_validate(r.json())
+    assert ranked.meta.rule_file == "corps de la requête"
+    assert ranked.meta.rule == example["name"]
+    assert len(ranked.data) == 3  # the fictional store's 3 EPCI
+
+
+def load_rule_dict(raw: dict):
+    from pacte.targeting.rule import parse_rule
+
+    return parse_rule(raw)

@@ -86,6 +86,19 @@ def test_demo_compare_puts_every_key_side_by_side():
     assert rows.loc[spared, "cut_legal"].sum() > 0
 
 
+def test_demo_answer_does_not_depend_on_earlier_demo_calls(demo):
+    """The demo's input is drawn once per process and shared by its calls: a simulation
+    after others (another key, every key compared, exemptions, another year and stage)
+    answers exactly as the first did, rows, summary and meta."""
+    simulate_dcrtp(None, key="legal-exempt", exempt="rank:3", stage="senat")
+    simulate_dcrtp(None, compare=True, exempt="rank:5", year=2025)
+    again = simulate_dcrtp(None)
+    for name in ("rows", "summary"):
+        pd.testing.assert_frame_equal(again.data[name], demo.data[name])
+    assert again.data["totals"] == demo.data["totals"]
+    assert again.meta == demo.meta
+
+
 def test_store_weights_are_census_2016_industry_share_and_ranking_score(con):
     industrial, vulnerability = _store_weights(con)
     ind = read_indicators(con, "epci", ["industry_share"], period="2016", code=CLUSES)

@@ -77,6 +77,21 @@ Top = Annotated[int | None, Query(description="Ne garder que la sélection des N
 Quota = Annotated[int, Query(description="Nombre minimal de territoires ruraux / urbains "
                                          "(au plus PACTE_MAX_TOP).")]
 Seed = Annotated[int, Query(description="Graine du Monte Carlo.")]
+
+
+def _default_rule() -> dict:
+    """The shipped default rule as its file writes it (the example body of POST
+    ``/api/ranking``: what a caller copies and changes; the fuzzing sends it first, so
+    that a success answer of that operation is checked against its declared schema)."""
+    from pacte.targeting.rule import DEFAULT_CONFIG
+    from pacte.targeting.rule_yaml import parse_yaml, read_text
+
+    return parse_yaml(read_text(DEFAULT_CONFIG), DEFAULT_CONFIG)
+
+
+RuleBody = Annotated[Rule, Body(openapi_examples={"defaut": {
+    "summary": "La règle par défaut de pacte (data/composite_default.yaml)",
+    "value": _default_rule()}})]
 Draws = Annotated[int | None, Query(description="Nombre de tirages du Monte Carlo.")]
 Text = Annotated[str | None, Query(max_length=40)]
 
@@ -168,7 +183,7 @@ def ranking(cur: Cur, level: RankLevel = "epci", top: Top = None, rural_quota: Q
 
 @router.post("/ranking", summary="Classement avec une règle envoyée en JSON (mêmes clés que le "
              "YAML : name, dimensions, indicators, weight...)", response_model=RankingEnvelope)
-def ranking_custom(cur: Cur, rule: Annotated[Rule, Body()], level: RankLevel = "epci",
+def ranking_custom(cur: Cur, rule: RuleBody, level: RankLevel = "epci",
                    top: Top = None, rural_quota: Quota = 0, urban_quota: Quota = 0,
                    per_region: bool = False, seed: Seed = 0, draws: Draws = None) -> JSON:
     return _ranking(cur, level, top, rural_quota, urban_quota, per_region, seed, draws, rule)

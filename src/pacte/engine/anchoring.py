@@ -18,8 +18,8 @@ import pandas as pd
 
 from pacte.engine.anchoring_sql import (
     StoreContext,
+    by_levels,
     epci_pieces,
-    level_key,
     population,
     sum_to_level,
 )
@@ -54,16 +54,17 @@ MAYOTTE_POP = "Mayotte : population 2023 (absente des populations COGugaison de 
 
 def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, notes=""):
     """Long rows for every territory of ``level``: a value, or a French reason in note."""
-    def align(x, dtype):
+    def align(x, dtype) -> np.ndarray:  # one value per territory, in ter's order
         if isinstance(x, pd.Series | dict):
-            return pd.Series(x, dtype=dtype).reindex(ter.index)
-        return pd.Series(np.broadcast_to(np.asarray(x, dtype=dtype), len(ter)), index=ter.index)
+            x = pd.Series(x, dtype=dtype)
+            return (x if x.index.equals(ter.index) else x.reindex(ter.index)).to_numpy()
+        return np.broadcast_to(np.asarray(x, dtype=dtype), len(ter))
 
     v = align(values, float)
-    r = align(reasons, object).fillna(calc.NO_DATA)
-    n = (notes if isinstance(notes, pd.Series) else pd.Series(notes, index=ter.index))
-    n = n.reindex(ter.index).fillna("")
-    note = np.where(v.isna(), r.where(r != "", calc.NO_DATA), n)
+    r = align(reasons, object)
+    r = np.where(pd.isna(r) | (r == ""), calc.NO_DATA, r)
+    n = align(notes, object)
+    note = np.where(np.isnan(v), r, np.where(pd.isna(n), "", n))
     size = len(ter)
 
     def text(x) -> np.ndarray:  # one text for every row
@@ -74,7 +75,7 @@ def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, no
     # columns as arrays: compute_anchoring makes one DataFrame of all the blocks' rows
     return {"level": text(level), "code": ter.index.to_numpy(dtype=object),
             "name": ter["name"].to_numpy(dtype=object), "indicator": text(ind),
-            "period": text(period), "value": v.to_numpy(dtype=float), "unit": text(unit),
+            "period": text(period), "value": np.array(v, dtype=float), "unit": text(unit),
             "resolution": text(resolution), "source": text(source),
             "note": np.asarray(note, dtype=object)}
 
@@ -91,32 +92,36 @@ def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         src = f"SELECT * FROM anchoring_bpe WHERE year = {year}"
         vint = ctx.vintage(src)
         cnt = sum_to_level(ctx, level, src, vint, ["n_equip", "n_common"], ("domain",))
-        deps = ctx.q(f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {ctx.weights(vint)} w
-                         ON w.source = s.commune JOIN communes c ON c.code = w.code""")["dep"]
+        w = ctx.weights(vint)
+        deps = ctx.once(("bpe_deps", year), lambda src=src, w=w: ctx.q(
+            f"""SELECT DISTINCT c.dep FROM ({src}) s JOIN {w} w ON w.source = s.commune
+                JOIN communes c ON c.code = w.code""")["dep"].tolist())
         pop = population(ctx, level, year, deps)
-        key, where = level_key(level)
-        absent = ctx.q(f"""SELECT {key} AS code FROM communes c WHERE {where} GROUP BY 1
-                           HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))""",
-                       [list(deps)])["code"]
+        absent = ctx.at_level(("bpe_absent", year), level, by_levels(
+            "count(*) AS n", "FROM communes c",
+            having="HAVING bool_and(c.dep NOT IN (SELECT * FROM unnest(?)))"), [deps])["code"]
         res = f"commune (COG {vint} -> 2025), {{d}}, types d'équipement de la BPE {year}"
-        for dom in DOMAINS:
-            c = cnt[cnt["domain"] == dom].set_index("code")[["n_equip", "n_common"]]
-            c = c.reindex(ter.index).fillna(0.0)
-            c[c.index.isin(absent)] = np.nan
-            p = pop["pop"].reindex(ter.index)
-            val = calc.calc_per_10k(c["n_equip"], p)
-            why = pd.Series(calc.calc_per_10k_reasons(c["n_equip"], p), index=ter.index)
-            why[why.index.isin(absent)] = f"territoire absent de la BPE {year} (Mayotte)"
-            dens[(dom, year)] = calc.calc_per_10k(c["n_common"], p)
+        # territory x domain counts (0 where no equipment), NaN where absent from the BPE
+        gone = ter.index.isin(absent)
+        wide = {col: cnt.pivot(index="code", columns="domain", values=col).reindex(
+                    index=ter.index, columns=list(DOMAINS)).fillna(0.0).to_numpy()
+                for col in ("n_equip", "n_common")}
+        p = pop["pop"].reindex(ter.index).to_numpy()
+        mayotte = _mayotte(pop.reindex(ter.index))
+        for d, dom in enumerate(DOMAINS):
+            equip, common = wide["n_equip"][:, d].copy(), wide["n_common"][:, d].copy()
+            equip[gone], common[gone] = np.nan, np.nan
+            why = calc.calc_per_10k_reasons(equip, p)
+            why[gone] = f"territoire absent de la BPE {year} (Mayotte)"
+            dens[(dom, year)] = calc.calc_per_10k(common, p)
             out.append(_rows(ter, level, f"equip_{dom}_per10k", period,
-                             pd.Series(val, index=ter.index), why, U10K,
+                             calc.calc_per_10k(equip, p), why, U10K,
                              res.format(d=BPE_DOMAIN_LABELS[dom]), BPE_SRC.format(y=year),
-                             _mayotte(pop.reindex(ter.index))))
+                             mayotte))
     for dom in DOMAINS:
         a, b = dens[(dom, 2009)], dens[(dom, 2013)]
         out.append(_rows(ter, level, f"equip_{dom}_change", "2009-2013",
-                         pd.Series(calc.calc_change(a, b), index=ter.index),
-                         pd.Series(calc.calc_change_reasons(a, b), index=ter.index),
+                         calc.calc_change(a, b), calc.calc_change_reasons(a, b),
                          "points (équipements pour 10 000 habitants)",
                          f"commune, {BPE_DOMAIN_LABELS[dom]}, types publiés en 2009 et 2013",
                          "Insee, BPE 2009 et 2013",
@@ -164,7 +169,8 @@ def _rates(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         if ind == "cif" and level != "epci":
             continue
         pieces = epci_pieces(ctx, level, year)
-        data = ctx.q(f"SELECT code, year, value FROM {table}")
+        data = ctx.once(("rates", table), lambda t=table: ctx.q(
+            f"SELECT code, year, value FROM {t}"))
         for y, d in data.groupby("year"):
             out.append(_realloc(ter, level, ind, str(y), pieces, d.set_index("code")["value"],
                                 PCT, f"EPCI {year} réparti sur les communes (population)",
@@ -173,19 +179,20 @@ def _rates(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
 
 
 def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
-    data = ctx.q("SELECT code, year, value FROM anchoring_productive_ze2010")
+    data = ctx.once(("productive",), lambda: ctx.q(
+        "SELECT code, year, value FROM anchoring_productive_ze2010"))
     src = "ANCT / Insee RP {y}, fonctions productives"
     if level == "ze2010":
         return [_rows(ter, level, "productive_functions_share", str(y),
                       d.set_index("code")["value"], {}, PCT, "zone d'emploi 2010 (native)",
                       src.format(y=y)) for y, d in data.groupby("year")]
-    key, where = level_key(level)
-    pieces = ctx.q(f"""SELECT {key} AS target, z.ze2010 AS unit,
-                              sum(coalesce(p.population, c.population) * w.weight) AS weight
-                       FROM commune_ze2010 z JOIN {ctx.weights(2020)} w ON w.source = z.code
-                       JOIN communes c ON c.code = w.code
-                       LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code
-                       WHERE {where} GROUP BY ALL""")
+    w = ctx.weights(2020)
+    pieces = ctx.at_level(("ze2010_pieces",), level, by_levels(
+        "sum(coalesce(p.population, c.population) * w.weight) AS weight",
+        f"""FROM commune_ze2010 z JOIN {w} w ON w.source = z.code
+            JOIN communes c ON c.code = w.code
+            LEFT JOIN cog_codes p ON p.cog = 2020 AND p.code = z.code""", ("z.ze2010",))
+        ).rename(columns={"code": "target", "ze2010": "unit"})
     return [_realloc(ter, level, "productive_functions_share", str(y), pieces,
                      d.set_index("code")["value"], PCT,
                      "zone d'emploi 2010 répartie sur les communes (population)",
@@ -193,9 +200,11 @@ def _productive(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
 
 
 def _census(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
-    j = ctx.q("""SELECT code, year, sector, jobs FROM jobs WHERE source = 'rp' AND level = ?
-                 AND sector IN ('CONREC', 'CFM', 'TOTAL') AND year IN (2006, 2011, 2016)""",
-              [level]).pivot_table(index=["code", "year"], columns="sector", values="jobs")
+    j = ctx.at_level(("census",), level, """
+        SELECT level, code, year, sector, jobs FROM jobs WHERE source = 'rp'
+        AND level IN (SELECT * FROM unnest(?)) AND sector IN ('CONREC', 'CFM', 'TOTAL')
+        AND year IN (2006, 2011, 2016)""", [list(LEVELS)]).pivot_table(
+        index=["code", "year"], columns="sector", values="jobs")
     out = []
     for ind, sector in CENSUS.items():
         for y in (2006, 2011, 2016):
@@ -223,9 +232,10 @@ def _grants(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         a = sum_to_level(ctx, level, com, vint, ["amount", "eco"]).set_index("code")
         pieces = epci_pieces(ctx, level, year)
         pieces["share"] = pieces["weight"] / pieces.groupby("unit")["weight"].transform("sum")
-        e = ctx.q(f"""SELECT territory AS unit, sum(amount) AS amount,
-                      sum(CASE WHEN economy THEN amount ELSE 0 END) AS eco FROM {t}
-                      WHERE echelon = 'epci' AND grant <> 'DSID' GROUP BY 1""")
+        e = ctx.once(("grants_epci", year), lambda t=t: ctx.q(
+            f"""SELECT territory AS unit, sum(amount) AS amount,
+                sum(CASE WHEN economy THEN amount ELSE 0 END) AS eco FROM {t}
+                WHERE echelon = 'epci' AND grant <> 'DSID' GROUP BY 1"""))
         m = pieces.merge(e, on="unit")
         b = m.assign(amount=m["amount"] * m["share"], eco=m["eco"] * m["share"]).groupby(
             "target")[["amount", "eco"]].sum()

@@ -1,14 +1,24 @@
 """Store access of the anchoring model (:mod:`pacte.engine.anchoring`): the COG vintage of
 a per-commune file, its weights onto COG 2025 communes and the populations of a year (temp
 tables kept for the connection), and the SQL that sums a file, a population or the parts of
-old EPCI perimeters to a level."""
+old EPCI perimeters to a level.
+
+Each sum is made for every level at once (one query, grouping sets over the territories of
+the 2025 communes, :func:`by_levels`) and kept in the run's :class:`StoreContext`:
+the blocks of the model ask level by level and get their level's rows."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 
 from pacte import geography
+from pacte.errors import InvalidParameterError
 from pacte.store.frames import frame
+
+#: Levels whose territory a 2025 commune names (column of ``communes``; ``fr``: France).
+COMMUNE_LEVELS = ("epci", "ze2020", "dep", "reg", "fr")
 
 
 class StoreContext:
@@ -18,9 +28,11 @@ class StoreContext:
         self.con = con
         self.tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         self._vint: dict[str, int] = {}
-        self.pieces_cache: dict[tuple[str, int], pd.DataFrame] = {}
         self._made: set[str] = set()  # weight tables known to exist on the connection
         self._geo: tuple | None = None
+        self._by_level: dict[tuple, dict[str, pd.DataFrame]] = {}
+        self._empty: dict[tuple, pd.DataFrame] = {}
+        self.memo: dict[tuple, object] = {}  # level-free results, computed once per run
 
     def q(self, sql: str, params=None) -> pd.DataFrame:
         return frame(self.con, sql, params)
@@ -66,58 +78,86 @@ class StoreContext:
     def pop(self, year: int) -> str:
         """Temp table ``_pop{year}`` (code, pop, fallback): population of ``year`` on 2025
         communes (2023 population where the year's is unknown: Mayotte)."""
-        if not self._has(f"_pop{year}"):
+        if f"_pop{year}" not in self._made and not self._has(f"_pop{year}"):
             w = self.weights(year)
             self.con.execute(f"""CREATE OR REPLACE TEMP TABLE _pop{year} AS
                 SELECT c.code, coalesce(sum(p.population * w.weight), any_value(c.population))
                        AS pop, count(p.population) = 0 AS fallback
                 FROM communes c LEFT JOIN {w} w ON w.code = c.code
                 LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = w.source GROUP BY c.code""")
+        self._made.add(f"_pop{year}")
         return f"_pop{year}"
+
+    def once(self, key: tuple, make: Callable[[], object]):
+        """``make()``, computed once per run for ``key``."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
+
+    def at_level(self, key: tuple, level: str, sql: str, params=None) -> pd.DataFrame:
+        """The rows of ``level`` of a query run once for every level (``sql``, made by
+        :func:`by_levels`: its first column is ``level``)."""
+        if key not in self._by_level:
+            df = self.q(sql, params)
+            self._empty[key] = df.iloc[:0].drop(columns="level")
+            self._by_level[key] = {
+                lv: g.drop(columns="level").reset_index(drop=True)
+                for lv, g in df.groupby("level", sort=False)}
+        got = self._by_level[key].get(level)
+        return (self._empty[key] if got is None else got).copy()
 
     def territories(self, level: str) -> pd.DataFrame:
         return self.q("SELECT code, name FROM territory WHERE level = ? ORDER BY code",
                       [level]).set_index("code")
 
 
-def level_key(level: str) -> tuple[str, str]:
-    """SQL expression of a 2025 commune's territory (alias ``c``) and the filter it needs."""
-    if level == "fr":
-        return "'FR'", "TRUE"
-    return f"c.{level}", f"c.{level} IS NOT NULL"
+def by_levels(select: str, body: str, keys: tuple[str, ...] = (), having: str = "") -> str:
+    """SQL grouping ``body`` (``FROM ... WHERE``, 2025 communes as ``c``) by the territory
+    of every level of :data:`COMMUNE_LEVELS` at once (grouping sets: one pass) and by
+    ``keys``: columns ``level, code, *keys, select``; communes outside a level's
+    territories (an island without EPCI) are left out of that level."""
+    cols = [lv for lv in COMMUNE_LEVELS if lv != "fr"]
+    k = "".join(f", {x}" for x in keys)
+    sets = ", ".join([*(f"(c.{lv}{k})" for lv in cols), f"({k.removeprefix(', ')})"])
+    level = " ".join(f"WHEN grouping(c.{lv}) = 0 THEN '{lv}'" for lv in cols)
+    code = " ".join(f"WHEN grouping(c.{lv}) = 0 THEN c.{lv}" for lv in cols)
+    return f"""SELECT * FROM (
+        SELECT CASE {level} ELSE 'fr' END AS level, CASE {code} ELSE 'FR' END AS code{k},
+               {select} {body} GROUP BY GROUPING SETS ({sets}) {having}) WHERE code IS NOT NULL"""
 
 
 def sum_to_level(ctx: StoreContext, level: str, src: str, vintage: int, values: list[str],
          keys: tuple[str, ...] = ()) -> pd.DataFrame:
     """``src`` (SQL exposing ``commune`` of COG ``vintage``) summed to ``level``."""
-    key, where = level_key(level)
-    k = "".join(f", src.{x}" for x in keys)
+    if level not in COMMUNE_LEVELS:
+        raise InvalidParameterError(f"niveau {level!r} : les communes n'en portent pas le "
+                                    f"code (niveaux : {', '.join(COMMUNE_LEVELS)})")
     sums = ", ".join(f"sum(src.{v} * w.weight) AS {v}" for v in values)
-    return ctx.q(f"""WITH src AS ({src}) SELECT {key} AS code{k}, {sums}
-                     FROM src JOIN {ctx.weights(vintage)} w ON w.source = src.commune
-                     JOIN communes c ON c.code = w.code WHERE {where} GROUP BY ALL""")
+    w = ctx.weights(vintage)
+    return ctx.at_level(("sum", src, vintage, tuple(values), tuple(keys)), level, by_levels(
+        sums, f"""FROM ({src}) src JOIN {w} w ON w.source = src.commune
+                  JOIN communes c ON c.code = w.code""", tuple(f"src.{x}" for x in keys)))
 
 
 def population(ctx: StoreContext, level: str, year: int, deps=None) -> pd.DataFrame:
     """Population of ``year`` per territory (only the communes of ``deps`` if given)."""
-    key, where = level_key(level)
-    if deps is not None:
-        where += " AND c.dep IN (SELECT * FROM unnest(?))"
-    return ctx.q(f"""SELECT {key} AS code, sum(p.pop) AS pop, bool_or(p.fallback) AS fb
-                     FROM {ctx.pop(year)} p JOIN communes c ON c.code = p.code WHERE {where}
-                     GROUP BY 1""", None if deps is None else [list(deps)]).set_index("code")
+    deps = None if deps is None else list(deps)
+    where = "TRUE" if deps is None else "c.dep IN (SELECT * FROM unnest(?))"
+    pop = ctx.pop(year)
+    return ctx.at_level(("pop", year, None if deps is None else tuple(deps)), level, by_levels(
+        "sum(p.pop) AS pop, bool_or(p.fallback) AS fb",
+        f"FROM {pop} p JOIN communes c ON c.code = p.code WHERE {where}"),
+        None if deps is None else [deps]).set_index("code")
 
 
 def epci_pieces(ctx: StoreContext, level: str, year: int) -> pd.DataFrame:
     """(target, unit, weight): parts of the EPCI of ``year`` in each territory of ``level``,
     weighted by the population of ``year``."""
-    if (level, year) in ctx.pieces_cache:
-        return ctx.pieces_cache[(level, year)].copy()
-    key, where = level_key(level)
-    ctx.pieces_cache[(level, year)] = ctx.q(f"""SELECT {key} AS target, s.epci AS unit,
-                            sum(coalesce(p.population, c.population) * w.weight) AS weight
-                     FROM commune_supracom s JOIN {ctx.weights(year)} w ON w.source = s.code
-                     JOIN communes c ON c.code = w.code
-                     LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = s.code
-                     WHERE s.year = {year} AND s.epci IS NOT NULL AND {where} GROUP BY ALL""")
-    return ctx.pieces_cache[(level, year)].copy()
+    w = ctx.weights(year)
+    return ctx.at_level(("epci_pieces", year), level, by_levels(
+        "sum(coalesce(p.population, c.population) * w.weight) AS weight",
+        f"""FROM commune_supracom s JOIN {w} w ON w.source = s.code
+            JOIN communes c ON c.code = w.code
+            LEFT JOIN cog_codes p ON p.cog = {year} AND p.code = s.code
+            WHERE s.year = {year} AND s.epci IS NOT NULL""", ("s.epci",))
+        ).rename(columns={"code": "target", "epci": "unit"})

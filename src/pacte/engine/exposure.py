@@ -81,18 +81,50 @@ def _period(period: str) -> Period:
     return PERIODS[period]
 
 
+class RunReads:
+    """The store reads of one run of the model, each made once (the store does not change
+    during a run): passed instead of the connection, it keeps every query's frame, every
+    jobs panel and every level's :class:`Inputs` (:func:`compute_exposure` makes one)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.kept: dict[tuple, object] = {}
+
+    def once(self, key: tuple, make):
+        return self.kept[key] if key in self.kept else self.kept.setdefault(key, make())
+
+
 def _q(con, sql: str, params: list | None = None) -> pd.DataFrame:
+    if isinstance(con, RunReads):  # a shallow copy: the caller's changes stay its own
+        return con.once((sql, tuple(params or ())), lambda: frame(con.con, sql, params)
+                        ).copy(deep=False)
     return frame(con, sql, params)
 
 
 def _jobs(con, source: str, level: str, sectors, *, year=None, quarter=None) -> pd.DataFrame:
     """code x sector jobs of one source, level and year (or quarter)."""
+    if isinstance(con, RunReads):
+        return con.once(("_jobs", source, level, tuple(sectors), year, quarter),
+                        lambda: _jobs(con.con, source, level, sectors, year=year,
+                                      quarter=quarter)).copy(deep=False)
     col, val = ("period", quarter) if quarter else ("year", year)
     df = _q(con, f"SELECT code, sector, jobs FROM jobs WHERE source = ? AND level = ? "
                  f"AND {col} = ? AND sector IN ({', '.join('?' * len(sectors))})",
             [source, level, str(val) if quarter else int(val), *sectors])
-    wide = df.dropna(subset=["jobs"]).pivot_table(index="code", columns="sector", values="jobs", aggfunc="sum")
-    return wide.reindex(columns=list(sectors))
+    return _pivot(df.dropna(subset=["jobs"])).reindex(columns=list(sectors))
+
+
+def _pivot(df: pd.DataFrame, by: str = "sector") -> pd.DataFrame:
+    """``df.pivot_table(index="code", columns=by, values="jobs", aggfunc="sum")``."""
+    code, codes = pd.factorize(df["code"], sort=True)
+    sector, sectors = pd.factorize(df[by], sort=True)
+    cell = code * len(sectors) + sector
+    size = len(codes) * len(sectors)
+    seen = np.bincount(cell, minlength=size) > 0
+    total = np.bincount(cell, weights=df["jobs"].to_numpy(dtype=float), minlength=size)
+    return pd.DataFrame(np.where(seen, total, np.nan).reshape(len(codes), len(sectors)),
+                        index=pd.Index(codes, name="code"),
+                        columns=pd.Index(sectors, name=by))
 
 
 def read_wiod_labels(con) -> pd.Series:
@@ -136,12 +168,21 @@ def calc_split_keys(output: pd.Series, crosswalk: pd.DataFrame, level: str) -> p
 
 def _to_wiod(jobs: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
     """code x NAF jobs -> code x WIOD jobs with the split key (rows of NaN stay NaN)."""
-    m = pd.DataFrame(0.0, index=jobs.index, columns=list(EXPOSED))
+    m = np.zeros((len(jobs), len(EXPOSED)))
+    col = {c: i for i, c in enumerate(EXPOSED)}
     for code, sector, w in key.itertuples(index=False):
         if code in jobs.columns:
-            m[sector] = m[sector] + jobs[code].to_numpy() * w
+            m[:, col[sector]] = m[:, col[sector]] + jobs[code].to_numpy() * w
     m[jobs.isna().all(axis=1).to_numpy()] = np.nan
-    return m
+    return pd.DataFrame(m, index=jobs.index, columns=list(EXPOSED))
+
+
+def _split_key(con, year: int, level: str) -> pd.DataFrame:
+    """:func:`calc_split_keys` by France's output of ``year`` (once per run)."""
+    def make() -> pd.DataFrame:
+        return calc_split_keys(_output(con, year), read_crosswalk(con, level), level)
+
+    return con.once(("split_key", year, level), make) if isinstance(con, RunReads) else make()
 
 
 def _output(con, year: int) -> pd.Series:
@@ -162,7 +203,7 @@ def national_workers(con) -> pd.DataFrame:
     out = {}
     for p in PERIODS.values():
         fr = _regions_a17(con, p).sum()
-        key = calc_split_keys(_output(con, p.start), read_crosswalk(con, "a17"), "a17")
+        key = _split_key(con, p.start, "a17")
         out[p.start] = _to_wiod(fr.to_frame().T, key).iloc[0]
     return pd.DataFrame(out)
 
@@ -204,6 +245,12 @@ class Inputs:
 
 def load_inputs(con, level: str, period: str) -> Inputs:
     """Start-of-period jobs of every territory of ``level`` (see the module docstring)."""
+    if isinstance(con, RunReads):
+        return con.once(("inputs", level, period), lambda: _load_inputs(con, level, period))
+    return _load_inputs(con, level, period)
+
+
+def _load_inputs(con, level: str, period: str) -> Inputs:
     check_level(level, LEVELS, "pour l'exposition")
     p = _period(period)
     ter = _q(con, "SELECT code, reg FROM territory WHERE level = ? ORDER BY code", [level])
@@ -211,7 +258,7 @@ def load_inputs(con, level: str, period: str) -> Inputs:
     if level == "reg":
         ter = pd.Series(ter.index, index=ter.index)
     reg_a17 = _regions_a17(con, p)
-    key = calc_split_keys(_output(con, p.start), read_crosswalk(con, "a17"), "a17")
+    key = _split_key(con, p.start, "a17")
     cen = _jobs(con, "rp", level, ["FABRIC", "TOTAL"], year=p.census).reindex(ter.index)
     idx = ter.index
     res = pd.Series(f"fonction « fabrication », recensement {p.census}, "
@@ -287,8 +334,8 @@ def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
                     GROUP BY ALL""", [p.urssaf])
     if ur.empty:
         return
-    a38 = ur.pivot_table(index="code", columns="a38", values="jobs", aggfunc="sum").fillna(0.0)
-    emp.loc[a38.index] = _to_wiod(a38, calc_split_keys(_output(con, p.start), read_crosswalk(con, "a38"), "a38"))
+    a38 = _pivot(ur.fillna({"jobs": 0.0}), "a38").fillna(0.0)
+    emp.loc[a38.index] = _to_wiod(a38, _split_key(con, p.start, "a38"))
     cov = _q(con, """SELECT c.epci AS code, sum(r.jobs) AS total FROM jobs r
                      JOIN communes c ON c.code = r.code
                      WHERE r.source = 'rp' AND r.level = 'commune' AND r.sector = 'TOTAL'

@@ -29,6 +29,7 @@ from pacte.engine.exposure import (
     TRADE_CAVEAT,
     UNIT,
     Inputs,
+    RunReads,
     _q,
     calc_contributions,
     french_shocks,
@@ -119,6 +120,7 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None,
     ``exposure_top`` (:func:`pacte.engine.exposure_top.calc_top_rows`), level by level,
     period by period, indicator by indicator."""
     levels = LEVELS if level is None else (level,)
+    con = RunReads(con)  # inputs read once for the run (the calibration's included)
     shocks = french_shocks(con)
     names = _q(con, "SELECT level, code, name FROM territory")
     names = names.set_index(["level", "code"])["name"]

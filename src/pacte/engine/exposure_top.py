@@ -42,15 +42,27 @@ def why_no_top(level: str) -> str:
     return EPCI_HOW_TO if level == "epci" else NO_OWN_DETAIL
 
 
-def _top(contrib: pd.DataFrame, inp: Inputs, k: int, labels: pd.Series) -> pd.DataFrame:
+def _top(contrib: pd.DataFrame, inp: Inputs, k: int, labels: pd.Series,
+         exposure: pd.Series | None = None) -> pd.DataFrame:
     top = top_contributors(contrib, k=k).rename(columns={"location": "code"})
     top = top[top["contribution"].fillna(0.0) != 0.0]
+    # each territory's facts by position (one lookup of the codes, not one per column)
+    pos = contrib.index.get_indexer(top["code"])
+
+    def at(s: pd.Series) -> pd.Series:
+        if not s.index.equals(contrib.index):
+            return top["code"].map(s)
+        return pd.Series(s.to_numpy()[pos], index=top.index, dtype=s.dtype)
+
     top["label"] = top["industry"].map(labels)
-    top["resolution"] = top["code"].map(inp.resolution)
-    top["note"] = top["code"].map(inp.note)
+    top["resolution"] = at(inp.resolution)
+    top["note"] = at(inp.note)
     own = inp.own_detail if inp.own_detail is not None else pd.Series(False, index=inp.emp.index)
-    top["own_detail"] = top["code"].map(own).fillna(False).astype(bool)
-    return top.rename(columns={"industry": "sector"}).assign(unit=UNIT)
+    top["own_detail"] = at(own).fillna(False).astype(bool)
+    top = top.rename(columns={"industry": "sector"}).assign(unit=UNIT)
+    if exposure is not None:
+        top["exposure"] = at(exposure)
+    return top
 
 
 #: Industries kept per territory in the stored table ``exposure_top``.
@@ -64,10 +76,9 @@ def calc_top_rows(contrib: pd.DataFrame, inp: Inputs, labels: pd.Series, level: 
                   period: str, indicator: str) -> pd.DataFrame:
     """The rows of ``exposure_top`` for one level, period and exposure indicator, from the
     contributions (code x WIOD sector) of the model's run."""
-    top = _top(contrib, inp, STORED_K, labels)
-    exposure = contrib.sum(axis=1, min_count=1)
-    return top.assign(level=level, period=period, indicator=indicator,
-                      exposure=top["code"].map(exposure))
+    top = _top(contrib, inp, STORED_K, labels, contrib.sum(axis=1, min_count=1))
+    exposure = top.pop("exposure")
+    return top.assign(level=level, period=period, indicator=indicator, exposure=exposure)
 
 
 def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.catalogue import SERIES, Indicator, Series
@@ -291,6 +292,18 @@ def _frame(p: Panel, ind: Indicator, period: str | None) -> list[dict]:
     return out
 
 
+_TEXT = pd.Series(["x"]).dtype  # pandas' default text type (Arrow's since pandas 3)
+
+
+def _repeated_text(values: np.ndarray, rows: np.ndarray) -> np.ndarray | pd.Series:
+    """``values[rows]`` as a text column, taken by Arrow where pandas' text is Arrow's (no
+    Python string made per row)."""
+    if not (isinstance(_TEXT, pd.StringDtype) and _TEXT.storage == "pyarrow"):
+        return values[rows]
+    taken = pa.array(values.tolist(), type=pa.string()).take(pa.array(rows))
+    return taken.to_pandas(types_mapper=lambda _t: _TEXT)
+
+
 def compute_job_indicators(con: duckdb.DuckDBPyConnection, levels: list[str],
                            inds: list[Indicator], period: str | None = None,
                            code: str | None = None) -> pd.DataFrame:
@@ -316,6 +329,7 @@ def compute_job_indicators(con: duckdb.DuckDBPyConnection, levels: list[str],
                              for c in COLUMNS})
     cols = {c: np.concatenate(v) for c, v in arrays.items()}
     block = np.array(scalars, dtype=object)
+    rows = np.repeat(np.arange(len(sizes)), sizes)  # the block of each row
     for j, c in enumerate(("level", "indicator", "period", "unit", "resolution", "source")):
-        cols[c] = np.repeat(block[:, j], sizes)
+        cols[c] = _repeated_text(block[:, j], rows)
     return pd.DataFrame({c: cols[c] for c in COLUMNS})

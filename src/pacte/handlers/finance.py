@@ -11,6 +11,8 @@ demo, whose EPCI are fictional, uses its own fictional weights and scores.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 
@@ -95,6 +97,14 @@ def _store_weights(con) -> tuple[pd.Series, pd.Series]:
     return industrial.dropna(), vulnerability.dropna()
 
 
+@functools.lru_cache(maxsize=1)
+def _demo():
+    """The demo's inputs and frames, drawn once per process (deterministic, seed 0: a
+    request on the demo no longer draws its 35,000 fictional communes again)."""
+    demo = demo_national(0)
+    return demo_inputs(0, demo), demo
+
+
 def load_inputs(criteria: str | Path | None, epci_rrf: str | Path | None,
                 year: int | None):
     """(inputs, demo or None): the demo without ``criteria``; the AMP fixture for a folder;
@@ -103,8 +113,7 @@ def load_inputs(criteria: str | Path | None, epci_rrf: str | Path | None,
         if epci_rrf is not None:
             raise InvalidParameterError("--epci-rrf demande --criteria FICHIER (la "
                                         "démonstration porte ses propres RRF fictives)")
-        demo = demo_national(0)
-        return demo_inputs(0, demo), demo
+        return copy.deepcopy(_demo())  # a copy: callers may change what they are given
     path = Path(criteria)
     if not path.exists():
         raise ParseError(path, "fichier des critères de répartition introuvable")

@@ -120,22 +120,40 @@ def calc_reallocation(pieces: pd.DataFrame, values: pd.Series,
     else). A coverage below ``min_coverage`` gives NaN.
     """
     p = _pieces(pieces, values)
-    p["wv"] = np.where(p["known"], p["weight"] * p["value"].fillna(0), 0.0)
-    p["wk"] = np.where(p["known"], p["weight"], 0.0)
-    g = p.groupby("target", sort=True)
-    tot, known = g["weight"].sum(), g["wk"].sum()
-    out = pd.DataFrame({"value": _divide(g["wv"].sum().to_numpy(), known.to_numpy()),
-                        "coverage": _divide(known.to_numpy(), tot.to_numpy()),
-                        "n_units": p[p["known"]].groupby("target")["unit"].nunique()
-                        .reindex(tot.index, fill_value=0).to_numpy()}, index=tot.index)
-    out.loc[~(out["coverage"] >= min_coverage), "value"] = np.nan
-    pos = p[p["weight"] > 0]
-    one_unit = pos.groupby("target")["unit"].nunique() == 1
-    whole = pos.groupby("unit")["target"].nunique() == 1
-    unit_of = pos.groupby("target")["unit"].first()
-    exact = one_unit & unit_of.map(whole).fillna(False).astype(bool)
-    out["exact"] = exact.reindex(out.index, fill_value=False) & out["value"].notna()
-    return out
+    t, targets = pd.factorize(p["target"], sort=True)  # the targets in groupby's order
+    u = pd.factorize(p["unit"])[0]  # -1: no unit (its weight counts, never its value)
+    ok = t >= 0  # a piece without a target counts nowhere
+    t, u = t[ok], u[ok]
+    w = p["weight"].to_numpy()[ok]
+    v = p["value"].to_numpy()[ok]
+    known = p["known"].to_numpy()[ok]
+    n, m = len(targets), max(int(u.max()) + 1, 1) if len(u) else 1
+
+    def total(x: np.ndarray) -> np.ndarray:
+        return np.bincount(t, weights=x, minlength=n)
+
+    tot, got = total(w), total(np.where(known, w, 0.0))
+    value = _divide(total(np.where(known, w * np.nan_to_num(v), 0.0)), got)
+    coverage = _divide(got, tot)
+    pairs = np.unique(t[known] * m + u[known])  # (target, unit) with a value
+    n_units = np.bincount(pairs // m, minlength=n)
+    value[~(coverage >= min_coverage)] = np.nan
+    # exact: the positive pieces of the target are one unit, whose positive pieces all lie
+    # in that target
+    pos = (w > 0) & (u >= 0)
+    tp, up = t[pos], u[pos]
+    tu = np.unique(tp * m + up)
+    units_per_target = np.bincount(tu // m, minlength=n)
+    targets_per_unit = np.bincount(tu % m, minlength=m)
+    first = np.full(n, -1)
+    first[tp[::-1]] = up[::-1]  # the first positive piece's unit of each target
+    has = first >= 0
+    whole = np.zeros(n, dtype=bool)
+    whole[has] = targets_per_unit[first[has]] == 1
+    exact = (units_per_target == 1) & whole & ~np.isnan(value)
+    index = pd.Index(targets, name="target")
+    return pd.DataFrame({"value": value, "coverage": coverage,
+                         "n_units": n_units.astype(np.int64), "exact": exact}, index=index)
 
 
 def calc_reallocation_reasons(pieces: pd.DataFrame, values: pd.Series,
@@ -144,8 +162,10 @@ def calc_reallocation_reasons(pieces: pd.DataFrame, values: pd.Series,
     """French reason per target where :func:`calc_reallocation` gives NaN (``result``: its
     answer for the same arguments, when computed already)."""
     r = calc_reallocation(pieces, values, min_coverage) if result is None else result
-    tot = _pieces(pieces, values).groupby("target")["weight"].sum().reindex(r.index)
-    reason = np.select([~(tot > 0).to_numpy(), (r["n_units"] == 0).to_numpy(),
+    p = _pieces(pieces, values)
+    t = r.index.get_indexer(p["target"])
+    tot = np.bincount(t[t >= 0], weights=p["weight"].to_numpy()[t >= 0], minlength=len(r))
+    reason = np.select([~(tot > 0), (r["n_units"] == 0).to_numpy(),
                         r["value"].isna().to_numpy()],
                        [ZERO_POPULATION, NOT_IN_SOURCE, LOW_COVERAGE], default="")
     return pd.Series(reason, index=r.index, dtype=object)
