@@ -19,6 +19,7 @@ them: :func:`pacte.api.response.answer_stored`.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pacte.catalogue.headline import KEY_FIGURES
 from pacte.engine import read_show_indicators
@@ -65,8 +67,9 @@ def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
 
 #: Territories whose cards are assembled and compressed together: the JSON of a chunk is
 #: built, compressed and dropped before the next (the build's peak memory stays that of a
-#: chunk, not of a level's 150 MB of JSON).
-CHUNK = 160
+#: chunk, not of a level's 110 MB of JSON; at 64 rather than 160, the 101 départements'
+#: 40 MB make two chunks: the step's peak 25 MB lower, measured).
+CHUNK = 64
 
 
 def _fields(names: list[str], floats: set[str]) -> str:
@@ -80,76 +83,108 @@ def _fields(names: list[str], floats: set[str]) -> str:
     return ", ".join(out)
 
 
-class _QueryRows:
-    """The rows of a level-wide query (``sql``, ``params``: a ``code`` column first),
-    encoded as JSON by DuckDB chunk by chunk, never passing through pandas nor held for the
-    whole level: :meth:`split` runs the query on the chunk's codes (a range of codes: the
-    store's tables are sorted by code, so DuckDB reads the row groups that hold them).
-    ``order``: the rows' order within a territory; ``distinct``: a column whose distinct
-    values :meth:`split` also gives for each territory."""
+class _JsonRows:
+    """Rows encoded as JSON by DuckDB (doubles in full precision, non-finite ones as null)
+    with their territory's code and source, grouped by code (a stable sort: a territory's
+    rows keep their order); :meth:`chunk` joins the rows of a range of territories into one
+    JSON array each, in Arrow. Neither an ordered aggregation in SQL (DuckDB sorts each
+    group on its own: most of the step's query time) nor a Python string per row."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str,
-                 distinct: str) -> None:
-        self.con, self.params = con, params
+    def __init__(self, table: pa.Table | None = None) -> None:
+        self.codes: list[str] = []
+        self.sources: dict[str, set[str]] = {}
+        if table is None or not table.num_rows:
+            return
+        codes = table.column("code").combine_chunks()
+        if not pc.all(pc.greater_equal(codes[1:], codes[:-1])).as_py():  # not yet grouped
+            table = table.take(pc.array_sort_indices(codes))  # stable
+            codes = table.column("code").combine_chunks()
+        self.rows = table.column("j").combine_chunks()
+        ends = np.flatnonzero(pc.not_equal(codes[1:], codes[:-1]).to_numpy(
+            zero_copy_only=False)) + 1
+        self.starts = np.concatenate([[0], ends, [len(codes)]]).astype(np.int32)
+        self.codes = codes.take(pa.array(self.starts[:-1])).to_pylist()
+        # each territory's distinct sources: (territory, source) pairs as integers
+        source = table.column("source").combine_chunks()
+        if pa.types.is_null(source.type):
+            self.sources = {c: {None} for c in self.codes}
+            return
+        source = source.dictionary_encode()
+        labels = source.dictionary.to_pylist()
+        group = np.repeat(np.arange(len(self.codes)), np.diff(self.starts))
+        index = source.indices.fill_null(len(labels)).to_numpy()
+        for pair in np.unique(group * (len(labels) + 1) + index).tolist():
+            g, i = divmod(pair, len(labels) + 1)
+            self.sources.setdefault(self.codes[g], set()).add(labels[i] if i < len(labels)
+                                                                 else None)
+
+    def chunk(self, first: str, last: str) -> dict[str, bytes]:
+        """code -> JSON array (UTF-8, without its brackets) of the rows of each territory
+        whose code runs from ``first`` to ``last``."""
+        a, b = bisect.bisect_left(self.codes, first), bisect.bisect_right(self.codes, last)
+        if a >= b:
+            return {}
+        lo, hi = int(self.starts[a]), int(self.starts[b])
+        offsets = pa.array(self.starts[a:b + 1] - lo)
+        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, self.rows.slice(lo, hi - lo)),
+                                ",")
+        return dict(zip(self.codes[a:b], joined.cast(pa.binary()).to_pylist(), strict=True))
+
+
+def _text(rows: dict[str, bytes], code: str) -> bytes:
+    """The JSON array of the rows of ``code`` in ``rows`` (:meth:`_JsonRows.chunk`)."""
+    inner = rows.get(code)
+    return b"[]" if inner is None else b"[" + inner + b"]"
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
+    """The rows of ``sql`` as an Arrow table (DuckDB's text handed over as it is)."""
+    abort = getattr(con, "abort", None)  # DuckDB 2: a result left pending by execute()
+    if abort is not None:                  # is closed, as execute() itself would
+        abort()
+    return con.sql(sql, params=params or None).to_arrow_table()
+
+
+def _frame_rows(con: duckdb.DuckDBPyConnection, df: pd.DataFrame | None,
+                keep_code: bool = False) -> _JsonRows:
+    """The rows of a level-wide frame (a ``code`` column, dropped unless ``keep_code``), in
+    its row order, encoded once for the level (encoded a chunk at a time instead, from the
+    frame registered as Arrow: 15 % more CPU for the same peak, measured)."""
+    if df is None or df.empty:
+        return _JsonRows()
+    names = [c for c in df.columns if keep_code or c != "code"]
+    floats = {c for c in names if pd.api.types.is_float_dtype(df[c])}
+    source = "s.source" if "source" in df.columns else "NULL"
+    con.register("_card_frame", df)
+    try:  # a scan without ORDER BY keeps the frame's order (preserve_insertion_order)
+        return _JsonRows(_arrow(con, f"""
+            SELECT code, {source} AS source, to_json(struct_pack({_fields(names, floats)})) AS j
+            FROM _card_frame s"""))
+    finally:
+        con.unregister("_card_frame")
+
+
+class _QueryRows:
+    """The rows of a level-wide query (``sql``, ``params``: a ``code`` column first, dropped;
+    a ``source`` column), each territory's in ``order``, read a chunk of territories at a
+    time (a range of codes: the store's tables are sorted by code, so DuckDB reads the row
+    groups that hold them)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str
+                 ) -> None:
         desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description
         names = [d[0] for d in desc if d[0] != "code"]
         floats = {d[0] for d in desc if str(d[1]) in ("DOUBLE", "FLOAT")}
-        self.sql = f"""
-            SELECT code, '[' || string_agg(to_json(struct_pack({_fields(names, floats)})),
-                                           ',' ORDER BY {order}) || ']',
-                   list(DISTINCT s."{distinct}")
-            FROM ({sql}) s WHERE code BETWEEN ? AND ? GROUP BY code"""
+        self.con, self.params = con, params
+        self.sql = f"""SELECT code, source, to_json(struct_pack({_fields(names, floats)})) AS j
+                       FROM ({sql}) s WHERE code BETWEEN ? AND ? ORDER BY code, {order}"""
 
-    def split(self, first: str, last: str) -> tuple[dict[str, str], dict[str, list]]:
-        """(code -> JSON array (text) of the territory's rows, code -> distinct values) for
-        the territories whose codes run from ``first`` to ``last``."""
-        rows = self.con.execute(self.sql, [*self.params, first, last]).fetchall()
-        return {c: j for c, j, _ in rows}, {c: d for c, _, d in rows}
+    def chunk(self, first: str, last: str) -> _JsonRows:
+        return _JsonRows(_arrow(self.con, self.sql, [*self.params, first, last]))
 
 
-class _Rows:
-    """The rows of a level-wide frame, each encoded once as JSON into a temporary table
-    (DuckDB spills it when short of memory) beside its territory's chunk (the table
-    ``_card_chunks``: code -> chunk); :meth:`split` concatenates the rows of one chunk,
-    read from the row groups that hold it (the frames come ordered by code, as the chunks
-    are)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame | None,
-                 keep_code: bool = False) -> None:
-        self.con, self.name = con, name
-        self.empty = df is None or df.empty
-        if self.empty:
-            return
-        names = [c for c in df.columns if keep_code or c != "code"]
-        floats = {c for c in names if pd.api.types.is_float_dtype(df[c])}
-        con.register("_card_frame", df.assign(_row=np.arange(len(df))))
-        try:  # each row encoded once, with its chunk: a chunk's query only concatenates
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
-                SELECT c._chunk, s.code, s._row, to_json(struct_pack({_fields(names, floats)}))
-                       AS j
-                FROM _card_frame s JOIN _card_chunks c ON c.code = s.code""")
-        finally:
-            con.unregister("_card_frame")
-        self.sql = f"""
-            SELECT code, '[' || string_agg(j, ',' ORDER BY _row) || ']'
-            FROM {name} WHERE _chunk = ? GROUP BY code"""
-
-    def split(self, chunk: int) -> dict[str, str]:
-        """code -> JSON array (text) of the territory's rows, for the territories of chunk
-        ``chunk``: in the source's row order, the ``code`` column dropped unless
-        ``keep_code``, encoded by DuckDB (doubles in full precision, non-finite ones as
-        null)."""
-        if self.empty:
-            return {}
-        return dict(self.con.execute(self.sql, [chunk]).fetchall())
-
-    def close(self) -> None:
-        if not self.empty:
-            self.con.execute(f"DROP TABLE IF EXISTS {self.name}")
-
-
-def _json(x) -> str:
-    return dumps(jsonable(x)).decode("utf-8")
+def _json(x) -> bytes:
+    return dumps(jsonable(x))
 
 
 def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
@@ -172,61 +207,50 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
     records_ = terr.to_dict("records")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _card_chunks AS
-        SELECT code, (row_number() OVER (ORDER BY code) - 1) // ? AS _chunk
-        FROM territory WHERE level = ?""", [chunk, level])
     names = dict(((lv, c), n) for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
     ).fetchall())
     # in the order of pacte.store.queries.territory_jobs (by code, then these columns)
     jobs_rows = _QueryRows(con, *territory_jobs_sql(level, None, detail=False),
-                           order="source, scheme, sector, period", distinct="source")
+                           order="source, scheme, sector, period")
     with_ind = has_indicators(level)
     ind_df = read_show_indicators(con, level, None) if with_ind else None
-    ind_sources = {} if ind_df is None else ind_df.groupby("code")["source"].unique().to_dict()
     heads = {} if ind_df is None else _headlines(ind_df, level)
-    frames = [_Rows(con, "_card_coverage", queries.coverage(con, level), keep_code=True),
-              _Rows(con, "_card_indicators", ind_df),
-              _Rows(con, "_card_anchoring",
-                    anchoring_profile(con, level, None) if with_ind else None)]
+    cov = _frame_rows(con, queries.coverage(con, level), keep_code=True)
+    ind = _frame_rows(con, ind_df)
     del ind_df
+    anch = _frame_rows(con, anchoring_profile(con, level, None) if with_ind else None)
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
-    metas: dict[tuple[str, ...], str] = {}  # the envelope depends on the sources only
-    try:
-        for k in range(0, len(records_), chunk):
-            cov, ind, anch = (f.split(k // chunk) for f in frames)
-            part = records_[k:k + chunk]
-            jobs, job_sources = jobs_rows.split(part[0]["code"], part[-1]["code"])
-            out = []
-            for row in part:
-                code = row["code"]
-                parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
-                           for lv in ("epci", "dep", "reg")
-                           if isinstance(row.get(lv), str) and row.get(lv)
-                           and (lv, row.get(lv)) in names]
-                a = anch.get(code, "[]")
-                parts = [("territory", _json(identity(row))), ("parents", _json(parents)),
-                         ("coverage", cov.get(code, "[]")),
-                         ("indicators", ind.get(code, "[]") if with_ind else "null"),
-                         ("anchoring", a if with_ind else "null"),
-                         ("jobs", jobs.get(code, "[]")),
-                         ("headline", _json(heads.get(code, []))),
-                         ("ranking", _json(ranks.get(code))),
-                         ("comparison", _json(groups.get(code)))]
-                data = "{" + ",".join(f'"{k}":{v}' for k, v in parts) + "}"
-                sources = answer_sources(job_sources.get(code, ()),
-                                         ind_sources.get(code, ()) if with_ind else None,
-                                         a != "[]")
-                key = tuple(sources)
-                if key not in metas:
-                    metas[key] = _json(envelope(con, sources, store_meta=store_meta,
-                                                level=level))
-                out.append((code, f'{{"data":{data},"meta":{metas[key]}}}'.encode(), sources))
-            yield out
-    finally:
-        for f in frames:
-            f.close()
-        con.execute("DROP TABLE _card_chunks")
+    metas: dict[tuple[str, ...], bytes] = {}  # the envelope depends on the sources only
+    for k in range(0, len(records_), chunk):
+        part = records_[k:k + chunk]
+        first, last = part[0]["code"], part[-1]["code"]
+        jobs = jobs_rows.chunk(first, last)
+        cov_, ind_, anch_, jobs_ = (r.chunk(first, last) for r in (cov, ind, anch, jobs))
+        out = []
+        for row in part:
+            code = row["code"]
+            parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
+                       for lv in ("epci", "dep", "reg")
+                       if isinstance(row.get(lv), str) and row.get(lv)
+                       and (lv, row.get(lv)) in names]
+            parts = (b'{"data":{"territory":', _json(identity(row)),
+                     b',"parents":', _json(parents), b',"coverage":', _text(cov_, code),
+                     b',"indicators":', _text(ind_, code) if with_ind else b"null",
+                     b',"anchoring":', _text(anch_, code) if with_ind else b"null",
+                     b',"jobs":', _text(jobs_, code),
+                     b',"headline":', _json(heads.get(code, [])),
+                     b',"ranking":', _json(ranks.get(code)),
+                     b',"comparison":', _json(groups.get(code)), b'},"meta":')
+            sources = answer_sources(jobs.sources.get(code, ()),
+                                     ind.sources.get(code, ()) if with_ind else None,
+                                     code in anch.sources)
+            key = tuple(sources)
+            if key not in metas:
+                metas[key] = _json(envelope(con, sources, store_meta=store_meta,
+                                            level=level))
+            out.append((code, b"".join((*parts, metas[key], b"}")), sources))
+        yield out
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None

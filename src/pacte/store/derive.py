@@ -349,7 +349,7 @@ def write_jobs(con: duckdb.DuckDBPyConnection, source: str) -> None:
     (DuckDB's min/max per row group) and the columns compress into runs. No index: on
     sorted rows the lookups take the same time without it (measured: Rouen's 8,715 rows,
     one EPCI, a région, a commune), and it weighed 6 MB of the store."""
-    write_jobs_table(con, source, "level, code, source, scheme, sector, period")
+    write_jobs_table(con, source, (("level", "code"), ("source", "scheme", "sector", "period")))
     con.execute(f"DROP TABLE {source}")
 
 
