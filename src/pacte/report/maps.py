@@ -101,7 +101,7 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
                 widths.append(0.9 if top else 0.2)
                 sizes.append(np.ptp(ring[:, 0]) * np.ptp(ring[:, 1]))
         draw_polygons(ax, polys, colors, edges, widths, sizes)
-    bar = fig.add_axes((0.1, 0.06, 0.58, 0.02))
+    bar = fig.add_axes((0.1, 0.075, 0.58, 0.018))  # its label clear of the sources line
     cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar,
                       orientation="horizontal")
     cb.ax.xaxis.set_major_formatter(  # French decimals: 0,5 not 0.5
