@@ -119,9 +119,10 @@ def box_table(title: str | None, caption: str | None, headers: Sequence[str],
               cells: Sequence[Sequence[str]], widths: Sequence[int],
               right: Sequence[bool]) -> str | None:
     """Rich's table (``HEAVY_HEAD``, padding of one, fixed ``widths``, headers aligned to
-    the bottom, cells to the top, long texts wrapped between words), or None."""
-    texts = [*headers, *(c for row in cells for c in row)]
-    if not cells or any(_MARKUP.search(t) for t in texts):
+    the bottom, cells to the top, long texts wrapped between words), or None. The title
+    and the cells are texts for rich too (:func:`pacte.cli.tables.render`), never markup;
+    the headers and the caption are markup for rich, so any « [ » in them goes to rich."""
+    if not cells or any(_MARKUP.search(t) for t in headers):
         return None
     total = sum(widths) + 3 * len(widths) + 1
 
@@ -141,7 +142,7 @@ def box_table(title: str | None, caption: str | None, headers: Sequence[str],
 
     out = []
     if title:
-        lines = None if _MARKUP.search(title) else wrap(title, total)
+        lines = wrap(title, total)
         if lines is None:
             return None
         for t in lines:
