@@ -32,10 +32,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pacte.catalogue.headline import KEY_FIGURES
-from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
+from pacte.handlers.card_indicators import register_labels, show_indicators_sql, unregister_labels
 from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import envelope
 from pacte.handlers.ranking import rank_summaries
@@ -49,6 +49,7 @@ from pacte.handlers.territory import (
 )
 from pacte.store import queries
 from pacte.store.connect import read_meta
+from pacte.store.frames import frame
 from pacte.store.rows import territory_jobs_sql
 
 TABLE = "territory_card"
@@ -168,12 +169,13 @@ class _QueryRows:
     """The rows of a level-wide query (``sql``, ``params``: a ``code`` column first, dropped;
     a ``source`` column), each territory's in ``order``, read a chunk of territories at a
     time (a range of codes: the store's tables are sorted by code, so DuckDB reads the row
-    groups that hold them)."""
+    groups that hold them). ``hidden``: columns of ``sql`` left out of the JSON (those
+    ``order`` sorts on)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str
-                 ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str,
+                 hidden: tuple[str, ...] = ()) -> None:
         desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description
-        names = [d[0] for d in desc if d[0] != "code"]
+        names = [d[0] for d in desc if d[0] != "code" and d[0] not in hidden]
         floats = {d[0] for d in desc if str(d[1]) in ("DOUBLE", "FLOAT")}
         self.con, self.params = con, params
         self.sql = f"""SELECT code, source, to_json(struct_pack({_fields(names, floats)})) AS j
@@ -187,13 +189,17 @@ def _json(x) -> bytes:
     return dumps(jsonable(x))
 
 
-def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
+def _headlines(con: duckdb.DuckDBPyConnection, level: str, sql: str, params: list,
+               order: str) -> dict[str, list[dict]]:
     """code -> key figures (:func:`pacte.handlers.territory.headline`) of every territory of
-    a level-wide indicator frame, its rows read once."""
+    ``level``, from the shown indicator rows (:func:`pacte.handlers.card_indicators.
+    show_indicators_sql`) of the key figures' indicators (the others cannot be picked)."""
+    keys = [i for i, _ in KEY_FIGURES]
+    ind_df = frame(con, f"""SELECT * EXCLUDE (_o, _ord) FROM ({sql}) s
+                            WHERE indicator IN ({", ".join("?" * len(keys))})
+                            ORDER BY code, {order}""", [*params, *keys])
     by_code: dict[str, list[dict]] = {}
     cols = [c for c in HEADLINE_COLUMNS if c in ind_df.columns]
-    # only the rows of the key figures' indicators can be picked: the others are not read
-    ind_df = ind_df[ind_df["indicator"].isin([i for i, _ in KEY_FIGURES]).to_numpy(bool)]
     for code, row in zip(ind_df["code"].tolist(), records(ind_df, cols), strict=True):
         by_code.setdefault(code, []).append(row)
     return {c: headline_rows(rows, level) for c, rows in by_code.items()}
@@ -214,11 +220,13 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     jobs_rows = _QueryRows(con, *territory_jobs_sql(level, None, detail=False),
                            order="source, scheme, sector, period")
     with_ind = has_indicators(level)
-    ind_df = read_show_indicators(con, level, None) if with_ind else None
-    heads = {} if ind_df is None else _headlines(ind_df, level)
+    ind_rows, heads = None, {}
+    if with_ind:  # the rows of pacte.engine.read_show_indicators, a chunk at a time
+        register_labels(con, level)
+        sql, params, order = show_indicators_sql(level)
+        ind_rows = _QueryRows(con, sql, params, order, hidden=("_o", "_ord"))
+        heads = _headlines(con, level, sql, params, order)
     cov = _frame_rows(con, queries.coverage(con, level), keep_code=True)
-    ind = _frame_rows(con, ind_df)
-    del ind_df
     anch = _frame_rows(con, anchoring_profile(con, level, None) if with_ind else None)
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
     metas: dict[tuple[str, ...], bytes] = {}  # the envelope depends on the sources only
@@ -226,6 +234,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
         part = records_[k:k + chunk]
         first, last = part[0]["code"], part[-1]["code"]
         jobs = jobs_rows.chunk(first, last)
+        ind = ind_rows.chunk(first, last) if ind_rows is not None else _JsonRows()
         cov_, ind_, anch_, jobs_ = (r.chunk(first, last) for r in (cov, ind, anch, jobs))
         out = []
         for row in part:
@@ -251,6 +260,8 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                                             level=level))
             out.append((code, b"".join((*parts, metas[key], b"}")), sources))
         yield out
+    if with_ind:
+        unregister_labels(con)
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
