@@ -272,27 +272,33 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     written (its envelope names them)."""
     say("Fiches des territoires (réponses de l'API)")
     store_meta = read_meta(con)
-    rows: list[tuple[str, str, bytes, list[str]]] = []
+    con.execute(f"CREATE TABLE {TABLE} (key VARCHAR, level VARCHAR, code VARCHAR, body BLOB, "
+                "sources VARCHAR)")
     pending: list = []  # a chunk is compressed while the next one is assembled
+    count = 0
 
-    def collect() -> None:
-        rows.extend((lv, code, f.result(), src) for lv, code, f, src in pending)
+    def insert() -> None:  # the compressed chunk, written at once (then dropped)
+        nonlocal count
+        if not pending:
+            return
+        con.register("_cards", pa.table({
+            "key": [f"{lv}/{code}" for lv, code, _f, _s in pending],
+            "level": [lv for lv, _c, _f, _s in pending],
+            "code": [code for _l, code, _f, _s in pending],
+            "body": pa.array([f.result() for _l, _c, f, _s in pending], pa.binary()),
+            "sources": [json.dumps(src) for _l, _c, _f, src in pending]}))
+        con.execute(f"INSERT INTO {TABLE} SELECT * FROM _cards")
+        con.unregister("_cards")
+        count += len(pending)
         pending.clear()
 
     with ThreadPoolExecutor() as pool:
-        for level in CARD_LEVELS:
+        # levels, then codes, in order: the table's rows sorted by level and code as written
+        for level in sorted(CARD_LEVELS):
             for cards in level_cards(con, level, store_meta):
-                collect()
+                insert()
                 pending.extend((level, code, pool.submit(gzip_body, body), src)
                                for code, body, src in cards)
-        collect()
-    table = pa.table({
-        "key": [f"{r[0]}/{r[1]}" for r in rows], "level": [r[0] for r in rows],
-        "code": [r[1] for r in rows], "body": pa.array([r[2] for r in rows], pa.binary()),
-        "sources": [json.dumps(r[3]) for r in rows]})
-    rows.clear()
-    con.register("_cards", table)
-    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards ORDER BY level, code")
-    con.unregister("_cards")
+        insert()
     con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
-    return {TABLE: len(table)}
+    return {TABLE: count}
