@@ -68,9 +68,20 @@ def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
 
 #: Territories whose cards are assembled and compressed together: the JSON of a chunk is
 #: built, compressed and dropped before the next (the build's peak memory stays that of a
-#: chunk, not of a level's 110 MB of JSON; at 64 rather than 160, the 101 départements'
-#: 40 MB make two chunks: the step's peak 25 MB lower, measured).
+#: chunk, not of a level's 110 MB of JSON). The first chunk of a level has :data:`CHUNK`
+#: territories; the next ones as many as make about :data:`CHUNK_BYTES` of JSON at the
+#: level's mean card so far (a département's card is 420 KB, an EPCI's 100 KB): fewer,
+#: larger queries for the small cards, smaller chunks for the large ones.
 CHUNK = 64
+CHUNK_BYTES = 12_000_000
+#: Bounds of a chunk's territories.
+CHUNK_RANGE = (8, 256)
+
+
+def next_chunk(n_cards: int, n_bytes: int) -> int:
+    """Territories of the next chunk after ``n_cards`` cards of ``n_bytes`` of JSON."""
+    mean = max(n_bytes // max(n_cards, 1), 1)
+    return max(CHUNK_RANGE[0], min(CHUNK_RANGE[1], CHUNK_BYTES // mean))
 
 
 def _fields(names: list[str], floats: set[str]) -> str:
@@ -208,8 +219,8 @@ def _headlines(con: duckdb.DuckDBPyConnection, level: str, sql: str, params: lis
 def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None,
                 chunk: int = CHUNK) -> Iterator[list[tuple[str, bytes, list[str]]]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
-    models) of every territory of ``level``, in code order, by lists of at most ``chunk``
-    territories. ``store_meta``: the store's meta table, when read already."""
+    models) of every territory of ``level``, in code order, by lists of ``chunk``
+    territories, then as many as :func:`next_chunk` gives. ``store_meta``: the store's meta table, when read already."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
     records_ = terr.to_dict("records")
@@ -230,8 +241,10 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     anch = _frame_rows(con, anchoring_profile(con, level, None) if with_ind else None)
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
     metas: dict[tuple[str, ...], bytes] = {}  # the envelope depends on the sources only
-    for k in range(0, len(records_), chunk):
-        part = records_[k:k + chunk]
+    k, done, size = 0, 0, chunk
+    while k < len(records_):
+        part = records_[k:k + size]
+        k += len(part)
         first, last = part[0]["code"], part[-1]["code"]
         jobs = jobs_rows.chunk(first, last)
         ind = ind_rows.chunk(first, last) if ind_rows is not None else _JsonRows()
@@ -259,6 +272,8 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                 metas[key] = _json(envelope(con, sources, store_meta=store_meta,
                                             level=level))
             out.append((code, b"".join((*parts, metas[key], b"}")), sources))
+        done += sum(len(body) for _c, body, _s in out)
+        size = next_chunk(k, done)
         yield out
     if with_ind:
         unregister_labels(con)
