@@ -33,8 +33,10 @@ def register_labels(con: duckdb.DuckDBPyConnection, level: str) -> None:
                         "WHERE level = ?", [level]).fetchall()
     order = {i: n for n, i in enumerate(INDICATORS)}
     con.register(_LABELS, pa.table({
-        "indicator": [i for i, _ in pairs], "source": [s for _, s in pairs],
-        "label": [INDICATORS[i].label_for(s) if i in INDICATORS else i for i, s in pairs],
+        "indicator": pa.array([i for i, _ in pairs], pa.string()),
+        "source": pa.array([s for _, s in pairs], pa.string()),
+        "label": pa.array([INDICATORS[i].label_for(s) if i in INDICATORS else i
+                           for i, s in pairs], pa.string()),
         "o": pa.array([order.get(i) for i, _ in pairs], pa.int64())}))
 
 
