@@ -41,10 +41,8 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
                    ignore_index=True)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
-    con.register("_ind", df)
     # with each value's percentile within its level (readers show it without scanning it)
-    write_indicator_table(con, TABLE, "_ind")
-    con.unregister("_ind")
+    write_indicator_table(con, TABLE, df)
     return {TABLE: len(df), **write_exposure_top(con, say, tops)}
 
 
