@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -63,26 +64,33 @@ class MapContours:
     parts: tuple[Part, ...]
 
 
-#: (build hash, level) -> contours of the last stores drawn (a report draws three maps).
-_CACHE: dict[tuple[str, str], MapContours | None] = {}
+#: (build hash, level, rows, text size) -> contours of the last stores drawn (a report
+#: draws three maps).
+_CACHE: dict[tuple, MapContours | None] = {}
 
 
 def map_contours(con, level: str) -> MapContours | None:
     """The contours of ``level`` parsed into rings (None when the store has none), kept for
-    the store's build (its ``build_hash``): the maps of one report parse them once."""
+    the store's build (its ``build_hash``) and the table's size: the maps of one report
+    parse them once, a changed table is parsed again."""
+    table = f"contours_{level}"
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [table]).fetchall()[0][0]:
+        return None
     try:
-        bh = dict(con.execute("SELECT key, value FROM meta WHERE key = 'build_hash'"
-                              ).fetchall()).get("build_hash")
-    except Exception:  # a store without meta: parsed each time
-        bh = None
-    if bh is not None and (bh, level) in _CACHE:
-        return _CACHE[(bh, level)]
+        bh = con.execute("SELECT value FROM meta WHERE key = 'build_hash'").fetchall()
+    except duckdb.Error:  # a store without meta: parsed each time
+        bh = []
+    size = con.execute(f"SELECT count(*), sum(length(geometry)) FROM {table}").fetchall()[0]
+    key = (bh[0][0] if bh else None, level, *size)
+    if key[0] is not None and key in _CACHE:
+        return _CACHE[key]
     geo = load_contours(con, level)
     out = None if geo is None else _parse(geo)
-    if bh is not None:
+    if key[0] is not None:
         if len(_CACHE) >= 4:
             _CACHE.clear()
-        _CACHE[(bh, level)] = out
+        _CACHE[key] = out
     return out
 
 
