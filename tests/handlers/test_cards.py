@@ -59,6 +59,18 @@ def test_card_is_the_live_answer(con, level, n):
         assert card["meta"] == jsonable({**live.meta, "level": level})
 
 
+def test_each_live_answer_gets_its_own_ranking(con):
+    """The level's ranking summaries are kept per process and store
+    (:func:`pacte.handlers.territory.rank_of`): each answer gets a copy, so that a caller
+    changing its answer changes no later one."""
+    from pacte.handlers.ranking import rank_summaries
+
+    first = territory(con, ROUEN, "epci", jobs_detail=False).data["ranking"]
+    first["rank"] = -1
+    again = territory(con, ROUEN, "epci", jobs_detail=False).data["ranking"]
+    assert again == rank_summaries(con, "epci")[ROUEN] and again["rank"] > 0
+
+
 def test_the_envelope_is_the_store_s(con):
     meta = cards.card_json(cards.read_card(con, "epci", ROUEN))["meta"]
     store = read_meta(con)
