@@ -50,6 +50,7 @@ class AuditEnvelope(Envelope[S.Audit]):
                                          "application/pdf": {"schema": BINARY}}}})
 def profile(cur: Cur, level: LevelPath, code: CodePath,
             format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
+                                         examples=["json"],
                                          description="json, html ou pdf.")] = "json"):
     from pacte.handlers.profile import profile as profile_handler
     from pacte.report import profile as report
