@@ -113,6 +113,23 @@ def test_no_server_error_and_envelope(schema, method, path, mode):
               EXAMPLES_RULE if rule else EXAMPLES)
 
 
+def test_every_export_format_matches_its_declared_schema(schema):
+    """``/api/export`` in each format answers the content type and schema it declares (the
+    GeoJSON is a FeatureCollection, the others bytes): the run above sends the declared
+    example (CSV) and random formats with random levels (almost all refused)."""
+    from schemathesis.checks import not_a_server_error
+
+    from pacte.export.formats import ExportFormat
+
+    op = schema["/api/export"]["GET"]
+    for fmt in ExportFormat:
+        case = op.Case(query={"level": "epci", "format": fmt.value,
+                              "indicator": ["industry_share"]})
+        response = case.call()
+        assert response.status_code == 200, (fmt, response.text[:300])
+        case.validate_response(response, checks=[not_a_server_error, *CHECKS])
+
+
 def test_spec_declares_the_error_envelope(fictional_store):
     """The documented 422 is the French envelope, not FastAPI's ``detail`` list."""
     from fastapi.testclient import TestClient
