@@ -15,7 +15,7 @@ from pacte.api.response import accepts_gzip, answer_stored
 from pacte.errors import UnknownTerritoryError
 from pacte.export.jsonable import jsonable
 from pacte.handlers import cards
-from pacte.handlers.card_build import gzip_body
+from pacte.handlers.card_build import CHUNK_BYTES, CHUNK_RANGE, gzip_body, next_chunk
 from pacte.handlers.territory import territory
 from pacte.store import queries, read_meta
 
@@ -148,3 +148,15 @@ def test_answer_stored_both_encodings(con):
                                        ("", False), (None, False)])
 def test_accepts_gzip(header, ok):
     assert accepts_gzip(header) is ok
+
+
+def test_chunks_hold_about_the_same_json():
+    """A chunk holds about CHUNK_BYTES of JSON at the level's mean card so far (a
+    département's card, 420 KB: 28 of them at 12 MB; an EPCI's, 100 KB: 120), within
+    CHUNK_RANGE."""
+    assert CHUNK_BYTES == 12_000_000
+    assert next_chunk(64, 64 * 420_000) == 28
+    assert next_chunk(64, 64 * 100_000) == 120
+    assert next_chunk(10, 10) == CHUNK_RANGE[1]  # tiny cards: the largest chunk
+    assert next_chunk(1, 10**9) == CHUNK_RANGE[0]  # huge cards: the smallest
+    assert next_chunk(0, 0) == CHUNK_RANGE[1]
