@@ -124,7 +124,7 @@ def accepted_query(route) -> frozenset[str]:
     return _ACCEPTED[key]
 
 
-def no_unknown_query(request: Request) -> None:
+async def no_unknown_query(request: Request) -> None:
     """Dependency of every API route: a query parameter the route does not declare (a typo,
     ``weights=...``, ``file=...``) is refused in French rather than silently ignored."""
     route = request.scope.get("route")

@@ -62,7 +62,7 @@ Cur = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
 #: selection is bounded by the setting ``PACTE_MAX_TOP`` (:mod:`pacte.api.limits`); the rules
 #: on values (level names, top ≥ 1, quotas within top, seed and draws ranges) stay in the
 #: handlers.
-Level = Annotated[str, Query(max_length=12,
+Level = Annotated[str, Query(max_length=12, examples=["epci"],
                              description="Niveau : epci, ze2020, ze2010, dep, reg, commune.")]
 RankLevel = Annotated[str, Query(max_length=12, description="epci, ze2020 ou ze2010.")]
 #: A territory's level and code in a path. The examples (Rouen Métropole) are what the

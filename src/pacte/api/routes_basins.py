@@ -65,6 +65,7 @@ def basin(cur: Cur, code: BasinCode) -> JSON:
                                              "type": "string", "format": "binary"}}}}})
 def basin_profile(cur: Cur, code: BasinCode,
                   format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
+                                               examples=["json"],
                                                description="json, html ou pdf.")] = "json"):
     from pacte.report.basin import render_basin_html, render_basin_pdf
 

@@ -26,6 +26,10 @@ from pacte.settings import LIMITS
 router = APIRouter(prefix="/api")
 #: The schema of a file answer (PDF, XLSX...).
 BINARY = {"type": "string", "format": "binary"}
+#: The GeoJSON export is JSON (a FeatureCollection), not bytes.
+GEOJSON = {"type": "object", "required": ["type", "features"],
+           "properties": {"type": {"const": "FeatureCollection"},
+                          "features": {"type": "array", "items": {"type": "object"}}}}
 
 
 class ProfileEnvelope(Envelope[S.Profile]):
@@ -50,6 +54,7 @@ class AuditEnvelope(Envelope[S.Audit]):
                                          "application/pdf": {"schema": BINARY}}}})
 def profile(cur: Cur, level: LevelPath, code: CodePath,
             format: Annotated[str, Query(pattern="^(json|html|pdf)$",  # noqa: A002
+                                         examples=["json"],
                                          description="json, html ou pdf.")] = "json"):
     from pacte.handlers.profile import profile as profile_handler
     from pacte.report import profile as report
@@ -148,11 +153,13 @@ def ranking_audit(cur: Cur, level: RankLevel = "epci") -> JSON:
             "Parquet)",
             response_class=Response,
             responses={200: {"description": "Le fichier exporté.",
-                             "content": {media: {"schema": BINARY}
-                                         for media, _ in set(MEDIA.values())}}})
+                             "content": {media: {"schema": GEOJSON if ext == "geojson"
+                                                 else BINARY}
+                                         for media, ext in set(MEDIA.values())}}})
 def export(
     request: Request, cur: Cur, level: Level,
-    format: Annotated[ExportFormat, Query(description="csv, csv-fr, xlsx, geojson, gpkg ou "  # noqa: A002
+    format: Annotated[ExportFormat, Query(examples=["csv"],  # noqa: A002
+                                          description="csv, csv-fr, xlsx, geojson, gpkg ou "
                                           "parquet.")],
     indicator: Annotated[list[Annotated[str, Query(max_length=60)]] | None,
                          Query(max_length=LIMITS.max_request_indicators,
