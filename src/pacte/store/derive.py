@@ -121,7 +121,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     rp_cols = harmonise_census(con, splits, log, "_rp")
     say("ESTEL : zones d'emploi 2010 et estimations ZE2020")
     # bundled snapshot: rows gathered in a temporary table, then written sorted (a small
-    # store); with fetched national files, written as derived (sorting ~20 M rows spills)
+    # store); with fetched national files, written as derived (sorting ~20 M rows spills),
+    # block by block
     table = "jobs" if overrides else "_jobs"
     con.execute(f'CREATE {"" if overrides else "TEMP "}TABLE {table} ('
                 + ", ".join(f"{c} {t}" for c, t in JOBS_SCHEMA) + ")")
@@ -139,11 +140,13 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     con.execute("DROP TABLE _rp")
     con.execute("DROP TABLE _w_ze2010")
     say("Harmonisation URSSAF sur le COG 2025")
-    insert_urssaf_jobs(con, splits, log, table)
+    # with fetched files, URSSAF's blocks (~17 M rows for the national file) are written
+    # sorted by territory: a reader's lookup of one territory, and the cards' ranges of
+    # codes, read a few row groups of each block (min/max per row group), without an index
+    # (building one on the whole table took twice the sorts' time)
+    insert_urssaf_jobs(con, splits, log, table, order=bool(overrides))
     _create(con, "harmonisation_log", pd.DataFrame(log))
-    if overrides:
-        con.execute("CREATE INDEX jobs_idx ON jobs(level, code)")
-    else:
+    if not overrides:
         write_jobs(con, table)
     for name in BUILD_ONLY:
         con.execute(f'DROP TABLE IF EXISTS "{name}"')

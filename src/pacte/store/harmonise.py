@@ -20,15 +20,15 @@ from pacte.geography import HarmonisationReport, Vintage
 
 def detect_vintage(con: duckdb.DuckDBPyConnection, codes: str) -> Vintage:
     """The COG vintage of the codes returned by ``codes``, against ``cog_codes``."""
+    # a COG list holds each code once: (cog, code) pairs are counted as rows
     counts = con.execute(f"""
-        WITH s AS (SELECT DISTINCT code FROM ({codes}) WHERE code IS NOT NULL),
-             p AS (SELECT DISTINCT cog, code FROM cog_codes)
-        SELECT CAST(p.cog AS BIGINT), count(*), count(s.code)
-        FROM p LEFT JOIN s ON s.code = p.code GROUP BY p.cog""").fetchall()
+        SELECT CAST(cog AS BIGINT), count(*),
+               count(*) FILTER (WHERE code IN (SELECT code FROM ({codes})))
+        FROM cog_codes GROUP BY cog""").fetchall()
     n = con.execute(f"SELECT count(DISTINCT code) FROM ({codes})").fetchall()[0][0]
-    unknown = [r[0] for r in con.execute(f"""
-        SELECT DISTINCT code FROM ({codes})
-        WHERE code IS NOT NULL AND code NOT IN (SELECT code FROM cog_codes)""").fetchall()]
+    unknown = [] if any(k == n for _, _, k in counts) else [
+        r[0] for r in con.execute(f"""SELECT DISTINCT code FROM ({codes})
+            WHERE code IS NOT NULL AND code NOT IN (SELECT code FROM cog_codes)""").fetchall()]
     return geography.choose_vintage(n, {y: k for y, _, k in counts},
                                     {y: s for y, s, _ in counts}, tuple(unknown))
 
