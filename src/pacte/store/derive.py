@@ -140,10 +140,11 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     con.execute("DROP TABLE _rp")
     con.execute("DROP TABLE _w_ze2010")
     say("Harmonisation URSSAF sur le COG 2025")
-    # with fetched files, URSSAF's blocks (~17 M rows for the national file) are written
-    # sorted by territory: a reader's lookup of one territory, and the cards' ranges of
-    # codes, read a few row groups of each block (min/max per row group), without an index
-    # (building one on the whole table took twice the sorts' time)
+    # with fetched files, URSSAF's EPCI rows (~5 M for the national file) are written
+    # sorted by territory: a reader's lookup of one EPCI, and the cards' ranges of codes,
+    # read a few row groups (min/max per row group). No index on the whole table: building
+    # it took 20 s of CPU on the national file, a sort of its 12 M commune rows half that,
+    # for a lookup of one commune that scans the commune rows in a few tens of ms
     insert_urssaf_jobs(con, splits, log, table, order=bool(overrides))
     _create(con, "harmonisation_log", pd.DataFrame(log))
     if not overrides:

@@ -17,8 +17,9 @@ def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
     """URSSAF commune x APE jobs (``urssaf_jobs``), harmonised onto COG 2025 and aggregated
     to EPCI, inserted into ``table`` (the jobs table being built); their harmonisation
     logged in ``log``. Creates the table ``coverage``: per EPCI, its communes and those the
-    file covers (complete or partial). With ``order``, each block of rows (level x
-    detail) is inserted sorted by territory, APE code and year."""
+    file covers (complete or partial). With ``order``, the EPCI rows (APE codes, then
+    totals) are inserted sorted by territory, APE code and year; the commune rows (12 M for
+    the national file, read whole by the catalogue) as they come."""
     codes = "SELECT DISTINCT commune AS code FROM urssaf_jobs"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _u_codes AS {codes}")
     codes = "SELECT code FROM _u_codes"
@@ -61,10 +62,10 @@ def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
     sort = " ORDER BY 3, 7, 5" if order else ""
     con.execute(f"""INSERT INTO {table} SELECT {ROW.format(
         lv='commune', key='commune', sector='ape', val='jobs', partial='false')}
-        FROM _uh{sort}""")
+        FROM _uh""")
     con.execute(f"""INSERT INTO {table} SELECT {ROW.format(
         lv='commune', key='commune', sector="'TOTAL'", val='sum(jobs)', partial='false')}
-        FROM _uh GROUP BY commune, year{sort}""")
+        FROM _uh GROUP BY commune, year""")
     epci = ("_uh JOIN communes c ON c.code = _uh.commune "
             "LEFT JOIN coverage v ON v.code = c.epci WHERE c.epci IS NOT NULL")
     partial = "coalesce(NOT any_value(v.complete), false)"
