@@ -15,7 +15,7 @@ from pacte.api.response import accepts_gzip, answer_stored
 from pacte.errors import UnknownTerritoryError
 from pacte.export.jsonable import jsonable
 from pacte.handlers import cards
-from pacte.handlers.card_build import gzip_body
+from pacte.handlers.card_build import CHUNK_BYTES, CHUNK_RANGE, gzip_body, next_chunk
 from pacte.handlers.territory import territory
 from pacte.store import queries, read_meta
 
@@ -57,6 +57,18 @@ def test_card_is_the_live_answer(con, level, n):
         live = territory(con, code, level, jobs_detail=False)
         same(card["data"], jsonable(live.data), f"{level}/{code}")
         assert card["meta"] == jsonable({**live.meta, "level": level})
+
+
+def test_each_live_answer_gets_its_own_ranking(con):
+    """The level's ranking summaries are kept per process and store
+    (:func:`pacte.handlers.territory.rank_of`): each answer gets a copy, so that a caller
+    changing its answer changes no later one."""
+    from pacte.handlers.ranking import rank_summaries
+
+    first = territory(con, ROUEN, "epci", jobs_detail=False).data["ranking"]
+    first["rank"] = -1
+    again = territory(con, ROUEN, "epci", jobs_detail=False).data["ranking"]
+    assert again == rank_summaries(con, "epci")[ROUEN] and again["rank"] > 0
 
 
 def test_the_envelope_is_the_store_s(con):
@@ -148,3 +160,15 @@ def test_answer_stored_both_encodings(con):
                                        ("", False), (None, False)])
 def test_accepts_gzip(header, ok):
     assert accepts_gzip(header) is ok
+
+
+def test_chunks_hold_about_the_same_json():
+    """A chunk holds about CHUNK_BYTES of JSON at the level's mean card so far (a
+    département's card, 420 KB: 28 of them at 12 MB; an EPCI's, 100 KB: 120), within
+    CHUNK_RANGE."""
+    assert CHUNK_BYTES == 12_000_000
+    assert next_chunk(64, 64 * 420_000) == 28
+    assert next_chunk(64, 64 * 100_000) == 120
+    assert next_chunk(10, 10) == CHUNK_RANGE[1]  # tiny cards: the largest chunk
+    assert next_chunk(1, 10**9) == CHUNK_RANGE[0]  # huge cards: the smallest
+    assert next_chunk(0, 0) == CHUNK_RANGE[1]

@@ -158,10 +158,10 @@ def test_vectorised_peer_lists_match_calc_similar(pops, n, epci):
     got = calc_peer_lists(codes, pop, nature, area, dims, level, n)
     idx = pd.Index(codes)
     prof = pd.DataFrame(dims, index=idx)
+    by_code = [pd.Series(x.to_numpy(), index=idx) for x in (nature, area, pop)]
     for i, c in enumerate(codes):
-        kind = calc_kind(pd.Series(nature.to_numpy(), index=idx),
-                         pd.Series(area.to_numpy(), index=idx), c, level)
-        want = compare.calc_similar(pd.Series(pop.to_numpy(), index=idx), c, kind, prof, n=n)
+        kind = calc_kind(by_code[0], by_code[1], c, level)
+        want = compare.calc_similar(by_code[2], c, kind, prof, n=n)
         assert got[i].split(", ") == want
 
 

@@ -90,6 +90,26 @@ def test_impact_is_linear_in_jobs(con, rouen, n):
     assert a[NUM].to_numpy() == pytest.approx(scaled, rel=1e-9, abs=1e-9)
 
 
+def test_the_structure_kept_per_territory_is_the_one_read_anew(con, rouen):
+    """The territory's sector structure is read once per store and territory
+    (:func:`pacte.handlers.impact.territory_inputs`): with another territory asked in
+    between, Rouen's answer is the one computed first; the kept arrays are read-only and
+    equal to a fresh read."""
+    from pacte.engine.impact import load_territory
+    from pacte.handlers.impact import territory_inputs
+
+    vimeu = impact(con, "200070944", "C4", -100)  # CC du Vimeu
+    c4 = [s["code"] for s in vimeu.meta["sectors"]].index("C4")
+    assert vimeu.meta["sector_jobs_local"] == load_territory(con, "epci", "200070944"
+                                                             ).E_region[c4]
+    assert vimeu.meta["sector_jobs_local"] != rouen.meta["sector_jobs_local"]
+    again = impact(con, ROUEN, "C4", -500).data
+    assert again[NUM].to_numpy() == pytest.approx(rouen.data[NUM].to_numpy(), rel=1e-12)
+    kept, fresh = territory_inputs(con, "epci", ROUEN), load_territory(con, "epci", ROUEN)
+    assert kept is territory_inputs(con, "epci", ROUEN)
+    assert np.array_equal(kept.E_region, fresh.E_region) and not kept.E_region.flags.writeable
+
+
 def test_nation_as_territory_reproduces_the_national_model(con):
     df = impact(con, "FR", "C4", 1_000, level="fr").data
     rest = df[df["area"] == "rest_of_france"]

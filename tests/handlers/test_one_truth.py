@@ -96,10 +96,13 @@ def exported(built_store, tmp_path_factory):
             with open(path, encoding="utf-8", newline="") as f:
                 out[name] = {r["code"]: r for r in csv.DictReader(f)}
         else:
-            ws = load_workbook(path).worksheets[0]
-            head = [c.value for c in ws[1]]
+            # read-only: streamed, values and number formats as the full reader gives them
+            wb = load_workbook(path, read_only=True)
+            rows = wb.worksheets[0].iter_rows()
+            head = [c.value for c in next(rows)]
             out[name] = {r[head.index("Code")].value: dict(zip(head, r, strict=True))
-                         for r in ws.iter_rows(min_row=2)}
+                         for r in rows}
+            wb.close()
     return out
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from fixtures.profiles import printed, rural_smallest
 
-from pacte.handlers.profile import profile
 from pacte.report import pdf_columns
-from pacte.report.profile import TEMPLATES, _weasy, pdf_from_html, print_html
+from pacte.report.profile import TEMPLATES, _weasy
 
 
 def _stock_pdf(html: str) -> bytes:
@@ -34,15 +34,15 @@ def _pages(pdf: bytes) -> int:
     return len(pdfium.PdfDocument(pdf))
 
 
-def test_shortcuts_give_weasyprint_own_pdf(con):
+def test_shortcuts_give_weasyprint_own_pdf(con, built_store):
+    """The fast PDFs are rendered once per process (tests/fixtures/profiles.py: the ones
+    tests/report/test_profile_pages.py reads), with the shortcuts in place."""
     pytest.importorskip("weasyprint")
-    small = con.execute("SELECT code FROM territory WHERE level = 'epci' AND area_type = "
-                        "'rural' ORDER BY population LIMIT 1").fetchall()[0][0]
     assert pdf_columns.install(), "version de WeasyPrint non vérifiée pour les raccourcis"
-    for code, level in (("200023414", "epci"), (small, "epci"), ("28", "reg")):
-        html = print_html(con, profile(con, code, level))
+    for code, level in (("200023414", "epci"), (rural_smallest(con), "epci"), ("28", "reg")):
+        _answer, html, fast = printed(con, built_store, code, level)
         ET.fromstring(html)  # well-formed: the expat path is the one taken
-        fast, stock = pdf_from_html(html), _stock_pdf(html)
+        stock = _stock_pdf(html)
         assert _pages(fast) == 2, (code, _pages(fast))
         assert fast == stock, f"{level} {code} : PDF différents"
 

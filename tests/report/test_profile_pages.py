@@ -6,10 +6,11 @@ names a failed territory and writes the others."""
 from __future__ import annotations
 
 import pytest
+from fixtures.profiles import printed, rural_smallest
 
 from pacte.cli.profile import write_all
 from pacte.handlers.profile import profile
-from pacte.report.profile import render_html, render_pdf
+from pacte.report.profile import render_html
 from pacte.report.profile_text import abridge, cut, short_source, sources_by_licence
 
 SECTIONS = ("Identité", "Chiffres clés", "Classement de vulnérabilité industrielle",
@@ -18,8 +19,7 @@ SECTIONS = ("Identité", "Chiffres clés", "Classement de vulnérabilité indust
 
 
 def _sample(con) -> list[tuple[str, str]]:
-    small = con.execute("SELECT code FROM territory WHERE level = 'epci' AND area_type = "
-                        "'rural' ORDER BY population LIMIT 1").fetchall()[0][0]
+    small = rural_smallest(con)
     ze = con.execute("SELECT code FROM territory WHERE level = 'ze2020' AND name = 'Rouen'"
                      ).fetchall()[0][0]
     return [("200023414", "epci"), (small, "epci"), (ze, "ze2020"), ("76", "dep"),
@@ -35,11 +35,13 @@ def _text(pdf: bytes) -> tuple[int, str]:
     return len(doc), " ".join(text.split())
 
 
-def test_every_level_fits_two_pages_with_its_sections(con):
+def test_every_level_fits_two_pages_with_its_sections(con, built_store):
+    """The PDFs are rendered once per process (tests/fixtures/profiles.py: three of them are
+    the ones tests/report/test_pdf_fast.py compares with WeasyPrint's own)."""
     pytest.importorskip("weasyprint")
     for code, level in _sample(con):
-        ans = profile(con, code, level)
-        pages, text = _text(render_pdf(con, ans))
+        ans, _html, pdf = printed(con, built_store, code, level)
+        pages, text = _text(pdf)
         where = f"{level} {code}"
         assert pages <= 2, f"{where} : {pages} pages"
         assert ans.data["territory"]["name"] in text, where

@@ -344,10 +344,12 @@ def test_parse_urssaf_jobs_rejects_a_pair_repeated_across_chunks(tmp_path):
     lines = (HERE / "data/raw/urssaf_rouen_sample.csv").read_bytes().split(b"\r\n")
     path = tmp_path / "dup.csv"
     path.write_bytes(b"\r\n".join([*lines[:-1], lines[1], b""]))  # row 1 again, last line
-    sample = parse_urssaf_jobs(HERE / "data/raw/urssaf_rouen_sample.csv", chunk_rows=50)
+    # 100 rows a chunk (a chunk costs about 60 ms): the sample's 199 rows in two chunks; the
+    # repeated row, the 200th, in the second chunk, its first copy in the first
+    sample = parse_urssaf_jobs(HERE / "data/raw/urssaf_rouen_sample.csv", chunk_rows=100)
     assert (len(sample), sample["jobs"].sum()) == (2_102, 91_200)  # = parse_urssaf's answer
     with pytest.raises(ParseError, match="couple commune x APE en double") as info:
-        parse_urssaf_jobs(path, chunk_rows=50)
+        parse_urssaf_jobs(path, chunk_rows=100)
     assert info.value.line == len(lines)
 
 

@@ -88,16 +88,18 @@ def top_text(contrib: pd.DataFrame, labels: pd.Series, own: pd.Series, k: int = 
     c = contrib.to_numpy(dtype=float)
     total = c.sum(axis=1)
     order = np.argsort(-np.nan_to_num(c, nan=-np.inf), axis=1)[:, :k]
-    cols = np.asarray(contrib.columns)
+    cols = [str(x) for x in contrib.columns]
+    names = [labels.get(x, x) for x in cols]  # one lookup per sector, not per territory
+    mine = own.to_numpy(dtype=bool)
     out = []
-    for i, row in enumerate(order):
+    for i, row in enumerate(order.tolist()):
         if not np.isfinite(total[i]) or total[i] == 0:
             out.append("")
             continue
-        if not own.iloc[i]:
+        if not mine[i]:
             out.append(REGION_MIX)
             continue
-        parts = [f"{labels.get(cols[j], cols[j])} ({100 * c[i, j] / total[i]:.0f} %)"
+        parts = [f"{names[j]} ({100 * c[i, j] / total[i]:.0f} %)"
                  for j in row if c[i, j] > 0]
         out.append("principales industries : " + ", ".join(parts) if parts else "")
     return pd.Series(out, index=contrib.index)

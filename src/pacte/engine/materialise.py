@@ -41,11 +41,11 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
                    ignore_index=True)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
-    con.register("_ind", df)
     # with each value's percentile within its level (readers show it without scanning it)
-    write_indicator_table(con, TABLE, "_ind")
-    con.unregister("_ind")
-    return {TABLE: len(df), **write_exposure_top(con, say, tops)}
+    write_indicator_table(con, TABLE, df)
+    n = len(df)
+    del df, runs  # freed before the next table is written (the step's peak memory)
+    return {TABLE: n, **write_exposure_top(con, say, tops)}
 
 
 def has_indicators(con: duckdb.DuckDBPyConnection) -> bool:

@@ -32,10 +32,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pacte.catalogue.headline import KEY_FIGURES
-from pacte.engine import read_show_indicators
 from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
+from pacte.handlers.card_indicators import register_labels, show_indicators_sql, unregister_labels
 from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import envelope
 from pacte.handlers.ranking import rank_summaries
@@ -49,6 +49,7 @@ from pacte.handlers.territory import (
 )
 from pacte.store import queries
 from pacte.store.connect import read_meta
+from pacte.store.frames import frame
 from pacte.store.rows import territory_jobs_sql
 
 TABLE = "territory_card"
@@ -67,9 +68,20 @@ def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
 
 #: Territories whose cards are assembled and compressed together: the JSON of a chunk is
 #: built, compressed and dropped before the next (the build's peak memory stays that of a
-#: chunk, not of a level's 110 MB of JSON; at 64 rather than 160, the 101 départements'
-#: 40 MB make two chunks: the step's peak 25 MB lower, measured).
+#: chunk, not of a level's 110 MB of JSON). The first chunk of a level has :data:`CHUNK`
+#: territories; the next ones as many as make about :data:`CHUNK_BYTES` of JSON at the
+#: level's mean card so far (a département's card is 420 KB, an EPCI's 100 KB): fewer,
+#: larger queries for the small cards, smaller chunks for the large ones.
 CHUNK = 64
+CHUNK_BYTES = 12_000_000
+#: Bounds of a chunk's territories.
+CHUNK_RANGE = (8, 256)
+
+
+def next_chunk(n_cards: int, n_bytes: int) -> int:
+    """Territories of the next chunk after ``n_cards`` cards of ``n_bytes`` of JSON."""
+    mean = max(n_bytes // max(n_cards, 1), 1)
+    return max(CHUNK_RANGE[0], min(CHUNK_RANGE[1], CHUNK_BYTES // mean))
 
 
 def _fields(names: list[str], floats: set[str]) -> str:
@@ -168,12 +180,13 @@ class _QueryRows:
     """The rows of a level-wide query (``sql``, ``params``: a ``code`` column first, dropped;
     a ``source`` column), each territory's in ``order``, read a chunk of territories at a
     time (a range of codes: the store's tables are sorted by code, so DuckDB reads the row
-    groups that hold them)."""
+    groups that hold them). ``hidden``: columns of ``sql`` left out of the JSON (those
+    ``order`` sorts on)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str
-                 ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str,
+                 hidden: tuple[str, ...] = ()) -> None:
         desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description
-        names = [d[0] for d in desc if d[0] != "code"]
+        names = [d[0] for d in desc if d[0] != "code" and d[0] not in hidden]
         floats = {d[0] for d in desc if str(d[1]) in ("DOUBLE", "FLOAT")}
         self.con, self.params = con, params
         self.sql = f"""SELECT code, source, to_json(struct_pack({_fields(names, floats)})) AS j
@@ -187,13 +200,17 @@ def _json(x) -> bytes:
     return dumps(jsonable(x))
 
 
-def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
+def _headlines(con: duckdb.DuckDBPyConnection, level: str, sql: str, params: list,
+               order: str) -> dict[str, list[dict]]:
     """code -> key figures (:func:`pacte.handlers.territory.headline`) of every territory of
-    a level-wide indicator frame, its rows read once."""
+    ``level``, from the shown indicator rows (:func:`pacte.handlers.card_indicators.
+    show_indicators_sql`) of the key figures' indicators (the others cannot be picked)."""
+    keys = [i for i, _ in KEY_FIGURES]
+    ind_df = frame(con, f"""SELECT * EXCLUDE (_o, _ord) FROM ({sql}) s
+                            WHERE indicator IN ({", ".join("?" * len(keys))})
+                            ORDER BY code, {order}""", [*params, *keys])
     by_code: dict[str, list[dict]] = {}
     cols = [c for c in HEADLINE_COLUMNS if c in ind_df.columns]
-    # only the rows of the key figures' indicators can be picked: the others are not read
-    ind_df = ind_df[ind_df["indicator"].isin([i for i, _ in KEY_FIGURES]).to_numpy(bool)]
     for code, row in zip(ind_df["code"].tolist(), records(ind_df, cols), strict=True):
         by_code.setdefault(code, []).append(row)
     return {c: headline_rows(rows, level) for c, rows in by_code.items()}
@@ -202,8 +219,8 @@ def _headlines(ind_df: pd.DataFrame, level: str) -> dict[str, list[dict]]:
 def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None,
                 chunk: int = CHUNK) -> Iterator[list[tuple[str, bytes, list[str]]]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
-    models) of every territory of ``level``, in code order, by lists of at most ``chunk``
-    territories. ``store_meta``: the store's meta table, when read already."""
+    models) of every territory of ``level``, in code order, by lists of ``chunk``
+    territories, then as many as :func:`next_chunk` gives. ``store_meta``: the store's meta table, when read already."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
     records_ = terr.to_dict("records")
@@ -214,18 +231,23 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
     jobs_rows = _QueryRows(con, *territory_jobs_sql(level, None, detail=False),
                            order="source, scheme, sector, period")
     with_ind = has_indicators(level)
-    ind_df = read_show_indicators(con, level, None) if with_ind else None
-    heads = {} if ind_df is None else _headlines(ind_df, level)
+    ind_rows, heads = None, {}
+    if with_ind:  # the rows of pacte.engine.read_show_indicators, a chunk at a time
+        register_labels(con, level)
+        sql, params, order = show_indicators_sql(level)
+        ind_rows = _QueryRows(con, sql, params, order, hidden=("_o", "_ord"))
+        heads = _headlines(con, level, sql, params, order)
     cov = _frame_rows(con, queries.coverage(con, level), keep_code=True)
-    ind = _frame_rows(con, ind_df)
-    del ind_df
     anch = _frame_rows(con, anchoring_profile(con, level, None) if with_ind else None)
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
     metas: dict[tuple[str, ...], bytes] = {}  # the envelope depends on the sources only
-    for k in range(0, len(records_), chunk):
-        part = records_[k:k + chunk]
+    k, done, size = 0, 0, chunk
+    while k < len(records_):
+        part = records_[k:k + size]
+        k += len(part)
         first, last = part[0]["code"], part[-1]["code"]
         jobs = jobs_rows.chunk(first, last)
+        ind = ind_rows.chunk(first, last) if ind_rows is not None else _JsonRows()
         cov_, ind_, anch_, jobs_ = (r.chunk(first, last) for r in (cov, ind, anch, jobs))
         out = []
         for row in part:
@@ -250,7 +272,11 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                 metas[key] = _json(envelope(con, sources, store_meta=store_meta,
                                             level=level))
             out.append((code, b"".join((*parts, metas[key], b"}")), sources))
+        done += sum(len(body) for _c, body, _s in out)
+        size = next_chunk(k, done)
         yield out
+    if with_ind:
+        unregister_labels(con)
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
@@ -261,27 +287,33 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     written (its envelope names them)."""
     say("Fiches des territoires (réponses de l'API)")
     store_meta = read_meta(con)
-    rows: list[tuple[str, str, bytes, list[str]]] = []
     pending: list = []  # a chunk is compressed while the next one is assembled
+    done: list[pa.Table] = []  # the compressed chunks, as Arrow (their bytes once)
 
     def collect() -> None:
-        rows.extend((lv, code, f.result(), src) for lv, code, f, src in pending)
-        pending.clear()
+        if pending:
+            done.append(pa.table({
+                "key": [f"{lv}/{code}" for lv, code, _f, _s in pending],
+                "level": [lv for lv, _c, _f, _s in pending],
+                "code": [code for _l, code, _f, _s in pending],
+                "body": pa.array([f.result() for _l, _c, f, _s in pending], pa.binary()),
+                "sources": [json.dumps(src) for _l, _c, _f, src in pending]}))
+            pending.clear()
 
     with ThreadPoolExecutor() as pool:
-        for level in CARD_LEVELS:
+        # levels, then codes, in order: the table's rows sorted by level and code as written
+        for level in sorted(CARD_LEVELS):
             for cards in level_cards(con, level, store_meta):
                 collect()
                 pending.extend((level, code, pool.submit(gzip_body, body), src)
                                for code, body, src in cards)
         collect()
-    table = pa.table({
-        "key": [f"{r[0]}/{r[1]}" for r in rows], "level": [r[0] for r in rows],
-        "code": [r[1] for r in rows], "body": pa.array([r[2] for r in rows], pa.binary()),
-        "sources": [json.dumps(r[3]) for r in rows]})
-    rows.clear()
+    # written in one statement: a chunk at a time, each checkpoint during the step rewrote
+    # the table, whose old blocks stayed free in the file (70 MB instead of 58)
+    table = pa.concat_tables(done)
+    done.clear()
     con.register("_cards", table)
-    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards ORDER BY level, code")
+    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards")
     con.unregister("_cards")
     con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
     return {TABLE: len(table)}

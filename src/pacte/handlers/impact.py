@@ -114,6 +114,22 @@ def national(con: duckdb.DuckDBPyConnection) -> eng.NationalInputs:
     return state_of(con).get("impact_national", make)
 
 
+def territory_inputs(con: duckdb.DuckDBPyConnection, level: str, code: str
+                     ) -> eng.TerritoryInputs | None:
+    """The territory's sector structure (:func:`pacte.engine.impact.load_territory`), fixed
+    by the store: read once per process, store and territory (its level's blocks cost about
+    0.15 s each time otherwise), so that the same plant with another number of jobs (the
+    dashboard, the API) is answered at once. Shared read-only."""
+    def make() -> eng.TerritoryInputs | None:
+        terr = eng.load_territory(con, level, code)
+        if terr is not None:
+            terr.E_region.flags.writeable = False
+            terr.E_nation.flags.writeable = False
+        return terr
+
+    return state_of(con).get(("impact_territory", level, code), make)
+
+
 def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
            level: str | None = None) -> Answer:
     """Impact of ``jobs`` more (``< 0``: fewer) jobs in ``sector`` of the territory
@@ -131,7 +147,7 @@ def impact(con: duckdb.DuckDBPyConnection, code: str, sector: str, jobs: float,
         raise InvalidParameterError(
             f"pas de structure sectorielle de l'emploi au niveau « {lvl} » ({ter['name']}) ; "
             "niveaux possibles : " + ", ".join(eng.LEVELS))
-    terr = eng.load_territory(con, ter["level"], ter["code"])
+    terr = territory_inputs(con, ter["level"], ter["code"])
     if terr is None:
         raise InvalidParameterError(f"{ter['name']} ({ter['code']}) : aucune structure "
                                     "sectorielle de l'emploi dans le store")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import duckdb
@@ -32,6 +33,13 @@ from pacte.targeting.materialise import (
 from pacte.targeting.rule import Rule, load_rule
 from pacte.targeting.tiers import calc_tier_counts, with_tiers
 from pacte.targeting.uncertainty import SOURCE_LABELS
+
+
+@functools.cache
+def default_rule() -> Rule:
+    """pacte's shipped rule, read and validated once per process (a frozen model): its YAML
+    cost about 15 ms each time a ranking, ``show`` or profile answer read it."""
+    return load_rule()
 
 
 def check_finite(df: pd.DataFrame) -> None:
@@ -84,7 +92,7 @@ def ranking(con: duckdb.DuckDBPyConnection, level: str = "epci", top: int | None
     ``top`` first eligible territories (default: the rule's programme size) and its tier."""
     check_ranking(level, top, rural_quota, urban_quota, per_region, seed, draws)
     custom = rule is not None
-    rule = rule or load_rule()
+    rule = rule or default_rule()
     config = rule.config
     size = top if top is not None else config.programme.size
     if is_default(None if not custom else rule, seed, draws):  # computed at build time
@@ -133,7 +141,7 @@ def rank_summaries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, dict
     if level not in RANK_LEVELS or not con.execute(
             "SELECT count(*) FROM ranking WHERE level = ?", [level]).fetchall()[0][0]:
         return {}
-    rule = load_rule()
+    rule = default_rule()
     stored = read_default_ranking(con, level)  # no envelope: the build calls this before meta
     rules = from_rule(rule.eligibility)
     if not rules.is_empty:
@@ -184,7 +192,7 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     from pacte.targeting.tiers import calc_subset_ranks
 
     say("Classement par défaut : éligibilité et tirages triés")
-    rule = load_rule()
+    rule = default_rule()
     rules = from_rule(rule.eligibility)
     frames = []
     for level in RANK_LEVELS:

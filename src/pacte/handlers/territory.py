@@ -23,6 +23,7 @@ from pacte.handlers.compare import comparison_group, default_groups, territory_n
 from pacte.handlers.envelope import Answer, envelope
 from pacte.handlers.ranking import rank_summaries
 from pacte.store import queries
+from pacte.store.state import state_of
 
 IDENTITY = ("level", "code", "name", "nature", "fiscal_regime", "population", "population_dgcl",
             "n_communes", "density_class", "urban_share", "area_type")
@@ -82,6 +83,15 @@ def answer_sources(job_sources: Iterable[str], indicator_sources: Iterable[str] 
     return [*out, "anchoring"] if anchoring else out
 
 
+def rank_of(con: duckdb.DuckDBPyConnection, level: str, code: str) -> dict | None:
+    """The territory's place in the default ranking (:func:`rank_summaries`, a copy): the
+    level's summaries are made once per process and store (about 40 ms of CPU for the
+    EPCI each time otherwise: every profile and ``show`` answer read them)."""
+    item = state_of(con).get(("rank_summaries", level), lambda: rank_summaries(con, level)
+                             ).get(code)
+    return None if item is None else dict(item)
+
+
 def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = None,
               jobs_detail: bool = True, compare: str | None = None,
               codes: str | None = None) -> Answer:
@@ -112,7 +122,7 @@ def territory(con: duckdb.DuckDBPyConnection, query: str, level: str | None = No
     return Answer({"territory": identity(terr), "parents": par, "coverage": cov,
                    "indicators": ind, "anchoring": anchoring, "jobs": jobs,
                    "headline": headline(ind, lv),
-                   "ranking": rank_summaries(con, lv).get(code),
+                   "ranking": rank_of(con, lv, code),
                    "comparison": group},
                   envelope(con, sources))
 

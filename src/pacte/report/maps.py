@@ -1,10 +1,17 @@
-"""Static maps of the reports (matplotlib, PNG): metropolitan France with the DOM as insets."""
+"""Static maps of the reports (matplotlib, PNG): metropolitan France with the DOM as insets.
+
+A level's contours are parsed once per store and level (:func:`map_contours`: the GeoJSON of
+1,255 EPCI takes a tenth of a second to read), then every map of a report colours the same
+rings: faces, edges and widths are arrays, one entry per ring, given to one collection per
+axis."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -38,40 +45,118 @@ def load_contours(con, level: str) -> pd.DataFrame | None:
                        "territory t ON t.level = ? AND t.code = c.code", [level]).df()
 
 
-def france_axes(geo: pd.DataFrame):
-    """A figure of metropolitan France with the DOM as insets: ``(fig, [(ax, rows)],
-    insets)``, the rows of ``geo`` each axis draws."""
+@dataclass(frozen=True)
+class Part:
+    """The rings one axis draws (the mainland, or one DOM): each ring's territory
+    (``row``: its row in :attr:`MapContours.codes`) and bounding-box area."""
+
+    rings: list[np.ndarray]
+    row: np.ndarray
+    size: np.ndarray
+
+
+@dataclass(frozen=True)
+class MapContours:
+    """A level's contours ready to draw: the territories' codes (in the store's order) and
+    the rings of the mainland, then of each DOM of :data:`DOM`."""
+
+    codes: pd.Index
+    parts: tuple[Part, ...]
+
+
+#: (build hash, level, rows, text size) -> contours of the last stores drawn (a report
+#: draws three maps).
+_CACHE: dict[tuple, MapContours | None] = {}
+
+
+def map_contours(con, level: str) -> MapContours | None:
+    """The contours of ``level`` parsed into rings (None when the store has none), kept for
+    the store's build (its ``build_hash``) and the table's size: the maps of one report
+    parse them once, a changed table is parsed again."""
+    table = f"contours_{level}"
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [table]).fetchall()[0][0]:
+        return None
+    try:
+        bh = con.execute("SELECT value FROM meta WHERE key = 'build_hash'").fetchall()
+    except duckdb.Error:  # a store without meta: parsed each time
+        bh = []
+    size = con.execute(f"SELECT count(*), sum(length(geometry)) FROM {table}").fetchall()[0]
+    key = (bh[0][0] if bh else None, level, *size)
+    if key[0] is not None and key in _CACHE:
+        return _CACHE[key]
+    geo = load_contours(con, level)
+    out = None if geo is None else _parse(geo)
+    if key[0] is not None:
+        if len(_CACHE) >= 4:
+            _CACHE.clear()
+        _CACHE[key] = out
+    return out
+
+
+def _parse(geo: pd.DataFrame) -> MapContours:
+    dep = geo["dep"].fillna("").astype(str).to_numpy()
+    groups = [~np.char.startswith(dep.astype(str), "97")] + [dep == d for d in DOM]
+    parsed = [_rings(g) for g in geo["geometry"].tolist()]
+    parts = []
+    for mask in groups:
+        rings, rows = [], []
+        for i in np.flatnonzero(mask):
+            rings.extend(parsed[i])
+            rows.extend([i] * len(parsed[i]))
+        size = np.array([np.ptp(r[:, 0]) * np.ptp(r[:, 1]) for r in rings], dtype=float)
+        parts.append(Part(rings, np.asarray(rows, dtype=np.intp), size))
+    return MapContours(pd.Index(geo["code"].astype(str).tolist()), tuple(parts))
+
+
+def france_axes():
+    """A figure of metropolitan France with the DOM as insets: ``(fig, main, axes)``, the
+    axes in the order of :attr:`MapContours.parts`."""
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(9, 8.5), dpi=110)
     main = fig.add_axes((0.0, 0.08, 0.78, 0.9))
     insets = {d: fig.add_axes((0.80, 0.80 - 0.18 * i, 0.18, 0.16)) for i, d in enumerate(DOM)}
-    parts = [(main, geo[~geo["dep"].fillna("").str.startswith("97")])] + [
-        (insets[d], geo[geo["dep"] == d]) for d in DOM]
     for d, ax in insets.items():
         ax.set_title(DOM[d], fontsize=7)
-    return fig, main, parts
+    return fig, main, [main, *insets.values()]
 
 
-def draw_polygons(ax, polys: list, faces: list, edges, widths, sizes: list) -> None:
+def draw_polygons(ax, polys: list, faces, edges, widths, sizes) -> None:
     """Polygons on ``ax``, the biggest first (enclaves stay visible), the view fitted to
-    them at the latitude's aspect, no axis."""
+    them at the latitude's aspect, no axis. ``faces``, ``edges``, ``widths``: one per
+    polygon (a list or an array), or one for all (``edges``, ``widths``)."""
     from matplotlib.collections import PolyCollection
 
-    order = np.argsort(sizes)[::-1]
-    def pick(v: list) -> list:
-        return [v[i] for i in order]
+    order = np.argsort(np.asarray(sizes, dtype=float))[::-1]
+
+    def pick(v):
+        if isinstance(v, np.ndarray):
+            return v[order]
+        return [v[i] for i in order] if isinstance(v, list) else v
 
     ax.add_collection(PolyCollection(
-        pick(polys), facecolors=pick(faces),
-        edgecolors=pick(edges) if isinstance(edges, list) else edges,
-        linewidths=pick(widths) if isinstance(widths, list) else widths))
+        [polys[i] for i in order], facecolors=pick(faces), edgecolors=pick(edges),
+        linewidths=pick(widths)))
     if polys:
         xy = np.vstack(polys)
         ax.set_xlim(xy[:, 0].min(), xy[:, 0].max())
         ax.set_ylim(xy[:, 1].min(), xy[:, 1].max())
     ax.set_aspect(1 / np.cos(np.radians(sum(ax.get_ylim()) / 2)))
     ax.set_axis_off()
+
+
+def draw_france(geo: MapContours, faces: np.ndarray, edges, widths):
+    """A figure of the territories (:func:`france_axes`): ``faces`` (RGBA, one row per
+    territory of ``geo.codes``), ``edges`` and ``widths`` per territory too (arrays) or one
+    for all. Returns ``(fig, main)``."""
+    fig, main, axes = france_axes()
+    for ax, part in zip(axes, geo.parts, strict=True):
+        def per_ring(v, rows=part.row):
+            return v[rows] if isinstance(v, np.ndarray) else v
+        draw_polygons(ax, part.rings, faces[part.row], per_ring(edges), per_ring(widths),
+                      part.size)
+    return fig, main
 
 
 def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
@@ -82,25 +167,21 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
+    from matplotlib.colors import to_rgba_array
 
-    geo = load_contours(con, level)
+    geo = map_contours(con, level)
     if geo is None:
         return None
-    geo = geo.merge(ranked[["code", "score", "rank"]], on="code", how="left")
-    lo, hi = np.nanpercentile(geo["score"], [2, 98])
+    by = ranked.drop_duplicates("code").set_index("code")
+    score = by["score"].reindex(geo.codes).to_numpy(dtype=float)
+    rank = by["rank"].reindex(geo.codes).to_numpy(dtype=float)
+    lo, hi = np.nanpercentile(score, [2, 98])
     cmap, norm = plt.get_cmap("YlOrRd"), plt.Normalize(lo, hi)
-    fig, _main, parts = france_axes(geo)
-    for ax, sub in parts:
-        polys, colors, edges, sizes, widths = [], [], [], [], []
-        for row in sub.itertuples():
-            for ring in _rings(row.geometry):
-                polys.append(ring)
-                colors.append("#dddddd" if np.isnan(row.score) else cmap(norm(row.score)))
-                top = row.rank <= highlight if not np.isnan(row.rank) else False
-                edges.append((0, 0, 0, 0.9) if top else (1, 1, 1, 0.4))
-                widths.append(0.9 if top else 0.2)
-                sizes.append(np.ptp(ring[:, 0]) * np.ptp(ring[:, 1]))
-        draw_polygons(ax, polys, colors, edges, widths, sizes)
+    faces = np.asarray(cmap(norm(score)), dtype=float)
+    faces[np.isnan(score)] = to_rgba_array(["#dddddd"])[0]
+    top = np.nan_to_num(rank, nan=np.inf) <= highlight
+    edges = np.where(top[:, None], (0, 0, 0, 0.9), (1, 1, 1, 0.4))
+    fig, _main = draw_france(geo, faces, edges, np.where(top, 0.9, 0.2))
     bar = fig.add_axes((0.1, 0.075, 0.58, 0.018))  # its label clear of the sources line
     cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar,
                       orientation="horizontal")

@@ -7,11 +7,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from pacte.labels import ATTRIBUTION, fr_number
-from pacte.report.maps import _rings, draw_polygons, france_axes, load_contours
+from pacte.report.maps import draw_france, map_contours
 from pacte.targeting.facts import RankingFacts
 from pacte.targeting.rule import Config
 from pacte.targeting.tiers import EXCLUDED, RETAINED, UNCERTAIN, UNRANKED, calc_tier_counts
@@ -49,20 +48,14 @@ def render_category_map(con, level: str, colours: dict[str, str], missing: str,
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba_array
     from matplotlib.patches import Patch
 
-    geo = load_contours(con, level)
+    geo = map_contours(con, level)
     if geo is None:
         return None
-    fig, main, parts = france_axes(geo)
-    for ax, sub in parts:
-        polys, fills, sizes = [], [], []
-        for row in sub.itertuples():
-            for ring in _rings(row.geometry):
-                polys.append(ring)
-                fills.append(colours.get(row.code, missing))
-                sizes.append(np.ptp(ring[:, 0]) * np.ptp(ring[:, 1]))
-        draw_polygons(ax, polys, fills, (0.4, 0.4, 0.4, 0.5), 0.2, sizes)
+    faces = to_rgba_array([colours.get(c, missing) for c in geo.codes])
+    fig, main = draw_france(geo, faces, (0.4, 0.4, 0.4, 0.5), 0.2)
     handles = [Patch(facecolor=c, edgecolor="#666", label=lab) for c, lab in legend]
     main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, title=title,
                 title_fontsize=8)

@@ -26,9 +26,11 @@ def calc_standardise(X: np.ndarray) -> np.ndarray:
     return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1)
 
 
-def _sq_dist(X: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Squared distances (n, k), as |x|² − 2 x·c + |c|² (one matrix product, clipped at 0)."""
-    d = (X * X).sum(axis=1)[:, None] - 2.0 * (X @ C.T) + (C * C).sum(axis=1)[None, :]
+def _sq_dist(X: np.ndarray, C: np.ndarray, xx: np.ndarray | None = None) -> np.ndarray:
+    """Squared distances (n, k), as |x|² − 2 x·c + |c|² (one matrix product, clipped at 0).
+    ``xx``: ``(X * X).sum(axis=1)``, when computed already."""
+    xx = (X * X).sum(axis=1) if xx is None else xx
+    d = xx[:, None] - 2.0 * (X @ C.T) + (C * C).sum(axis=1)[None, :]
     return np.maximum(d, 0.0)
 
 
@@ -37,33 +39,42 @@ def calc_kmeans(X: np.ndarray, k: int, seed: int, n_init: int = 10, max_iter: in
     """(labels (n,), centroids (k, d), inertia) of the best of ``n_init`` runs."""
     rng = np.random.default_rng(seed)
     best: tuple[np.ndarray, np.ndarray, float] | None = None
+    xx = (X * X).sum(axis=1)
     for _ in range(n_init):
         C = X[[rng.integers(len(X))]]
         for _ in range(1, k):  # k-means++: next centre with probability ∝ squared distance
-            d2 = _sq_dist(X, C).min(axis=1)
+            d2 = _sq_dist(X, C, xx).min(axis=1)
             p = d2 / d2.sum() if d2.sum() > 0 else None
             C = np.vstack([C, X[rng.choice(len(X), p=p)]])
         labels = np.full(len(X), -1)
         for _ in range(max_iter):
-            new = _sq_dist(X, C).argmin(axis=1)
+            new = _sq_dist(X, C, xx).argmin(axis=1)
             if np.array_equal(new, labels):
                 break
             labels = new
-            sums = np.zeros((k, X.shape[1]))
-            np.add.at(sums, labels, X)
+            # each cluster's sum, its members added in row order (as np.add.at would)
+            sums = np.stack([np.bincount(labels, weights=X[:, j], minlength=k)
+                             for j in range(X.shape[1])], axis=1)
             counts = np.bincount(labels, minlength=k)[:, None]
             C = np.where(counts > 0, sums / np.maximum(counts, 1), C)
-        inertia = float(_sq_dist(X, C)[np.arange(len(X)), labels].sum())
+        inertia = float(_sq_dist(X, C, xx)[np.arange(len(X)), labels].sum())
         if best is None or inertia < best[2]:
             best = (labels, C, inertia)
     assert best is not None
     return best
 
 
-def calc_silhouette(X: np.ndarray, labels: np.ndarray) -> float:
+def calc_distances(X: np.ndarray) -> np.ndarray:
+    """(n, n) Euclidean distances between the rows of X."""
+    return np.sqrt(np.maximum(_sq_dist(X, X), 0))
+
+
+def calc_silhouette(X: np.ndarray, labels: np.ndarray, D: np.ndarray | None = None
+                    ) -> float:
     """Mean silhouette: (b - a) / max(a, b), a = mean distance within the own cluster,
-    b = the smallest mean distance to another cluster; 0 for singletons."""
-    D = np.sqrt(np.maximum(_sq_dist(X, X), 0))
+    b = the smallest mean distance to another cluster; 0 for singletons. ``D``:
+    :func:`calc_distances` of X, when computed already."""
+    D = calc_distances(X) if D is None else D
     ks = np.unique(labels)
     if len(ks) < 2:
         return 0.0
@@ -79,15 +90,17 @@ def calc_silhouette(X: np.ndarray, labels: np.ndarray) -> float:
     return float(s.mean())
 
 
-def calc_choose_k(X: np.ndarray, k_min: int, k_max: int, seed: int
-                  ) -> tuple[int, np.ndarray, np.ndarray]:
-    """The k of ``k_min..k_max`` with the highest mean silhouette (smaller k on ties)."""
+def calc_choose_k(X: np.ndarray, k_min: int, k_max: int, seed: int,
+                  D: np.ndarray | None = None) -> tuple[int, np.ndarray, np.ndarray]:
+    """The k of ``k_min..k_max`` with the highest mean silhouette (smaller k on ties).
+    ``D``: :func:`calc_distances` of X, when computed already (computed once otherwise)."""
     k_max = min(k_max, len(X) - 1)
     k_min = min(k_min, k_max)
+    D = calc_distances(X) if D is None else D
     best = None
     for k in range(k_min, k_max + 1):
         labels, C, _ = calc_kmeans(X, k, seed)
-        s = calc_silhouette(X, labels)
+        s = calc_silhouette(X, labels, D)
         if best is None or s > best[0] + 1e-12:
             best = (s, k, labels, C)
     assert best is not None
@@ -161,9 +174,11 @@ def calc_type_name(z: np.ndarray, centre: np.ndarray, area_type: str, dimensions
     return name
 
 
-def calc_peers(X: np.ndarray, k: int) -> np.ndarray:
-    """(n, k) indices of each row's k nearest other rows (Euclidean), nearest first."""
-    D = _sq_dist(X, X)
+def calc_peers(X: np.ndarray, k: int, D2: np.ndarray | None = None) -> np.ndarray:
+    """(n, k) indices of each row's k nearest other rows (Euclidean), nearest first.
+    ``D2``: the squared distances between the rows (``_sq_dist(X, X)``), when computed
+    already (left unchanged)."""
+    D = _sq_dist(X, X) if D2 is None else D2.copy()
     np.fill_diagonal(D, np.inf)
     k = min(k, len(X) - 1)
     idx = np.argpartition(D, k, axis=1)[:, :k] if k < len(X) - 1 else np.argsort(D, axis=1)[
@@ -186,7 +201,8 @@ def calc_typology(dim_scores: np.ndarray, area_type: np.ndarray, config, seed: i
     del seed  # the Monte Carlo seed must not move the typology
     k_min, k_max, threshold, n_peers = config.typology
     Z = calc_standardise(dim_scores)
-    _, labels, C = calc_choose_k(Z, k_min, k_max, typology_seed)
+    D2 = _sq_dist(Z, Z)  # once, for the silhouettes and the peers
+    _, labels, C = calc_choose_k(Z, k_min, k_max, typology_seed, np.sqrt(np.maximum(D2, 0)))
     names = [calc_type_name(Z[i], C[labels[i]], area_type[i], config.dimensions, threshold)
              for i in range(len(Z))]
-    return names, calc_peers(Z, n_peers)
+    return names, calc_peers(Z, n_peers, D2)

@@ -1,0 +1,48 @@
+"""The report maps' contours (:func:`pacte.report.maps.map_contours`): parsed once for a
+store, parsed again when the contours table changes, None once it is gone."""
+
+import json
+
+import duckdb
+import numpy as np
+
+from pacte.report import maps
+
+
+def _square(x: float, y: float, size: float = 1.0) -> str:
+    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def _store():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('build_hash', 'test-maps-hash')")
+    con.execute("CREATE TABLE territory (level VARCHAR, code VARCHAR, dep VARCHAR)")
+    con.execute("INSERT INTO territory VALUES ('epci', 'A', '01'), ('epci', 'B', '974')")
+    con.execute("CREATE TABLE contours_epci (code VARCHAR, geometry VARCHAR)")
+    con.execute("INSERT INTO contours_epci VALUES (?, ?), (?, ?)",
+                ["A", _square(0, 0, 2), "B", _square(55, -21)])
+    return con
+
+
+def test_rings_go_to_the_mainland_or_their_dom_inset():
+    con = _store()
+    geo = maps.map_contours(con, "epci")
+    assert list(geo.codes) == ["A", "B"]
+    mainland, reunion = geo.parts[0], geo.parts[1 + list(maps.DOM).index("974")]
+    assert mainland.row.tolist() == [0] and reunion.row.tolist() == [1]
+    assert mainland.size.tolist() == [4.0] and reunion.size.tolist() == [1.0]
+    assert sum(len(p.rings) for p in geo.parts) == 2
+    np.testing.assert_array_equal(mainland.rings[0][0], [0.0, 0.0])
+
+
+def test_a_changed_or_dropped_table_is_read_again():
+    con = _store()
+    first = maps.map_contours(con, "epci")
+    assert maps.map_contours(con, "epci") is first  # same store: parsed once
+    con.execute("UPDATE contours_epci SET geometry = ? WHERE code = 'A'", [_square(0, 0, 30)])
+    changed = maps.map_contours(con, "epci")
+    assert changed is not first and changed.parts[0].size.tolist() == [900.0]
+    con.execute("DROP TABLE contours_epci")
+    assert maps.map_contours(con, "epci") is None
