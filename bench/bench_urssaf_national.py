@@ -15,7 +15,7 @@ its peak memory (``resource.getrusage``, ``ru_maxrss``) is its own:
   (harmonisation onto COG 2025 and EPCI aggregation at APE detail, in DuckDB), then every
   catalogue indicator for all EPCI at APE detail.
 
-Targets: under 60 s and under 2 GB peak memory on the 2-core machine.
+Targets: under 45 s and under 1.5 GB peak memory on the 2-core machine.
 
 Usage: python bench/bench_urssaf_national.py [--rows 1200000] [--derive] [--keep DIR]
 """
@@ -36,7 +36,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUEN = ROOT / "tests/data/raw/urssaf_rouen_raw.csv.gz"
-TARGET_S, TARGET_MB = 60.0, 2048.0
+#: The issue's targets for the national build with the EPCI indicators (each stage
+#: is held to them).
+TARGET_S, TARGET_MB = 45.0, 1536.0
 
 
 def _field_span(line: bytes, index: int) -> tuple[int, int]:
@@ -75,6 +77,13 @@ def make_national_file(out: Path, rows: int) -> int:
             f.write(b"".join(before + enc + after + b"\r\n" for before, after in take))
             written += len(take)
     return written
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process so far (user + system, all threads): on a shared
+    machine, steadier than the wall time."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def _peak_mb() -> float:
@@ -143,10 +152,10 @@ def _build_and_indicators(path: Path, work: Path) -> dict:
         "url": "file://bench (fichier synthétique, mesure de temps uniquement)",
         "sha256": sha, "size": os.path.getsize(cached), "fetched_at": "bench",
         "licence": source.licence, "vintage": source.vintage}))
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), _cpu_s()
     db = work / "national.duckdb"
     build_store(db, with_fetched=True, cache_dir=work / "cache")
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), _cpu_s()
     with duckdb.connect(str(db), read_only=True) as con:
         load_build_tables(con)  # the snapshot tables only the build keeps (temporary here)
         ind = compute_indicators(con, "epci")
@@ -154,6 +163,7 @@ def _build_and_indicators(path: Path, work: Path) -> dict:
         epci = con.execute("SELECT count(DISTINCT code) FROM jobs WHERE source = 'urssaf' "
                            "AND level = 'epci'").fetchall()[0][0]
     return {"build_s": t2 - t1, "indicators_s": time.perf_counter() - t2,
+            "build_cpu_s": c2 - c1, "indicators_cpu_s": _cpu_s() - c2,
             "urssaf_epci": epci, "urssaf_values": n_urssaf}
 
 
@@ -191,7 +201,8 @@ def main() -> None:
             print(f"{stage:14} {r['total_s']:6.1f} s  peak {r['peak_mb']:6.0f} MB  "
                   f"({r.get('rows', r.get('urssaf_values', 0)):,} "
                   f"{'long rows' if 'rows' in r else 'EPCI indicator values'}{extra})  "
-                  f"[target < {TARGET_S:.0f} s, < {TARGET_MB / 1024:.0f} GB: {ok}]")
+                  f"[target < {TARGET_S:.0f} s, < {TARGET_MB / 1024:.1f} GB: {ok}; "
+                  f"ratio {r['total_s'] / TARGET_S:.2f} x, {r['peak_mb'] / TARGET_MB:.2f} x]")
 
 
 if __name__ == "__main__":

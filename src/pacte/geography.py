@@ -166,12 +166,22 @@ def detect_vintage(codes: Iterable[str], cog_codes: pd.DataFrame) -> Vintage:
         zero_copy_only=False)  # ten times pandas' isin on Arrow strings
     inter = pd.Series(hit, index=year.to_numpy()).groupby(level=0).sum()
     size = year.value_counts()
-    full = [int(y) for y, k in inter.items() if k == len(s)]
     unknown = tuple(sorted(s - set(_values(pairs.loc[hit, "code"]))))
-    pool = full or [int(y) for y in inter.index]
-    best = max(pool, key=lambda y: (int(inter[y]) / (len(s) + int(size[y]) - int(inter[y])),
-                                    y))
-    return Vintage(best, tuple(sorted(full)), unknown)
+    return choose_vintage(len(s), {int(y): int(k) for y, k in inter.items()},
+                          {int(y): int(n) for y, n in size.items()}, unknown)
+
+
+def choose_vintage(n_codes: int, inter: dict[int, int], size: dict[int, int],
+                   unknown: tuple[str, ...] = ()) -> Vintage:
+    """The rule of :func:`detect_vintage` on counts: ``n_codes`` distinct codes, ``inter``
+    (year -> how many of them the year's list holds) and ``size`` (year -> codes in the
+    year's list), ``unknown`` the codes found in no year."""
+    if not n_codes:
+        raise GeographyError("liste de codes communes vide : millésime indétectable")
+    full = sorted(y for y, k in inter.items() if k == n_codes)
+    pool = full or sorted(inter)
+    best = max(pool, key=lambda y: (inter[y] / (n_codes + size[y] - inter[y]), y))
+    return Vintage(best, tuple(full), tuple(sorted(unknown)))
 
 
 def _values(x: Iterable) -> list:
@@ -188,24 +198,11 @@ def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
     of each source code sum to 1. Raises GeographyError listing codes that cannot be mapped.
     """
     import pandas as pd
-    file_date = f"{vintage}-01-01"
-    active = splits[(splits["date"] > file_date) & (splits["valid_from"] <= file_date)]
-    children = {k: list(zip(g["child"].tolist(), g["ratio"].tolist(), strict=True))
-                for k, g in active.sort_values("date").groupby(["date", "parent"])}
-    events = sorted(children)  # chronological
     to_2025 = dict(zip(_values(passage["hist_code"]), _values(passage["code"]), strict=True))
     current = set(_values(codes_2025))
     rows: list[tuple[str, str, float]] = []
     unmapped: list[str] = []
-    parents = {parent for _, parent in events}
-    for src in dict.fromkeys(_values(codes)):
-        parts = {src: 1.0}
-        # a code that no event splits stays whole: only split parents walk the events
-        for date, parent in (events if src in parents else ()):
-            if parent in parts:
-                w = parts.pop(parent)
-                for child, ratio in children[(date, parent)]:
-                    parts[child] = parts.get(child, 0.0) + w * ratio
+    for src, parts in split_parts(codes, vintage, splits):
         for code, w in parts.items():
             target = code if code in current else to_2025.get(code)
             if target is None or target not in current:
@@ -213,12 +210,44 @@ def commune_weights(codes: Iterable[str], vintage: int, passage: pd.DataFrame,
                 break
             rows.append((src, target, w))
     if unmapped:
-        raise GeographyError(
-            f"{len(unmapped)} code{'s' if len(unmapped) > 1 else ''} commune du COG {vintage} "
-            "sans correspondance en 2025 : "
-            + ", ".join(sorted(set(unmapped))[:20]))
+        raise unmapped_error(unmapped, vintage)
     out = pd.DataFrame(rows, columns=["source", "code", "weight"])
     return out.groupby(["source", "code"], as_index=False, sort=False)["weight"].sum()
+
+
+def split_parts(codes: Iterable[str], vintage: int, splits: pd.DataFrame,
+                only_split: bool = False) -> list[tuple[str, dict[str, float]]]:
+    """Each distinct code of ``codes`` (first-seen order) with its parts after the splits
+    that apply to a file of COG ``vintage`` (code -> share, the shares summing to 1): a code
+    no split applies to is ``{code: 1.0}`` (left out with ``only_split``)."""
+    file_date = f"{vintage}-01-01"
+    active = splits[(splits["date"] > file_date) & (splits["valid_from"] <= file_date)]
+    children = {k: list(zip(g["child"].tolist(), g["ratio"].tolist(), strict=True))
+                for k, g in active.sort_values("date").groupby(["date", "parent"])}
+    events = sorted(children)  # chronological
+    parents = {parent for _, parent in events}
+    out = []
+    for src in dict.fromkeys(_values(codes)):
+        if src not in parents:  # a code that no event splits stays whole
+            if not only_split:
+                out.append((src, {src: 1.0}))
+            continue
+        parts = {src: 1.0}
+        for date, parent in events:
+            if parent in parts:
+                w = parts.pop(parent)
+                for child, ratio in children[(date, parent)]:
+                    parts[child] = parts.get(child, 0.0) + w * ratio
+        out.append((src, parts))
+    return out
+
+
+def unmapped_error(unmapped: list[str], vintage: int) -> GeographyError:
+    """The error naming source codes of COG ``vintage`` with no 2025 commune."""
+    n = len(unmapped)
+    return GeographyError(
+        f"{n} code{'s' if n > 1 else ''} commune du COG {vintage} sans correspondance en "
+        "2025 : " + ", ".join(sorted(set(unmapped))[:20]))
 
 
 @dataclass(frozen=True)

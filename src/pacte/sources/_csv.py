@@ -185,13 +185,18 @@ def to_counts(
     three (``"2,558"``). Anything else (text, decimals, negative numbers) raises a
     :class:`ParseError` naming the line, the column and the value.
     """
-    text = values.fillna("").str.strip()
-    is_missing = text.isin(list(missing))
-    is_empty = text == ""
+    # in Arrow compute, column at once (the pandas string methods took 5x the time on the
+    # national URSSAF file's 34 count columns)
+    text = pc.utf8_trim_whitespace(pc.fill_null(pa.Array.from_pandas(values, type=pa.string()),
+                                                ""))
+    is_missing = (pc.is_in(text, value_set=pa.array(list(missing), pa.string())) if missing
+                  else pc.equal(text, "\x00"))  # all false (a cell cannot hold NUL alone)
+    is_empty = pc.equal(text, "")
     pattern = _THOUSANDS_INT if thousands else _PLAIN_INT
-    valid = text.str.fullmatch(pattern) | is_missing | is_empty
-    if not valid.all():
-        pos = int(np.flatnonzero(~valid.to_numpy())[0])
+    valid = pc.or_(pc.or_(pc.match_substring_regex(text, f"^(?:{pattern})$"), is_missing),
+                   is_empty)
+    if not pc.all(valid).as_py():
+        pos = int(np.flatnonzero(~valid.to_numpy(zero_copy_only=False))[0])
         bad = str(values.iloc[pos])
         what = "valeur négative" if _NEGATIVE.fullmatch(bad.strip()) else "valeur non numérique"
         raise ParseError(
@@ -200,9 +205,10 @@ def to_counts(
             line=int(values.index[pos]),
             value=bad,
         )
-    digits = text.str.replace(",", "", regex=False).where(~(is_missing | is_empty))
-    as_float = pc.cast(pa.array(digits), pa.float64()).to_numpy(zero_copy_only=False, writable=True)
-    as_float[is_empty.to_numpy()] = empty
+    digits = pc.replace_substring(text, ",", "") if thousands else text
+    digits = pc.if_else(pc.or_(is_missing, is_empty), pa.scalar(None, pa.string()), digits)
+    as_float = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False, writable=True)
+    as_float[is_empty.to_numpy(zero_copy_only=False)] = empty
     return pd.Series(as_float, index=values.index, name=values.name)
 
 

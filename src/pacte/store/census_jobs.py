@@ -1,5 +1,10 @@
-"""Census jobs (15 functions, COG 2025 communes) into the store's jobs table, in SQL: the
-commune table, long (one row per commune x year x function), and its sums at every level.
+"""Census jobs (15 functions) into the store's jobs table, in SQL: the census file
+harmonised onto COG 2025 communes (:func:`harmonise_census`), then long (one row per commune
+x year x function) and summed at every level (:func:`insert_census_jobs`).
+
+Harmonisation follows :func:`pacte.geography.harmonise`: each source commune's values are
+spread over the 2025 communes by the weights of :mod:`pacte.store.harmonise`, and a 2025
+commune receiving a missing value from any source is missing (never 0).
 
 The sums follow :func:`pacte.geography.aggregate`: ``n_missing`` counts the communes with a
 missing value (any function) for the year; a territory with one is missing (never a partial
@@ -12,9 +17,12 @@ seventeenth of the rows to join and group.
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
 from pacte import geography
+from pacte.store import harmonise
+
+#: Census columns renamed in the jobs table (their sector codes).
+RENAMED = {"jobs_total": "TOTAL", "cfm": "CFM"}
 
 #: Columns of the jobs table, in order.
 ROW = ("'rp', {level}, {code}, CAST(year AS SMALLINT), CAST(year AS VARCHAR), 'RP15', "
@@ -25,24 +33,56 @@ def _quote(col: str) -> str:
     return '"' + col.replace('"', '""') + '"'
 
 
-def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: pd.DataFrame, cols: list[str],
-                       communes: pd.DataFrame, table: str) -> None:
-    """Insert into ``table`` the census rows of ``h`` (``commune``, ``year`` and the
-    function columns ``cols``, on COG 2025) at commune level and summed to every level of
-    :data:`pacte.geography.LEVELS` through ``communes`` (code and one column per level)."""
+def harmonise_census(con: duckdb.DuckDBPyConnection, splits, log: list,
+                     table: str = "_rp") -> list[str]:
+    """Temporary table ``table`` (commune, year, one column per census function, TOTAL and
+    CFM): ``census_functions`` on COG 2025 communes; its harmonisation logged in ``log``
+    (one entry per year). Returns the function columns (sector codes)."""
+    src = [r[0] for r in con.execute("DESCRIBE census_functions").fetchall()
+           if r[0] not in ("commune", "year")]
+    cols = [RENAMED.get(c, c) for c in src]
+    codes = "SELECT DISTINCT commune AS code FROM census_functions"
+    vint = harmonise.detect_vintage(con, codes)
+    harmonise.create_weights(con, "_w_rp", codes, vint.year, splits)
+    values = ", ".join(
+        f"CASE WHEN bool_or(c.{_quote(s)} IS NULL) THEN NULL "
+        f"ELSE sum(c.{_quote(s)} * w.weight) END AS {_quote(d)}"
+        for s, d in zip(src, cols, strict=True))
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT w.code AS commune, c.year, {values}
+        FROM census_functions c JOIN _w_rp w ON w.source = c.commune
+        GROUP BY w.code, c.year ORDER BY commune, year""")
+    n_codes = con.execute("SELECT count(DISTINCT commune) FROM census_functions").fetchall()[0][0]
+    rep = harmonise.describe_weights(con, "_w_rp", n_codes, 0)
+    con.execute("DROP TABLE _w_rp")
+    after = dict(con.execute(f"SELECT year, sum(TOTAL) FROM {table} GROUP BY year").fetchall())
+    for year, missing, before in con.execute("""
+            SELECT year, count(*) FILTER (WHERE jobs_total IS NULL), sum(jobs_total)
+            FROM census_functions GROUP BY year ORDER BY year""").fetchall():
+        log.append({"source": "rp", "vintage": vint.year,
+                    "vintage_candidates": ",".join(map(str, vint.candidates)),
+                    "year": int(year), "column": "TOTAL", "n_source_codes": rep.n_source_codes,
+                    "n_changed": rep.n_changed, "n_split": rep.n_split,
+                    "n_missing_values": int(missing), "total_before": float(before or 0.0),
+                    "total_after": float(after.get(year) or 0.0)})
+    return cols
+
+
+def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
+                       table: str) -> None:
+    """Insert into ``table`` the census rows of the table ``h`` (``commune``, ``year`` and
+    the function columns ``cols``, on COG 2025) at commune level and summed to every level
+    of :data:`pacte.geography.LEVELS` through ``communes`` (code and one column per
+    level)."""
     levels = [lv for lv in geography.LEVELS if lv not in ("commune", "fr")]
     any_missing = " OR ".join(f"{_quote(c)} IS NULL" for c in cols)
     names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in cols) + "]"
-    con.register("_h", h[["commune", "year", *cols]])
-    con.register("_hc", communes[["code", *levels]])
-    try:
-        con.execute(f"""CREATE TEMP TABLE _rpw AS
-            SELECT _h.*, CAST(({any_missing}) AS INTEGER) AS n_missing, _hc.* EXCLUDE (code),
-                   CASE WHEN _hc.code IS NOT NULL THEN 'FR' END AS fr
-            FROM _h LEFT JOIN _hc ON _hc.code = _h.commune""")
-    finally:
-        con.unregister("_h")
-        con.unregister("_hc")
+    con.execute(f"""CREATE TEMP TABLE _rpw AS
+        SELECT _h.commune, _h.year, {", ".join(f"_h.{_quote(c)}" for c in cols)},
+               CAST(({any_missing}) AS INTEGER) AS n_missing,
+               {", ".join(f"_hc.{lv}" for lv in levels)},
+               CASE WHEN _hc.code IS NOT NULL THEN 'FR' END AS fr
+        FROM {h} _h LEFT JOIN communes _hc ON _hc.code = _h.commune""")
     values = ", ".join(_quote(c) for c in cols)
     con.execute(f"""INSERT INTO {table}
         SELECT {ROW.format(level="'commune'", code="code", n_missing="n_missing")}

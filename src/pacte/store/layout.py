@@ -53,12 +53,17 @@ def write_jobs_table(con: duckdb.DuckDBPyConnection, source: str,
     stored = ", ".join(n for n, _ in cols if n != "year")
     con.execute(f"CREATE TABLE jobs ({ddl})")
     joins, keys = [], []
+    # plain equality joins (a fifth faster than IS NOT DISTINCT FROM on 2.8 M rows) when no
+    # key is null, as in every store built so far
+    nulls = con.execute(f"SELECT count(*) FROM {source} WHERE " + " OR ".join(
+        f"{c} IS NULL" for group in order for c in group)).fetchall()[0][0]
+    equal = "IS NOT DISTINCT FROM" if nulls else "="
     for i, group in enumerate(order):
         listed = ", ".join(group)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _jobs_key{i} AS
             SELECT {listed}, row_number() OVER (ORDER BY {listed}) AS k
             FROM (SELECT DISTINCT {listed} FROM {source})""")
-        on = " AND ".join(f"k{i}.{c} IS NOT DISTINCT FROM s.{c}" for c in group)
+        on = " AND ".join(f"k{i}.{c} {equal} s.{c}" for c in group)
         joins.append(f"JOIN _jobs_key{i} k{i} ON {on}")
         keys.append(f"k{i}.k")
     con.execute(f"INSERT INTO jobs ({stored}) SELECT "

@@ -1,0 +1,72 @@
+"""The build's harmonisation in SQL (:mod:`pacte.store.harmonise`) gives what the rules of
+:mod:`pacte.geography` give, on the tiny fictional history of tests/test_geography.py (its tables, repeated here)
+(99001 absorbs 99002 in 2016 and is split back in 2025 at 60/40; 99003 becomes 99013 in
+2019)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pacte import geography
+from pacte.errors import GeographyError
+from pacte.store import harmonise
+
+PASSAGE = pd.DataFrame({"hist_code": ["99001", "99002", "99003", "99013", "99004"],
+                        "code": ["99001", "99002", "99013", "99013", "99004"]})
+SPLITS = pd.DataFrame({"date": ["2025-01-01", "2025-01-01"], "parent": ["99001", "99001"],
+                       "child": ["99001", "99002"], "ratio": [0.6, 0.4],
+                       "valid_from": ["2016-01-01", "2016-01-01"], "source": ["test", "test"]})
+CODES_2025 = ["99001", "99002", "99013", "99004"]
+COG = pd.DataFrame({"cog": [2015] * 4 + [2018] * 3 + [2019] * 3 + [2025] * 4,
+                    "code": ["99001", "99002", "99003", "99004", "99001", "99003", "99004",
+                             "99001", "99013", "99004", *CODES_2025]})
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    c.register("_cog", COG.assign(population=100.0))
+    c.execute("CREATE TABLE cog_codes AS SELECT * FROM _cog")
+    c.register("_passage", PASSAGE)
+    c.execute("CREATE TABLE commune_passage AS SELECT * FROM _passage")
+    c.execute("CREATE TABLE communes AS SELECT unnest(?) AS code", [CODES_2025])
+    yield c
+    c.close()
+
+
+def _codes(con, codes: list[str]) -> str:
+    con.execute("CREATE OR REPLACE TABLE _codes AS SELECT unnest(?) AS code", [codes])
+    return "SELECT code FROM _codes"
+
+
+@pytest.mark.parametrize("codes", [["99001", "99013", "99004"], ["99001", "99003", "99004"],
+                                   ["99001", "99003"], ["99001", "12345"], CODES_2025])
+def test_vintage_as_in_python(con, codes):
+    assert harmonise.detect_vintage(con, _codes(con, codes)) == geography.detect_vintage(
+        codes, COG)
+
+
+@pytest.mark.parametrize(("codes", "vintage"), [
+    (["99001", "99013", "99004"], 2019),  # 99001 split at 60/40
+    (["99001", "99002", "99003", "99004"], 2015),  # before the fusion: no split
+    (CODES_2025, 2025),
+])
+def test_weights_as_in_python(con, codes, vintage):
+    harmonise.create_weights(con, "_w", _codes(con, codes), vintage, SPLITS)
+    got = con.execute("SELECT source, code, weight FROM _w ORDER BY ALL").df()
+    want = geography.commune_weights(codes, vintage, PASSAGE, SPLITS, CODES_2025)
+    want = want.sort_values(["source", "code"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    rep = harmonise.describe_weights(con, "_w", len(codes), 0)
+    assert rep == geography.describe_weights(want, len(codes), 0)
+
+
+def test_unmapped_code_is_the_same_error(con):
+    with pytest.raises(GeographyError) as python:
+        geography.commune_weights(["99001", "99999"], 2019, PASSAGE, SPLITS, CODES_2025)
+    with pytest.raises(GeographyError) as sql:
+        harmonise.create_weights(con, "_w", _codes(con, ["99001", "99999"]), 2019, SPLITS)
+    assert str(sql.value) == str(python.value)
+    assert "99999" in str(sql.value)
