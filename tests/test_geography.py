@@ -11,21 +11,12 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.cog_toy import CODES_2025, COG, PASSAGE, SPLITS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pacte import geography
 from pacte.errors import GeographyError
-
-PASSAGE = pd.DataFrame({"hist_code": ["99001", "99002", "99003", "99013", "99004"],
-                        "code": ["99001", "99002", "99013", "99013", "99004"]})
-SPLITS = pd.DataFrame({"date": ["2025-01-01", "2025-01-01"], "parent": ["99001", "99001"],
-                       "child": ["99001", "99002"], "ratio": [0.6, 0.4],
-                       "valid_from": ["2016-01-01", "2016-01-01"], "source": ["test", "test"]})
-CODES_2025 = ["99001", "99002", "99013", "99004"]
-COG = pd.DataFrame({"cog": [2015] * 4 + [2018] * 3 + [2019] * 3 + [2025] * 4,
-                    "code": ["99001", "99002", "99003", "99004", "99001", "99003", "99004",
-                             "99001", "99013", "99004", *CODES_2025]})
 
 
 def weights(codes, vintage):

@@ -56,15 +56,10 @@ def harmonise_census(con: duckdb.DuckDBPyConnection, splits, log: list,
     rep = harmonise.describe_weights(con, "_w_rp", n_codes, 0)
     con.execute("DROP TABLE _w_rp")
     after = dict(con.execute(f"SELECT year, sum(TOTAL) FROM {table} GROUP BY year").fetchall())
-    for year, missing, before in con.execute("""
+    log.extend(harmonise.log_rows("rp", vint, "TOTAL", rep, [
+        (year, missing, before, after.get(year)) for year, missing, before in con.execute("""
             SELECT year, count(*) FILTER (WHERE jobs_total IS NULL), sum(jobs_total)
-            FROM census_functions GROUP BY year ORDER BY year""").fetchall():
-        log.append({"source": "rp", "vintage": vint.year,
-                    "vintage_candidates": ",".join(map(str, vint.candidates)),
-                    "year": int(year), "column": "TOTAL", "n_source_codes": rep.n_source_codes,
-                    "n_changed": rep.n_changed, "n_split": rep.n_split,
-                    "n_missing_values": int(missing), "total_before": float(before or 0.0),
-                    "total_after": float(after.get(year) or 0.0)})
+            FROM census_functions GROUP BY year ORDER BY year""").fetchall()]))
     return cols
 
 

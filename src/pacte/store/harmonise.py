@@ -102,3 +102,15 @@ def create_ze2010_weights(con: duckdb.DuckDBPyConnection, name: str,
                CASE WHEN tot > 0 THEN p / tot ELSE weight END AS share
         FROM (SELECT *, sum(p) OVER (PARTITION BY code) AS tot FROM w)""")
     con.execute("DROP TABLE _w_ze10")
+
+
+def log_rows(source: str, vint: Vintage, column: str, rep: HarmonisationReport,
+             years: list[tuple[int, int, float | None, float | None]]) -> list[dict]:
+    """The harmonisation log's rows of one source column: per (year, missing values, total
+    before, total after), the vintage found, its candidates and what the weights did."""
+    return [{"source": source, "vintage": vint.year,
+             "vintage_candidates": ",".join(map(str, vint.candidates)),
+             "year": int(year), "column": column, "n_source_codes": rep.n_source_codes,
+             "n_changed": rep.n_changed, "n_split": rep.n_split,
+             "n_missing_values": int(missing), "total_before": float(before or 0.0),
+             "total_after": float(after or 0.0)} for year, missing, before, after in years]

@@ -43,13 +43,8 @@ def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
     after = dict(con.execute("SELECT year, sum(jobs) FROM _uh GROUP BY year").fetchall())
     n_codes = con.execute("SELECT count(*) FROM _u_codes").fetchall()[0][0]
     rep = harmonise.describe_weights(con, "_w_u", n_codes, sum(int(b[2]) for b in before))
-    for year, total, missing in before:
-        log.append({"source": "urssaf", "vintage": vint.year,
-                    "vintage_candidates": ",".join(map(str, vint.candidates)),
-                    "year": int(year), "column": "jobs", "n_source_codes": rep.n_source_codes,
-                    "n_changed": rep.n_changed, "n_split": rep.n_split,
-                    "n_missing_values": int(missing), "total_before": float(total or 0.0),
-                    "total_after": float(after.get(year) or 0.0)})
+    log.extend(harmonise.log_rows("urssaf", vint, "jobs", rep, [
+        (year, missing, total, after.get(year)) for year, total, missing in before]))
     # communes of the file, even those with no salaried job
     con.execute("""CREATE TABLE coverage AS
         SELECT 'urssaf' AS source, 'epci' AS level, c.epci AS code,
