@@ -136,7 +136,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     for name, df in {"series": series, "sector_label": sector_labels(con),
                      "source_name": names}.items():
         _create(con, name, df)
-    insert_census_jobs(con, "_rp", rp_cols, table)
+    rp_communes = insert_census_jobs(con, "_rp", rp_cols, table, "_rpw",
+                                     communes=bool(overrides))
     con.execute("DROP TABLE _rp")
     con.execute("DROP TABLE _w_ze2010")
     say("Harmonisation URSSAF sur le COG 2025")
@@ -148,7 +149,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     insert_urssaf_jobs(con, splits, log, table, order=bool(overrides))
     _create(con, "harmonisation_log", pd.DataFrame(log))
     if not overrides:
-        write_jobs(con, table)
+        write_jobs(con, table, rp_communes)
+    con.execute("DROP TABLE _rpw")
     for name in BUILD_ONLY:
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
@@ -156,13 +158,15 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
                          "coverage", "harmonisation_log")}
 
 
-def write_jobs(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """The ``jobs`` table from the temporary table ``source`` (dropped), its rows sorted by
+def write_jobs(con: duckdb.DuckDBPyConnection, source: str, *queries: str) -> None:
+    """The ``jobs`` table from the temporary table ``source`` (dropped) and the rows of the
+    ``queries`` (the census commune rows), sorted by
     level and territory: a reader's lookup of one territory then reads a few row groups
     (DuckDB's min/max per row group) and the columns compress into runs. No index: on
     sorted rows the lookups take the same time without it (measured: Rouen's 8,715 rows,
     one EPCI, a région, a commune), and it weighed 6 MB of the store."""
-    write_jobs_table(con, source, (("level", "code"), ("source", "scheme", "sector", "period")))
+    write_jobs_table(con, [f"SELECT * FROM {source}", *queries],
+                     (("level", "code"), ("source", "scheme", "sector", "period")))
     con.execute(f"DROP TABLE {source}")
 
 
