@@ -54,10 +54,18 @@ BUILD_ONLY = frozenset({"census_functions", "estel_nonsalaried", "estel_salaried
                         "quarterly_jobs", "urssaf_jobs"})
 
 
+#: Snapshot tables read as views of their Parquet files (the census functions: 29 MB of
+#: memory as a table); the quarterly series stay a table, their labels taken in its row
+#: order (``rowid``, which a view has not).
+PARQUET_VIEWS = BUILD_ONLY - {"quarterly_jobs"}
+
+
 def load(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict) -> dict[str, pd.DataFrame]:
     """Create a table of ``con`` for every table of the snapshot listed in ``prov``
     (PROVENANCE.json): Parquet read by DuckDB, the reviewed CSV files by their parsers
-    (returned as DataFrames). The tables only the build reads are temporary."""
+    (returned as DataFrames). The tables only the build reads are temporary; most of those
+    only the derive steps read (:data:`PARQUET_VIEWS`) are views of their Parquet files,
+    read by the few statements using them rather than copied into memory first."""
     frames = {}
     for name, meta in prov.items():
         path = snap / meta.get("file", f"{name}.parquet")
@@ -68,6 +76,9 @@ def load(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict) -> dict[str, pd
                 raise BuildError(f"{path} : aucun lecteur pour la table {name!r}")
             frames[name] = parse(path)
             _create(con, name, frames[name], temp=bool(temp))
+        elif name in PARQUET_VIEWS:  # read by a few statements of the derive steps only
+            con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT * FROM read_parquet('
+                        + "'" + str(path).replace("'", "''") + "')")
         else:
             con.execute(f'CREATE {temp}TABLE "{name}" AS SELECT * FROM read_parquet(?)',
                         [str(path)])
@@ -151,8 +162,10 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     if not overrides:
         write_jobs(con, table, rp_communes)
     con.execute("DROP TABLE _rpw")
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() "
+                                       "WHERE temporary").fetchall()}
     for name in BUILD_ONLY:
-        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        con.execute(f'DROP {"VIEW" if name in views else "TABLE"} IF EXISTS "{name}"')
     return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
             for name in ("territory", "series", "sector_label", "source_name", "jobs",
                          "coverage", "harmonisation_log")}
