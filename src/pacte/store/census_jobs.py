@@ -20,6 +20,7 @@ import duckdb
 
 from pacte import geography
 from pacte.store import harmonise
+from pacte.store.layout import KeyedRows
 
 #: Census columns renamed in the jobs table (their sector codes).
 RENAMED = {"jobs_total": "TOTAL", "cfm": "CFM"}
@@ -99,3 +100,26 @@ def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
                   FROM (SELECT {level} AS code, year, sum(n_missing) AS n, [{sums}] AS v
                         FROM {wide} WHERE {level} IS NOT NULL GROUP BY ALL))""")
     return rows
+
+
+def commune_keyed_rows(wide: str, cols: list[str]) -> KeyedRows:
+    """The commune rows of the wide table ``wide`` (see :func:`insert_census_jobs`) for
+    :func:`pacte.store.layout.write_jobs_table`: numbered on the wide table (a commune's
+    number joined once per year, the 17 functions' numbers as a list per year)."""
+    names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in cols) + "]"
+    values = ", ".join(_quote(c) for c in cols)
+    return KeyedRows(
+        keys=(f"SELECT DISTINCT 'commune' AS level, commune AS code FROM {wide}",
+              f"""SELECT 'rp' AS source, 'RP15' AS scheme, sector,
+                         CAST(year AS VARCHAR) AS period, CAST(year AS SMALLINT) AS year
+                  FROM (SELECT DISTINCT year FROM {wide}),
+                       (SELECT unnest({names}) AS sector)"""),
+        rows=f"""SELECT k0.k AS _k0, unnest(y.ks) AS _k1, unnest([{values}]) AS jobs,
+                        CAST(w.n_missing AS INTEGER) AS n_missing, false AS estimate,
+                        false AS partial
+                 FROM {wide} w JOIN _jobs_key0 k0 ON k0.level = 'commune'
+                                                 AND k0.code = w.commune
+                 JOIN (SELECT period, list(k ORDER BY list_position({names}, sector)) AS ks
+                       FROM _jobs_key1 WHERE source = 'rp' AND scheme = 'RP15'
+                                         AND list_contains({names}, sector)
+                       GROUP BY period) y ON y.period = CAST(w.year AS VARCHAR)""")

@@ -22,10 +22,10 @@ from pacte.errors import BuildError
 from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
 from pacte.store.build_tables import BUILD_TABLES
-from pacte.store.census_jobs import harmonise_census, insert_census_jobs
+from pacte.store.census_jobs import commune_keyed_rows, harmonise_census, insert_census_jobs
 from pacte.store.estel_jobs import insert_estel_jobs, insert_quarterly_jobs
 from pacte.store.harmonise import create_ze2010_weights
-from pacte.store.layout import write_jobs_table
+from pacte.store.layout import KeyedRows, write_jobs_table
 from pacte.store.territories import create_territory
 from pacte.store.urssaf_jobs import insert_urssaf_jobs
 
@@ -147,8 +147,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     for name, df in {"series": series, "sector_label": sector_labels(con),
                      "source_name": names}.items():
         _create(con, name, df)
-    rp_communes = insert_census_jobs(con, "_rp", rp_cols, table, "_rpw",
-                                     communes=bool(overrides))
+    insert_census_jobs(con, "_rp", rp_cols, table, "_rpw", communes=bool(overrides))
     con.execute("DROP TABLE _rp")
     con.execute("DROP TABLE _w_ze2010")
     say("Harmonisation URSSAF sur le COG 2025")
@@ -160,7 +159,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     insert_urssaf_jobs(con, splits, log, table, order=bool(overrides))
     _create(con, "harmonisation_log", pd.DataFrame(log))
     if not overrides:
-        write_jobs(con, table, rp_communes)
+        write_jobs(con, table, commune_keyed_rows("_rpw", rp_cols))
     con.execute("DROP TABLE _rpw")
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() "
                                        "WHERE temporary").fetchall()}
@@ -171,15 +170,15 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
                          "coverage", "harmonisation_log")}
 
 
-def write_jobs(con: duckdb.DuckDBPyConnection, source: str, *queries: str) -> None:
-    """The ``jobs`` table from the temporary table ``source`` (dropped) and the rows of the
-    ``queries`` (the census commune rows), sorted by
-    level and territory: a reader's lookup of one territory then reads a few row groups
-    (DuckDB's min/max per row group) and the columns compress into runs. No index: on
-    sorted rows the lookups take the same time without it (measured: Rouen's 8,715 rows,
-    one EPCI, a région, a commune), and it weighed 6 MB of the store."""
-    write_jobs_table(con, [f"SELECT * FROM {source}", *queries],
-                     (("level", "code"), ("source", "scheme", "sector", "period")))
+def write_jobs(con: duckdb.DuckDBPyConnection, source: str, *keyed: KeyedRows) -> None:
+    """The ``jobs`` table from the temporary table ``source`` (dropped) and the ``keyed``
+    rows (the census commune rows, from their wide table), sorted by level and territory:
+    a reader's lookup of one territory then reads a few row groups (DuckDB's min/max per
+    row group) and the columns compress into runs. No index: on sorted rows the lookups
+    take the same time without it (measured: Rouen's 8,715 rows, one EPCI, a région, a
+    commune), and it weighed 6 MB of the store."""
+    write_jobs_table(con, [f"SELECT * FROM {source}"],
+                     (("level", "code"), ("source", "scheme", "sector", "period")), keyed)
     con.execute(f"DROP TABLE {source}")
 
 

@@ -17,6 +17,7 @@ column); the percentile's two counts are two more columns, ``percentile_n`` and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -34,20 +35,32 @@ def _columns(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str
     return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {source}").fetchall()]
 
 
+@dataclass(frozen=True)
+class KeyedRows:
+    """Rows of the jobs table given by their keys (:func:`write_jobs_table`): ``keys[i]``, a
+    query of the distinct values of the columns of group ``i`` (with ``year`` beside
+    ``period``); ``rows``, a query of the rows with ``_k{i}``, their numbers in the tables
+    ``_jobs_key{i}`` (columns of group ``i`` and ``k``), and the columns of no group."""
+    keys: tuple[str, ...]
+    rows: str
+
+
 def write_jobs_table(con: duckdb.DuckDBPyConnection, parts: Sequence[str],
-                     order: tuple[tuple[str, ...], ...]) -> None:
+                     order: tuple[tuple[str, ...], ...],
+                     keyed: Sequence[KeyedRows] = ()) -> None:
     """The table ``jobs`` from the rows of the queries ``parts`` (each with the same columns
-    and types, those of the table) sorted by the columns of ``order`` (groups of columns:
-    the territory's, then the series' with ``period``), its ``year`` computed on read from
-    ``period``. Raises BuildError when a row's year is not its period's (the layout would
-    change an answer).
+    and types, those of the table) and of ``keyed``, sorted by the columns of ``order``
+    (groups of columns: the territory's, then the series' with ``period``), its ``year``
+    computed on read from ``period``. Raises BuildError when a row's year is not its
+    period's (the layout would change an answer).
 
     Each group's distinct values are numbered in their sort order (a small table: tens of
     thousands of territories, thousands of series); the rows are sorted on these numbers
     with only their values beside them (jobs, flags: ~30 bytes a row instead of ~100 with
     the six text columns, a third of the sort's memory), then the text written from the
     numbers by list lookups, which keep the sorted order. Same order as sorting on the text
-    columns themselves."""
+    columns themselves. ``keyed`` rows come with their numbers (the census commune rows,
+    numbered on their wide table: 17 times fewer rows to join)."""
     union = " UNION ALL ".join(f"({p})" for p in parts)
     cols = _columns(con, f"SELECT * FROM ({parts[0]})")
     ddl = ", ".join(f"{n} {t} GENERATED ALWAYS AS ({JOBS_YEAR}) VIRTUAL" if n == "year"
@@ -57,9 +70,10 @@ def write_jobs_table(con: duckdb.DuckDBPyConnection, parts: Sequence[str],
         listed = ", ".join(group)
         # the series' group keeps the year beside its period, checked on this small table
         year = ", year" if "period" in group else ""
+        more = "".join(f" UNION SELECT {listed}{year} FROM ({k.keys[i]})" for k in keyed)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _jobs_key{i} AS
             SELECT *, CAST(row_number() OVER (ORDER BY {listed}) AS INTEGER) AS k
-            FROM (SELECT DISTINCT {listed}{year} FROM ({union}))""")
+            FROM (SELECT DISTINCT {listed}{year} FROM ({union}){more})""")
         if year and con.execute(f"SELECT count(*) FROM _jobs_key{i} "
                                 f"WHERE year IS DISTINCT FROM {JOBS_YEAR}").fetchall()[0][0]:
             bad = con.execute(f"SELECT source, level, code, year, period FROM ({union}) "
@@ -72,20 +86,23 @@ def write_jobs_table(con: duckdb.DuckDBPyConnection, parts: Sequence[str],
         + " OR ".join(f"{c} IS NULL" for c in group) + ")"
         for i, group in enumerate(order)).join(("SELECT ", ""))).fetchall()[0][0]
     equal = "IS NOT DISTINCT FROM" if nulls else "="
-    keyed = {c: i for i, group in enumerate(order) for c in group}
+    keyed_cols = {c: i for i, group in enumerate(order) for c in group}
     lists = ", ".join(
         f"_d{i} AS (SELECT " + ", ".join(f"list({c} ORDER BY k) AS {c}" for c in group)
         + f" FROM _jobs_key{i})" for i, group in enumerate(order))
     joins = " ".join(f"JOIN _jobs_key{i} k{i} ON " + " AND ".join(
         f"k{i}.{c} {equal} s.{c}" for c in group) for i, group in enumerate(order))
-    values = [c for c in stored if c not in keyed]
+    values = [c for c in stored if c not in keyed_cols]
     keys = ", ".join(f"k{i}.k AS _k{i}" for i in range(len(order)))
+    narrow = " UNION ALL BY NAME ".join([
+        f"(SELECT {keys}, {', '.join(f's.{c}' for c in values)} FROM ({union}) s {joins})",
+        *(f"(SELECT {', '.join(f'_k{i}' for i in range(len(order)))}, {', '.join(values)} "
+          f"FROM ({k.rows}))" for k in keyed)])
     con.execute(f"CREATE TABLE jobs ({ddl})")
     con.execute(f"INSERT INTO jobs ({', '.join(stored)}) WITH {lists} SELECT "
-                + ", ".join(f"_d{keyed[c]}.{c}[_o._k{keyed[c]}]" if c in keyed else f"_o.{c}"
-                            for c in stored)
-                + f" FROM (SELECT {keys}, {', '.join(f's.{c}' for c in values)} "
-                f"FROM ({union}) s {joins} ORDER BY "
+                + ", ".join(f"_d{keyed_cols[c]}.{c}[_o._k{keyed_cols[c]}]" if c in keyed_cols
+                            else f"_o.{c}" for c in stored)
+                + f" FROM ({narrow} ORDER BY "
                 + ", ".join(f"_k{i}" for i in range(len(order))) + ") _o "
                 + " ".join(f"CROSS JOIN _d{i}" for i in range(len(order))))
     for i in range(len(order)):
