@@ -65,14 +65,14 @@ def harmonise_census(con: duckdb.DuckDBPyConnection, splits, log: list,
 
 
 def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
-                       table: str, wide: str = "_rpw", communes: bool = True) -> str:
+                       table: str, wide: str = "_rpw", communes: bool = True) -> None:
     """Insert into ``table`` the census rows of the table ``h`` (``commune``, ``year`` and
     the function columns ``cols``, on COG 2025) at commune level (unless not ``communes``)
     and summed to every level of :data:`pacte.geography.LEVELS` through ``communes`` (code
-    and one column per level). Returns the query of the commune rows, read from the wide
-    temporary table ``wide`` (one row per commune and year) that the caller drops: the
-    bundled build writes them straight into the sorted jobs table, not through ``table``
-    (2.4 M rows, 85 % of the table, never copied whole)."""
+    and one column per level), from the wide temporary table ``wide`` (one row per commune
+    and year, with its territories) that the caller drops. Without ``communes``, the
+    bundled build writes the commune rows from ``wide`` straight into the sorted jobs table
+    (:func:`commune_keyed_rows`: 2.4 M rows, 85 % of the table, never copied whole)."""
     levels = [lv for lv in geography.LEVELS if lv not in ("commune", "fr")]
     any_missing = " OR ".join(f"{_quote(c)} IS NULL" for c in cols)
     names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in cols) + "]"
@@ -83,11 +83,11 @@ def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
                CASE WHEN _hc.code IS NOT NULL THEN 'FR' END AS fr
         FROM {h} _h LEFT JOIN communes _hc ON _hc.code = _h.commune""")
     values = ", ".join(_quote(c) for c in cols)
-    rows = f"""SELECT {ROW.format(level="'commune'", code="code", n_missing="n_missing")}
-        FROM (SELECT commune AS code, year, n_missing, unnest({names}) AS sector,
-                     unnest([{values}]) AS jobs FROM {wide})"""
     if communes:
-        con.execute(f"INSERT INTO {table} {rows}")
+        con.execute(f"""INSERT INTO {table}
+            SELECT {ROW.format(level="'commune'", code="code", n_missing="n_missing")}
+            FROM (SELECT commune AS code, year, n_missing, unnest({names}) AS sector,
+                         unnest([{values}]) AS jobs FROM {wide})""")
     for level in [*levels, "fr"]:
         # a territory with a commune missing (any function) is missing, France aside
         sums = ", ".join(
@@ -99,7 +99,6 @@ def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
             FROM (SELECT code, year, n, unnest({names}) AS sector, unnest(v) AS jobs
                   FROM (SELECT {level} AS code, year, sum(n_missing) AS n, [{sums}] AS v
                         FROM {wide} WHERE {level} IS NOT NULL GROUP BY ALL))""")
-    return rows
 
 
 def commune_keyed_rows(wide: str, cols: list[str]) -> KeyedRows:
