@@ -2,9 +2,10 @@
 ~12 M commune x APE x year rows, which DuckDB joins and sums in little memory.
 
 The harmonised rows are held with integer keys (the 2025 commune's and the APE code's
-numbers in code order) rather than their text: a third of the memory of the 12 M rows, and
-the sums by EPCI group and sort integers (the national file's EPCI rows: 7.3 -> ~2 s of CPU).
-The text is written back by list lookups as the rows are inserted."""
+numbers in code order) rather than their text: on the national-size bench file, 210 MB for
+the 12 M rows instead of 326, and the sums by EPCI grouped and sorted on integers (their
+insert 7.3 -> 4.7 s of CPU, most of it now the writing of the 4.9 M rows). The text is
+written back by list lookups (or joins, for the commune rows) as the rows are inserted."""
 
 from __future__ import annotations
 
