@@ -56,39 +56,21 @@ def parse_urssaf_jobs(path: str | Path, chunk_rows: int = 200_000) -> pd.DataFra
 def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 200_000) -> int:
     """Stream the national URSSAF file into DuckDB table ``table`` (``urssaf_jobs`` schema),
     chunk by chunk: memory stays that of one chunk, not of ~12 M long rows. A commune x APE
-    pair repeated across chunks raises ParseError (file, line), as :func:`parse_urssaf`.
-
-    The check reads the commune x APE pairs of each chunk (its rows come pair by pair, the
-    years of a pair together; :func:`~pacte.sources.urssaf.iter_urssaf` rejects a pair
-    repeated within a chunk): ~1 M pairs for the national file instead of grouping its
-    ~12 M long rows (1.6 s of CPU); a pair seen twice then gets the full check by year."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    pair repeated across chunks raises ParseError (file, line), as :func:`parse_urssaf`."""
     con.execute(f'CREATE TABLE "{table}" (commune VARCHAR, ape VARCHAR, year SMALLINT, '
                 'establishments BIGINT, jobs BIGINT)')
-    con.execute("CREATE OR REPLACE TEMP TABLE _urssaf_pairs (commune VARCHAR, ape VARCHAR)")
     rows = 0
+    import pyarrow as pa
+
     for chunk in iter_urssaf(path, chunk_rows):
         # as an Arrow table: DuckDB reads its strings in half the time of a DataFrame's
-        data = pa.Table.from_pandas(chunk[URSSAF_COLUMNS], preserve_index=False)
-        con.register("_chunk", data)
+        con.register("_chunk", pa.Table.from_pandas(chunk[URSSAF_COLUMNS], preserve_index=False))
         con.execute(f'INSERT INTO "{table}" SELECT * FROM _chunk')
-        n = len(data)
-        if n:  # a row whose pair is not the previous row's (null: counted as new)
-            commune, ape = data["commune"], data["ape"]
-            first = pc.or_(pc.not_equal(commune.slice(1), commune.slice(0, n - 1)),
-                           pc.not_equal(ape.slice(1), ape.slice(0, n - 1)))
-            con.register("_chunk", data.select(["commune", "ape"]).filter(
-                pa.chunked_array([[True], pc.fill_null(first, True)], pa.bool_())))
-            con.execute("INSERT INTO _urssaf_pairs SELECT * FROM _chunk")
         con.unregister("_chunk")
-        rows += n
-    seen = con.execute("SELECT count(*) FROM (SELECT commune, ape FROM _urssaf_pairs "
-                       "GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
-    con.execute("DROP TABLE _urssaf_pairs")
-    if seen and con.execute(f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL '
-                            'HAVING count(*) > 1 LIMIT 1').fetchall():
+        rows += len(chunk)
+    dup = con.execute(f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL '
+                      'HAVING count(*) > 1 LIMIT 1').fetchall()
+    if dup:
         parse_urssaf(path, chunk_rows)  # error path: raises with the file and line
     return rows
 
