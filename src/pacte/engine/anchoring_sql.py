@@ -1,6 +1,6 @@
 """Store access of the anchoring model (:mod:`pacte.engine.anchoring`): the COG vintage of
 a per-commune file, its weights onto COG 2025 communes and the populations of a year (temp
-tables kept for the connection), and the SQL that sums a file, a population or the parts of
+tables of the connection, dropped at the end of the run that made them), and the SQL that sums a file, a population or the parts of
 old EPCI perimeters to a level.
 
 Each sum is made for every level at once (one query, grouping sets over the territories of
@@ -39,7 +39,8 @@ class StoreContext:
         return frame(self.con, sql, params)
 
     def _has(self, temp: str) -> bool:
-        """Temp tables live as long as the connection (the store it reads is immutable)."""
+        """Whether the connection already holds ``temp`` (left by an earlier context, e.g.
+        :func:`pacte.engine.anchoring.commune_totals`: the store it reads is immutable)."""
         return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
                                      "AND table_name = ?", [temp]).fetchall()[0][0])
 
