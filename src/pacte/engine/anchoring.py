@@ -300,13 +300,16 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
         check_level(level, LEVELS)
     ctx = StoreContext(con)
     rows: list[dict[str, np.ndarray]] = []
-    for lev in LEVELS if level is None else (level,):
-        ter = ctx.territories(lev)
-        if lev == "ze2010":
-            rows += _productive(ctx, lev, ter)
-            continue
-        for block in (_bpe, _ftth, _rates, _productive, _census, _grants, _diplomas):
-            rows += block(ctx, lev, ter)
+    try:
+        for lev in LEVELS if level is None else (level,):
+            ter = ctx.territories(lev)
+            if lev == "ze2010":
+                rows += _productive(ctx, lev, ter)
+                continue
+            for block in (_bpe, _ftth, _rates, _productive, _census, _grants, _diplomas):
+                rows += block(ctx, lev, ter)
+    finally:
+        ctx.drop_created()
     # string columns as pandas' default text type, as a DataFrame of str would have them
     out = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in COLUMNS})
     out["value"] = out["value"].astype(float)

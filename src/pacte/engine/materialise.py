@@ -20,6 +20,7 @@ from pacte.engine.compute import MODELS, check_parameters, compute_indicators
 from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
+from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.frames import frame
 from pacte.store.layout import write_indicator_table
 from pacte.store.rows import indicator_sql
@@ -39,13 +40,26 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     runs: dict[str, pd.DataFrame] = {EXPOSURE: MODELS[EXPOSURE](con, None, tops=tops)}
     df = pd.concat([compute_indicators(con, runs=runs), compute_indicators(con, "fr", runs=runs)],
                    ignore_index=True)
+    del runs  # the models' own frames, freed before the table is written (its peak memory)
+    _drop_build_tables(con)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
     # with each value's percentile within its level (readers show it without scanning it)
     write_indicator_table(con, TABLE, df)
     n = len(df)
-    del df, runs  # freed before the next table is written (the step's peak memory)
+    del df  # freed before the next table is written
     return {TABLE: n, **write_exposure_top(con, say, tops)}
+
+
+def _drop_build_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the build-only temporary tables (:data:`pacte.store.build_tables.BUILD_TABLES`:
+    the snapshot's per-commune files), whose last reader is the catalogue's computation
+    (the anchoring model): DuckDB held them in memory (~60 MB) for the rest of the build."""
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN "
+        "(SELECT unnest(?))", [sorted(BUILD_TABLES)]).fetchall()]
+    for name in names:
+        con.execute(f'DROP TABLE temp.main."{name}"')
 
 
 def has_indicators(con: duckdb.DuckDBPyConnection) -> bool:

@@ -95,10 +95,12 @@ def _trim(con, level: str, scheme: str = "A17") -> pd.DataFrame:
     return w.reindex(columns=cols).fillna(0.0)
 
 
-def national_jobs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def national_jobs(con: duckdb.DuckDBPyConnection, sut: NationalTable | None = None
+                  ) -> pd.DataFrame:
     """Persons employed by sector at 31/12/2010 (index: :data:`SECTORS`): ``salaried``,
-    ``non_salaried``, ``total``, and the table's own employment ``table`` (ThreeME)."""
-    t16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
+    ``non_salaried``, ``total``, and the table's own employment ``table`` (ThreeME).
+    ``sut``: :func:`load_sut`'s table when already read."""
+    t16 = calc_aggregate_table(sut or load_sut(con), A17_TO_16, SECTORS)
     salaried = _trim(con, "fr").iloc[0].reindex(SECTORS).to_numpy(dtype=float)
     ns = con.execute("SELECT sum(jobs) FROM jobs WHERE source = 'estel_ns' AND level = 'ze2010' "
                      "AND year = ? AND sector = 'TOTAL'", [NON_SALARIED_YEAR]).fetchall()[0][0]
@@ -106,10 +108,13 @@ def national_jobs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame({**basis, "table": t16.jobs}, index=SECTORS)
 
 
-def load_national_table(con: duckdb.DuckDBPyConnection) -> NationalTable:
-    """The 16-sector table with ``jobs`` = persons employed (:func:`national_jobs`)."""
-    t16 = calc_aggregate_table(load_sut(con), A17_TO_16, SECTORS)
-    return NationalTable(t16.sectors, t16.Z, t16.x, national_jobs(con)["total"].to_numpy())
+def load_national_table(con: duckdb.DuckDBPyConnection, sut: NationalTable | None = None
+                        ) -> NationalTable:
+    """The 16-sector table with ``jobs`` = persons employed (:func:`national_jobs`).
+    ``sut``: :func:`load_sut`'s table when already read."""
+    sut = sut or load_sut(con)
+    t16 = calc_aggregate_table(sut, A17_TO_16, SECTORS)
+    return NationalTable(t16.sectors, t16.Z, t16.x, national_jobs(con, sut)["total"].to_numpy())
 
 
 def calc_jobs_per_output(t: NationalTable, jobs_nation: np.ndarray | None) -> np.ndarray:
@@ -144,11 +149,15 @@ def respending_rate() -> float:
                  * mp.value("household.domestic_share"))
 
 
-def national_multipliers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def national_multipliers(con: duckdb.DuckDBPyConnection, t: NationalTable | None = None,
+                         sut: NationalTable | None = None) -> pd.DataFrame:
     """Type-I output and employment multipliers of the 16 sectors (2010 SUT, persons
-    employed), plus the industry aggregate (output-weighted mean of C1..C5 and C2DE)."""
-    t = load_national_table(con)
-    labels = dict(zip(load_sut(con).sectors, load_sut(con).labels, strict=True))
+    employed), plus the industry aggregate (output-weighted mean of C1..C5 and C2DE).
+    ``t``, ``sut``: :func:`load_national_table`'s and :func:`load_sut`'s tables when
+    already read."""
+    sut = sut or load_sut(con)
+    t = t or load_national_table(con, sut)
+    labels = dict(zip(sut.sectors, sut.labels, strict=True))
     L = calc_L(calc_A(t.Z, t.x))
     e = calc_direct_coefficients(t.jobs, t.x)
     df = pd.DataFrame({"sector": t.sectors,

@@ -199,10 +199,12 @@ def _urssaf(con) -> tuple[pd.DataFrame, dict]:
     return E.reindex(index=whole, columns=SECTORS).fillna(0.0), notes
 
 
-def load_blocks(con: duckdb.DuckDBPyConnection, level: str | None = None) -> list[Block]:
-    """Territory x 16-sector job matrices, one block per (level, source)."""
+def load_blocks(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                t16: NationalTable | None = None) -> list[Block]:
+    """Territory x 16-sector job matrices, one block per (level, source) (``t16``:
+    :func:`load_national_table`'s table when already read)."""
     levels = LEVELS if level is None else (level,)
-    t16 = load_national_table(con)
+    t16 = t16 or load_national_table(con)
     trim_reg, trim_fr = _trim(con, "reg"), _trim(con, "fr").iloc[0]
     mix_reg, mix_fr = _group_mix(trim_reg), _group_mix(trim_fr.to_frame().T).iloc[0]
     cen_fr, _, _ = _census(con, "fr", mix_reg, mix_fr, t16)
@@ -302,13 +304,14 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
     sources) of :func:`pacte.engine.national_io.national_jobs`."""
     if level is not None:
         check_level(level, LEVELS)
-    t16 = load_national_table(con)
+    sut = load_sut(con)  # the national tables read once for the run
+    t16 = load_national_table(con, sut)
     A = calc_A(t16.Z, t16.x)
     industry = np.isin(SECTORS, INDUSTRY)
-    salaried_fr = national_jobs(con)["salaried"].to_numpy()
+    salaried_fr = national_jobs(con, sut)["salaried"].to_numpy()
     dnote = DELTA_NOTE.format(delta=f"{delta:g}".replace(".", ","))
     frames = []
-    for b in load_blocks(con, level):
+    for b in load_blocks(con, level, t16):
         jpo = calc_jobs_per_output(t16, salaried_fr if b.salaried else None)
         r = calc_supported_jobs(b.E, jpo, A, industry, delta, E_nation=b.E_nation)
         base_jobs = r["industry_jobs"] if b.shown_industry is None else b.shown_industry
@@ -336,7 +339,7 @@ def compute_valuechain(con: duckdb.DuckDBPyConnection, level: str | None = None,
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     out = _add_missing(con, out, level)
     if level in (None, "fr"):
-        out = pd.concat([out, _multiplier_rows(con)], ignore_index=True)
+        out = pd.concat([out, _multiplier_rows(con, t16, sut)], ignore_index=True)
     names = frame(con, "SELECT level, code, name FROM territory")
     out = out.drop(columns="name", errors="ignore").merge(names, on=["level", "code"],
                                                           how="left")
@@ -359,8 +362,8 @@ def _add_missing(con, out: pd.DataFrame, level: str | None) -> pd.DataFrame:
     return pd.concat([out, *rows], ignore_index=True)
 
 
-def _multiplier_rows(con) -> pd.DataFrame:
-    m = national_multipliers(con).set_index("sector").loc["BE"]
+def _multiplier_rows(con, t16: NationalTable, sut: NationalTable) -> pd.DataFrame:
+    m = national_multipliers(con, t16, sut).set_index("sector").loc["BE"]
     note = ("multiplicateur de type I (effets directs et indirects, Miller & Blair 2009 ch. 6) "
             "de l'industrie (DE, C1 à C5), moyenne pondérée par la production ; tableau "
             "domestique branche x branche, importations exclues ; emplois : personnes en "

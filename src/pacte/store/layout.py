@@ -109,8 +109,9 @@ def write_jobs_table(con: duckdb.DuckDBPyConnection, parts: Sequence[str],
         con.execute(f"DROP TABLE _jobs_key{i}")
 
 
-#: Rows of the indicator table written per statement (each a copy of that many rows).
-CHUNK = 40_000
+#: Rows of the indicator table written per statement (each a copy of that many rows): one
+#: DuckDB row group (the real store's table in 0.37 s of CPU, 0.62 s by slices of 40,000).
+CHUNK = 122_880
 
 
 def calc_cume_counts(group: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,9 +144,13 @@ def write_indicator_table(con: duckdb.DuckDBPyConnection, table: str, frame) -> 
     value), computed on read from its two counts (:func:`calc_cume_counts` over the groups
     level x indicator x period x source x missing or not).
 
-    The rows are written once, already in their order, :data:`CHUNK` at a time: DuckDB
-    neither sorts nor windows the wide rows (names, notes), whose copies took 180 MB."""
+    The rows are written once, already in their order, :data:`CHUNK` at a time, from Arrow:
+    DuckDB neither sorts nor windows the wide rows (names, notes), whose copies took 180 MB;
+    the texts, a few thousand distinct values repeated (level, names, units, notes...), are
+    taken as Arrow dictionaries (codes, not strings; still VARCHAR in the table)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     value = frame["value"].to_numpy(dtype=float)
     codes = [pd.factorize(frame[c], sort=True)[0].astype(np.int64)
@@ -158,10 +163,17 @@ def write_indicator_table(con: duckdb.DuckDBPyConnection, table: str, frame) -> 
     # level, indicator, then the engine's order (ord): codes sorted as DuckDB sorts text
     order = np.lexsort((frame["ord"].to_numpy(), codes[1], codes[0]))
     n, k = n[order], k[order]
+    columns = {}
+    for c in frame.columns:
+        col = pa.array(frame[c])  # Arrow's text as it is (pandas 3)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = pc.dictionary_encode(col)
+        columns[c] = col
+    rows_all = pa.table(columns)
     for start in range(0, max(len(order), 1), CHUNK):  # in slices: a slice's copy at a time
-        part = order[start:start + CHUNK]
-        rows = frame.take(part).assign(percentile_n=n[start:start + CHUNK],
-                                       percentile_k=k[start:start + CHUNK])
+        part = slice(start, start + CHUNK)
+        rows = rows_all.take(pa.array(order[part])).append_column(
+            "percentile_n", pa.array(n[part])).append_column("percentile_k", pa.array(k[part]))
         con.register("_ind_rows", rows)
         try:
             cols = _columns(con, "_ind_rows")

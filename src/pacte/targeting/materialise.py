@@ -17,10 +17,10 @@ import pandas as pd
 from pacte.errors import StoreError
 from pacte.geography import RANK_LEVELS
 from pacte.settings import default_rule_hash
-from pacte.targeting.eligibility import add_gate_values, calc_eligibility, load_eligibility
+from pacte.targeting.eligibility import add_gate_values, calc_eligibility, from_rule
 from pacte.targeting.facts import META_COLUMNS, Ranking, RankingFacts, Unranked
 from pacte.targeting.index import rank_territories
-from pacte.targeting.rule import load_config
+from pacte.targeting.rule import load_config, load_rule
 from pacte.targeting.tiers import calc_tier_columns, with_tiers
 
 DEFAULT_SEED = 0
@@ -29,8 +29,8 @@ DEFAULT_SEED = 0
 def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
                           ) -> dict[str, int]:
     """Rank every level of :data:`RANK_LEVELS` with the default rule and seed 0."""
-    config = load_config()
-    rules = load_eligibility()
+    rule = load_rule()  # read once (load_config and load_eligibility each read it)
+    config, rules = rule.config, from_rule(rule.eligibility)
     frames, metas, draws = [], [], []
     for level in RANK_LEVELS:
         say(f"Classement par défaut : {level}")
