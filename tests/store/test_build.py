@@ -141,6 +141,66 @@ def test_failed_build_leaves_previous_store_intact(fictional_store, tmp_path):
     assert not list(tmp_path.glob(".p.duckdb*"))
 
 
+def _table_step(name, wait=None, error=None):
+    """A build step writing the one-row table ``name`` (after ``wait``, an event set by the
+    other step: both then run at once), or raising ``error``."""
+    def step(con, say):
+        if wait is not None:
+            assert wait.wait(30), "the steps did not run at the same time"
+        if error is not None:
+            raise error
+        con.execute(f"CREATE TABLE {name} AS SELECT 1 AS x")
+        return {name: 1}
+    step.__name__ = name
+    return step
+
+
+def test_steps_beside_each_other_write_both_tables(fictional_store, tmp_path):
+    """``store.beside``: the side step runs in a thread, on its own cursor, while the main
+    step runs; both tables are in the store and counted in its meta."""
+    import threading
+
+    from fixtures.conftest_fictional import SNAPSHOT
+
+    started = threading.Event()
+
+    def side(con, say):
+        started.set()  # the main step waits for it: they overlap
+        return _table_step("side_table")(con, say)
+
+    db = tmp_path / "b.duckdb"
+    meta = store.build(db, SNAPSHOT, steps=[store.beside(
+        _table_step("main_table", wait=started), side)])
+    assert meta["rows_main_table"] == "1" and meta["rows_side_table"] == "1"
+    with store.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM main_table, side_table").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("failing", ["main", "side"])
+def test_failed_step_beside_another_leaves_previous_store_intact(fictional_store, tmp_path,
+                                                                 failing):
+    """A step failing while another runs beside it fails the build with its error, once the
+    other is done; the previous store stays, no temporary file is left."""
+    db, before, snap = _store_and_snapshot_copies(fictional_store, tmp_path)
+    boom = ValueError(f"panne de l'étape {failing}")
+    main = _table_step("main_table", error=boom if failing == "main" else None)
+    side = _table_step("side_table", error=boom if failing == "side" else None)
+    with pytest.raises(BuildError, match=f"panne de l'étape {failing}"):
+        store.build(db, snap, steps=[store.beside(main, side)])
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob(".p.duckdb*"))
+
+
+def test_heap_helpers_run_anywhere():
+    """Trimming the heap and bounding its large buffers are no-ops off glibc, and harmless
+    when called again."""
+    from pacte.store.build import bound_heap, release_heap
+
+    bound_heap()
+    release_heap()
+    release_heap()
+
+
 def test_build_with_unknown_commune_code_names_it(fictional_store, tmp_path):
     """A census row on an unknown commune code: the build fails naming the code."""
     import hashlib

@@ -18,10 +18,14 @@ from pacte.targeting.materialise import write_default_ranking
 
 #: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
 #: LISA, candidate basins) reads the ranking. The indicators' step also writes the exposure's
-#: top industries (``exposure_top``) from the same run of the model.
-STEPS = (write_indicators, write_default_ranking, write_ranking_selection,
-         write_spatial,
-         write_territory_cards, write_diversify_matrix)
+#: top industries (``exposure_top``) from the same run of the model. Two steps run beside
+#: others that read none of their tables (:func:`pacte.store.build.beside`: a thread, its
+#: own DuckDB cursor): « montée en gamme » (the URSSAF jobs only) beside the catalogue,
+#: mostly single-threaded pandas; the spatial statistics beside the cards, whose DuckDB
+#: queries and Python leave a core idle part of the time (the cards' gzip runs in threads).
+STEPS = (store.beside(write_indicators, write_diversify_matrix),
+         write_default_ranking, write_ranking_selection,
+         store.beside(write_territory_cards, write_spatial))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,

@@ -24,11 +24,16 @@ COLUMNS = ("indicator", "label", "source", "period", "value", "national", "unit"
            "resolution", "note")
 #: The view registered for a level's (indicator, source) labels and order.
 _LABELS = "_card_labels"
+#: France's rows, beside each territory's row: a temporary table read by every chunk's
+#: query (joined from the store's table, the national rows were searched again for each
+#: chunk: 15 % of the query's CPU time for the EPCI, measured).
+_NATIONAL = "_card_national"
 
 
 def register_labels(con: duckdb.DuckDBPyConnection, level: str) -> None:
     """Register, for the query of :func:`show_indicators_sql`, each (indicator, source) pair
-    of ``level``'s stored rows with its label and the indicator's place in the catalogue."""
+    of ``level``'s stored rows with its label and the indicator's place in the catalogue,
+    and France's rows (a temporary table; :func:`unregister_labels` drops both)."""
     pairs = con.execute(f"SELECT DISTINCT indicator, source FROM {INDICATOR_TABLE} "
                         "WHERE level = ?", [level]).fetchall()
     order = {i: n for n, i in enumerate(INDICATORS)}
@@ -38,10 +43,13 @@ def register_labels(con: duckdb.DuckDBPyConnection, level: str) -> None:
         "label": pa.array([INDICATORS[i].label_for(s) if i in INDICATORS else i
                            for i, s in pairs], pa.string()),
         "o": pa.array([order.get(i) for i, _ in pairs], pa.int64())}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_NATIONAL} AS SELECT indicator, period, "
+                f"source, value FROM {INDICATOR_TABLE} WHERE level = 'fr'")
 
 
 def unregister_labels(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister(_LABELS)
+    con.execute(f"DROP TABLE IF EXISTS {_NATIONAL}")
 
 
 def show_indicators_sql(level: str) -> tuple[str, list, str]:
@@ -62,8 +70,7 @@ def show_indicators_sql(level: str) -> tuple[str, list, str]:
         FROM {INDICATOR_TABLE} i
         JOIN {_LABELS} m ON m.indicator = i.indicator
                         AND m.source IS NOT DISTINCT FROM i.source
-        LEFT JOIN (SELECT indicator, period, source, value FROM {INDICATOR_TABLE}
-                   WHERE level = 'fr') n
+        LEFT JOIN {_NATIONAL} n
                ON n.indicator = i.indicator AND n.period = i.period AND n.source = i.source
         WHERE i.level = ?
           AND (NOT coalesce(list_contains(?::VARCHAR[], i.indicator), false)
