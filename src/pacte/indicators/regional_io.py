@@ -183,8 +183,8 @@ def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray | None, delta: floa
         raise DataError("emploi régional dans un secteur sans emploi national")
     inv_share = np.divide(total, nation, out=np.zeros(nation.shape), where=~absent)
     inv_e = np.divide(1.0, e_r, out=np.zeros(e_r.shape), where=e_r != 0)
-    slq = np.multiply.outer(inv_share, inv_e)
-    slq *= E_t
+    slq = E_t * inv_e
+    slq *= inv_share[:, None]
     return slq, np.log2(1.0 + e_r / total) ** delta, E_t, e_r
 
 
@@ -240,7 +240,7 @@ def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
     k, n = slq.shape
     u = slq[:ns] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
     scale = slq
-    np.add(scale, scale == 0, out=scale)  # SLQ, 1 for an absent sector (u = 0 there)
+    scale[scale == 0] = 1.0  # SLQ, 1 for an absent sector (u = 0 there)
     s_serv, s_ind = scale[:ns], scale[ns:]
     jpo_i = jobs_per_output[ind]
     inv_jpo = np.divide(1.0, jpo_i, out=np.zeros(jpo_i.shape), where=jpo_i > 0)
@@ -281,16 +281,17 @@ def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
     inputs already checked), and the :class:`_Mixed` solution."""
     s = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta)
     serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
-    # the national supply chain (the same for every territory): (I - A_ss)^-1 A_si once,
-    # then one product (a solve with n right-hand sides costs ten times more)
-    dx_nat = np.linalg.solve(np.eye(serv.size) - A_nat[np.ix_(serv, serv)],
-                             A_nat[np.ix_(serv, ind)]) @ s.x_ind
     jpo = jobs_per_output[serv][:, None]
+    # the national supply chain's jobs (the same matrix for every territory):
+    # jpo (I - A_ss)^-1 A_si once, then one product (numpy's solve with n right-hand sides
+    # costs ten times more: one copy per column)
+    chain = np.linalg.solve(np.eye(serv.size) - A_nat[np.ix_(serv, serv)],
+                            A_nat[np.ix_(serv, ind)])
     local = s.scale * jpo
     local *= s.y
     if cap:
         np.minimum(local, s.E_t[:serv.size], out=local)
-    leaked = dx_nat * jpo
+    leaked = (chain * jpo) @ s.x_ind
     leaked -= local
     np.maximum(leaked, 0.0, out=leaked)  # clip rounding noise (~1e-12)
     return local, leaked, s
