@@ -291,9 +291,12 @@ def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
     local *= s.y
     if cap:
         np.minimum(local, s.E_t[:serv.size], out=local)
-    leaked = (chain * jpo) @ s.x_ind
-    leaked -= local
-    np.maximum(leaked, 0.0, out=leaked)  # clip rounding noise (~1e-12)
+    national = (chain * jpo) @ s.x_ind
+    leaked = national - local
+    # rounding noise (a territory that is the whole nation leaks nothing): 0 below 1e-12 of
+    # the national chain's jobs, negative values included
+    national *= 1e-12
+    leaked[leaked <= national] = 0.0
     return local, leaked, s
 
 
@@ -330,7 +333,8 @@ def calc_supported_jobs_by_sector(
        i actually has in the territory (a supplier cannot employ more people than it
        has; the excess is bought elsewhere);
     5. leaked jobs ``n_ri - s_ri`` (>= 0 because ``A_r <= A_nat`` element-wise): supply
-       chain jobs of the territory's industry located elsewhere in France.
+       chain jobs of the territory's industry located elsewhere in France (0 when below
+       1e-12 of ``n_ri``: rounding noise, e.g. for a territory that is the whole nation).
 
     ``E_nation`` defaults to the sum of ``E_region`` over territories (territories that
     partition the country, as the ~1,255 EPCI do). Productivity is national: a territory's
