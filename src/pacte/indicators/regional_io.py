@@ -106,7 +106,6 @@ def calc_regional_A(A_nat: np.ndarray, FLQ: np.ndarray, out: np.ndarray | None =
     return A_r
 
 
-
 def _check(E_region, jobs_per_output, A_nat, industry_mask, E_nation, lazy=False):
     """Arrays as floats (booleans), shapes and signs checked; ``E_nation`` defaults to the
     sum over territories (left None with ``lazy``: :func:`_lq_by_sector` sums it)."""
@@ -231,16 +230,16 @@ def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
     n) array, territories last (two passes: minimum, then product by ``-a_ij``); with
     households (type II, ``h = 1``) their row and column come first. The solver gets it as
     a view. The right-hand side ``sum_j a_ij min(u_i, SLQ_j) x_j / SLQ_j`` over the industry
-    columns j is summed one responding sector at a time in a small buffer that stays in
-    cache (the (ns, ni, n) products are never stored)."""
+    columns j is summed a few responding sectors at a time in a buffer that stays in cache
+    (the (ns, ni, n) products are never stored whole)."""
     serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
     ns = serv.size
     order = np.concatenate([serv, ind])
     slq, lam, E_t, e_r = _lq_by_sector(E_region, E_nation, delta, order)
     k, n = slq.shape
     u = slq[:ns] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
-    scale = slq
-    scale[scale == 0] = 1.0  # SLQ, 1 for an absent sector (u = 0 there)
+    scale = slq  # SLQ, 1 for an absent sector (u = 0 there)
+    scale[scale == 0] = 1.0
     s_serv, s_ind = scale[:ns], scale[ns:]
     jpo_i = jobs_per_output[ind]
     inv_jpo = np.divide(1.0, jpo_i, out=np.zeros(jpo_i.shape), where=jpo_i > 0)
@@ -255,16 +254,17 @@ def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
     d *= -A_nat[serv, serv][:, None]
     d += 1.0
     d *= s_serv
-    diag = np.arange(ns)
-    B[diag, diag] = d
+    B[np.arange(ns), np.arange(ns)] = d
     rhs = np.empty((m, n))
     z = x_ind / s_ind
-    buf = np.empty(s_ind.shape)
-    a_si = A_nat[np.ix_(serv, ind)]
-    for i in range(ns):
-        np.minimum(u[i], s_ind, out=buf)
-        buf *= z
-        np.matmul(a_si[i], buf, out=rhs[h + i])
+    g = max(1, min(ns, 131_072 // max(s_ind.size, 1)))  # rows per pass: a buffer <= 1 MB
+    buf = np.empty((g, *s_ind.shape))
+    a_si = A_nat[np.ix_(serv, ind)][:, None, :]
+    for i in range(0, ns, g):
+        w = buf[:min(g, ns - i)]
+        np.minimum(u[i:i + g, None, :], s_ind, out=w)
+        w *= z
+        np.matmul(a_si[i:i + g], w, out=rhs[h + i:h + i + len(w), None, :])
     if h:
         S[0, 0] = 1.0
         S[0, 1:] = -income[serv][:, None] * s_serv
