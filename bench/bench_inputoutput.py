@@ -1,9 +1,9 @@
 """Benchmark: jobs supported by local industry for 1,255 territories (the EPCI count), at
 17 sectors (SUT A17) and 35 sectors (WIOD c1-c35).
 
-Compares pacte's ``calc_supported_jobs`` (FLQ rows of the responding sectors only, then one
-batched LU solve ``numpy.linalg.solve`` on the (n, k_s, k_s) stack of all territories, no
-per-territory Python) with (1) a loop calling pymrio's ``calc_L`` once per territory on the
+Compares pacte's ``calc_supported_jobs`` (the FLQ block of the responding sectors only, built
+territories last, then one batched LU solve ``numpy.linalg.solve`` on the (n, k_s, k_s) stack
+of all territories, no per-territory Python) with (1) a loop calling pymrio's ``calc_L`` once per territory on the
 same regional A (inverse only), (2) the whole computation written territory by territory
 around pymrio's ``calc_L``, and (3) lower bounds: the batched solve alone on a stack built
 beforehand (the (n, k_s, k_s) systems pacte solves, and the full (n, k, k) ones). Also the
@@ -14,7 +14,10 @@ drawn around France's structure (seed 42), small sectors set to zero.
 Run from the repository root:  python bench/bench_inputoutput.py
 Targets: under 10 ms for 1,255 x 35, >= 10x the pymrio loop, also at 17, and within 1.5x
 of the batched-solve bound. pacte and its bound are timed alternately (best of 40 each), so
-that a busy machine weighs on both alike.
+that a busy machine weighs on both alike. The bound is the same ``numpy.linalg.solve`` call on
+systems of the same shape (one right-hand side each) built beforehand: pacte / bound is the
+cost of everything but the solve (checks, location quotients, the stack and right-hand side,
+the national chain, the sums).
 """
 
 from __future__ import annotations

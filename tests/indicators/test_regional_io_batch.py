@@ -92,6 +92,23 @@ def test_property_batched_equals_loop(A, E, delta):
                                rtol=0, atol=1e-9 * scale)
 
 
+@pytest.mark.parametrize("delta", [0.1, 0.3])
+def test_the_nation_as_one_territory_leaks_exactly_nothing(wiod, delta):
+    """Leaked jobs are national minus local supply chain jobs, equal for the whole nation:
+    what is left is rounding noise (~1e-16 of the chain), reported as 0, not 1e-10 jobs,
+    while the territories' leaks are untouched."""
+    A, E, jpo, industry = wiod
+    e = E.sum(axis=0)
+    whole = calc_supported_jobs(e[None, :], jpo, A, industry, delta, E_nation=e,
+                                cap_at_local_jobs=False)  # (the cap would leak)
+    assert whole["leaked_jobs"][0] == 0.0 and whole["local_jobs"][0] > 0
+    parts = calc_supported_jobs(E, jpo, A, industry, delta)
+    loop = _loop_supported(E, jpo, A, industry, delta)
+    assert (parts["leaked_jobs"] > 0).all()
+    assert parts["local_jobs"] == pytest.approx(
+        np.minimum(loop, E)[:, ~industry].sum(axis=1), rel=1e-9)
+
+
 @settings(max_examples=60, deadline=None)
 @given(arrays(float, (4, 4), elements=st.floats(0.0, 0.2, allow_nan=False)),
        arrays(float, 4, elements=st.floats(1.0, 1e4)), st.floats(0.0, 0.5),

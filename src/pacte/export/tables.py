@@ -120,8 +120,38 @@ def write_xlsx(data: Table | pd.DataFrame, path: Path, title: str = "Classement"
                dimensions: Mapping[str, str] | None = None) -> Path:
     """XLSX with French headers, frozen header row, filters and number formats; a second
     sheet "Sources" holds the attribution line (the data sheet stays first and active).
-    Written whole or not at all; a formula-like text stays text."""
-    return save_workbook(xlsx_workbook(data, title, attribution, dimensions), path)
+    Written whole or not at all; a formula-like text stays text. Plain tables are written
+    directly (:mod:`pacte.export.xlsx_fast`, the same workbook), others with openpyxl."""
+    from pacte.export.xlsx_fast import Unsupported, write_workbook
+
+    t = as_table(data, dimensions)
+    heads = t.headers(french=True)
+    if heads:
+        rows = [heads, *([_cell_value(v) for v in row]
+                         for row in t.frame.itertuples(index=False))]
+        sheets = [(title[:31], rows, _formats(t), _widths(t, heads), True)]
+        if attribution:
+            sheets.append(("Sources", [["Sources et licence"], [attribution]], [None],
+                           [min(len(attribution) + 2, 120)], False))
+        try:
+            with atomic_path(path) as tmp:
+                write_workbook(tmp, sheets)
+            return Path(path)
+        except Unsupported:
+            pass
+    return save_workbook(xlsx_workbook(t, title, attribution), path)
+
+
+def _formats(t: Table) -> list[str | None]:
+    """Each column's XLSX number format: text for codes and names, else its decimals'."""
+    return ["@" if c.id in TEXT_COLUMNS else number_format(c.decimals, c.thousands)
+            for c in t.columns]
+
+
+def _widths(t: Table, heads: list[str]) -> list[int]:
+    """Column widths: the header's or the longest of the first 200 values, + 2, 8 to 60."""
+    return [min(max(max([len(head), *(len(str(v)) for v in t.frame[c.id].head(200))]) + 2,
+                    8), 60) for c, head in zip(t.columns, heads, strict=True)]
 
 
 def append_frame(ws, df: pd.DataFrame) -> None:
@@ -179,17 +209,15 @@ def xlsx_workbook(data: Table | pd.DataFrame, title: str = "Classement",
         cell = ws.cell(row=1, column=j)
         set_text_cell(cell, head)
         cell.font = Font(bold=True)
-    fmts = ["@" if c.id in TEXT_COLUMNS else number_format(c.decimals, c.thousands)
-            for c in t.columns]
+    fmts = _formats(t)
     for i, row in enumerate(t.frame.itertuples(index=False), 2):
         for j, (v, fmt) in enumerate(zip(row, fmts, strict=True), 1):
             cell = ws.cell(row=i, column=j)
             set_text_cell(cell, _cell_value(v))
             if fmt:
                 cell.number_format = fmt
-    for j, (c, head) in enumerate(zip(t.columns, heads, strict=True), 1):
-        width = max(len(head), *(len(str(v)) for v in t.frame[c.id].head(200)))
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    for j, width in enumerate(_widths(t, heads), 1):
+        ws.column_dimensions[get_column_letter(j)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     if attribution:

@@ -15,6 +15,8 @@ can only shrink domestic purchases further).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from pacte.errors import DataError
@@ -104,8 +106,9 @@ def calc_regional_A(A_nat: np.ndarray, FLQ: np.ndarray, out: np.ndarray | None =
     return A_r
 
 
-
-def _check(E_region, jobs_per_output, A_nat, industry_mask, E_nation):
+def _check(E_region, jobs_per_output, A_nat, industry_mask, E_nation, lazy=False):
+    """Arrays as floats (booleans), shapes and signs checked; ``E_nation`` defaults to the
+    sum over territories (left None with ``lazy``: :func:`_lq_by_sector` sums it)."""
     E_region = np.asarray(E_region, dtype=float)
     jobs_per_output = np.asarray(jobs_per_output, dtype=float)
     A_nat = np.asarray(A_nat, dtype=float)
@@ -116,7 +119,10 @@ def _check(E_region, jobs_per_output, A_nat, industry_mask, E_nation):
                          f", A_nat {A_nat.shape}, industry_mask {industry.shape}")
     if (jobs_per_output < 0).any():
         raise DataError("emplois par unité de production négatifs")
-    E_nation = E_region.sum(axis=0) if E_nation is None else np.asarray(E_nation, float)
+    if E_nation is not None:
+        E_nation = np.asarray(E_nation, float)
+    elif not lazy:
+        E_nation = E_region.sum(axis=0)
     return E_region, jobs_per_output, A_nat, industry, E_nation
 
 
@@ -152,29 +158,33 @@ def calc_regional_rows(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.nda
                            delta)
 
 
-def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray, delta: float
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Simple location quotients laid out sector by territory (k, n), territories last so
-    that every elementwise step runs over long contiguous rows, Flegg's lambda (n,) and the
-    jobs in the same layout (k, n). Same values (to rounding) and checks as
-    :func:`_slq_lambda` (arrays already checked by ``_check``)."""
-    if E_region.ndim != 2 or E_nation.shape != (E_region.shape[1],):
+def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray | None, delta: float,
+                  order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Simple location quotients laid out sector by territory (k, n), sectors in ``order``
+    and territories last so that every elementwise step runs over long contiguous rows,
+    Flegg's lambda (n,), the jobs in the same layout (k, n) and each territory's total jobs
+    (n,). ``E_nation`` None: the sum over territories. Same values (to rounding) and checks
+    as :func:`_slq_lambda` (arrays already checked by ``_check``)."""
+    if E_region.ndim != 2 or (E_nation is not None
+                              and E_nation.shape != (E_region.shape[1],)):
         raise DataError(f"emplois attendus : E_region (n, k) et E_nation (k,), reçus "
-                        f"{E_region.shape} et {E_nation.shape}")
-    if (E_region < 0).any() or (E_nation < 0).any():
+                        f"{E_region.shape} et {getattr(E_nation, 'shape', None)}")
+    E_t = E_region.T[order]  # one copy, contiguous (k, n)
+    if E_t.size and E_t.min() < 0 or E_nation is not None and (E_nation < 0).any():
         raise DataError("emplois négatifs")
-    total = E_nation.sum()
+    nation = E_t.sum(axis=1) if E_nation is None else E_nation[order]
+    total = nation.sum()
     if total <= 0:
         raise DataError("emploi national nul")
-    E_t = np.ascontiguousarray(E_region.T)
     e_r = E_t.sum(axis=0)
-    share_n = E_nation / total
-    absent = share_n == 0
+    absent = nation == 0
     if absent.any() and (E_t[absent] > 0).any():
         raise DataError("emploi régional dans un secteur sans emploi national")
-    slq = E_t * _divide(1.0, e_r)
-    slq *= _divide(1.0, share_n)[:, None]
-    return slq, np.log2(1.0 + e_r / total) ** delta, E_t
+    inv_share = np.divide(total, nation, out=np.zeros(nation.shape), where=~absent)
+    inv_e = np.divide(1.0, e_r, out=np.zeros(e_r.shape), where=e_r != 0)
+    slq = E_t * inv_e
+    slq *= inv_share[:, None]
+    return slq, np.log2(1.0 + e_r / total) ** delta, E_t, e_r
 
 
 def _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
@@ -184,15 +194,28 @@ def _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
     local household ``consumption`` coefficients (n, ns) are given, then also the local
     household income (n,). One batched LU solve for all territories (:func:`_mixed_solve`).
     """
-    dx, dh, _ = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
-                             income, consumption)
-    return dx.T, dh
+    s = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta, income,
+                     consumption)
+    return (s.y * s.scale).T, s.dh
+
+
+class _Mixed(NamedTuple):
+    """What :func:`_mixed_solve` gives, territories last: the scaled local output ``y``
+    (ns, n) (the output is ``y * scale``), the scale (ns, n), the household income (n,) or
+    None, the industrial output ``x_ind`` (ni, n), and the jobs (k, n, responding sectors
+    first) and their totals (n,)."""
+
+    y: np.ndarray
+    scale: np.ndarray
+    dh: np.ndarray | None
+    x_ind: np.ndarray
+    E_t: np.ndarray
+    e_r: np.ndarray
 
 
 def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
-                 income=None, consumption=None):
-    """:func:`_mixed_local` laid out territories last: the local output (ns, n), the
-    household income (n,) or None, and the industrial output ``x_ind`` (ni, n).
+                 income=None, consumption=None) -> _Mixed:
+    """:func:`_mixed_local` laid out territories last (:class:`_Mixed`).
 
     The regional coefficient ``a_ij min(lambda SLQ_i / SLQ_j, 1)`` is written
     ``a_ij min(u_i, SLQ_j) / SLQ_j`` (``u_i = lambda SLQ_i``), and the unknowns scaled by
@@ -201,53 +224,80 @@ def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
     minimum and one product per coefficient, no division in the stack; the diagonal is
     ``SLQ_j (1 - a_jj min(u_j, 1))`` (FLQ's diagonal). An absent sector (``SLQ_j = 0``)
     takes the scale 1: its row is empty (``u_j = 0``), so its output is 0 and its column,
-    whatever it holds, multiplies 0. Column scaling keeps partial pivoting's choices. The
-    stack is built territories last, (ns, ns, n), and handed to the solver as a view."""
+    whatever it holds, multiplies 0. Column scaling keeps partial pivoting's choices.
+
+    Only the responding block is built, once for all territories, as one (h + ns, h + ns,
+    n) array, territories last (two passes: minimum, then product by ``-a_ij``); with
+    households (type II, ``h = 1``) their row and column come first. The solver gets it as
+    a view. The right-hand side ``sum_j a_ij min(u_i, SLQ_j) x_j / SLQ_j`` over the industry
+    columns j is summed a few responding sectors at a time in a buffer that stays in cache
+    (the (ns, ni, n) products are never stored whole)."""
     serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
-    ns, n = serv.size, E_region.shape[0]
-    slq, lam, E_t = _lq_by_sector(E_region, E_nation, delta)  # (k, n), (n,), (k, n)
-    u = slq[serv] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
-    scale = np.where(slq > 0, slq, 1.0)
-    s_serv, s_ind = scale[serv], scale[ind]
-    x_ind = _divide(E_t[ind], jobs_per_output[ind][:, None])  # (ni, n)
-    size = ns if income is None else ns + 1
-    M = np.empty((size, size, n))
-    B = M[:ns, :ns]
+    ns = serv.size
+    order = np.concatenate([serv, ind])
+    slq, lam, E_t, e_r = _lq_by_sector(E_region, E_nation, delta, order)
+    k, n = slq.shape
+    u = slq[:ns] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
+    scale = slq  # SLQ, 1 for an absent sector (u = 0 there)
+    scale[scale == 0] = 1.0
+    s_serv, s_ind = scale[:ns], scale[ns:]
+    jpo_i = jobs_per_output[ind]
+    inv_jpo = np.divide(1.0, jpo_i, out=np.zeros(jpo_i.shape), where=jpo_i > 0)
+    x_ind = E_t[ns:] * inv_jpo[:, None]
+    h = 0 if income is None else 1
+    m = h + ns
+    S = np.empty((m, m, n))
+    B = S[h:, h:]
     np.minimum(u[:, None, :], s_serv[None, :, :], out=B)
     B *= -A_nat[np.ix_(serv, serv)][:, :, None]
-    diag = np.arange(ns)
-    B[diag, diag] = s_serv * (1.0 - np.minimum(u, 1.0) * A_nat[serv, serv][:, None])
-    W = np.minimum(u[:, None, :], s_ind[None, :, :])  # (ns, ni, n)
-    rhs = np.einsum("ijr,ij,jr->ir", W, A_nat[np.ix_(serv, ind)], x_ind / s_ind)  # (ns, n)
-    if income is None:
-        y = np.linalg.solve(M.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0]
-        return y.T * s_serv, None, x_ind
-    M[:ns, ns] = -np.asarray(consumption, dtype=float).T
-    M[ns, :ns] = -income[serv][:, None] * s_serv
-    M[ns, ns] = 1.0
-    rhs = np.concatenate([rhs, (income[ind] @ x_ind)[None, :]])
-    sol = np.linalg.solve(M.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0]
-    return sol[:, :ns].T * s_serv, sol[:, ns], x_ind
+    d = np.minimum(u, 1.0)  # FLQ's diagonal, then SLQ_j (1 - a_jj min(u_j, 1))
+    d *= -A_nat[serv, serv][:, None]
+    d += 1.0
+    d *= s_serv
+    B[np.arange(ns), np.arange(ns)] = d
+    rhs = np.empty((m, n))
+    z = x_ind / s_ind
+    g = max(1, min(ns, 131_072 // max(s_ind.size, 1)))  # rows per pass: a buffer <= 1 MB
+    buf = np.empty((g, *s_ind.shape))
+    a_si = A_nat[np.ix_(serv, ind)][:, None, :]
+    for i in range(0, ns, g):
+        w = buf[:min(g, ns - i)]
+        np.minimum(u[i:i + g, None, :], s_ind, out=w)
+        w *= z
+        np.matmul(a_si[i:i + g], w, out=rhs[h + i:h + i + len(w), None, :])
+    if h:
+        S[0, 0] = 1.0
+        S[0, 1:] = -income[serv][:, None] * s_serv
+        S[1:, 0] = -np.asarray(consumption, dtype=float).T
+        rhs[0] = income[ind] @ x_ind
+    sol = np.linalg.solve(S.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0].T
+    return _Mixed(sol[h:], s_serv, sol[0] if h else None, x_ind, E_t, e_r)
 
 
 def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray, _Mixed]:
     """Local and leaked supported jobs of the non-industry sectors only, laid out
     territories last, (ns, n) each (steps 1-5 of :func:`calc_supported_jobs_by_sector`,
-    inputs already checked)."""
-    dx_local, _, x_ind = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry,
-                                      delta)
+    inputs already checked), and the :class:`_Mixed` solution."""
+    s = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta)
     serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
-    dx_nat = np.linalg.solve(np.eye(serv.size) - A_nat[np.ix_(serv, serv)],
-                             A_nat[np.ix_(serv, ind)] @ x_ind)
     jpo = jobs_per_output[serv][:, None]
-    local = dx_local * jpo
+    # the national supply chain's jobs (the same matrix for every territory):
+    # jpo (I - A_ss)^-1 A_si once, then one product (numpy's solve with n right-hand sides
+    # costs ten times more: one copy per column)
+    chain = np.linalg.solve(np.eye(serv.size) - A_nat[np.ix_(serv, serv)],
+                            A_nat[np.ix_(serv, ind)])
+    local = s.scale * jpo
+    local *= s.y
     if cap:
-        np.minimum(local, np.take(E_region, serv, axis=1).T, out=local)
-    leaked = dx_nat * jpo
-    leaked -= local
-    np.maximum(leaked, 0.0, out=leaked)  # clip rounding noise (~1e-12)
-    return local, leaked
+        np.minimum(local, s.E_t[:serv.size], out=local)
+    national = (chain * jpo) @ s.x_ind
+    leaked = national - local
+    # rounding noise (a territory that is the whole nation leaks nothing): 0 below 1e-12 of
+    # the national chain's jobs, negative values included
+    national *= 1e-12
+    leaked[leaked <= national] = 0.0
+    return local, leaked, s
 
 
 def calc_supported_jobs_by_sector(
@@ -283,7 +333,8 @@ def calc_supported_jobs_by_sector(
        i actually has in the territory (a supplier cannot employ more people than it
        has; the excess is bought elsewhere);
     5. leaked jobs ``n_ri - s_ri`` (>= 0 because ``A_r <= A_nat`` element-wise): supply
-       chain jobs of the territory's industry located elsewhere in France.
+       chain jobs of the territory's industry located elsewhere in France (0 when below
+       1e-12 of ``n_ri``: rounding noise, e.g. for a territory that is the whole nation).
 
     ``E_nation`` defaults to the sum of ``E_region`` over territories (territories that
     partition the country, as the ~1,255 EPCI do). Productivity is national: a territory's
@@ -292,9 +343,9 @@ def calc_supported_jobs_by_sector(
     References: Flegg & Webber (1997, 2000) for ``A_r``; Miller & Blair (2009) ch. 2-3 and 6.
     """
     E_region, jobs_per_output, A_nat, industry, E_nation = _check(
-        E_region, jobs_per_output, A_nat, industry_mask, E_nation)
-    local_s, leaked_s = _supported(E_region, jobs_per_output, A_nat, industry, delta,
-                                   E_nation, cap_at_local_jobs)
+        E_region, jobs_per_output, A_nat, industry_mask, E_nation, lazy=True)
+    local_s, leaked_s, _ = _supported(E_region, jobs_per_output, A_nat, industry, delta,
+                                      E_nation, cap_at_local_jobs)
     local = np.zeros_like(E_region)
     leaked = np.zeros_like(E_region)
     local[:, ~industry] = local_s.T
@@ -331,11 +382,11 @@ def calc_supported_jobs(
     ``A_nat``'s table). References: Flegg & Webber (1997, 2000); Miller & Blair (2009).
     """
     E_region, jobs_per_output, A_nat, industry, E_nation = _check(
-        E_region, jobs_per_output, A_nat, industry_mask, E_nation)
-    local_s, leaked_s = _supported(E_region, jobs_per_output, A_nat, industry, delta,
-                                   E_nation, cap_at_local_jobs)
-    industry_jobs = E_region[:, industry].sum(axis=1)
-    total_jobs = E_region.sum(axis=1)
+        E_region, jobs_per_output, A_nat, industry_mask, E_nation, lazy=True)
+    local_s, leaked_s, s = _supported(E_region, jobs_per_output, A_nat, industry, delta,
+                                      E_nation, cap_at_local_jobs)
+    industry_jobs = s.E_t[local_s.shape[0]:].sum(axis=0)
+    total_jobs = s.e_r
     local = local_s.sum(axis=0)
     share = np.full(total_jobs.shape, np.nan)
     np.divide(industry_jobs + local, total_jobs, out=share, where=total_jobs > 0)

@@ -8,6 +8,7 @@ axis."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,56 +123,113 @@ def france_axes():
     return fig, main, [main, *insets.values()]
 
 
-def draw_polygons(ax, polys: list, faces, edges, widths, sizes) -> None:
+def draw_polygons(ax, polys: list, faces, edges, widths, sizes):
     """Polygons on ``ax``, the biggest first (enclaves stay visible), the view fitted to
     them at the latitude's aspect, no axis. ``faces``, ``edges``, ``widths``: one per
-    polygon (a list or an array), or one for all (``edges``, ``widths``)."""
+    polygon (a list or an array), or one for all (``edges``, ``widths``). Returns the
+    collection and the drawing order (positions in ``polys``)."""
     from matplotlib.collections import PolyCollection
 
     order = np.argsort(np.asarray(sizes, dtype=float))[::-1]
-
-    def pick(v):
-        if isinstance(v, np.ndarray):
-            return v[order]
-        return [v[i] for i in order] if isinstance(v, list) else v
-
-    ax.add_collection(PolyCollection(
-        [polys[i] for i in order], facecolors=pick(faces), edgecolors=pick(edges),
-        linewidths=pick(widths)))
+    coll = ax.add_collection(PolyCollection(
+        [polys[i] for i in order], facecolors=_pick(faces, order), edgecolors=_pick(edges, order),
+        linewidths=_pick(widths, order)))
     if polys:
         xy = np.vstack(polys)
         ax.set_xlim(xy[:, 0].min(), xy[:, 0].max())
         ax.set_ylim(xy[:, 1].min(), xy[:, 1].max())
     ax.set_aspect(1 / np.cos(np.radians(sum(ax.get_ylim()) / 2)))
     ax.set_axis_off()
+    return coll, order
+
+
+def _pick(v, order):
+    if isinstance(v, np.ndarray):
+        return v[order]
+    return [v[i] for i in order] if isinstance(v, list) else v
+
+
+class FranceCanvas:
+    """The figure of :func:`france_axes` with the territories of ``geo`` drawn once (one
+    collection per axis); each map recolours them (:meth:`colour`), adds its legend, is
+    saved, then its own artists are removed (:meth:`save`): the maps of one report build
+    their axes and collections once instead of once per map."""
+
+    def __init__(self, geo: MapContours, faces: np.ndarray, edges, widths):
+        self.geo = geo
+        self.fig, self.main, axes = france_axes()
+        self._drawn = [draw_polygons(ax, part.rings, faces[part.row], _per_ring(edges, part),
+                                     _per_ring(widths, part), part.size)
+                       for ax, part in zip(axes, geo.parts, strict=True)]
+
+    def colour(self, faces: np.ndarray, edges, widths) -> None:
+        """New faces (RGBA, one row per territory of ``geo.codes``), edges and widths (per
+        territory, or one for all)."""
+        for (coll, order), part in zip(self._drawn, self.geo.parts, strict=True):
+            coll.set_facecolor(faces[part.row][order])
+            coll.set_edgecolor(_pick(_per_ring(edges, part), order))
+            coll.set_linewidth(_pick(_per_ring(widths, part), order))
+
+    def save(self, path: Path, extra: list) -> Path:
+        """Save the figure, then remove the map's own artists ``extra`` (legend, colour bar,
+        texts)."""
+        self.fig.savefig(path)
+        for artist in extra:
+            artist.remove()
+        return Path(path)
+
+    def close(self) -> None:
+        import matplotlib.pyplot as plt
+
+        plt.close(self.fig)
+
+
+def _per_ring(v, part: Part):
+    return v[part.row] if isinstance(v, np.ndarray) else v
+
+
+@contextmanager
+def france_canvas(con, level: str):
+    """A :class:`FranceCanvas` of ``level`` for the maps of one report (None when the level
+    has no contours), closed on exit."""
+    import matplotlib
+    matplotlib.use("Agg")
+
+    geo = map_contours(con, level)
+    if geo is None:
+        yield None
+        return
+    grey = np.tile((0.87, 0.87, 0.87, 1.0), (len(geo.codes), 1))
+    canvas = FranceCanvas(geo, grey, (1, 1, 1, 0.4), 0.2)
+    try:
+        yield canvas
+    finally:
+        canvas.close()
 
 
 def draw_france(geo: MapContours, faces: np.ndarray, edges, widths):
     """A figure of the territories (:func:`france_axes`): ``faces`` (RGBA, one row per
     territory of ``geo.codes``), ``edges`` and ``widths`` per territory too (arrays) or one
     for all. Returns ``(fig, main)``."""
-    fig, main, axes = france_axes()
-    for ax, part in zip(axes, geo.parts, strict=True):
-        def per_ring(v, rows=part.row):
-            return v[rows] if isinstance(v, np.ndarray) else v
-        draw_polygons(ax, part.rings, faces[part.row], per_ring(edges), per_ring(widths),
-                      part.size)
-    return fig, main
+    canvas = FranceCanvas(geo, faces, edges, widths)
+    return canvas.fig, canvas.main
 
 
 def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
-               highlight: int = TOP_SHOWN) -> Path | None:
+               highlight: int = TOP_SHOWN, canvas: FranceCanvas | None = None
+               ) -> Path | None:
     """Choropleth of the score (PolyCollection, matplotlib): metropolitan France, the DOM as
-    insets; the top ``highlight`` outlined. None when the level has no contours."""
-    import matplotlib
-    matplotlib.use("Agg")
+    insets; the top ``highlight`` outlined. None when the level has no contours. ``canvas``:
+    the report's :func:`france_canvas` (else a figure of its own)."""
+    if canvas is None:
+        with france_canvas(con, level) as own:
+            return None if own is None else render_map(con, ranked, path, level, highlight,
+                                                       own)
     import matplotlib.pyplot as plt
     import matplotlib.ticker
     from matplotlib.colors import to_rgba_array
 
-    geo = map_contours(con, level)
-    if geo is None:
-        return None
+    geo = canvas.geo
     by = ranked.drop_duplicates("code").set_index("code")
     score = by["score"].reindex(geo.codes).to_numpy(dtype=float)
     rank = by["rank"].reindex(geo.codes).to_numpy(dtype=float)
@@ -181,7 +239,8 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
     faces[np.isnan(score)] = to_rgba_array(["#dddddd"])[0]
     top = np.nan_to_num(rank, nan=np.inf) <= highlight
     edges = np.where(top[:, None], (0, 0, 0, 0.9), (1, 1, 1, 0.4))
-    fig, _main = draw_france(geo, faces, edges, np.where(top, 0.9, 0.2))
+    canvas.colour(faces, edges, np.where(top, 0.9, 0.2))
+    fig = canvas.fig
     bar = fig.add_axes((0.1, 0.075, 0.58, 0.018))  # its label clear of the sources line
     cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar,
                       orientation="horizontal")
@@ -189,7 +248,6 @@ def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
         matplotlib.ticker.FuncFormatter(lambda x, _pos: f"{x:.1f}".replace(".", ",")))
     cb.set_label(f"Indice de priorité industrielle (plus foncé = plus prioritaire) ; "
                  f"contour noir : {highlight} premiers", fontsize=8)
-    fig.text(0.01, 0.005, ATTRIBUTION, fontsize=6, color="#555555", ha="left", va="bottom")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    text = fig.text(0.01, 0.005, ATTRIBUTION, fontsize=6, color="#555555", ha="left",
+                    va="bottom")
+    return canvas.save(path, [cb, text])

@@ -22,7 +22,7 @@ from pacte.handlers.ranking import ranking
 from pacte.labels import ATTRIBUTION, fr_number
 from pacte.labels import LEVEL_PLURALS as LEVEL_NAMES
 from pacte.labels import RANKING_LABELS as HEADERS
-from pacte.report.maps import TOP_SHOWN, render_map
+from pacte.report.maps import TOP_SHOWN, france_canvas, render_map
 from pacte.report.spatial import render_cluster_map, spatial_html
 from pacte.report.tiers import render_tier_map, tiers_html, uncertainty_html
 from pacte.targeting import Config, load_config
@@ -251,11 +251,15 @@ def build_national_report(con, out_dir: Path, level: str = "epci", seed: int = 0
             write_csv_fr(ranked, tmp / f"classement_{level}.csv", dimensions=dims)
             write_xlsx(ranked, tmp / f"classement_{level}.xlsx",
                        title=f"Classement {LEVEL_NAMES.get(level, level)}", dimensions=dims)
-            png = render_map(con, ranked, tmp / "carte_score.png", level)
-            tier_png = render_tier_map(con, ranked, facts, tmp / "carte_paliers.png", level)
-            # the stored spatial statistics are those of the default rule's score
-            cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level)
-                           if config is None else None)
+            with france_canvas(con, level) as canvas:  # one figure, recoloured per map
+                png = render_map(con, ranked, tmp / "carte_score.png", level,
+                                 canvas=canvas) if canvas else None
+                tier_png = render_tier_map(con, ranked, facts, tmp / "carte_paliers.png",
+                                           level, canvas) if canvas else None
+                # the stored spatial statistics are those of the default rule's score
+                cluster_png = (render_cluster_map(con, tmp / "carte_grappes.png", level,
+                                                  canvas) if canvas and config is None
+                               else None)
             prov = con.execute("SELECT source, vintage, licence FROM provenance "
                                "ORDER BY table_name").df()
             bh = dict(con.execute("SELECT key, value FROM meta").fetchall()

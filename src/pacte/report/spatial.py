@@ -8,6 +8,7 @@ import html
 from pathlib import Path
 
 from pacte.labels import fr_number
+from pacte.report.maps import FranceCanvas
 from pacte.report.tiers import render_category_map
 
 #: Clusters of the local Moran of the score, their French names and colours (the usual
@@ -25,8 +26,10 @@ def _has(con, table: str) -> bool:
                             "table_name = ?", [table]).fetchall()[0][0])
 
 
-def render_cluster_map(con, path: Path, level: str = "epci") -> Path | None:
-    """Map of the LISA clusters of the score at ``level`` (None without spatial tables)."""
+def render_cluster_map(con, path: Path, level: str = "epci",
+                       canvas: FranceCanvas | None = None) -> Path | None:
+    """Map of the LISA clusters of the score at ``level`` (None without spatial tables);
+    ``canvas``: the report's :func:`~pacte.report.maps.france_canvas`."""
     if not _has(con, "spatial_lisa"):
         return None
     rows = con.execute("SELECT code, cluster FROM spatial_lisa WHERE level = ?",
@@ -42,7 +45,7 @@ def render_cluster_map(con, path: Path, level: str = "epci") -> Path | None:
     legend.append((OTHER, f"sans voisin ou non classé "
                           f"({fr_number(sum(v for k, v in counts.items() if k not in CLUSTERS))})"))
     return render_category_map(con, level, colours, OTHER, legend,
-                               "Grappes du score (Moran local, p < 0,05)", path)
+                               "Grappes du score (Moran local, p < 0,05)", path, canvas)
 
 
 def spatial_html(con, cluster_map: Path | None, level: str = "epci") -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pacte.labels import ATTRIBUTION, fr_number
-from pacte.report.maps import draw_france, map_contours
+from pacte.report.maps import FranceCanvas, france_canvas
 from pacte.targeting.facts import RankingFacts
 from pacte.targeting.rule import Config
 from pacte.targeting.tiers import EXCLUDED, RETAINED, UNCERTAIN, UNRANKED, calc_tier_counts
@@ -22,7 +22,7 @@ TIER_COLOURS = {RETAINED: "#b2182b", UNCERTAIN: "#f4a582", EXCLUDED: "#f7f7f7",
 
 
 def render_tier_map(con, ranked: pd.DataFrame, facts: RankingFacts, path: Path,
-                    level: str = "epci") -> Path | None:
+                    level: str = "epci", canvas: FranceCanvas | None = None) -> Path | None:
     """Map of each territory's tier for the ranking's programme size (``tier_size``);
     territories left unranked in grey. None when the level has no contours or the ranking
     no tiers."""
@@ -36,33 +36,31 @@ def render_tier_map(con, ranked: pd.DataFrame, facts: RankingFacts, path: Path,
                    f"{UNRANKED} ({fr_number(len(facts.unranked))})"))
     colours = {c: TIER_COLOURS[t] for c, t in zip(ranked["code"], ranked["tier"], strict=True)}
     return render_category_map(con, level, colours, TIER_COLOURS[UNRANKED], legend,
-                               f"Palier pour un programme de {size} territoires", path)
+                               f"Palier pour un programme de {size} territoires", path,
+                               canvas)
 
 
 def render_category_map(con, level: str, colours: dict[str, str], missing: str,
-                        legend: list[tuple[str, str]], title: str, path: Path
-                        ) -> Path | None:
+                        legend: list[tuple[str, str]], title: str, path: Path,
+                        canvas: FranceCanvas | None = None) -> Path | None:
     """A map of the territories of ``level`` coloured by category (``colours``: code ->
     colour; ``missing`` for the others), mainland and overseas insets, a legend of
-    (colour, label) and the attribution. None when the level has no contours."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    (colour, label) and the attribution. None when the level has no contours. ``canvas``:
+    the report's :func:`~pacte.report.maps.france_canvas` (else a figure of its own)."""
+    if canvas is None:
+        with france_canvas(con, level) as own:
+            return None if own is None else render_category_map(
+                con, level, colours, missing, legend, title, path, own)
     from matplotlib.colors import to_rgba_array
     from matplotlib.patches import Patch
 
-    geo = map_contours(con, level)
-    if geo is None:
-        return None
-    faces = to_rgba_array([colours.get(c, missing) for c in geo.codes])
-    fig, main = draw_france(geo, faces, (0.4, 0.4, 0.4, 0.5), 0.2)
+    faces = to_rgba_array([colours.get(c, missing) for c in canvas.geo.codes])
+    canvas.colour(faces, (0.4, 0.4, 0.4, 0.5), 0.2)
     handles = [Patch(facecolor=c, edgecolor="#666", label=lab) for c, lab in legend]
-    main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, title=title,
-                title_fontsize=8)
-    fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6, color="#555")
-    fig.savefig(path)
-    plt.close(fig)
-    return Path(path)
+    leg = canvas.main.legend(handles=handles, loc="lower left", fontsize=8, frameon=False,
+                             title=title, title_fontsize=8)
+    text = canvas.fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6, color="#555")
+    return canvas.save(path, [leg, text])
 
 
 def uncertainty_html(config: Config) -> str:
