@@ -66,8 +66,9 @@ def _bitmaps(pdf: bytes) -> list[bytes]:
 
 
 def test_same_pages_as_weasyprint_own_writing(con, built_store):
-    """On Métropole Rouen Normandie's profile (chart and map): with only the images'
-    shortcut, WeasyPrint's own PDF byte for byte; with both, the same pages drawn."""
+    """On Métropole Rouen Normandie's profile (chart and map), with the images' shortcut
+    alone and with both: the pages WeasyPrint's own writing draws, pixel for pixel (the
+    PNGs, at zlib level 1, are smaller in the PDF than WeasyPrint's re-encoding at 6)."""
     pytest.importorskip("weasyprint")
     import pydyf
 
@@ -83,9 +84,8 @@ def test_same_pages_as_weasyprint_own_writing(con, built_store):
     finally:
         profile_pdf.uninstall()
         assert profile_pdf.install()
-    assert images_only == stock
-    assert _bitmaps(fast) == _bitmaps(stock)
-    assert abs(len(fast) - len(stock)) < 0.02 * len(stock)
+    assert _bitmaps(fast) == _bitmaps(images_only) == _bitmaps(stock)
+    assert len(images_only) < len(fast) < len(stock)
 
 
 def test_unchecked_versions_keep_their_own_routines(monkeypatch):
