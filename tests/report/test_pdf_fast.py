@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from fixtures.profiles import printed, rural_smallest
 
-from pacte.report import pdf_columns
+from pacte.report import pdf_columns, profile_pdf
 from pacte.report.profile import TEMPLATES, _weasy
 
 
@@ -60,17 +60,34 @@ def test_other_multicolumn_boxes_keep_weasyprint_routine():
     assert [len(c.children) for c in columns] == [5, 5]
 
 
-def test_unchecked_weasyprint_keeps_its_own_routine(monkeypatch):
-    """Another WeasyPrint major version: its multi-column routine stays in place."""
-    weasyprint = pytest.importorskip("weasyprint")
+def _columns_routine():
     from weasyprint.layout import block
 
-    pdf_columns.uninstall()
+    return block.columns_layout
+
+
+def _png_routine():
+    from weasyprint.images import RasterImage
+
+    return RasterImage._get_png_data
+
+
+@pytest.mark.parametrize(("shortcut", "routine", "ours"), [
+    (pdf_columns, _columns_routine, lambda: pdf_columns.columns_layout),
+    (profile_pdf, _png_routine, lambda: profile_pdf.png_data),
+], ids=["columns", "png_data"])
+def test_unchecked_weasyprint_keeps_its_own_routine(monkeypatch, shortcut, routine, ours):
+    """Another WeasyPrint major version: its own routines stay in place (the multi-column
+    layout of :mod:`pacte.report.pdf_columns`, the image encoding of
+    :mod:`pacte.report.profile_pdf`); the checked version gets ours back."""
+    weasyprint = pytest.importorskip("weasyprint")
+
+    shortcut.uninstall()
     monkeypatch.setattr(weasyprint, "__version__", "99.0")
     try:
-        assert not pdf_columns.install()
-        assert block.columns_layout is not pdf_columns.columns_layout
+        assert not shortcut.install()
+        assert routine() is not ours()
     finally:
         monkeypatch.undo()
-        assert pdf_columns.install()
-    assert block.columns_layout is pdf_columns.columns_layout
+        assert shortcut.install()
+    assert routine() is ours()

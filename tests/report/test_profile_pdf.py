@@ -86,18 +86,3 @@ def test_same_pages_as_weasyprint_own_writing(con, built_store):
         assert profile_pdf.install()
     assert _bitmaps(fast) == _bitmaps(images_only) == _bitmaps(stock)
     assert len(images_only) < len(fast) < len(stock)
-
-
-def test_unchecked_versions_keep_their_own_routines(monkeypatch):
-    weasyprint = pytest.importorskip("weasyprint")
-    from weasyprint.images import RasterImage
-
-    profile_pdf.uninstall()
-    monkeypatch.setattr(weasyprint, "__version__", "99.0")
-    try:
-        assert not profile_pdf.install()
-        assert RasterImage._get_png_data is not profile_pdf.png_data
-    finally:
-        monkeypatch.undo()
-        assert profile_pdf.install()
-    assert RasterImage._get_png_data is profile_pdf.png_data
