@@ -5,6 +5,7 @@ names a failed territory and writes the others."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 from fixtures.profiles import printed, rural_smallest
 
@@ -110,3 +111,22 @@ def test_all_names_a_failure_and_writes_the_others(fictional_store, tmp_path, jo
                              ["200023414", "999999999"], progress=False)
     assert done == ["200023414"] and (tmp_path / "200023414.html").stat().st_size > 10_000
     assert list(failed) == ["999999999"] and "999999999" in failed["999999999"]
+
+
+def test_all_command_ends_with_its_summary(fictional_store, tmp_path):
+    """``pacte profile --all`` as a user runs it, progress bar drawn: every profile written,
+    exit 0 and the French summary (the bar's console once failed on closing, after the
+    files were written: « erreur inattendue (TypeError) », exit 1)."""
+    from typer.testing import CliRunner
+
+    from pacte.cli.main import app
+
+    result = CliRunner().invoke(app, ["profile", "--all", "--level", "epci", "--format",
+                                      "html", "--out", str(tmp_path), "--jobs", "1",
+                                      "--db", str(fictional_store)])
+    assert result.exit_code == 0, result.output
+    assert "erreur" not in result.output.lower()
+    with duckdb.connect(str(fictional_store), read_only=True) as con:
+        codes = [c for (c,) in con.execute(
+            "SELECT code FROM territory WHERE level = 'epci'").fetchall()]
+    assert sorted(p.stem for p in tmp_path.glob("*.html")) == sorted(codes)

@@ -34,12 +34,17 @@ class LazyConsole:
         """It prints to standard output with rich's own defaults (its width, no file)."""
         return not self._options
 
-    def __getattr__(self, name: str) -> Any:
+    def rich(self) -> Any:
+        """The rich ``Console`` itself, for what uses it as a context manager (a progress
+        bar's ``Live``), which a proxy's ``__getattr__`` cannot stand for."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich(), name)
 
 
 err = LazyConsole(stderr=True)

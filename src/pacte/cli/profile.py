@@ -86,7 +86,7 @@ def write_all(db: str | None, level: str, fmt: str, out: Path, jobs: int | None 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes) or 1))
     done, failed = [], {}
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=err.rich(),
                   disable=not progress) as bar:
         task = bar.add_task(f"Profils ({level}, {jobs} processus)", total=len(codes))
 
