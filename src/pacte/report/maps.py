@@ -207,14 +207,6 @@ def france_canvas(con, level: str):
         canvas.close()
 
 
-def draw_france(geo: MapContours, faces: np.ndarray, edges, widths):
-    """A figure of the territories (:func:`france_axes`): ``faces`` (RGBA, one row per
-    territory of ``geo.codes``), ``edges`` and ``widths`` per territory too (arrays) or one
-    for all. Returns ``(fig, main)``."""
-    canvas = FranceCanvas(geo, faces, edges, widths)
-    return canvas.fig, canvas.main
-
-
 def render_map(con, ranked: pd.DataFrame, path: Path, level: str = "epci",
                highlight: int = TOP_SHOWN, canvas: FranceCanvas | None = None
                ) -> Path | None:
