@@ -49,7 +49,7 @@ def harmonise_census(con: duckdb.DuckDBPyConnection, splits, log: list,
         f"CASE WHEN bool_or(c.{_quote(s)} IS NULL) THEN NULL "
         f"ELSE sum(c.{_quote(s)} * w.weight) END AS {_quote(d)}"
         for s, d in zip(src, cols, strict=True))
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+    con.execute(f"""CREATE OR REPLACE {harmonise.table_kind(table)} AS
         SELECT w.code AS commune, c.year, {values}
         FROM census_functions c JOIN _w_rp w ON w.source = c.commune
         GROUP BY w.code, c.year ORDER BY commune, year""")
@@ -76,7 +76,7 @@ def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
     levels = [lv for lv in geography.LEVELS if lv not in ("commune", "fr")]
     any_missing = " OR ".join(f"{_quote(c)} IS NULL" for c in cols)
     names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in cols) + "]"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {wide} AS
+    con.execute(f"""CREATE OR REPLACE {harmonise.table_kind(wide)} AS
         SELECT _h.commune, _h.year, {", ".join(f"_h.{_quote(c)}" for c in cols)},
                CAST(({any_missing}) AS INTEGER) AS n_missing,
                {", ".join(f"_hc.{lv}" for lv in levels)},
@@ -103,22 +103,26 @@ def insert_census_jobs(con: duckdb.DuckDBPyConnection, h: str, cols: list[str],
 
 def commune_keyed_rows(wide: str, cols: list[str]) -> KeyedRows:
     """The commune rows of the wide table ``wide`` (see :func:`insert_census_jobs`) for
-    :func:`pacte.store.layout.write_jobs_table`: numbered on the wide table (a commune's
-    number joined once per year, the 17 functions' numbers as a list per year)."""
+    :func:`pacte.store.layout.write_jobs_table`: a commune's code and a year's period cast
+    to the write's types once per wide row, the 17 functions' codes once."""
     names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in cols) + "]"
     values = ", ".join(_quote(c) for c in cols)
+
+    def rows(t) -> str:
+        return f"""SELECT CAST('commune' AS {t['level']}) AS level, code,
+                          CAST('rp' AS {t['source']}) AS source,
+                          CAST('RP15' AS {t['scheme']}) AS scheme,
+                          unnest(CAST({names} AS {t['sector']}[])) AS sector, period,
+                          unnest([{values}]) AS jobs, n_missing, false AS estimate,
+                          false AS partial
+                   FROM (SELECT CAST(commune AS {t['code']}) AS code,
+                                CAST(CAST(year AS VARCHAR) AS {t['period']}) AS period,
+                                CAST(n_missing AS INTEGER) AS n_missing, {values}
+                         FROM {wide})"""
+
     return KeyedRows(
-        keys=(f"SELECT DISTINCT 'commune' AS level, commune AS code FROM {wide}",
-              f"""SELECT 'rp' AS source, 'RP15' AS scheme, sector,
-                         CAST(year AS VARCHAR) AS period, CAST(year AS SMALLINT) AS year
-                  FROM (SELECT DISTINCT year FROM {wide}),
-                       (SELECT unnest({names}) AS sector)"""),
-        rows=f"""SELECT k0.k AS _k0, unnest(y.ks) AS _k1, unnest([{values}]) AS jobs,
-                        CAST(w.n_missing AS INTEGER) AS n_missing, false AS estimate,
-                        false AS partial
-                 FROM {wide} w JOIN _jobs_key0 k0 ON k0.level = 'commune'
-                                                 AND k0.code = w.commune
-                 JOIN (SELECT period, list(k ORDER BY list_position({names}, sector)) AS ks
-                       FROM _jobs_key1 WHERE source = 'rp' AND scheme = 'RP15'
-                                         AND list_contains({names}, sector)
-                       GROUP BY period) y ON y.period = CAST(w.year AS VARCHAR)""")
+        values={"level": "SELECT 'commune'", "code": f"SELECT commune FROM {wide}",
+                "source": "SELECT 'rp'", "scheme": "SELECT 'RP15'",
+                "sector": f"SELECT unnest({names})",
+                "period": f"SELECT DISTINCT CAST(year AS VARCHAR) FROM {wide}"},
+        rows=rows)

@@ -12,6 +12,8 @@ partial coverage.
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -60,29 +62,39 @@ BUILD_ONLY = frozenset({"census_functions", "estel_nonsalaried", "estel_salaried
 PARQUET_VIEWS = BUILD_ONLY - {"quarterly_jobs"}
 
 
-def load(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict) -> dict[str, pd.DataFrame]:
+def load(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict,
+         parsed: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """Create a table of ``con`` for every table of the snapshot listed in ``prov``
     (PROVENANCE.json): Parquet read by DuckDB, the reviewed CSV files by their parsers
-    (returned as DataFrames). The tables only the build reads are temporary; most of those
-    only the derive steps read (:data:`PARQUET_VIEWS`) are views of their Parquet files,
-    read by the few statements using them rather than copied into memory first."""
+    (returned as DataFrames; those of ``parsed`` taken as they are). The tables only the
+    build reads are temporary; most of those only the derive steps read
+    (:data:`PARQUET_VIEWS`) are views of their Parquet files, read by the few statements
+    using them rather than copied into memory first."""
     frames = {}
     for name, meta in prov.items():
-        path = snap / meta.get("file", f"{name}.parquet")
+        path = _path(snap, name, meta)
         temp = "TEMP " if name in BUILD_ONLY | BUILD_TABLES else ""
         if path.suffix == ".csv":
             parse = CSV_PARSERS.get(name)
             if parse is None:
                 raise BuildError(f"{path} : aucun lecteur pour la table {name!r}")
-            frames[name] = parse(path)
+            frames[name] = parsed[name] if name in (parsed or {}) else parse(path)
             _create(con, name, frames[name], temp=bool(temp))
         elif name in PARQUET_VIEWS:  # read by a few statements of the derive steps only
-            con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT * FROM read_parquet('
-                        + "'" + str(path).replace("'", "''") + "')")
+            _view(con, name, path)
         else:
             con.execute(f'CREATE {temp}TABLE "{name}" AS SELECT * FROM read_parquet(?)',
                         [str(path)])
     return frames
+
+
+def _path(snap: Path, name: str, meta: dict) -> Path:
+    return snap / meta.get("file", f"{name}.parquet")
+
+
+def _view(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT * FROM read_parquet('
+                + "'" + str(path).replace("'", "''") + "')")
 
 
 def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -108,13 +120,16 @@ def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
-        overrides: dict | None = None) -> dict[str, int]:
+        overrides: dict | None = None, lanes: bool = True) -> dict[str, int]:
     """Build every table; ``overrides`` (fetched official files, e.g. the national URSSAF
     file) replace the bundled snapshot's tables of the same name: a DataFrame, or a loader
     ``load(con, name) -> rows`` streaming a large file straight into the store (its row
-    count then goes into ``prov``)."""
+    count then goes into ``prov``). The bundled snapshot's steps run in two lanes
+    (:func:`_run_lanes`) unless not ``lanes``: the same tables."""
     say("Lecture du snapshot")
     overrides = overrides or {}
+    if lanes and not overrides:
+        return _run_lanes(con, snap, prov, say)
     frames = load(con, snap, {k: v for k, v in prov.items() if k not in overrides})
     for name, df in overrides.items():
         if callable(df):
@@ -135,18 +150,11 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     # store); with fetched national files, written as derived (sorting ~20 M rows spills),
     # block by block
     table = "jobs" if overrides else "_jobs"
-    con.execute(f'CREATE {"" if overrides else "TEMP "}TABLE {table} ('
-                + ", ".join(f"{c} {t}" for c, t in JOBS_SCHEMA) + ")")
+    _create_jobs(con, table, temp=not overrides)
     insert_estel_jobs(con, table, "_rp", "_w_ze2010")
     insert_quarterly_jobs(con, table)
-    series = pd.DataFrame([{"source": k, "label": v.label, "resolution": v.resolution,
-                            "licence": v.licence} for k, v in SOURCE_TEXTS.items()])
     say("Libellés des secteurs")
-    names = pd.DataFrame([{"source": s, "name": source_name(s)}  # short names, for readers
-                          for s in (*SERIES, *MODEL_NAMES)])
-    for name, df in {"series": series, "sector_label": sector_labels(con),
-                     "source_name": names}.items():
-        _create(con, name, df)
+    create_labels(con)
     insert_census_jobs(con, "_rp", rp_cols, table, "_rpw", communes=bool(overrides))
     con.execute("DROP TABLE _rp")
     con.execute("DROP TABLE _w_ze2010")
@@ -159,8 +167,122 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     insert_urssaf_jobs(con, splits, log, table, order=bool(overrides))
     _create(con, "harmonisation_log", pd.DataFrame(log))
     if not overrides:
-        write_jobs(con, table, commune_keyed_rows("_rpw", rp_cols))
+        write_jobs(con, [table], commune_keyed_rows("_rpw", rp_cols))
     con.execute("DROP TABLE _rpw")
+    return _finish(con)
+
+
+#: Snapshot tables the derive steps read (the others, read by later steps, are loaded
+#: after the jobs table is written: 58 MB of temporary tables not under its sort's peak).
+DERIVE_READS = frozenset({"communes", "epci", "territory_names", "commune_ze2010",
+                          "commune_passage", "commune_splits", "cog_codes", "naf",
+                          "estel_salaried", "estel_nonsalaried", "census_functions",
+                          "quarterly_jobs", "urssaf_jobs"})
+
+#: The in-memory database attached for the intermediate tables of both lanes
+#: (:func:`_run_lanes`): a cursor does not see its connection's temporary tables.
+SCRATCH = "_derive"
+
+#: Snapshot tables the side lane reads, as views of their Parquet files on its own cursor
+#: (``communes`` included: the build's connection may not have loaded it yet).
+SIDE_VIEWS = ("communes", "cog_codes", "commune_passage", "census_functions", "urssaf_jobs")
+
+
+def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
+               ) -> dict[str, int]:
+    """The bundled snapshot's steps in two lanes, each on its own DuckDB connection to the
+    store: the census and URSSAF harmonisations and their jobs rows on a cursor, in a
+    thread (:func:`_side_lane`), beside the snapshot's load, the ZE2010 weights, ESTEL, the
+    quarterly series, the labels and the territories on ``con`` (DuckDB runs both at
+    once, the GIL released; most of these statements read small tables, one core each).
+    Their intermediate tables are shared in :data:`SCRATCH`; the jobs table is written,
+    sorted, once both are done: the same rows, in the same order, as one lane gives."""
+    path = _path(snap, "commune_splits", prov["commune_splits"])
+    splits = CSV_PARSERS["commune_splits"](path)
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    cur = con.cursor()
+    census: Future = Future()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            side = pool.submit(_side_lane, cur, snap, prov, splits, census)
+            try:
+                load(con, snap, {k: v for k, v in prov.items() if k in DERIVE_READS},
+                     parsed={"commune_splits": splits})
+                say("Territoires et populations")
+                create_ze2010_weights(con, "_w_ze2010", splits)
+                say("Harmonisation du recensement sur le COG 2025")
+                rp_cols, log = census.result()
+                say("ESTEL : zones d'emploi 2010 et estimations ZE2020")
+                _create_jobs(con, "_jobs", temp=True)
+                insert_estel_jobs(con, "_jobs", f"{SCRATCH}._rp", "_w_ze2010")
+                insert_quarterly_jobs(con, "_jobs")
+                say("Libellés des secteurs")
+                create_labels(con)
+                con.execute("DROP TABLE quarterly_jobs")  # read: 10 MB less under the sort
+                create_territory(con, "_w_ze2010")  # beside the side lane's URSSAF
+                con.execute("DROP TABLE _w_ze2010")
+                say("Harmonisation URSSAF sur le COG 2025")
+                log = log + side.result()
+            except BaseException:
+                side.exception()  # waits for the side lane before the connection closes
+                raise
+        con.execute(f"DROP TABLE {SCRATCH}._rp")
+        _create(con, "harmonisation_log", pd.DataFrame(log))
+        write_jobs(con, ["_jobs", f"{SCRATCH}._jobs"],
+                   commune_keyed_rows(f"{SCRATCH}._rpw", rp_cols))
+        # the tables of the later steps, once the jobs table's sort has given its memory back
+        load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS})
+    finally:
+        cur.close()
+        with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
+            con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
+    return _finish(con)
+
+
+def _side_lane(cur: duckdb.DuckDBPyConnection, snap: Path, prov: dict, splits: pd.DataFrame,
+               census: Future) -> list[dict]:
+    """The side lane of :func:`_run_lanes`, on the cursor ``cur``: the census harmonised
+    (``_rp`` of :data:`SCRATCH`; its columns and log given to ``census`` as soon as it is
+    there: ESTEL reads it), its jobs rows at every level but the communes' (``_jobs``)
+    and its wide table (``_rpw``), then URSSAF's rows (``_jobs``) and the ``coverage``
+    table. Returns URSSAF's harmonisation log."""
+    try:
+        cur.execute("SET enable_progress_bar = false")
+        for name in SIDE_VIEWS:
+            _view(cur, name, _path(snap, name, prov[name]))
+        log: list[dict] = []
+        rp_cols = harmonise_census(cur, splits, log, f"{SCRATCH}._rp")
+    except BaseException as exc:
+        census.set_exception(exc)
+        raise
+    census.set_result((rp_cols, log))
+    _create_jobs(cur, f"{SCRATCH}._jobs")
+    insert_census_jobs(cur, f"{SCRATCH}._rp", rp_cols, f"{SCRATCH}._jobs",
+                       f"{SCRATCH}._rpw", communes=False)
+    log = []
+    insert_urssaf_jobs(cur, splits, log, f"{SCRATCH}._jobs")
+    return log
+
+
+def _create_jobs(con: duckdb.DuckDBPyConnection, name: str, temp: bool = False) -> None:
+    """An empty table ``name`` with the jobs table's columns."""
+    con.execute(f'CREATE {"TEMP " if temp else ""}TABLE {name} ('
+                + ", ".join(f"{c} {t}" for c, t in JOBS_SCHEMA) + ")")
+
+
+def create_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables ``series`` (the sources' labels), ``sector_label`` and ``source_name``."""
+    series = pd.DataFrame([{"source": k, "label": v.label, "resolution": v.resolution,
+                            "licence": v.licence} for k, v in SOURCE_TEXTS.items()])
+    names = pd.DataFrame([{"source": s, "name": source_name(s)}  # short names, for readers
+                          for s in (*SERIES, *MODEL_NAMES)])
+    for name, df in {"series": series, "sector_label": sector_labels(con),
+                     "source_name": names}.items():
+        _create(con, name, df)
+
+
+def _finish(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Drop the snapshot tables only the derive steps read; the derived tables' rows."""
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() "
                                        "WHERE temporary").fetchall()}
     for name in BUILD_ONLY:
@@ -170,16 +292,18 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
                          "coverage", "harmonisation_log")}
 
 
-def write_jobs(con: duckdb.DuckDBPyConnection, source: str, *keyed: KeyedRows) -> None:
-    """The ``jobs`` table from the temporary table ``source`` (dropped) and the ``keyed``
+def write_jobs(con: duckdb.DuckDBPyConnection, sources: list[str], *keyed: KeyedRows
+               ) -> None:
+    """The ``jobs`` table from the tables ``sources`` (dropped) and the ``keyed``
     rows (the census commune rows, from their wide table), sorted by level and territory:
     a reader's lookup of one territory then reads a few row groups (DuckDB's min/max per
     row group) and the columns compress into runs. No index: on sorted rows the lookups
     take the same time without it (measured: Rouen's 8,715 rows, one EPCI, a région, a
     commune), and it weighed 6 MB of the store."""
-    write_jobs_table(con, [f"SELECT * FROM {source}"],
+    write_jobs_table(con, [f"SELECT * FROM {source}" for source in sources],
                      (("level", "code"), ("source", "scheme", "sector", "period")), keyed)
-    con.execute(f"DROP TABLE {source}")
+    for source in sources:
+        con.execute(f"DROP TABLE {source}")
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, temp: bool = False

@@ -18,6 +18,14 @@ from pacte import geography
 from pacte.geography import HarmonisationReport, Vintage
 
 
+def table_kind(name: str) -> str:
+    """``TEMP TABLE name`` for a table of the connection alone, ``TABLE db.name`` for a
+    table of an attached database (``db.name``): the build's lanes share their
+    intermediate tables there, as a connection's cursors do not see its temporary tables
+    (:func:`pacte.store.derive.run`)."""
+    return f"TABLE {name}" if "." in name else f"TEMP TABLE {name}"
+
+
 def detect_vintage(con: duckdb.DuckDBPyConnection, codes: str) -> Vintage:
     """The COG vintage of the codes returned by ``codes``, against ``cog_codes``."""
     # a COG list holds each code once: (cog, code) pairs are counted as rows
