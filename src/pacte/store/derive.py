@@ -183,84 +183,95 @@ DERIVE_READS = frozenset({"communes", "epci", "territory_names", "commune_ze2010
 #: (:func:`_run_lanes`): a cursor does not see its connection's temporary tables.
 SCRATCH = "_derive"
 
-#: Snapshot tables the side lane reads, as views of their Parquet files on its own cursor
-#: (``communes`` included: the build's connection may not have loaded it yet).
-SIDE_VIEWS = ("communes", "cog_codes", "commune_passage", "census_functions", "urssaf_jobs")
+#: Temporary snapshot tables the side lane reads, as views of their Parquet files on its
+#: own cursor.
+SIDE_VIEWS = ("cog_codes", "commune_passage", "census_functions", "urssaf_jobs")
 
 
 def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
                ) -> dict[str, int]:
     """The bundled snapshot's steps in two lanes, each on its own DuckDB connection to the
-    store: the census and URSSAF harmonisations and their jobs rows on a cursor, in a
-    thread (:func:`_side_lane`), beside the snapshot's load, the ZE2010 weights, ESTEL, the
-    quarterly series, the labels and the territories on ``con`` (DuckDB runs both at
+    store: the census and URSSAF harmonisations, their jobs rows and the territories on a
+    cursor, in a thread (:func:`_side_lane`), beside the snapshot's load, the ZE2010
+    weights, ESTEL, the quarterly series and the labels on ``con`` (DuckDB runs both at
     once, the GIL released; most of these statements read small tables, one core each).
     Their intermediate tables are shared in :data:`SCRATCH`; the jobs table is written,
-    sorted, once both are done: the same rows, in the same order, as one lane gives."""
+    sorted, once both are done: the same rows, in the same order, as one lane gives.
+
+    The census sums to every level run alone (``con`` waits): DuckDB's sums of doubles
+    depend on how its threads share the rows, and France's census jobs must be the
+    same to the last bit (the industrial mix of France, ~1e-10 from their differences,
+    is stored)."""
     path = _path(snap, "commune_splits", prov["commune_splits"])
     splits = CSV_PARSERS["commune_splits"](path)
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    load(con, snap, {"communes": prov["communes"]})  # read by both lanes
     cur = con.cursor()
+    ready: Future = Future()  # the build's connection idle (or failed)
     census: Future = Future()
     try:
         with ThreadPoolExecutor(1) as pool:
-            side = pool.submit(_side_lane, cur, snap, prov, splits, census)
+            side = pool.submit(_side_lane, cur, snap, prov, splits, ready, census)
             try:
-                load(con, snap, {k: v for k, v in prov.items() if k in DERIVE_READS},
+                load(con, snap, {k: v for k, v in prov.items()
+                                 if k in DERIVE_READS and k != "communes"},
                      parsed={"commune_splits": splits})
                 say("Territoires et populations")
-                create_ze2010_weights(con, "_w_ze2010", splits)
+                create_ze2010_weights(con, f"{SCRATCH}._w_ze2010", splits)
                 say("Harmonisation du recensement sur le COG 2025")
+                ready.set_result(True)
                 rp_cols, log = census.result()
                 say("ESTEL : zones d'emploi 2010 et estimations ZE2020")
                 _create_jobs(con, "_jobs", temp=True)
-                insert_estel_jobs(con, "_jobs", f"{SCRATCH}._rp", "_w_ze2010")
+                insert_estel_jobs(con, "_jobs", f"{SCRATCH}._rp", f"{SCRATCH}._w_ze2010")
                 insert_quarterly_jobs(con, "_jobs")
                 say("Libellés des secteurs")
                 create_labels(con)
                 con.execute("DROP TABLE quarterly_jobs")  # read: 10 MB less under the sort
-                create_territory(con, "_w_ze2010")  # beside the side lane's URSSAF
-                con.execute("DROP TABLE _w_ze2010")
                 say("Harmonisation URSSAF sur le COG 2025")
                 log = log + side.result()
-            except BaseException:
+            except BaseException as exc:
+                if not ready.done():
+                    ready.set_exception(exc)
                 side.exception()  # waits for the side lane before the connection closes
                 raise
         con.execute(f"DROP TABLE {SCRATCH}._rp")
         _create(con, "harmonisation_log", pd.DataFrame(log))
         write_jobs(con, ["_jobs", f"{SCRATCH}._jobs"],
                    commune_keyed_rows(f"{SCRATCH}._rpw", rp_cols))
-        # the tables of the later steps, once the jobs table's sort has given its memory back
-        load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS})
     finally:
         cur.close()
         with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
             con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
+    # the tables of the later steps, once the jobs table's sort has given its memory back
+    load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS})
     return _finish(con)
 
 
 def _side_lane(cur: duckdb.DuckDBPyConnection, snap: Path, prov: dict, splits: pd.DataFrame,
-               census: Future) -> list[dict]:
+               ready: Future, census: Future) -> list[dict]:
     """The side lane of :func:`_run_lanes`, on the cursor ``cur``: the census harmonised
-    (``_rp`` of :data:`SCRATCH`; its columns and log given to ``census`` as soon as it is
-    there: ESTEL reads it), its jobs rows at every level but the communes' (``_jobs``)
-    and its wide table (``_rpw``), then URSSAF's rows (``_jobs``) and the ``coverage``
-    table. Returns URSSAF's harmonisation log."""
+    (``_rp`` of :data:`SCRATCH`), then, once ``ready`` (the build's connection idle), its
+    jobs rows at every level but the communes' (``_jobs``) and its wide table (``_rpw``),
+    their columns and log given to ``census``; then URSSAF's rows (``_jobs``), the
+    ``coverage`` table and the territories. Returns URSSAF's harmonisation log."""
     try:
         cur.execute("SET enable_progress_bar = false")
         for name in SIDE_VIEWS:
             _view(cur, name, _path(snap, name, prov[name]))
         log: list[dict] = []
         rp_cols = harmonise_census(cur, splits, log, f"{SCRATCH}._rp")
+        ready.result()
+        _create_jobs(cur, f"{SCRATCH}._jobs")
+        insert_census_jobs(cur, f"{SCRATCH}._rp", rp_cols, f"{SCRATCH}._jobs",
+                           f"{SCRATCH}._rpw", communes=False)
     except BaseException as exc:
         census.set_exception(exc)
         raise
     census.set_result((rp_cols, log))
-    _create_jobs(cur, f"{SCRATCH}._jobs")
-    insert_census_jobs(cur, f"{SCRATCH}._rp", rp_cols, f"{SCRATCH}._jobs",
-                       f"{SCRATCH}._rpw", communes=False)
     log = []
     insert_urssaf_jobs(cur, splits, log, f"{SCRATCH}._jobs")
+    create_territory(cur, f"{SCRATCH}._w_ze2010")
     return log
 
 

@@ -99,7 +99,7 @@ def create_ze2010_weights(con: duckdb.DuckDBPyConnection, name: str,
     share of each 2025 commune's population it brings (by the 2020 populations of
     ``cog_codes``; by the weight where the 2025 commune's sources had no population)."""
     create_weights(con, "_w_ze10", "SELECT code FROM commune_ze2010", 2020, splits)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+    con.execute(f"""CREATE OR REPLACE {table_kind(name)} AS
         WITH pop20 AS (SELECT code, CAST(population AS DOUBLE) AS population
                        FROM cog_codes WHERE cog = 2020),
         w AS (SELECT w.source, z.ze2010, w.code, w.weight,
