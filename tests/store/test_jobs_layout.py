@@ -1,7 +1,7 @@
 """The jobs table's write (:func:`pacte.store.layout.write_jobs_table`): rows sorted by
-territory then series, on integer keys with the text written back by list lookups; rows
-given by their keys (the census commune rows) merged in the same order; the year computed
-on read; a year that is not its period's refused."""
+territory then series, on their text typed as ENUM values (declared in sort order) and
+written back as text; rows given already typed (the census commune rows) merged in the
+same order; the year computed on read; a year that is not its period's refused."""
 
 from __future__ import annotations
 
@@ -48,28 +48,29 @@ def test_rows_are_written_sorted_with_the_year_computed_on_read():
     kinds = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
                              "WHERE table_name = 'jobs'").fetchall())
     assert kinds["year"] == "SMALLINT" and kinds["period"] == "VARCHAR"
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
-                       "'_jobs_key%'").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name LIKE "
+                       "'_jobs_%'").fetchall()[0][0] == 0
 
 
 def test_keyed_rows_are_merged_in_order():
-    """Two rows given by their keys (a commune of the census, numbered on the key tables)
-    land among the others as if they had been sorted with them."""
+    """Rows given already typed (communes of the census, cast to the write's types) land
+    among the others as if they had been sorted with them."""
     con = duckdb.connect()
     keyed_rows = [r for r in ROWS if r[0] == "rp" and r[1] == "commune"]
     _source(con, [r for r in ROWS if r not in keyed_rows])
     con.execute(f"CREATE TEMP TABLE kr ({COLS})")
     con.executemany("INSERT INTO kr VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", keyed_rows)
+    text = ("source", "level", "code", "period", "scheme", "sector")
     keyed = KeyedRows(
-        keys=("SELECT level, code FROM kr", "SELECT source, scheme, sector, period, year FROM kr"),
-        rows="""SELECT k0.k AS _k0, k1.k AS _k1, kr.jobs, kr.n_missing, kr.estimate, kr.partial
-                FROM kr JOIN _jobs_key0 k0 ON k0.level = kr.level AND k0.code = kr.code
-                JOIN _jobs_key1 k1 ON k1.source = kr.source AND k1.scheme = kr.scheme
-                     AND k1.sector = kr.sector AND k1.period = kr.period""")
+        values={c: f"SELECT {c} FROM kr" for c in text},
+        rows=lambda t: "SELECT " + ", ".join(f"CAST({c} AS {t[c]}) AS {c}" for c in text)
+        + ", jobs, n_missing, estimate, partial FROM kr")
     write_jobs_table(con, ["SELECT * FROM src"], ORDER, [keyed])
     _source_all = duckdb.connect()
     _source(_source_all, ROWS)
     assert _stored(con) == _source_all.execute(f"SELECT * FROM src ORDER BY {SORT}").fetchall()
+    assert con.execute("SELECT count(*) FROM duckdb_types() WHERE type_name LIKE "
+                       "'_jobs_%'").fetchall()[0][0] == 0  # the write's types dropped
 
 
 def test_null_keys_keep_their_rows():
