@@ -173,7 +173,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
 
 
 #: Snapshot tables the derive steps read (the others, read by later steps, are loaded
-#: after the jobs table is written: 58 MB of temporary tables not under its sort's peak).
+#: while the side lane ends, and the temporary ones after the jobs table is written: their
+#: 58 MB not under its sort's peak).
 DERIVE_READS = frozenset({"communes", "epci", "territory_names", "commune_ze2010",
                           "commune_passage", "commune_splits", "cog_codes", "naf",
                           "estel_salaried", "estel_nonsalaried", "census_functions",
@@ -228,6 +229,9 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
                 say("Libellés des secteurs")
                 create_labels(con)
                 con.execute("DROP TABLE quarterly_jobs")  # read: 10 MB less under the sort
+                # while the side lane ends: the later steps' tables written into the store
+                load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS
+                                 and k not in BUILD_ONLY | BUILD_TABLES})
                 say("Harmonisation URSSAF sur le COG 2025")
                 log = log + side.result()
             except BaseException as exc:
@@ -243,8 +247,9 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
         cur.close()
         with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
             con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
-    # the tables of the later steps, once the jobs table's sort has given its memory back
-    load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS})
+    # the later steps' temporary tables, once the jobs table's sort has given its memory back
+    load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS
+                     and k in BUILD_ONLY | BUILD_TABLES})
     return _finish(con)
 
 
