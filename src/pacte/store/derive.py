@@ -205,12 +205,13 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
     is stored)."""
     path = _path(snap, "commune_splits", prov["commune_splits"])
     splits = CSV_PARSERS["commune_splits"](path)
-    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
-    load(con, snap, {"communes": prov["communes"]})  # read by both lanes
-    cur = con.cursor()
     ready: Future = Future()  # the build's connection idle (or failed)
     census: Future = Future()
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    cur = None
     try:
+        load(con, snap, {"communes": prov["communes"]})  # read by both lanes
+        cur = con.cursor()
         with ThreadPoolExecutor(1) as pool:
             side = pool.submit(_side_lane, cur, snap, prov, splits, ready, census)
             try:
@@ -244,7 +245,8 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
         write_jobs(con, ["_jobs", f"{SCRATCH}._jobs"],
                    commune_keyed_rows(f"{SCRATCH}._rpw", rp_cols))
     finally:
-        cur.close()
+        if cur is not None:
+            cur.close()
         with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
             con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
     # the later steps' temporary tables, once the jobs table's sort has given its memory back
