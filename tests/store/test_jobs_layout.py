@@ -98,3 +98,17 @@ def test_the_built_stores_jobs_are_stored_sorted(con):
         SELECT [{SORT}] AS k, lag([{SORT}]) OVER (ORDER BY rowid) AS prev FROM jobs)
         WHERE k < prev""")
     assert unsorted.fetchall()[0][0] == 0
+
+
+def test_text_sorts_as_text_through_its_enum_values():
+    """Codes whose order is the bytes' (upper case before lower case, accents after, a
+    prefix before its longer codes, digits before letters): the rows come out as sorting
+    the text itself puts them."""
+    con = duckdb.connect()
+    odd = ["A17-C10", "A17-C1", "autre", "Autre", "Éco", "eco", "2A004", "2B033", "10"]
+    _source(con, [*ROWS, *[("trim", "dep", code, 2008, "2008-T1", "A17", sector, 1.0, 0,
+                            False, False) for code, sector in zip(odd, reversed(odd),
+                                                                  strict=True)]])
+    want = con.execute(f"SELECT * FROM src ORDER BY {SORT}").fetchall()
+    write_jobs_table(con, ["SELECT * FROM src"], ORDER)
+    assert _stored(con) == want
