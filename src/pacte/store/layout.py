@@ -60,10 +60,10 @@ def write_jobs_table(con: duckdb.DuckDBPyConnection, parts: Sequence[str],
     the rows are sorted on these ENUM values (one or two bytes each instead of the text),
     and the text is written back by the casts to VARCHAR (a lookup in the type's values,
     which keeps the sorted order). Same order as sorting on the text columns themselves
-    (nulls last). Measured on the bundled store (2.8 M rows, 2 threads, median of 6):
-    2.5 -> 2.1 s of CPU, the same peak memory (+7 MB), against numbering each group of
-    columns, sorting on the numbers and writing the text back by list lookups (DuckDB
-    copied the lists, 120,000 values, for every vector of 2,048 rows: 0.9 s). What is left
+    (nulls last). Measured on the bundled store (2.8 M rows, 2 threads, median of 5):
+    2.3 -> 2.1 s of CPU, 10 MB more at its peak, against numbering each group of columns,
+    sorting on the numbers and writing the text back by list lookups (DuckDB copied the
+    lists, 120,000 values, for every vector of 2,048 rows: 0.9 s). What is left
     is mostly DuckDB's own write of the rows (compression of the six text columns): 1.6 s
     of CPU to insert the same rows, already sorted, from a table in memory."""
     union = " UNION ALL ".join(f"({p})" for p in parts)
