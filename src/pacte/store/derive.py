@@ -172,9 +172,9 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     return _finish(con)
 
 
-#: Snapshot tables the derive steps read (the others, read by later steps, are loaded
-#: while the side lane ends, and the temporary ones after the jobs table is written: their
-#: 58 MB not under its sort's peak).
+#: Snapshot tables the derive steps read (of the others, read by later steps, the
+#: temporary ones are loaded after the jobs table is written: their 58 MB not under its
+#: sort's peak).
 DERIVE_READS = frozenset({"communes", "epci", "territory_names", "commune_ze2010",
                           "commune_passage", "commune_splits", "cog_codes", "naf",
                           "estel_salaried", "estel_nonsalaried", "census_functions",
@@ -218,6 +218,10 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
                 load(con, snap, {k: v for k, v in prov.items()
                                  if k in DERIVE_READS and k != "communes"},
                      parsed={"commune_splits": splits})
+                # the later steps' tables written into the store, while the side lane
+                # harmonises the census (their commit may checkpoint the store: 0.2 s)
+                load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS
+                                 and k not in BUILD_ONLY | BUILD_TABLES})
                 say("Territoires et populations")
                 create_ze2010_weights(con, f"{SCRATCH}._w_ze2010", splits)
                 say("Harmonisation du recensement sur le COG 2025")
@@ -230,9 +234,6 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
                 say("Libellés des secteurs")
                 create_labels(con)
                 con.execute("DROP TABLE quarterly_jobs")  # read: 10 MB less under the sort
-                # while the side lane ends: the later steps' tables written into the store
-                load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS
-                                 and k not in BUILD_ONLY | BUILD_TABLES})
                 say("Harmonisation URSSAF sur le COG 2025")
                 log = log + side.result()
             except BaseException as exc:
