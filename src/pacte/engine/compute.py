@@ -74,12 +74,14 @@ def check_parameters(level: str | None, indicators: Iterable[str] | None,
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
                        indicators: Iterable[str] | None = None, period: str | None = None,
-                       code: str | None = None, runs: dict[str, pd.DataFrame] | None = None
-                       ) -> pd.DataFrame:
+                       code: str | None = None, runs: dict[str, pd.DataFrame] | None = None,
+                       jobs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every catalogue indicator (or ``indicators``) for every territory of ``level``
     (default: all levels but France), one row per territory x indicator x period x source.
     ``runs``: the store-level model runs for every level, shared between calls (the build
-    asks for all levels, then France: each model then runs once)."""
+    asks for all levels, then France: each model then runs once). ``jobs``: the rows of the
+    job-series indicators for these arguments, already computed (the build makes them in a
+    thread beside the models)."""
     indicators = list(indicators) if indicators else None
     check_parameters(level, indicators, period)
     levels = [level] if level else [lv for lv in LEVELS if lv != "fr"]
@@ -87,7 +89,8 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
     inds = [i for i in all_inds if i.kind != "model"]
     models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code,
                          runs)
-    jobs = compute_job_indicators(con, levels, inds, period, code)
+    if jobs is None:
+        jobs = compute_job_indicators(con, levels, inds, period, code)
     return pd.concat([jobs, *models], ignore_index=True) if models else jobs
 
 
