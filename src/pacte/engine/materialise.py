@@ -46,6 +46,7 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     df = pd.concat([compute_indicators(con, runs=runs, jobs=jobs[0]),
                     compute_indicators(con, "fr", runs=runs, jobs=jobs[1])], ignore_index=True)
     del runs, jobs  # the models' own frames, freed before the table is written (its peak)
+    release_heap()  # their small buffers, in the thread's arena, unusable by this thread
     _drop_build_tables(con)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
