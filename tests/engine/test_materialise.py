@@ -1,6 +1,6 @@
-"""The build's catalogue step (:func:`pacte.engine.materialise.write_indicators`: models in
-two threads, the rows concatenated once, each run freed once read) stores what the engine
-computes, level by level then France, in the engine's order."""
+"""The build's catalogue step (:func:`pacte.engine.materialise.write_indicators`: France's
+rows computed first, the rows concatenated once, each run freed once read) stores what the
+engine computes, every level then France, in the engine's order."""
 
 import numpy as np
 import pandas as pd

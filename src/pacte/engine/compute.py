@@ -74,23 +74,20 @@ def check_parameters(level: str | None, indicators: Iterable[str] | None,
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
                        indicators: Iterable[str] | None = None, period: str | None = None,
-                       code: str | None = None, runs: dict[str, pd.DataFrame] | None = None,
-                       jobs: pd.DataFrame | None = None) -> pd.DataFrame:
+                       code: str | None = None, runs: dict[str, pd.DataFrame] | None = None
+                       ) -> pd.DataFrame:
     """Every catalogue indicator (or ``indicators``) for every territory of ``level``
     (default: all levels but France), one row per territory x indicator x period x source.
     ``runs``: the store-level model runs for every level, shared between calls (the build
-    asks for all levels, then France: each model then runs once). ``jobs``: the rows of the
-    job-series indicators for these arguments, already computed (the build makes them in a
-    thread beside the models)."""
-    parts = indicator_parts(con, level, indicators, period, code, runs, jobs)
+    asks for all levels, then France: each model then runs once)."""
+    parts = indicator_parts(con, level, indicators, period, code, runs)
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def indicator_parts(con: duckdb.DuckDBPyConnection, level: str | None = None,
                     indicators: Iterable[str] | None = None, period: str | None = None,
                     code: str | None = None, runs: dict[str, pd.DataFrame] | None = None,
-                    jobs: pd.DataFrame | None = None, consume: bool = False
-                    ) -> list[pd.DataFrame]:
+                    consume: bool = False) -> list[pd.DataFrame]:
     """The frames :func:`compute_indicators` concatenates (the job indicators', then each
     model's), for a caller concatenating several calls' at once. ``consume``: each model's
     run is taken out of ``runs`` once its rows are selected (freed as the next is read)."""
@@ -101,9 +98,7 @@ def indicator_parts(con: duckdb.DuckDBPyConnection, level: str | None = None,
     inds = [i for i in all_inds if i.kind != "model"]
     models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code,
                          runs, consume)
-    if jobs is None:
-        jobs = compute_job_indicators(con, levels, inds, period, code)
-    return [jobs, *models]
+    return [compute_job_indicators(con, levels, inds, period, code), *models]
 
 
 def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,

@@ -18,10 +18,8 @@ from pacte.catalogue import INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.engine.compute import MODELS, check_parameters, indicator_parts
 from pacte.engine.exposure_top import write_exposure_top
-from pacte.engine.jobs import NO_NATIONAL, compute_job_indicators
+from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
-from pacte.geography import INDICATOR_LEVELS as LEVELS
-from pacte.store.build import release_heap
 from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.frames import frame
 from pacte.store.layout import write_indicator_table
@@ -30,8 +28,6 @@ from pacte.store.rows import indicator_sql
 TABLE = "indicator"
 #: The exposure model's id (its family's), whose run :func:`write_indicators` makes first.
 EXPOSURE = "exposure"
-#: Models reading the build's temporary tables (:data:`BUILD_TABLES`), run on its connection.
-ON_BUILD_CONNECTION = ("anchoring",)
 
 
 def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
@@ -41,16 +37,16 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     # all levels at once: each store-level model runs once for every level; the exposure
     # model's run also gives the rows of ``exposure_top`` (its contributions, not redone)
     tops: list[pd.DataFrame] = []
-    runs, jobs = _run_models(con, tops)
-    release_heap()  # the freed buffers of the models' thread (its own malloc arena)
-    # France's rows first, then every other level's, each model's run freed once read (the
-    # step's peak memory); concatenated once, in the engine's order (levels, then France)
-    fr = indicator_parts(con, "fr", runs=runs, jobs=jobs[1])
-    parts = indicator_parts(con, runs=runs, jobs=jobs[0], consume=True)
-    del runs, jobs
+    runs: dict[str, pd.DataFrame] = {EXPOSURE: MODELS[EXPOSURE](con, None, tops=tops)}
+    runs.update({m: f(con, None) for m, f in MODELS.items() if m != EXPOSURE})
+    # France's rows first, then every other level's, each model's run freed once its rows
+    # are read; concatenated once, in the engine's order (levels, then France): one copy
+    # of the 287k rows fewer at the step's peak memory
+    fr = indicator_parts(con, "fr", runs=runs)
+    parts = indicator_parts(con, runs=runs, consume=True)
+    del runs
     df = pd.concat([*parts, *fr], ignore_index=True)
     del parts, fr  # the models' own frames, freed before the table is written (its peak)
-    release_heap()  # their small buffers, in the thread's arena, unusable by this thread
     _drop_build_tables(con)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
@@ -59,47 +55,6 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     n = len(df)
     del df  # freed before the next table is written
     return {TABLE: n, **write_exposure_top(con, say, tops)}
-
-
-def _run_models(con: duckdb.DuckDBPyConnection, tops: list[pd.DataFrame]
-                ) -> tuple[dict[str, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]:
-    """Every store-level model's run for all levels, and the job indicators' rows (all
-    levels but France, then France). The models reading the build-only temporary tables
-    (:data:`ON_BUILD_CONNECTION`, visible to ``con`` only) run on ``con`` while the others
-    run in a thread on a cursor: half of each side's time is DuckDB's or numpy's, without
-    the GIL."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def side(cur: duckdb.DuckDBPyConnection) -> tuple[dict, tuple]:
-        out = {EXPOSURE: _freed(MODELS[EXPOSURE](cur, None, tops=tops))}
-        out.update({m: _freed(f(cur, None)) for m, f in MODELS.items()
-                    if m != EXPOSURE and m not in ON_BUILD_CONNECTION})
-        inds = [i for i in INDICATORS.values() if i.kind != "model"]
-        levels = [lv for lv in LEVELS if lv != "fr"]
-        return out, (_freed(compute_job_indicators(cur, levels, inds, None, None)),
-                     compute_job_indicators(cur, ["fr"], inds, None, None))
-
-    cur = con.cursor()
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            future = pool.submit(side, cur)
-            try:
-                mine = {m: _freed(MODELS[m](con, None)) for m in ON_BUILD_CONNECTION}
-            except BaseException:
-                future.exception()  # waits for the thread
-                raise
-            runs, jobs = future.result()
-    finally:
-        cur.close()
-    return {**runs, **mine}, jobs
-
-
-def _freed(run: pd.DataFrame) -> pd.DataFrame:
-    """``run``, once the heap its model freed went back to the system: each thread
-    allocates in its own malloc arena, where the other's freed memory is not reused (the
-    step's peak: +20 MB without, measured)."""
-    release_heap()
-    return run
 
 
 def _drop_build_tables(con: duckdb.DuckDBPyConnection) -> None:
