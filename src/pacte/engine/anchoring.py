@@ -35,6 +35,7 @@ U10K, PCT, EUR = "équipements pour 10 000 habitants", "%", "euros par habitant"
 BPE_SRC = "Insee, BPE {y}"
 BPE_YEARS = {2009: "2009", 2013: "2013"}
 FTTH_QUARTERS = ("2017-T3", "2017-T4", "2018-T1")
+FTTH_VINTAGE = 2018
 #: barometer rates per older EPCI perimeter: indicator -> (table, perimeter year, source)
 RATES = {"thd_eligible_share": ("anchoring_thd_epci", 2017, "ANCT, baromètre de la cohésion "
                                 "des territoires (éligibilité THD filaire)"),
@@ -86,10 +87,20 @@ def _mayotte(pop: pd.DataFrame, base: str = "") -> pd.Series:
                      index=pop.index)
 
 
+def _bpe_src(year: int) -> str:
+    return f"SELECT * FROM anchoring_bpe WHERE year = {year}"
+
+
+def _grants_src(year: int) -> str:
+    return (f"SELECT territory AS commune, amount, CASE WHEN economy THEN amount ELSE 0 END AS "
+            f"eco FROM anchoring_grants_{year} WHERE echelon = 'commune' AND territory IS NOT "
+            "NULL AND grant <> 'DSID'")
+
+
 def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     out, dens = [], {}
     for year, period in BPE_YEARS.items():
-        src = f"SELECT * FROM anchoring_bpe WHERE year = {year}"
+        src = _bpe_src(year)
         vint = ctx.vintage(src)
         cnt = sum_to_level(ctx, level, src, vint, ["n_equip", "n_common"], ("domain",))
         w = ctx.weights(vint)
@@ -133,7 +144,7 @@ def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
 def _ftth(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     src = ("SELECT code AS commune, quarter, connectable, dwellings + firms AS premises "
            "FROM anchoring_ftth_communes")
-    s = sum_to_level(ctx, level, src, 2018, ["connectable", "premises"], ("quarter",))
+    s = sum_to_level(ctx, level, src, FTTH_VINTAGE, ["connectable", "premises"], ("quarter",))
     out = []
     for q in FTTH_QUARTERS:
         d = s[s["quarter"] == q].set_index("code").reindex(ter.index)
@@ -225,9 +236,7 @@ def _grants(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
     out = []
     for year in GRANT_YEARS:
         t = f"anchoring_grants_{year}"
-        com = (f"SELECT territory AS commune, amount, CASE WHEN economy THEN amount ELSE 0 END"
-               f" AS eco FROM {t} WHERE echelon = 'commune' AND territory IS NOT NULL "
-               "AND grant <> 'DSID'")
+        com = _grants_src(year)
         vint = ctx.vintage(com)
         a = sum_to_level(ctx, level, com, vint, ["amount", "eco"]).set_index("code")
         pieces = epci_pieces(ctx, level, year)
@@ -301,6 +310,11 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
     ctx = StoreContext(con)
     rows: list[dict[str, np.ndarray]] = []
     try:
+        if level != "ze2010":  # the per-commune files' vintages and every weight table
+            files = [*map(_bpe_src, BPE_YEARS), *map(_grants_src, GRANT_YEARS)]
+            ctx.vintages(files)
+            ctx.prepare_weights([*map(ctx.vintage, files), *BPE_YEARS, *GRANT_YEARS,
+                                 FTTH_VINTAGE, *(y for _, y, _ in RATES.values()), 2020])
         for lev in LEVELS if level is None else (level,):
             ter = ctx.territories(lev)
             if lev == "ze2010":

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from pacte import geography
 from pacte.errors import InvalidParameterError
 from pacte.store.frames import frame
 from pacte.store.harmonise import create_weights
@@ -49,15 +50,29 @@ class StoreContext:
         :func:`pacte.geography.detect_vintage` (largest Jaccard similarity among the years
         holding every code, else among all years; ties to the latest), counted in SQL."""
         if src not in self._vint:
-            d = self.q(f"""WITH s AS (SELECT DISTINCT commune AS code FROM ({src}))
-                SELECT y.cog, count(s.code) AS inter, count(*) AS ny,
-                       (SELECT count(*) FROM s) AS n
-                FROM cog_codes y LEFT JOIN s ON s.code = y.code GROUP BY y.cog""")
-            d["jaccard"] = d["inter"] / (d["n"] + d["ny"] - d["inter"])
-            full = d[d["inter"] == d["n"]]
-            pool = full if len(full) else d
-            self._vint[src] = int(pool.sort_values(["jaccard", "cog"]).iloc[-1]["cog"])
+            self.vintages([src])
         return self._vint[src]
+
+    def vintages(self, srcs: list[str]) -> None:
+        """:meth:`vintage` of each of ``srcs``, counted in one query (four sources a run:
+        one scan of ``cog_codes`` instead of four, 45 ms each)."""
+        srcs = [x for x in dict.fromkeys(srcs) if x not in self._vint]
+        if not srcs:
+            return
+        s = " UNION ALL ".join(f"SELECT DISTINCT {k} AS k, commune AS code FROM ({x})"
+                               for k, x in enumerate(srcs))
+        d = self.q(f"""WITH s AS ({s})
+            SELECT k, cog, coalesce(i.inter, 0) AS inter, ny, n
+            FROM (SELECT k, count(*) AS n FROM s GROUP BY k)
+            CROSS JOIN (SELECT cog, count(*) AS ny FROM cog_codes GROUP BY cog)
+            LEFT JOIN (SELECT s.k, y.cog, count(*) AS inter FROM s
+                       JOIN cog_codes y ON y.code = s.code GROUP BY ALL) i USING (k, cog)""")
+        d["jaccard"] = d["inter"] / (d["n"] + d["ny"] - d["inter"])
+        for k, x in enumerate(srcs):
+            dk = d[d["k"] == k]
+            full = dk[dk["inter"] == dk["n"]]
+            pool = full if len(full) else dk
+            self._vint[x] = int(pool.sort_values(["jaccard", "cog"]).iloc[-1]["cog"])
 
     def weights(self, vintage: int) -> str:
         """Temp table ``_w{vintage}`` (source, code, weight): COG ``vintage`` -> 2025, the
@@ -75,6 +90,67 @@ class StoreContext:
             self._created.append(name)
         self._made.add(name)
         return name
+
+    def prepare_weights(self, vintages) -> None:
+        """The weight tables of :meth:`weights` for all of ``vintages`` at once, by the same
+        rule as :func:`pacte.store.harmonise.create_weights` (split codes through Python,
+        the rest joined in DuckDB): one query per step for every vintage, then one table
+        each (seven vintages a run: 35 queries fewer, ~5 ms each)."""
+        todo = [int(v) for v in dict.fromkeys(vintages) if f"_w{int(v)}" not in self._made]
+        have = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN "
+            "(SELECT unnest(?))", [[f"_w{v}" for v in todo]]).fetchall()} if todo else set()
+        self._made |= have
+        todo = [v for v in todo if f"_w{v}" not in have]
+        if not todo:
+            return
+        if self._splits is None:  # read once per run
+            self._splits = self.q("SELECT * FROM commune_splits")
+        sp = self._splits
+        active = {v: sp[(sp["date"] > f"{v}-01-01") & (sp["valid_from"] <= f"{v}-01-01")]
+                  for v in todo}
+        parents = sorted({p for a in active.values() for p in a["parent"].tolist()})
+        split = {v: set(a["parent"].tolist()) for v, a in active.items()}
+        found: dict[int, list[str]] = {v: [] for v in todo}
+        for cog, code in self.con.execute(
+                "SELECT DISTINCT cog, code FROM cog_codes WHERE cog IN (SELECT unnest(?)) "
+                "AND code IN (SELECT unnest(?))", [todo, parents]).fetchall() if parents else ():
+            if code in split[cog]:
+                found[cog].append(code)
+        parts = [(v, src, part, w) for v in todo for src, p in geography.split_parts(
+            found[v], v, sp, only_split=True) for part, w in p.items()]
+        self.con.register("_split", pd.DataFrame(parts, columns=["cog", "source", "part", "w"])
+                          .astype({"cog": "int64", "source": object, "part": object,
+                                   "w": "float64"}))
+        try:
+            self.con.execute("""CREATE OR REPLACE TEMP TABLE _wall_parts AS
+                WITH parts AS (
+                    SELECT x.cog, x.code AS source, x.code AS part, CAST(1.0 AS DOUBLE) AS w
+                    FROM (SELECT DISTINCT cog, code FROM cog_codes
+                          WHERE cog IN (SELECT unnest(?))) x
+                    ANTI JOIN _split s ON s.cog = x.cog AND s.source = x.code
+                    UNION ALL SELECT cog, source, part, w FROM _split)
+                SELECT parts.cog, parts.source, parts.w,
+                       CASE WHEN c.code IS NOT NULL THEN c.code
+                            WHEN p.code IN (SELECT code FROM communes) THEN p.code END AS code
+                FROM parts LEFT JOIN communes c ON c.code = parts.part
+                LEFT JOIN commune_passage p ON p.hist_code = parts.part""", [todo])
+        finally:
+            self.con.unregister("_split")
+        try:
+            unmapped = self.con.execute("SELECT DISTINCT cog, source FROM _wall_parts "
+                                        "WHERE code IS NULL").fetchall()
+            for v in todo:  # the first vintage's codes, as the weights one by one said
+                if any(c == v for c, _ in unmapped):
+                    raise geography.unmapped_error([x for c, x in unmapped if c == v], v)
+            for v in todo:
+                self.con.execute(f"""CREATE OR REPLACE TEMP TABLE _w{v} AS
+                    SELECT source, code, sum(w) AS weight FROM _wall_parts WHERE cog = {v}
+                    GROUP BY source, code""")
+                self._created.append(f"_w{v}")
+                self._made.add(f"_w{v}")
+        finally:
+            self.con.execute("DROP TABLE _wall_parts")
 
     def pop(self, year: int) -> str:
         """Temp table ``_pop{year}`` (code, pop, fallback): population of ``year`` on 2025

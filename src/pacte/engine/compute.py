@@ -80,20 +80,30 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
     (default: all levels but France), one row per territory x indicator x period x source.
     ``runs``: the store-level model runs for every level, shared between calls (the build
     asks for all levels, then France: each model then runs once)."""
+    parts = indicator_parts(con, level, indicators, period, code, runs)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def indicator_parts(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                    indicators: Iterable[str] | None = None, period: str | None = None,
+                    code: str | None = None, runs: dict[str, pd.DataFrame] | None = None,
+                    consume: bool = False) -> list[pd.DataFrame]:
+    """The frames :func:`compute_indicators` concatenates (the job indicators', then each
+    model's), for a caller concatenating several calls' at once. ``consume``: each model's
+    run is taken out of ``runs`` once its rows are selected (freed as the next is read)."""
     indicators = list(indicators) if indicators else None
     check_parameters(level, indicators, period)
     levels = [level] if level else [lv for lv in LEVELS if lv != "fr"]
     all_inds = [INDICATORS[i] for i in (indicators or INDICATORS)]
     inds = [i for i in all_inds if i.kind != "model"]
     models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code,
-                         runs)
-    jobs = compute_job_indicators(con, levels, inds, period, code)
-    return pd.concat([jobs, *models], ignore_index=True) if models else jobs
+                         runs, consume)
+    return [compute_job_indicators(con, levels, inds, period, code), *models]
 
 
 def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,
-                code: str | None, runs: dict[str, pd.DataFrame] | None = None
-                ) -> list[pd.DataFrame]:
+                code: str | None, runs: dict[str, pd.DataFrame] | None = None,
+                consume: bool = False) -> list[pd.DataFrame]:
     """Rows of the model indicators (value chains, exposure): each model runs once (for one
     level, or for all); ``source`` is the model id, the data it reads goes in ``resolution``.
     ``runs``: models already run for every level (``model(con, None)``), reused, and where
@@ -111,6 +121,8 @@ def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | Non
             df = MODELS[model](con, todo[0] if len(todo) == 1 else None)
             if runs is not None and len(todo) > 1:
                 runs[model] = df
+        if consume and runs is not None:
+            runs.pop(model, None)
         keep = df["level"].isin(todo) & df["indicator"].isin(ids)
         if period is not None:
             keep &= df["period"] == period

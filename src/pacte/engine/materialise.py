@@ -16,7 +16,7 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
-from pacte.engine.compute import MODELS, check_parameters, compute_indicators
+from pacte.engine.compute import MODELS, check_parameters, indicator_parts
 from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
@@ -38,9 +38,15 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     # model's run also gives the rows of ``exposure_top`` (its contributions, not redone)
     tops: list[pd.DataFrame] = []
     runs: dict[str, pd.DataFrame] = {EXPOSURE: MODELS[EXPOSURE](con, None, tops=tops)}
-    df = pd.concat([compute_indicators(con, runs=runs), compute_indicators(con, "fr", runs=runs)],
-                   ignore_index=True)
-    del runs  # the models' own frames, freed before the table is written (its peak memory)
+    runs.update({m: f(con, None) for m, f in MODELS.items() if m != EXPOSURE})
+    # France's rows first, then every other level's, each model's run freed once its rows
+    # are read; concatenated once, in the engine's order (levels, then France): one copy
+    # of the 287k rows fewer at the step's peak memory
+    fr = indicator_parts(con, "fr", runs=runs)
+    parts = indicator_parts(con, runs=runs, consume=True)
+    del runs
+    df = pd.concat([*parts, *fr], ignore_index=True)
+    del parts, fr  # the models' own frames, freed before the table is written (its peak)
     _drop_build_tables(con)
     df["value"] = df["value"].astype(float)
     df.insert(0, "ord", np.arange(len(df), dtype=np.int64))
