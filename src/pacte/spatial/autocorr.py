@@ -27,6 +27,8 @@ the clusters are a map to read, not a proof for each territory.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -73,11 +75,24 @@ def calc_moran_permutations(z: np.ndarray, sparse, permutations: int, seed: int
                             ) -> np.ndarray:
     """Moran's I of ``permutations`` relabellings of the centred values ``z`` on the
     row-standardised sparse weights (draws of ``RandomState(seed).permutation``)."""
-    rs = np.random.RandomState(seed)
-    Z = np.stack([rs.permutation(z) for _ in range(permutations)])  # (P, n)
+    Z = z[permutation_indices(len(z), permutations, seed)]  # (P, n)
     lag = sparse @ Z.T  # (n, P)
     n, s0 = len(z), sparse.sum()
     return (n / s0) * np.einsum("pn,np->p", Z, lag) / (z @ z)
+
+
+@functools.lru_cache(maxsize=1)
+def permutation_indices(n: int, permutations: int, seed: int) -> np.ndarray:
+    """(permutations, n) rows of ``RandomState(seed).permutation(n)``: ``x[rows]`` are the
+    draws of ``RandomState(seed).permutation(x)`` (the same swaps whatever the values), so
+    the score and the rule's indicators of one level (the same territories) share them:
+    the 999 shuffles took 20 ms of each variable's 48 (EPCI). Read-only, int32."""
+    rs = np.random.RandomState(seed)
+    out = np.empty((permutations, n), dtype=np.int32)
+    for p in range(permutations):
+        out[p] = rs.permutation(n)
+    out.flags.writeable = False
+    return out
 
 
 def _fold(larger: np.ndarray | int, permutations: int):
@@ -149,8 +164,8 @@ def calc_lisa_permutations(z: np.ndarray, sparse, observed: np.ndarray, permutat
     rs = np.random.RandomState(seed)
     k_max = card.max()
     ids = np.empty((permutations, k_max), dtype=np.int64)
-    for p in range(permutations):
-        ids[p] = rs.choice(n - 1, size=k_max, replace=False)
+    for p in range(permutations):  # RandomState.choice(n - 1, k_max, replace=False)'s draws
+        ids[p] = rs.permutation(n - 1)[:k_max]
     p_sim = np.zeros(n, dtype=np.float32)
     start = 0
     for i in range(n):
@@ -160,9 +175,9 @@ def calc_lisa_permutations(z: np.ndarray, sparse, observed: np.ndarray, permutat
         else:
             wi, self_w = other[start:start + k], self_weights[i]
         start += k
-        mask = np.ones(n, dtype=bool)
-        mask[i] = False
-        zrand = z[mask][ids[:, :len(wi)].flatten()].reshape(-1, len(wi))
+        # the values of the others (z without territory i): position j is z[j + (j >= i)]
+        pick = ids[:, :len(wi)]
+        zrand = z[pick + (pick >= i)]
         sims = z[i] * (zrand @ wi + self_w * z[i]) * scaling
         p_sim[i] = _fold(int((sims >= observed[i]).sum()), permutations)
     return p_sim
