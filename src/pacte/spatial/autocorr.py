@@ -167,20 +167,32 @@ def calc_lisa_permutations(z: np.ndarray, sparse, observed: np.ndarray, permutat
     for p in range(permutations):  # RandomState.choice(n - 1, k_max, replace=False)'s draws
         ids[p] = rs.permutation(n - 1)[:k_max]
     p_sim = np.zeros(n, dtype=np.float32)
-    start = 0
-    for i in range(n):
-        k = int(card[i])
+    starts = np.concatenate([[0], np.cumsum(card)[:-1]]).astype(np.int64)
+    # the territories with k neighbours together, by blocks (block x permutations x k
+    # values): the same products (a stack of matrix-vector products gives the BLAS results
+    # of each one, checked for k = 1 to 15) where one pass per territory took 1,549 loops
+    for k in np.unique(card):
+        rows = np.flatnonzero(card == k)
         if k == 0:  # an island: one fake neighbour of weight 0 (esda's island_weight)
-            wi, self_w = np.zeros(1, dtype=other.dtype), self_weights[i]
+            W = np.zeros((len(rows), 1), dtype=other.dtype)
         else:
-            wi, self_w = other[start:start + k], self_weights[i]
-        start += k
-        # the values of the others (z without territory i): position j is z[j + (j >= i)]
-        pick = ids[:, :len(wi)]
-        zrand = z[pick + (pick >= i)]
-        sims = z[i] * (zrand @ wi + self_w * z[i]) * scaling
-        p_sim[i] = _fold(int((sims >= observed[i]).sum()), permutations)
+            W = other[starts[rows][:, None] + np.arange(k)]
+        pick = ids[:, :W.shape[1]]
+        shared = bool((W == W[:1]).all())  # row-standardised: every row is 1/k
+        for lo in range(0, len(rows), _LISA_BLOCK):
+            r = rows[lo:lo + _LISA_BLOCK]
+            # the values of the others (z without territory i): position j is z[j + (j >= i)]
+            zrand = z[pick[None] + (pick[None] >= r[:, None, None])]
+            lag = (np.matmul(zrand, W[0]) if shared else
+                   np.stack([zrand[j] @ W[lo + j] for j in range(len(r))]))
+            zi = z[r][:, None]
+            sims = zi * (lag + self_weights[r][:, None] * zi) * scaling
+            p_sim[r] = _fold((sims >= observed[r][:, None]).sum(axis=1), permutations)
     return p_sim
+
+
+#: Territories of one block of :func:`calc_lisa_permutations` (64 x 999 x k values).
+_LISA_BLOCK = 64
 
 
 def calc_lisa(y, w, permutations: int = 999, seed: int = 0, alpha: float = 0.05
