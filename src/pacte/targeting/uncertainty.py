@@ -238,16 +238,30 @@ def calc_scores_draws(Z: np.ndarray, M: np.ndarray, W_ind: np.ndarray, W_dim: np
 def calc_ranks(S: np.ndarray) -> np.ndarray:
     """Ranks along the LAST axis (1 = highest score, ties broken by order), int32."""
     neg = -S
-    # numpy's default sort (SIMD, twice as fast as the stable one) gives the same order
-    # wherever the scores are distinct; rows with a tie (or NaN) are sorted stably again
+    n = S.shape[-1]
+    # numpy's default sort (SIMD, twice as fast as the stable one) puts equal scores side by
+    # side in any order: each run of equal scores then gets its positions in row order,
+    # which is the stable sort's result (rows with a NaN are sorted stably again)
     order = np.argsort(neg, axis=-1)
-    s = np.take_along_axis(neg, order, axis=-1)
-    tied = (s[..., 1:] == s[..., :-1]).any(axis=-1) | np.isnan(s[..., -1])
-    if tied.any():
-        order[tied] = np.argsort(neg[tied], axis=-1, kind="stable")
+    if S.size:
+        s = np.take_along_axis(neg, order, axis=-1).reshape(-1, n)
+        flat = order.reshape(-1)
+        dup = np.zeros(s.shape, bool)
+        np.equal(s[:, 1:], s[:, :-1], out=dup[:, 1:])
+        d = np.flatnonzero(dup)
+        if d.size:
+            cut = np.flatnonzero(np.diff(d) != 1)
+            first = d[np.r_[0, cut + 1]] - 1
+            length = d[np.r_[cut, d.size - 1]] - first + 1
+            at = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
+            held = flat[at]
+            flat[at] = held[np.lexsort((held, np.repeat(np.arange(len(first)), length)))]
+        nan = np.isnan(s[:, -1]).reshape(S.shape[:-1])
+        if nan.any():
+            order[nan] = np.argsort(neg[nan], axis=-1, kind="stable")
     ranks = np.empty(S.shape, dtype=np.int32)
     np.put_along_axis(ranks, order, np.broadcast_to(
-        np.arange(1, S.shape[-1] + 1, dtype=np.int32), S.shape), axis=-1)
+        np.arange(1, n + 1, dtype=np.int32), S.shape), axis=-1)
     return ranks
 
 
