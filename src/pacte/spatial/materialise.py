@@ -181,7 +181,7 @@ def calc_basin_contours(con, members: pd.DataFrame, basin: pd.DataFrame,
     """``code, name, geometry`` of each basin: the union of its members' EPCI contours
     (GeoJSON text, WGS84), the table the geographic exports and the map read. ``shapes``:
     the EPCI contours parsed already, by code (the contiguity's: parsing them again took
-    a third of this step)."""
+    two thirds of this step)."""
     import shapely
 
     if shapes is None:

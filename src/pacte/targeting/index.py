@@ -270,8 +270,8 @@ def rank_territories(con, level: str = "epci", config: Config | None = None, see
         types, _ = calc_typology(central["dims"], kept["area_type"].to_numpy(), config)
         return types, similar_peers(con, level, kept, central["dims"], config.typology[3])
 
-    # the typology and peers (mostly Python) while the Monte Carlo runs: the EPCI's
-    # ranking 0.25 s shorter
+    # the typology and peers (mostly Python) while the Monte Carlo runs: 0.2 s of CPU
+    # (typology 0.15, peers 0.05, EPCI) off the ranking's critical path
     r = calc_index(X, config, seed, draws, sampler, beside=typology_and_peers)
     n_missing = np.isnan(X).sum(axis=1)
     p = len(config.specs)

@@ -154,7 +154,7 @@ def calc_winsorise_draws(X: np.ndarray, lower: np.ndarray) -> np.ndarray:
     X = X.copy()
     n = X.shape[-1]
     # the four order statistics each level needs, by a partition (the values a full sort
-    # puts there): the draws' sort took 19 % of the Monte Carlo
+    # puts there) of the draws of that level: 17 -> 9 ms a chunk of 100 draws (EPCI)
     for level in np.unique(lower[lower > 0]):
         sel = lower == level
         lo, hi = _quantile_points(level, n), _quantile_points(1 - level, n)
