@@ -188,33 +188,44 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     eligibility under the default rule (null without eligibility rules), its rank among the
     eligible, and its Monte Carlo ranks among the eligible (:func:`rank_blobs`): the
     probability of being in any top N is then one lookup."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from pacte.handlers.ranking_rows import SELECTION_TABLE
     from pacte.targeting.tiers import calc_subset_ranks
 
     say("Classement par défaut : éligibilité et tirages triés")
     rule = default_rule()
     rules = from_rule(rule.eligibility)
-    frames = []
-    for level in RANK_LEVELS:
-        stored = read_default_ranking(con, level)
-        df = stored.frame
-        R = read_default_draws(con, level, df["code"])
-        if rules.is_empty:
-            el = np.ones(len(df), bool)
-            cols = {"eligible": None, "eligibility_note": None, "eligible_rank": np.nan}
-        else:
-            df = _with_eligibility(con, level, stored, rules).frame
-            el = df["eligible"].to_numpy(bool)
-            cols = {c: df[c].to_numpy() for c in ("eligible", "eligibility_note",
-                                                  "eligible_rank")}
+
+    def level_rows(level: str) -> pd.DataFrame:
+        cur = con.cursor()  # one per thread
+        try:
+            stored = read_default_ranking(cur, level)
+            df = stored.frame
+            R = read_default_draws(cur, level, df["code"])
+            if rules.is_empty:
+                el = np.ones(len(df), bool)
+                cols = {"eligible": None, "eligibility_note": None, "eligible_rank": np.nan}
+            else:
+                df = _with_eligibility(cur, level, stored, rules).frame
+                el = df["eligible"].to_numpy(bool)
+                cols = {c: df[c].to_numpy() for c in ("eligible", "eligibility_note",
+                                                      "eligible_rank")}
+        finally:
+            cur.close()
         sub = np.zeros_like(R)
         if el.any():
             sub[el] = calc_subset_ranks(R, el) if not el.all() else R
         blobs = [rank_blobs(r) for r in sub]
-        frames.append(pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
-                                    "rank_first": [b[0] for b in blobs],
-                                    "rank_cumulative": [b[1] for b in blobs],
-                                    "per_region_min": int(rules.per_region_min)}))
+        return pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
+                             "rank_first": [b[0] for b in blobs],
+                             "rank_cumulative": [b[1] for b in blobs],
+                             "per_region_min": int(rules.per_region_min)})
+
+    # the levels side by side (the draws' decompression and sorts release the GIL), as
+    # in pacte.targeting.materialise.write_default_ranking
+    with ThreadPoolExecutor(2) as pool:
+        frames = list(pool.map(level_rows, RANK_LEVELS))
     table = pd.concat(frames, ignore_index=True)
     con.register("_sel", table)
     con.execute(f"""CREATE TABLE {SELECTION_TABLE} AS

@@ -35,7 +35,12 @@ from pacte.spatial.basin_index import (
 )
 from pacte.spatial.basins import calc_basins
 from pacte.spatial.params import SpatialParams, load_params
-from pacte.spatial.weights import Contiguity, calc_connected, calc_queen
+from pacte.spatial.weights import (
+    Contiguity,
+    calc_connected,
+    calc_queen_shapes,
+    parse_contours,
+)
 from pacte.targeting.index import calc_index, load_matrix
 from pacte.targeting.materialise import DEFAULT_SEED, read_default_ranking
 from pacte.targeting.rule import Config, load_config
@@ -50,8 +55,15 @@ EMPTY_MORAN = {"I": np.nan, "expected": np.nan, "z_norm": np.nan, "p_norm": np.n
 
 def load_contiguity(con: duckdb.DuckDBPyConnection, level: str) -> Contiguity:
     """Queen contiguity of ``level`` from the store's contours."""
+    return load_contours(con, level)[0]
+
+
+def load_contours(con: duckdb.DuckDBPyConnection, level: str
+                  ) -> tuple[Contiguity, pd.Series]:
+    """Queen contiguity of ``level`` and its contours parsed (shapely, by code)."""
     df = con.execute(f"SELECT code, geometry FROM contours_{level} ORDER BY code").df()
-    return calc_queen(df["code"], df["geometry"], level)
+    shapes = parse_contours(df["geometry"], level)
+    return calc_queen_shapes(df["code"], shapes, level), pd.Series(shapes, index=df["code"])
 
 
 def calc_level_statistics(con, level: str, cont: Contiguity, config: Config,
@@ -164,16 +176,21 @@ def calc_basin_tables(con, cont: Contiguity, lisa: pd.DataFrame, config: Config,
     return basin, members, failed
 
 
-def calc_basin_contours(con, members: pd.DataFrame, basin: pd.DataFrame) -> pd.DataFrame:
+def calc_basin_contours(con, members: pd.DataFrame, basin: pd.DataFrame,
+                        shapes: pd.Series | None = None) -> pd.DataFrame:
     """``code, name, geometry`` of each basin: the union of its members' EPCI contours
-    (GeoJSON text, WGS84), the table the geographic exports and the map read."""
+    (GeoJSON text, WGS84), the table the geographic exports and the map read. ``shapes``:
+    the EPCI contours parsed already, by code (the contiguity's: parsing them again took
+    two thirds of this step)."""
     import shapely
 
-    geo = con.execute("SELECT code, geometry FROM contours_epci").df().set_index("code")
+    if shapes is None:
+        geo = con.execute("SELECT code, geometry FROM contours_epci").df()
+        shapes = pd.Series(parse_contours(geo["geometry"], "epci"), index=geo["code"])
     rows = []
     for b, g in members.groupby("basin", sort=True):
-        shapes = shapely.from_geojson(geo["geometry"].reindex(g["code"]).dropna().tolist())
-        rows.append({"code": b, "geometry": shapely.to_geojson(shapely.union_all(shapes))})
+        parts = shapes.reindex(g["code"]).dropna().to_numpy()
+        rows.append({"code": b, "geometry": shapely.to_geojson(shapely.union_all(parts))})
     out = pd.DataFrame(rows, columns=["code", "geometry"]).astype(str)
     names = basin.set_index("code")["name"]
     return out.assign(name=out["code"].map(names).fillna(""))[["code", "name", "geometry"]]
@@ -188,10 +205,14 @@ def _write(con, name: str, frame: pd.DataFrame) -> None:
 def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
     """Build step: contiguity, Moran, LISA and candidate basins into the store."""
     params, config = load_params(), load_config()
-    neigh, morans, lisas, conts = [], [], [], {}
+    neigh, morans, lisas, conts, shapes = [], [], [], {}, {}
     for level in SPATIAL_LEVELS:
         say(f"Statistiques spatiales : {level}")
-        cont = conts[level] = load_contiguity(con, level)
+        cont, parsed = load_contours(con, level)
+        conts[level] = cont
+        if level == "epci":  # the basins' contours are unions of EPCI
+            shapes[level] = parsed
+        del parsed
         neigh.append(pd.DataFrame(cont.pairs(), columns=["code", "neighbour"]).assign(
             level=level)[["level", "code", "neighbour"]])
         moran, lisa = calc_level_statistics(con, level, cont, config, params)
@@ -206,7 +227,7 @@ def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[s
               "spatial_moran": pd.concat(morans, ignore_index=True),
               "spatial_lisa": pd.concat(lisas, ignore_index=True),
               "basin": basin, "basin_member": members, "basin_failed": failed,
-              "contours_bassin": calc_basin_contours(con, members, basin),
+              "contours_bassin": calc_basin_contours(con, members, basin, shapes["epci"]),
               "spatial_meta": pd.DataFrame(sorted(meta.items()), columns=["key", "value"])}
     for name, frame in tables.items():
         _write(con, name, frame)

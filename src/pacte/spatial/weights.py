@@ -97,16 +97,30 @@ def calc_shared_vertices(xy: np.ndarray, owner: np.ndarray, n: int) -> list[set[
 
 def calc_queen(codes, geometries, level: str = "") -> Contiguity:
     """Queen contiguity of polygons given as GeoJSON text (one per code, same order)."""
+    codes = [str(c) for c in codes]
+    if len(set(codes)) != len(codes):
+        raise InvalidParameterError(f"contours {level} : codes en double")
+    return calc_queen_shapes(codes, parse_contours(geometries, level), level)
+
+
+def parse_contours(geometries, level: str = "") -> np.ndarray:
+    """Shapely geometries of GeoJSON texts (French error on a bad one)."""
+    import shapely
+
+    try:
+        return shapely.from_geojson(list(geometries))
+    except Exception as exc:  # shapely raises GEOSException on bad text
+        raise InvalidParameterError(f"contours {level} : géométrie GeoJSON illisible ({exc})"
+                                    ) from None
+
+
+def calc_queen_shapes(codes, geoms: np.ndarray, level: str = "") -> Contiguity:
+    """:func:`calc_queen` of parsed geometries (one per code, same order)."""
     import shapely
 
     codes = [str(c) for c in codes]
     if len(set(codes)) != len(codes):
         raise InvalidParameterError(f"contours {level} : codes en double")
-    try:
-        geoms = shapely.from_geojson(list(geometries))
-    except Exception as exc:  # shapely raises GEOSException on bad text
-        raise InvalidParameterError(f"contours {level} : géométrie GeoJSON illisible ({exc})"
-                                    ) from None
     xy, owner = shapely.get_coordinates(geoms, return_index=True)
     neigh = calc_shared_vertices(xy, owner, len(codes))
     return Contiguity(level, tuple(codes),

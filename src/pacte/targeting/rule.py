@@ -13,6 +13,7 @@ new key is a field of one of them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -374,7 +375,13 @@ def load_rule(path: Path | str | None = None) -> Rule:
     missing file, folder, binary or oversized file, YAML syntax, duplicate keys, nesting or
     aliases beyond the limits (file, line, column, never the content), then the model's."""
     path = Path(path) if path else DEFAULT_CONFIG
-    return parse_rule(parse_yaml(read_text(path), path), str(path))
+    return _parse_text(read_text(path), path)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_text(text: str, path: Path) -> Rule:
+    """A file's validated rule (frozen), parsed once per text: the build reads it 4 times."""
+    return parse_rule(parse_yaml(text, path), str(path))
 
 
 def load_config(path: Path | str | None = None) -> Config:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES
 from pacte.targeting.rule import Config
-from pacte.targeting.uncertainty import Sampler, calc_sampled_counts
+from pacte.targeting.uncertainty import Sampler
 
 #: Sources that are samples (the rule's ``sampling_rate`` applies to them).
 SAMPLED_SOURCES = ("rp",)
@@ -102,9 +102,15 @@ def load_sampler(con, level: str, config: Config, codes: pd.Index, X: np.ndarray
     redraw = {j: np.isfinite(v) & np.isclose(v, X[:, j], rtol=1e-9, atol=1e-12)
               for j, v in central.items()}
 
+    # calc_sampled_counts's arithmetic, its standard deviations computed once and the
+    # counts redrawn in place of the normal draws: 6.7 -> 2 ms a chunk of 100 draws (EPCI)
+    sd = np.sqrt(np.clip(base, 0, None) * (1 - rate) / rate)
+
     def sampler(rng: np.random.Generator, k: int) -> np.ndarray:
-        z = rng.standard_normal((k, *base.shape))
-        drawn = values(calc_sampled_counts(base[None], rate, z))
+        B = rng.standard_normal((k, *base.shape))
+        B *= sd
+        B += base
+        drawn = values(np.maximum(B, 0, out=B))
         out = np.full((k, n_cols, n), np.nan)
         for j, v in drawn.items():
             out[:, j, :] = np.where(redraw[j][None], v, np.nan)

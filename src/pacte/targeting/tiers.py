@@ -51,13 +51,20 @@ def calc_tiers(p_top: np.ndarray, retained: float = 0.9, excluded: float = 0.1
 
 def calc_subset_ranks(ranks: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Ranks (m, K) of the ``mask`` rows among themselves in each draw (1 = the best of
-    them), from ranks (n, K) over all territories; ties cannot occur (ranks are distinct)."""
-    sub = np.asarray(ranks)[np.asarray(mask, bool)]
-    order = np.argsort(sub, axis=0, kind="stable")
+    them), from ranks (n, K) over all territories; ties (never in the draws, whose ranks
+    are distinct) go to the row order."""
+    sub = np.ascontiguousarray(np.asarray(ranks)[np.asarray(mask, bool)].T)  # (K, m)
+    # one draw a row, numpy's default sort (SIMD): distinct ranks have one order, so the
+    # stable sort is needed only for a draw with a tie; 35 -> 20 ms (1,250 x 1,000)
+    order = np.argsort(sub, axis=1)
+    s = np.take_along_axis(sub, order, axis=1)
+    tied = (s[:, 1:] == s[:, :-1]).any(axis=1)
+    if tied.any():
+        order[tied] = np.argsort(sub[tied], axis=1, kind="stable")
     out = np.empty_like(sub)
-    idx = np.arange(1, sub.shape[0] + 1, dtype=sub.dtype)[:, None]
-    np.put_along_axis(out, order, np.broadcast_to(idx, sub.shape), axis=0)
-    return out
+    np.put_along_axis(out, order, np.broadcast_to(
+        np.arange(1, sub.shape[1] + 1, dtype=sub.dtype), sub.shape), axis=1)
+    return out.T
 
 
 def calc_tier_counts(tiers: np.ndarray) -> dict[str, int]:

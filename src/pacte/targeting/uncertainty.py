@@ -107,18 +107,28 @@ def calc_pct_ranks(X: np.ndarray) -> np.ndarray:
     """Percentile ranks along the LAST axis (rank / n, ties averaged, like
     ``pandas.DataFrame.rank(pct=True)`` on a column), for an array of any shape."""
     n = X.shape[-1]
-    order = np.argsort(X, axis=-1, kind="stable")
-    s = np.take_along_axis(X, order, axis=-1)
-    pos = np.arange(n)
-    new = np.ones(s.shape, bool)
-    new[..., 1:] = s[..., 1:] != s[..., :-1]
-    start = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
-    last = np.ones(s.shape, bool)
-    last[..., :-1] = new[..., 1:]
-    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, pos, n), axis=-1), axis=-1),
-                  axis=-1)
+    if X.size == 0:
+        return np.empty(X.shape)
+    # tied values get their average rank whatever their order: numpy's default sort (SIMD)
+    # serves, 2.4 times faster than the stable one on the draws (33 x 5 x 1,250)
+    order = np.argsort(X, axis=-1)
+    s = np.take_along_axis(X, order, axis=-1).reshape(-1, n)
+    # rank = position + 1, except in the runs of equal values (a few % of them), which get
+    # (first + last) / 2 + 1: 0.3 ms a chunk where running extrema over every row took 5
+    val = np.empty(s.shape)
+    val[:] = np.arange(1, n + 1)
+    dup = np.zeros(s.shape, bool)
+    np.equal(s[:, 1:], s[:, :-1], out=dup[:, 1:])  # NaN: never equal, as pandas ranks them
+    d = np.flatnonzero(dup)  # flat positions equal to the one before (never a row's first)
+    if d.size:
+        cut = np.flatnonzero(np.diff(d) != 1)
+        first = d[np.r_[0, cut + 1]] - 1
+        last = d[np.r_[cut, d.size - 1]]
+        length = last - first + 1
+        at = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
+        val.ravel()[at] = np.repeat((first % n + last % n) / 2 + 1, length)
     out = np.empty(X.shape)
-    np.put_along_axis(out, order, (start + end) / 2 + 1, axis=-1)
+    np.put_along_axis(out, order, val.reshape(X.shape), axis=-1)
     return out / n
 
 
@@ -139,25 +149,27 @@ def calc_winsorise_draws(X: np.ndarray, lower: np.ndarray) -> np.ndarray:
     the territories (linear interpolation, as ``numpy.quantile``); q_k = 0 leaves draw k
     unchanged."""
     lower = np.asarray(lower, float)
-    on = lower > 0
-    if not on.any():
+    if not (lower > 0).any():
         return X
     X = X.copy()
-    sub = X[on]
     n = X.shape[-1]
-    S = np.sort(sub, axis=-1)
-
-    def q(level: np.ndarray) -> np.ndarray:
-        h = level * (n - 1)
-        f = np.floor(h).astype(int)
-        c = np.minimum(f + 1, n - 1)
-        idx = lambda i: np.broadcast_to(i[:, None, None], (*S.shape[:2], 1))  # noqa: E731
-        a = np.take_along_axis(S, idx(f), axis=-1)
-        b = np.take_along_axis(S, idx(c), axis=-1)
-        return a + (h - f)[:, None, None] * (b - a)
-
-    X[on] = np.clip(sub, q(lower[on]), q(1 - lower[on]))
+    # the four order statistics each level needs, by a partition (the values a full sort
+    # puts there) of the draws of that level: 17 -> 9 ms a chunk of 100 draws (EPCI)
+    for level in np.unique(lower[lower > 0]):
+        sel = lower == level
+        lo, hi = _quantile_points(level, n), _quantile_points(1 - level, n)
+        sub = X[sel]
+        part = np.partition(sub, sorted({*lo[:2], *hi[:2]}), axis=-1)
+        q = [part[..., i:i + 1] for i in (*lo[:2], *hi[:2])]
+        X[sel] = np.clip(sub, q[0] + lo[2] * (q[1] - q[0]), q[2] + hi[2] * (q[3] - q[2]))
     return X
+
+
+def _quantile_points(level: float, n: int) -> tuple[int, int, float]:
+    """(floor, ceiling, fraction) of the position ``level × (n − 1)`` of a quantile."""
+    h = level * (n - 1)
+    f = int(np.floor(h))
+    return f, min(f + 1, n - 1), h - f
 
 
 def calc_impute_draws(X: np.ndarray, miss: np.ndarray, methods: np.ndarray,
@@ -213,7 +225,10 @@ def calc_scores_draws(Z: np.ndarray, M: np.ndarray, W_ind: np.ndarray, W_dim: np
     S = np.matmul(DS, W_dim[:, :, None])[:, :, 0]  # (k, n)
     if geometric.any():
         G = DS[geometric]
-        lo, hi = G.min(axis=1, keepdims=True), G.max(axis=1, keepdims=True)
+        # extrema over the territories from the (draw, dimension, territory) layout: the
+        # same values, 0.1 ms where the reduction across the middle axis took 3.3 a chunk
+        GT = np.ascontiguousarray(G.transpose(0, 2, 1))
+        lo, hi = GT.min(axis=-1)[:, None, :], GT.max(axis=-1)[:, None, :]
         a, b = GEOMETRIC_RANGE
         R = a + (b - a) * (G - lo) / np.where(hi > lo, hi - lo, 1)
         S[geometric] = np.exp(np.matmul(np.log(R), W_dim[geometric][:, :, None])[:, :, 0])
@@ -222,10 +237,31 @@ def calc_scores_draws(Z: np.ndarray, M: np.ndarray, W_ind: np.ndarray, W_dim: np
 
 def calc_ranks(S: np.ndarray) -> np.ndarray:
     """Ranks along the LAST axis (1 = highest score, ties broken by order), int32."""
-    order = np.argsort(-S, axis=-1, kind="stable")
+    neg = -S
+    n = S.shape[-1]
+    # numpy's default sort (SIMD, twice as fast as the stable one) puts equal scores side by
+    # side in any order: each run of equal scores then gets its positions in row order,
+    # which is the stable sort's result (rows with a NaN are sorted stably again)
+    order = np.argsort(neg, axis=-1)
+    if S.size:
+        s = np.take_along_axis(neg, order, axis=-1).reshape(-1, n)
+        flat = order.reshape(-1)
+        dup = np.zeros(s.shape, bool)
+        np.equal(s[:, 1:], s[:, :-1], out=dup[:, 1:])
+        d = np.flatnonzero(dup)
+        if d.size:
+            cut = np.flatnonzero(np.diff(d) != 1)
+            first = d[np.r_[0, cut + 1]] - 1
+            length = d[np.r_[cut, d.size - 1]] - first + 1
+            at = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
+            held = flat[at]
+            flat[at] = held[np.lexsort((held, np.repeat(np.arange(len(first)), length)))]
+        nan = np.isnan(s[:, -1]).reshape(S.shape[:-1])
+        if nan.any():
+            order[nan] = np.argsort(neg[nan], axis=-1, kind="stable")
     ranks = np.empty(S.shape, dtype=np.int32)
     np.put_along_axis(ranks, order, np.broadcast_to(
-        np.arange(1, S.shape[-1] + 1, dtype=np.int32), S.shape), axis=-1)
+        np.arange(1, n + 1, dtype=np.int32), S.shape), axis=-1)
     return ranks
 
 

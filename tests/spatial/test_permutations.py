@@ -1,0 +1,64 @@
+"""The permutations shared by a level's variables and the LISA computed by groups of
+territories give exactly the draws and p-values of the one-by-one computations."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from pacte.spatial.autocorr import _fold, calc_lisa_permutations, permutation_indices
+
+
+def test_permutation_indices_are_randomstate_permutations_of_the_values():
+    z = np.random.default_rng(1).normal(size=57)
+    rs = np.random.RandomState(7)
+    expected = np.stack([rs.permutation(z) for _ in range(30)])
+    np.testing.assert_array_equal(z[permutation_indices(57, 30, 7)], expected)
+    assert not permutation_indices(57, 30, 7).flags.writeable
+
+
+def _lisa_one_by_one(z, W, observed, permutations, seed):
+    """The per-territory loop (esda's conditional permutations, as before the groups)."""
+    adj = W.tocsr(copy=True)
+    n = len(z)
+    scaling = (n - 1) / (z * z).sum()
+    self_weights = adj.diagonal()
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    other = adj.data.astype(z.dtype)
+    card = np.asarray((adj != 0).sum(1)).ravel()
+    rs = np.random.RandomState(seed)
+    ids = np.stack([rs.choice(n - 1, size=card.max(), replace=False)
+                    for _ in range(permutations)])
+    p_sim, start = np.zeros(n, dtype=np.float32), 0
+    for i in range(n):
+        k = int(card[i])
+        wi = np.zeros(1) if k == 0 else other[start:start + k]
+        start += k
+        mask = np.ones(n, bool)
+        mask[i] = False
+        zrand = z[mask][ids[:, :len(wi)].flatten()].reshape(-1, len(wi))
+        sims = z[i] * (zrand @ wi + self_weights[i] * z[i]) * scaling
+        p_sim[i] = _fold(int((sims >= observed[i]).sum()), permutations)
+    return p_sim
+
+
+def test_lisa_by_groups_is_the_loop_over_territories():
+    rng = np.random.default_rng(4)
+    n = 150
+    rows, cols = [], []
+    for i in range(1, n):  # a random graph, territory 0 an island
+        for j in rng.choice(np.arange(1, n), size=rng.integers(1, 9), replace=False):
+            if j != i:
+                rows += [i, j]
+                cols += [j, i]
+    A = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    A.data[:] = 1.0
+    card = np.asarray(A.sum(1)).ravel()
+    z = rng.normal(size=n)
+    for W in (sparse.diags(np.where(card > 0, 1 / np.maximum(card, 1), 0)) @ A,  # row-std
+              A.multiply(rng.random((n, n))).tocsr()):  # weights differing by row
+        W = sparse.csr_matrix(W)
+        observed = z * (W @ z)
+        np.testing.assert_array_equal(calc_lisa_permutations(z, W, observed, 99, 3),
+                                      _lisa_one_by_one(z, W, observed, 99, 3))

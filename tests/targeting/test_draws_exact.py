@@ -1,0 +1,78 @@
+"""The Monte Carlo's fast paths give, bit for bit, what the straightforward computations
+give (the stored draws must not move): ties averaged by runs, SIMD sorts with a stable
+fallback on ties, quantiles by partition, subset ranks by rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pacte.targeting.rule import load_rule
+from pacte.targeting.tiers import calc_subset_ranks
+from pacte.targeting.typology import _row_min, _sq_dist
+from pacte.targeting.uncertainty import calc_pct_ranks, calc_ranks, calc_winsorise_draws
+
+
+def _pct_reference(X: np.ndarray) -> np.ndarray:
+    flat = X.reshape(-1, X.shape[-1])
+    out = np.stack([pd.Series(r).rank(pct=True, na_option="keep").to_numpy() for r in flat])
+    return out.reshape(X.shape)
+
+
+@pytest.mark.parametrize("shape", [(1,), (9,), (4, 7), (3, 2, 40)])
+def test_pct_ranks_with_runs_of_ties_are_pandas(shape):
+    rng = np.random.default_rng(sum(shape))
+    for _ in range(20):
+        X = rng.integers(0, 5, size=shape).astype(float)  # many runs of equal values
+        np.testing.assert_array_equal(calc_pct_ranks(X), _pct_reference(X))
+
+
+def test_ranks_with_ties_keep_the_order_of_the_rows():
+    S = np.array([[0.5, 2.0, 2.0, -1.0], [3.0, 1.0, 2.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(calc_ranks(S), [[3, 1, 2, 4], [1, 3, 2, 4], [1, 2, 3, 4]])
+    rng = np.random.default_rng(0)
+    S = rng.integers(0, 30, size=(50, 200)).astype(float)
+    stable = np.argsort(-S, axis=-1, kind="stable")
+    expected = np.empty_like(stable)
+    np.put_along_axis(expected, stable, np.arange(1, 201)[None].repeat(50, 0), axis=-1)
+    np.testing.assert_array_equal(calc_ranks(S), expected)
+
+
+def test_winsorisation_by_partition_is_numpy_quantile_per_draw():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(12, 3, 101))
+    X[:, :, :20] = 0.25  # ties at the clipping points
+    lower = np.array([0.0, 0.01, 0.05, 0.025, 0.05, 0.0, 0.01, 0.1, 0.1, 0.3, 0.5, 0.025])
+    out = calc_winsorise_draws(X, lower)
+    for k, q in enumerate(lower):
+        lo, hi = np.quantile(X[k], [q, 1 - q], axis=-1)
+        expected = X[k] if q == 0 else np.clip(X[k], lo[:, None], hi[:, None])
+        np.testing.assert_array_equal(out[k], expected)
+
+
+def test_subset_ranks_distinct_and_tied():
+    rng = np.random.default_rng(5)
+    R = np.stack([rng.permutation(40) + 1 for _ in range(30)], axis=1)
+    el = rng.random(40) < 0.6
+    order = np.argsort(R[el], axis=0, kind="stable")
+    expected = np.empty_like(order)
+    np.put_along_axis(expected, order, np.arange(1, el.sum() + 1)[:, None].repeat(30, 1),
+                      axis=0)
+    np.testing.assert_array_equal(calc_subset_ranks(R, el), expected)
+    tied = np.array([[2, 1], [2, 1], [1, 1]])  # ties go to the row order
+    np.testing.assert_array_equal(calc_subset_ranks(tied, [True, True, True]),
+                                  [[2, 1], [3, 2], [1, 3]])
+
+
+def test_squared_distances_are_the_plain_expression():
+    rng = np.random.default_rng(2)
+    X, C = rng.normal(size=(300, 3)), rng.normal(size=(7, 3))
+    xx = (X * X).sum(axis=1)
+    plain = np.maximum(xx[:, None] - 2.0 * (X @ C.T) + (C * C).sum(axis=1)[None, :], 0.0)
+    np.testing.assert_array_equal(_sq_dist(X, C, xx), plain)
+    np.testing.assert_array_equal(_row_min(plain), plain.min(axis=1))
+
+
+def test_default_rule_parsed_once_per_text():
+    assert load_rule() is load_rule()
