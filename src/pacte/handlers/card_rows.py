@@ -37,7 +37,7 @@ def json_sql(names: list[str], floats: set[str]) -> str:
 
 class JsonRows:
     """Rows encoded as JSON by DuckDB (doubles in full precision, non-finite ones as null),
-    each followed by a comma (:func:`_json_sql`), with their territory's code, source and
+    each followed by a comma (:func:`json_sql`), with their territory's code, source and
     ``kind`` (a number: which array of the card they belong to; 0 when absent), grouped by
     code and kind (a stable sort when not: a territory's rows keep their order). The
     elements of a territory's array are then one slice of the Arrow buffer that holds the
@@ -110,7 +110,7 @@ def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
     return con.sql(sql, params=params or None).to_arrow_table()
 
 
-#: The kinds of rows of a level's stream (:class:`_LevelRows`).
+#: The kinds of rows of a level's stream (:class:`LevelRows`).
 JOBS, INDICATORS = 0, 1
 #: Sort keys of the stream: a number, four texts, a number. The job series' rows by source,
 #: scheme, sector, period (:func:`pacte.store.queries.territory_jobs`); the indicators' by
@@ -124,8 +124,9 @@ class LevelRows:
     territory_jobs_sql`, NAF sections) and shown indicators (:data:`INDICATORS`;
     :func:`pacte.handlers.card_indicators.show_indicators_sql`), by code, kind and each
     kind's order, a range of codes at a time (:meth:`until`), from one query per span of
-    codes (:data:`SPAN`) whose rows are read as a stream of Arrow batches. ``con``: a
-    cursor of its own, a stream holding it until it is read out."""
+    codes (:data:`pacte.handlers.card_build.SPAN`) whose rows are read as a stream of Arrow
+    batches: one query, not one per kind (the same scans and joins). ``con``: a cursor of
+    its own, a stream holding it until it is read out."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, level: str, with_ind: bool) -> None:
         queries_ = [(*territory_jobs_sql(level, None, detail=False), ())]
@@ -152,7 +153,8 @@ class LevelRows:
 
     def until(self, last: str, span_last: str) -> JsonRows:
         """The rows not read yet whose code is at most ``last``; a new span, when needed,
-        runs to ``span_last`` (at least ``last``)."""
+        runs to ``span_last`` (or ``last``, if greater)."""
+        span_last = max(span_last, last)
         while not self.pending or self.pending[-1].column(0)[-1].as_py() <= last:
             batch = None if self.reader is None else next(self.reader, None)
             if batch is None:  # the span is read out
