@@ -172,3 +172,42 @@ def test_chunks_hold_about_the_same_json():
     assert next_chunk(10, 10) == CHUNK_RANGE[1]  # tiny cards: the largest chunk
     assert next_chunk(1, 10**9) == CHUNK_RANGE[0]  # huge cards: the smallest
     assert next_chunk(0, 0) == CHUNK_RANGE[1]
+
+
+def test_rows_read_in_spans_and_batches_give_the_same_cards(con, monkeypatch):
+    """A level's JSON rows come from one query per span of chunks, read as a stream of
+    batches: a territory's rows cut by a batch's end or a span's give the cards of one
+    query for the whole level."""
+    from pacte.handlers import card_build, card_rows
+
+    def cards_of(level):
+        return [c for part in card_build.level_cards(con, level, chunk=8) for c in part]
+
+    monkeypatch.setattr(card_build, "SPAN", 10_000)
+    whole = {lv: cards_of(lv) for lv in ("dep", "reg")}
+    monkeypatch.setattr(card_build, "SPAN", 1)
+    monkeypatch.setattr(card_rows, "BATCH_ROWS", 997)  # batches end inside a territory
+    for level, expected in whole.items():
+        got = cards_of(level)
+        assert [c for c, _b, _s in got] == [c for c, _b, _s in expected]
+        assert got == expected, level
+
+
+def test_json_rows_are_slices_of_one_buffer():
+    """Each (code, kind)'s rows, commas between them, and its distinct sources."""
+    import pyarrow as pa
+
+    from pacte.handlers.card_rows import JsonRows
+
+    rows = JsonRows(pa.table({"code": ["a", "a", "a", "b"], "kind": pa.array([0, 0, 1, 1],
+                                                                             pa.int8()),
+                              "source": ["x", "y", "x", None],
+                              "j": ['{"v":1},', '{"v":2},', '{"w":"é"},', "[3],"]}), kinds=2)
+    assert bytes(rows.text("a")) == b'{"v":1},{"v":2}'
+    assert bytes(rows.text("a", 1)) == '{"w":"é"}'.encode()
+    assert bytes(rows.text("b", 1)) == b"[3]" and rows.text("b") == b""
+    assert rows.sources("a") == {"x", "y"} and rows.sources("b", 1) == {None}
+    assert rows.has("a") and not rows.has("c")
+    unsorted = JsonRows(pa.table({"code": ["b", "a", "b"], "source": ["x", "x", "y"],
+                                  "j": ["1,", "2,", "3,"]}))  # grouped, order kept
+    assert bytes(unsorted.text("b")) == b"1,3" and bytes(unsorted.text("a")) == b"2"

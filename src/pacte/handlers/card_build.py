@@ -19,23 +19,28 @@ them: :func:`pacte.api.response.answer_stored`.
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import deflate
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pacte.catalogue.headline import KEY_FIGURES
 from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
-from pacte.handlers.card_indicators import register_labels, show_indicators_sql, unregister_labels
+from pacte.handlers.card_indicators import register_labels, show_indicators_sql
+from pacte.handlers.card_rows import (
+    INDICATORS,
+    JOBS,
+    JsonRows,
+    LevelRows,
+    arrow_table,
+    json_sql,
+)
 from pacte.handlers.compare import default_groups
 from pacte.handlers.envelope import envelope
 from pacte.handlers.ranking import rank_summaries
@@ -50,14 +55,15 @@ from pacte.handlers.territory import (
 from pacte.store import queries
 from pacte.store.connect import read_meta
 from pacte.store.frames import frame
-from pacte.store.rows import territory_jobs_sql
 
 TABLE = "territory_card"
-#: gzip level of the stored bodies, compressed by libdeflate (the ``deflate`` package): at 6,
-#: 1 % fewer bytes than zlib's level 6 for the whole table (24.6 against 24.9 MB) in 40 % of
-#: its time (1.5 against 3.6 s of CPU), spread over the cores (the GIL is released); a card
-#: is compressed once and sent many times.
-GZIP_LEVEL = 6
+#: gzip level of the stored bodies, compressed by libdeflate (the ``deflate`` package), the
+#: GIL released (the chunks spread over the cores). At 1, the cards' 243 MB of JSON take
+#: 0.42 s of CPU against 1.02 at 6 (a quarter of the step's CPU; 2 EPYC cores, measured),
+#: for 26.8 MB against 24.6 (9 % more bytes per answer sent compressed); the store, whose
+#: DuckDB column compresses them again, grows from 58.3 to 59.0 MB. (zlib's level 6: 24.9 MB
+#: in 3.6 s; levels 2 to 5 of libdeflate: 0.69 to 0.85 s for 25.4 to 23.8 MB.)
+GZIP_LEVEL = 1
 
 
 def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
@@ -76,6 +82,12 @@ CHUNK = 64
 CHUNK_BYTES = 12_000_000
 #: Bounds of a chunk's territories.
 CHUNK_RANGE = (8, 256)
+#: Chunks of territories whose rows one query reads (:class:`pacte.handlers.card_rows.
+#: LevelRows`): a query costs about 10 ms however few rows it reads (planning, binding, a
+#: scan of the level's row groups): the EPCI's rows in 13 queries, a chunk each, took 0.72 s
+#: of CPU, in 5, 0.51 s, in one, 0.43 s; but the stream holds its span's rows, sorted, until
+#: they are read (the level's at once: the build's peak from 525 to 555 MB, measured).
+SPAN = 3
 
 
 def next_chunk(n_cards: int, n_bytes: int) -> int:
@@ -84,120 +96,33 @@ def next_chunk(n_cards: int, n_bytes: int) -> int:
     return max(CHUNK_RANGE[0], min(CHUNK_RANGE[1], CHUNK_BYTES // mean))
 
 
-def _fields(names: list[str], floats: set[str]) -> str:
-    """``struct_pack`` arguments of the columns ``names`` of the alias ``s``: non-finite
-    doubles (``floats``) as null."""
-    out = []
-    for col in names:
-        quoted = 's."' + col.replace('"', '""') + '"'
-        value = f"CASE WHEN isfinite({quoted}) THEN {quoted} END" if col in floats else quoted
-        out.append(f"{quoted[2:]} := {value}")
-    return ", ".join(out)
-
-
-class _JsonRows:
-    """Rows encoded as JSON by DuckDB (doubles in full precision, non-finite ones as null)
-    with their territory's code and source, grouped by code (a stable sort: a territory's
-    rows keep their order); :meth:`chunk` joins the rows of a range of territories into one
-    JSON array each, in Arrow. Neither an ordered aggregation in SQL (DuckDB sorts each
-    group on its own: most of the step's query time) nor a Python string per row."""
-
-    def __init__(self, table: pa.Table | None = None) -> None:
-        self.codes: list[str] = []
-        self.sources: dict[str, set[str]] = {}
-        if table is None or not table.num_rows:
-            return
-        codes = table.column("code").combine_chunks()
-        if not pc.all(pc.greater_equal(codes[1:], codes[:-1])).as_py():  # not yet grouped
-            table = table.take(pc.array_sort_indices(codes))  # stable
-            codes = table.column("code").combine_chunks()
-        self.rows = table.column("j").combine_chunks()
-        ends = np.flatnonzero(pc.not_equal(codes[1:], codes[:-1]).to_numpy(
-            zero_copy_only=False)) + 1
-        self.starts = np.concatenate([[0], ends, [len(codes)]]).astype(np.int32)
-        self.codes = codes.take(pa.array(self.starts[:-1])).to_pylist()
-        # each territory's distinct sources: (territory, source) pairs as integers
-        source = table.column("source").combine_chunks()
-        if pa.types.is_null(source.type):
-            self.sources = {c: {None} for c in self.codes}
-            return
-        source = source.dictionary_encode()
-        labels = source.dictionary.to_pylist()
-        group = np.repeat(np.arange(len(self.codes)), np.diff(self.starts))
-        index = source.indices.fill_null(len(labels)).to_numpy()
-        for pair in np.unique(group * (len(labels) + 1) + index).tolist():
-            g, i = divmod(pair, len(labels) + 1)
-            self.sources.setdefault(self.codes[g], set()).add(labels[i] if i < len(labels)
-                                                                 else None)
-
-    def chunk(self, first: str, last: str) -> dict[str, bytes]:
-        """code -> JSON array (UTF-8, without its brackets) of the rows of each territory
-        whose code runs from ``first`` to ``last``."""
-        a, b = bisect.bisect_left(self.codes, first), bisect.bisect_right(self.codes, last)
-        if a >= b:
-            return {}
-        lo, hi = int(self.starts[a]), int(self.starts[b])
-        offsets = pa.array(self.starts[a:b + 1] - lo)
-        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, self.rows.slice(lo, hi - lo)),
-                                ",")
-        return dict(zip(self.codes[a:b], joined.cast(pa.binary()).to_pylist(), strict=True))
-
-
-def _text(rows: dict[str, bytes], code: str) -> bytes:
-    """The JSON array of the rows of ``code`` in ``rows`` (:meth:`_JsonRows.chunk`)."""
-    inner = rows.get(code)
-    return b"[]" if inner is None else b"[" + inner + b"]"
-
-
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
-    """The rows of ``sql`` as an Arrow table (DuckDB's text handed over as it is)."""
-    abort = getattr(con, "abort", None)  # DuckDB 2: a result left pending by execute()
-    if abort is not None:                  # is closed, as execute() itself would
-        abort()
-    return con.sql(sql, params=params or None).to_arrow_table()
-
-
 def _frame_rows(con: duckdb.DuckDBPyConnection, df: pd.DataFrame | None,
-                keep_code: bool = False) -> _JsonRows:
+                keep_code: bool = False) -> JsonRows:
     """The rows of a level-wide frame (a ``code`` column, dropped unless ``keep_code``), in
     its row order, encoded once for the level (encoded a chunk at a time instead, from the
     frame registered as Arrow: 15 % more CPU for the same peak, measured)."""
     if df is None or df.empty:
-        return _JsonRows()
+        return JsonRows()
     names = [c for c in df.columns if keep_code or c != "code"]
     floats = {c for c in names if pd.api.types.is_float_dtype(df[c])}
     source = "s.source" if "source" in df.columns else "NULL"
     con.register("_card_frame", df)
     try:  # a scan without ORDER BY keeps the frame's order (preserve_insertion_order)
-        return _JsonRows(_arrow(con, f"""
-            SELECT code, {source} AS source, to_json(struct_pack({_fields(names, floats)})) AS j
+        return JsonRows(arrow_table(con, f"""
+            SELECT code, {source} AS source, {json_sql(names, floats)} AS j
             FROM _card_frame s"""))
     finally:
         con.unregister("_card_frame")
 
 
-class _QueryRows:
-    """The rows of a level-wide query (``sql``, ``params``: a ``code`` column first, dropped;
-    a ``source`` column), each territory's in ``order``, read a chunk of territories at a
-    time (a range of codes: the store's tables are sorted by code, so DuckDB reads the row
-    groups that hold them). ``hidden``: columns of ``sql`` left out of the JSON (those
-    ``order`` sorts on)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list, order: str,
-                 hidden: tuple[str, ...] = ()) -> None:
-        desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description
-        names = [d[0] for d in desc if d[0] != "code" and d[0] not in hidden]
-        floats = {d[0] for d in desc if str(d[1]) in ("DOUBLE", "FLOAT")}
-        self.con, self.params = con, params
-        self.sql = f"""SELECT code, source, to_json(struct_pack({_fields(names, floats)})) AS j
-                       FROM ({sql}) s WHERE code BETWEEN ? AND ? ORDER BY code, {order}"""
-
-    def chunk(self, first: str, last: str) -> _JsonRows:
-        return _JsonRows(_arrow(self.con, self.sql, [*self.params, first, last]))
-
-
 def _json(x) -> bytes:
-    return dumps(jsonable(x))
+    """:func:`pacte.export.jsonable.dumps` of ``jsonable(x)``: ``x`` encoded as it is when
+    it is JSON-safe already, which gives the same bytes (the card's blocks have text keys),
+    in a third of the time."""
+    try:
+        return dumps(x)
+    except (TypeError, ValueError):  # a NaN, a numpy scalar, a DataFrame...
+        return dumps(jsonable(x))
 
 
 def _headlines(con: duckdb.DuckDBPyConnection, level: str, sql: str, params: list,
@@ -220,35 +145,43 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                 chunk: int = CHUNK) -> Iterator[list[tuple[str, bytes, list[str]]]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
     models) of every territory of ``level``, in code order, by lists of ``chunk``
-    territories, then as many as :func:`next_chunk` gives. ``store_meta``: the store's meta table, when read already."""
+    territories, then as many as :func:`next_chunk` gives. ``store_meta``: the store's meta
+    table, when read already."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
     records_ = terr.to_dict("records")
     names = dict(((lv, c), n) for lv, c, n in con.execute(
         "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
     ).fetchall())
-    # in the order of pacte.store.queries.territory_jobs (by code, then these columns)
-    jobs_rows = _QueryRows(con, *territory_jobs_sql(level, None, detail=False),
-                           order="source, scheme, sector, period")
     with_ind = has_indicators(level)
-    ind_rows, heads = None, {}
-    if with_ind:  # the rows of pacte.engine.read_show_indicators, a chunk at a time
-        register_labels(con, level)
-        sql, params, order = show_indicators_sql(level)
-        ind_rows = _QueryRows(con, sql, params, order, hidden=("_o", "_ord"))
-        heads = _headlines(con, level, sql, params, order)
     cov = _frame_rows(con, queries.coverage(con, level), keep_code=True)
     anch = _frame_rows(con, anchoring_profile(con, level, None) if with_ind else None)
     ranks, groups = rank_summaries(con, level), default_groups(con, level)
+    cur = con.cursor()  # the stream's: the envelopes below may read the store on ``con``
+    try:
+        heads = {}
+        if with_ind:
+            register_labels(cur, level)
+            heads = _headlines(cur, level, *show_indicators_sql(level))
+        rows = LevelRows(cur, level, with_ind)
+        yield from _cards(con, level, store_meta, records_, names, rows, cov, anch, heads,
+                          ranks, groups, chunk)
+    finally:
+        cur.close()
+
+
+def _cards(con, level, store_meta, records_, names, rows, cov, anch, heads, ranks, groups,
+           chunk):
+    """The chunks of cards of :func:`level_cards`."""
+    with_ind = has_indicators(level)
     metas: dict[tuple[str, ...], bytes] = {}  # the envelope depends on the sources only
+    codes = [r["code"] for r in records_]
     k, done, size = 0, 0, chunk
     while k < len(records_):
         part = records_[k:k + size]
         k += len(part)
-        first, last = part[0]["code"], part[-1]["code"]
-        jobs = jobs_rows.chunk(first, last)
-        ind = ind_rows.chunk(first, last) if ind_rows is not None else _JsonRows()
-        cov_, ind_, anch_, jobs_ = (r.chunk(first, last) for r in (cov, ind, anch, jobs))
+        got = rows.until(part[-1]["code"], codes[min(k - len(part) + SPAN * size,
+                                                       len(codes)) - 1])
         out = []
         for row in part:
             code = row["code"]
@@ -257,16 +190,18 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                        if isinstance(row.get(lv), str) and row.get(lv)
                        and (lv, row.get(lv)) in names]
             parts = (b'{"data":{"territory":', _json(identity(row)),
-                     b',"parents":', _json(parents), b',"coverage":', _text(cov_, code),
-                     b',"indicators":', _text(ind_, code) if with_ind else b"null",
-                     b',"anchoring":', _text(anch_, code) if with_ind else b"null",
-                     b',"jobs":', _text(jobs_, code),
-                     b',"headline":', _json(heads.get(code, [])),
+                     b',"parents":', _json(parents),
+                     b',"coverage":[', cov.text(code), b'],"indicators":',
+                     *((b"[", got.text(code, INDICATORS), b"]") if with_ind else (b"null",)),
+                     b',"anchoring":',
+                     *((b"[", anch.text(code), b"]") if with_ind else (b"null",)),
+                     b',"jobs":[', got.text(code, JOBS),
+                     b'],"headline":', _json(heads.get(code, [])),
                      b',"ranking":', _json(ranks.get(code)),
                      b',"comparison":', _json(groups.get(code)), b'},"meta":')
-            sources = answer_sources(jobs.sources.get(code, ()),
-                                     ind.sources.get(code, ()) if with_ind else None,
-                                     code in anch.sources)
+            sources = answer_sources(got.sources(code, JOBS),
+                                     got.sources(code, INDICATORS) if with_ind else None,
+                                     anch.has(code))
             key = tuple(sources)
             if key not in metas:
                 metas[key] = _json(envelope(con, sources, store_meta=store_meta,
@@ -275,8 +210,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
         done += sum(len(body) for _c, body, _s in out)
         size = next_chunk(k, done)
         yield out
-    if with_ind:
-        unregister_labels(con)
+    rows.close()
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
