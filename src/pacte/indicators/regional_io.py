@@ -4,9 +4,10 @@ jobs its wages support through household spending (type II, households closed lo
 
 Pure functions of numpy arrays, vectorised over territories: the systems of all n
 territories are built as one stack and solved by one batched LU (``numpy.linalg.solve`` on
-(n, k_s, k_s)), without a Python loop over territories. The mixed models need only the rows
-of the responding sectors of each regional table (:func:`calc_regional_rows`), so the
-(n, k, k) FLQ stack is not built there.
+(n, k_s, k_s)), without a Python loop over territories
+(:mod:`pacte.indicators.regional_mixed`). The mixed models need only the rows of the
+responding sectors of each regional table (:func:`calc_regional_rows`), so the (n, k, k)
+FLQ stack is not built there.
 
 Shapes: ``E_region`` (n, k) jobs by territory and sector; ``E_nation`` (k,); ``A_nat``
 (k, k) national *domestic* technical coefficients (imports excluded: a regional table
@@ -15,12 +16,14 @@ can only shrink domestic purchases further).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from pacte.errors import DataError
 from pacte.indicators.inputoutput import _divide
+from pacte.indicators.regional_mixed import (  # _mixed_local: for indicators.households
+    _mixed_local,  # noqa: F401
+    _supported,
+)
 
 
 def _slq(E_region: np.ndarray, E_nation: np.ndarray) -> np.ndarray:
@@ -156,148 +159,6 @@ def calc_regional_rows(E_region: np.ndarray, E_nation: np.ndarray, A_nat: np.nda
     k = np.asarray(A_nat).shape[-1]
     return _regional_block(E_region, E_nation, np.asarray(A_nat, float), rows, np.arange(k),
                            delta)
-
-
-def _lq_by_sector(E_region: np.ndarray, E_nation: np.ndarray | None, delta: float,
-                  order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Simple location quotients laid out sector by territory (k, n), sectors in ``order``
-    and territories last so that every elementwise step runs over long contiguous rows,
-    Flegg's lambda (n,), the jobs in the same layout (k, n) and each territory's total jobs
-    (n,). ``E_nation`` None: the sum over territories. Same values (to rounding) and checks
-    as :func:`_slq_lambda` (arrays already checked by ``_check``)."""
-    if E_region.ndim != 2 or (E_nation is not None
-                              and E_nation.shape != (E_region.shape[1],)):
-        raise DataError(f"emplois attendus : E_region (n, k) et E_nation (k,), reçus "
-                        f"{E_region.shape} et {getattr(E_nation, 'shape', None)}")
-    E_t = E_region.T[order]  # one copy, contiguous (k, n)
-    if E_t.size and E_t.min() < 0 or E_nation is not None and (E_nation < 0).any():
-        raise DataError("emplois négatifs")
-    nation = E_t.sum(axis=1) if E_nation is None else E_nation[order]
-    total = nation.sum()
-    if total <= 0:
-        raise DataError("emploi national nul")
-    e_r = E_t.sum(axis=0)
-    absent = nation == 0
-    if absent.any() and (E_t[absent] > 0).any():
-        raise DataError("emploi régional dans un secteur sans emploi national")
-    inv_share = np.divide(total, nation, out=np.zeros(nation.shape), where=~absent)
-    inv_e = np.divide(1.0, e_r, out=np.zeros(e_r.shape), where=e_r != 0)
-    slq = E_t * inv_e
-    slq *= inv_share[:, None]
-    return slq, np.log2(1.0 + e_r / total) ** delta, E_t, e_r
-
-
-def _mixed_local(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
-                 income=None, consumption=None):
-    """Local output of the non-industry sectors (n, ns) required by the observed industry
-    (mixed model, Miller & Blair 2009 §13.1), type I; type II when ``income`` (k,) and the
-    local household ``consumption`` coefficients (n, ns) are given, then also the local
-    household income (n,). One batched LU solve for all territories (:func:`_mixed_solve`).
-    """
-    s = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta, income,
-                     consumption)
-    return (s.y * s.scale).T, s.dh
-
-
-class _Mixed(NamedTuple):
-    """What :func:`_mixed_solve` gives, territories last: the scaled local output ``y``
-    (ns, n) (the output is ``y * scale``), the scale (ns, n), the household income (n,) or
-    None, the industrial output ``x_ind`` (ni, n), and the jobs (k, n, responding sectors
-    first) and their totals (n,)."""
-
-    y: np.ndarray
-    scale: np.ndarray
-    dh: np.ndarray | None
-    x_ind: np.ndarray
-    E_t: np.ndarray
-    e_r: np.ndarray
-
-
-def _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta,
-                 income=None, consumption=None) -> _Mixed:
-    """:func:`_mixed_local` laid out territories last (:class:`_Mixed`).
-
-    The regional coefficient ``a_ij min(lambda SLQ_i / SLQ_j, 1)`` is written
-    ``a_ij min(u_i, SLQ_j) / SLQ_j`` (``u_i = lambda SLQ_i``), and the unknowns scaled by
-    ``SLQ_j`` (``dx_j = SLQ_j y_j``): the system ``(I - A^r_ss) dx = A^r_si x_i`` becomes
-    ``(diag(SLQ_s) - B) y = B_i (x_i / SLQ_i)`` with ``B_ij = a_ij min(u_i, SLQ_j)``, one
-    minimum and one product per coefficient, no division in the stack; the diagonal is
-    ``SLQ_j (1 - a_jj min(u_j, 1))`` (FLQ's diagonal). An absent sector (``SLQ_j = 0``)
-    takes the scale 1: its row is empty (``u_j = 0``), so its output is 0 and its column,
-    whatever it holds, multiplies 0. Column scaling keeps partial pivoting's choices.
-
-    Only the responding block is built, once for all territories, as one (h + ns, h + ns,
-    n) array, territories last (two passes: minimum, then product by ``-a_ij``); with
-    households (type II, ``h = 1``) their row and column come first. The solver gets it as
-    a view. The right-hand side ``sum_j a_ij min(u_i, SLQ_j) x_j / SLQ_j`` over the industry
-    columns j is summed a few responding sectors at a time in a buffer that stays in cache
-    (the (ns, ni, n) products are never stored whole)."""
-    serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
-    ns = serv.size
-    order = np.concatenate([serv, ind])
-    slq, lam, E_t, e_r = _lq_by_sector(E_region, E_nation, delta, order)
-    k, n = slq.shape
-    u = slq[:ns] * lam  # lambda SLQ_i of the responding (supplying) sectors, (ns, n)
-    scale = slq  # SLQ, 1 for an absent sector (u = 0 there)
-    scale[scale == 0] = 1.0
-    s_serv, s_ind = scale[:ns], scale[ns:]
-    jpo_i = jobs_per_output[ind]
-    inv_jpo = np.divide(1.0, jpo_i, out=np.zeros(jpo_i.shape), where=jpo_i > 0)
-    x_ind = E_t[ns:] * inv_jpo[:, None]
-    h = 0 if income is None else 1
-    m = h + ns
-    S = np.empty((m, m, n))
-    B = S[h:, h:]
-    np.minimum(u[:, None, :], s_serv[None, :, :], out=B)
-    B *= -A_nat[np.ix_(serv, serv)][:, :, None]
-    d = np.minimum(u, 1.0)  # FLQ's diagonal, then SLQ_j (1 - a_jj min(u_j, 1))
-    d *= -A_nat[serv, serv][:, None]
-    d += 1.0
-    d *= s_serv
-    B[np.arange(ns), np.arange(ns)] = d
-    rhs = np.empty((m, n))
-    z = x_ind / s_ind
-    g = max(1, min(ns, 131_072 // max(s_ind.size, 1)))  # rows per pass: a buffer <= 1 MB
-    buf = np.empty((g, *s_ind.shape))
-    a_si = A_nat[np.ix_(serv, ind)][:, None, :]
-    for i in range(0, ns, g):
-        w = buf[:min(g, ns - i)]
-        np.minimum(u[i:i + g, None, :], s_ind, out=w)
-        w *= z
-        np.matmul(a_si[i:i + g], w, out=rhs[h + i:h + i + len(w), None, :])
-    if h:
-        S[0, 0] = 1.0
-        S[0, 1:] = -income[serv][:, None] * s_serv
-        S[1:, 0] = -np.asarray(consumption, dtype=float).T
-        rhs[0] = income[ind] @ x_ind
-    sol = np.linalg.solve(S.transpose(2, 0, 1), rhs.T[:, :, None])[:, :, 0].T
-    return _Mixed(sol[h:], s_serv, sol[0] if h else None, x_ind, E_t, e_r)
-
-
-def _supported(E_region, jobs_per_output, A_nat, industry, delta, E_nation, cap
-               ) -> tuple[np.ndarray, np.ndarray, _Mixed]:
-    """Local and leaked supported jobs of the non-industry sectors only, laid out
-    territories last, (ns, n) each (steps 1-5 of :func:`calc_supported_jobs_by_sector`,
-    inputs already checked), and the :class:`_Mixed` solution."""
-    s = _mixed_solve(E_region, E_nation, A_nat, jobs_per_output, industry, delta)
-    serv, ind = np.flatnonzero(~industry), np.flatnonzero(industry)
-    jpo = jobs_per_output[serv][:, None]
-    # the national supply chain's jobs (the same matrix for every territory):
-    # jpo (I - A_ss)^-1 A_si once, then one product (numpy's solve with n right-hand sides
-    # costs ten times more: one copy per column)
-    chain = np.linalg.solve(np.eye(serv.size) - A_nat[np.ix_(serv, serv)],
-                            A_nat[np.ix_(serv, ind)])
-    local = s.scale * jpo
-    local *= s.y
-    if cap:
-        np.minimum(local, s.E_t[:serv.size], out=local)
-    national = (chain * jpo) @ s.x_ind
-    leaked = national - local
-    # rounding noise (a territory that is the whole nation leaks nothing): 0 below 1e-12 of
-    # the national chain's jobs, negative values included
-    national *= 1e-12
-    leaked[leaked <= national] = 0.0
-    return local, leaked, s
 
 
 def calc_supported_jobs_by_sector(
