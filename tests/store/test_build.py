@@ -191,28 +191,6 @@ def test_failed_step_beside_another_leaves_previous_store_intact(fictional_store
     assert not list(tmp_path.glob(".p.duckdb*"))
 
 
-def test_steps_run_under_their_memory_limit(fictional_store, tmp_path):
-    """The derive runs under ``DERIVE_MEMORY``, the steps under the lower ``STEPS_MEMORY``
-    (DuckDB then drops the cached blocks of the tables written before them)."""
-    import duckdb
-    from fixtures.conftest_fictional import SNAPSHOT
-
-    from pacte.store.build import DERIVE_MEMORY, STEPS_MEMORY
-
-    def setting(limit: str) -> str:
-        with duckdb.connect(config={"memory_limit": limit}) as con:
-            return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-
-    seen = []
-
-    def step(con, say):
-        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
-        return {}
-
-    store.build(tmp_path / "m.duckdb", SNAPSHOT, steps=[step])
-    assert seen == [setting(STEPS_MEMORY)] and setting(STEPS_MEMORY) != setting(DERIVE_MEMORY)
-
-
 def test_heap_helpers_run_anywhere():
     """Trimming the heap and bounding its large buffers are no-ops off glibc, and harmless
     when called again."""

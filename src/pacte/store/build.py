@@ -69,16 +69,6 @@ def build_hash(provenance: dict, extra_inputs: dict[str, str] | None = None) -> 
 #: Block size of a new store file (bytes; DuckDB's default is 262,144).
 BLOCK_SIZE = 65_536
 
-#: DuckDB's memory limit while the bundled snapshot's tables are derived, then while the
-#: steps run (:func:`build`). Beyond the limit DuckDB drops the cached blocks of the tables
-#: already written (read again from the file when needed), which it otherwise keeps beside
-#: the steps' own frames: with 512 MB the catalogue step peaked at 505-530 MB and the
-#: cards beside the spatial statistics at 495-500 MB; with 128 MB at 482-489 and 414-436
-#: MB (bundled build, 2 cores, 2-3 builds each). The steps run in 64 MB, the derive not
-#: under 128 MB (the jobs table's sort): each limit keeps twice what the build needs.
-DERIVE_MEMORY = "256MB"
-STEPS_MEMORY = "128MB"
-
 Progress = Callable[[str], None]
 Step = Callable[[duckdb.DuckDBPyConnection, Progress], dict | None]
 
@@ -263,11 +253,10 @@ def build(db_path: Path | None = None, snap: Path | None = None,
                                       allow_partial=allow_partial,
                                       n_communes=prov.get("communes", {}).get("rows"))
             prov, overrides = {**prov, **over.provenance}, over.tables
-        # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB.
-        # The bundled snapshot's derive fits in 256 MB (it fails under 128 MB: the jobs
-        # table's sort); DuckDB then keeps fewer blocks of the tables it read in memory (the
-        # URSSAF step's peak 470 -> 418 MB, measured)
-        limit = "768MB" if overrides else DERIVE_MEMORY
+        # DuckDB spills to disk beyond this: the national URSSAF file then builds in ~2 GB;
+        # the bundled snapshot's DuckDB work (sorting the jobs table, the cards) fits in 512 MB,
+        # which lowers the peak memory at the same build time
+        limit = "768MB" if overrides else "512MB"
         # 64 KiB blocks instead of DuckDB's 256 KiB: each of the store's ~45 small tables
         # takes at least one block, so the file is 16 % smaller (real store: 89.7 -> 73.9 MB)
         # for the same reading times
@@ -283,8 +272,6 @@ def build(db_path: Path | None = None, snap: Path | None = None,
         con.execute("SET enable_progress_bar = false")
         try:
             tables = pipeline.run(con, snap, prov, say, overrides)
-            if not overrides:  # the steps' reads need less (:data:`STEPS_MEMORY`)
-                con.execute(f"SET memory_limit = '{STEPS_MEMORY}'")
             # the build-only tables (pipeline.run made them temporary): what readers need
             tables.update(write_epci_history(con))
             bh = build_hash(prov)
