@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from pacte.spatial.autocorr import _fold, calc_lisa_permutations, permutation_indices
+from pacte.spatial.autocorr import (
+    _fold,
+    calc_lisa_permutations,
+    lisa_weights,
+    permutation_indices,
+)
 
 
 def test_permutation_indices_are_randomstate_permutations_of_the_values():
@@ -19,14 +24,8 @@ def test_permutation_indices_are_randomstate_permutations_of_the_values():
 
 def _lisa_one_by_one(z, W, observed, permutations, seed):
     """The per-territory loop (esda's conditional permutations, as before the groups)."""
-    adj = W.tocsr(copy=True)
     n = len(z)
-    scaling = (n - 1) / (z * z).sum()
-    self_weights = adj.diagonal()
-    adj.setdiag(0)
-    adj.eliminate_zeros()
-    other = adj.data.astype(z.dtype)
-    card = np.asarray((adj != 0).sum(1)).ravel()
+    scaling, self_weights, other, card = lisa_weights(z, W)
     rs = np.random.RandomState(seed)
     ids = np.stack([rs.choice(n - 1, size=card.max(), replace=False)
                     for _ in range(permutations)])

@@ -147,20 +147,27 @@ def calc_moran(y, w, permutations: int = 999, seed: int = 0, two_tailed: bool = 
             "seed": int(seed), "n": int(n)}
 
 
+def lisa_weights(z: np.ndarray, sparse) -> tuple:
+    """What the LISA's conditional permutations read of the weights: the scaling
+    ``(n - 1) / sum(z^2)``, each territory's own weight, the other neighbours' weights in
+    row order (CSR data without the diagonal) and each territory's number of them."""
+    adj = sparse.tocsr(copy=True)
+    scaling = (len(z) - 1) / (z * z).sum()
+    self_weights = adj.diagonal()
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    return (scaling, self_weights, adj.data.astype(z.dtype),
+            np.asarray((adj != 0).sum(1)).ravel())
+
+
 def calc_lisa_permutations(z: np.ndarray, sparse, observed: np.ndarray, permutations: int,
                            seed: int) -> np.ndarray:
     """esda's conditional permutation p-values of the local Moran (``Moran_Local`` without
     numba, « directed »): for territory i with k neighbours, ``permutations`` draws of k
     values among the other territories' ``z`` (rows of ``RandomState(seed).choice(n - 1,
     k_max, replace=False)``, the first k of each), ``I_i`` recomputed on each; as float32."""
-    adj = sparse.tocsr(copy=True)
     n = len(z)
-    scaling = (n - 1) / (z * z).sum()
-    self_weights = adj.diagonal()
-    adj.setdiag(0)
-    adj.eliminate_zeros()
-    other = adj.data.astype(z.dtype)
-    card = np.asarray((adj != 0).sum(1)).ravel()
+    scaling, self_weights, other, card = lisa_weights(z, sparse)
     rs = np.random.RandomState(seed)
     k_max = card.max()
     ids = np.empty((permutations, k_max), dtype=np.int64)
