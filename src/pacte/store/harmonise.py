@@ -46,38 +46,59 @@ def create_weights(con: duckdb.DuckDBPyConnection, name: str, codes: str, vintag
     """Temporary table ``name`` (source, code, weight): the codes of ``codes`` (COG
     ``vintage``) on 2025 communes, the weights of each source code summing to 1. Raises
     GeographyError naming the codes with no 2025 commune."""
-    file_date = f"{vintage}-01-01"
-    active = splits[(splits["date"] > file_date) & (splits["valid_from"] <= file_date)]
-    parents = sorted(set(active["parent"].tolist()))
-    split_codes = [r[0] for r in con.execute(
-        f"SELECT DISTINCT code FROM ({codes}) WHERE code IN (SELECT unnest(?))",
-        [parents]).fetchall()] if parents else []
-    parts = [(src, part, w) for src, p in geography.split_parts(
-        split_codes, vintage, splits, only_split=True) for part, w in p.items()]
-    con.register("_split", pd.DataFrame(parts, columns=["source", "part", "w"]).astype(
-        {"source": object, "part": object, "w": "float64"}))
+    create_weight_tables(con, {int(vintage): name},
+                         f"SELECT {int(vintage)} AS cog, code FROM ({codes})", splits)
+
+
+def create_weight_tables(con: duckdb.DuckDBPyConnection, names: dict[int, str], codes: str,
+                         splits: pd.DataFrame) -> None:
+    """:func:`create_weights` for several vintages at once: temporary table ``names[v]``
+    for the codes of vintage ``v`` among the (cog, code) pairs of ``codes``; one query per
+    stage for every vintage (the anchoring's seven vintages a run: 35 queries fewer, ~5 ms
+    each). Raises GeographyError naming the codes of the first vintage (in ``names``'
+    order) with no 2025 commune; no table is then made."""
+    vintages = [int(v) for v in names]
+    active = {v: splits[(splits["date"] > f"{v}-01-01") & (splits["valid_from"] <= f"{v}-01-01")]
+              for v in vintages}
+    split = {v: set(a["parent"].tolist()) for v, a in active.items()}
+    parents = sorted(set().union(*split.values()))
+    found: dict[int, list[str]] = {v: [] for v in vintages}
+    for cog, code in con.execute(
+            f"SELECT DISTINCT cog, code FROM ({codes}) WHERE code IN (SELECT unnest(?)) "
+            "ORDER BY cog, code", [parents]).fetchall() if parents else ():
+        if cog in split and code in split[cog]:
+            found[cog].append(code)
+    parts = [(v, src, part, w) for v in vintages for src, p in geography.split_parts(
+        found[v], v, splits, only_split=True) for part, w in p.items()]
+    con.register("_split", pd.DataFrame(parts, columns=["cog", "source", "part", "w"]).astype(
+        {"cog": "int64", "source": object, "part": object, "w": "float64"}))
     try:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {name}_parts AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _weight_parts AS
             WITH parts AS (
-                SELECT code AS source, code AS part, CAST(1.0 AS DOUBLE) AS w
-                FROM (SELECT DISTINCT code FROM ({codes}))
-                WHERE code NOT IN (SELECT source FROM _split)
-                UNION ALL SELECT source, part, w FROM _split)
-            SELECT parts.source, parts.w,
+                SELECT x.cog, x.code AS source, x.code AS part, CAST(1.0 AS DOUBLE) AS w
+                FROM (SELECT DISTINCT cog, code FROM ({codes})
+                      WHERE cog IN (SELECT unnest(?))) x
+                ANTI JOIN _split s ON s.cog = x.cog AND s.source = x.code
+                UNION ALL SELECT cog, source, part, w FROM _split)
+            SELECT parts.cog, parts.source, parts.w,
                    CASE WHEN c.code IS NOT NULL THEN c.code
                         WHEN p.code IN (SELECT code FROM communes) THEN p.code END AS code
             FROM parts LEFT JOIN communes c ON c.code = parts.part
-            LEFT JOIN commune_passage p ON p.hist_code = parts.part""")
+            LEFT JOIN commune_passage p ON p.hist_code = parts.part""", [vintages])
     finally:
         con.unregister("_split")
-    unmapped = [r[0] for r in con.execute(
-        f"SELECT DISTINCT source FROM {name}_parts WHERE code IS NULL").fetchall()]
-    if unmapped:
-        con.execute(f"DROP TABLE {name}_parts")
-        raise geography.unmapped_error(unmapped, vintage)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT source, code, sum(w) AS weight FROM {name}_parts GROUP BY source, code""")
-    con.execute(f"DROP TABLE {name}_parts")
+    try:
+        unmapped = con.execute("SELECT DISTINCT cog, source FROM _weight_parts "
+                               "WHERE code IS NULL ORDER BY cog, source").fetchall()
+        for v in vintages:
+            if any(c == v for c, _ in unmapped):
+                raise geography.unmapped_error([x for c, x in unmapped if c == v], v)
+        for v, name in names.items():
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+                SELECT source, code, sum(w) AS weight FROM _weight_parts WHERE cog = {int(v)}
+                GROUP BY source, code""")
+    finally:
+        con.execute("DROP TABLE _weight_parts")
 
 
 def describe_weights(con: duckdb.DuckDBPyConnection, weights: str, n_source_codes: int,
