@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -87,27 +88,34 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, level: str | None = None,
 def indicator_parts(con: duckdb.DuckDBPyConnection, level: str | None = None,
                     indicators: Iterable[str] | None = None, period: str | None = None,
                     code: str | None = None, runs: dict[str, pd.DataFrame] | None = None,
-                    consume: bool = False) -> list[pd.DataFrame]:
+                    consume: bool = False, each: Callable[[pd.DataFrame], Any] | None = None
+                    ) -> list:
     """The frames :func:`compute_indicators` concatenates (the job indicators', then each
     model's), for a caller concatenating several calls' at once. ``consume``: each model's
-    run is taken out of ``runs`` once its rows are selected (freed as the next is read)."""
+    run is taken out of ``runs`` once its rows are selected (freed as the next is read).
+    ``each``: applied to each frame as soon as it is made, the list holding what it returns
+    (the build keeps the rows compact: one frame's text at a time). The models' rows are
+    made before the job indicators', whose computation then runs without the models' runs
+    when they are consumed (the order of the list is the same)."""
     indicators = list(indicators) if indicators else None
     check_parameters(level, indicators, period)
     levels = [level] if level else [lv for lv in LEVELS if lv != "fr"]
     all_inds = [INDICATORS[i] for i in (indicators or INDICATORS)]
     inds = [i for i in all_inds if i.kind != "model"]
+    keep = each or (lambda df: df)
     models = _model_rows(con, levels, [i for i in all_inds if i.kind == "model"], period, code,
-                         runs, consume)
-    return [compute_job_indicators(con, levels, inds, period, code), *models]
+                         runs, consume, keep)
+    return [keep(compute_job_indicators(con, levels, inds, period, code)), *models]
 
 
 def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | None,
                 code: str | None, runs: dict[str, pd.DataFrame] | None = None,
-                consume: bool = False) -> list[pd.DataFrame]:
+                consume: bool = False, keep: Callable[[pd.DataFrame], Any] = lambda df: df
+                ) -> list:
     """Rows of the model indicators (value chains, exposure): each model runs once (for one
     level, or for all); ``source`` is the model id, the data it reads goes in ``resolution``.
     ``runs``: models already run for every level (``model(con, None)``), reused, and where
-    the runs for every level made here are kept."""
+    the runs for every level made here are kept. ``keep``: applied to each model's rows."""
     out = []
     for model in dict.fromkeys(i.model for i in inds):
         ids = [i.id for i in inds if i.model == model]
@@ -123,14 +131,15 @@ def _model_rows(con, levels: list[str], inds: list[Indicator], period: str | Non
                 runs[model] = df
         if consume and runs is not None:
             runs.pop(model, None)
-        keep = df["level"].isin(todo) & df["indicator"].isin(ids)
+        sel = df["level"].isin(todo) & df["indicator"].isin(ids)
         if period is not None:
-            keep &= df["period"] == period
+            sel &= df["period"] == period
         if code is not None:
-            keep &= df["code"] == code
-        df = df[keep]
-        out.append(df.assign(resolution=df["resolution"] + " — " + df["source"],
-                             source=model)[COLUMNS])
+            sel &= df["code"] == code
+        df = df[sel]
+        out.append(keep(df.assign(resolution=df["resolution"] + " — " + df["source"],
+                                  source=model)[COLUMNS]))
+        del df
     return out
 
 

@@ -87,7 +87,8 @@ def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     every level, period and exposure indicator (table ``exposure_top``), so that ``pacte
     exposure`` and the profiles read them instead of recomputing the model. ``tops``: the
     rows gathered by the catalogue's run of the model
-    (:func:`pacte.engine.exposure_indicators.compute_exposure`), else the model runs here."""
+    (:func:`pacte.engine.exposure_indicators.compute_exposure`; DataFrames, or Arrow tables
+    as :func:`pacte.store.layout.compact_rows` makes them), else the model runs here."""
     say("Mondialisation : industries en cause par territoire")
     if tops is None:
         tops = []
@@ -98,7 +99,11 @@ def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
                 sh = shocks[shocks["period"] == period]
                 tops.extend(calc_top_rows(calc_contributions(inp, sh, indicator), inp, labels,
                                           level, period, indicator) for indicator in SHOCKS)
-    df = pd.concat(tops, ignore_index=True)
+    if tops and not isinstance(tops[0], pd.DataFrame):  # the build's compact rows (Arrow)
+        import pyarrow as pa
+        df = pa.concat_tables(tops, promote_options="permissive")
+    else:
+        df = pd.concat(tops, ignore_index=True)
     con.register("_top", df)
     con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _top")
     con.unregister("_top")

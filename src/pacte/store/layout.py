@@ -126,44 +126,65 @@ def calc_cume_counts(group: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, 
     return n, k
 
 
-def write_indicator_table(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
-    """The indicator table ``table`` from the rows of ``frame`` (a DataFrame, its rows in the
-    engine's order, numbered by ``ord``), sorted by level, indicator and ``ord``, with
-    ``percentile``: the share (%) of the level's territories with a value at or below this
-    one for the same indicator, period and source (``100 * cume_dist()``; null without a
-    value), computed on read from its two counts (:func:`calc_cume_counts` over the groups
-    level x indicator x period x source x missing or not).
-
-    The rows are written once, already in their order, :data:`CHUNK` at a time, from Arrow:
-    DuckDB neither sorts nor windows the wide rows (names, notes), whose copies took 180 MB;
-    the texts, a few thousand distinct values repeated (level, names, units, notes...), are
-    taken as Arrow dictionaries (codes, not strings; still VARCHAR in the table). The
-    frame's columns are taken as they are encoded: ``frame`` is left with its index only."""
-    import pandas as pd
+def compact_rows(frame):
+    """``frame`` (a DataFrame) as an Arrow table whose texts are dictionaries (codes, not
+    strings: the catalogue's texts are a few thousand distinct values repeated over its
+    287k rows, 86 MB as text, 8 MB encoded; still VARCHAR in the store) and whose missing
+    values are nulls, as DuckDB reads them from pandas. The texts are taken from pandas
+    without a copy (pandas 3 holds them as Arrow's), then encoded one column at a time."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    value = frame["value"].to_numpy(dtype=float)
-    codes = [pd.factorize(frame[c], sort=True)[0].astype(np.int64)
-             for c in ("level", "indicator", "period", "source")]
-    group = np.zeros(len(frame), np.int64)
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata()
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            table = table.set_column(i, field.name, pc.dictionary_encode(table.column(i)))
+    return table
+
+
+def _sorted_codes(col) -> np.ndarray:
+    """Codes of a dictionary column (its chunks sharing one dictionary) numbered in the
+    sorted order of their text (bytes, as DuckDB sorts text); nulls -1."""
+    import pyarrow.compute as pc
+
+    rank = np.empty(len(col.chunk(0).dictionary) if col.num_chunks else 0, np.int64)
+    if col.num_chunks:
+        rank[pc.array_sort_indices(col.chunk(0).dictionary).to_numpy()] = np.arange(len(rank))
+    idx = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks]
+                         if col.num_chunks else [np.zeros(0)])
+    valid = np.concatenate([c.is_valid().to_numpy(zero_copy_only=False) for c in col.chunks]
+                           if col.num_chunks else [np.zeros(0, bool)])
+    return np.where(valid, rank[np.where(valid, idx, 0).astype(np.int64)], -1)
+
+
+def write_indicator_table(con: duckdb.DuckDBPyConnection, table: str, rows_all) -> None:
+    """The indicator table ``table`` from ``rows_all`` (an Arrow table, as
+    :func:`compact_rows` makes them: its rows in the engine's order, numbered by ``ord``),
+    sorted by level, indicator and ``ord``, with ``percentile``: the share (%) of the
+    level's territories with a value at or below this one for the same indicator, period
+    and source (``100 * cume_dist()``; null without a value), computed on read from its two
+    counts (:func:`calc_cume_counts` over the groups level x indicator x period x source x
+    missing or not).
+
+    The rows are written once, already in their order, :data:`CHUNK` at a time, from Arrow:
+    DuckDB neither sorts nor windows the wide rows (names, notes), whose copies took 180 MB;
+    the texts are taken as Arrow dictionaries (codes, not strings; still VARCHAR in the
+    table)."""
+    import pyarrow as pa
+
+    rows_all = rows_all.unify_dictionaries()
+    value = rows_all["value"].to_numpy()  # nulls -> NaN
+    codes = [_sorted_codes(rows_all[c]) for c in ("level", "indicator", "period", "source")]
+    group = np.zeros(len(value), np.int64)
     for c in codes:
-        group = group * (int(c.max(initial=0)) + 1) + c
+        group = group * (int(c.max(initial=0)) + 2) + c + 1
     group = group * 2 + np.isnan(value)
     n, k = calc_cume_counts(group, value)
+    del group
     # level, indicator, then the engine's order (ord): codes sorted as DuckDB sorts text
-    order = np.lexsort((frame["ord"].to_numpy(), codes[1], codes[0]))
+    order = np.lexsort((rows_all["ord"].to_numpy(), codes[1], codes[0]))
+    del codes
     n, k = n[order], k[order]
-    columns = {}
-    for c in list(frame.columns):
-        col = pa.array(frame[c])  # Arrow's text as it is (pandas 3)
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = pc.dictionary_encode(col)
-        columns[c] = col
-        # the frame's column taken: its texts (93 MB of the catalogue's 287k rows) freed
-        # before DuckDB stores the rows, the build's peak memory (-40 MB, measured)
-        del frame[c]
-    rows_all = pa.table(columns)
     for start in range(0, max(len(order), 1), CHUNK):  # in slices: a slice's copy at a time
         part = slice(start, start + CHUNK)
         rows = rows_all.take(pa.array(order[part])).append_column(
