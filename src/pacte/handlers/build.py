@@ -14,6 +14,7 @@ from pacte.handlers.diversify import write_diversify_matrix
 from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
 from pacte.spatial.materialise import write_spatial
+from pacte.targeting.audit_store import write_default_audit
 from pacte.targeting.materialise import write_default_ranking
 
 #: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
@@ -25,7 +26,7 @@ from pacte.targeting.materialise import write_default_ranking
 #: queries and Python leave a core idle part of the time (the cards' gzip runs in threads).
 STEPS = (store.beside(write_indicators, write_diversify_matrix),
          write_default_ranking, write_ranking_selection,
-         store.beside(write_territory_cards, write_spatial))
+         store.beside(write_territory_cards, write_spatial, write_default_audit))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
