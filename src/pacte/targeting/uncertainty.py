@@ -151,18 +151,25 @@ def calc_winsorise_draws(X: np.ndarray, lower: np.ndarray) -> np.ndarray:
     lower = np.asarray(lower, float)
     if not (lower > 0).any():
         return X
-    X = X.copy()
-    n = X.shape[-1]
+    levels = np.unique(lower[lower > 0])
     # the four order statistics each level needs, by a partition (the values a full sort
     # puts there) of the draws of that level: 17 -> 9 ms a chunk of 100 draws (EPCI)
-    for level in np.unique(lower[lower > 0]):
+    if len(levels) == 1 and (lower > 0).all():  # one level for every draw: no copies,
+        return _clip_at(X, levels[0])  # 16 -> 11 ms a chunk of 100 draws (EPCI)
+    X = X.copy()
+    for level in levels:
         sel = lower == level
-        lo, hi = _quantile_points(level, n), _quantile_points(1 - level, n)
-        sub = X[sel]
-        part = np.partition(sub, sorted({*lo[:2], *hi[:2]}), axis=-1)
-        q = [part[..., i:i + 1] for i in (*lo[:2], *hi[:2])]
-        X[sel] = np.clip(sub, q[0] + lo[2] * (q[1] - q[0]), q[2] + hi[2] * (q[3] - q[2]))
+        X[sel] = _clip_at(X[sel], level)
     return X
+
+
+def _clip_at(X: np.ndarray, level: float) -> np.ndarray:
+    """X (..., n) clipped to the quantiles ``level`` and 1 − ``level`` of each row."""
+    n = X.shape[-1]
+    lo, hi = _quantile_points(level, n), _quantile_points(1 - level, n)
+    part = np.partition(X, sorted({*lo[:2], *hi[:2]}), axis=-1)
+    q = [part[..., i:i + 1] for i in (*lo[:2], *hi[:2])]
+    return np.clip(X, q[0] + lo[2] * (q[1] - q[0]), q[2] + hi[2] * (q[3] - q[2]))
 
 
 def _quantile_points(level: float, n: int) -> tuple[int, int, float]:
