@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -84,7 +83,6 @@ def run(
     from pacte.cli.rank import print_top
     from pacte.handlers.build import current_store
     from pacte.handlers.ranking import check_ranking
-    from pacte.report.maps import import_matplotlib
     from pacte.report.national import build_national_report, check_out_dir
 
     check_ranking("epci", None, 0, 0, False, seed, None)  # before any work
@@ -92,14 +90,7 @@ def run(
 
     meta = None if rebuild else current_store(db)
     if meta is None:
-        # the maps' matplotlib (0.4 s of imports) imported in a thread during the build,
-        # which imports none of it and leaves a core idle part of the time
-        warm = threading.Thread(target=import_matplotlib, name="pacte-maps-import")
-        warm.start()
-        try:
-            _build(db)
-        finally:
-            warm.join()
+        _build(db)
     else:
         err.print(f"Store à jour, construit le {meta.get('built_at', '?')} "
                   f"(empreinte {meta['build_hash']}) : {db or default_db_path()}")

@@ -211,19 +211,6 @@ def _per_ring(v, part: Part):
     return v[part.row] if isinstance(v, np.ndarray) else v
 
 
-def import_matplotlib() -> None:
-    """Import what the maps use (Agg): ahead of them, in a thread, while other work runs.
-    A failure is left to the maps (they import it again and say why)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.colorbar
-        import matplotlib.image
-        import matplotlib.pyplot  # noqa: F401
-    except Exception:  # raised again where the maps import it
-        pass
-
-
 @contextmanager
 def france_canvas(con, level: str):
     """A :class:`FranceCanvas` of ``level`` for the maps of one report (None when the level
