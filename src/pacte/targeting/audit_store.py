@@ -20,7 +20,7 @@ from pacte.targeting.rule import Config, load_config
 
 TABLE = "audit_uncertainty"
 #: The levels stored: the national report's. Another level's audit (``pacte rank --audit
-#: --level ze2020``, the API's) computes it (0.05-0.1 s of CPU for a ZE level), which the
+#: --level ze2020``, the API's) computes it (0.1-0.25 s of CPU for a ZE level), which the
 #: build then does not spend for answers rarely asked.
 LEVELS = ("epci",)
 COLUMNS = {"level": "VARCHAR", "rule_hash": "VARCHAR", "seed": "INTEGER",
