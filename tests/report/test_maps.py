@@ -46,3 +46,28 @@ def test_a_changed_or_dropped_table_is_read_again():
     assert changed is not first and changed.parts[0].size.tolist() == [900.0]
     con.execute("DROP TABLE contours_epci")
     assert maps.map_contours(con, "epci") is None
+
+
+def test_saved_maps_are_savefig_s_pixels(tmp_path):
+    """Each map of a canvas is written (in a thread) with the pixels ``savefig`` gives for
+    the same figure, the map's own artists gone from the next; a file that cannot be
+    written fails the canvas's closing."""
+    import pytest
+    from PIL import Image
+
+    faces = np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
+    with maps.france_canvas(_store(), "epci") as canvas:
+        text = canvas.fig.text(0.5, 0.5, "carte 1")
+        canvas.fig.savefig(tmp_path / "expected1.png")
+        canvas.save(tmp_path / "one.png", [text])
+        canvas.colour(faces[::-1], (0, 0, 0, 1), 0.5)
+        canvas.fig.savefig(tmp_path / "expected2.png")
+        canvas.save(tmp_path / "two.png", [])
+    for got, expected in (("one", "expected1"), ("two", "expected2")):
+        a = np.asarray(Image.open(tmp_path / f"{got}.png"))
+        b = np.asarray(Image.open(tmp_path / f"{expected}.png"))
+        assert a.shape == b.shape and np.array_equal(a, b)
+    assert not np.array_equal(np.asarray(Image.open(tmp_path / "one.png")),
+                              np.asarray(Image.open(tmp_path / "two.png")))
+    with pytest.raises(OSError), maps.france_canvas(_store(), "epci") as canvas:
+        canvas.save(tmp_path / "absent" / "x.png", [])

@@ -37,6 +37,7 @@ from pacte.targeting.uncertainty import (
     calc_uncertainty_ranks,
     calc_winsorise_draws,
 )
+from pacte.targeting.uncertainty import _prepared_draws as prepared_draws
 
 # --- tiers ---------------------------------------------------------------------------------
 
@@ -104,6 +105,31 @@ def test_winsorise_draws_matches_numpy_quantile():
     for k, q in ((1, 0.05), (2, 0.1)):
         lo, hi = np.quantile(X[k], [q, 1 - q], axis=-1)
         np.testing.assert_allclose(out[k], np.clip(X[k], lo[:, None], hi[:, None]))
+
+
+def test_winsorise_one_level_for_every_draw_matches_numpy_quantile():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(4, 2, 60))
+    out = calc_winsorise_draws(X, np.full(4, 0.05))
+    lo, hi = np.quantile(X, [0.05, 0.95], axis=-1)
+    np.testing.assert_allclose(out, np.clip(X, lo[..., None], hi[..., None]))
+
+
+def test_draws_of_the_same_values_are_prepared_once_to_the_bit():
+    """Every draw holding the same values (no census redraw, nothing imputed): each (quantile,
+    normalisation) drawn computed once gives every draw exactly what the draw-by-draw
+    preparation gives (ties included: the rank normalisation averages them)."""
+    rng = np.random.default_rng(3)
+    X = np.round(rng.lognormal(size=(3, 200)), 1)  # ties
+    k = 40
+    base = np.broadcast_to(X[None], (k, 3, 200))
+    lower = rng.choice([0.0, 0.01, 0.025, 0.05], size=k)
+    norms = rng.choice(["zscore", "minmax", "rank"], size=k)
+    sign = np.array([1.0, -1.0, 1.0])
+    once = prepared_draws(base, lower, norms, sign, same=True)
+    each = prepared_draws(base, lower, norms, sign, same=False)
+    assert once.shape == (k, 3, 200) and np.array_equal(once, each)
+    assert len({once[d].tobytes() for d in range(k)}) > 1  # the draws do differ
 
 
 def test_leave_one_out_renormalises_within_dimension():

@@ -161,6 +161,8 @@ class FranceCanvas:
         self._drawn = [draw_polygons(ax, part.rings, faces[part.row], _per_ring(edges, part),
                                      _per_ring(widths, part), part.size)
                        for ax, part in zip(axes, geo.parts, strict=True)]
+        self._writer = None
+        self._written: list = []
 
     def colour(self, faces: np.ndarray, edges, widths) -> None:
         """New faces (RGBA, one row per territory of ``geo.codes``), edges and widths (per
@@ -171,17 +173,38 @@ class FranceCanvas:
             coll.set_linewidth(_pick(_per_ring(widths, part), order))
 
     def save(self, path: Path, extra: list) -> Path:
-        """Save the figure, then remove the map's own artists ``extra`` (legend, colour bar,
-        texts)."""
-        self.fig.savefig(path)
+        """Draw the figure, then remove the map's own artists ``extra`` (legend, colour bar,
+        texts); the PNG is written by :meth:`close` at the latest.
+
+        ``savefig``'s own steps (Agg's drawing, then :func:`matplotlib.image.imsave` of its
+        pixels), the PNG encoded in a thread on a copy of the pixels: Pillow's zlib releases
+        the GIL, so a map's encoding (45 ms of the 150 of a map, EPCI) runs while the next
+        map is drawn and the report's tables written."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from matplotlib.image import imsave
+
+        self.fig.canvas.draw()
+        pixels = np.array(self.fig.canvas.buffer_rgba())  # the next map draws over them
         for artist in extra:
             artist.remove()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1)
+        self._written.append(self._writer.submit(
+            imsave, path, pixels, format="png", origin="upper", dpi=self.fig.dpi))
         return Path(path)
 
     def close(self) -> None:
+        """Wait for the PNG files (raising the first failure) and free the figure."""
         import matplotlib.pyplot as plt
 
-        plt.close(self.fig)
+        try:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+            for written in self._written:
+                written.result()
+        finally:
+            plt.close(self.fig)
 
 
 def _per_ring(v, part: Part):

@@ -40,8 +40,10 @@ from pacte.targeting.index import (
 from pacte.targeting.rule import Config, calc_weights
 from pacte.targeting.uncertainty import calc_source_shares
 
-#: Draws per source in the audit's variance decomposition (one Monte Carlo per source).
+#: Draws per source in the audit's variance decomposition (one Monte Carlo per source),
+#: and their seed.
 AUDIT_DRAWS = 500
+AUDIT_SEED = 0
 
 #: Paruolo et al. (2013): effective importance within [1/2, 2] times the nominal weight.
 IMPORTANCE_BAND = (0.5, 2.0)
@@ -313,17 +315,34 @@ def _shrinkage(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray
 
 
 def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray,
-                 keep: np.ndarray, M, w_ind, w_dim, draws: int) -> list[dict]:
+                 keep: np.ndarray, M, w_ind, w_dim, draws: int, stored: bool = True
+                 ) -> list[dict]:
+    from pacte.targeting.audit_store import read_default_uncertainty
     from pacte.targeting.index import calc_nominal
     from pacte.targeting.sampling import load_sampler
 
+    rows = read_default_uncertainty(con, level, config, draws) if stored else None
+    if rows is not None:  # the default rule's, computed at build time
+        return rows
     unc = config.uncertainty
     sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X, unc.sampling_rate)
                if "sampling" in unc.sources else None)
     kept = None if sampler is None else (lambda rng, k: sampler(rng, k)[..., keep])
     top = min(config.programme.size, int(keep.sum()))
-    return calc_source_shares(X[keep], M, w_ind, w_dim, unc, calc_nominal(config), 0, draws,
-                              kept, top)
+    return calc_source_shares(X[keep], M, w_ind, w_dim, unc, calc_nominal(config),
+                              AUDIT_SEED, draws, kept, top)
+
+
+def calc_uncertainty_rows(con, level: str, config: Config, draws: int = AUDIT_DRAWS
+                          ) -> list[dict]:
+    """The audit's variance decomposition by source (``run_audit(...)["uncertainty"]``),
+    always computed (the build stores the default rule's: :mod:`pacte.targeting.
+    audit_store`)."""
+    ter, X = load_matrix(con, level, config)
+    _, keep = calc_prepared(X, config)
+    M, w_ind, w_dim = calc_weights(config)
+    return _uncertainty(con, level, config, ter, X, keep, M, w_ind, w_dim, draws,
+                        stored=False)
 
 
 def run_audit(con, level: str, config: Config, draws: int = AUDIT_DRAWS) -> dict:

@@ -151,18 +151,25 @@ def calc_winsorise_draws(X: np.ndarray, lower: np.ndarray) -> np.ndarray:
     lower = np.asarray(lower, float)
     if not (lower > 0).any():
         return X
-    X = X.copy()
-    n = X.shape[-1]
+    levels = np.unique(lower[lower > 0])
     # the four order statistics each level needs, by a partition (the values a full sort
     # puts there) of the draws of that level: 17 -> 9 ms a chunk of 100 draws (EPCI)
-    for level in np.unique(lower[lower > 0]):
+    if len(levels) == 1 and (lower > 0).all():  # one level for every draw: no copies,
+        return _clip_at(X, levels[0])  # 16 -> 12 ms a chunk of 100 draws (EPCI)
+    X = X.copy()
+    for level in levels:
         sel = lower == level
-        lo, hi = _quantile_points(level, n), _quantile_points(1 - level, n)
-        sub = X[sel]
-        part = np.partition(sub, sorted({*lo[:2], *hi[:2]}), axis=-1)
-        q = [part[..., i:i + 1] for i in (*lo[:2], *hi[:2])]
-        X[sel] = np.clip(sub, q[0] + lo[2] * (q[1] - q[0]), q[2] + hi[2] * (q[3] - q[2]))
+        X[sel] = _clip_at(X[sel], level)
     return X
+
+
+def _clip_at(X: np.ndarray, level: float) -> np.ndarray:
+    """X (..., n) clipped to the quantiles ``level`` and 1 − ``level`` of each row."""
+    n = X.shape[-1]
+    lo, hi = _quantile_points(level, n), _quantile_points(1 - level, n)
+    part = np.partition(X, sorted({*lo[:2], *hi[:2]}), axis=-1)
+    q = [part[..., i:i + 1] for i in (*lo[:2], *hi[:2])]
+    return np.clip(X, q[0] + lo[2] * (q[1] - q[0]), q[2] + hi[2] * (q[3] - q[2]))
 
 
 def _quantile_points(level: float, n: int) -> tuple[int, int, float]:
@@ -286,11 +293,12 @@ def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
     sign = np.array([1.0 if d == "higher_is_worse" else -1.0 for d in nominal.directions])
     nom_win = nominal.winsorisation[0] if nominal.winsorisation else 0.0
     win_choices = np.array([w or 0.0 for w in unc.winsorisations])
+    redraws = "sampling" in on and sampler is not None
     out = np.empty((n, draws), dtype=np.int32)
     for start in range(0, draws, unc.chunk):
         k = min(unc.chunk, draws - start)
         base = np.broadcast_to(X.T[None], (k, p, n))
-        if "sampling" in on and sampler is not None:
+        if redraws:
             redrawn = sampler(rng, k)
             base = np.where(np.isnan(redrawn), base, redrawn)
         imp = (rng.choice(unc.imputations, size=k) if "imputation" in on
@@ -298,13 +306,9 @@ def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
         Xk = calc_impute_draws(base, miss, imp, rng)
         lower = (rng.choice(win_choices, size=k) if "winsorisation" in on
                  else np.full(k, nom_win))
-        Xk = calc_winsorise_draws(Xk, lower) * sign[None, :, None]  # (k, p, n)
         norms = (rng.choice(unc.normalisations, size=k) if "normalisation" in on
                  else np.full(k, nominal.normalisation))
-        Z = np.empty_like(Xk)
-        for m in np.unique(norms):
-            sel = norms == m
-            Z[sel] = calc_normalise_draws(Xk[sel], m)
+        Z = _prepared_draws(Xk, lower, norms, sign, same=not redraws and not miss.any())
         if "weights" in on:
             W_ind = calc_dirichlet(rng, w_ind, M, unc.concentration, k)
             W_dim = calc_dirichlet(rng, w_dim, np.ones((len(w_dim), 1)), unc.concentration, k)
@@ -317,6 +321,29 @@ def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
         out[:, start:start + k] = calc_ranks(
             calc_scores_draws(Z, M, W_ind, W_dim, aggs == "geometric")).T
     return out
+
+
+def _prepared_draws(X: np.ndarray, lower: np.ndarray, norms: np.ndarray, sign: np.ndarray,
+                    same: bool) -> np.ndarray:
+    """Z (k, p, n): each draw of X (k, p, n) winsorised at its ``lower`` quantile, oriented
+    (``sign`` (p,)) and normalised by its method ``norms``. ``same``: every draw holds the
+    same values (no census redraw, nothing imputed), which are then winsorised and
+    normalised once per (quantile, method) drawn instead of once per draw: the same
+    values (row-wise operations): 6 of the audit's 8 runs (one source each, not the census
+    redraws), 0.11-0.22 -> 0.04 s each (EPCI)."""
+    Z = np.empty(X.shape)
+    if same:
+        one = np.ascontiguousarray(X[:1])
+        for q in np.unique(lower):
+            W = calc_winsorise_draws(one, np.array([q])) * sign[None, :, None]
+            for m in np.unique(norms[lower == q]):
+                Z[(lower == q) & (norms == m)] = calc_normalise_draws(W, m)
+        return Z
+    X = calc_winsorise_draws(X, lower) * sign[None, :, None]
+    for m in np.unique(norms):
+        sel = norms == m
+        Z[sel] = calc_normalise_draws(X[sel], m)
+    return Z
 
 
 def calc_rank_variance(ranks: np.ndarray) -> float:
