@@ -70,6 +70,10 @@ def _chart_figure():
         ax.xaxis.set_major_locator(mt.MaxNLocator(integer=True, nbins=6))
         ax.yaxis.set_major_formatter(mt.FuncFormatter(lambda x, _p: fr_number(x, 0)))
         ax.yaxis.set_major_locator(mt.MaxNLocator(nbins=4))
+        # the axis labels are empty: placed by hand, matplotlib no longer measures every
+        # tick label of both axes (and of their siblings) to move them clear of the ticks
+        ax.xaxis.set_label_coords(0.5, 0.0)
+        ax.yaxis.set_label_coords(0.0, 0.5)
     return fig, left, right
 
 
