@@ -180,12 +180,13 @@ def _families(ind: pd.DataFrame | None, notes: _Notes) -> list[dict]:
     return out
 
 
-def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> list[dict]:
+def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str],
+                 bh: str | None = None) -> list[dict]:
     if not recs:
         return []
     picked = [(r["indicator"], r) for r in pick_key_figures(recs, INDICATORS, level)]
     ids = [i for i, _ in KEY_FIGURES if i in INDICATORS]
-    values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids)
+    values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids), bh
                     ) if peer_codes and picked else {}
     out = []
     for i, r in picked:
@@ -202,11 +203,12 @@ def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> li
     return out
 
 
-def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]:
+def _ranking(con, level: str, code: str, bh: str | None = None
+             ) -> tuple[dict | None, list[dict], dict]:
     """The territory's rank under the default rule, its peers (named) and the envelope."""
     if level not in RANK_LEVELS:
         return None, [], {}
-    lv = cached(con, level, "ranking", lambda: level_ranking(con, level))
+    lv = cached(con, level, "ranking", lambda: level_ranking(con, level), bh)
     r = lv["rows"].get(code)
     if r is None:
         reason = lv.get("unranked", {}).get(code)
@@ -242,11 +244,11 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     return rank, peers, lv["meta"]
 
 
-def _exposure_top(con, level: str, code: str) -> dict | None:
+def _exposure_top(con, level: str, code: str, bh: str | None = None) -> dict | None:
     indicator, period = EXPOSURE_TOP
     if level not in EXPOSURE_LEVELS or period not in EXPOSURE_PERIODS:
         return None
-    tops = cached(con, level, "exposure_top", lambda: _level_tops(con, level))
+    tops = cached(con, level, "exposure_top", lambda: _level_tops(con, level), bh)
     if tops is not None:  # the territory is known: the profile found it
         top = tops.get(code)
         return None if top is None else copy.deepcopy(top)
@@ -302,12 +304,12 @@ def _level_series(con, level: str) -> dict[str, list[tuple]]:
     return out
 
 
-def _series(con, level: str, code: str) -> list[dict]:
+def _series(con, level: str, code: str, bh: str | None = None) -> list[dict]:
     """Industrial jobs and share of every job source, every year (chart of the trend), with
     France's share where the source has a France row."""
     ids = SERIES_IDS
-    rows = cached(con, level, "series", lambda: _level_series(con, level)).get(code, ())
-    nat = cached(con, "fr", "industry_share", lambda: national_share(con))
+    rows = cached(con, level, "series", lambda: _level_series(con, level), bh).get(code, ())
+    nat = cached(con, "fr", "industry_share", lambda: national_share(con), bh)
     cells: dict[tuple[str, str], dict] = {}
     for ind, src, period, value, res in rows:
         c = cells.setdefault((src, str(period)), {"resolution": res})
@@ -341,11 +343,12 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
                                     f"({terr['code']}) ; niveaux : {', '.join(PROFILE_LEVELS)}")
     base = territory(con, terr["code"], lv)
     ident, ind = base.data["territory"], base.data["indicators"]
-    rank, peers, rank_meta = _ranking(con, lv, ident["code"])
+    bh = base.meta.get("build_hash")  # the store's: its state without reading it again
+    rank, peers, rank_meta = _ranking(con, lv, ident["code"], bh)
     notes = _Notes()
     families = _families(ind, notes)
     recs = [] if ind is None else ind.to_dict("records")
-    key = _key_figures(con, lv, recs, [p["code"] for p in peers])
+    key = _key_figures(con, lv, recs, [p["code"] for p in peers], bh)
     resolutions = sorted({(r["source_name"], res) for f in families for g in f["groups"]
                           for r in g["rows"] for res in r["resolutions"]})
     data = {
@@ -354,8 +357,8 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
         "parents": records(base.data["parents"]),
         "coverage": records(base.data["coverage"]),
         "key_figures": key, "peers": peers, "ranking": rank, "families": families,
-        "exposure_top": _exposure_top(con, lv, ident["code"]),
-        "series": _series(con, lv, ident["code"]),
+        "exposure_top": _exposure_top(con, lv, ident["code"], bh),
+        "series": _series(con, lv, ident["code"], bh),
         "notes": notes.texts,
         "resolutions": [{"source_name": s, "resolution": r} for s, r in resolutions],
         "local": local_blocks(con, lv, ident["code"]),

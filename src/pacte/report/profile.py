@@ -126,7 +126,8 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
     name = t["name"]
     chart = render_chart(d["series"]) if charts else None
     dep = _dep_of(t)
-    mapped = render_inset(con, t["level"], t["code"], dep) if charts else None
+    mapped = (render_inset(con, t["level"], t["code"], dep, meta.get("build_hash"))
+              if charts else None)
     overseas = isinstance(dep, str) and dep.startswith("97")
     where = "de son département d'outre-mer" if overseas else "de France métropolitaine"
     notes, renum = print_notes(d["families"], d["notes"])

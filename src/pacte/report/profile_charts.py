@@ -143,17 +143,18 @@ def _opaque_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _geometries(con, table: str, where: str = "", params=()) -> list[tuple[str, str]]:
+def _geometries(con, table: str, where: str = "", params=(), build_hash: str | None = None
+                ) -> list[tuple[str, str]]:
     def exists() -> bool:  # the catalogue query costs more than the geometry's own
         return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE "
                                 "table_name = ?", [table]).fetchall()[0][0])
 
-    if not state_of(con).get(("has_table", table), exists):
+    if not state_of(con, build_hash).get(("has_table", table), exists):
         return []
     return con.execute(f"SELECT code, geometry FROM {table} {where}", list(params)).fetchall()
 
 
-def _background(con, context: str | None):
+def _background(con, context: str | None, build_hash: str | None = None):
     """The départements (metropolitan France, or one overseas département) as an RGB image
     of ``MAP_WIDTH * SUPERSAMPLE`` pixels and its lon/lat extent; None without contours."""
     def draw():
@@ -161,7 +162,7 @@ def _background(con, context: str | None):
             return _draw_background(con, context)
 
     # kept in the store's state, read-only once made (each inset paints a copy)
-    return state_of(con).get(("inset_background", context), draw)
+    return state_of(con, build_hash).get(("inset_background", context), draw)
 
 
 def _draw_background(con, context: str | None):
@@ -202,19 +203,20 @@ def _overseas(rings: list[np.ndarray]) -> bool:
     return not (-6.0 <= lon <= 10.0 and 41.0 <= lat <= 51.5)
 
 
-def render_inset(con, level: str, code: str, dep: str | None) -> dict | None:
+def render_inset(con, level: str, code: str, dep: str | None, build_hash: str | None = None
+                 ) -> dict | None:
     """The territory in red among the départements (metropolitan France, or its overseas
     département): {src (PNG data URI), width, height (pixels)}, None when the level has no
-    contours. A territory smaller
+    contours (``build_hash``: the store's, when the caller read it already). A territory smaller
     than a few pixels gets a red ring around it, so that it stays visible."""
-    own = _geometries(con, f"contours_{level}", "WHERE code = ?", [code])
+    own = _geometries(con, f"contours_{level}", "WHERE code = ?", [code], build_hash)
     mine = [r for _c, g in own for r in _rings(g)]
     if not mine:
         return None
     context = dep if isinstance(dep, str) and dep.startswith("97") else None
     if context is None and _overseas(mine):
         return None  # an overseas territory without its département: no context to show
-    bg = _background(con, context)
+    bg = _background(con, context, build_hash)
     if bg is None:
         return None
     from PIL import Image, ImageDraw
