@@ -256,7 +256,7 @@ def _weasy():
     from pacte.report.pdf_columns import install
 
     fast = install()  # the two columns in one pass
-    profile_pdf.install()  # images' pixels passed through, content streams at zlib level 6
+    profile_pdf.install()  # images passed through, zlib level 6, percentages, font descriptions
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
