@@ -77,3 +77,27 @@ def test_charts_on_the_reused_figure_equal_charts_on_a_new_figure():
     cases = [distinct[i] for i in order]
     assert [_draw_chart(s) for s in cases] == fresh
     assert [_draw_chart(s) for s in reversed(cases)] == fresh[::-1]
+
+
+def test_axis_labels_placed_by_hand_same_chart():
+    """The empty axis labels placed by hand (no measure of the tick labels): the chart
+    drawn with matplotlib's automatic placement is the same PNG."""
+    from pacte.report import profile_charts as pc
+
+    series = _series(9)
+    fig, left, right = pc._chart_figure()
+    assert not left.xaxis._autolabelpos and not right.yaxis._autolabelpos
+    by_hand = pc._draw_chart(series, fresh=True)
+    auto = pc._chart_figure
+
+    def automatic():
+        figure = auto()
+        for ax in figure[1:]:
+            ax.xaxis._autolabelpos = ax.yaxis._autolabelpos = True
+        return figure
+
+    pc._chart_figure = automatic
+    try:
+        assert pc._draw_chart(series, fresh=True) == by_hand
+    finally:
+        pc._chart_figure = auto

@@ -86,3 +86,33 @@ def test_same_pages_as_weasyprint_own_writing(con, built_store):
         assert profile_pdf.install()
     assert _bitmaps(fast) == _bitmaps(images_only) == _bitmaps(stock)
     assert len(images_only) < len(fast) < len(stock)
+
+
+def test_percentages_inline_and_font_descriptions_same_pdf_as_weasyprint(con, built_store):
+    """The inlined ``resolve_percentages`` is in every WeasyPrint module that imported
+    WeasyPrint's, the font descriptions are made once; the PDF is the same, byte for byte,
+    as with WeasyPrint's own two functions."""
+    pytest.importorskip("weasyprint")
+    import re
+    import sys
+
+    from weasyprint.text import line_break
+
+    html = printed(con, built_store, "200023414", "epci").html
+    users = [m for n, m in list(sys.modules.items())
+             if n.startswith("weasyprint.") and hasattr(m, "resolve_percentages")]
+    assert len(users) >= 5
+    assert all(m.resolve_percentages is profile_pdf.resolve_percentages for m in users)
+    assert line_break.get_font_description is profile_pdf.font_description
+    fast = pdf_from_html(html)
+    assert profile_pdf._DESCRIPTIONS  # made once, kept
+    stock_fn = profile_pdf._STOCK["resolve_percentages"]
+    profile_pdf._swap(profile_pdf.resolve_percentages, stock_fn)
+    line_break.get_font_description = profile_pdf._STOCK["get_font_description"]
+    try:
+        stock = pdf_from_html(html)
+    finally:
+        profile_pdf._swap(stock_fn, profile_pdf.resolve_percentages)
+        line_break.get_font_description = profile_pdf.font_description
+    dates = re.compile(rb"/(CreationDate|ModDate) \(.*?\)")
+    assert dates.sub(b"", fast) == dates.sub(b"", stock)

@@ -9,6 +9,7 @@ appears in the catalogue (anchoring, finance...) gets its section without a chan
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -20,6 +21,8 @@ from pacte.catalogue.headline import KEY_FIGURES, pick_key_figures
 from pacte.engine import read_indicators
 from pacte.engine.exposure import LEVELS as EXPOSURE_LEVELS
 from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
+from pacte.engine.exposure_top import COLUMNS as TOP_COLUMNS
+from pacte.engine.exposure_top import _stored as stored_tops
 from pacte.engine.exposure_top import top_industries
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
@@ -177,12 +180,13 @@ def _families(ind: pd.DataFrame | None, notes: _Notes) -> list[dict]:
     return out
 
 
-def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> list[dict]:
+def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str],
+                 bh: str | None = None) -> list[dict]:
     if not recs:
         return []
     picked = [(r["indicator"], r) for r in pick_key_figures(recs, INDICATORS, level)]
     ids = [i for i, _ in KEY_FIGURES if i in INDICATORS]
-    values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids)
+    values = cached(con, level, "peer_values", lambda: peer_values(con, level, ids), bh
                     ) if peer_codes and picked else {}
     out = []
     for i, r in picked:
@@ -199,11 +203,12 @@ def _key_figures(con, level: str, recs: list[dict], peer_codes: list[str]) -> li
     return out
 
 
-def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]:
+def _ranking(con, level: str, code: str, bh: str | None = None
+             ) -> tuple[dict | None, list[dict], dict]:
     """The territory's rank under the default rule, its peers (named) and the envelope."""
     if level not in RANK_LEVELS:
         return None, [], {}
-    lv = cached(con, level, "ranking", lambda: level_ranking(con, level))
+    lv = cached(con, level, "ranking", lambda: level_ranking(con, level), bh)
     r = lv["rows"].get(code)
     if r is None:
         reason = lv.get("unranked", {}).get(code)
@@ -239,16 +244,26 @@ def _ranking(con, level: str, code: str) -> tuple[dict | None, list[dict], dict]
     return rank, peers, lv["meta"]
 
 
-def _exposure_top(con, level: str, code: str) -> dict | None:
+def _exposure_top(con, level: str, code: str, bh: str | None = None) -> dict | None:
     indicator, period = EXPOSURE_TOP
     if level not in EXPOSURE_LEVELS or period not in EXPOSURE_PERIODS:
         return None
+    tops = cached(con, level, "exposure_top", lambda: _level_tops(con, level), bh)
+    if tops is not None:  # the territory is known: the profile found it
+        top = tops.get(code)
+        return None if top is None else copy.deepcopy(top)
     try:
         top = top_industries(con, level, code, period, k=3, indicator=indicator)
     except PacteError:
         return None
+    return _top_block(top)
+
+
+def _top_block(top: pd.DataFrame) -> dict | None:
+    """The exposure's top industries of one territory (rows of ``top_industries``)."""
     if top.empty:
         return None
+    indicator, period = EXPOSURE_TOP
     return {"indicator": indicator, "label": INDICATORS[indicator].label, "period": period,
             "unit": top["unit"].iloc[0], "resolution": top["resolution"].iloc[0],
             "rows": [{"rank": int(t.rank), "sector": t.sector, "label": t.label,
@@ -256,15 +271,47 @@ def _exposure_top(con, level: str, code: str) -> dict | None:
                       "share": _num(t.share_of_exposure)} for t in top.itertuples()]}
 
 
-def _series(con, level: str, code: str) -> list[dict]:
+def _level_tops(con, level: str) -> dict[str, dict] | None:
+    """Every territory's block of top industries, by code, from the stored table read once
+    per store and level (None without it): what ``top_industries`` gives each territory,
+    which reads the whole level's rows to keep one territory's (about 10 ms per profile)."""
+    indicator, period = EXPOSURE_TOP
+    stored = stored_tops(con, level, period, indicator, 3)
+    if stored is None:
+        return None
+    stored = stored[stored["own_detail"].astype(bool)]
+    out = {}
+    for code, rows in stored.groupby("code", sort=False):
+        block = _top_block(rows[TOP_COLUMNS].reset_index(drop=True))
+        if block is not None:
+            out[code] = block
+    return out
+
+
+#: The indicators of the chart's series.
+SERIES_IDS = ["industry_jobs", "industry_share"]
+
+
+def _level_series(con, level: str) -> dict[str, list[tuple]]:
+    """The chart's rows of every territory of ``level`` (indicator, source, period, value,
+    resolution), by code, in the store's order: one query per store and level instead of
+    one per profile (about 6 ms each; 10,346 rows for the EPCI)."""
+    df = read_indicators(con, level, SERIES_IDS)
+    out: dict[str, list[tuple]] = {}
+    for code, *row in zip(df["code"], df["indicator"], df["source"], df["period"],
+                          df["value"], df["resolution"], strict=True):
+        out.setdefault(code, []).append(tuple(row))
+    return out
+
+
+def _series(con, level: str, code: str, bh: str | None = None) -> list[dict]:
     """Industrial jobs and share of every job source, every year (chart of the trend), with
     France's share where the source has a France row."""
-    ids = ["industry_jobs", "industry_share"]
-    df = read_indicators(con, level, ids, code=code)
-    nat = cached(con, "fr", "industry_share", lambda: national_share(con))
+    ids = SERIES_IDS
+    rows = cached(con, level, "series", lambda: _level_series(con, level), bh).get(code, ())
+    nat = cached(con, "fr", "industry_share", lambda: national_share(con), bh)
     cells: dict[tuple[str, str], dict] = {}
-    for ind, src, period, value, res in zip(df["indicator"], df["source"], df["period"],
-                                            df["value"], df["resolution"], strict=True):
+    for ind, src, period, value, res in rows:
         c = cells.setdefault((src, str(period)), {"resolution": res})
         c[ind] = _num(value)
     out = [{"source": src, "source_name": source_name(src), "period": period,
@@ -296,11 +343,12 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
                                     f"({terr['code']}) ; niveaux : {', '.join(PROFILE_LEVELS)}")
     base = territory(con, terr["code"], lv)
     ident, ind = base.data["territory"], base.data["indicators"]
-    rank, peers, rank_meta = _ranking(con, lv, ident["code"])
+    bh = base.meta.get("build_hash")  # the store's: its state without reading it again
+    rank, peers, rank_meta = _ranking(con, lv, ident["code"], bh)
     notes = _Notes()
     families = _families(ind, notes)
     recs = [] if ind is None else ind.to_dict("records")
-    key = _key_figures(con, lv, recs, [p["code"] for p in peers])
+    key = _key_figures(con, lv, recs, [p["code"] for p in peers], bh)
     resolutions = sorted({(r["source_name"], res) for f in families for g in f["groups"]
                           for r in g["rows"] for res in r["resolutions"]})
     data = {
@@ -309,8 +357,8 @@ def profile(con: duckdb.DuckDBPyConnection, code: str, level: str | None = None)
         "parents": records(base.data["parents"]),
         "coverage": records(base.data["coverage"]),
         "key_figures": key, "peers": peers, "ranking": rank, "families": families,
-        "exposure_top": _exposure_top(con, lv, ident["code"]),
-        "series": _series(con, lv, ident["code"]),
+        "exposure_top": _exposure_top(con, lv, ident["code"], bh),
+        "series": _series(con, lv, ident["code"], bh),
         "notes": notes.texts,
         "resolutions": [{"source_name": s, "resolution": r} for s, r in resolutions],
         "local": local_blocks(con, lv, ident["code"]),

@@ -126,7 +126,8 @@ def _context(con, answer: Answer, charts: bool = True, annex: bool = True,
     name = t["name"]
     chart = render_chart(d["series"]) if charts else None
     dep = _dep_of(t)
-    mapped = render_inset(con, t["level"], t["code"], dep) if charts else None
+    mapped = (render_inset(con, t["level"], t["code"], dep, meta.get("build_hash"))
+              if charts else None)
     overseas = isinstance(dep, str) and dep.startswith("97")
     where = "de son département d'outre-mer" if overseas else "de France métropolitaine"
     notes, renum = print_notes(d["families"], d["notes"])
@@ -255,7 +256,7 @@ def _weasy():
     from pacte.report.pdf_columns import install
 
     fast = install()  # the two columns in one pass
-    profile_pdf.install()  # images' pixels passed through, content streams at zlib level 6
+    profile_pdf.install()  # images passed through, zlib level 6, percentages, font descriptions
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
