@@ -110,7 +110,7 @@ def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     return {TABLE: len(df)}
 
 
-def _stored(con, level: str, period: str, indicator: str, k: int) -> pd.DataFrame | None:
+def stored_rows(con, level: str, period: str, indicator: str, k: int) -> pd.DataFrame | None:
     """Rows of ``exposure_top`` (None when the store has no such table or k is too big)."""
     if k > STORED_K:
         return None
@@ -129,7 +129,7 @@ def top_industries(con, level: str, code: str, period: str, k: int = 3,
     exposure is unknown, and empty too where the territory is known only by an industry total
     split by its région's mix: no ranking of industries is shown where the mix is not the
     territory's own (``own_detail``)."""
-    stored = _stored(con, level, period, indicator, k)
+    stored = stored_rows(con, level, period, indicator, k)
     if stored is not None:
         known = con.execute("SELECT count(*) FROM territory WHERE level = ? AND code = ?",
                             [level, code]).fetchall()[0][0]
@@ -152,7 +152,7 @@ def most_exposed(con, level: str = "ze2010", period: str = "2000-2007", n: int =
     région's mix, not to be shown as the territory's)."""
     names = _q(con, "SELECT code, name FROM territory WHERE level = ?", [level])
     names = names.set_index("code")["name"]
-    stored = _stored(con, level, period, indicator, k)
+    stored = stored_rows(con, level, period, indicator, k)
     if stored is not None:
         exp = stored.drop_duplicates("code").set_index("code")["exposure"].dropna()
         best = exp.sort_values(ascending=False, kind="stable").head(n)

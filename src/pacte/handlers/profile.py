@@ -22,7 +22,7 @@ from pacte.engine import read_indicators
 from pacte.engine.exposure import LEVELS as EXPOSURE_LEVELS
 from pacte.engine.exposure import PERIODS as EXPOSURE_PERIODS
 from pacte.engine.exposure_top import COLUMNS as TOP_COLUMNS
-from pacte.engine.exposure_top import _stored as stored_tops
+from pacte.engine.exposure_top import stored_rows as stored_tops
 from pacte.engine.exposure_top import top_industries
 from pacte.errors import InvalidParameterError, PacteError
 from pacte.export.tables import records
