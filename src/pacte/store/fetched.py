@@ -68,11 +68,27 @@ def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 200_00
         con.execute(f'INSERT INTO "{table}" SELECT * FROM _chunk')
         con.unregister("_chunk")
         rows += len(chunk)
-    dup = con.execute(f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL '
-                      'HAVING count(*) > 1 LIMIT 1').fetchall()
-    if dup:
+    if has_repeated_rows(con, table):
         parse_urssaf(path, chunk_rows)  # error path: raises with the file and line
     return rows
+
+
+def has_repeated_rows(con, table: str) -> bool:
+    """Whether a commune x APE x year occurs twice in ``table`` (``urssaf_jobs`` schema).
+
+    Grouped by commune x APE (1.2 M groups on the national-size bench file) with each
+    group's years as bits of one integer (a year twice: fewer bits than rows), rather than
+    by commune x APE x year (12 M groups): 2.2 -> 0.7 s of CPU. Years more than 63 apart
+    (not in the URSSAF file: 17 years) take the direct grouping."""
+    low, high = con.execute(f'SELECT min(year), max(year) FROM "{table}"').fetchall()[0]
+    if low is None:
+        return False
+    if high - low < 64:
+        query = (f'SELECT commune, ape FROM "{table}" GROUP BY ALL HAVING count(*) > '
+                 f'bit_count(bit_or(CAST(1 AS UBIGINT) << CAST(year - {int(low)} AS UBIGINT)))')
+    else:
+        query = f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL HAVING count(*) > 1'
+    return bool(con.execute(query + " LIMIT 1").fetchall())
 
 
 #: Store table -> parser of the fetched file (a DataFrame, for tests and small files).
