@@ -65,3 +65,17 @@ def test_repeated_rows_are_found_whatever_the_years(rows, repeated):
     from pacte.store.fetched import has_repeated_rows
 
     assert has_repeated_rows(_jobs_table(rows), "t") is repeated
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 1_000])
+def test_a_bad_cell_in_a_later_chunk_stops_the_load_with_its_line(tmp_path, chunk_rows):
+    """The chunks are parsed in a thread ahead of their insert: a bad cell there is raised
+    by the load, with its line."""
+    lines = SAMPLE.read_bytes().split(b"\r\n")
+    cells = lines[-2].split(b";")
+    cells[-1] = b"douze"
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\r\n".join([*lines[:-2], b";".join(cells), b""]))
+    with pytest.raises(ParseError, match="valeur non numérique") as info:
+        load_urssaf_jobs(path, duckdb.connect(), "urssaf_jobs", chunk_rows=chunk_rows)
+    assert info.value.line == len(lines) - 1
