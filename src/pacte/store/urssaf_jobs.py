@@ -17,36 +17,31 @@ from pacte.store import harmonise
 ROW = """'urssaf', '{lv}', {key}, CAST(year AS SMALLINT), CAST(year AS VARCHAR), 'APE',
          {sector}, {val}, CAST(0 AS INTEGER), false, {partial}"""
 
-#: The EPCI's and APE codes' texts as lists (numbers from 1), looked up on the EPCI rows.
-LISTS = """WITH _le AS (SELECT list(epci ORDER BY ek) AS epci, list(partial ORDER BY ek) AS partial
+#: The keys' texts as lists (numbers from 1): communes and their EPCI's number, EPCI (and
+#: whether the file covers them partly), APE codes.
+LISTS = """WITH _lc AS (SELECT list(code ORDER BY k) AS code, list(ek ORDER BY k) AS ek
+                     FROM _u_com),
+           _le AS (SELECT list(epci ORDER BY ek) AS epci, list(partial ORDER BY ek) AS partial
                    FROM _u_epci),
            _la AS (SELECT list(ape ORDER BY k) AS ape FROM _u_ape)"""
 
-#: Temporary ENUM types of the commune codes (COG 2025) and of the file's APE codes.
-TYPES = ("_u_com_t", "_u_ape_t")
 
-
-def _keys(con: duckdb.DuckDBPyConnection) -> int:
-    """Tables ``_u_com`` (code, k, ek: every 2025 commune, numbered in code order, its
-    EPCI's number, and ``ck``, its code as the ENUM type ``_u_com_t``), ``_u_epci`` (epci,
-    ek) and ``_u_ape`` (ape, k: the file's APE codes in code order, a null code last) and
-    the ENUM type ``_u_ape_t`` of the file's APE codes, both declared in code order.
-    Returns the number of the null APE code (one more than the codes')."""
+def _keys(con: duckdb.DuckDBPyConnection) -> str:
+    """Tables ``_u_com`` (code, k, ek: every 2025 commune, numbered in code order, and its
+    EPCI's number), ``_u_epci`` (epci, ek) and ``_u_ape`` (ape, k: the file's APE codes in
+    code order). Returns the comparison joining an APE code to its key (null-safe if the
+    file has a null APE code)."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _u_epci AS
         SELECT epci, CAST(row_number() OVER (ORDER BY epci) AS INTEGER) AS ek
         FROM (SELECT DISTINCT epci FROM communes WHERE epci IS NOT NULL)""")
-    con.execute("CREATE OR REPLACE TEMP TYPE _u_com_t AS ENUM "
-                "(SELECT code FROM communes ORDER BY code)")
     con.execute("""CREATE OR REPLACE TEMP TABLE _u_com AS
-        SELECT c.code, CAST(row_number() OVER (ORDER BY c.code) AS INTEGER) AS k, e.ek,
-               CAST(c.code AS _u_com_t) AS ck
+        SELECT c.code, CAST(row_number() OVER (ORDER BY c.code) AS INTEGER) AS k, e.ek
         FROM communes c LEFT JOIN _u_epci e ON e.epci = c.epci""")
     con.execute("""CREATE OR REPLACE TEMP TABLE _u_ape AS
         SELECT ape, CAST(row_number() OVER (ORDER BY ape) AS INTEGER) AS k
         FROM (SELECT DISTINCT ape FROM urssaf_jobs)""")
-    con.execute("CREATE OR REPLACE TEMP TYPE _u_ape_t AS ENUM "
-                "(SELECT ape FROM _u_ape WHERE ape IS NOT NULL ORDER BY ape)")
-    return con.execute("SELECT count(ape) + 1 FROM _u_ape").fetchall()[0][0]
+    null = con.execute("SELECT count(*) FROM _u_ape WHERE ape IS NULL").fetchall()[0][0]
+    return "IS NOT DISTINCT FROM" if null else "="
 
 
 def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
@@ -62,22 +57,24 @@ def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
     codes = "SELECT code FROM _u_codes"
     vint = harmonise.detect_vintage(con, codes)
     harmonise.create_weights(con, "_w_u", codes, vint.year, splits)
-    null_ape = _keys(con)
+    ape_eq = _keys(con)
     # a source commune that is the only one feeding its 2025 commune, whole: its rows go
     # through as they are (the national file of the current COG: every commune)
     con.execute("""CREATE OR REPLACE TEMP TABLE _w_u AS
-        SELECT w.*, c.ck,
+        SELECT w.*, c.k AS ck,
                count(*) OVER (PARTITION BY w.code) = 1 AND w.weight = 1
                AND count(*) OVER (PARTITION BY w.source) = 1 AS direct
         FROM _w_u w JOIN _u_com c ON c.code = w.code""")
-    # the harmonised rows: 2025 commune, year, APE code (both ENUM), jobs
-    con.execute("""CREATE TEMP TABLE _uh AS
-        SELECT w.ck, u.year, CAST(u.ape AS _u_ape_t) AS ae, CAST(u.jobs AS DOUBLE) AS jobs
+    # the harmonised rows: 2025 commune's number, year, APE code's number, jobs
+    con.execute(f"""CREATE TEMP TABLE _uh AS
+        SELECT w.ck, u.year, a.k AS ak, CAST(u.jobs AS DOUBLE) AS jobs
         FROM urssaf_jobs u JOIN _w_u w ON u.commune = w.source
+        JOIN _u_ape a ON a.ape {ape_eq} u.ape
         WHERE w.direct AND u.jobs IS NOT NULL AND u.jobs <> 0""")
-    con.execute("""INSERT INTO _uh
-        SELECT w.ck, u.year, CAST(u.ape AS _u_ape_t) AS ae, sum(u.jobs * w.weight) AS jobs
+    con.execute(f"""INSERT INTO _uh
+        SELECT w.ck, u.year, a.k AS ak, sum(u.jobs * w.weight) AS jobs
         FROM urssaf_jobs u JOIN _w_u w ON u.commune = w.source
+        JOIN _u_ape a ON a.ape {ape_eq} u.ape
         WHERE NOT w.direct AND u.jobs IS NOT NULL AND u.jobs <> 0 GROUP BY ALL""")
     before = con.execute("""SELECT year, sum(jobs), count(*) FILTER (WHERE jobs IS NULL)
                             FROM urssaf_jobs GROUP BY year ORDER BY year""").fetchall()
@@ -98,21 +95,16 @@ def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
         FROM _u_epci e LEFT JOIN coverage v ON v.code = e.epci""")
     con.execute("DROP TABLE _w_u")
     con.execute("DROP TABLE _u_codes")
-    # the commune rows' text by the ENUM casts; the totals grouped on the commune's number
-    # (as an integer: the rows come out of the aggregate in the order they always did)
+    com, ape = "_lc.code[ck]", "_la.ape[ak]"
     con.execute(f"""INSERT INTO {table} SELECT {ROW.format(
-        lv='commune', key='CAST(ck AS VARCHAR)', sector='CAST(ae AS VARCHAR)', val='jobs',
-        partial='false')} FROM _uh""")
-    con.execute(f"""INSERT INTO {table} SELECT {ROW.format(
-        lv='commune', key='c.code', sector="'TOTAL'", val='jobs', partial='false')}
-        FROM (SELECT CAST(enum_code(ck) AS INTEGER) + 1 AS k, year, sum(jobs) AS jobs
-              FROM _uh GROUP BY k, year) t JOIN _u_com c ON c.k = t.k""")
+        lv='commune', key='c.code', sector='a.ape', val='jobs', partial='false')}
+        FROM _uh JOIN _u_com c ON c.k = _uh.ck JOIN _u_ape a ON a.k = _uh.ak""")
+    con.execute(f"""INSERT INTO {table} {LISTS} SELECT {ROW.format(
+        lv='commune', key=com, sector="'TOTAL'", val='jobs', partial='false')}
+        FROM (SELECT ck, year, sum(jobs) AS jobs FROM _uh GROUP BY ck, year), _lc""")
     # by EPCI (the communes outside any left out), sorted with ``order`` by territory, APE
-    # code and year: grouped and sorted on one integer packing the three numbers (the
-    # APE code's number from its ENUM value, a null code last); the commune's EPCI by a
-    # join on the 35k communes, not a lookup in a list of them (DuckDB copied the list
-    # for every vector of 2,048 rows: on the national-size bench file, ~6,000 copies)
-    epci, ape = ("_le.epci[ek]", "_le.partial[ek]"), "_la.ape[ak]"
+    # code and year: grouped and sorted on one integer packing the three numbers
+    epci = "_le.epci[ek]", "_le.partial[ek]"
     for sector, packed in ((ape, "ek * 4294967296 + ak * 65536 + year"),
                            ("'TOTAL'", "ek * 4294967296 + year")):
         con.execute(f"""INSERT INTO {table} {LISTS} SELECT {ROW.format(
@@ -121,13 +113,8 @@ def insert_urssaf_jobs(con: duckdb.DuckDBPyConnection, splits, log: list,
                          CAST(key // 65536 % 65536 AS INTEGER) AS ak,
                          CAST(key % 65536 AS SMALLINT) AS year, jobs
                   FROM (SELECT {packed} AS key, sum(jobs) AS jobs
-                        FROM (SELECT c.ek, _uh.year, coalesce(
-                                  CAST(enum_code(_uh.ae) AS INTEGER) + 1, {int(null_ape)}) AS ak,
-                                  _uh.jobs
-                              FROM _uh JOIN _u_com c ON c.ck = _uh.ck)
+                        FROM (SELECT _lc.ek[ck] AS ek, year, ak, jobs FROM _uh, _lc)
                         WHERE ek IS NOT NULL GROUP BY key{' ORDER BY key' if order else ''})
                   ), _le, _la""")
     for name in ("_uh", "_u_com", "_u_epci", "_u_ape"):
         con.execute(f"DROP TABLE {name}")
-    for name in TYPES:
-        con.execute(f"DROP TYPE {name}")
