@@ -59,7 +59,10 @@ def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 100_00
     pair repeated across chunks raises ParseError (file, line), as :func:`parse_urssaf`.
 
     The next chunk is parsed in a thread (mostly Python, one core) while DuckDB inserts
-    this one: chunks of 100,000 lines, two at a time, hold what one of 200,000 held."""
+    this one: chunks of 100,000 lines, two at a time, hold less than one of 200,000 held.
+    Measured on the national-size bench file, the load alone (and the repeated rows'
+    check, :func:`has_repeated_rows`): 14.3 -> 12.5 s of CPU, peak 1,032 -> 602 MB
+    (medians of 3 alternated pairs)."""
     from concurrent.futures import ThreadPoolExecutor
 
     con.execute(f'CREATE TABLE "{table}" (commune VARCHAR, ape VARCHAR, year SMALLINT, '
