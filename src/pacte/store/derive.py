@@ -131,13 +131,48 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     if lanes and not overrides:
         return _run_lanes(con, snap, prov, say)
     frames = load(con, snap, {k: v for k, v in prov.items() if k not in overrides})
+    loaders = {name: df for name, df in overrides.items() if callable(df)}
     for name, df in overrides.items():
-        if callable(df):
-            say(f"Chargement de {name} (fichier téléchargé)")
-            prov[name]["rows"] = df(con, name)
-        else:
+        if not callable(df):
             _create(con, name, df, temp=name in BUILD_ONLY | BUILD_TABLES)
             frames[name] = df
+    if not loaders:
+        return _derive(con, frames, say, bool(overrides))
+    # the fetched files streamed into the store on a cursor, in a thread, beside the
+    # bundled snapshot's steps (none reads them; the URSSAF harmonisation waits for them):
+    # the file's parsing, mostly Python on one core, leaves the other to DuckDB's
+    # territories, census, ESTEL and labels (2.7 s of CPU on the national-size bench
+    # file, run after the load until then). Their sums of doubles and the order of their
+    # aggregates' rows vary from one national build to the next as they did (ESTEL's
+    # ZE2020 estimates by ~1e-16, the census rows of some levels, URSSAF's commune rows:
+    # measured between two builds of main's code); the bundled build is not concerned
+    # (its two lanes, :func:`_run_lanes`)
+    cur = con.cursor()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            loading = pool.submit(_load_fetched, cur, loaders, prov, say)
+            try:
+                return _derive(con, frames, say, True, loading)
+            except BaseException:
+                loading.exception()  # waits for the loaders before the connection closes
+                raise
+    finally:
+        cur.close()
+
+
+def _load_fetched(cur: duckdb.DuckDBPyConnection, loaders: dict, prov: dict, say) -> None:
+    """Run the ``loaders`` of fetched files on ``cur``; their rows counted into ``prov``."""
+    cur.execute("SET enable_progress_bar = false")
+    for name, load_table in loaders.items():
+        say(f"Chargement de {name} (fichier téléchargé)")
+        prov[name]["rows"] = load_table(cur, name)
+
+
+def _derive(con: duckdb.DuckDBPyConnection, frames: dict, say, overrides: bool,
+            loading: Future | None = None) -> dict[str, int]:
+    """The derive steps of :func:`run` in one lane, once the snapshot is loaded (with
+    ``overrides``: fetched tables replace bundled ones); the URSSAF harmonisation once
+    ``loading`` (the fetched files' loaders, in a thread) is done."""
     splits = frames["commune_splits"]
     say("Territoires et populations")
     create_ze2010_weights(con, "_w_ze2010", splits)
@@ -158,6 +193,8 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     insert_census_jobs(con, "_rp", rp_cols, table, "_rpw", communes=bool(overrides))
     con.execute("DROP TABLE _rp")
     con.execute("DROP TABLE _w_ze2010")
+    if loading is not None:
+        loading.result()
     say("Harmonisation URSSAF sur le COG 2025")
     # with fetched files, URSSAF's EPCI rows (~5 M for the national file) are written
     # sorted by territory: a reader's lookup of one EPCI, and the cards' ranges of codes,

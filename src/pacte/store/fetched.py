@@ -53,26 +53,62 @@ def parse_urssaf_jobs(path: str | Path, chunk_rows: int = 200_000) -> pd.DataFra
     return out[URSSAF_COLUMNS]
 
 
-def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 200_000) -> int:
+def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 100_000) -> int:
     """Stream the national URSSAF file into DuckDB table ``table`` (``urssaf_jobs`` schema),
-    chunk by chunk: memory stays that of one chunk, not of ~12 M long rows. A commune x APE
-    pair repeated across chunks raises ParseError (file, line), as :func:`parse_urssaf`."""
+    chunk by chunk: memory stays that of two chunks, not of ~12 M long rows. A commune x APE
+    pair repeated across chunks raises ParseError (file, line), as :func:`parse_urssaf`.
+
+    The next chunk is parsed in a thread (mostly Python, one core) while DuckDB inserts
+    this one: chunks of 100,000 lines, two at a time, hold less than one of 200,000 held.
+    Measured on the national-size bench file, the load alone (and the repeated rows'
+    check, :func:`has_repeated_rows`): 14.3 -> 12.5 s of CPU, peak 1,032 -> 602 MB
+    (medians of 3 alternated pairs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     con.execute(f'CREATE TABLE "{table}" (commune VARCHAR, ape VARCHAR, year SMALLINT, '
                 'establishments BIGINT, jobs BIGINT)')
     rows = 0
-    import pyarrow as pa
-
-    for chunk in iter_urssaf(path, chunk_rows):
-        # as an Arrow table: DuckDB reads its strings in half the time of a DataFrame's
-        con.register("_chunk", pa.Table.from_pandas(chunk[URSSAF_COLUMNS], preserve_index=False))
-        con.execute(f'INSERT INTO "{table}" SELECT * FROM _chunk')
-        con.unregister("_chunk")
-        rows += len(chunk)
-    dup = con.execute(f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL '
-                      'HAVING count(*) > 1 LIMIT 1').fetchall()
-    if dup:
+    chunks = iter_urssaf(path, chunk_rows)
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(_next_arrow, chunks)
+        while (chunk := ahead.result()) is not None:
+            ahead = pool.submit(_next_arrow, chunks)
+            con.register("_chunk", chunk)
+            con.execute(f'INSERT INTO "{table}" SELECT * FROM _chunk')
+            con.unregister("_chunk")
+            rows += chunk.num_rows
+            del chunk
+    if has_repeated_rows(con, table):
         parse_urssaf(path, chunk_rows)  # error path: raises with the file and line
     return rows
+
+
+def _next_arrow(chunks):
+    """The next chunk of ``chunks`` as an Arrow table (DuckDB reads its strings in half the
+    time of a DataFrame's), or None at the end."""
+    import pyarrow as pa
+
+    chunk = next(chunks, None)
+    return None if chunk is None else pa.Table.from_pandas(chunk[URSSAF_COLUMNS],
+                                                           preserve_index=False)
+
+
+def has_repeated_rows(con, table: str) -> bool:
+    """Whether a commune x APE x year occurs twice in ``table`` (``urssaf_jobs`` schema).
+
+    Grouped by commune x APE (1.2 M groups on the national-size bench file) with each
+    group's years as bits of one integer (a year twice: fewer bits than rows), rather than
+    by commune x APE x year (12 M groups): 2.2 -> 0.7 s of CPU. Years more than 63 apart
+    (not in the URSSAF file: 17 years) take the direct grouping."""
+    low, high = con.execute(f'SELECT min(year), max(year) FROM "{table}"').fetchall()[0]
+    if low is None:
+        return False
+    if high - low < 64:
+        query = (f'SELECT commune, ape FROM "{table}" GROUP BY ALL HAVING count(*) > '
+                 f'bit_count(bit_or(CAST(1 AS UBIGINT) << CAST(year - {int(low)} AS UBIGINT)))')
+    else:
+        query = f'SELECT commune, ape, year FROM "{table}" GROUP BY ALL HAVING count(*) > 1'
+    return bool(con.execute(query + " LIMIT 1").fetchall())
 
 
 #: Store table -> parser of the fetched file (a DataFrame, for tests and small files).
