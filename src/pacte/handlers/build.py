@@ -9,23 +9,29 @@ from pathlib import Path
 from pacte import store
 from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
-from pacte.handlers.card_build import write_territory_cards
+from pacte.handlers.card_build import CardSteps
 from pacte.handlers.diversify import write_diversify_matrix
 from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
 from pacte.spatial.materialise import write_spatial
+from pacte.store.build import Step
 from pacte.targeting.materialise import write_default_ranking
 
-#: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
-#: LISA, candidate basins) reads the ranking. The indicators' step also writes the exposure's
-#: top industries (``exposure_top``) from the same run of the model. Two steps run beside
-#: others that read none of their tables (:func:`pacte.store.build.beside`: a thread, its
-#: own DuckDB cursor): « montée en gamme » (the URSSAF jobs only) beside the catalogue,
-#: mostly single-threaded pandas; the spatial statistics beside the cards, whose DuckDB
-#: queries and Python leave a core idle part of the time (the cards' gzip runs in threads).
-STEPS = (store.beside(write_indicators, write_diversify_matrix),
-         write_default_ranking, write_ranking_selection,
-         store.beside(write_territory_cards, write_spatial))
+
+def steps() -> tuple[Step, ...]:
+    """The build steps, in order: the cards read the indicators and the ranking's peers; the
+    spatial step (Moran, LISA, candidate basins) reads the ranking. The indicators' step
+    also writes the exposure's top industries (``exposure_top``) from the same run of the
+    model. Steps run beside others that read none of their tables (:func:`pacte.store.
+    build.beside`: a thread, its own DuckDB cursor): « montée en gamme » (the URSSAF jobs
+    only) beside the catalogue, mostly single-threaded pandas; the cards of the levels
+    without a ranking beside the rankings (:class:`CardSteps`); the spatial statistics
+    beside the other cards, whose DuckDB queries and Python leave a core idle part of the
+    time (the cards' gzip runs in threads)."""
+    cards = CardSteps()  # the two card steps of this build share its first cards
+    return (store.beside(write_indicators, write_diversify_matrix),
+            store.beside(write_default_ranking, cards.unranked), write_ranking_selection,
+            store.beside(cards.ranked, write_spatial))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
@@ -37,7 +43,7 @@ def build_store(db: Path | str | None = None, progress=None, with_fetched: bool 
     # default pool (mimalloc) kept them, the process then holding ~130 MB more
     pa.set_memory_pool(pa.system_memory_pool())
     return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
-                       steps=STEPS, **kw)
+                       steps=steps(), **kw)
 
 
 def current_store(db: Path | str | None = None) -> dict | None:
