@@ -9,7 +9,7 @@ from pathlib import Path
 from pacte import store
 from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
-from pacte.handlers.card_build import CardSteps
+from pacte.handlers.card_build import write_territory_cards
 from pacte.handlers.diversify import write_diversify_matrix
 from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
@@ -24,16 +24,15 @@ def steps() -> tuple[Step, ...]:
     also writes the exposure's top industries (``exposure_top``) from the same run of the
     model. Steps run beside others that read none of their tables (:func:`pacte.store.
     build.beside`: a thread, its own DuckDB cursor): « montée en gamme » (the URSSAF jobs
-    only), then the spatial contiguity (the contours only), beside the catalogue, mostly
-    single-threaded pandas; the cards of the levels without a ranking beside the rankings;
-    the spatial statistics beside the other cards, whose DuckDB queries and Python leave a
-    core idle part of the time (the cards' gzip runs in threads). The two card steps, and
-    the two spatial ones, share their state (:class:`CardSteps`, :class:`SpatialSteps`):
-    a new pair for each build."""
-    cards, spatial = CardSteps(), SpatialSteps()
+    only), then the spatial contiguity (the contours only: shapely and numpy, which
+    release the GIL), beside the catalogue, mostly single-threaded pandas; the spatial
+    statistics beside the cards, whose DuckDB queries and Python leave a core idle part of
+    the time (the cards' gzip runs in threads). The two spatial steps share the contiguity
+    (:class:`SpatialSteps`: a new pair for each build)."""
+    spatial = SpatialSteps()
     return (store.beside(write_indicators, write_diversify_matrix, spatial.contiguity),
-            store.beside(write_default_ranking, cards.unranked), write_ranking_selection,
-            store.beside(cards.ranked, spatial.statistics))
+            write_default_ranking, write_ranking_selection,
+            store.beside(write_territory_cards, spatial.statistics))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,

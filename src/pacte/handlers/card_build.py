@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from pacte.catalogue.headline import KEY_FIGURES
 from pacte.export.jsonable import dumps, jsonable
-from pacte.geography import CARD_LEVELS, RANK_LEVELS
+from pacte.geography import CARD_LEVELS
 from pacte.handlers.anchoring import anchoring_profile
 from pacte.handlers.card_indicators import register_labels, show_indicators_sql
 from pacte.handlers.card_rows import (
@@ -57,7 +57,6 @@ from pacte.store.connect import read_meta
 from pacte.store.frames import frame
 
 TABLE = "territory_card"
-SAY = "Fiches des territoires (réponses de l'API)"
 #: gzip level of the stored bodies, compressed by libdeflate (the ``deflate`` package), the
 #: GIL released (the chunks spread over the cores). At 1, the cards' 243 MB of JSON take
 #: 0.42 s of CPU against 1.02 at 6 (a quarter of the step's CPU; 2 EPYC cores, measured),
@@ -214,14 +213,16 @@ def _cards(con, level, store_meta, records_, names, rows, cov, anch, heads, rank
     rows.close()
 
 
-def card_chunks(con: duckdb.DuckDBPyConnection, levels, store_meta: dict | None = None
-                ) -> list[pa.Table]:
-    """The cards of ``levels``, in that order and in code order within a level, compressed
-    (:func:`gzip_body`), as Arrow tables of :func:`write_card_table`'s columns (their bytes
-    once)."""
-    store_meta = read_meta(con) if store_meta is None else store_meta
+def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
+                          ) -> dict[str, int]:
+    """Build step: the table ``territory_card`` (key "level/code", level, code, ``body``:
+    the whole answer as one gzip member, and ``sources``: the job sources and models it
+    names, a JSON list, for ``pacte show``). Runs after the store's meta and provenance are
+    written (its envelope names them)."""
+    say("Fiches des territoires (réponses de l'API)")
+    store_meta = read_meta(con)
     pending: list = []  # a chunk is compressed while the next one is assembled
-    done: list[pa.Table] = []
+    done: list[pa.Table] = []  # the compressed chunks, as Arrow (their bytes once)
 
     def collect() -> None:
         if pending:
@@ -234,77 +235,19 @@ def card_chunks(con: duckdb.DuckDBPyConnection, levels, store_meta: dict | None 
             pending.clear()
 
     with ThreadPoolExecutor() as pool:
-        for level in levels:
+        # levels, then codes, in order: the table's rows sorted by level and code as written
+        for level in sorted(CARD_LEVELS):
             for cards in level_cards(con, level, store_meta):
                 collect()
                 pending.extend((level, code, pool.submit(gzip_body, body), src)
                                for code, body, src in cards)
         collect()
-    return done
-
-
-def write_card_table(con: duckdb.DuckDBPyConnection, chunks: list[pa.Table]
-                     ) -> dict[str, int]:
-    """The table ``territory_card`` from the chunks of :func:`card_chunks` (emptied), its
-    rows sorted by level, then in each level in the chunks' order (code order)."""
     # written in one statement: a chunk at a time, each checkpoint during the step rewrote
     # the table, whose old blocks stayed free in the file (70 MB instead of 58)
-    # the chunks' runs of one level, sorted by level (stable): zero-copy slices (taking the
-    # rows in order instead copied the 27 MB of bodies at the step's peak)
-    runs: list[tuple[str, pa.Table]] = []
-    for chunk in chunks:
-        levels = chunk.column("level").to_pylist()
-        start = 0
-        for i in range(1, len(levels) + 1):
-            if i == len(levels) or levels[i] != levels[start]:
-                runs.append((levels[start], chunk.slice(start, i - start)))
-                start = i
-    chunks.clear()
-    runs.sort(key=lambda run: run[0])
-    table = pa.concat_tables([t for _lv, t in runs])
-    del runs
+    table = pa.concat_tables(done)
+    done.clear()
     con.register("_cards", table)
     con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards")
     con.unregister("_cards")
     con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
     return {TABLE: len(table)}
-
-
-def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
-                          ) -> dict[str, int]:
-    """Build step: the table ``territory_card`` (key "level/code", level, code, ``body``:
-    the whole answer as one gzip member, and ``sources``: the job sources and models it
-    names, a JSON list, for ``pacte show``). Runs after the store's meta and provenance are
-    written (its envelope names them), and after the default ranking (the cards of the
-    ranked levels name their rank and peers)."""
-    say(SAY)
-    return write_card_table(con, card_chunks(con, sorted(CARD_LEVELS)))
-
-
-#: The card levels whose cards name no ranking (:func:`pacte.handlers.ranking.
-#: rank_summaries` and :func:`pacte.handlers.compare.default_groups` give nothing there).
-UNRANKED = tuple(lv for lv in sorted(CARD_LEVELS) if lv not in RANK_LEVELS)
-
-
-class CardSteps:
-    """:func:`write_territory_cards` in two build steps of one build: :meth:`unranked`, the
-    cards of :data:`UNRANKED` (the departments', regions' and France's: 0.67 s of CPU, a
-    quarter of them DuckDB's), which can run before the default ranking is written (beside
-    it: its numpy releases the GIL), then :meth:`ranked`, the other levels' cards after the
-    ranking, writing the table of both (the same rows, in the same order). The first step's
-    compressed cards (4 MB) are kept between the two."""
-
-    def __init__(self) -> None:
-        self.early: list[pa.Table] | None = None
-
-    def unranked(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
-        say(SAY)
-        self.early = card_chunks(con, UNRANKED)
-        return {}
-
-    def ranked(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
-        chunks, self.early = self.early, None
-        if chunks is None:  # the first step did not run: every level here
-            return write_territory_cards(con, say)
-        chunks += card_chunks(con, [lv for lv in sorted(CARD_LEVELS) if lv not in UNRANKED])
-        return write_card_table(con, chunks)
