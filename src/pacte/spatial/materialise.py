@@ -242,9 +242,9 @@ def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
 class SpatialSteps:
     """:func:`write_spatial` in two build steps of one build: :meth:`contiguity`, the queen
     contiguity of each level from its contours (0.5 s of CPU, mostly shapely's and numpy's,
-    which release the GIL), which reads only the contours and can run beside the catalogue
-    (one core idle most of that step); then :meth:`statistics`, the rest, after the ranking
-    (the same tables)."""
+    which release the GIL), which reads only the contours and can run beside another step
+    (:func:`pacte.handlers.build.steps`); then :meth:`statistics`, the rest, after the
+    ranking (the same tables)."""
 
     def __init__(self) -> None:
         self.conts: dict[str, Contiguity] | None = None
