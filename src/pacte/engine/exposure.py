@@ -307,10 +307,8 @@ def _load_inputs(con, level: str, period: str) -> Inputs:
                              f"recensement {p.census}")
         else:
             a17.loc[idx.difference(have)] = np.nan
-    # boolean masks set through .loc: ``series[mask] = x`` first tries the mask as a label
-    # and formats it into the error it catches (1-9 ms a call, 0.2 s of the catalogue's CPU)
-    fb_ = fb.to_numpy()
-    note.loc[fb_] = note[fb_] + " ; " + no_reg
+    # masks set by .loc: ``series[mask] = x`` formats the mask into an error it catches (2 ms)
+    note.loc[fb.to_numpy()] = note[fb.to_numpy()] + " ; " + no_reg
     emp = _to_wiod(a17, key)
     if level == "epci":
         _urssaf(con, p, emp, total, res, note, src)
