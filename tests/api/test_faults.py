@@ -112,7 +112,7 @@ def test_readers_keep_identical_figures_while_a_build_replaces_the_store(fiction
 
 def copied_steps(source: Path):
     """A build step writing the tables of the store ``source`` that the base build has not
-    (the derived answers ``pacte.handlers.build.STEPS`` compute), copied as they are."""
+    (the derived answers ``pacte.handlers.build.steps()`` compute), copied as they are."""
     def step(con, say) -> dict:
         con.execute(f"ATTACH '{source}' AS source (READ_ONLY)")
         try:

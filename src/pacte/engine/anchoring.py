@@ -151,10 +151,10 @@ def _ftth(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         val = pd.Series(calc.calc_share(d["connectable"], d["premises"]), index=ter.index)
         over = val > 100
         note = pd.Series("", index=ter.index, dtype=object)
-        note[over] = [f"locaux raccordables ({a:,.0f}) supérieurs aux locaux recensés par "
-                      f"l'ARCEP ({b:,.0f}) : part plafonnée à 100 %".replace(",", " ")
-                      for a, b in zip(d.loc[over, "connectable"], d.loc[over, "premises"],
-                                      strict=True)]
+        note.loc[over] = [f"locaux raccordables ({a:,.0f}) supérieurs aux locaux recensés par "
+                          f"l'ARCEP ({b:,.0f}) : part plafonnée à 100 %".replace(",", " ")
+                          for a, b in zip(d.loc[over, "connectable"], d.loc[over, "premises"],
+                                          strict=True)]  # .loc: see pacte.engine.exposure
         out.append(_rows(ter, level, "ftth_connectable_share", q, val.clip(upper=100),
                          calc.calc_share_reasons(d["connectable"], d["premises"]), PCT,
                          "commune (COG 2018 -> 2025), logements et établissements",

@@ -307,22 +307,23 @@ def _load_inputs(con, level: str, period: str) -> Inputs:
                              f"recensement {p.census}")
         else:
             a17.loc[idx.difference(have)] = np.nan
-    note[fb.to_numpy()] = note[fb.to_numpy()] + " ; " + no_reg
+    # masks set by .loc: ``series[mask] = x`` formats the mask into an error it catches (2 ms)
+    note.loc[fb.to_numpy()] = note[fb.to_numpy()] + " ; " + no_reg
     emp = _to_wiod(a17, key)
     if level == "epci":
         _urssaf(con, p, emp, total, res, note, src)
     missing = emp.isna().any(axis=1) | total.isna() | ~(total > 0)
-    note[missing.to_numpy()] = "aucune donnée d'emploi pour l'année de début"
+    note.loc[missing.to_numpy()] = "aucune donnée d'emploi pour l'année de début"
     mayotte = (missing & (ter == "06")).to_numpy()
-    note[mayotte] = note[mayotte] + (" (Mayotte : absente des recensements 1999 et 2006, "
-                                     "d'ESTEL et des séries trimestrielles)")
+    note.loc[mayotte] = note[mayotte] + (" (Mayotte : absente des recensements 1999 et 2006, "
+                                         "d'ESTEL et des séries trimestrielles)")
     emp[missing.to_numpy()] = np.nan
     own = pd.Series(False, index=idx)
     if level == "reg":
         own.loc[idx.intersection(reg_a17.index)] = True
     if level == "epci":
         own.loc[res.index[res.str.contains("URSSAF", regex=False)]] = True
-    own[missing.to_numpy()] = False
+    own.loc[missing.to_numpy()] = False
     return Inputs(emp, total, res, note, src, own)
 
 

@@ -13,24 +13,32 @@ from pacte.handlers.card_build import write_territory_cards
 from pacte.handlers.diversify import write_diversify_matrix
 from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
-from pacte.spatial.materialise import write_spatial
+from pacte.spatial.materialise import SpatialSteps
+from pacte.store.build import Step
 from pacte.targeting.audit_store import write_default_audit
 from pacte.targeting.materialise import write_default_ranking
 
-#: In order: the cards read the indicators and the ranking's peers; the spatial step (Moran,
-#: LISA, candidate basins) reads the ranking. The indicators' step also writes the exposure's
-#: top industries (``exposure_top``) from the same run of the model. Three steps run beside
-#: others that read none of their tables (:func:`pacte.store.build.beside`: a thread, its
-#: own DuckDB cursor): « montée en gamme » (the URSSAF jobs only) beside the catalogue,
-#: mostly single-threaded pandas; the default rule's audit (indicators and census counts
-#: only) beside the ranking, whose second thread (ZE2020, ZE2010: 0.5 s of CPU) idles while
-#: the EPCI's (1.2 s) end, and whose memory is 100 MB under the catalogue's peak (beside
-#: the cards, the audit's 70 MB of draws raised the build's peak by 40 MB); the spatial
-#: statistics beside the cards, whose DuckDB queries and Python leave a core idle part of
-#: the time (the cards' gzip runs in threads).
-STEPS = (store.beside(write_indicators, write_diversify_matrix),
-         store.beside(write_default_ranking, write_default_audit), write_ranking_selection,
-         store.beside(write_territory_cards, write_spatial))
+
+def steps() -> tuple[Step, ...]:
+    """The build steps, in order: the cards read the indicators and the ranking's peers; the
+    spatial step (Moran, LISA, candidate basins) reads the ranking. The indicators' step
+    also writes the exposure's top industries (``exposure_top``) from the same run of the
+    model. Steps run beside others that read none of their tables (:func:`pacte.store.
+    build.beside`: a thread, its own DuckDB cursor): « montée en gamme » (the URSSAF jobs
+    only) beside the catalogue, mostly single-threaded pandas; beside the rankings, whose
+    second thread (ZE2020, ZE2010: 0.5 s of CPU) idles while the EPCI's (1.2 s) end, the
+    default rule's audit (indicators and census counts only; its 70 MB of draws beside the
+    cards raised the build's peak by 40 MB) then the spatial contiguity (the contours only:
+    shapely and numpy, 0.5 s of CPU and 50 MB at its peak, which beside the catalogue
+    raised the build's peak by 15-25 MB); the spatial statistics beside the cards, whose
+    DuckDB queries and Python leave a core idle part of the time (the cards' gzip runs in
+    threads). The two spatial steps share the contiguity
+    (:class:`SpatialSteps`: a new pair for each build)."""
+    spatial = SpatialSteps()
+    return (store.beside(write_indicators, write_diversify_matrix),
+            store.beside(write_default_ranking, write_default_audit,
+                         spatial.contiguity), write_ranking_selection,
+            store.beside(write_territory_cards, spatial.statistics))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
@@ -42,7 +50,7 @@ def build_store(db: Path | str | None = None, progress=None, with_fetched: bool 
     # default pool (mimalloc) kept them, the process then holding ~130 MB more
     pa.set_memory_pool(pa.system_memory_pool())
     return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
-                       steps=STEPS, **kw)
+                       steps=steps(), **kw)
 
 
 def current_store(db: Path | str | None = None) -> dict | None:

@@ -180,12 +180,13 @@ def calc_basin_contours(con, members: pd.DataFrame, basin: pd.DataFrame,
                         shapes: pd.Series | None = None) -> pd.DataFrame:
     """``code, name, geometry`` of each basin: the union of its members' EPCI contours
     (GeoJSON text, WGS84), the table the geographic exports and the map read. ``shapes``:
-    the EPCI contours parsed already, by code (the contiguity's: parsing them again took
-    two thirds of this step)."""
+    the EPCI contours parsed already, by code; else only the members' are parsed (291 of
+    the 1,255 EPCI of the real store)."""
     import shapely
 
     if shapes is None:
-        geo = con.execute("SELECT code, geometry FROM contours_epci").df()
+        geo = con.execute("SELECT code, geometry FROM contours_epci WHERE code IN "
+                          "(SELECT unnest(?))", [sorted(set(members["code"]))]).df()
         shapes = pd.Series(parse_contours(geo["geometry"], "epci"), index=geo["code"])
     rows = []
     for b, g in members.groupby("basin", sort=True):
@@ -202,17 +203,21 @@ def _write(con, name: str, frame: pd.DataFrame) -> None:
     con.unregister("_sp")
 
 
-def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
-    """Build step: contiguity, Moran, LISA and candidate basins into the store."""
+def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
+                  conts: dict[str, Contiguity] | None = None) -> dict[str, int]:
+    """Build step: contiguity, Moran, LISA and candidate basins into the store. ``conts``:
+    each level's contiguity, made already (:class:`SpatialSteps`)."""
     params, config = load_params(), load_config()
-    neigh, morans, lisas, conts, shapes = [], [], [], {}, {}
+    neigh, morans, lisas, shapes = [], [], [], {}
+    conts = dict(conts or {})
     for level in SPATIAL_LEVELS:
         say(f"Statistiques spatiales : {level}")
-        cont, parsed = load_contours(con, level)
-        conts[level] = cont
-        if level == "epci":  # the basins' contours are unions of EPCI
-            shapes[level] = parsed
-        del parsed
+        if level not in conts:
+            conts[level], parsed = load_contours(con, level)
+            if level == "epci":  # the basins' contours are unions of EPCI
+                shapes[level] = parsed
+            del parsed
+        cont = conts[level]
         neigh.append(pd.DataFrame(cont.pairs(), columns=["code", "neighbour"]).assign(
             level=level)[["level", "code", "neighbour"]])
         moran, lisa = calc_level_statistics(con, level, cont, config, params)
@@ -227,8 +232,28 @@ def write_spatial(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[s
               "spatial_moran": pd.concat(morans, ignore_index=True),
               "spatial_lisa": pd.concat(lisas, ignore_index=True),
               "basin": basin, "basin_member": members, "basin_failed": failed,
-              "contours_bassin": calc_basin_contours(con, members, basin, shapes["epci"]),
+              "contours_bassin": calc_basin_contours(con, members, basin, shapes.get("epci")),
               "spatial_meta": pd.DataFrame(sorted(meta.items()), columns=["key", "value"])}
     for name, frame in tables.items():
         _write(con, name, frame)
     return {k: len(v) for k, v in tables.items()}
+
+
+class SpatialSteps:
+    """:func:`write_spatial` in two build steps of one build: :meth:`contiguity`, the queen
+    contiguity of each level from its contours (0.5 s of CPU, mostly shapely's and numpy's,
+    which release the GIL), which reads only the contours and can run beside another step
+    (:func:`pacte.handlers.build.steps`); then :meth:`statistics`, the rest, after the
+    ranking (the same tables)."""
+
+    def __init__(self) -> None:
+        self.conts: dict[str, Contiguity] | None = None
+
+    def contiguity(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
+        self.conts = {level: load_contiguity(con, level) for level in SPATIAL_LEVELS}
+        return {}
+
+    def statistics(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None
+                   ) -> dict[str, int]:
+        conts, self.conts = self.conts, None
+        return write_spatial(con, say, conts)
