@@ -75,10 +75,22 @@ def calc_moran_permutations(z: np.ndarray, sparse, permutations: int, seed: int
                             ) -> np.ndarray:
     """Moran's I of ``permutations`` relabellings of the centred values ``z`` on the
     row-standardised sparse weights (draws of ``RandomState(seed).permutation``)."""
-    Z = z[permutation_indices(len(z), permutations, seed)]  # (P, n)
-    lag = sparse @ Z.T  # (n, P)
+    rows = permutation_indices(len(z), permutations, seed)
     n, s0 = len(z), sparse.sum()
-    return (n / s0) * np.einsum("pn,np->p", Z, lag) / (z @ z)
+    out = np.empty(permutations)
+    # by blocks of draws: the whole (P, n) stack, its lag and einsum's operands made 30 MB
+    # at EPCI beside the cards, at the build's peak. Blocks of even sizes: einsum gives each
+    # draw the same bits in any block of 2 draws or more (checked for 2 to 301), but not
+    # in a block of one (tests/spatial/test_permutations.py)
+    blocks = max(1, permutations // _MORAN_BLOCK)  # each of _MORAN_BLOCK draws or more
+    for part in np.array_split(np.arange(permutations), blocks):
+        Z = z[rows[part]]  # (block, n)
+        out[part] = np.einsum("pn,np->p", Z, sparse @ Z.T)
+    return (n / s0) * out / (z @ z)
+
+
+#: Fewest draws in one block of :func:`calc_moran_permutations` (128 to 255 x n values).
+_MORAN_BLOCK = 128
 
 
 @functools.lru_cache(maxsize=1)
