@@ -40,7 +40,7 @@ def _run(tmp_path, name, override, say=None):
 def test_loaded_beside_the_bundled_steps_gives_the_tables_of_a_frame(tmp_path):
     """The loader runs while the bundled steps do (it waits for the territories' message:
     run one after the other, it would wait in vain); the derived tables are those of the
-    same rows given as a DataFrame, row for row."""
+    same rows given as a DataFrame."""
     snap, prov = _snapshot()
     territories = threading.Event()
 
@@ -60,9 +60,12 @@ def test_loaded_beside_the_bundled_steps_gives_the_tables_of_a_frame(tmp_path):
     parsed, counts_parsed, _ = _run(tmp_path, "parsed", frame)
     assert counts == counts_parsed and counts["jobs"] > 0
     assert prov_streamed["urssaf_jobs"]["rows"] == len(frame)
+    # the same rows; their order is not compared: with fetched files, two builds of the
+    # same inputs already give some census rows of the aggregate levels in another order
+    # (seen on the national-size file, and here once in a whole-suite run)
     for table in DERIVED:
-        assert streamed.execute(f'SELECT * FROM "{table}"').fetchall() == \
-            parsed.execute(f'SELECT * FROM "{table}"').fetchall(), table
+        assert streamed.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall() == \
+            parsed.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall(), table
 
 
 def test_a_failing_loader_stops_the_build_with_its_error(tmp_path):
