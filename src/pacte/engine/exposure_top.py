@@ -10,6 +10,7 @@ contributing nothing (no jobs there) are not listed."""
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pacte.engine.exposure import (
@@ -73,12 +74,61 @@ COLUMNS = ["rank", "sector", "contribution", "share_of_exposure", "label", "reso
 
 
 def calc_top_rows(contrib: pd.DataFrame, inp: Inputs, labels: pd.Series, level: str,
-                  period: str, indicator: str) -> pd.DataFrame:
+                  period: str, indicator: str):
     """The rows of ``exposure_top`` for one level, period and exposure indicator, from the
-    contributions (code x WIOD sector) of the model's run."""
-    top = _top(contrib, inp, STORED_K, labels, contrib.sum(axis=1, min_count=1))
-    exposure = top.pop("exposure")
-    return top.assign(level=level, period=period, indicator=indicator, exposure=exposure)
+    contributions (code x WIOD sector) of the model's run: an Arrow table whose texts are
+    dictionaries, as :func:`pacte.store.layout.compact_rows` makes them from the frame of
+    :func:`_top` (the same rows: the :data:`STORED_K` largest contributions of each
+    territory with a known exposure, zeros left out). Made from the positions of the
+    territories and sectors, not through a frame of text: the build's 40 tables in 0.05 s
+    of CPU instead of 0.3 s (frame, then its encoding)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    c = contrib.to_numpy(dtype=float)
+    rows = np.flatnonzero(~np.isnan(c).any(axis=1))
+    c = c[rows]
+    k = min(STORED_K, c.shape[1])
+    # as top_contributors ranks them: signed contribution, largest first, stable
+    order = np.argsort(-c, axis=1, kind="stable")[:, :k]
+    top = np.take_along_axis(c, order, axis=1)
+    total = c.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total != 0, top / total, np.nan).ravel()
+    top = top.ravel()
+    kept = top != 0.0  # industries contributing nothing are not listed
+    pos = np.repeat(rows, k)[kept]  # each row's territory (position in contrib)
+    sector = order.ravel()[kept]
+    exposure = contrib.sum(axis=1, min_count=1).to_numpy()
+    own = inp.own_detail if inp.own_detail is not None else pd.Series(False, index=inp.emp.index)
+    at = pa.array(pos.astype(np.int32))
+
+    def by_position(values, where: pa.Array) -> pa.DictionaryArray:
+        enc = pc.dictionary_encode(pa.array(values, type=pa.large_string(), from_pandas=True))
+        return pa.DictionaryArray.from_arrays(enc.indices.take(where), enc.dictionary)
+
+    def facts(s: pd.Series) -> np.ndarray:  # one value per territory of contrib
+        return (s if s.index.equals(contrib.index) else s.reindex(contrib.index)).to_numpy()
+
+    def constant(text: str) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(pos), np.int32)),
+                                              pa.array([text], type=pa.large_string()))
+
+    cols = [str(x) for x in contrib.columns]
+    sectors = pa.array(sector.astype(np.int32))
+    return pa.table({
+        "code": by_position(contrib.index.to_numpy(dtype=object), at),
+        "rank": pa.array(np.tile(np.arange(1, k + 1), len(rows))[kept]),
+        "sector": by_position(cols, sectors),
+        "contribution": pa.array(top[kept], from_pandas=True),
+        "share_of_exposure": pa.array(share[kept], from_pandas=True),
+        "label": by_position(labels.reindex(cols).to_numpy(dtype=object), sectors),
+        "resolution": by_position(facts(inp.resolution), at),
+        "note": by_position(facts(inp.note), at),
+        "own_detail": pa.array(pd.Series(facts(own)).fillna(False).to_numpy(dtype=bool)[pos]),
+        "unit": constant(UNIT), "level": constant(level), "period": constant(period),
+        "indicator": constant(indicator),
+        "exposure": pa.array(exposure[pos], from_pandas=True)})
 
 
 def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,

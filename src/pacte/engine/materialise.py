@@ -76,13 +76,18 @@ def _compact(df: pd.DataFrame):
 
 class _Compacted(list):
     """A list keeping each frame it receives as compact rows (:func:`compact_rows`): the
-    rows gathered during the catalogue's computation are never all held as text."""
+    rows gathered during the catalogue's computation are never all held as text. An Arrow
+    table (the exposure's top industries, made compact) is kept as it is."""
 
-    def append(self, df: pd.DataFrame) -> None:
-        super().append(compact_rows(df))
+    def append(self, df) -> None:
+        super().append(_compacted(df))
 
-    def extend(self, dfs: Iterable[pd.DataFrame]) -> None:
-        super().extend(compact_rows(df) for df in dfs)
+    def extend(self, dfs: Iterable) -> None:
+        super().extend(_compacted(df) for df in dfs)
+
+
+def _compacted(df):
+    return df if not isinstance(df, pd.DataFrame) else compact_rows(df)
 
 
 def _drop_build_tables(con: duckdb.DuckDBPyConnection) -> None:
