@@ -23,7 +23,7 @@ series lump it with energy and water (A17 C2DE).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -241,6 +241,8 @@ class Inputs:
     #: the territory's own industry detail (regions A17, URSSAF EPCI) rather than an
     #: industry total split by its région's mix
     own_detail: pd.Series | None = None
+    #: the employment shares, made once (:func:`_shares`)
+    shares: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 def load_inputs(con, level: str, period: str) -> Inputs:
@@ -369,10 +371,23 @@ def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
 
 def calc_contributions(inputs: Inputs, shocks: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """code x WIOD sector contributions to ``indicator`` (thousand USD per job)."""
-    shares = calc_employment_shares(inputs.emp.fillna(0.0), inputs.total.fillna(0.0))
-    shares[inputs.emp.isna().any(axis=1).to_numpy()] = np.nan
-    shock = shocks.set_index("sector").loc[list(EXPOSED), SHOCKS[indicator]]
-    return calc_exposure_contributions(shares, shock)
+    shares = _shares(inputs)
+    col = shocks[SHOCKS[indicator]]
+    shock = pd.Series(col.to_numpy(), index=shocks["sector"].to_numpy()).loc[list(EXPOSED)]
+    shock = shock.reindex(shares.columns)  # as calc_exposure_contributions aligns a Series
+    # on arrays: the same products as on the frames, without a frame's checks per indicator
+    return pd.DataFrame(calc_exposure_contributions(shares.to_numpy(), shock.to_numpy()),
+                        index=shares.index, columns=shares.columns)
+
+
+def _shares(inputs: Inputs) -> pd.DataFrame:
+    """The employment shares of ``inputs``, computed once: the four indicators of a level
+    and period share them."""
+    if inputs.shares is None:
+        shares = calc_employment_shares(inputs.emp.fillna(0.0), inputs.total.fillna(0.0))
+        shares[inputs.emp.isna().any(axis=1).to_numpy()] = np.nan
+        inputs.shares = shares
+    return inputs.shares
 
 
 def _level(con, level: str, period: str, indicator: str) -> tuple[pd.DataFrame, Inputs]:
