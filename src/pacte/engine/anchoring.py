@@ -23,6 +23,7 @@ from pacte.engine.anchoring_sql import (
     population,
     sum_to_level,
 )
+from pacte.engine.jobs import _repeated_text
 from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators import anchoring as calc
 from pacte.labels import BPE_DOMAIN_LABELS
@@ -66,17 +67,15 @@ def _rows(ter, level, ind, period, values, reasons, unit, resolution, source, no
     r = np.where(pd.isna(r) | (r == ""), calc.NO_DATA, r)
     n = align(notes, object)
     note = np.where(np.isnan(v), r, np.where(pd.isna(n), "", n))
-    size = len(ter)
 
-    def text(x) -> np.ndarray:  # one text for every row
+    def text(x) -> str:  # one text for every row
         if not isinstance(x, str):
             raise TypeError(f"ancrage : texte attendu, {type(x).__name__} reçu")
-        return np.full(size, x, dtype=object)
+        return x
 
-    # columns as arrays: compute_anchoring makes one DataFrame of all the blocks' rows
-    return {"level": text(level), "code": ter.index.to_numpy(dtype=object),
-            "name": ter["name"].to_numpy(dtype=object), "indicator": text(ind),
-            "period": text(period), "value": np.array(v, dtype=float), "unit": text(unit),
+    # the block's texts once (compute_anchoring repeats them; code and name: ter's rows)
+    return {"ter": ter, "level": text(level), "indicator": text(ind), "period": text(period),
+            "value": np.array(v, dtype=float), "unit": text(unit),
             "resolution": text(resolution), "source": text(source),
             "note": np.asarray(note, dtype=object)}
 
@@ -324,7 +323,35 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
                 rows += block(ctx, lev, ter)
     finally:
         ctx.drop_created()
-    # string columns as pandas' default text type, as a DataFrame of str would have them
-    out = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in COLUMNS})
-    out["value"] = out["value"].astype(float)
-    return out
+    return _frame(rows)
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    """The blocks of :func:`_rows` as one frame. Texts repeated over a block (its level,
+    indicator...) or over the blocks of a level (the territories' codes and names) are
+    taken from their distinct values by Arrow (:func:`pacte.engine.jobs._repeated_text`):
+    not one Python string per row (the 70,820 rows' texts 0.1 -> 0.03 s of CPU); the
+    columns are pandas' default text type, as a DataFrame of str would have them."""
+    sizes = [len(r["note"]) for r in rows]
+    block = np.repeat(np.arange(len(rows)), sizes)
+    out = {}
+    for c in ("level", "indicator", "period", "unit", "resolution", "source"):
+        out[c] = _repeated_text(np.array([r[c] for r in rows], dtype=object), block)
+    ters: list[pd.DataFrame] = []  # the territories of each level, once
+    start: list[int] = []  # each block's first row among them
+    for r in rows:
+        k = next((i for i, t in enumerate(ters) if t is r["ter"]), None)
+        if k is None:
+            ters.append(r["ter"])
+            k = len(ters) - 1
+        start.append(sum(len(t) for t in ters[:k]))
+    # each row's territory among them: its block's first, plus its rank in the block
+    at = (np.repeat(np.array(start, dtype=np.int64), sizes) + np.arange(len(block))
+          - np.repeat(np.cumsum([0, *sizes[:-1]]), sizes))
+    out["code"] = _repeated_text(np.concatenate([t.index.to_numpy(dtype=object) for t in ters]),
+                                 at)
+    out["name"] = _repeated_text(np.concatenate([t["name"].to_numpy(dtype=object)
+                                                 for t in ters]), at)
+    out["value"] = np.concatenate([r["value"] for r in rows]).astype(float)
+    out["note"] = np.concatenate([r["note"] for r in rows])
+    return pd.DataFrame({c: out[c] for c in COLUMNS})
