@@ -113,9 +113,7 @@ def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
         res = f"commune (COG {vint} -> 2025), {{d}}, types d'équipement de la BPE {year}"
         # territory x domain counts (0 where no equipment), NaN where absent from the BPE
         gone = ter.index.isin(absent)
-        wide = {col: cnt.pivot(index="code", columns="domain", values=col).reindex(
-                    index=ter.index, columns=list(DOMAINS)).fillna(0.0).to_numpy()
-                for col in ("n_equip", "n_common")}
+        wide = _wide(cnt, ter.index, ("n_equip", "n_common"))
         p = pop["pop"].reindex(ter.index).to_numpy()
         mayotte = _mayotte(pop.reindex(ter.index))
         for d, dom in enumerate(DOMAINS):
@@ -137,6 +135,23 @@ def _bpe(ctx: StoreContext, level: str, ter) -> list[pd.DataFrame]:
                          "Insee, BPE 2009 et 2013",
                          "types publiés à partir de 2013 exclus (gares, aéroports, "
                          "tribunaux, maisons de santé...)"))
+    return out
+
+
+def _wide(cnt: pd.DataFrame, codes: pd.Index, cols: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Territory (``codes``) x domain (:data:`DOMAINS`) arrays of the columns ``cols`` of
+    ``cnt`` (one row per code and domain: :func:`sum_to_level` groups by both), 0.0 where
+    it has no row or a null: its pivot, reindexed and filled, made by positions (the EPCI's
+    two columns: 5.9 -> 2.3 ms; ten calls a run)."""
+    r = codes.get_indexer(cnt["code"])
+    d = pd.Index(DOMAINS).get_indexer(cnt["domain"])
+    ok = (r >= 0) & (d >= 0)
+    out = {}
+    for col in cols:
+        wide = np.zeros((len(codes), len(DOMAINS)))
+        wide[r[ok], d[ok]] = np.nan_to_num(cnt[col].to_numpy(dtype=float)[ok], nan=0.0,
+                                           posinf=np.inf, neginf=-np.inf)
+        out[col] = wide
     return out
 
 
