@@ -372,11 +372,13 @@ def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
 def calc_contributions(inputs: Inputs, shocks: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """code x WIOD sector contributions to ``indicator`` (thousand USD per job)."""
     shares = _shares(inputs)
-    col = shocks[SHOCKS[indicator]]
-    shock = pd.Series(col.to_numpy(), index=shocks["sector"].to_numpy()).loc[list(EXPOSED)]
-    shock = shock.reindex(shares.columns)  # as calc_exposure_contributions aligns a Series
-    # on arrays: the same products as on the frames, without a frame's checks per indicator
-    return pd.DataFrame(calc_exposure_contributions(shares.to_numpy(), shock.to_numpy()),
+    # the shock of each column of the shares (calc_exposure_contributions aligns a Series
+    # so), then the same products on arrays, without a frame's checks per indicator
+    at = pd.Index(shocks["sector"].to_numpy()).get_indexer(shares.columns)
+    if (at < 0).any():
+        raise DataError(f"choc manquant pour les secteurs : {list(shares.columns[at < 0])}")
+    shock = shocks[SHOCKS[indicator]].to_numpy(dtype=float)[at]
+    return pd.DataFrame(calc_exposure_contributions(shares.to_numpy(), shock),
                         index=shares.index, columns=shares.columns)
 
 
