@@ -89,6 +89,22 @@ def test_reallocation_stays_within_the_old_values(rows, values):
     assert (w * r["value"]).sum() == pytest.approx((p["weight"] * p["unit"].map(vals)).sum())
 
 
+@settings(max_examples=60)
+@given(pieces_st, st.lists(st.one_of(st.floats(0, 100), st.just(np.nan)), min_size=3,
+                           max_size=3))
+def test_reallocation_reads_each_units_value_as_a_map_would(rows, values):
+    """The units' values are read by positions (units d-f absent: no value): the same
+    answer as through ``Series.map`` (a dict takes that path)."""
+    p = _pieces(rows)
+    vals = pd.Series(values, index=list("abc"))
+    by_map = a.calc_reallocation(p, vals.to_dict())
+    pd.testing.assert_frame_equal(a.calc_reallocation(p, vals), by_map)
+    pd.testing.assert_series_equal(a.calc_reallocation_reasons(p, vals),
+                                   a.calc_reallocation_reasons(p, vals.to_dict()))
+    none = a.calc_reallocation(p, pd.Series(dtype=float))
+    assert none["value"].isna().all() and (none["n_units"] == 0).all()
+
+
 def test_diploma_shares_of_two_paris_iris():
     """INSEE RP2015, base-ic-diplomes-formation, Paris 1er (hand computed from the file):
     IRIS 751010101: 739 non-scolarisés de 15 ans ou plus, 116 sans diplôme (DIPLMIN),

@@ -3,10 +3,17 @@ re-aggregation of per-commune files, population-weighted estimates elsewhere, a 
 French reason for every territory."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pacte.catalogue.anchoring import ANCHORING_INDICATORS
-from pacte.engine.anchoring import NOT_FETCHED, commune_totals, compute_anchoring
+from pacte.engine.anchoring import (
+    DOMAINS,
+    NOT_FETCHED,
+    _wide,
+    commune_totals,
+    compute_anchoring,
+)
 from pacte.errors import InvalidParameterError
 
 COM = "(code LIKE '975%' OR code LIKE '977%' OR code LIKE '978%')"  # outside COG 2025 lists
@@ -132,3 +139,27 @@ def test_france_row_and_other_levels(raw_con):
     assert ze["value"].notna().sum() == 321 + 322  # 2009 (no Mayotte) and 2014
     with pytest.raises(InvalidParameterError, match="niveau inconnu"):
         compute_anchoring(raw_con, "commune")
+
+
+def test_every_block_names_the_territories_of_its_level_in_order(raw_con):
+    """The rows' codes and names (taken from each level's territories once) are, for every
+    indicator and period, the level's territories in their order, with their names."""
+    df = compute_anchoring(raw_con)
+    ter = raw_con.execute("SELECT level, code, name FROM territory ORDER BY level, code").df()
+    for (level, _ind, _period), g in df.groupby(["level", "indicator", "period"], sort=False):
+        t = ter[ter["level"] == level]
+        assert g["code"].tolist() == t["code"].tolist()
+        assert g["name"].tolist() == t["name"].tolist()
+    assert str(df["code"].dtype) == str(df["name"].dtype) == str(df["note"].dtype) == "str"
+
+
+def test_bpe_counts_by_positions_are_the_pivot():
+    rng = np.random.default_rng(5)
+    codes = pd.Index([f"c{i}" for i in range(30)])
+    cnt = pd.DataFrame([(c, d) for c in [*codes[::2], "zz"] for d in [*DOMAINS[1:], "x"]],
+                       columns=["code", "domain"])
+    cnt["n_equip"] = np.where(rng.random(len(cnt)) < 0.2, np.nan, rng.random(len(cnt)))
+    got = _wide(cnt, codes, ("n_equip",))["n_equip"]
+    want = cnt.pivot(index="code", columns="domain", values="n_equip").reindex(
+        index=codes, columns=list(DOMAINS)).fillna(0.0).to_numpy()
+    np.testing.assert_array_equal(got, want)

@@ -192,3 +192,25 @@ def test_departments_use_quarterly_industry_total_and_overseas_fall_back(exposur
 def test_export_exposure_states_exchange_rate_caveat(exposure):
     d = exposure[exposure["indicator"] == "export_exposure"]
     assert d["note"].str.contains(E.EXPORT_CAVEAT, regex=False).all()
+
+
+@pytest.mark.parametrize("level", ["epci", "reg"])
+def test_stored_top_rows_are_the_compact_frame_of_the_top_industries(con, level):
+    """calc_top_rows makes the Arrow rows of exposure_top from positions: the same rows,
+    types and values as the frame of the top industries (:func:`X._top`) made compact."""
+    from pacte.store.layout import compact_rows
+
+    shocks = E.french_shocks(con)
+    labels = E.read_wiod_labels(con)
+    for period in PERIODS:
+        inp = E.load_inputs(con, level, period)
+        for ind in E.SHOCKS:
+            c = E.calc_contributions(inp, shocks[shocks["period"] == period], ind)
+            top = X._top(c, inp, X.STORED_K, labels, c.sum(axis=1, min_count=1))
+            exposure = top.pop("exposure")
+            want = compact_rows(top.assign(level=level, period=period, indicator=ind,
+                                           exposure=exposure))
+            got = X.calc_top_rows(c, inp, labels, level, period, ind)
+            assert got.schema == want.schema
+            assert got.to_pylist() == want.to_pylist()
+            assert got.num_rows > 0
