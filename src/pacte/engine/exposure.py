@@ -313,7 +313,9 @@ def _load_inputs(con, level: str, period: str) -> Inputs:
     note.loc[fb.to_numpy()] = note[fb.to_numpy()] + " ; " + no_reg
     emp = _to_wiod(a17, key)
     if level == "epci":
-        _urssaf(con, p, emp, total, res, note, src)
+        from pacte.engine.exposure_urssaf import urssaf_detail  # it reads this module
+
+        urssaf_detail(con, p, emp, total, res, note, src)
     missing = emp.isna().any(axis=1) | total.isna() | ~(total > 0)
     note.loc[missing.to_numpy()] = "aucune donnée d'emploi pour l'année de début"
     mayotte = (missing & (ter == "06")).to_numpy()
@@ -327,46 +329,6 @@ def _load_inputs(con, level: str, period: str) -> Inputs:
         own.loc[res.index[res.str.contains("URSSAF", regex=False)]] = True
     own.loc[missing.to_numpy()] = False
     return Inputs(emp, total, res, note, src, own)
-
-
-def _urssaf(con, p: Period, emp, total, res, note, src) -> None:
-    """Overwrite the URSSAF-covered EPCI with APE -> A38 -> WIOD jobs (in place)."""
-    ur = _q(con, """SELECT j.code, n.a38, sum(j.jobs) AS jobs
-                    FROM jobs j JOIN naf n ON n.ape = j.sector
-                    WHERE j.source = 'urssaf' AND j.level = 'epci' AND j.year = ?
-                    GROUP BY ALL""", [p.urssaf])
-    if ur.empty:
-        return
-    a38 = _pivot(ur.fillna({"jobs": 0.0}), "a38").fillna(0.0)
-    emp.loc[a38.index] = _to_wiod(a38, _split_key(con, p.start, "a38"))
-    cov = _q(con, """SELECT c.epci AS code, sum(r.jobs) AS total FROM jobs r
-                     JOIN communes c ON c.code = r.code
-                     WHERE r.source = 'rp' AND r.level = 'commune' AND r.sector = 'TOTAL'
-                       AND r.year = ? AND r.code IN (SELECT DISTINCT code FROM jobs
-                           WHERE source = 'urssaf' AND level = 'commune')
-                     GROUP BY 1""", [URSSAF_CENSUS]).set_index("code")["total"]
-    n = _q(con, "SELECT code, n_communes, n_covered FROM coverage WHERE level = 'epci'")
-    n = n.set_index("code")
-    # the census total (all jobs, 2006) can fall below URSSAF's industrial jobs of a year
-    # (different sources and dates): the base is then raised to them, and said
-    industrial = emp.loc[a38.index].sum(axis=1)
-    census = cov.reindex(a38.index)
-    raised = set(industrial.index[industrial > census])
-    total.loc[a38.index] = np.fmax(census, industrial)
-    res.loc[a38.index] = f"732 codes APE -> A38 -> WIOD, URSSAF {p.urssaf}"
-    src.loc[a38.index] = f"{WIOD} ; URSSAF {p.urssaf} ; Insee, recensement {URSSAF_CENSUS}"
-    for code in a38.index:
-        txt = "emploi salarié privé URSSAF"
-        if p.urssaf != p.start:
-            txt += f" de {p.urssaf} (première année disponible)"
-        if code in n.index and n.at[code, "n_covered"] < n.at[code, "n_communes"]:
-            txt += (f" ; couverture partielle : {n.at[code, 'n_covered']} communes sur "
-                    f"{n.at[code, 'n_communes']}, parts calculées sur les communes couvertes")
-        txt += f" ; emploi total : recensement {URSSAF_CENSUS}"
-        if code in raised:
-            txt += (" (inférieur aux emplois industriels URSSAF : base portée à ces "
-                    "emplois)")
-        note.loc[code] = txt
 
 
 def calc_contributions(inputs: Inputs, shocks: pd.DataFrame, indicator: str) -> pd.DataFrame:
