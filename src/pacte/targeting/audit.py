@@ -319,7 +319,7 @@ def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarr
                  ) -> list[dict]:
     from pacte.targeting.audit_store import read_default_uncertainty
     from pacte.targeting.index import calc_nominal
-    from pacte.targeting.sampling import load_sampler
+    from pacte.targeting.sampling import kept_sampler, load_sampler
 
     rows = read_default_uncertainty(con, level, config, draws) if stored else None
     if rows is not None:  # the default rule's, computed at build time
@@ -327,7 +327,7 @@ def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarr
     unc = config.uncertainty
     sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X, unc.sampling_rate)
                if "sampling" in unc.sources else None)
-    kept = None if sampler is None else (lambda rng, k: sampler(rng, k)[..., keep])
+    kept = None if sampler is None else kept_sampler(sampler, keep)
     top = min(config.programme.size, int(keep.sum()))
     return calc_source_shares(X[keep], M, w_ind, w_dim, unc, calc_nominal(config),
                               AUDIT_SEED, draws, kept, top)
