@@ -15,8 +15,7 @@ from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
 from pacte.spatial.materialise import SpatialSteps
 from pacte.store.build import Step
-from pacte.targeting.audit_store import write_default_audit
-from pacte.targeting.materialise import write_default_ranking
+from pacte.targeting.audit_store import DefaultSteps
 
 
 def steps() -> tuple[Step, ...]:
@@ -34,10 +33,10 @@ def steps() -> tuple[Step, ...]:
     DuckDB queries and Python leave a core idle part of the time (the cards' gzip runs in
     threads). The two spatial steps share the contiguity
     (:class:`SpatialSteps`: a new pair for each build)."""
-    spatial = SpatialSteps()
+    spatial, ranked = SpatialSteps(), DefaultSteps()
     return (store.beside(write_indicators, write_diversify_matrix),
-            store.beside(write_default_ranking, write_default_audit,
-                         spatial.contiguity), write_ranking_selection,
+            store.beside(ranked.ranking, ranked.audit, spatial.contiguity),
+            write_ranking_selection,
             store.beside(write_territory_cards, spatial.statistics))
 
 

@@ -371,30 +371,3 @@ def _prepared_draws(X: np.ndarray, lower: np.ndarray, norms: np.ndarray, sign: n
             sel = norms == m
             Z[sel, j:j + 1] = calc_normalise_draws(x[sel], m)
     return Z
-
-
-def calc_rank_variance(ranks: np.ndarray) -> float:
-    """Mean over territories of the variance of their rank over the draws."""
-    return float(np.asarray(ranks, float).var(axis=1).mean())
-
-
-def calc_source_shares(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray, w_dim: np.ndarray,
-                       unc: Uncertainty, nominal: Nominal, seed: int, draws: int,
-                       sampler: Sampler | None, top: int) -> list[dict]:
-    """Share of the rank variance due to each source of ``unc.sources``: the Monte Carlo run
-    with that source alone (the others at their nominal value), the mean over territories
-    of the rank variance, its share of the sum over sources, and the number of territories
-    whose probability of being in the ``top`` first lies strictly between 0.1 and 0.9; last
-    row (source ``all``): every source at once (the sum of the sources alone differs from
-    it by their interactions)."""
-    rows = []
-    for source in (*unc.sources, "all"):
-        u = unc if source == "all" else unc.only(source)
-        R = calc_uncertainty_ranks(X, M, w_ind, w_dim, u, nominal, seed, draws, sampler)
-        p = (R <= top).mean(axis=1)
-        rows.append({"source": source, "variance": calc_rank_variance(R),
-                     "uncertain": int(((p > 0.1) & (p < 0.9)).sum())})
-    total = sum(r["variance"] for r in rows[:-1])
-    for r in rows:
-        r["share"] = r["variance"] / total if total > 0 else float("nan")
-    return rows
