@@ -89,7 +89,10 @@ class DefaultSteps:
                     future.set_result(None)
 
     def audit(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
-        return write_default_audit(con, say, drawn=self._ranks)
+        try:
+            return write_default_audit(con, say, drawn=self._ranks)
+        finally:  # the draws (EPCI: 5 MB) not held by the build's steps until its end
+            self._drawn = {}
 
     def _publish(self, level: str, config: Config, seed: int, codes, ranks) -> None:
         future = self._drawn.get(level)
@@ -99,7 +102,8 @@ class DefaultSteps:
     def _ranks(self, level: str, config: Config, codes, draws: int) -> np.ndarray | None:
         """The ranking's first ``draws`` ranks of ``codes`` when they are those of the
         audit's run (same rule and seed; whole chunks of draws), else None."""
-        got = self._drawn[level].result() if level in self._drawn else None
+        future = self._drawn.get(level)
+        got = future.result() if future is not None else None
         if got is None:
             return None
         drawn_config, seed, drawn_codes, ranks = got
