@@ -66,3 +66,50 @@ def test_store_without_the_table_computes(fictional_store, tmp_path):
         con.execute(f"DROP TABLE {TABLE}")
         assert read_default_uncertainty(con, "epci", config, AUDIT_DRAWS) is None
         assert run_audit(con, "epci", config)["uncertainty"] == expected
+
+
+def test_audit_takes_the_rankings_draws_of_every_source(fictional_con, monkeypatch):
+    """The build's audit takes its last run (every source, seed 0) from the default
+    ranking's first draws: the same rows to the bit, one Monte Carlo run fewer; draws that
+    are not that run's (another seed, a partial chunk) are drawn again."""
+    import numpy as np
+
+    import pacte.targeting.variance as variance
+    from pacte.targeting.audit_store import DefaultSteps
+    from pacte.targeting.index import rank_territories
+
+    config = replace(load_config(), draws=200)
+    r = rank_territories(fictional_con, "epci", config, seed=0)
+    codes = r.frame["code"].to_numpy()
+    runs = []
+    run = variance.calc_uncertainty_ranks
+    monkeypatch.setattr(variance, "calc_uncertainty_ranks",
+                        lambda *a, **k: runs.append(1) or run(*a, **k))
+    computed = calc_uncertainty_rows(fictional_con, "epci", config, 100)
+    n_runs = len(runs)
+    steps = DefaultSteps()
+    steps._publish("epci", config, 0, codes, r.ranks)
+    reused = calc_uncertainty_rows(fictional_con, "epci", config, 100, steps._ranks)
+    assert reused == computed and len(runs) == 2 * n_runs - 1
+    flipped = codes[::-1]  # the audit's rows in its own order, whatever the ranking's
+    np.testing.assert_array_equal(steps._ranks("epci", config, flipped, 100),
+                                  r.ranks[::-1, :100])
+    assert steps._ranks("epci", config, codes, 50) is None  # half a chunk
+    assert steps._ranks("epci", config, codes, 300) is None  # more than drawn
+    other = DefaultSteps()
+    other._publish("epci", config, 1, codes, r.ranks)
+    assert other._ranks("epci", config, codes, 100) is None  # another seed
+
+
+def test_failed_ranking_leaves_the_audit_to_draw(fictional_con, monkeypatch):
+    """A ranking step that fails never leaves the audit waiting."""
+    import pacte.targeting.audit_store as audit_store
+
+    def fail(*_a, **_k):
+        raise RuntimeError("classement")
+
+    monkeypatch.setattr(audit_store, "write_default_ranking", fail)
+    steps = audit_store.DefaultSteps()
+    with pytest.raises(RuntimeError):
+        steps.ranking(fictional_con)
+    assert steps._ranks("epci", load_config(), ["x"], AUDIT_DRAWS) is None

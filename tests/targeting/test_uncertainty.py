@@ -317,3 +317,55 @@ def test_unranked_territories_come_with_their_reason(fictional_con):
     assert [u["code"] for u in facts.unranked] == list(ter["code"][missing])
     for u in facts.unranked:
         assert "1 indicateur sur 2 manquant" in u["reason"] and "max_missing_share" in u["reason"]
+
+
+def test_draws_prepared_in_place_and_kept_arrays_to_the_bit():
+    """The Monte Carlo's kept arrays: draws prepared in their own array (indicator by
+    indicator) and dimension scores written into a given array give the values of new
+    arrays."""
+    from pacte.targeting.uncertainty import calc_scores_draws
+
+    rng = np.random.default_rng(4)
+    X = np.round(rng.lognormal(size=(30, 3, 150)), 1)
+    lower = rng.choice([0.0, 0.01, 0.025, 0.05], size=30)
+    norms = rng.choice(["zscore", "minmax", "rank"], size=30)
+    sign = np.array([1.0, -1.0, 1.0])
+    reference = np.stack([prepared_draws(X[d:d + 1], lower[d:d + 1], norms[d:d + 1], sign,
+                                         same=False)[0] for d in range(30)])
+    work = X.copy()
+    assert prepared_draws(work, lower, norms, sign, same=False, out=work) is work
+    assert np.array_equal(work, reference)
+    M = np.array([[1, 0], [1, 0], [0, 1.0]])
+    W_ind, W_dim = rng.dirichlet([1, 1, 1], 30), rng.dirichlet([1, 1], 30)
+    geometric = rng.random(30) < 0.5
+    dims = np.full((30, 150, 2), np.nan)
+    np.testing.assert_array_equal(
+        calc_scores_draws(work, M, W_ind, W_dim, geometric, dims),
+        calc_scores_draws(work, M, W_ind, W_dim, geometric))
+    assert not np.isnan(dims).any()
+
+
+def test_sampler_arrays_kept_between_calls_give_fresh_draws(fictional_con):
+    """A sampler reuses its arrays from one call to the next: each call gives the values a
+    new sampler gives for the same random state (a smaller chunk after a larger one too);
+    kept_sampler gives the kept territories' columns of them."""
+    from pacte.targeting.index import load_matrix
+    from pacte.targeting.sampling import kept_sampler
+
+    config = load_config()
+    ter, X = load_matrix(fictional_con, "epci", config)
+
+    def new():
+        return load_sampler(fictional_con, "epci", config, pd.Index(ter["code"]), X, 0.25)
+
+    sampler, rng = new(), np.random.default_rng(9)
+    first = sampler(rng, 5).copy()
+    second = sampler(rng, 2).copy()
+    rng2 = np.random.default_rng(9)
+    np.testing.assert_array_equal(first, new()(rng2, 5))
+    np.testing.assert_array_equal(second, new()(rng2, 2))
+    assert np.isfinite(first).any() and not np.array_equal(first[:2], second)
+    keep = np.array([True, False, True])
+    kept = kept_sampler(new(), keep)(np.random.default_rng(9), 5)
+    np.testing.assert_array_equal(kept, first[..., keep])
+    assert kept_sampler(sampler, np.ones(3, bool)) is sampler

@@ -15,8 +15,7 @@ from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
 from pacte.spatial.materialise import SpatialSteps
 from pacte.store.build import Step
-from pacte.targeting.audit_store import write_default_audit
-from pacte.targeting.materialise import write_default_ranking
+from pacte.targeting.audit_store import DefaultSteps
 
 
 def steps() -> tuple[Step, ...]:
@@ -26,18 +25,25 @@ def steps() -> tuple[Step, ...]:
     model. Steps run beside others that read none of their tables (:func:`pacte.store.
     build.beside`: a thread, its own DuckDB cursor): « montée en gamme » (the URSSAF jobs
     only) beside the catalogue, mostly single-threaded pandas; beside the rankings, whose
-    second thread (ZE2020, ZE2010: 0.5 s of CPU) idles while the EPCI's (1.2 s) end, the
-    default rule's audit (indicators and census counts only; its 70 MB of draws beside the
-    cards raised the build's peak by 40 MB) then the spatial contiguity (the contours only:
-    shapely and numpy, 0.5 s of CPU and 50 MB at its peak, which beside the catalogue
-    raised the build's peak by 15-25 MB); the spatial statistics beside the cards, whose
-    DuckDB queries and Python leave a core idle part of the time (the cards' gzip runs in
-    threads). The two spatial steps share the contiguity
-    (:class:`SpatialSteps`: a new pair for each build)."""
-    spatial = SpatialSteps()
+    second thread (ZE2020, ZE2010: 0.3 s of CPU) idles while the EPCI's (0.6 + 0.6 s in
+    its Monte Carlo's thread) end, then the selection's table, the default rule's audit
+    (indicators and census counts only; its 70 MB of draws beside the cards raised the
+    build's peak by 40 MB; its run of every source taken from the EPCI ranking's draws,
+    :class:`DefaultSteps`) then the spatial contiguity (the contours only: shapely and
+    numpy, 0.4 s of CPU and 50 MB at its peak, which beside the catalogue raised the
+    build's peak by 15-25 MB); the spatial statistics beside the cards, whose DuckDB
+    queries and Python leave a core idle part of the time (the cards' gzip runs in
+    threads). The two spatial steps share the contiguity (:class:`SpatialSteps`), the
+    ranking and the audit the draws: a new pair of each for each build."""
+    spatial, ranked = SpatialSteps(), DefaultSteps()
+
+    def ranking(con, say):
+        # the selection's table right after the ranking's tables, beside the contiguity
+        # (or the audit's last run) instead of after them
+        return {**ranked.ranking(con, say), **write_ranking_selection(con, say)}
+
     return (store.beside(write_indicators, write_diversify_matrix),
-            store.beside(write_default_ranking, write_default_audit,
-                         spatial.contiguity), write_ranking_selection,
+            store.beside(ranking, ranked.audit, spatial.contiguity),
             store.beside(write_territory_cards, spatial.statistics))
 
 

@@ -17,7 +17,7 @@ normalised: :func:`calc_prepared`):
   (:func:`calc_regional_ratio`: ``x_j / x_k`` constant within each région);
 - uncertainty: the share of the rank variance due to each source of uncertainty of the
   rule, method and census sampling error
-  (:func:`pacte.targeting.uncertainty.calc_source_shares`).
+  (:func:`pacte.targeting.variance.calc_source_shares`).
 
 ``run_audit`` reads the store (:func:`pacte.targeting.index.load_matrix`) and chains them;
 every other function is pure (numpy arrays in, arrays out).
@@ -38,7 +38,7 @@ from pacte.targeting.index import (
     load_matrix,
 )
 from pacte.targeting.rule import Config, calc_weights
-from pacte.targeting.uncertainty import calc_source_shares
+from pacte.targeting.variance import calc_source_shares
 
 #: Draws per source in the audit's variance decomposition (one Monte Carlo per source),
 #: and their seed.
@@ -315,11 +315,11 @@ def _shrinkage(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray
 
 
 def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray,
-                 keep: np.ndarray, M, w_ind, w_dim, draws: int, stored: bool = True
-                 ) -> list[dict]:
+                 keep: np.ndarray, M, w_ind, w_dim, draws: int, stored: bool = True,
+                 drawn=None) -> list[dict]:
     from pacte.targeting.audit_store import read_default_uncertainty
     from pacte.targeting.index import calc_nominal
-    from pacte.targeting.sampling import load_sampler
+    from pacte.targeting.sampling import kept_sampler, load_sampler
 
     rows = read_default_uncertainty(con, level, config, draws) if stored else None
     if rows is not None:  # the default rule's, computed at build time
@@ -327,22 +327,25 @@ def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarr
     unc = config.uncertainty
     sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X, unc.sampling_rate)
                if "sampling" in unc.sources else None)
-    kept = None if sampler is None else (lambda rng, k: sampler(rng, k)[..., keep])
+    kept = None if sampler is None else kept_sampler(sampler, keep)
     top = min(config.programme.size, int(keep.sum()))
+    codes = ter["code"].to_numpy()[keep]
     return calc_source_shares(X[keep], M, w_ind, w_dim, unc, calc_nominal(config),
-                              AUDIT_SEED, draws, kept, top)
+                              AUDIT_SEED, draws, kept, top, None if drawn is None else (
+                                  lambda: drawn(level, config, codes, draws)))
 
 
-def calc_uncertainty_rows(con, level: str, config: Config, draws: int = AUDIT_DRAWS
-                          ) -> list[dict]:
+def calc_uncertainty_rows(con, level: str, config: Config, draws: int = AUDIT_DRAWS,
+                          drawn=None) -> list[dict]:
     """The audit's variance decomposition by source (``run_audit(...)["uncertainty"]``),
     always computed (the build stores the default rule's: :mod:`pacte.targeting.
-    audit_store`)."""
+    audit_store`). ``drawn(level, config, codes, draws)``: the ranks (len(codes), draws)
+    of the run of every source at once (seed :data:`AUDIT_SEED`) if already drawn, or None."""
     ter, X = load_matrix(con, level, config)
     _, keep = calc_prepared(X, config)
     M, w_ind, w_dim = calc_weights(config)
     return _uncertainty(con, level, config, ter, X, keep, M, w_ind, w_dim, draws,
-                        stored=False)
+                        stored=False, drawn=drawn)
 
 
 def run_audit(con, level: str, config: Config, draws: int = AUDIT_DRAWS) -> dict:

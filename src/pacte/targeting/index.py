@@ -207,11 +207,14 @@ def calc_index(X: np.ndarray, config: Config, seed: int = 0, draws: int | None =
     Z = calc_normalise(X, config.normalisation)
     DS, S, C = calc_aggregate(Z, M, w_ind[None], w_dim[None], config.aggregation)
     rank = calc_ranks(S[:, 0])
-    kept_sampler = None if sampler is None else (lambda rng, k: sampler(rng, k)[..., keep])
+    if sampler is not None:
+        from pacte.targeting.sampling import kept_sampler
+
+        sampler = kept_sampler(sampler, keep)
 
     def monte_carlo() -> np.ndarray:
         return calc_uncertainty_ranks(raw[keep], M, w_ind, w_dim, config.uncertainty,
-                                      calc_nominal(config), seed, draws, kept_sampler)
+                                      calc_nominal(config), seed, draws, sampler)
 
     extra = None
     if beside is None:

@@ -26,11 +26,13 @@ from pacte.targeting.tiers import calc_tier_columns, with_tiers
 DEFAULT_SEED = 0
 
 
-def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
-                          ) -> dict[str, int]:
+def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
+                          drawn=None) -> dict[str, int]:
     """Rank every level of :data:`RANK_LEVELS` with the default rule and seed 0, the levels
     side by side in two threads, each on its own cursor (numpy's sorts, random draws and
-    array arithmetic release the GIL): the EPCI in one, the other levels in the other."""
+    array arithmetic release the GIL): the EPCI in one, the other levels in the other.
+    ``drawn(level, config, seed, codes, ranks)`` receives each level's Monte Carlo ranks
+    (rows: ``codes``) as soon as they are drawn."""
     from concurrent.futures import ThreadPoolExecutor
 
     rule = load_rule()  # read once (load_config and load_eligibility each read it)
@@ -40,7 +42,7 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
         say(f"Classement par défaut : {level}")
         cur = con.cursor()
         try:
-            return _rank_level(cur, level, config, rules)
+            return _rank_level(cur, level, config, rules, drawn)
         finally:
             cur.close()
 
@@ -60,9 +62,12 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     return {"ranking": len(ranking)}
 
 
-def _rank_level(con, level: str, config, rules) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
+def _rank_level(con, level: str, config, rules, drawn=None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
     """One level's rows of the tables ``ranking``, ``ranking_draws`` and ``ranking_meta``."""
     r = rank_territories(con, level, config, seed=DEFAULT_SEED)
+    if drawn is not None:
+        drawn(level, config, DEFAULT_SEED, r.frame["code"].to_numpy(), r.ranks)
     marked = calc_eligibility(add_gate_values(con, level, add_nature(con, level, r.frame),
                                               rules), rules)
     tiers = calc_tier_columns(marked, r.ranks, config.programme.size, config.programme)

@@ -39,26 +39,43 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def _drop(i: np.ndarray, years: np.ndarray, period: str, series) -> np.ndarray:
+def _at(B: np.ndarray, years: np.ndarray, group: int, year: int) -> np.ndarray:
+    """The counts (...) of ``group`` (0 industry, 1 other sectors) in ``year`` from B
+    (..., T, 2): a view, no copy (a mask over the years copied (k, n, T) arrays of 4 MB,
+    each mapped and faulted in afresh under the build's heap policy)."""
+    return B[..., int(np.flatnonzero(years == year)[0]), group]
+
+
+def _total(B: np.ndarray, years: np.ndarray, year: int) -> np.ndarray:
+    """Jobs of every sector in ``year``: the same sums as (industry + other)[year]."""
+    return _at(B, years, 0, year) + _at(B, years, 1, year)
+
+
+def _drop(B: np.ndarray, years: np.ndarray, period: str, series) -> np.ndarray:
     start, at = _years(period)
-    window = (years >= start) & (years <= series.crisis[0])
-    peak = i[..., window].max(axis=-1)
-    return 100 * _ratio(peak - i[..., int(np.flatnonzero(years == at)[0])], peak)
+    window = np.flatnonzero((years >= start) & (years <= series.crisis[0]))
+    peak = B[..., window[0], 0]  # the maximum over the window, year by year (same values)
+    for t in window[1:]:
+        peak = np.maximum(peak, B[..., t, 0])
+    return 100 * _ratio(peak - _at(B, years, 0, at), peak)
 
 
-#: id -> f(i, o, years, period, series): industry i and other sectors o, (..., T).
+def _change(B: np.ndarray, years: np.ndarray, period: str, total: bool) -> np.ndarray:
+    a, b = _years(period)
+    jobs = (lambda y: _total(B, years, y)) if total else (lambda y: _at(B, years, 0, y))
+    start = jobs(a)
+    return 100 * _ratio(jobs(b) - start, start)
+
+
+#: id -> f(B, years, period, series): counts B (..., T, 2) of industry and other sectors.
 FAST: dict[str, Callable[..., np.ndarray]] = {
-    "industry_jobs": lambda i, o, y, per, s: i[..., y == int(per)][..., 0],
-    "industry_share": lambda i, o, y, per, s: 100 * _ratio(
-        i[..., y == int(per)][..., 0], (i + o)[..., y == int(per)][..., 0]),
-    "industry_jobs_log": lambda i, o, y, per, s: np.log1p(i[..., y == int(per)][..., 0]),
-    "industry_job_change_rel": lambda i, o, y, per, s: 100 * _ratio(
-        i[..., y == _years(per)[1]][..., 0] - i[..., y == _years(per)[0]][..., 0],
-        i[..., y == _years(per)[0]][..., 0]),
-    "job_change_rel": lambda i, o, y, per, s: 100 * _ratio(
-        (i + o)[..., y == _years(per)[1]][..., 0] - (i + o)[..., y == _years(per)[0]][..., 0],
-        (i + o)[..., y == _years(per)[0]][..., 0]),
-    "drop_from_peak": lambda i, o, y, per, s: _drop(i, y, per, s),
+    "industry_jobs": lambda B, y, per, s: _at(B, y, 0, int(per)),
+    "industry_share": lambda B, y, per, s: 100 * _ratio(
+        _at(B, y, 0, int(per)), _total(B, y, int(per))),
+    "industry_jobs_log": lambda B, y, per, s: np.log1p(_at(B, y, 0, int(per))),
+    "industry_job_change_rel": lambda B, y, per, s: _change(B, y, per, total=False),
+    "job_change_rel": lambda B, y, per, s: _change(B, y, per, total=True),
+    "drop_from_peak": lambda B, y, per, s: _drop(B, y, per, s),
 }
 
 
@@ -90,8 +107,7 @@ def load_sampler(con, level: str, config: Config, codes: pd.Index, X: np.ndarray
     def values(B: np.ndarray) -> dict[int, np.ndarray]:
         """Indicator values (..., n) of every sampled column on counts B (..., n, T, k)."""
         if fast:
-            return {j: FAST[i](B[..., 0], B[..., 1], p.years, per, series)
-                    for j, i, per in specs}
+            return {j: FAST[i](B, p.years, per, series) for j, i, per in specs}
         flat = replace(p, X=B.reshape(-1, *B.shape[-2:]))
         with np.errstate(divide="ignore", invalid="ignore"):
             return {j: panel_values(flat, INDICATORS[i], per).reshape(B.shape[:-2])
@@ -106,14 +122,41 @@ def load_sampler(con, level: str, config: Config, codes: pd.Index, X: np.ndarray
     # counts redrawn in place of the normal draws: 6.7 -> 2 ms a chunk of 100 draws (EPCI)
     sd = np.sqrt(np.clip(base, 0, None) * (1 - rate) / rate)
 
+    # the normal draws and the values kept from one call to the next: a new chunk's arrays
+    # (8 + 5 MB, EPCI) were mapped and faulted in at each call under the build's heap
+    # policy (pacte.store.build.bound_heap); the returned values hold until the next call
+    work: dict[str, np.ndarray] = {}
+
     def sampler(rng: np.random.Generator, k: int) -> np.ndarray:
-        B = rng.standard_normal((k, *base.shape))
+        if work.get("B", np.empty(0)).shape[:1] < (k,):
+            work["B"] = np.empty((k, *base.shape))
+            work["out"] = np.full((k, n_cols, n), np.nan)  # the columns not redrawn: NaN
+        B, out = work["B"][:k], work["out"][:k]
+        rng.standard_normal(out=B)  # the numbers of rng.standard_normal((k, *base.shape))
         B *= sd
         B += base
         drawn = values(np.maximum(B, 0, out=B))
-        out = np.full((k, n_cols, n), np.nan)
         for j, v in drawn.items():
-            out[:, j, :] = np.where(redraw[j][None], v, np.nan)
+            out[:, j, :] = np.nan
+            np.copyto(out[:, j, :], v, where=redraw[j][None])
         return out
 
     return sampler
+
+
+def kept_sampler(sampler: Sampler, keep: np.ndarray) -> Sampler:
+    """``sampler``'s values of the territories ``keep`` (bool (n,)) only, in an array kept
+    from one call to the next (as ``sampler``'s)."""
+    if keep.all():
+        return sampler
+    rows = np.flatnonzero(keep)
+    work: dict[str, np.ndarray] = {}
+
+    def kept(rng: np.random.Generator, k: int) -> np.ndarray:
+        full = sampler(rng, k)
+        if work.get("out", np.empty(0)).shape[:1] < (k,):
+            work["out"] = np.empty((k, full.shape[1], rows.size))
+        # mode "clip": unbuffered (rows are valid indices); "raise" copies through a buffer
+        return np.take(full, rows, axis=-1, out=work["out"][:k], mode="clip")
+
+    return kept

@@ -186,6 +186,13 @@ def calc_impute_draws(X: np.ndarray, miss: np.ndarray, methods: np.ndarray,
     if not miss.any():
         return X
     X = X.copy()
+    _impute_in_place(X, miss, methods, rng)
+    return X
+
+
+def _impute_in_place(X: np.ndarray, miss: np.ndarray, methods: np.ndarray,
+                     rng: np.random.Generator) -> None:
+    """:func:`calc_impute_draws` in X itself (the same random numbers)."""
     k = X.shape[0]
     for j in np.flatnonzero(miss.any(axis=1)):
         rows, obs = np.flatnonzero(miss[j]), np.flatnonzero(~miss[j])
@@ -197,7 +204,6 @@ def calc_impute_draws(X: np.ndarray, miss: np.ndarray, methods: np.ndarray,
         hot = col[np.arange(k)[:, None], rng.integers(obs.size, size=(k, rows.size))]
         X[:, j, rows] = np.where((methods == "median")[:, None], med[:, None],
                                  np.where((methods == "mean")[:, None], mean[:, None], hot))
-    return X
 
 
 def calc_dirichlet(rng: np.random.Generator, weights: np.ndarray, groups: np.ndarray,
@@ -224,11 +230,12 @@ def calc_leave_one_out(M: np.ndarray, W_ind: np.ndarray, W_dim: np.ndarray,
 
 
 def calc_scores_draws(Z: np.ndarray, M: np.ndarray, W_ind: np.ndarray, W_dim: np.ndarray,
-                      geometric: np.ndarray) -> np.ndarray:
+                      geometric: np.ndarray, dims: np.ndarray | None = None) -> np.ndarray:
     """Overall scores (k, n): Z (k, p, n) normalised and oriented, weights per draw;
     arithmetic or geometric (``geometric`` (k,) bool; dimension scores rescaled to [1, 100]
-    per draw, as COINr does) aggregation of the dimensions."""
-    DS = np.matmul(Z.transpose(0, 2, 1), W_ind[:, :, None] * M[None])  # (k, n, D)
+    per draw, as COINr does) aggregation of the dimensions. ``dims``: an array (k, n, D)
+    for the dimension scores (a new one when None)."""
+    DS = np.matmul(Z.transpose(0, 2, 1), W_ind[:, :, None] * M[None], out=dims)  # (k, n, D)
     S = np.matmul(DS, W_dim[:, :, None])[:, :, 0]  # (k, n)
     if geometric.any():
         G = DS[geometric]
@@ -237,8 +244,13 @@ def calc_scores_draws(Z: np.ndarray, M: np.ndarray, W_ind: np.ndarray, W_dim: np
         GT = np.ascontiguousarray(G.transpose(0, 2, 1))
         lo, hi = GT.min(axis=-1)[:, None, :], GT.max(axis=-1)[:, None, :]
         a, b = GEOMETRIC_RANGE
-        R = a + (b - a) * (G - lo) / np.where(hi > lo, hi - lo, 1)
-        S[geometric] = np.exp(np.matmul(np.log(R), W_dim[geometric][:, :, None])[:, :, 0])
+        # a + (b − a) (G − lo) / (hi − lo), its log, in G's own copy: the same values
+        np.subtract(G, lo, out=G)
+        np.multiply(G, b - a, out=G)
+        np.divide(G, np.where(hi > lo, hi - lo, 1), out=G)
+        np.add(G, a, out=G)
+        G = np.log(G, out=G)
+        S[geometric] = np.exp(np.matmul(G, W_dim[geometric][:, :, None])[:, :, 0])
     return S
 
 
@@ -295,20 +307,31 @@ def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
     win_choices = np.array([w or 0.0 for w in unc.winsorisations])
     redraws = "sampling" in on and sampler is not None
     out = np.empty((n, draws), dtype=np.int32)
+    # the chunk's values (redrawn, imputed, prepared in place) and dimension scores kept from
+    # one chunk to the next: 5 + 2 MB a chunk (EPCI) mapped afresh under store.bound_heap
+    size = min(unc.chunk, draws)
+    work, dims = np.empty((size, p, n)), np.empty((size, n, M.shape[1]))
+    same = not redraws and not miss.any()
     for start in range(0, draws, unc.chunk):
         k = min(unc.chunk, draws - start)
-        base = np.broadcast_to(X.T[None], (k, p, n))
+        Xk = work[:k]
         if redraws:
             redrawn = sampler(rng, k)
-            base = np.where(np.isnan(redrawn), base, redrawn)
+            for j in range(p):  # the values redrawn, the others as they are
+                np.copyto(Xk[:, j], redrawn[:, j])
+                np.copyto(Xk[:, j], X[:, j], where=np.isnan(redrawn[:, j]))
+        elif not same:
+            Xk[:] = X.T[None]
         imp = (rng.choice(unc.imputations, size=k) if "imputation" in on
                else np.full(k, "median"))  # « exclude » leaves nothing to impute
-        Xk = calc_impute_draws(base, miss, imp, rng)
+        if miss.any():
+            _impute_in_place(Xk, miss, imp, rng)
         lower = (rng.choice(win_choices, size=k) if "winsorisation" in on
                  else np.full(k, nom_win))
         norms = (rng.choice(unc.normalisations, size=k) if "normalisation" in on
                  else np.full(k, nominal.normalisation))
-        Z = _prepared_draws(Xk, lower, norms, sign, same=not redraws and not miss.any())
+        Z = _prepared_draws(np.broadcast_to(X.T[None], (k, p, n)) if same else Xk, lower,
+                            norms, sign, same, out=Xk)
         if "weights" in on:
             W_ind = calc_dirichlet(rng, w_ind, M, unc.concentration, k)
             W_dim = calc_dirichlet(rng, w_dim, np.ones((len(w_dim), 1)), unc.concentration, k)
@@ -319,19 +342,20 @@ def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
         aggs = (rng.choice(unc.aggregations, size=k) if "aggregation" in on
                 else np.full(k, nominal.aggregation))
         out[:, start:start + k] = calc_ranks(
-            calc_scores_draws(Z, M, W_ind, W_dim, aggs == "geometric")).T
+            calc_scores_draws(Z, M, W_ind, W_dim, aggs == "geometric", dims[:k])).T
     return out
 
 
 def _prepared_draws(X: np.ndarray, lower: np.ndarray, norms: np.ndarray, sign: np.ndarray,
-                    same: bool) -> np.ndarray:
+                    same: bool, out: np.ndarray | None = None) -> np.ndarray:
     """Z (k, p, n): each draw of X (k, p, n) winsorised at its ``lower`` quantile, oriented
     (``sign`` (p,)) and normalised by its method ``norms``. ``same``: every draw holds the
     same values (no census redraw, nothing imputed), which are then winsorised and
     normalised once per (quantile, method) drawn instead of once per draw: the same
     values (row-wise operations): 6 of the audit's 8 runs (one source each, not the census
-    redraws), 0.11-0.22 -> 0.04 s each (EPCI)."""
-    Z = np.empty(X.shape)
+    redraws), 0.11-0.22 -> 0.04 s each (EPCI). ``out``: the array of Z (a new one when
+    None), which may be X itself."""
+    Z = np.empty(X.shape) if out is None else out
     if same:
         one = np.ascontiguousarray(X[:1])
         for q in np.unique(lower):
@@ -339,35 +363,11 @@ def _prepared_draws(X: np.ndarray, lower: np.ndarray, norms: np.ndarray, sign: n
             for m in np.unique(norms[lower == q]):
                 Z[(lower == q) & (norms == m)] = calc_normalise_draws(W, m)
         return Z
-    X = calc_winsorise_draws(X, lower) * sign[None, :, None]
-    for m in np.unique(norms):
-        sel = norms == m
-        Z[sel] = calc_normalise_draws(X[sel], m)
+    # indicator by indicator: the same row-wise values, each indicator read before its
+    # rows of Z are written, in (k, n) arrays under the build's 1 MB threshold of a map
+    for j in range(X.shape[1]):
+        x = calc_winsorise_draws(X[:, j:j + 1], lower) * sign[j]
+        for m in np.unique(norms):
+            sel = norms == m
+            Z[sel, j:j + 1] = calc_normalise_draws(x[sel], m)
     return Z
-
-
-def calc_rank_variance(ranks: np.ndarray) -> float:
-    """Mean over territories of the variance of their rank over the draws."""
-    return float(np.asarray(ranks, float).var(axis=1).mean())
-
-
-def calc_source_shares(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray, w_dim: np.ndarray,
-                       unc: Uncertainty, nominal: Nominal, seed: int, draws: int,
-                       sampler: Sampler | None, top: int) -> list[dict]:
-    """Share of the rank variance due to each source of ``unc.sources``: the Monte Carlo run
-    with that source alone (the others at their nominal value), the mean over territories
-    of the rank variance, its share of the sum over sources, and the number of territories
-    whose probability of being in the ``top`` first lies strictly between 0.1 and 0.9; last
-    row (source ``all``): every source at once (the sum of the sources alone differs from
-    it by their interactions)."""
-    rows = []
-    for source in (*unc.sources, "all"):
-        u = unc if source == "all" else unc.only(source)
-        R = calc_uncertainty_ranks(X, M, w_ind, w_dim, u, nominal, seed, draws, sampler)
-        p = (R <= top).mean(axis=1)
-        rows.append({"source": source, "variance": calc_rank_variance(R),
-                     "uncertain": int(((p > 0.1) & (p < 0.9)).sum())})
-    total = sum(r["variance"] for r in rows[:-1])
-    for r in rows:
-        r["share"] = r["variance"] / total if total > 0 else float("nan")
-    return rows
