@@ -8,6 +8,7 @@ axis."""
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,21 +96,24 @@ def map_contours(con, level: str) -> MapContours | None:
 
 
 def _read_rings(con, level: str) -> MapContours | None:
-    """The exterior rings parsed by DuckDB's JSON reader, as flat coordinates (Arrow lists:
-    each territory's rings, each ring ``x0, y0, x1, …``): 1,255 EPCI in 20 ms of CPU, where
-    ``json.loads`` and ``numpy`` on each geometry took 90 ms. Its doubles are those of
-    Python's parser (correctly rounded; the test compares both on every EPCI); anything it
-    does not read (a geometry DuckDB's cast rejects, a third coordinate) is parsed by
-    :func:`_rings` instead."""
+    """The exterior rings of MultiPolygons parsed by DuckDB's JSON reader, as flat
+    coordinates (Arrow lists: each territory's rings, each ring ``x0, y0, x1, …``): the
+    1,255 EPCI in 0.02 s of CPU where ``json.loads`` and numpy on each geometry took 0.09 s,
+    for 9 MB more at the peak (``json_transform``: a ``CAST`` of the JSON took 30 MB more).
+    Its doubles are Python's (correctly rounded: the test compares both on every EPCI);
+    anything else (a Polygon, a third coordinate, an empty ring, a DuckDB without lambdas)
+    is parsed by :func:`_rings`."""
     table = f"contours_{level}"
     try:  # the join of load_contours, the geometry parsed: the same rows in the same order
         tb = con.sql(
-            "SELECT code, dep, list_transform(polys, lambda p: flatten(p[1])) AS rings, "
-            "list_transform(polys, lambda p: len(p[1])) AS points FROM (SELECT c.code, t.dep, "
-            "CASE WHEN c.geometry->>'type' = 'MultiPolygon' THEN CAST(c.geometry->"
-            "'coordinates' AS DOUBLE[][][][]) ELSE [CAST(c.geometry->'coordinates' AS "
-            f"DOUBLE[][][])] END AS polys FROM {table} c LEFT JOIN territory t ON "
-            "t.level = $level AND t.code = c.code)", params={"level": level}).to_arrow_table()
+            "SELECT code, dep, g.type AS type, list_transform(g.coordinates, lambda p: "
+            "flatten(p[1])) AS rings, list_transform(g.coordinates, lambda p: len(p[1])) AS "
+            "points FROM (SELECT c.code, t.dep, json_transform(c.geometry, '{\"type\": "
+            "\"VARCHAR\", \"coordinates\": \"DOUBLE[][][][]\"}') AS g FROM "
+            f"{table} c LEFT JOIN territory t ON t.level = $level AND t.code = c.code)",
+            params={"level": level}).to_arrow_table()
+        if set(tb.column("type").to_pylist()) - {"MultiPolygon"}:
+            raise ValueError("géométrie autre que MultiPolygon")
         col = tb.column("rings").combine_chunks()
         rings = col.values
         if col.null_count or rings.null_count or rings.values.null_count:
@@ -153,6 +157,27 @@ def _parse(code: pd.Series, dep: pd.Series, parsed: list[list[np.ndarray]],
             size.extend(sizes[first[i]:first[i + 1]])
         parts.append(Part(rings, np.asarray(rows, dtype=np.intp), np.array(size, dtype=float)))
     return MapContours(pd.Index(code.astype(str).tolist()), tuple(parts))
+
+
+def import_in_background() -> threading.Thread:
+    """Import the modules the maps draw with (matplotlib's Agg, pyplot, Pillow's PNG
+    writer) in a thread, for a caller whose own work leaves the GIL mostly free meanwhile
+    (``pacte run`` building the store: DuckDB, Arrow, hashing): their 0.3-0.4 s of CPU are
+    then off the report's path. The caller joins it; an import failing here is left to
+    the report's own imports to raise."""
+    def run() -> None:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot  # noqa: F401
+            from PIL import Image
+            Image.preinit()
+        except Exception:  # noqa: BLE001, S110  (raised again where the maps import it)
+            pass
+
+    thread = threading.Thread(target=run, name="pacte-map-imports")
+    thread.start()
+    return thread
 
 
 def france_axes():
