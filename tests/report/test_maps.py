@@ -112,3 +112,18 @@ def test_geometries_duckdb_does_not_read_are_parsed_by_python():
     con.execute("INSERT INTO contours_epci VALUES ('C', ?)", [three])
     got = maps._read_rings(con, "epci")  # a third coordinate: Python's parser
     assert got.parts[0].rings[-1].shape == (4, 3)
+
+
+def test_map_imports_run_in_a_thread_the_caller_joins():
+    """``pacte run`` imports matplotlib (Agg) and Pillow's PNG writer in a thread while the
+    store builds; a fresh interpreter has them once the thread is joined."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pacte.report.maps import import_in_background; "
+            "assert 'matplotlib' not in sys.modules; t = import_in_background(); "
+            "assert t.name == 'pacte-map-imports'; t.join(); import matplotlib; "
+            "from PIL import Image; "
+            "assert 'matplotlib.pyplot' in sys.modules and matplotlib.get_backend().lower() == 'agg'"
+            " and 'PNG' in Image.SAVE")
+    subprocess.run([sys.executable, "-c", code], check=True)
