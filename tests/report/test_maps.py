@@ -71,3 +71,59 @@ def test_saved_maps_are_savefig_s_pixels(tmp_path):
                               np.asarray(Image.open(tmp_path / "two.png")))
     with pytest.raises(OSError), maps.france_canvas(_store(), "epci") as canvas:
         canvas.save(tmp_path / "absent" / "x.png", [])
+
+
+def _python_parse(con, level: str) -> maps.MapContours:
+    """The contours as parsed by Python (``json`` and numpy), the reference."""
+    geo = maps.load_contours(con, level)
+    return maps._parse(geo["code"], geo["dep"], [maps._rings(g) for g in geo["geometry"]])
+
+
+def _assert_same(a: maps.MapContours, b: maps.MapContours) -> None:
+    assert list(a.codes) == list(b.codes)
+    for pa, pb in zip(a.parts, b.parts, strict=True):
+        np.testing.assert_array_equal(pa.row, pb.row)
+        np.testing.assert_array_equal(pa.size, pb.size)
+        assert len(pa.rings) == len(pb.rings)
+        for ra, rb in zip(pa.rings, pb.rings, strict=True):
+            assert ra.dtype == rb.dtype and ra.shape == rb.shape
+            np.testing.assert_array_equal(ra, rb)  # bit for bit: the maps' pixels
+
+
+def test_duckdb_reads_the_doubles_python_reads(con):
+    """Every EPCI's rings as DuckDB's JSON reader gives them: the same coordinates, bit for
+    bit, rows, order and sizes as Python's parser."""
+    _assert_same(maps._read_rings(con, "epci"), _python_parse(con, "epci"))
+
+
+def test_geometries_duckdb_does_not_read_are_parsed_by_python():
+    """A Polygon, a ring of three coordinates, digits past a double's precision: the same
+    rings either way (DuckDB's reader or, where it gives up, Python's)."""
+    con = _store()
+    three = json.dumps({"type": "MultiPolygon", "coordinates": [[[[0, 0, 5], [1, 0, 5],
+                                                                  [1, 1, 5], [0, 0, 5]]]]})
+    con.execute("INSERT INTO territory VALUES ('epci', 'C', '02'), ('epci', 'D', '03')")
+    con.execute("INSERT INTO contours_epci VALUES ('D', ?)", [json.dumps(
+        {"type": "MultiPolygon", "coordinates": [[[[0.1000000000000000055511151231257827,
+                                                    2.5e-3], [1e2, 0], [7, 7.25]],
+                                                   [[0.5, 0.5], [0.6, 0.5], [0.5, 0.6]]],
+                                                  [[[3, 3], [4, 3], [4, 4]]]]})])
+    _assert_same(maps._read_rings(con, "epci"), _python_parse(con, "epci"))
+    con.execute("INSERT INTO contours_epci VALUES ('C', ?)", [three])
+    got = maps._read_rings(con, "epci")  # a third coordinate: Python's parser
+    assert got.parts[0].rings[-1].shape == (4, 3)
+
+
+def test_map_imports_run_in_a_thread_the_caller_joins():
+    """``pacte run`` imports matplotlib (Agg) and Pillow's PNG writer in a thread while the
+    store builds; a fresh interpreter has them once the thread is joined."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pacte.report.maps import import_in_background; "
+            "assert 'matplotlib' not in sys.modules; t = import_in_background(); "
+            "assert t.name == 'pacte-map-imports'; t.join(); import matplotlib; "
+            "from PIL import Image; "
+            "assert 'matplotlib.pyplot' in sys.modules and matplotlib.get_backend().lower() == 'agg'"
+            " and 'PNG' in Image.SAVE")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -90,7 +90,13 @@ def run(
 
     meta = None if rebuild else current_store(db)
     if meta is None:
-        _build(db)
+        from pacte.report.maps import import_in_background
+
+        imports = import_in_background()  # while the build keeps the GIL mostly free
+        try:
+            _build(db)
+        finally:
+            imports.join()
     else:
         err.print(f"Store à jour, construit le {meta.get('built_at', '?')} "
                   f"(empreinte {meta['build_hash']}) : {db or default_db_path()}")
