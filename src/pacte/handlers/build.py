@@ -7,16 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pacte import store
-from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
-from pacte.handlers.card_build import write_territory_cards
-from pacte.handlers.diversify import write_diversify_matrix
-from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
-from pacte.spatial.materialise import SpatialSteps
 from pacte.store.build import Step
-from pacte.targeting.audit_store import write_default_audit
-from pacte.targeting.materialise import write_default_ranking
 
 
 def steps() -> tuple[Step, ...]:
@@ -33,7 +26,18 @@ def steps() -> tuple[Step, ...]:
     raised the build's peak by 15-25 MB); the spatial statistics beside the cards, whose
     DuckDB queries and Python leave a core idle part of the time (the cards' gzip runs in
     threads). The two spatial steps share the contiguity
-    (:class:`SpatialSteps`: a new pair for each build)."""
+    (:class:`SpatialSteps`: a new pair for each build).
+
+    Their modules are imported here, not with this one's: :func:`build_store` has them
+    imported while DuckDB reads the snapshot (:func:`pacte.store.build.build`)."""
+    from pacte.engine.materialise import write_indicators
+    from pacte.handlers.card_build import write_territory_cards
+    from pacte.handlers.diversify import write_diversify_matrix
+    from pacte.handlers.ranking import write_ranking_selection
+    from pacte.spatial.materialise import SpatialSteps
+    from pacte.targeting.audit_store import write_default_audit
+    from pacte.targeting.materialise import write_default_ranking
+
     spatial = SpatialSteps()
     return (store.beside(write_indicators, write_diversify_matrix),
             store.beside(write_default_ranking, write_default_audit,
@@ -44,13 +48,19 @@ def steps() -> tuple[Step, ...]:
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
                 cache_dir: Path | None = None, **kw) -> dict:
     """Build the store with every derived answer; returns its meta (build hash...)."""
+    return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
+                       steps=_steps, **kw)
+
+
+def _steps() -> tuple[Step, ...]:
+    """:func:`steps`, Arrow's memory pool set first (called by the build while DuckDB reads
+    the snapshot, before any frame is made)."""
     import pyarrow as pa  # here: readers import this module without pyarrow
 
     # the build's frames (Arrow text) freed between steps go back to the system: Arrow's
     # default pool (mimalloc) kept them, the process then holding ~130 MB more
     pa.set_memory_pool(pa.system_memory_pool())
-    return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
-                       steps=steps(), **kw)
+    return steps()
 
 
 def current_store(db: Path | str | None = None) -> dict | None:
