@@ -29,7 +29,7 @@ def steps() -> tuple[Step, ...]:
     (:class:`SpatialSteps`: a new pair for each build).
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
-    imported while DuckDB reads the snapshot (:func:`pacte.store.build.build`)."""
+    imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""
     from pacte.engine.materialise import write_indicators
     from pacte.handlers.card_build import write_territory_cards
     from pacte.handlers.diversify import write_diversify_matrix
@@ -49,18 +49,7 @@ def build_store(db: Path | str | None = None, progress=None, with_fetched: bool 
                 cache_dir: Path | None = None, **kw) -> dict:
     """Build the store with every derived answer; returns its meta (build hash...)."""
     return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
-                       steps=_steps, **kw)
-
-
-def _steps() -> tuple[Step, ...]:
-    """:func:`steps`, Arrow's memory pool set first (called by the build while DuckDB reads
-    the snapshot, before any frame is made)."""
-    import pyarrow as pa  # here: readers import this module without pyarrow
-
-    # the build's frames (Arrow text) freed between steps go back to the system: Arrow's
-    # default pool (mimalloc) kept them, the process then holding ~130 MB more
-    pa.set_memory_pool(pa.system_memory_pool())
-    return steps()
+                       steps=steps, **kw)
 
 
 def current_store(db: Path | str | None = None) -> dict | None:
