@@ -233,6 +233,11 @@ def _derive(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say: Progres
         collecting = gc.isenabled()
         gc.disable()  # the imports make ~150,000 objects: 0.03-0.04 s of CPU less, of 0.4
         try:
+            # pyarrow.pandas_compat: imported on first use by DuckDB's frames, here rather
+            # than in the derive steps while the steps' modules import in a thread (a module
+            # imported by two threads at once has one wait for the other)
+            import pyarrow.pandas_compat  # noqa: F401
+
             from pacte.store import derive as pipeline
         except BaseException:
             if read:

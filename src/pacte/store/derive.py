@@ -21,6 +21,8 @@ import pandas as pd
 
 from pacte.catalogue import MODEL_NAMES, SERIES, SOURCE_TEXTS, source_name
 from pacte.errors import BuildError
+from pacte.sources.census import FUNCTIONS
+from pacte.sources.estel import SECTORS
 from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
 from pacte.store.census_jobs import commune_keyed_rows, harmonise_census, insert_census_jobs
@@ -88,8 +90,6 @@ def load_csv(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict,
 
 def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """French label of every sector code of every scheme (A5, RP15, APE, A17, A38...)."""
-    from pacte.sources.census import FUNCTIONS
-    from pacte.sources.estel import SECTORS
     rows = [("A5", k, v) for k, v in SECTORS.items()]
     rows += [("RP15", k, v) for k, v in FUNCTIONS.items()]
     rows += [("RP15", "CFM", "Cadres des fonctions métropolitaines")]
