@@ -223,7 +223,7 @@ def _derive(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say: Progres
     of CPU) are imported beside the derive steps, mostly DuckDB's work. Measured (bundled
     build, per thread, « Lecture du snapshot » to « Territoires »): 0.40 s of CPU on the
     build's thread, 0.56-0.62 s on the others at once; the same CPU time as before in all
-    (4 pairs), the steps' peak memory 414 -> 421 MB (the build's, later, unchanged)."""
+    (4 pairs), the derive steps' peak memory 414 -> 421 MB (the build's, later, unchanged)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from pacte.store.reading import preload
