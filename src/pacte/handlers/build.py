@@ -7,15 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pacte import store
-from pacte.engine.materialise import write_indicators
 from pacte.errors import StoreError
-from pacte.handlers.card_build import write_territory_cards
-from pacte.handlers.diversify import write_diversify_matrix
-from pacte.handlers.ranking import write_ranking_selection
 from pacte.settings import default_db_path, package_data
-from pacte.spatial.materialise import SpatialSteps
 from pacte.store.build import Step
-from pacte.targeting.audit_store import DefaultSteps
 
 
 def steps() -> tuple[Step, ...]:
@@ -34,7 +28,17 @@ def steps() -> tuple[Step, ...]:
     build's peak by 15-25 MB); the spatial statistics beside the cards, whose DuckDB
     queries and Python leave a core idle part of the time (the cards' gzip runs in
     threads). The two spatial steps share the contiguity (:class:`SpatialSteps`), the
-    ranking and the audit the draws: a new pair of each for each build."""
+    ranking and the audit the draws: a new pair of each for each build.
+
+    Their modules are imported here, not with this one's: :func:`build_store` has them
+    imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""
+    from pacte.engine.materialise import write_indicators
+    from pacte.handlers.card_build import write_territory_cards
+    from pacte.handlers.diversify import write_diversify_matrix
+    from pacte.handlers.ranking import write_ranking_selection
+    from pacte.spatial.materialise import SpatialSteps
+    from pacte.targeting.audit_store import DefaultSteps
+
     spatial, ranked = SpatialSteps(), DefaultSteps()
 
     def ranking(con, say):
@@ -50,13 +54,8 @@ def steps() -> tuple[Step, ...]:
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
                 cache_dir: Path | None = None, **kw) -> dict:
     """Build the store with every derived answer; returns its meta (build hash...)."""
-    import pyarrow as pa  # here: readers import this module without pyarrow
-
-    # the build's frames (Arrow text) freed between steps go back to the system: Arrow's
-    # default pool (mimalloc) kept them, the process then holding ~130 MB more
-    pa.set_memory_pool(pa.system_memory_pool())
     return store.build(db, progress=progress, with_fetched=with_fetched, cache_dir=cache_dir,
-                       steps=steps(), **kw)
+                       steps=steps, **kw)
 
 
 def current_store(db: Path | str | None = None) -> dict | None:

@@ -21,13 +21,24 @@ import pandas as pd
 
 from pacte.catalogue import MODEL_NAMES, SERIES, SOURCE_TEXTS, source_name
 from pacte.errors import BuildError
+from pacte.sources.census import FUNCTIONS
+from pacte.sources.estel import SECTORS
 from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
-from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.census_jobs import commune_keyed_rows, harmonise_census, insert_census_jobs
 from pacte.store.estel_jobs import insert_estel_jobs, insert_quarterly_jobs
 from pacte.store.harmonise import create_ze2010_weights
 from pacte.store.layout import KeyedRows, write_jobs_table
+from pacte.store.reading import (
+    BUILD_ONLY,
+    create_view,
+    early_tables,
+    is_temporary,
+    late_tables,
+    preload,
+    read_parquet_tables,
+    table_path,
+)
 from pacte.store.territories import create_territory
 from pacte.store.urssaf_jobs import insert_urssaf_jobs
 
@@ -49,58 +60,36 @@ CSV_PARSERS = {
 }
 
 
-#: Snapshot tables that only the derive steps read: the ``jobs`` table holds them harmonised
-#: and aggregated, their sources stay named in ``provenance``; they are not kept in the store
-#: (URSSAF's national file alone is ~12 M rows).
-BUILD_ONLY = frozenset({"census_functions", "estel_nonsalaried", "estel_salaried",
-                        "quarterly_jobs", "urssaf_jobs"})
-
-
-#: Snapshot tables read as views of their Parquet files (the census functions: 29 MB of
-#: memory as a table); the quarterly series stay a table, their labels taken in its row
-#: order (``rowid``, which a view has not).
-PARQUET_VIEWS = BUILD_ONLY - {"quarterly_jobs"}
-
-
 def load(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict,
          parsed: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """Create a table of ``con`` for every table of the snapshot listed in ``prov``
-    (PROVENANCE.json): Parquet read by DuckDB, the reviewed CSV files by their parsers
-    (returned as DataFrames; those of ``parsed`` taken as they are). The tables only the
-    build reads are temporary; most of those only the derive steps read
-    (:data:`PARQUET_VIEWS`) are views of their Parquet files, read by the few statements
-    using them rather than copied into memory first."""
+    (PROVENANCE.json): Parquet read by DuckDB (:func:`pacte.store.reading.
+    read_parquet_tables`: temporary tables for those only the build reads, views of their
+    files for most of those only the derive steps read), the reviewed CSV files by their
+    parsers (returned as DataFrames; those of ``parsed`` taken as they are)."""
+    read_parquet_tables(con, snap, prov)
+    return load_csv(con, snap, prov, parsed)
+
+
+def load_csv(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict,
+             parsed: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """The reviewed CSV files of ``prov`` as tables of ``con``, by their parsers (see
+    :func:`load`)."""
     frames = {}
     for name, meta in prov.items():
-        path = _path(snap, name, meta)
-        temp = "TEMP " if name in BUILD_ONLY | BUILD_TABLES else ""
-        if path.suffix == ".csv":
-            parse = CSV_PARSERS.get(name)
-            if parse is None:
-                raise BuildError(f"{path} : aucun lecteur pour la table {name!r}")
-            frames[name] = parsed[name] if name in (parsed or {}) else parse(path)
-            _create(con, name, frames[name], temp=bool(temp))
-        elif name in PARQUET_VIEWS:  # read by a few statements of the derive steps only
-            _view(con, name, path)
-        else:
-            con.execute(f'CREATE {temp}TABLE "{name}" AS SELECT * FROM read_parquet(?)',
-                        [str(path)])
+        path = table_path(snap, name, meta)
+        if path.suffix != ".csv":
+            continue
+        parse = CSV_PARSERS.get(name)
+        if parse is None:
+            raise BuildError(f"{path} : aucun lecteur pour la table {name!r}")
+        frames[name] = parsed[name] if name in (parsed or {}) else parse(path)
+        _create(con, name, frames[name], temp=is_temporary(name))
     return frames
-
-
-def _path(snap: Path, name: str, meta: dict) -> Path:
-    return snap / meta.get("file", f"{name}.parquet")
-
-
-def _view(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT * FROM read_parquet('
-                + "'" + str(path).replace("'", "''") + "')")
 
 
 def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """French label of every sector code of every scheme (A5, RP15, APE, A17, A38...)."""
-    from pacte.sources.census import FUNCTIONS
-    from pacte.sources.estel import SECTORS
     rows = [("A5", k, v) for k, v in SECTORS.items()]
     rows += [("RP15", k, v) for k, v in FUNCTIONS.items()]
     rows += [("RP15", "CFM", "Cadres des fonctions métropolitaines")]
@@ -120,21 +109,24 @@ def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
-        overrides: dict | None = None, lanes: bool = True) -> dict[str, int]:
+        overrides: dict | None = None, lanes: bool = True, read: bool = False
+        ) -> dict[str, int]:
     """Build every table; ``overrides`` (fetched official files, e.g. the national URSSAF
     file) replace the bundled snapshot's tables of the same name: a DataFrame, or a loader
     ``load(con, name) -> rows`` streaming a large file straight into the store (its row
     count then goes into ``prov``). The bundled snapshot's steps run in two lanes
-    (:func:`_run_lanes`) unless not ``lanes``: the same tables."""
-    say("Lecture du snapshot")
+    (:func:`_run_lanes`) unless not ``lanes``: the same tables. With ``read``, the bundled
+    snapshot's first Parquet tables are already read (:func:`pacte.store.reading.preload`,
+    "Lecture du snapshot" said by the caller)."""
     overrides = overrides or {}
     if lanes and not overrides:
-        return _run_lanes(con, snap, prov, say)
+        return _run_lanes(con, snap, prov, say, read)
+    say("Lecture du snapshot")
     frames = load(con, snap, {k: v for k, v in prov.items() if k not in overrides})
     loaders = {name: df for name, df in overrides.items() if callable(df)}
     for name, df in overrides.items():
         if not callable(df):
-            _create(con, name, df, temp=name in BUILD_ONLY | BUILD_TABLES)
+            _create(con, name, df, temp=is_temporary(name))
             frames[name] = df
     if not loaders:
         return _derive(con, frames, say, bool(overrides))
@@ -209,14 +201,6 @@ def _derive(con: duckdb.DuckDBPyConnection, frames: dict, say, overrides: bool,
     return _finish(con)
 
 
-#: Snapshot tables the derive steps read (of the others, read by later steps, the
-#: temporary ones are loaded after the jobs table is written: their 58 MB not under its
-#: sort's peak).
-DERIVE_READS = frozenset({"communes", "epci", "territory_names", "commune_ze2010",
-                          "commune_passage", "commune_splits", "cog_codes", "naf",
-                          "estel_salaried", "estel_nonsalaried", "census_functions",
-                          "quarterly_jobs", "urssaf_jobs"})
-
 #: The in-memory database attached for the intermediate tables of both lanes
 #: (:func:`_run_lanes`): a cursor does not see its connection's temporary tables.
 SCRATCH = "_derive"
@@ -226,8 +210,8 @@ SCRATCH = "_derive"
 SIDE_VIEWS = ("cog_codes", "commune_passage", "census_functions", "urssaf_jobs")
 
 
-def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
-               ) -> dict[str, int]:
+def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
+               read: bool = False) -> dict[str, int]:
     """The bundled snapshot's steps in two lanes, each on its own DuckDB connection to the
     store: the census and URSSAF harmonisations, their jobs rows and the territories on a
     cursor, in a thread (:func:`_side_lane`), beside the snapshot's load, the ZE2010
@@ -239,26 +223,27 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
     The census sums to every level run alone (``con`` waits): DuckDB's sums of doubles
     depend on how its threads share the rows, and France's census jobs must be the
     same to the last bit (the industrial mix of France, ~1e-10 from their differences,
-    is stored)."""
-    path = _path(snap, "commune_splits", prov["commune_splits"])
+    is stored).
+
+    Without ``read``, the snapshot's Parquet tables the derive steps read and those kept
+    in the store are read first (:func:`pacte.store.reading.preload`; the build reads them
+    while its modules are imported)."""
+    if not read:
+        say("Lecture du snapshot")
+        preload(con, snap, prov)
+    path = table_path(snap, "commune_splits", prov["commune_splits"])
     splits = CSV_PARSERS["commune_splits"](path)
     ready: Future = Future()  # the build's connection idle (or failed)
     census: Future = Future()
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     cur = None
     try:
-        load(con, snap, {"communes": prov["communes"]})  # read by both lanes
         cur = con.cursor()
         with ThreadPoolExecutor(1) as pool:
             side = pool.submit(_side_lane, cur, snap, prov, splits, ready, census)
             try:
-                load(con, snap, {k: v for k, v in prov.items()
-                                 if k in DERIVE_READS and k != "communes"},
-                     parsed={"commune_splits": splits})
-                # the later steps' tables written into the store, while the side lane
-                # harmonises the census (their commit may checkpoint the store: 0.2 s)
-                load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS
-                                 and k not in BUILD_ONLY | BUILD_TABLES})
+                # the reviewed CSV files (the later steps' kept in the store)
+                load_csv(con, snap, early_tables(prov), parsed={"commune_splits": splits})
                 say("Territoires et populations")
                 create_ze2010_weights(con, f"{SCRATCH}._w_ze2010", splits)
                 say("Harmonisation du recensement sur le COG 2025")
@@ -288,8 +273,7 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say
         with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
             con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
     # the later steps' temporary tables, once the jobs table's sort has given its memory back
-    load(con, snap, {k: v for k, v in prov.items() if k not in DERIVE_READS
-                     and k in BUILD_ONLY | BUILD_TABLES})
+    load(con, snap, late_tables(prov))
     return _finish(con)
 
 
@@ -303,7 +287,7 @@ def _side_lane(cur: duckdb.DuckDBPyConnection, snap: Path, prov: dict, splits: p
     try:
         cur.execute("SET enable_progress_bar = false")
         for name in SIDE_VIEWS:
-            _view(cur, name, _path(snap, name, prov[name]))
+            create_view(cur, name, table_path(snap, name, prov[name]))
         log: list[dict] = []
         rp_cols = harmonise_census(cur, splits, log, f"{SCRATCH}._rp")
         ready.result()
