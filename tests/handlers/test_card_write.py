@@ -26,10 +26,10 @@ def test_cards_written_a_chunk_at_a_time_are_the_built_ones(writable, built_stor
     checkpoint threshold put back, and every card's key unique."""
     out = card_build.write_territory_cards(writable)
     assert writable.execute("SELECT current_setting('checkpoint_threshold')"
-                            ).fetchone()[0] == "7.0 MiB"
+                            ).fetchall()[0][0] == "7.0 MiB"
     writable.execute(f"ATTACH '{built_store}' AS ref (READ_ONLY)")
     rows = f"SELECT key, level, code, body, sources FROM {{}}.{card_build.TABLE}"
-    n = writable.execute(f"SELECT count(*) FROM ({rows.format('ref')})").fetchone()[0]
+    n = writable.execute(f"SELECT count(*) FROM ({rows.format('ref')})").fetchall()[0][0]
     assert out == {card_build.TABLE: n}
     got = writable.execute(rows.format("main") + " ORDER BY rowid").fetchall()
     assert got == writable.execute(rows.format("ref") + " ORDER BY rowid").fetchall()
@@ -47,4 +47,4 @@ def test_a_failing_card_step_puts_the_threshold_back(writable, monkeypatch):
     with pytest.raises(RuntimeError, match="panne"):
         card_build.write_territory_cards(writable)
     assert writable.execute("SELECT current_setting('checkpoint_threshold')"
-                            ).fetchone()[0] == "7.0 MiB"
+                            ).fetchall()[0][0] == "7.0 MiB"

@@ -249,7 +249,8 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     # time of the commit, the build's peak; measured). No checkpoint meanwhile (the
     # bundled build's are triggered past 16 MB of log): each rewrote the table, whose old
     # blocks stayed free in the file (70 MB instead of 58); the build's last one writes it
-    threshold = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
+    threshold = con.execute("SELECT current_setting('checkpoint_threshold')"
+                            ).fetchall()[0][0]
     con.execute("SET checkpoint_threshold = '1TB'")
     try:
         with ThreadPoolExecutor() as pool:

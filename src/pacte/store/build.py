@@ -114,11 +114,12 @@ def release_duckdb_heap() -> None:
 def _duckdb_mallctl():
     """``mallctl`` of the jemalloc bundled in DuckDB's extension module, or None."""
     import ctypes
-    import importlib.util
+    import sys
 
-    spec = importlib.util.find_spec("_duckdb")
+    # the extension module duckdb loaded: ``_duckdb`` (DuckDB 1.4 on), ``duckdb.duckdb`` before
+    module = sys.modules.get("_duckdb") or sys.modules.get("duckdb.duckdb")
     try:
-        ctl = ctypes.CDLL(spec.origin).duckdb_je_mallctl
+        ctl = ctypes.CDLL(module.__file__).duckdb_je_mallctl
     except (AttributeError, OSError, TypeError):
         return None
     ctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
