@@ -89,7 +89,7 @@ CHUNK_RANGE = (8, 256)
 #: scan of the level's row groups): the EPCI's rows in 13 queries, a chunk each, took 0.72 s
 #: of CPU, in 5, 0.51 s, in one, 0.43 s; but DuckDB sorts its span's rows, their JSON
 #: included, before the first is read: a chunk each, at most 12 MB of JSON a query (bundled
-#: build's peak, median of 3 builds: 3 chunks 459 MB, 1 chunk 442 MB, the same CPU time
+#: build's peak, median of 3 builds: 2 chunks 459 MB, 1 chunk 442 MB, the same CPU time
 #: within the noise).
 SPAN = 1
 
