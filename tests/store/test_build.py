@@ -201,6 +201,35 @@ def test_heap_helpers_run_anywhere():
     release_heap()
 
 
+def test_duckdb_heap_released():
+    """The pages DuckDB's allocator keeps after a query (freed, held for its decay of a
+    second) are given back at once."""
+    import ctypes
+
+    import duckdb
+
+    from pacte.store.build import _duckdb_mallctl, release_duckdb_heap
+
+    ctl = _duckdb_mallctl()
+    if ctl is None:
+        pytest.skip("DuckDB sans son jemalloc exporté")
+
+    def dirty_pages() -> int:
+        epoch, value, size = ctypes.c_uint64(1), ctypes.c_size_t(), ctypes.c_size_t(8)
+        ctl(b"epoch", None, None, ctypes.byref(epoch), 8)
+        assert ctl(b"stats.arenas.4096.pdirty", ctypes.byref(value), ctypes.byref(size),
+                   None, 0) == 0
+        return value.value
+
+    con = duckdb.connect()
+    con.execute("SELECT count(DISTINCT i) FROM range(3000000) t(i)").fetchall()
+    before = dirty_pages()
+    assert before > 256  # its hash table, freed: more than 1 MB
+    release_duckdb_heap()
+    assert dirty_pages() < min(before, 256)
+    con.close()
+
+
 def test_build_with_unknown_commune_code_names_it(fictional_store, tmp_path):
     """A census row on an unknown commune code: the build fails naming the code."""
     import hashlib

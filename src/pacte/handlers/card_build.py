@@ -77,17 +77,21 @@ def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
 #: chunk, not of a level's 110 MB of JSON). The first chunk of a level has :data:`CHUNK`
 #: territories; the next ones as many as make about :data:`CHUNK_BYTES` of JSON at the
 #: level's mean card so far (a département's card is 420 KB, an EPCI's 100 KB): fewer,
-#: larger queries for the small cards, smaller chunks for the large ones.
-CHUNK = 64
+#: larger queries for the small cards, smaller chunks for the large ones. 16 first: at 64,
+#: the first query of the départements read all 101 (their 42 MB of JSON sorted by DuckDB
+#: at once, 60 MB of its memory: the highest of the step's queries, measured).
+CHUNK = 16
 CHUNK_BYTES = 12_000_000
 #: Bounds of a chunk's territories.
 CHUNK_RANGE = (8, 256)
 #: Chunks of territories whose rows one query reads (:class:`pacte.handlers.card_rows.
 #: LevelRows`): a query costs about 10 ms however few rows it reads (planning, binding, a
 #: scan of the level's row groups): the EPCI's rows in 13 queries, a chunk each, took 0.72 s
-#: of CPU, in 5, 0.51 s, in one, 0.43 s; but the stream holds its span's rows, sorted, until
-#: they are read (the level's at once: the build's peak from 525 to 555 MB, measured).
-SPAN = 3
+#: of CPU, in 5, 0.51 s, in one, 0.43 s; but DuckDB sorts its span's rows, their JSON
+#: included, before the first is read: a chunk each, at most 12 MB of JSON a query (bundled
+#: build's peak, median of 3 builds: 2 chunks 459 MB, 1 chunk 442 MB, the same CPU time
+#: within the noise).
+SPAN = 1
 
 
 def next_chunk(n_cards: int, n_bytes: int) -> int:
@@ -222,32 +226,42 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None
     say("Fiches des territoires (réponses de l'API)")
     store_meta = read_meta(con)
     pending: list = []  # a chunk is compressed while the next one is assembled
-    done: list[pa.Table] = []  # the compressed chunks, as Arrow (their bytes once)
+    written = 0
+    con.execute(f"CREATE TABLE {TABLE} (key VARCHAR, level VARCHAR, code VARCHAR, "
+                "body BLOB, sources VARCHAR)")
 
     def collect() -> None:
+        nonlocal written
         if pending:
-            done.append(pa.table({
+            con.register("_cards", pa.table({
                 "key": [f"{lv}/{code}" for lv, code, _f, _s in pending],
                 "level": [lv for lv, _c, _f, _s in pending],
                 "code": [code for _l, code, _f, _s in pending],
                 "body": pa.array([f.result() for _l, _c, f, _s in pending], pa.binary()),
                 "sources": [json.dumps(src) for _l, _c, _f, src in pending]}))
+            con.execute(f"INSERT INTO {TABLE} SELECT * FROM _cards")
+            con.unregister("_cards")
+            written += len(pending)
             pending.clear()
 
-    with ThreadPoolExecutor() as pool:
-        # levels, then codes, in order: the table's rows sorted by level and code as written
-        for level in sorted(CARD_LEVELS):
-            for cards in level_cards(con, level, store_meta):
-                collect()
-                pending.extend((level, code, pool.submit(gzip_body, body), src)
-                               for code, body, src in cards)
-        collect()
-    # written in one statement: a chunk at a time, each checkpoint during the step rewrote
-    # the table, whose old blocks stayed free in the file (70 MB instead of 58)
-    table = pa.concat_tables(done)
-    done.clear()
-    con.register("_cards", table)
-    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM _cards")
-    con.unregister("_cards")
+    # each chunk committed on its own: the write-ahead log serialises a commit's rows in
+    # memory (the cards in one statement: 80-100 MB over their 27 MB of gzip bytes for the
+    # time of the commit, the build's peak; measured). No checkpoint meanwhile (the
+    # bundled build's are triggered past 16 MB of log): each rewrote the table, whose old
+    # blocks stayed free in the file (70 MB instead of 58); the build's last one writes it
+    threshold = con.execute("SELECT current_setting('checkpoint_threshold')"
+                            ).fetchall()[0][0]
+    con.execute("SET checkpoint_threshold = '1TB'")
+    try:
+        with ThreadPoolExecutor() as pool:
+            # levels, then codes, in order: the table's rows sorted by level and code
+            for level in sorted(CARD_LEVELS):
+                for cards in level_cards(con, level, store_meta):
+                    collect()
+                    pending.extend((level, code, pool.submit(gzip_body, body), src)
+                                   for code, body, src in cards)
+            collect()
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{threshold}'")
     con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
-    return {TABLE: len(table)}
+    return {TABLE: written}

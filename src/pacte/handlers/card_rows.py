@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pacte.handlers.card_indicators import show_indicators_sql
+from pacte.store.build import release_duckdb_heap
 from pacte.store.rows import territory_jobs_sql
 
 #: Rows of a batch of a level's stream of JSON rows (about 3 MB of JSON).
@@ -177,6 +178,10 @@ class LevelRows:
     def _open(self, span_last: str) -> None:
         """The stream of the codes after the last span's, to ``span_last``."""
         self.close()
+        # the last span's query memory, freed, given back now rather than over DuckDB's
+        # allocator's next second, under this query's (the bundled build's peak, median of
+        # 3 builds: 464 MB without, 445 MB with, the same CPU time within the noise)
+        release_duckdb_heap()
         abort = getattr(self.con, "abort", None)  # a result left pending (DuckDB 2)
         if abort is not None:
             abort()
