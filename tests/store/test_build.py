@@ -194,7 +194,7 @@ def test_failed_step_beside_another_leaves_previous_store_intact(fictional_store
 def test_heap_helpers_run_anywhere():
     """Trimming the heap and bounding its large buffers are no-ops off glibc, and harmless
     when called again."""
-    from pacte.store.build import bound_heap, release_heap
+    from pacte.store.heap import bound_heap, release_heap
 
     bound_heap()
     release_heap()
@@ -208,7 +208,7 @@ def test_duckdb_heap_released():
 
     import duckdb
 
-    from pacte.store.build import _duckdb_mallctl, release_duckdb_heap
+    from pacte.store.heap import _duckdb_mallctl, release_duckdb_heap
 
     ctl = _duckdb_mallctl()
     if ctl is None:

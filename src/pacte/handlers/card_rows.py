@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pacte.handlers.card_indicators import show_indicators_sql
-from pacte.store.build import release_duckdb_heap
+from pacte.store.heap import release_duckdb_heap
 from pacte.store.rows import territory_jobs_sql
 
 #: Rows of a batch of a level's stream of JSON rows (about 3 MB of JSON).

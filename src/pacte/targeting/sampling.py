@@ -124,7 +124,7 @@ def load_sampler(con, level: str, config: Config, codes: pd.Index, X: np.ndarray
 
     # the normal draws and the values kept from one call to the next: a new chunk's arrays
     # (8 + 5 MB, EPCI) were mapped and faulted in at each call under the build's heap
-    # policy (pacte.store.build.bound_heap); the returned values hold until the next call
+    # policy (pacte.store.heap.bound_heap); the returned values hold until the next call
     work: dict[str, np.ndarray] = {}
 
     def sampler(rng: np.random.Generator, k: int) -> np.ndarray:

@@ -308,7 +308,7 @@ def calc_uncertainty_ranks(X: np.ndarray, M: np.ndarray, w_ind: np.ndarray,
     redraws = "sampling" in on and sampler is not None
     out = np.empty((n, draws), dtype=np.int32)
     # the chunk's values (redrawn, imputed, prepared in place) and dimension scores kept from
-    # one chunk to the next: 5 + 2 MB a chunk (EPCI) mapped afresh under store.bound_heap
+    # one chunk to the next: 5 + 2 MB a chunk (EPCI) mapped afresh under store.heap.bound_heap
     size = min(unc.chunk, draws)
     work, dims = np.empty((size, p, n)), np.empty((size, n, M.shape[1]))
     same = not redraws and not miss.any()
