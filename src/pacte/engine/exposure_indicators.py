@@ -37,6 +37,7 @@ from pacte.engine.exposure import (
     read_wiod_labels,
 )
 from pacte.engine.exposure_top import calc_top_rows
+from pacte.engine.jobs import _repeated_text
 from pacte.indicators.exposure import calc_calibrated_elasticity, calc_jobs_at_risk
 from pacte.labels import MODELLED_JOBS, fr_number
 
@@ -129,21 +130,25 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None,
     labels = read_wiod_labels(con)
     cal = calibrated_elasticity(con, shocks)
     rnote = risk_note(cal)
-    # the columns of each block (a level, period and indicator) as arrays, one frame made
-    # at the end: a frame per block, its notes joined by pandas, took twice the time
-    cols: dict[str, list[np.ndarray]] = {c: [] for c in LONG_COLUMNS}
+    # the columns of each block (a level, period and indicator) as codes of their distinct
+    # texts, one frame made at the end by Arrow (:class:`_Texts`): 20,020 rows, 175
+    # distinct notes; a Python string per row held 35 MB at the frame's making (beside the
+    # anchoring model's run in the build: the catalogue's peak)
+    texts = {c: _Texts() for c in LONG_COLUMNS if c != "value"}
+    values_out: list[np.ndarray] = []
     for lev in levels:
         for period in PERIODS:
             inp = load_inputs(con, lev, period)
             sh = shocks[shocks["period"] == period]
             codes = inp.emp.index.to_numpy(dtype=object)
             n = len(codes)
-            block = {"level": np.full(n, lev, dtype=object), "code": codes,
-                     "name": names.reindex(pd.MultiIndex.from_arrays(
-                         [np.full(n, lev, dtype=object), codes])).to_numpy(dtype=object),
-                     "period": np.full(n, period, dtype=object),
-                     "resolution": inp.resolution.to_numpy(dtype=object),
-                     "source": inp.source.to_numpy(dtype=object)}
+            block = {"level": texts["level"].repeat(lev, n), "code": texts["code"].codes(codes),
+                     "name": texts["name"].codes(names.reindex(pd.MultiIndex.from_arrays(
+                         [np.full(n, lev, dtype=object), codes])).to_numpy(dtype=object)),
+                     "period": texts["period"].repeat(period, n),
+                     "resolution": texts["resolution"].codes(inp.resolution.to_numpy(
+                         dtype=object)),
+                     "source": texts["source"].codes(inp.source.to_numpy(dtype=object))}
             notes = inp.note.tolist()
             contribs = {ind: calc_contributions(inp, sh, ind) for ind in SHOCKS}
             if tops is not None:
@@ -151,21 +156,54 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None,
                             for ind, c in contribs.items())
             values = {ind: c.sum(axis=1, min_count=1) for ind, c in contribs.items()}
 
-            def add(ind: str, value: np.ndarray, unit: str, note: list[str],
+            def add(ind: str, value: np.ndarray, unit: str, note: np.ndarray,
                     block=block, n=n) -> None:
                 for c, v in block.items():
-                    cols[c].append(v)
-                cols["indicator"].append(np.full(n, ind, dtype=object))
-                cols["value"].append(np.asarray(value, dtype=float))
-                cols["unit"].append(np.full(n, unit, dtype=object))
-                cols["note"].append(np.array(note, dtype=object))
+                    texts[c].add(v)
+                texts["indicator"].add(texts["indicator"].repeat(ind, n))
+                values_out.append(np.asarray(value, dtype=float))
+                texts["unit"].add(texts["unit"].repeat(unit, n))
+                texts["note"].add(note)
 
             for ind, v in values.items():
                 extra = ([""] * n if ind == "import_exposure_iv"
                          else top_text(contribs[ind], labels, _own(inp)).tolist())
                 add(ind, v.to_numpy(), UNIT,
-                    [x + " ; " + TRADE_CAVEAT for x in _join(notes, extra)])
+                    texts["note"].codes(_join(notes, extra), " ; " + TRADE_CAVEAT))
             risk = calc_jobs_at_risk(values["import_exposure_china"].to_numpy(),
                                      inp.total.fillna(0.0).to_numpy(), cal["elasticity"])
-            add("jobs_at_risk", risk, MODELLED_JOBS, [x + " ; " + rnote for x in notes])
-    return pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+            add("jobs_at_risk", risk, MODELLED_JOBS, texts["note"].codes(notes, " ; " + rnote))
+    return pd.DataFrame({c: np.concatenate(values_out) if c == "value" else texts[c].column()
+                         for c in LONG_COLUMNS})
+
+
+class _Texts:
+    """A text column kept as codes of its distinct values (one Python string per distinct
+    text, not per row), made a column by Arrow at the end (:func:`pacte.engine.jobs.
+    _repeated_text`). A missing value (None, NaN) stays missing."""
+
+    def __init__(self) -> None:
+        self.index: dict = {}
+        self.parts: list[np.ndarray] = []
+
+    def codes(self, values, suffix: str = "") -> np.ndarray:
+        """The codes of ``values`` (each + ``suffix``: made once per distinct value)."""
+        index, known = self.index, {}
+        out = np.empty(len(values), dtype=np.int64)
+        for i, v in enumerate(values):
+            k = known.get(v)
+            if k is None:
+                k = known[v] = index.setdefault(v + suffix if suffix else v, len(index))
+            out[i] = k
+        return out
+
+    def repeat(self, value: str, n: int) -> np.ndarray:
+        return np.full(n, self.index.setdefault(value, len(self.index)), dtype=np.int64)
+
+    def add(self, codes: np.ndarray) -> None:
+        self.parts.append(codes)
+
+    def column(self):
+        distinct = np.array([v if isinstance(v, str) else None for v in self.index],
+                            dtype=object)
+        return _repeated_text(distinct, np.concatenate(self.parts))

@@ -22,15 +22,17 @@ from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
 from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.frames import frame
+from pacte.store.heap import release_duckdb_heap, release_heap
 from pacte.store.layout import compact_rows, write_indicator_table
 from pacte.store.rows import indicator_sql
 
 TABLE = "indicator"
 #: The exposure model's id (its family's), whose run also gives ``exposure_top``'s rows.
 EXPOSURE = "exposure"
-#: The models reading the build-only tables (:data:`BUILD_TABLES`), run before the others:
-#: those tables are dropped once they have run (a model named here reading none of them
-#: costs nothing; one missing fails on the dropped table, loudly).
+#: The models reading the build-only tables (:data:`BUILD_TABLES`), run on the build's
+#: connection in a thread beside the others: those tables are dropped once they have run (a
+#: model named here reading none of them costs nothing; one missing fails on the dropped
+#: table, loudly).
 BUILD_TABLE_READERS = ("anchoring",)
 
 
@@ -42,15 +44,14 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     say("Calcul de tous les indicateurs du catalogue")
     # all levels at once: each store-level model runs once for every level; the exposure
     # model's run also gives the rows of ``exposure_top`` (its contributions, not redone).
-    # The models reading the build-only tables first, which are dropped at once: DuckDB
-    # gives their memory back (~85 MB) over about a second (its allocator's decay), under
-    # the other models' runs instead of under the table's write (the step alone, bundled
-    # snapshot: peak 429 -> 411 MB, same CPU)
+    # The anchoring model (1.2 s of CPU, half of it in DuckDB's queries, which release the
+    # GIL) in a thread beside the value chains' and the exposure's (1.0 s), the build-only
+    # tables it reads dropped once it has run (:func:`_run_models`). Bundled build, 3 pairs
+    # under load: the step's main-thread CPU 3.5 -> 2.4 s (the anchoring's moved to the
+    # thread), its peak 371-388 -> 404-421 MB (under the derive steps' 421-428: the
+    # exposure's texts as codes, :mod:`pacte.engine.exposure_indicators`, took 25 MB off it)
     tops = _Compacted()  # the exposure's top industries: 37 MB of text, 4 MB encoded
-    runs: dict[str, pd.DataFrame] = {m: MODELS[m](con, None) for m in BUILD_TABLE_READERS}
-    _drop_build_tables(con)
-    runs[EXPOSURE] = MODELS[EXPOSURE](con, None, tops=tops)
-    runs.update({m: f(con, None) for m, f in MODELS.items() if m not in runs})
+    runs = _run_models(con, tops)
     # France's rows first, then every other level's, each model's run freed once its rows
     # are read, and each part's text encoded as soon as it is made (compact_rows: codes,
     # not strings): the 287k rows never exist as text at once (86 MB; 8 MB encoded). The
@@ -66,6 +67,47 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     n = len(rows)
     del rows  # freed before the next table is written
     return {TABLE: n, **write_exposure_top(con, say, tops)}
+
+
+def _run_models(con: duckdb.DuckDBPyConnection, tops: list) -> dict[str, pd.DataFrame]:
+    """Every store-level model's run for every level (the exposure's also fills ``tops``).
+    The models reading the build-only tables (:data:`BUILD_TABLE_READERS`: temporary
+    tables of ``con``, which a cursor does not see) run on ``con`` in a thread, beside the
+    others on a cursor of it, one after another; the build-only tables are dropped once the
+    readers have run. The first failure is raised (the readers' if both sides fail), once
+    both sides are done: ``con`` is never left in use by the thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def readers() -> dict[str, pd.DataFrame]:
+        return {m: MODELS[m](con, None) for m in BUILD_TABLE_READERS}
+
+    runs: dict[str, pd.DataFrame] = {}
+    cur = con.cursor()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(readers)
+            try:
+                for m, f in MODELS.items():
+                    if m not in BUILD_TABLE_READERS:
+                        runs[m] = f(cur, None, tops=tops) if m == EXPOSURE else f(cur, None)
+                        # what the run freed given back at once, not under the next one's
+                        # beside the thread's (measured: RSS at the exposure's start 359,
+                        # 371, 377 -> 332, 351, 366 MB; about 1 ms)
+                        release_heap()
+                        release_duckdb_heap()
+            except BaseException:
+                if (error := future.exception()) is not None:
+                    raise error from None
+                raise
+            first = future.result()
+    finally:
+        cur.close()
+    _drop_build_tables(con)
+    # their memory given back now (403 -> 303 MB at once, measured), not over DuckDB's
+    # allocator decay under the rows' encoding
+    release_duckdb_heap()
+    release_heap()
+    return {**first, **runs}
 
 
 def _compact(df: pd.DataFrame):
