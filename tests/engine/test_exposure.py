@@ -214,3 +214,20 @@ def test_stored_top_rows_are_the_compact_frame_of_the_top_industries(con, level)
             assert got.schema == want.schema
             assert got.to_pylist() == want.to_pylist()
             assert got.num_rows > 0
+
+
+def test_texts_as_codes_give_the_column_pandas_would_make():
+    """The exposure's text columns, kept as codes of their distinct values (a suffix made
+    once per distinct value), give the column a frame of the per-row strings would have:
+    same texts, same dtype, a missing value missing."""
+    from pacte.engine.exposure_indicators import _Texts
+
+    t = _Texts()
+    t.add(t.codes(np.array(["b", "a", "b", np.nan], dtype=object)))
+    t.add(t.repeat("a", 2))
+    t.add(t.codes(["a", "c", "a"], " ; fin"))
+    rows = ["b", "a", "b", np.nan, "a", "a", "a ; fin", "c ; fin", "a ; fin"]
+    got = pd.DataFrame({"x": t.column()})["x"]
+    expected = pd.DataFrame({"x": np.array(rows, dtype=object)})["x"]
+    pd.testing.assert_series_equal(got, expected)
+    assert list(t.index)[-2:] == ["a ; fin", "c ; fin"] and len(t.index) == 5  # once each

@@ -4,6 +4,7 @@ the engine computes, every level then France, in the engine's order."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.engine.compute import MODELS, compute_indicators, indicator_parts
@@ -49,3 +50,110 @@ def test_each_part_is_handed_over_as_made_in_the_list_order(raw_con):
     assert sorted(got) == list(range(1, len(plain) + 1))
     for n, frame_ in zip(got, plain, strict=True):
         pd.testing.assert_frame_equal(seen[n - 1], frame_)
+
+
+def _fake_models(log: dict, fail: str | None = None, wait: float = 0.0):
+    """Store-level models recording the thread and the connection each ran on; the
+    anchoring model and the value chains' wait for each other (they must overlap); ``fail``
+    raises in that model (after ``wait`` seconds for the anchoring's)."""
+    import threading
+    import time
+
+    started = {m: threading.Event() for m in ("anchoring", "valuechain")}
+
+    def model(name, other=None):
+        def run(con, level, tops=None):
+            log[name] = {"thread": threading.get_ident(), "con": con}
+            started[name].set() if name in started else None
+            if other is not None and fail is None:
+                assert started[other].wait(10), f"{name} ran alone"
+            if name == "anchoring":  # it reads a build-only table: the connection's own
+                n = con.execute("SELECT count(*) FROM anchoring_bpe").fetchone()[0]
+                time.sleep(wait)
+                log["anchoring_done"] = True
+            if name == fail:
+                raise ValueError(f"panne du modèle {name}")
+            if tops is not None:
+                tops.append(name)
+            return pd.DataFrame({"level": ["reg"], "model": [name],
+                                 "n": [n if name == "anchoring" else 0]})
+        return run
+
+    return {"valuechain": model("valuechain", "anchoring"), "exposure": model("exposure"),
+            "anchoring": model("anchoring", "valuechain")}
+
+
+def _con_with_build_table():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE anchoring_bpe AS SELECT 1 AS x UNION ALL SELECT 2")
+    return con
+
+
+def test_build_table_readers_run_on_the_connection_in_a_thread_beside_the_others(
+        monkeypatch):
+    """The anchoring model runs in a thread on the build's connection (its temporary tables:
+    a cursor does not see them) while the other models run on a cursor in the calling
+    thread; every run is returned, the exposure's ``tops`` filled, the build-only tables
+    dropped afterwards."""
+    import threading
+
+    from pacte.engine import materialise
+
+    log: dict = {}
+    monkeypatch.setattr(materialise, "MODELS", _fake_models(log))
+    con = _con_with_build_table()
+    tops: list = []
+    runs = materialise._run_models(con, tops)
+    assert set(runs) == {"valuechain", "exposure", "anchoring"}
+    assert runs["anchoring"]["n"].tolist() == [2]
+    assert tops == ["exposure"]
+    me = threading.get_ident()
+    assert log["anchoring"]["thread"] != me and log["anchoring"]["con"] is con
+    for m in ("valuechain", "exposure"):
+        assert log[m]["thread"] == me and log[m]["con"] is not con
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                       "'anchoring_bpe'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("failing", ["anchoring", "valuechain"])
+def test_a_failing_model_fails_once_both_sides_are_done(monkeypatch, failing):
+    """A model failing on either side raises its error once the thread is done (the
+    connection is never left in use); the build-only tables are then kept (the build fails
+    and its temporary file is removed)."""
+    from pacte.engine import materialise
+
+    log: dict = {}
+    monkeypatch.setattr(materialise, "MODELS", _fake_models(log, failing, wait=0.3))
+    con = _con_with_build_table()
+    with pytest.raises(ValueError, match=f"panne du modèle {failing}"):
+        materialise._run_models(con, [])
+    assert log.get("anchoring_done")  # the thread had ended
+    assert con.execute("SELECT count(*) FROM anchoring_bpe").fetchone()[0] == 2
+
+
+def test_a_failing_anchoring_model_fails_the_build_and_keeps_the_previous_store(
+        monkeypatch, fictional_store, tmp_path):
+    """The anchoring model failing in its thread fails the whole build with its error; the
+    previous store stays, no temporary file is left."""
+    import shutil
+
+    from fixtures.conftest_fictional import SNAPSHOT
+
+    from pacte import store
+    from pacte.engine import materialise
+    from pacte.errors import BuildError
+    from pacte.handlers.build import steps
+
+    def broken(con, level=None):
+        raise ValueError("panne du modèle d'ancrage")
+
+    monkeypatch.setitem(materialise.MODELS, "anchoring", broken)
+    db = tmp_path / "p.duckdb"
+    shutil.copy(fictional_store, db)
+    before = db.read_bytes()
+    with pytest.raises(BuildError, match="panne du modèle d'ancrage"):
+        store.build(db, SNAPSHOT, steps=steps)
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob(".p.duckdb*"))
