@@ -46,10 +46,10 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     # model's run also gives the rows of ``exposure_top`` (its contributions, not redone).
     # The anchoring model (1.2 s of CPU, half of it in DuckDB's queries, which release the
     # GIL) in a thread beside the value chains' and the exposure's (1.0 s), the build-only
-    # tables it reads dropped once it has run (:func:`_run_models`). Bundled build, 3 pairs
-    # under load: the step's main-thread CPU 3.5 -> 2.4 s (the anchoring's moved to the
-    # thread), its peak 371-388 -> 404-421 MB (under the derive steps' 421-428: the
-    # exposure's texts as codes, :mod:`pacte.engine.exposure_indicators`, took 25 MB off it)
+    # tables it reads dropped once it has run (:func:`_run_models`). Bundled build, median
+    # of 5 pairs under load: the step's main-thread CPU 4.3 -> 2.6 s, its peak 385 -> 401
+    # MB (398-429: about the derive steps' 421-427; the exposure's texts as codes,
+    # :mod:`pacte.engine.exposure_indicators`, took 25 MB off it), the build's 441 -> 441
     tops = _Compacted()  # the exposure's top industries: 37 MB of text, 4 MB encoded
     runs = _run_models(con, tops)
     # France's rows first, then every other level's, each model's run freed once its rows
