@@ -69,9 +69,11 @@ def write_jobs_table(con: duckdb.DuckDBPyConnection, parts: Sequence[str],
     DuckDB's floor, whatever the storage (measured on 12 M URSSAF rows: ~0.07 us of CPU per
     text value appended, constant or not, in the order the rows come or sorted; forcing
     the dictionary or no compression saves under 20 % of it and grows the store). Written
-    in two sorted parts (the communes' rows on the derive's side lane, beside ESTEL and
-    the labels; the other levels appended), the derive's peak rose 419 -> 428 MB and the
-    build's 435 -> 445 (median of 3 alternated pairs, session 37): not done."""
+    in two sorted parts (the communes' rows, 87 %, on the derive's side lane beside ESTEL
+    and the labels; the other levels appended after them), the build's peak rose 435 ->
+    445 MB; with a CHECKPOINT once both lanes were done it stayed (438 -> 436) but the
+    build's CPU rose 19.5 -> 19.9 s, the wall gain not measurable under load (medians of
+    3 alternated pairs, session 37): not done."""
     union = " UNION ALL ".join(f"({p})" for p in parts)
     cols = _columns(con, f"SELECT * FROM ({parts[0]})")
     ddl = ", ".join(f"{n} {t} GENERATED ALWAYS AS ({JOBS_YEAR}) VIRTUAL" if n == "year"
