@@ -113,3 +113,19 @@ def test_runs_of_one_source_give_the_ranks_of_every_draw(monkeypatch, source):
     assert distinct > 40 if source == "weights" else distinct == {
         "normalisation": 3, "imputation": 1, "winsorisation": 4, "aggregation": 2,
         "leave_one_out": 4}[source]
+
+
+def test_ratio_is_the_quotient_where_the_denominator_is_positive():
+    """:func:`pacte.targeting.sampling._ratio`: a / b where b > 0, NaN elsewhere (b zero,
+    negative or NaN), the quotients to the bit; broadcast like the division."""
+    from pacte.targeting.sampling import _ratio
+
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(6, 50)), rng.normal(size=(6, 50))
+    b[0, :5], a[1, :5], b[2, :5] = 0.0, np.nan, np.nan
+    got = _ratio(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(b > 0, a / b, np.nan)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got[b <= 0]).all() and np.isnan(got[2, :5]).all()
+    assert _ratio(a[:, :1], b[0]).shape == (6, 50)
