@@ -4,6 +4,7 @@ territories give exactly the draws and p-values of the one-by-one computations."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import sparse
 
 from pacte.spatial import autocorr
@@ -37,9 +38,11 @@ def test_moran_permutations_by_blocks_are_the_whole_stack(monkeypatch):
     z = rng.normal(size=n)
     Z = z[permutation_indices(n, perms, 9)]
     whole = (n / W.sum()) * np.einsum("pn,np->p", Z, W @ Z.T) / (z @ z)
-    for block in (2, 3, 64, 128, 150, 300, 301, 1000):
-        monkeypatch.setattr(autocorr, "_MORAN_BLOCK", block)
+    for block in (2, 3, 64, 128, 150, 300, 301, 1000):  # the fewest draws in a block
+        monkeypatch.setattr(autocorr, "_BLOCK_BYTES", 8 * n * block)
         np.testing.assert_array_equal(calc_moran_permutations(z, W, perms, 9), whole)
+    monkeypatch.setattr(autocorr, "_BLOCK_BYTES", 1)  # never blocks of one draw
+    np.testing.assert_array_equal(calc_moran_permutations(z, W, perms, 9), whole)
 
 
 def _lisa_one_by_one(z, W, observed, permutations, seed):
@@ -62,7 +65,10 @@ def _lisa_one_by_one(z, W, observed, permutations, seed):
     return p_sim
 
 
-def test_lisa_by_groups_is_the_loop_over_territories():
+@pytest.mark.parametrize("block_bytes", [1, 8 * 99 * 3 * 5, 1 << 30])
+def test_lisa_by_groups_is_the_loop_over_territories(monkeypatch, block_bytes):
+    """Whatever the blocks' size: one territory a block, a few, all of them."""
+    monkeypatch.setattr(autocorr, "_BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(4)
     n = 150
     rows, cols = [], []

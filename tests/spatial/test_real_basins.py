@@ -122,3 +122,39 @@ def test_lisa_counts_add_up(con):
 def test_parameters_stored(con):
     meta = dict(con.execute("SELECT key, value FROM spatial_meta").fetchall())
     assert json.loads(meta["params"])["basins"]["max_members"] == 4
+
+
+def test_level_statistics_in_the_rule_order_permutations_made_once_per_size(
+        con, cont, monkeypatch):
+    """The Moran rows come in the order score, then the rule's indicators, whatever order
+    they are computed in; the permutations of n territories are made once a level (the
+    score's territories, then the indicators' 4 more, then the score's again made them
+    three times at EPCI)."""
+    import functools
+
+    from pacte.spatial import autocorr
+    from pacte.spatial.materialise import calc_level_statistics
+
+    made, make = [], autocorr.permutation_indices.__wrapped__
+
+    @functools.lru_cache(maxsize=1)
+    def counted(n, permutations, seed):
+        made.append(n)
+        return make(n, permutations, seed)
+
+    monkeypatch.setattr(autocorr, "permutation_indices", counted)
+    config, st = load_config(), load_params().statistics
+    moran, _ = calc_level_statistics(con, "epci", cont, config, load_params())
+    assert moran["variable"].tolist() == ["score", *[s.id for s in config.specs]]
+    assert len(made) == len(set(made)) == moran["n"].nunique() == 2
+    stored = con.execute("SELECT variable, moran_i, p_sim, n FROM spatial_moran "
+                         "WHERE level = 'epci'").df()
+    pd.testing.assert_frame_equal(stored, moran[["variable", "moran_i", "p_sim", "n"]],
+                                  check_dtype=False)
+    ter, X = load_matrix(con, "epci", config)  # the last indicator, computed on its own
+    y = pd.Series(X[:, -1], index=ter["code"]).reindex(list(cont.codes)).to_numpy(float)
+    mask = calc_connected(cont, y)
+    again = calc_moran(y[mask], cont.to_w(np.array(cont.codes, dtype=object)[mask]),
+                       st.permutations, st.seed)
+    assert moran.iloc[-1][["moran_i", "p_sim", "n"]].tolist() == [
+        again["I"], again["p_sim"], again["n"]]

@@ -76,3 +76,56 @@ def test_squared_distances_are_the_plain_expression():
 
 def test_default_rule_parsed_once_per_text():
     assert load_rule() is load_rule()
+
+
+def test_distinct_scores_ranked_once_are_every_draw_ranked():
+    """:func:`_distinct_ranks`: rows equal to the bit ranked once, each draw given its
+    row's ranks: those of ranking every row (ties, NaN, -0.0 beside 0.0 included)."""
+    from pacte.targeting.uncertainty import _distinct_ranks
+
+    rng = np.random.default_rng(11)
+    base = np.round(rng.normal(size=(5, 60)), 1)  # ties within rows
+    base[1, 3] = np.nan
+    base[2, :4] = [0.0, -0.0, 0.0, -0.0]
+    for S in (base[rng.integers(0, 5, size=40)], base, base[[3] * 7]):
+        got = _distinct_ranks(S)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, calc_ranks(S))
+
+
+@pytest.mark.parametrize("source", ["normalisation", "imputation", "winsorisation",
+                                    "aggregation", "leave_one_out", "weights"])
+def test_runs_of_one_source_give_the_ranks_of_every_draw(monkeypatch, source):
+    """A run of one source (the audit's), its distinct scores ranked once, gives the ranks
+    that ranking each draw gives."""
+    from pacte.targeting import uncertainty as U
+
+    rng = np.random.default_rng(5)
+    X = np.round(rng.lognormal(size=(80, 3)), 1)
+    M = np.array([[1, 0], [1, 0], [0, 1.0]])
+    nom = U.Nominal("median", (0.01, 0.99), "zscore", "arithmetic", ("higher_is_worse",) * 3)
+    unc = U.Uncertainty(chunk=16).only(source)
+    args = (X, M, np.array([0.5, 0.5, 1.0]), np.array([0.5, 0.5]), unc, nom, 4, 50)
+    fast = U.calc_uncertainty_ranks(*args)
+    monkeypatch.setattr(U, "_distinct_ranks", U.calc_ranks)
+    np.testing.assert_array_equal(fast, U.calc_uncertainty_ranks(*args))
+    distinct = len({r.tobytes() for r in fast.T})  # weights: two draws may rank alike
+    assert distinct > 40 if source == "weights" else distinct == {
+        "normalisation": 3, "imputation": 1, "winsorisation": 4, "aggregation": 2,
+        "leave_one_out": 4}[source]
+
+
+def test_ratio_is_the_quotient_where_the_denominator_is_positive():
+    """:func:`pacte.targeting.sampling._ratio`: a / b where b > 0, NaN elsewhere (b zero,
+    negative or NaN), the quotients to the bit; broadcast like the division."""
+    from pacte.targeting.sampling import _ratio
+
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(6, 50)), rng.normal(size=(6, 50))
+    b[0, :5], a[1, :5], b[2, :5] = 0.0, np.nan, np.nan
+    got = _ratio(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(b > 0, a / b, np.nan)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got[b <= 0]).all() and np.isnan(got[2, :5]).all()
+    assert _ratio(a[:, :1], b[0]).shape == (6, 50)
