@@ -25,21 +25,24 @@ def steps() -> tuple[Step, ...]:
     build's peak by 40 MB; its run of every source taken from the EPCI ranking's draws,
     :class:`DefaultSteps`) then the spatial contiguity (the contours only: shapely and
     numpy, 0.4 s of CPU and 50 MB at its peak, which beside the catalogue raised the
-    build's peak by 15-25 MB); the spatial statistics beside the cards, whose DuckDB
-    queries and Python leave a core idle part of the time (the cards' gzip runs in
-    threads). The two spatial steps share the contiguity (:class:`SpatialSteps`), the
-    ranking and the audit the draws: a new pair of each for each build.
+    build's peak by 15-25 MB), then the cards of the levels without a ranking
+    (départements, regions, France: 0.8-0.9 s of CPU of the cards' 4.4, made while the
+    rankings' threads leave a core idle; once the audit's draws are freed); the spatial
+    statistics beside the other cards, whose DuckDB queries and Python leave a core idle
+    part of the time (the cards' gzip runs in threads). The two spatial steps share the
+    contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
+    steps the cards made first (:class:`CardSteps`): a new set for each build.
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
     imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""
     from pacte.engine.materialise import write_indicators
-    from pacte.handlers.card_build import write_territory_cards
+    from pacte.handlers.card_build import CardSteps
     from pacte.handlers.diversify import write_diversify_matrix
     from pacte.handlers.ranking import write_ranking_selection
     from pacte.spatial.materialise import SpatialSteps
     from pacte.targeting.audit_store import DefaultSteps
 
-    spatial, ranked = SpatialSteps(), DefaultSteps()
+    spatial, ranked, cards = SpatialSteps(), DefaultSteps(), CardSteps()
 
     def ranking(con, say):
         # the selection's table right after the ranking's tables, beside the contiguity
@@ -47,8 +50,8 @@ def steps() -> tuple[Step, ...]:
         return {**ranked.ranking(con, say), **write_ranking_selection(con, say)}
 
     return (store.beside(write_indicators, write_diversify_matrix),
-            store.beside(ranking, ranked.audit, spatial.contiguity),
-            store.beside(write_territory_cards, spatial.statistics))
+            store.beside(ranking, ranked.audit, spatial.contiguity, cards.unranked),
+            store.beside(cards.cards, spatial.statistics))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
