@@ -25,12 +25,14 @@ def steps() -> tuple[Step, ...]:
     build's peak by 40 MB; its run of every source taken from the EPCI ranking's draws,
     :class:`DefaultSteps`) then the spatial contiguity (the contours only: shapely and
     numpy, 0.4 s of CPU and 50 MB at its peak, which beside the catalogue raised the
-    build's peak by 15-25 MB), then the cards of the levels without a ranking
-    (départements, regions, France: 0.8-0.9 s of CPU of the cards' 4.4, made while the
-    rankings' threads leave a core idle; once the audit's draws are freed); the spatial
-    statistics beside the other cards, whose DuckDB queries and Python leave a core idle
-    part of the time (the cards' gzip runs in threads). The two spatial steps share the
-    contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
+    build's peak by 15-25 MB); beside both, in a third thread, the cards of the levels
+    without a ranking (départements, regions, France: 0.9 s of the cards' 6 s of CPU,
+    moved to where the rankings' threads leave a core idle: the audit and contiguity
+    after them ended before the ranking in 3 builds of 3, while after the contiguity, in
+    the same thread, they ended 0.9-2.1 s after it; the build's peak unchanged: the
+    rankings' steps stayed under the catalogue's 424 MB); the spatial statistics beside
+    the other cards, whose DuckDB queries and Python leave a core idle part of the time
+    (the cards' gzip runs in threads). The two spatial steps share the contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
     steps the cards made first (:class:`CardSteps`): a new set for each build.
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
@@ -50,7 +52,8 @@ def steps() -> tuple[Step, ...]:
         return {**ranked.ranking(con, say), **write_ranking_selection(con, say)}
 
     return (store.beside(write_indicators, write_diversify_matrix),
-            store.beside(ranking, ranked.audit, spatial.contiguity, cards.unranked),
+            store.beside(ranking, store.beside(cards.unranked, ranked.audit,
+                                              spatial.contiguity)),
             store.beside(cards.cards, spatial.statistics))
 
 
