@@ -32,8 +32,9 @@ def steps() -> tuple[Step, ...]:
     the same thread, they ended 0.9-2.1 s after it; the build's peak unchanged: the
     rankings' steps stayed under the catalogue's 424 MB); the spatial statistics beside
     the other cards, whose DuckDB queries and Python leave a core idle part of the time
-    (the cards' gzip runs in threads). The two spatial steps share the contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
-    steps the cards made first (:class:`CardSteps`): a new set for each build.
+    (the cards' gzip runs in threads). The two spatial steps share the contiguity
+    (:class:`SpatialSteps`), the ranking and the audit the draws, the two card steps the
+    cards made first (:class:`CardSteps`): a new set for each build.
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
     imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""
