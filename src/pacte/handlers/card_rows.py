@@ -6,8 +6,6 @@ they are: no Python object per row, no copy until the card's own bytes.
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -113,20 +111,6 @@ def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
     return con.sql(sql, params=params or None).to_arrow_table()
 
 
-#: The prepared statement of a level's stream (:class:`LevelRows`), on its own cursor.
-_PREPARED = "_card_rows"
-
-
-def _literal(value: str | list[str]) -> str:
-    """``value`` as a SQL literal (``EXECUTE`` takes no ``?`` parameters): a text, or a
-    list of texts."""
-    if isinstance(value, list):
-        return f"[{', '.join(_literal(v) for v in value)}]::VARCHAR[]"
-    if not isinstance(value, str):
-        raise TypeError(f"{value!r}: a text or a list of texts expected")
-    return "'" + value.replace("'", "''") + "'"
-
-
 #: The kinds of rows of a level's stream (:class:`LevelRows`).
 JOBS, INDICATORS = 0, 1
 #: Sort keys of the stream: a number, four texts, a number. The job series' rows by source,
@@ -163,14 +147,6 @@ class LevelRows:
         self.sql = (f"SELECT code, kind, source, j FROM ({' UNION ALL '.join(selects)}) "
                     "WHERE code > ? AND code <= ? "
                     "ORDER BY code, kind, _k0 NULLS LAST, _k1, _k2, _k3, _k4, _k5")
-        # prepared once for the level's spans, each then run with its bounds: the query's
-        # parsing and binding were a fifth of its CPU time (the step's 27 queries alone,
-        # streamed, 3 pairs: 2.08-2.30 -> 1.61-2.16 s, on the calling thread, the step's
-        # own, 1.25-1.53 -> 0.89-1.21 s)
-        marks = iter(range(1, self.sql.count("?") + 1))
-        con.execute(f"PREPARE {_PREPARED} AS "
-                    + re.sub(r"\?", lambda _m: f"${next(marks)}", self.sql))
-        self.args = ", ".join(_literal(v) for v in self.params)
         self.con = con
         self.reader = None
         self.read_to: str | None = None  # the last code of the spans queried
@@ -209,9 +185,8 @@ class LevelRows:
         abort = getattr(self.con, "abort", None)  # a result left pending (DuckDB 2)
         if abort is not None:
             abort()
-        reader = self.con.sql(f"EXECUTE {_PREPARED}({self.args}, "
-                              f"{_literal(self.read_to or '')}, {_literal(span_last)})"
-                              ).to_arrow_reader(BATCH_ROWS)
+        reader = self.con.sql(self.sql, params=[*self.params, self.read_to or "",
+                                                span_last]).to_arrow_reader(BATCH_ROWS)
         self.schema, self.read_to = reader.schema, span_last
         self.reader = iter(reader)
 
