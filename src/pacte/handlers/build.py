@@ -29,12 +29,13 @@ def steps() -> tuple[Step, ...]:
     without a ranking (départements, regions, France: 0.9 s of the cards' 6 s of CPU,
     moved to where the rankings' threads leave a core idle: the audit and contiguity
     after them ended before the ranking in 3 builds of 3, while after the contiguity, in
-    the same thread, they ended 0.9-2.1 s after it; the build's peak unchanged: the
-    rankings' steps stayed under the catalogue's 424 MB); the spatial statistics beside
-    the other cards, whose DuckDB queries and Python leave a core idle part of the time
-    (the cards' gzip runs in threads). The two spatial steps share the contiguity
-    (:class:`SpatialSteps`), the ranking and the audit the draws, the two card steps the
-    cards made first (:class:`CardSteps`): a new set for each build.
+    the same thread, they ended 0.9-2.1 s after it; 7 builds against main's, medians:
+    the rankings' span 2.78 -> 2.98 s, the cards' 4.57 -> 3.74 s, the build's peak 435 ->
+    434 MB: the rankings' steps stayed under the catalogue's 424 MB); the spatial
+    statistics beside the other cards, whose DuckDB queries and Python leave a core idle
+    part of the time (the cards' gzip runs in threads). The two spatial steps share the
+    contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
+    steps the cards made first (:class:`CardSteps`): a new set for each build.
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
     imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""

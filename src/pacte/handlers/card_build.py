@@ -157,8 +157,9 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
                 chunk: int = CHUNK) -> Iterator[list[tuple[str, bytes, list[str]]]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
     models) of every territory of ``level``, in code order, by lists of ``chunk``
-    territories, then as many as :func:`next_chunk` gives. ``store_meta``: the store's meta
-    table, when read already."""
+    territories, then as many as :func:`next_chunk` gives (the caller's: emptied once used,
+    their bodies are not held meanwhile). ``store_meta``: the store's meta table, when read
+    already."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
     records_ = terr.to_dict("records")
@@ -315,8 +316,9 @@ class CardSteps:
     """:func:`write_territory_cards` in two build steps (:func:`pacte.handlers.build.
     steps`; a new pair for each build): the :data:`UNRANKED` levels' cards (départements,
     regions, France: 0.8-0.9 s of CPU of the step's 4.4-4.8, their gzip bytes 2.6 MB)
-    made beside the rankings, the others, once the ranking is stored, beside the spatial
-    statistics; the table written by the second, its rows in the same order."""
+    made beside the rankings (in a thread of their own: :func:`pacte.handlers.build.steps`),
+    the others, once the ranking is stored, beside the spatial statistics; the table
+    written by the second, its rows in the same order (by level, then code)."""
 
     def __init__(self) -> None:
         self._ready: dict[str, list[Card]] = {}
