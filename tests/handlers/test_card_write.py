@@ -48,3 +48,53 @@ def test_a_failing_card_step_puts_the_threshold_back(writable, monkeypatch):
         card_build.write_territory_cards(writable)
     assert writable.execute("SELECT current_setting('checkpoint_threshold')"
                             ).fetchall()[0][0] == "7.0 MiB"
+
+
+#: The tables written beside the rankings and after them: the unranked levels' cards read
+#: none of them.
+LATER = ("ranking", "ranking_draws", "ranking_meta", "ranking_selection", "audit_uncertainty",
+         "spatial_neighbour", "spatial_moran", "spatial_lisa", "spatial_meta", "basin",
+         "basin_member", "basin_failed", "contours_bassin")
+
+
+def test_cards_in_two_steps_are_the_built_ones(writable, built_store, tmp_path, monkeypatch):
+    """:class:`card_build.CardSteps`: the unranked levels' cards made first from a store
+    without the rankings' tables (as beside the rankings), then the others, which alone
+    are assembled by the second step: the built table, rows in the same order."""
+    from pacte.geography import CARD_LEVELS, RANK_LEVELS
+
+    assert card_build.UNRANKED and not set(card_build.UNRANKED) & set(RANK_LEVELS)
+    early = tmp_path / "early.duckdb"
+    shutil.copy(built_store, early)
+    steps = card_build.CardSteps()
+    with duckdb.connect(str(early)) as con:
+        for table in (*LATER, card_build.TABLE):
+            con.execute(f"DROP TABLE {table}")
+        assert steps.unranked(con) == {}
+    made, level_cards = [], card_build.level_cards
+
+    def recorded(con, level, *a, **k):
+        made.append(level)
+        return level_cards(con, level, *a, **k)
+
+    monkeypatch.setattr(card_build, "level_cards", recorded)
+    out = steps.cards(writable)
+    assert sorted(made) == sorted(set(CARD_LEVELS) - set(card_build.UNRANKED))
+    writable.execute(f"ATTACH '{built_store}' AS ref (READ_ONLY)")
+    rows = f"SELECT key, level, code, body, sources FROM {{}}.{card_build.TABLE}"
+    ref = writable.execute(rows.format("ref") + " ORDER BY rowid").fetchall()
+    assert out == {card_build.TABLE: len(ref)}
+    got = writable.execute(rows.format("main") + " ORDER BY rowid").fetchall()
+    assert got == ref
+    # (the built store is built by this code: the order checked on its own too)
+    assert [r[1:3] for r in got] == sorted(r[1:3] for r in got)
+
+
+def test_unranked_cards_are_made_beside_the_rankings():
+    """The build's schedule: the unranked levels' cards in the rankings' step, the other
+    cards beside the spatial statistics."""
+    from pacte.handlers.build import steps
+
+    names = [step.__name__.split("+") for step in steps()]
+    assert "unranked" in names[1] and names[1][0] == "ranking"
+    assert names[2] == ["cards", "statistics"]

@@ -25,21 +25,28 @@ def steps() -> tuple[Step, ...]:
     build's peak by 40 MB; its run of every source taken from the EPCI ranking's draws,
     :class:`DefaultSteps`) then the spatial contiguity (the contours only: shapely and
     numpy, 0.4 s of CPU and 50 MB at its peak, which beside the catalogue raised the
-    build's peak by 15-25 MB); the spatial statistics beside the cards, whose DuckDB
-    queries and Python leave a core idle part of the time (the cards' gzip runs in
-    threads). The two spatial steps share the contiguity (:class:`SpatialSteps`), the
-    ranking and the audit the draws: a new pair of each for each build.
+    build's peak by 15-25 MB); beside both, in a third thread, the cards of the levels
+    without a ranking (départements, regions, France: 0.9 s of the cards' 6 s of CPU,
+    moved to where the rankings' threads leave a core idle: the audit and contiguity
+    after them ended before the ranking in 3 builds of 3, while after the contiguity, in
+    the same thread, they ended 0.9-2.1 s after it; 7 builds against main's, medians:
+    the rankings' span 2.78 -> 2.98 s, the cards' 4.57 -> 3.74 s, the build's peak 435 ->
+    434 MB: the rankings' steps stayed under the catalogue's 424 MB); the spatial
+    statistics beside the other cards, whose DuckDB queries and Python leave a core idle
+    part of the time (the cards' gzip runs in threads). The two spatial steps share the
+    contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
+    steps the cards made first (:class:`CardSteps`): a new set for each build.
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
     imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""
     from pacte.engine.materialise import write_indicators
-    from pacte.handlers.card_build import write_territory_cards
+    from pacte.handlers.card_build import CardSteps
     from pacte.handlers.diversify import write_diversify_matrix
     from pacte.handlers.ranking import write_ranking_selection
     from pacte.spatial.materialise import SpatialSteps
     from pacte.targeting.audit_store import DefaultSteps
 
-    spatial, ranked = SpatialSteps(), DefaultSteps()
+    spatial, ranked, cards = SpatialSteps(), DefaultSteps(), CardSteps()
 
     def ranking(con, say):
         # the selection's table right after the ranking's tables, beside the contiguity
@@ -47,8 +54,9 @@ def steps() -> tuple[Step, ...]:
         return {**ranked.ranking(con, say), **write_ranking_selection(con, say)}
 
     return (store.beside(write_indicators, write_diversify_matrix),
-            store.beside(ranking, ranked.audit, spatial.contiguity),
-            store.beside(write_territory_cards, spatial.statistics))
+            store.beside(ranking, store.beside(cards.unranked, ranked.audit,
+                                              spatial.contiguity)),
+            store.beside(cards.cards, spatial.statistics))
 
 
 def build_store(db: Path | str | None = None, progress=None, with_fetched: bool = False,
