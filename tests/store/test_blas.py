@@ -8,8 +8,8 @@ from pacte import store
 from pacte.errors import BuildError
 from pacte.store.blas import loaded_openblas, one_blas_thread
 
-LIBS = loaded_openblas()
-needs_openblas = pytest.mark.skipif(not LIBS, reason="numpy without OpenBLAS here")
+#: Libraries may load later (scipy's, when a test imports it): each test lists them anew.
+needs_openblas = pytest.mark.skipif(not loaded_openblas(), reason="numpy without OpenBLAS here")
 
 
 def counts() -> list[int]:
@@ -17,11 +17,12 @@ def counts() -> list[int]:
 
 
 def two_threads() -> list[int]:
-    """Each library set to 2 threads (what it then reports: a build may cap it)."""
-    for setter, _getter in LIBS:
+    """Each library loaded set to 2 threads (what it then reports: a build may cap it)."""
+    libs = loaded_openblas()
+    for setter, _getter in libs:
         setter(2)
-    base = [getter() for _setter, getter in LIBS]
-    if base == [1] * len(LIBS):
+    base = [getter() for _setter, getter in libs]
+    if base == [1] * len(libs):
         pytest.skip("OpenBLAS limited to one thread here")
     return base
 
@@ -30,11 +31,11 @@ def two_threads() -> list[int]:
 def test_one_thread_within_then_restored():
     base = two_threads()
     with one_blas_thread() as n:
-        assert n == len(LIBS) and counts()[:n] == [1] * n
-    assert counts()[:len(LIBS)] == base
+        assert n == len(base) and counts() == [1] * n
+    assert counts() == base
     with pytest.raises(RuntimeError), one_blas_thread():
         raise RuntimeError("panne")
-    assert counts()[:len(LIBS)] == base
+    assert counts() == base
 
 
 @needs_openblas
@@ -60,4 +61,28 @@ def test_build_steps_see_one_blas_thread(fictional_store, tmp_path, error):
         with pytest.raises(BuildError, match="panne de l'étape"):
             store.build(db, SNAPSHOT, steps=[step])
     assert seen and all(c and set(c) == {1} for c in seen)
-    assert counts()[:len(LIBS)] == base
+    assert counts()[:len(base)] == base
+
+
+@needs_openblas
+def test_library_loaded_by_a_step_is_limited_at_the_next_message(fictional_store, tmp_path):
+    """A step that loads another OpenBLAS (scipy's: the spatial statistics load it
+    mid-build) has it limited at the build's next message; outside a build, ``again``
+    limits nothing."""
+    from fixtures.conftest_fictional import SNAPSHOT
+
+    from pacte.store.blas import OneBlasThread
+
+    base = two_threads()
+    seen = []
+
+    def loading(con, say):
+        import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS, if not yet)
+
+        say("étape suivante")
+        seen.append(counts())
+        return {}
+
+    store.build(tmp_path / "b.duckdb", SNAPSHOT, steps=[loading])
+    assert seen and set(seen[0]) == {1} and len(seen[0]) >= len(base)
+    assert OneBlasThread().again() == 0 and counts()[:len(base)] == base

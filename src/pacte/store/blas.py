@@ -15,6 +15,8 @@ process has loaded, by their name and the symbols OpenBLAS exports (numpy's
 from __future__ import annotations
 
 import ctypes
+import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,43 +29,76 @@ _SUFFIXES = ("64_", "", "_64")
 def loaded_openblas() -> list[tuple[ctypes._CFuncPtr, ctypes._CFuncPtr]]:
     """(set, get) of the thread count of each OpenBLAS the process has loaded (none on a
     system without ``/proc`` or without OpenBLAS)."""
+    return [_functions(path) for path in _paths() if _functions(path) is not None]
+
+
+def _paths() -> list[str]:
+    """The files of the OpenBLAS libraries the process has loaded (by their name)."""
     try:
         with open("/proc/self/maps") as maps:
-            paths = sorted({line.split(maxsplit=5)[-1].strip() for line in maps
-                            if "openblas" in line.lower() and ".so" in line})
+            return sorted({line.split(maxsplit=5)[-1].strip() for line in maps
+                           if "openblas" in line.lower() and ".so" in line})
     except OSError:
         return []
-    found = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in _PREFIXES:
-            for suffix in _SUFFIXES:
-                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                if setter is not None and getter is not None:
-                    setter.argtypes, setter.restype = [ctypes.c_int], None
-                    getter.argtypes, getter.restype = [], ctypes.c_int
-                    found.append((setter, getter))
-                    break
-            else:
-                continue
-            break
-    return found
+
+
+@functools.cache
+def _functions(path: str) -> tuple[ctypes._CFuncPtr, ctypes._CFuncPtr] | None:
+    """(set, get) of the thread count of the OpenBLAS at ``path``, or None."""
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError:
+        return None
+    for prefix in _PREFIXES:
+        for suffix in _SUFFIXES:
+            setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype = [ctypes.c_int], None
+                getter.argtypes, getter.restype = [], ctypes.c_int
+                return setter, getter
+    return None
+
+
+class OneBlasThread:
+    """Within (``with``): each OpenBLAS loaded computes on the calling thread only; after:
+    its thread count as before. :meth:`again` limits those loaded since (scipy's is loaded
+    by the spatial statistics, mid-build): the build calls it at each step's message, from
+    any of its threads (a lock keeps each library's count before the first limit)."""
+
+    def __init__(self) -> None:
+        self._before: dict[str, tuple[ctypes._CFuncPtr, int]] = {}
+        self._lock = threading.Lock()
+        self._active = False
+
+    def again(self) -> int:
+        """Limit the libraries loaded since the last call (nothing outside ``with``);
+        returns how many are limited."""
+        with self._lock:
+            if not self._active:
+                return 0
+            for path in _paths():
+                if path not in self._before and (fns := _functions(path)) is not None:
+                    setter, getter = fns
+                    self._before[path] = (setter, getter())
+                    setter(1)
+            return len(self._before)
+
+    def __enter__(self) -> OneBlasThread:
+        self._active = True
+        self.again()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        with self._lock:
+            self._active = False
+            for setter, n in self._before.values():
+                setter(n)
+            self._before.clear()
 
 
 @contextmanager
 def one_blas_thread() -> Iterator[int]:
-    """Within: each loaded OpenBLAS computes on the calling thread only; after: its thread
-    count as before. Yields how many libraries were limited."""
-    libs = loaded_openblas()
-    before = [getter() for _setter, getter in libs]
-    for setter, _getter in libs:
-        setter(1)
-    try:
-        yield len(libs)
-    finally:
-        for (setter, _getter), n in zip(libs, before, strict=True):
-            setter(n)
+    """:class:`OneBlasThread` for the libraries loaded now; yields how many."""
+    with OneBlasThread() as limit:
+        yield limit.again()

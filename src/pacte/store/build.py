@@ -20,7 +20,7 @@ import duckdb
 
 from pacte.errors import BuildError, PacteError
 from pacte.settings import PACKAGE_DIR, VERSION, default_db_path, package_data, sha256_file
-from pacte.store.blas import one_blas_thread
+from pacte.store.blas import OneBlasThread
 from pacte.store.build_tables import write_epci_history
 from pacte.store.heap import bound_heap, release_duckdb_heap, release_heap, system_arrow_pool
 from pacte.store.provenance import write_source_tables
@@ -245,9 +245,12 @@ def build(db_path: Path | None = None, snap: Path | None = None,
     snap = Path(snap or package_data())
     report = progress or (lambda _msg: None)
 
+    blas = OneBlasThread()  # entered for the steps below
+
     def say(msg: str) -> None:  # a message starts a step: the previous one's heap freed
         release_heap()
         release_duckdb_heap()
+        blas.again()  # during the steps: a library the previous step loaded limited too
         report(msg)
 
     bound_heap()
@@ -313,7 +316,7 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             con.execute("CREATE TABLE meta AS SELECT * FROM meta_df")
             # derived answers (indicators, ranking, cards), in the same atomic build; they
             # may carry the envelope (build hash, provenance) written above
-            with one_blas_thread():  # the steps' threads have the cores (pacte.store.blas)
+            with blas:  # the steps' threads have the cores (pacte.store.blas)
                 for step in steps:
                     tables.update(step(con, say) or {})
             rows = {f"rows_{k}": str(v) for k, v in tables.items()}
