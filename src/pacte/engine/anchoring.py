@@ -23,7 +23,7 @@ from pacte.engine.anchoring_sql import (
     population,
     sum_to_level,
 )
-from pacte.engine.jobs import _repeated_text
+from pacte.engine.jobs import repeated_text
 from pacte.geography import INDICATOR_LEVELS, check_level
 from pacte.indicators import anchoring as calc
 from pacte.labels import BPE_DOMAIN_LABELS
@@ -344,14 +344,14 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
 def _frame(rows: list[dict]) -> pd.DataFrame:
     """The blocks of :func:`_rows` as one frame. Texts repeated over a block (its level,
     indicator...) or over the blocks of a level (the territories' codes and names) are
-    taken from their distinct values by Arrow (:func:`pacte.engine.jobs._repeated_text`):
+    taken from their distinct values by Arrow (:func:`pacte.engine.jobs.repeated_text`):
     not one Python string per row (the 70,820 rows' texts 0.1 -> 0.03 s of CPU); the
     columns are pandas' default text type, as a DataFrame of str would have them."""
     sizes = [len(r["note"]) for r in rows]
     block = np.repeat(np.arange(len(rows)), sizes)
     out = {}
     for c in ("level", "indicator", "period", "unit", "resolution", "source"):
-        out[c] = _repeated_text(np.array([r[c] for r in rows], dtype=object), block)
+        out[c] = repeated_text(np.array([r[c] for r in rows], dtype=object), block)
     ters: list[pd.DataFrame] = []  # the territories of each level, once
     start: list[int] = []  # each block's first row among them
     for r in rows:
@@ -363,9 +363,9 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     # each row's territory among them: its block's first, plus its rank in the block
     at = (np.repeat(np.array(start, dtype=np.int64), sizes) + np.arange(len(block))
           - np.repeat(np.cumsum([0, *sizes[:-1]]), sizes))
-    out["code"] = _repeated_text(np.concatenate([t.index.to_numpy(dtype=object) for t in ters]),
+    out["code"] = repeated_text(np.concatenate([t.index.to_numpy(dtype=object) for t in ters]),
                                  at)
-    out["name"] = _repeated_text(np.concatenate([t["name"].to_numpy(dtype=object)
+    out["name"] = repeated_text(np.concatenate([t["name"].to_numpy(dtype=object)
                                                  for t in ters]), at)
     out["value"] = np.concatenate([r["value"] for r in rows]).astype(float)
     out["note"] = np.concatenate([r["note"] for r in rows])

@@ -37,7 +37,7 @@ from pacte.engine.exposure import (
     read_wiod_labels,
 )
 from pacte.engine.exposure_top import calc_top_rows
-from pacte.engine.jobs import _repeated_text
+from pacte.engine.jobs import repeated_text
 from pacte.indicators.exposure import calc_calibrated_elasticity, calc_jobs_at_risk
 from pacte.labels import MODELLED_JOBS, fr_number
 
@@ -180,7 +180,7 @@ def compute_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None,
 class _Texts:
     """A text column kept as codes of its distinct values (one Python string per distinct
     text, not per row), made a column by Arrow at the end (:func:`pacte.engine.jobs.
-    _repeated_text`). A missing value (None, NaN) stays missing."""
+    repeated_text`). A missing value (None, NaN) stays missing."""
 
     def __init__(self) -> None:
         self.index: dict = {}
@@ -206,4 +206,4 @@ class _Texts:
     def column(self):
         distinct = np.array([v if isinstance(v, str) else None for v in self.index],
                             dtype=object)
-        return _repeated_text(distinct, np.concatenate(self.parts))
+        return repeated_text(distinct, np.concatenate(self.parts))

@@ -295,7 +295,7 @@ def _frame(p: Panel, ind: Indicator, period: str | None) -> list[dict]:
 _TEXT = pd.Series(["x"]).dtype  # pandas' default text type (Arrow's since pandas 3)
 
 
-def _repeated_text(values: np.ndarray, rows: np.ndarray) -> np.ndarray | pd.Series:
+def repeated_text(values: np.ndarray, rows: np.ndarray) -> np.ndarray | pd.Series:
     """``values[rows]`` as a text column, taken by Arrow where pandas' text is Arrow's (no
     Python string made per row)."""
     if not (isinstance(_TEXT, pd.StringDtype) and _TEXT.storage == "pyarrow"):
@@ -331,5 +331,5 @@ def compute_job_indicators(con: duckdb.DuckDBPyConnection, levels: list[str],
     block = np.array(scalars, dtype=object)
     rows = np.repeat(np.arange(len(sizes)), sizes)  # the block of each row
     for j, c in enumerate(("level", "indicator", "period", "unit", "resolution", "source")):
-        cols[c] = _repeated_text(block[:, j], rows)
+        cols[c] = repeated_text(block[:, j], rows)
     return pd.DataFrame({c: cols[c] for c in COLUMNS})
