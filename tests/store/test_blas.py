@@ -6,7 +6,7 @@ import pytest
 
 from pacte import store
 from pacte.errors import BuildError
-from pacte.store.blas import loaded_openblas, one_blas_thread
+from pacte.store.blas import OneBlasThread, loaded_openblas
 
 #: Libraries may load later (scipy's, when a test imports it): each test lists them anew.
 needs_openblas = pytest.mark.skipif(not loaded_openblas(), reason="numpy without OpenBLAS here")
@@ -30,10 +30,10 @@ def two_threads() -> list[int]:
 @needs_openblas
 def test_one_thread_within_then_restored():
     base = two_threads()
-    with one_blas_thread() as n:
-        assert n == len(base) and counts() == [1] * n
+    with OneBlasThread() as limit:
+        assert limit.again() == len(base) and counts() == [1] * len(base)
     assert counts() == base
-    with pytest.raises(RuntimeError), one_blas_thread():
+    with pytest.raises(RuntimeError), OneBlasThread():
         raise RuntimeError("panne")
     assert counts() == base
 
@@ -71,7 +71,6 @@ def test_library_loaded_by_a_step_is_limited_at_the_next_message(fictional_store
     limits nothing."""
     from fixtures.conftest_fictional import SNAPSHOT
 
-    from pacte.store.blas import OneBlasThread
 
     base = two_threads()
     seen = []

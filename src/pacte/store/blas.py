@@ -17,8 +17,6 @@ from __future__ import annotations
 import ctypes
 import functools
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 #: The symbols' prefixes and suffixes (numpy 2: ``scipy_openblas_set_num_threads64_``;
 #: scipy: ``scipy_openblas_set_num_threads``; numpy 1.26: ``openblas_set_num_threads64_``).
@@ -29,7 +27,7 @@ _SUFFIXES = ("64_", "", "_64")
 def loaded_openblas() -> list[tuple[ctypes._CFuncPtr, ctypes._CFuncPtr]]:
     """(set, get) of the thread count of each OpenBLAS the process has loaded (none on a
     system without ``/proc`` or without OpenBLAS)."""
-    return [_functions(path) for path in _paths() if _functions(path) is not None]
+    return [fns for path in _paths() if (fns := _functions(path)) is not None]
 
 
 def _paths() -> list[str]:
@@ -96,9 +94,3 @@ class OneBlasThread:
                 setter(n)
             self._before.clear()
 
-
-@contextmanager
-def one_blas_thread() -> Iterator[int]:
-    """:class:`OneBlasThread` for the libraries loaded now; yields how many."""
-    with OneBlasThread() as limit:
-        yield limit.again()
