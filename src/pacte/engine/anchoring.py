@@ -316,13 +316,26 @@ def commune_totals(con, level: str, dataset: str) -> pd.DataFrame:
     return sum_to_level(ctx, level, src, ctx.vintage(src), values, keys)
 
 
+#: The blocks of a level's rows (every level but ZE2010's), in order.
+BLOCKS = (_bpe, _ftth, _rates, _productive, _census, _grants, _diplomas)
+
+
 def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
     """Anchoring indicators of every territory of ``level`` (all of :data:`LEVELS` if None),
     long format (:data:`COLUMNS`); every territory has a value or a French reason in note."""
+    return finish_anchoring(con, anchoring_blocks(con, level))
+
+
+def anchoring_blocks(con, level: str | None = None, jobs: bool = True) -> list:
+    """The blocks of :func:`compute_anchoring`'s rows, in order; without ``jobs``, the
+    census block (:func:`_census`, the only one reading the ``jobs`` table) left as its
+    level and territories, for :func:`finish_anchoring` to make: the others read neither
+    the jobs table nor any table written after the territories (the build runs them beside
+    the jobs table's write, :class:`pacte.engine.materialise.Catalogue`)."""
     if level is not None:
         check_level(level, LEVELS)
     ctx = StoreContext(con)
-    rows: list[dict[str, np.ndarray]] = []
+    rows: list = []
     try:
         if level != "ze2010":  # the per-commune files' vintages and every weight table
             files = [*map(_bpe_src, BPE_YEARS), *map(_grants_src, GRANT_YEARS)]
@@ -334,10 +347,22 @@ def compute_anchoring(con, level: str | None = None) -> pd.DataFrame:
             if lev == "ze2010":
                 rows += _productive(ctx, lev, ter)
                 continue
-            for block in (_bpe, _ftth, _rates, _productive, _census, _grants, _diplomas):
-                rows += block(ctx, lev, ter)
+            for block in BLOCKS:
+                if block is _census and not jobs:
+                    rows.append((lev, ter))
+                else:
+                    rows += block(ctx, lev, ter)
     finally:
         ctx.drop_created()
+    return rows
+
+
+def finish_anchoring(con, rows: list) -> pd.DataFrame:
+    """The frame of :func:`anchoring_blocks`' ``rows``, the census blocks left to make made
+    (on ``con``, which holds the ``jobs`` table)."""
+    if any(isinstance(r, tuple) for r in rows):
+        ctx = StoreContext(con)
+        rows = [x for r in rows for x in (_census(ctx, *r) if isinstance(r, tuple) else [r])]
     return _frame(rows)
 
 

@@ -8,7 +8,8 @@ same atomic build as the base tables. ``read_indicators`` answers the same quest
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 
 import duckdb
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from pacte.catalogue import INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
+from pacte.engine.anchoring import anchoring_blocks, finish_anchoring
 from pacte.engine.compute import MODELS, check_parameters, indicator_parts
 from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
@@ -36,7 +38,8 @@ EXPOSURE = "exposure"
 BUILD_TABLE_READERS = ("anchoring",)
 
 
-def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
+def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
+                     anchoring: Future | None = None) -> dict[str, int]:
     """Compute every catalogue indicator at every level (France included) and write the
     long table ``indicator`` (ordered: ``ord`` keeps the engine's row order)."""
     import pyarrow as pa
@@ -51,7 +54,7 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     # MB (398-429: about the derive steps' 421-427; the exposure's texts as codes,
     # :mod:`pacte.engine.exposure_indicators`, took 25 MB off it), the build's 441 -> 441
     tops = _Compacted()  # the exposure's top industries: 37 MB of text, 4 MB encoded
-    runs = _run_models(con, tops)
+    runs = _run_models(con, tops, anchoring)
     # France's rows first, then every other level's, each model's run freed once its rows
     # are read, and each part's text encoded as soon as it is made (compact_rows: codes,
     # not strings): the 287k rows never exist as text at once (86 MB; 8 MB encoded). The
@@ -69,7 +72,8 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dic
     return {TABLE: n, **write_exposure_top(con, say, tops)}
 
 
-def _run_models(con: duckdb.DuckDBPyConnection, tops: list) -> dict[str, pd.DataFrame]:
+def _run_models(con: duckdb.DuckDBPyConnection, tops: list, anchoring: Future | None = None
+                ) -> dict[str, pd.DataFrame]:
     """Every store-level model's run for every level (the exposure's also fills ``tops``).
     The models reading the build-only tables (:data:`BUILD_TABLE_READERS`: temporary
     tables of ``con``, which a cursor does not see) run on ``con`` in a thread, beside the
@@ -79,6 +83,9 @@ def _run_models(con: duckdb.DuckDBPyConnection, tops: list) -> dict[str, pd.Data
     from concurrent.futures import ThreadPoolExecutor
 
     def readers() -> dict[str, pd.DataFrame]:
+        if anchoring is not None:  # its blocks made beside the derive (:class:`Catalogue`),
+            # taken out of the future (whose step lives as long as the build)
+            return {"anchoring": finish_anchoring(con, anchoring.result().pop())}
         return {m: MODELS[m](con, None) for m in BUILD_TABLE_READERS}
 
     runs: dict[str, pd.DataFrame] = {}
@@ -108,6 +115,37 @@ def _run_models(con: duckdb.DuckDBPyConnection, tops: list) -> dict[str, pd.Data
     release_duckdb_heap()
     release_heap()
     return {**first, **runs}
+
+
+class Catalogue:
+    """The catalogue's build step (:func:`write_indicators`), whose anchoring model starts
+    early (:meth:`early`): its blocks but the census' read neither the jobs table nor any
+    table written after the territories; the build runs them beside the jobs table's write
+    (:func:`pacte.store.build.build`), then the step makes the census' and the rest. A new
+    one for each build."""
+
+    def __init__(self) -> None:
+        self.__name__ = write_indicators.__name__
+        self._anchoring: Future | None = None
+
+    def early(self) -> Callable[[duckdb.DuckDBPyConnection], None]:
+        """The work to run early, on a cursor of the build's connection seeing the
+        build-only tables (:data:`BUILD_TABLES`); once it is asked for, the step waits for
+        it (and raises its failure)."""
+        self._anchoring = future = Future()
+        future.set_running_or_notify_cancel()
+
+        def run(cur: duckdb.DuckDBPyConnection) -> None:
+            try:
+                future.set_result([anchoring_blocks(cur, jobs=False)])
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
+        return run
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
+        anchoring, self._anchoring = self._anchoring, None
+        return write_indicators(con, say, anchoring)
 
 
 def _compact(df: pd.DataFrame):

@@ -39,7 +39,7 @@ def steps() -> tuple[Step, ...]:
 
     Their modules are imported here, not with this one's: :func:`build_store` has them
     imported in a thread beside the derive steps (:func:`pacte.store.build.build`)."""
-    from pacte.engine.materialise import write_indicators
+    from pacte.engine.materialise import Catalogue
     from pacte.handlers.card_build import CardSteps
     from pacte.handlers.diversify import write_diversify_matrix
     from pacte.handlers.ranking import write_ranking_selection
@@ -53,7 +53,7 @@ def steps() -> tuple[Step, ...]:
         # (or the audit's last run) instead of after them
         return {**ranked.ranking(con, say), **write_ranking_selection(con, say)}
 
-    return (store.beside(write_indicators, write_diversify_matrix),
+    return (store.beside(Catalogue(), write_diversify_matrix),
             store.beside(ranking, store.beside(cards.unranked, ranked.audit,
                                               spatial.contiguity)),
             store.beside(cards.cards, spatial.statistics))

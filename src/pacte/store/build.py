@@ -107,7 +107,63 @@ def beside(main: Step, *side: Step) -> Step:
             cur.close()
 
     step.__name__ = f"{main.__name__}+{'+'.join(s.__name__ for s in side)}"
+    earlies = [e for s in (main, *side) if (e := getattr(s, "early", None)) is not None]
+    if earlies:
+        def early() -> Callable[[duckdb.DuckDBPyConnection], None]:
+            works = [e() for e in earlies]
+            return lambda cur: [work(cur) for work in works] and None
+        step.early = early  # type: ignore[attr-defined]
     return step
+
+
+class EarlyWork:
+    """The steps' early work (a step's ``early()``, asked when the derive reaches the jobs
+    table's write, returns a function run then, in a thread, on a cursor of the build's
+    connection seeing the build-only tables: :func:`pacte.store.derive.run`). The step
+    waits for what it needs of it; :meth:`close` waits for all of it (before the
+    connection closes, whatever failed) and :meth:`check` raises its first failure."""
+
+    def __init__(self) -> None:
+        #: the build's steps (set once known: they may be imported in a thread)
+        self.steps: Callable[[], Sequence[Step]] = tuple
+        self._threads: list = []
+        self._errors: list[BaseException] = []
+
+    def start(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Run the steps' early work on ``cur`` (closed once it is done) in a thread (a
+        thread of its own, ended with its work: a pool's thread, idle until the build's
+        end, kept 10 MB of memory through the rest of it, measured)."""
+        import threading
+
+        try:
+            works = [e() for s in self.steps()
+                     if (e := getattr(s, "early", None)) is not None]
+        except BaseException:
+            cur.close()
+            raise
+
+        def run() -> None:
+            try:
+                for work in works:
+                    work(cur)
+            except BaseException as exc:
+                self._errors.append(exc)
+            finally:
+                cur.close()
+        thread = threading.Thread(target=run, name="pacte-early")
+        thread.start()
+        self._threads.append(thread)
+
+    def check(self) -> None:
+        """Raise the early work's first failure, once it is done."""
+        self.close()
+        if self._errors:
+            raise self._errors[0]
+
+    def close(self) -> None:
+        """Wait for the early work."""
+        for thread in self._threads:
+            thread.join()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -166,7 +222,7 @@ def check_target(db_path: Path, force: bool = False) -> None:
 
 
 def _derive(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say: Progress,
-            overrides: dict, steps: Steps):
+            overrides: dict, steps: Steps, early: EarlyWork | None = None):
     """The derive steps (:func:`pacte.store.derive.run`) on ``con``; the build ``steps``, if
     a function, called (their modules imported) in a thread meanwhile. Returns the derive
     module, the derived tables' rows and the steps.
@@ -209,8 +265,11 @@ def _derive(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say: Progres
             reading.result()
         system_arrow_pool()
         importing = pool.submit(steps) if callable(steps) else None
+        if early is not None:
+            early.steps = importing.result if importing is not None else lambda: steps
         try:
-            tables = pipeline.run(con, snap, prov, say, overrides, read=read)
+            tables = pipeline.run(con, snap, prov, say, overrides, read=read,
+                                  early=early.start if early is not None else None)
         except BaseException:
             if importing is not None:
                 importing.exception()
@@ -294,8 +353,9 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             "allocator_background_threads": True, "allocator_flush_threshold": "32MB",
             "allocator_bulk_deallocation_flush_threshold": "32MB"})
         con.execute("SET enable_progress_bar = false")
+        early = EarlyWork()
         try:
-            pipeline, tables, steps = _derive(con, snap, prov, say, overrides, steps)
+            pipeline, tables, steps = _derive(con, snap, prov, say, overrides, steps, early)
             # the build-only tables (pipeline.run made them temporary): what readers need
             tables.update(write_epci_history(con))
             bh = build_hash(prov)
@@ -319,6 +379,7 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             with blas:  # the steps' threads have the cores (pacte.store.blas)
                 for step in steps:
                     tables.update(step(con, say) or {})
+            early.check()
             rows = {f"rows_{k}": str(v) for k, v in tables.items()}
             con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(rows.items()))
             meta.update(rows)
@@ -326,6 +387,7 @@ def build(db_path: Path | None = None, snap: Path | None = None,
             pipeline.validate(con)
             con.execute("CHECKPOINT")
         finally:
+            early.close()  # its thread done before the connection closes
             con.close()
         os.replace(tmp, db_path)
         return meta

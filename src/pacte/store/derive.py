@@ -13,6 +13,7 @@ partial coverage.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
 from pacte.store.census_jobs import commune_keyed_rows, harmonise_census, insert_census_jobs
 from pacte.store.estel_jobs import insert_estel_jobs, insert_quarterly_jobs
+from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.harmonise import create_ze2010_weights
 from pacte.store.layout import KeyedRows, write_jobs_table
 from pacte.store.reading import (
@@ -109,18 +111,21 @@ def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
-        overrides: dict | None = None, lanes: bool = True, read: bool = False
-        ) -> dict[str, int]:
+        overrides: dict | None = None, lanes: bool = True, read: bool = False,
+        early: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> dict[str, int]:
     """Build every table; ``overrides`` (fetched official files, e.g. the national URSSAF
     file) replace the bundled snapshot's tables of the same name: a DataFrame, or a loader
     ``load(con, name) -> rows`` streaming a large file straight into the store (its row
     count then goes into ``prov``). The bundled snapshot's steps run in two lanes
     (:func:`_run_lanes`) unless not ``lanes``: the same tables. With ``read``, the bundled
     snapshot's first Parquet tables are already read (:func:`pacte.store.reading.preload`,
-    "Lecture du snapshot" said by the caller)."""
+    "Lecture du snapshot" said by the caller). ``early``: given, on the bundled snapshot's
+    lanes, a cursor seeing the build-only tables (views of their files) once the
+    territories are made, as the jobs table's write starts (the later steps' early work,
+    :class:`pacte.store.build.EarlyWork`, which closes it)."""
     overrides = overrides or {}
     if lanes and not overrides:
-        return _run_lanes(con, snap, prov, say, read)
+        return _run_lanes(con, snap, prov, say, read, early)
     say("Lecture du snapshot")
     frames = load(con, snap, {k: v for k, v in prov.items() if k not in overrides})
     loaders = {name: df for name, df in overrides.items() if callable(df)}
@@ -211,7 +216,7 @@ SIDE_VIEWS = ("cog_codes", "commune_passage", "census_functions", "urssaf_jobs")
 
 
 def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
-               read: bool = False) -> dict[str, int]:
+               read: bool = False, early=None) -> dict[str, int]:
     """The bundled snapshot's steps in two lanes, each on its own DuckDB connection to the
     store: the census and URSSAF harmonisations, their jobs rows and the territories on a
     cursor, in a thread (:func:`_side_lane`), beside the snapshot's load, the ZE2010
@@ -273,8 +278,28 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
         with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
             con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
     # the later steps' temporary tables, once the jobs table's sort has given its memory back
-    load(con, snap, late_tables(prov))
+    if early is None:
+        load(con, snap, late_tables(prov))
+    else:  # read by their early work on its cursor, and once by the build: views
+        for name, meta in late_tables(prov).items():
+            create_view(con, name, table_path(snap, name, meta))
+        early(_build_table_views(con, snap, prov))
     return _finish(con)
+
+
+def _build_table_views(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict
+                       ) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` on which the build-only tables (:data:`BUILD_TABLES`) are views
+    of their Parquet files (on ``con``, temporary tables a cursor does not see)."""
+    cur = con.cursor()
+    try:
+        cur.execute("SET enable_progress_bar = false")
+        for name in sorted(BUILD_TABLES & prov.keys()):
+            create_view(cur, name, table_path(snap, name, prov[name]))
+    except BaseException:
+        cur.close()
+        raise
+    return cur
 
 
 def _side_lane(cur: duckdb.DuckDBPyConnection, snap: Path, prov: dict, splits: pd.DataFrame,
