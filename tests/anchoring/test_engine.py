@@ -11,8 +11,10 @@ from pacte.engine.anchoring import (
     DOMAINS,
     NOT_FETCHED,
     _wide,
+    anchoring_blocks,
     commune_totals,
     compute_anchoring,
+    finish_anchoring,
 )
 from pacte.errors import InvalidParameterError
 
@@ -163,3 +165,33 @@ def test_bpe_counts_by_positions_are_the_pivot():
     want = cnt.pivot(index="code", columns="domain", values="n_equip").reindex(
         index=codes, columns=list(DOMAINS)).fillna(0.0).to_numpy()
     np.testing.assert_array_equal(got, want)
+
+
+class _Recording:
+    """A connection recording the SQL it is given (``execute``, ``sql``)."""
+
+    def __init__(self, con, seen: list):
+        self._con, self._seen = con, seen
+
+    def execute(self, sql, *args, **kw):
+        self._seen.append(sql)
+        return self._con.execute(sql, *args, **kw)
+
+    def sql(self, sql, *args, **kw):
+        self._seen.append(sql)
+        return self._con.sql(sql, *args, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_blocks_made_without_the_jobs_then_finished_give_the_model(raw_con):
+    """The build's early anchoring (:class:`pacte.engine.materialise.Catalogue`): its blocks
+    made without reading the jobs table (written after them), then the census' made and the
+    frame, give the model's rows, in its order."""
+    import re
+
+    seen: list = []
+    rows = anchoring_blocks(_Recording(raw_con, seen), jobs=False)
+    assert seen and not [q for q in seen if re.search(r"\b(FROM|JOIN)\s+jobs\b", q, re.I)]
+    pd.testing.assert_frame_equal(finish_anchoring(raw_con, rows), compute_anchoring(raw_con))

@@ -133,9 +133,11 @@ def test_a_failing_model_fails_once_both_sides_are_done(monkeypatch, failing):
     assert con.execute("SELECT count(*) FROM anchoring_bpe").fetchone()[0] == 2
 
 
+@pytest.mark.parametrize("part", ["anchoring_blocks", "finish_anchoring"])
 def test_a_failing_anchoring_model_fails_the_build_and_keeps_the_previous_store(
-        monkeypatch, fictional_store, tmp_path):
-    """The anchoring model failing in its thread fails the whole build with its error; the
+        monkeypatch, fictional_store, tmp_path, part):
+    """The anchoring model failing, early (its blocks, beside the derive's end) or in the
+    catalogue step (the census' and its frame), fails the whole build with its error; the
     previous store stays, no temporary file is left."""
     import shutil
 
@@ -146,10 +148,10 @@ def test_a_failing_anchoring_model_fails_the_build_and_keeps_the_previous_store(
     from pacte.errors import BuildError
     from pacte.handlers.build import steps
 
-    def broken(con, level=None):
+    def broken(*_args, **_kw):
         raise ValueError("panne du modèle d'ancrage")
 
-    monkeypatch.setitem(materialise.MODELS, "anchoring", broken)
+    monkeypatch.setattr(materialise, part, broken)
     db = tmp_path / "p.duckdb"
     shutil.copy(fictional_store, db)
     before = db.read_bytes()
@@ -157,3 +159,67 @@ def test_a_failing_anchoring_model_fails_the_build_and_keeps_the_previous_store(
         store.build(db, SNAPSHOT, steps=steps)
     assert db.read_bytes() == before
     assert not list(tmp_path.glob(".p.duckdb*"))
+
+
+def test_an_early_anchoring_is_finished_not_run_again(monkeypatch):
+    """Given the anchoring's early blocks (a future), the catalogue's models finish them
+    (the census' block, the frame) in the thread, and the model itself does not run; the
+    blocks are taken out of the future (not held for the rest of the build)."""
+    from concurrent.futures import Future
+
+    from pacte.engine import materialise
+
+    def model(name):
+        def run(con, level, tops=None):
+            if name == "anchoring":
+                raise AssertionError("the anchoring model ran again")
+            return pd.DataFrame({"model": [name]})
+        return run
+
+    finished: list = []
+
+    def finish(con, rows):
+        finished.append(rows)
+        return pd.DataFrame({"model": ["anchoring"]})
+
+    monkeypatch.setattr(materialise, "MODELS", {m: model(m) for m in
+                                                ("valuechain", "exposure", "anchoring")})
+    monkeypatch.setattr(materialise, "finish_anchoring", finish)
+    early: Future = Future()
+    box = [["blocks"]]
+    early.set_result(box)
+    runs = materialise._run_models(_con_with_build_table(), [], early)
+    assert finished == [["blocks"]] and box == []
+    assert {m: df["model"].tolist() for m, df in runs.items()} == {
+        m: [m] for m in ("valuechain", "exposure", "anchoring")}
+
+
+def test_the_catalogue_step_hands_its_early_blocks_over_once(monkeypatch):
+    """:class:`Catalogue`: without early work, the step computes everything; with it, the
+    step gets the early blocks' future (then lets it go), or its failure."""
+    import duckdb
+
+    from pacte.engine import materialise
+    from pacte.handlers.build import steps
+
+    got: list = []
+    monkeypatch.setattr(materialise, "write_indicators",
+                        lambda con, say, anchoring: got.append(anchoring) or {})
+    monkeypatch.setattr(materialise, "anchoring_blocks",
+                        lambda cur, jobs=True: ["blocks", jobs])
+    con = duckdb.connect()
+    materialise.Catalogue()(con)
+    assert got == [None]
+    step = materialise.Catalogue()
+    step.early()(con)
+    step(con)
+    assert got[1].result() == [["blocks", False]] and step._anchoring is None
+
+    failing = materialise.Catalogue()
+    monkeypatch.setattr(materialise, "anchoring_blocks", lambda cur, jobs=True: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.early()(con)
+    failing(con)
+    with pytest.raises(ZeroDivisionError):
+        got[2].result()
+    assert callable(steps()[0].early)  # the build's first step: the catalogue's

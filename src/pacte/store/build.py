@@ -22,6 +22,7 @@ from pacte.errors import BuildError, PacteError
 from pacte.settings import PACKAGE_DIR, VERSION, default_db_path, package_data, sha256_file
 from pacte.store.blas import OneBlasThread
 from pacte.store.build_tables import write_epci_history
+from pacte.store.early import EarlyWork
 from pacte.store.heap import bound_heap, release_duckdb_heap, release_heap, system_arrow_pool
 from pacte.store.provenance import write_source_tables
 
@@ -107,63 +108,18 @@ def beside(main: Step, *side: Step) -> Step:
             cur.close()
 
     step.__name__ = f"{main.__name__}+{'+'.join(s.__name__ for s in side)}"
+    # the steps' early work (:class:`EarlyWork`), one after another
     earlies = [e for s in (main, *side) if (e := getattr(s, "early", None)) is not None]
     if earlies:
         def early() -> Callable[[duckdb.DuckDBPyConnection], None]:
             works = [e() for e in earlies]
-            return lambda cur: [work(cur) for work in works] and None
-        step.early = early  # type: ignore[attr-defined]
-    return step
 
-
-class EarlyWork:
-    """The steps' early work (a step's ``early()``, asked when the derive reaches the jobs
-    table's write, returns a function run then, in a thread, on a cursor of the build's
-    connection seeing the build-only tables: :func:`pacte.store.derive.run`). The step
-    waits for what it needs of it; :meth:`close` waits for all of it (before the
-    connection closes, whatever failed) and :meth:`check` raises its first failure."""
-
-    def __init__(self) -> None:
-        #: the build's steps (set once known: they may be imported in a thread)
-        self.steps: Callable[[], Sequence[Step]] = tuple
-        self._threads: list = []
-        self._errors: list[BaseException] = []
-
-    def start(self, cur: duckdb.DuckDBPyConnection) -> None:
-        """Run the steps' early work on ``cur`` (closed once it is done) in a thread (a
-        thread of its own, ended with its work: a pool's thread, idle until the build's
-        end, kept 10 MB of memory through the rest of it, measured)."""
-        import threading
-
-        try:
-            works = [e() for s in self.steps()
-                     if (e := getattr(s, "early", None)) is not None]
-        except BaseException:
-            cur.close()
-            raise
-
-        def run() -> None:
-            try:
+            def run(cur: duckdb.DuckDBPyConnection) -> None:
                 for work in works:
                     work(cur)
-            except BaseException as exc:
-                self._errors.append(exc)
-            finally:
-                cur.close()
-        thread = threading.Thread(target=run, name="pacte-early")
-        thread.start()
-        self._threads.append(thread)
-
-    def check(self) -> None:
-        """Raise the early work's first failure, once it is done."""
-        self.close()
-        if self._errors:
-            raise self._errors[0]
-
-    def close(self) -> None:
-        """Wait for the early work."""
-        for thread in self._threads:
-            thread.join()
+            return run
+        step.early = early  # type: ignore[attr-defined]
+    return step
 
 
 def _pid_alive(pid: int) -> bool:

@@ -28,11 +28,11 @@ from pacte.sources.io_tables import parse_wiod_crosswalk
 from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_labels
 from pacte.store.census_jobs import commune_keyed_rows, harmonise_census, insert_census_jobs
 from pacte.store.estel_jobs import insert_estel_jobs, insert_quarterly_jobs
-from pacte.store.build_tables import BUILD_TABLES
 from pacte.store.harmonise import create_ze2010_weights
 from pacte.store.layout import KeyedRows, write_jobs_table
 from pacte.store.reading import (
     BUILD_ONLY,
+    build_table_views,
     create_view,
     early_tables,
     is_temporary,
@@ -112,17 +112,18 @@ def sector_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
         overrides: dict | None = None, lanes: bool = True, read: bool = False,
-        early: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> dict[str, int]:
+        early: Callable[[], Callable[[duckdb.DuckDBPyConnection], None] | None] | None = None
+        ) -> dict[str, int]:
     """Build every table; ``overrides`` (fetched official files, e.g. the national URSSAF
     file) replace the bundled snapshot's tables of the same name: a DataFrame, or a loader
     ``load(con, name) -> rows`` streaming a large file straight into the store (its row
     count then goes into ``prov``). The bundled snapshot's steps run in two lanes
     (:func:`_run_lanes`) unless not ``lanes``: the same tables. With ``read``, the bundled
     snapshot's first Parquet tables are already read (:func:`pacte.store.reading.preload`,
-    "Lecture du snapshot" said by the caller). ``early``: given, on the bundled snapshot's
-    lanes, a cursor seeing the build-only tables (views of their files) once the
-    territories are made, as the jobs table's write starts (the later steps' early work,
-    :class:`pacte.store.build.EarlyWork`, which closes it)."""
+    "Lecture du snapshot" said by the caller). ``early``: on the bundled snapshot's lanes,
+    asked once the jobs table is written for the later steps' early work (a function
+    started then on a cursor seeing the build-only tables, which it closes), or None
+    (:class:`pacte.store.build.EarlyWork`)."""
     overrides = overrides or {}
     if lanes and not overrides:
         return _run_lanes(con, snap, prov, say, read, early)
@@ -277,29 +278,23 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
             cur.close()
         with contextlib.suppress(duckdb.Error):  # a failed build's error stays the one raised
             con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
-    # the later steps' temporary tables, once the jobs table's sort has given its memory back
-    if early is None:
+    # the later steps' early work, if any, beside the rest of the build (the catalogue's
+    # anchoring model, :class:`pacte.engine.materialise.Catalogue`: 1.1-1.4 s of CPU, half
+    # of it its DuckDB queries, then beside the catalogue's other models, mostly pandas,
+    # holding the GIL); started beside the jobs table's write, it raised the build's peak
+    # by 35-40 MB (458-464 against 417-420 MB, 2 alternated pairs): not done
+    start = early() if early is not None else None
+    if start is None:
+        # the later steps' temporary tables, once the jobs table's sort has given its
+        # memory back
         load(con, snap, late_tables(prov))
-    else:  # read by their early work on its cursor, and once by the build: views
+    else:
+        # read by the early work on its cursor, and once by the build (the EPCI history):
+        # views of their files, their 57 MB as tables not loaded
         for name, meta in late_tables(prov).items():
             create_view(con, name, table_path(snap, name, meta))
-        early(_build_table_views(con, snap, prov))
+        start(build_table_views(con, snap, prov))
     return _finish(con)
-
-
-def _build_table_views(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict
-                       ) -> duckdb.DuckDBPyConnection:
-    """A cursor of ``con`` on which the build-only tables (:data:`BUILD_TABLES`) are views
-    of their Parquet files (on ``con``, temporary tables a cursor does not see)."""
-    cur = con.cursor()
-    try:
-        cur.execute("SET enable_progress_bar = false")
-        for name in sorted(BUILD_TABLES & prov.keys()):
-            create_view(cur, name, table_path(snap, name, prov[name]))
-    except BaseException:
-        cur.close()
-        raise
-    return cur
 
 
 def _side_lane(cur: duckdb.DuckDBPyConnection, snap: Path, prov: dict, splits: pd.DataFrame,

@@ -51,6 +51,21 @@ def create_view(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
                 + "'" + str(path).replace("'", "''") + "')")
 
 
+def build_table_views(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict
+                       ) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` on which the build-only tables (:data:`BUILD_TABLES`) are views
+    of their Parquet files (on ``con``, temporary tables a cursor does not see)."""
+    cur = con.cursor()
+    try:
+        cur.execute("SET enable_progress_bar = false")
+        for name in sorted(BUILD_TABLES & prov.keys()):
+            create_view(cur, name, table_path(snap, name, prov[name]))
+    except BaseException:
+        cur.close()
+        raise
+    return cur
+
+
 def read_parquet_tables(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict) -> None:
     """A table of ``con`` for every Parquet table of the snapshot listed in ``prov``, in
     its order (the reviewed CSV files are left to their parsers,
