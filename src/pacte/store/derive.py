@@ -29,6 +29,7 @@ from pacte.sources.wiod_trade import parse_low_wage_table, parse_wiod_sector_lab
 from pacte.store.census_jobs import commune_keyed_rows, harmonise_census, insert_census_jobs
 from pacte.store.estel_jobs import insert_estel_jobs, insert_quarterly_jobs
 from pacte.store.harmonise import create_ze2010_weights
+from pacte.store.heap import release_duckdb_heap, release_heap
 from pacte.store.layout import KeyedRows, write_jobs_table
 from pacte.store.reading import (
     BUILD_ONLY,
@@ -293,6 +294,9 @@ def _run_lanes(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
         # views of their files, their 57 MB as tables not loaded
         for name, meta in late_tables(prov).items():
             create_view(con, name, table_path(snap, name, meta))
+        # what the sort freed given back first, not held under the early work's memory
+        release_duckdb_heap()
+        release_heap()
         start(build_table_views(con, snap, prov))
     return _finish(con)
 
