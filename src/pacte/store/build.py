@@ -181,7 +181,8 @@ def _derive(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say: Progres
             overrides: dict, steps: Steps, early: EarlyWork | None = None):
     """The derive steps (:func:`pacte.store.derive.run`) on ``con``; the build ``steps``, if
     a function, called (their modules imported) in a thread meanwhile. Returns the derive
-    module, the derived tables' rows and the steps.
+    module, the derived tables' rows and the steps. ``early``: the steps' early work,
+    started by the derive steps once the jobs table is written (:class:`EarlyWork`).
 
     Without ``overrides`` (the bundled snapshot), a thread first reads its Parquet tables
     (:func:`pacte.store.reading.preload`) while pandas and the derive module are imported:
