@@ -124,7 +124,7 @@ def run(con: duckdb.DuckDBPyConnection, snap: Path, prov: dict, say,
     "Lecture du snapshot" said by the caller). ``early``: on the bundled snapshot's lanes,
     asked once the jobs table is written for the later steps' early work (a function
     started then on a cursor seeing the build-only tables, which it closes), or None
-    (:class:`pacte.store.build.EarlyWork`)."""
+    (:class:`pacte.store.early.EarlyWork`)."""
     overrides = overrides or {}
     if lanes and not overrides:
         return _run_lanes(con, snap, prov, say, read, early)
