@@ -9,14 +9,14 @@ import duckdb
 
 
 class EarlyWork:
-    """The steps' early work: a step's ``early()`` (:func:`pacte.store.build.beside` keeps its steps') returns
-    a function of a DuckDB cursor, run in a thread once the derive steps have written the
-    jobs table (:func:`pacte.store.derive.run`), on a cursor of the build's connection on
-    which the build-only tables are views of their files (on the connection, temporary
-    tables a cursor does not see), beside the derive's last statements and the build's
-    first steps. The step waits for what it needs of it (and raises its failure);
-    :meth:`close` waits for all of it, before the connection closes, whatever failed;
-    :meth:`check` raises its first failure once the steps are done."""
+    """The steps' early work: a step's ``early()`` (:func:`pacte.store.build.beside` keeps
+    its steps') returns a function of a DuckDB cursor, run in a thread once the derive
+    steps have written the jobs table (:func:`pacte.store.derive.run`), on a cursor of the
+    build's connection on which the build-only tables are views of their files (on the
+    connection, temporary tables a cursor does not see), beside the derive's last
+    statements and the build's first steps. The step waits for what it needs of it (and
+    raises its failure); :meth:`close` waits for all of it, before the connection closes,
+    whatever failed; :meth:`check` raises its first failure once the steps are done."""
 
     def __init__(self) -> None:
         #: the build's steps (set once known: they may be imported in a thread)
