@@ -80,9 +80,11 @@ class DefaultSteps:
     def __init__(self) -> None:
         self._drawn: dict[str, Future] = {level: Future() for level in LEVELS}
 
-    def ranking(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
+    def ranking(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None, selected=None
+                ) -> dict:
+        """:func:`~pacte.targeting.materialise.write_default_ranking` (``selected``: its)."""
         try:
-            return write_default_ranking(con, say, drawn=self._publish)
+            return write_default_ranking(con, say, drawn=self._publish, selected=selected)
         finally:
             for future in self._drawn.values():
                 if not future.done():

@@ -9,6 +9,7 @@ programme size (default eligibility); another size is computed from the stored d
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 import duckdb
 import numpy as np
@@ -21,18 +22,26 @@ from pacte.targeting.eligibility import add_gate_values, calc_eligibility, from_
 from pacte.targeting.facts import META_COLUMNS, Ranking, RankingFacts, Unranked
 from pacte.targeting.index import rank_territories
 from pacte.targeting.rule import load_config, load_rule
-from pacte.targeting.tiers import calc_tier_columns, with_tiers
+from pacte.targeting.tiers import (
+    calc_eligible_ranks,
+    calc_selection_tiers,
+    tier_columns,
+    tier_facts,
+)
 
 DEFAULT_SEED = 0
 
 
 def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
-                          drawn=None) -> dict[str, int]:
+                          drawn=None, selected=None) -> dict[str, int]:
     """Rank every level of :data:`RANK_LEVELS` with the default rule and seed 0, the levels
     side by side in two threads, each on its own cursor (numpy's sorts, random draws and
     array arithmetic release the GIL): the EPCI in one, the other levels in the other.
     ``drawn(level, config, seed, codes, ranks)`` receives each level's Monte Carlo ranks
-    (rows: ``codes``) as soon as they are drawn."""
+    (rows: ``codes``) as soon as they are drawn; ``selected(level, marked, eligible_ranks)``
+    each level's ranking with its eligibility (:func:`~pacte.targeting.eligibility.
+    calc_eligibility`) and its draws ranked among the eligible (:func:`~pacte.targeting.
+    tiers.calc_eligible_ranks`), in the level's thread, once its tiers are computed."""
     from concurrent.futures import ThreadPoolExecutor
 
     rule = load_rule()  # read once (load_config and load_eligibility each read it)
@@ -42,7 +51,7 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
         say(f"Classement par défaut : {level}")
         cur = con.cursor()
         try:
-            return _rank_level(cur, level, config, rules, drawn)
+            return _rank_level(cur, level, config, rules, drawn, selected)
         finally:
             cur.close()
 
@@ -62,7 +71,7 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     return {"ranking": len(ranking)}
 
 
-def _rank_level(con, level: str, config, rules, drawn=None
+def _rank_level(con, level: str, config, rules, drawn=None, selected=None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
     """One level's rows of the tables ``ranking``, ``ranking_draws`` and ``ranking_meta``."""
     r = rank_territories(con, level, config, seed=DEFAULT_SEED)
@@ -70,9 +79,16 @@ def _rank_level(con, level: str, config, rules, drawn=None
         drawn(level, config, DEFAULT_SEED, r.frame["code"].to_numpy(), r.ranks)
     marked = calc_eligibility(add_gate_values(con, level, add_nature(con, level, r.frame),
                                               rules), rules)
-    tiers = calc_tier_columns(marked, r.ranks, config.programme.size, config.programme)
-    r = with_tiers(r, config.programme.size, config.programme)
-    df = r.frame.assign(p_top=tiers["p_top"].to_numpy(), tier=tiers["tier"].to_numpy())
+    # the draws ranked among the eligible once, for the tiers and the stored selection
+    # (which read the ranking and its draws back from the store, and ranked them again)
+    el = marked["eligible"].to_numpy(bool)
+    sub = calc_eligible_ranks(r.ranks, el)
+    prog = config.programme
+    p, tier = calc_selection_tiers(r.ranks, prog.size, el, prog.retained, prog.excluded, sub)
+    if selected is not None:
+        selected(level, marked, sub)
+    df = tier_columns(r.frame, p, tier)
+    r = replace(r, frame=df, facts=tier_facts(r.facts, prog.size, prog))
     draws = pd.DataFrame({"level": level, "code": df["code"],
                           "ranks": [encode_ranks(x) for x in r.ranks]})
     f = r.facts
