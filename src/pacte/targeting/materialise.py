@@ -33,7 +33,7 @@ DEFAULT_SEED = 0
 
 
 def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
-                          drawn=None, selected=None) -> dict[str, int]:
+                          drawn=None, selected=None, loaded=None) -> dict[str, int]:
     """Rank every level of :data:`RANK_LEVELS` with the default rule and seed 0, the levels
     side by side in two threads, each on its own cursor (numpy's sorts, random draws and
     array arithmetic release the GIL): the EPCI in one, the other levels in the other.
@@ -41,7 +41,8 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     (rows: ``codes``) as soon as they are drawn; ``selected(level, marked, eligible_ranks)``
     each level's ranking with its eligibility (:func:`~pacte.targeting.eligibility.
     calc_eligibility`) and its draws ranked among the eligible (:func:`~pacte.targeting.
-    tiers.calc_eligible_ranks`), in the level's thread, once its tiers are computed."""
+    tiers.calc_eligible_ranks`), in the level's thread, once its tiers are computed;
+    ``loaded``: :func:`~pacte.targeting.index.rank_territories`'s."""
     from concurrent.futures import ThreadPoolExecutor
 
     rule = load_rule()  # read once (load_config and load_eligibility each read it)
@@ -51,7 +52,7 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
         say(f"Classement par défaut : {level}")
         cur = con.cursor()
         try:
-            return _rank_level(cur, level, config, rules, drawn, selected)
+            return _rank_level(cur, level, config, rules, drawn, selected, loaded)
         finally:
             cur.close()
 
@@ -71,12 +72,12 @@ def write_default_ranking(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     return {"ranking": len(ranking)}
 
 
-def _rank_level(con, level: str, config, rules, drawn=None, selected=None
+def _rank_level(con, level: str, config, rules, drawn=None, selected=None, loaded=None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
     """One level's rows of the tables ``ranking``, ``ranking_draws`` and ``ranking_meta``."""
     from concurrent.futures import ThreadPoolExecutor
 
-    r = rank_territories(con, level, config, seed=DEFAULT_SEED)
+    r = rank_territories(con, level, config, seed=DEFAULT_SEED, loaded=loaded)
     if drawn is not None:
         drawn(level, config, DEFAULT_SEED, r.frame["code"].to_numpy(), r.ranks)
     with ThreadPoolExecutor(1) as pool:
