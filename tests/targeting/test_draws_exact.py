@@ -154,3 +154,4 @@ def test_eligible_ranks_and_encoded_rows_are_those_of_one_row_at_a_time():
     assert blobs == [encode_ranks(r) for r in R]
     np.testing.assert_array_equal(decode_ranks(blobs[7]), R[7])
     assert encode_all_ranks(R[:0]) == []
+    assert encode_all_ranks(np.asfortranarray(R)) == blobs  # any memory layout

@@ -77,7 +77,7 @@ class DefaultSteps:
     audit takes instead of drawing them again (EPCI: 0.26-0.47 s of CPU in the build).
     The audit waits for them at its last run; a failed ranking leaves it to draw them.
     They share what the ranking reads from the store too (the territories, the raw matrix,
-    the census panels: 0.1 s of CPU, EPCI), which the audit waits for at its start (the
+    the census panels: 0.12 s of CPU, EPCI), which the audit waits for at its start (the
     ranking reads them first) and reads itself when the ranking failed before."""
 
     def __init__(self) -> None:

