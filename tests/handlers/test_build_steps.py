@@ -57,3 +57,24 @@ def test_contiguity_failing_beside_the_rankings_fails_the_build(tmp_path, monkey
     with pytest.raises(BuildError, match="panne : contiguïté"):
         build_store(db, snap=SNAPSHOT)
     assert not db.exists() and not list(tmp_path.glob(".p.duckdb*"))
+
+
+def test_selection_made_in_the_ranking_is_the_one_read_back(rw_copy):
+    """``ranking_selection`` as the build makes it (each level's rows in the ranking's
+    threads, :class:`pacte.handlers.ranking.SelectionRows`) is, to the byte, the table made
+    from the stored ranking and draws read back (the step as it was); a level given
+    ``ready`` is taken as it is, the others read back."""
+    from pacte.handlers.ranking import write_ranking_selection
+
+    built = _rows(rw_copy, "ranking_selection")
+    assert {r[0] for r in built} == {"epci", "ze2020", "ze2010"}
+    rw_copy.execute("DROP TABLE ranking_selection")
+    write_ranking_selection(rw_copy)
+    assert _rows(rw_copy, "ranking_selection") == built
+    epci = rw_copy.execute("SELECT * FROM ranking_selection WHERE level = 'epci'").df()
+    rw_copy.execute("DROP TABLE ranking_selection")
+    write_ranking_selection(rw_copy, ready={"epci": epci.head(3)})
+    assert rw_copy.execute("SELECT count(*) FROM ranking_selection WHERE level = 'epci'"
+                           ).fetchall() == [(3,)]
+    assert (_rows(rw_copy, "ranking_selection")[3:]
+            == [r for r in built if r[0] != "epci"])

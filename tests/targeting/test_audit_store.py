@@ -113,3 +113,23 @@ def test_failed_ranking_leaves_the_audit_to_draw(fictional_con, monkeypatch):
     with pytest.raises(RuntimeError):
         steps.ranking(fictional_con)
     assert steps._ranks("epci", load_config(), ["x"], AUDIT_DRAWS) is None
+    assert steps._inputs("epci", load_config()) is None  # the audit reads the store
+
+
+def test_audit_takes_what_the_ranking_read(fictional_con, monkeypatch):
+    """The build's audit takes the territories, the raw matrix and the census panels the
+    ranking read (:func:`rank_territories`'s ``loaded``) instead of reading them again:
+    the same rows to the bit; another rule's are not taken."""
+    from pacte.engine import jobs
+    from pacte.targeting.audit_store import DefaultSteps
+    from pacte.targeting.index import rank_territories
+
+    config = replace(load_config(), draws=100)
+    steps = DefaultSteps()
+    rank_territories(fictional_con, "epci", config, seed=0, loaded=steps._publish_loaded)
+    computed = calc_uncertainty_rows(fictional_con, "epci", config, 100)
+    monkeypatch.setattr(audit, "load_matrix", _boom)
+    monkeypatch.setattr(jobs, "load_panels", _boom)
+    assert calc_uncertainty_rows(fictional_con, "epci", config, 100,
+                                 loaded=steps._inputs) == computed
+    assert steps._inputs("epci", replace(config, aggregation="geometric")) is None

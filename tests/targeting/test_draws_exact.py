@@ -129,3 +129,29 @@ def test_ratio_is_the_quotient_where_the_denominator_is_positive():
     np.testing.assert_array_equal(got, expected)
     assert np.isnan(got[b <= 0]).all() and np.isnan(got[2, :5]).all()
     assert _ratio(a[:, :1], b[0]).shape == (6, 50)
+
+
+def test_eligible_ranks_and_encoded_rows_are_those_of_one_row_at_a_time():
+    """The build's shortcuts give the per-row results: :func:`calc_eligible_ranks` (the
+    subset ranks, 0 elsewhere) feeds the tiers with the same p_top, and
+    :func:`encode_all_ranks` gives each row's :func:`encode_ranks` bytes."""
+    from pacte.targeting.materialise import decode_ranks, encode_all_ranks, encode_ranks
+    from pacte.targeting.tiers import calc_eligible_ranks, calc_selection_tiers
+
+    rng = np.random.default_rng(3)
+    R = np.argsort(rng.random((40, 30)), axis=0).astype(np.int32) + 1  # (n, K) ranks
+    el = rng.random(40) < 0.6
+    sub = calc_eligible_ranks(R, el)
+    np.testing.assert_array_equal(sub[el], calc_subset_ranks(R, el))
+    assert not sub[~el].any()
+    np.testing.assert_array_equal(calc_eligible_ranks(R, np.ones(40, bool)), R)
+    for mask in (el, np.ones(40, bool), np.zeros(40, bool)):
+        want = calc_selection_tiers(R, 5, mask)
+        got = calc_selection_tiers(R, 5, mask, eligible_ranks=calc_eligible_ranks(R, mask))
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+    blobs = encode_all_ranks(R)
+    assert blobs == [encode_ranks(r) for r in R]
+    np.testing.assert_array_equal(decode_ranks(blobs[7]), R[7])
+    assert encode_all_ranks(R[:0]) == []
+    assert encode_all_ranks(np.asfortranarray(R)) == blobs  # any memory layout

@@ -42,7 +42,7 @@ def steps() -> tuple[Step, ...]:
     from pacte.engine.materialise import Catalogue
     from pacte.handlers.card_build import CardSteps
     from pacte.handlers.diversify import write_diversify_matrix
-    from pacte.handlers.ranking import write_ranking_selection
+    from pacte.handlers.ranking import SelectionRows
     from pacte.spatial.materialise import SpatialSteps
     from pacte.targeting.audit_store import DefaultSteps
 
@@ -50,8 +50,11 @@ def steps() -> tuple[Step, ...]:
 
     def ranking(con, say):
         # the selection's table right after the ranking's tables, beside the contiguity
-        # (or the audit's last run) instead of after them
-        return {**ranked.ranking(con, say), **write_ranking_selection(con, say)}
+        # (or the audit's last run) instead of after them; its rows made in the ranking's
+        # threads as each level is ranked
+        selection = SelectionRows()
+        return {**ranked.ranking(con, say, selected=selection.level),
+                **selection.write(con, say)}
 
     return (store.beside(Catalogue(), write_diversify_matrix),
             store.beside(ranking, store.beside(cards.unranked, ranked.audit,

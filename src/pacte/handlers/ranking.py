@@ -181,23 +181,27 @@ def rank_blobs(ranks: np.ndarray) -> tuple[int, bytes]:
     return first, np.cumsum(counts).astype("<i4").tobytes()
 
 
-def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
-                            ) -> dict[str, int]:
+def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
+                            ready: dict[str, pd.DataFrame] | None = None) -> dict[str, int]:
     """Build step, after the default ranking: the table read by
     :func:`pacte.handlers.ranking_rows.default_ranking_rows` — per level and territory, its
     eligibility under the default rule (null without eligibility rules), its rank among the
     eligible, and its Monte Carlo ranks among the eligible (:func:`rank_blobs`): the
-    probability of being in any top N is then one lookup."""
+    probability of being in any top N is then one lookup. ``ready``: the rows of levels
+    already made by :class:`SelectionRows` as they were ranked; the others are read back
+    from the store's ranking and draws."""
     from concurrent.futures import ThreadPoolExecutor
 
     from pacte.handlers.ranking_rows import SELECTION_TABLE
-    from pacte.targeting.tiers import calc_subset_ranks
+    from pacte.targeting.tiers import calc_eligible_ranks
 
     say("Classement par défaut : éligibilité et tirages triés")
-    rule = default_rule()
-    rules = from_rule(rule.eligibility)
+    rules = from_rule(default_rule().eligibility)
+    ready = ready or {}
 
     def level_rows(level: str) -> pd.DataFrame:
+        if level in ready:
+            return ready[level]
         cur = con.cursor()  # one per thread
         try:
             stored = read_default_ranking(cur, level)
@@ -205,27 +209,20 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
             R = read_default_draws(cur, level, df["code"])
             if rules.is_empty:
                 el = np.ones(len(df), bool)
-                cols = {"eligible": None, "eligibility_note": None, "eligible_rank": np.nan}
             else:
                 df = _with_eligibility(cur, level, stored, rules).frame
                 el = df["eligible"].to_numpy(bool)
-                cols = {c: df[c].to_numpy() for c in ("eligible", "eligibility_note",
-                                                      "eligible_rank")}
         finally:
             cur.close()
-        sub = np.zeros_like(R)
-        if el.any():
-            sub[el] = calc_subset_ranks(R, el) if not el.all() else R
-        blobs = [rank_blobs(r) for r in sub]
-        return pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
-                             "rank_first": [b[0] for b in blobs],
-                             "rank_cumulative": [b[1] for b in blobs],
-                             "per_region_min": int(rules.per_region_min)})
+        return selection_rows(level, df, calc_eligible_ranks(R, el), rules)
 
     # the levels side by side (the draws' decompression and sorts release the GIL), as
     # in pacte.targeting.materialise.write_default_ranking
-    with ThreadPoolExecutor(2) as pool:
-        frames = list(pool.map(level_rows, RANK_LEVELS))
+    if all(level in ready for level in RANK_LEVELS):
+        frames = [ready[level] for level in RANK_LEVELS]
+    else:
+        with ThreadPoolExecutor(2) as pool:
+            frames = list(pool.map(level_rows, RANK_LEVELS))
     table = pd.concat(frames, ignore_index=True)
     con.register("_sel", table)
     con.execute(f"""CREATE TABLE {SELECTION_TABLE} AS
@@ -236,3 +233,44 @@ def write_ranking_selection(con: duckdb.DuckDBPyConnection, say=lambda _m: None
                CAST(per_region_min AS INTEGER) AS per_region_min FROM _sel""")
     con.unregister("_sel")
     return {SELECTION_TABLE: len(table)}
+
+
+def selection_rows(level: str, df: pd.DataFrame, eligible_ranks: np.ndarray, rules
+                   ) -> pd.DataFrame:
+    """One level's rows of ``ranking_selection``: ``df`` (the default ranking in rank
+    order, with ``eligible``, ``eligibility_note`` and ``eligible_rank`` unless ``rules``
+    is empty), ``eligible_ranks`` (:func:`pacte.targeting.tiers.calc_eligible_ranks` of
+    its draws)."""
+    if rules.is_empty:
+        cols = {"eligible": None, "eligibility_note": None, "eligible_rank": np.nan}
+    else:
+        cols = {c: df[c].to_numpy() for c in ("eligible", "eligibility_note",
+                                              "eligible_rank")}
+    blobs = [rank_blobs(r) for r in eligible_ranks]
+    return pd.DataFrame({"level": level, "code": df["code"].to_numpy(), **cols,
+                         "rank_first": [b[0] for b in blobs],
+                         "rank_cumulative": [b[1] for b in blobs],
+                         "per_region_min": int(rules.per_region_min)})
+
+
+class SelectionRows:
+    """The rows of ``ranking_selection`` made in the default ranking's threads, as each
+    level is ranked (:func:`pacte.targeting.materialise.write_default_ranking`'s
+    ``selected``), from the ranking's own eligibility and draws: the step that read them
+    back from the store after the whole ranking, decompressed the draws and ranked them
+    again among the eligible ran alone at the end of the rankings (0.2 s of wall and 0.22
+    of CPU on a quiet build; 0.03 s left to write the table). With the audit's inputs
+    taken from the ranking (:class:`pacte.targeting.audit_store.DefaultSteps`): the
+    rankings' and audit's CPU 2.77 -> 2.48 s (run one after the other, medians of 5
+    alternated pairs, same tables)."""
+
+    def __init__(self) -> None:
+        self.ready: dict[str, pd.DataFrame] = {}
+        self._rules = from_rule(default_rule().eligibility)
+
+    def level(self, level: str, marked: pd.DataFrame, eligible_ranks: np.ndarray) -> None:
+        self.ready[level] = selection_rows(level, marked, eligible_ranks, self._rules)
+
+    def write(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
+        ready, self.ready = self.ready, {}
+        return write_ranking_selection(con, say, ready)

@@ -316,7 +316,7 @@ def _shrinkage(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray
 
 def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarray,
                  keep: np.ndarray, M, w_ind, w_dim, draws: int, stored: bool = True,
-                 drawn=None) -> list[dict]:
+                 drawn=None, panels: list | None = None) -> list[dict]:
     from pacte.targeting.audit_store import read_default_uncertainty
     from pacte.targeting.index import calc_nominal
     from pacte.targeting.sampling import kept_sampler, load_sampler
@@ -325,8 +325,8 @@ def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarr
     if rows is not None:  # the default rule's, computed at build time
         return rows
     unc = config.uncertainty
-    sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X, unc.sampling_rate)
-               if "sampling" in unc.sources else None)
+    sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X, unc.sampling_rate,
+                            panels) if "sampling" in unc.sources else None)
     kept = None if sampler is None else kept_sampler(sampler, keep)
     top = min(config.programme.size, int(keep.sum()))
     codes = ter["code"].to_numpy()[keep]
@@ -336,16 +336,19 @@ def _uncertainty(con, level: str, config: Config, ter: pd.DataFrame, X: np.ndarr
 
 
 def calc_uncertainty_rows(con, level: str, config: Config, draws: int = AUDIT_DRAWS,
-                          drawn=None) -> list[dict]:
+                          drawn=None, loaded=None) -> list[dict]:
     """The audit's variance decomposition by source (``run_audit(...)["uncertainty"]``),
     always computed (the build stores the default rule's: :mod:`pacte.targeting.
     audit_store`). ``drawn(level, config, codes, draws)``: the ranks (len(codes), draws)
-    of the run of every source at once (seed :data:`AUDIT_SEED`) if already drawn, or None."""
-    ter, X = load_matrix(con, level, config)
+    of the run of every source at once (seed :data:`AUDIT_SEED`) if already drawn, or None;
+    ``loaded(level, config)``: (territories, raw matrix, census panels) of ``level`` if
+    already read from the store (:func:`pacte.targeting.index.rank_territories`), or None."""
+    got = loaded(level, config) if loaded is not None else None
+    ter, X, panels = got if got is not None else (*load_matrix(con, level, config), None)
     _, keep = calc_prepared(X, config)
     M, w_ind, w_dim = calc_weights(config)
     return _uncertainty(con, level, config, ter, X, keep, M, w_ind, w_dim, draws,
-                        stored=False, drawn=drawn)
+                        stored=False, drawn=drawn, panels=panels)
 
 
 def run_audit(con, level: str, config: Config, draws: int = AUDIT_DRAWS) -> dict:

@@ -253,20 +253,25 @@ def calc_imputed_note(n_imputed: np.ndarray, p: int) -> np.ndarray:
 
 
 def rank_territories(con, level: str = "epci", config: Config | None = None, seed: int = 0,
-                     draws: int | None = None) -> Ranking:
+                     draws: int | None = None, loaded=None) -> Ranking:
     """Ranking of every territory of ``level``: the frame (rank, score, rank interval,
     dimension scores and contributions, top dimension, type and peers, imputed inputs
     flagged), its facts (rule, level, seed, draws, sources of uncertainty, territories left
     unranked with their reason) and the Monte Carlo ranks (rows in the order of the frame,
-    one column per draw)."""
-    from pacte.targeting.sampling import load_sampler
+    one column per draw). ``loaded(level, config, ter, X, panels)`` receives what it read
+    from the store (the territories, the raw matrix, the census panels redrawn or None),
+    left unchanged."""
+    from pacte.targeting.sampling import load_sampled_panels, load_sampler
 
     config = config or load_config()
     draws = config.draws if draws is None else draws
     ter, X = load_matrix(con, level, config)
+    sampling = "sampling" in config.uncertainty.sources
+    panels = load_sampled_panels(con, level) if sampling else None
+    if loaded is not None:
+        loaded(level, config, ter, X, panels)
     sampler = (load_sampler(con, level, config, pd.Index(ter["code"]), X,
-                            config.uncertainty.sampling_rate)
-               if "sampling" in config.uncertainty.sources else None)
+                            config.uncertainty.sampling_rate, panels) if sampling else None)
 
     def typology_and_peers(central: dict) -> tuple[list[str], list[str]]:
         kept = ter[central["keep"]].reset_index(drop=True)

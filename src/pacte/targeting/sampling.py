@@ -83,16 +83,25 @@ FAST: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
+def load_sampled_panels(con, level: str) -> list:
+    """The census panels of ``level`` that :func:`load_sampler` redraws."""
+    from pacte.engine.jobs import load_panels
+
+    return [p for p in load_panels(con, [level], list(SAMPLED_SOURCES)) if p.level == level]
+
+
 def load_sampler(con, level: str, config: Config, codes: pd.Index, X: np.ndarray,
-                 rate: float) -> Sampler | None:
+                 rate: float, panels: list | None = None) -> Sampler | None:
     """The sampler of the rule's census indicators for the territories ``codes`` (rows of
-    ``X``, the raw matrix the index ranks), or None when none of them comes from a sample."""
-    from pacte.engine.jobs import load_panels, panel_values
+    ``X``, the raw matrix the index ranks), or None when none of them comes from a sample.
+    ``panels``: :func:`load_sampled_panels` of ``level``, when read already (read-only:
+    each sampler redraws its own copy)."""
+    from pacte.engine.jobs import panel_values
 
     cols = [j for j, s in enumerate(config.specs)
             if s.candidates[0][0] in SAMPLED_SOURCES
             and INDICATORS[s.id].kind in ("level", "change", "peak")]
-    panels = [p for p in load_panels(con, [level], list(SAMPLED_SOURCES)) if p.level == level]
+    panels = load_sampled_panels(con, level) if panels is None else panels
     if not cols or not panels:
         return None
     p = panels[0]

@@ -67,6 +67,20 @@ def calc_subset_ranks(ranks: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out.T
 
 
+def calc_eligible_ranks(ranks: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Ranks (n, K) of the ``eligible`` rows among themselves in each draw
+    (:func:`calc_subset_ranks`), 0 in the other rows: what the programme's tiers and the
+    stored selection (``ranking_selection``) both read, computed once at build time."""
+    ranks = np.asarray(ranks)
+    el = np.asarray(eligible, bool)
+    if el.all():
+        return ranks.copy()
+    sub = np.zeros_like(ranks)
+    if el.any():
+        sub[el] = calc_subset_ranks(ranks, el)
+    return sub
+
+
 def calc_tier_counts(tiers: np.ndarray) -> dict[str, int]:
     """Number of territories in each tier, in the order retenu, incertain, écarté."""
     t = np.asarray(tiers, object)
@@ -74,16 +88,22 @@ def calc_tier_counts(tiers: np.ndarray) -> dict[str, int]:
 
 
 def calc_selection_tiers(ranks: np.ndarray, top: int, eligible: np.ndarray | None = None,
-                         retained: float = 0.9, excluded: float = 0.1
+                         retained: float = 0.9, excluded: float = 0.1,
+                         eligible_ranks: np.ndarray | None = None
                          ) -> tuple[np.ndarray, np.ndarray]:
     """(p_top, tier) of every row of ``ranks`` (n, K) for a programme of ``top``
     territories chosen among the ``eligible`` ones (all when None): a territory that is
-    not eligible has p_top 0 and is « écarté »."""
+    not eligible has p_top 0 and is « écarté ». ``eligible_ranks``: the
+    :func:`calc_eligible_ranks` of ``ranks`` and ``eligible``, when computed already."""
     ranks = np.asarray(ranks)
     p = np.zeros(ranks.shape[0])
     el = np.ones(ranks.shape[0], bool) if eligible is None else np.asarray(eligible, bool)
     if el.any():
-        p[el] = calc_p_top(calc_subset_ranks(ranks, el) if not el.all() else ranks, top)
+        if eligible_ranks is not None:
+            sub = eligible_ranks if el.all() else eligible_ranks[el]
+        else:
+            sub = calc_subset_ranks(ranks, el) if not el.all() else ranks
+        p[el] = calc_p_top(sub, top)
     return p, calc_tiers(p, retained, excluded)
 
 
@@ -99,13 +119,20 @@ class Programme:
     excluded: float = 0.1
 
 
-def calc_tier_columns(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme
-                      ) -> pd.DataFrame:
+def calc_tier_columns(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme,
+                      eligible_ranks: np.ndarray | None = None) -> pd.DataFrame:
     """``df`` (a ranking, rows in the order of ``ranks`` (n, K)) with ``p_top`` and ``tier``
     after ``rank_high`` for a programme of ``top`` territories, chosen among the eligible
-    ones when ``df`` has an ``eligible`` column."""
+    ones when ``df`` has an ``eligible`` column (``eligible_ranks``: as
+    :func:`calc_selection_tiers`)."""
     el = df["eligible"].to_numpy(bool) if "eligible" in df else None
-    p, tier = calc_selection_tiers(ranks, top, el, programme.retained, programme.excluded)
+    p, tier = calc_selection_tiers(ranks, top, el, programme.retained, programme.excluded,
+                                   eligible_ranks if el is not None else None)
+    return tier_columns(df, p, tier)
+
+
+def tier_columns(df: pd.DataFrame, p: np.ndarray, tier: np.ndarray) -> pd.DataFrame:
+    """``df`` with the columns ``p_top`` and ``tier`` after ``rank_high``."""
     cols = [c for c in df.columns if c not in ("p_top", "tier")]
     at = cols.index("rank_high") + 1 if "rank_high" in cols else len(cols)
     out = df[cols].copy()
@@ -119,7 +146,13 @@ def with_tiers(ranking: Ranking, top: int, programme: Programme) -> Ranking:
     (:func:`calc_tier_columns`), its facts saying the programme size and thresholds."""
     if ranking.ranks is None:
         raise ValueError("with_tiers: a ranking without its Monte Carlo ranks")
-    facts = replace(ranking.facts, tier_size=int(top), tier_retained=programme.retained,
-                    tier_excluded=programme.excluded)
     return replace(ranking, frame=calc_tier_columns(ranking.frame, ranking.ranks, top,
-                                                     programme), facts=facts)
+                                                     programme),
+                   facts=tier_facts(ranking.facts, top, programme))
+
+
+def tier_facts(facts, top: int, programme: Programme):
+    """``facts`` (:class:`~pacte.targeting.facts.RankingFacts`) saying the programme size
+    and thresholds of the tiers."""
+    return replace(facts, tier_size=int(top), tier_retained=programme.retained,
+                   tier_excluded=programme.excluded)
