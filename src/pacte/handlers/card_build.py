@@ -81,6 +81,12 @@ SPAN = 1
 #: is the thread's that assembles the cards meanwhile (:func:`level_cards`'s
 #: ``prefetch``). The ranked levels' cards, 3 runs each, medians: 3.83 -> 3.56 s of CPU.
 CARD_THREADS = 1
+#: JSON of a chunk whose rows are queried while the previous chunk is assembled
+#: (:func:`level_cards`'s ``prefetch``): that chunk's rows and cards are then held under the
+#: next one's query. At :data:`CHUNK_BYTES`, the ranked levels' cards reached 416-427 MB
+#: (bundled build, 3 builds; 418-437 before the prefetch, the build's peak); at 10 MB,
+#: 408-419 (3 builds against 420-425), 2-3 queries more (the same CPU time within the noise).
+PREFETCH_BYTES = 10_000_000
 
 
 def next_chunk(n_cards: int, n_bytes: int, chunk_bytes: int = CHUNK_BYTES) -> int:
@@ -172,7 +178,8 @@ def _piped(con: duckdb.DuckDBPyConnection, store_meta: dict, ready: dict[str, li
                     previous = None
                 yield level, ready.pop(level)
                 continue
-            for cards in level_cards(con, level, store_meta, prefetch=True):
+            for cards in level_cards(con, level, store_meta, prefetch=True,
+                                     chunk_bytes=PREFETCH_BYTES):
                 if previous is not None:
                     yield previous
                 previous = (level, [(code, pool.submit(gzip_body, body), src)
