@@ -1,5 +1,6 @@
-"""Writing the territory cards: a chunk committed at a time, without a checkpoint meanwhile
-(the checkpoint threshold raised for the step, then put back as it was, failure or not)."""
+"""Writing the territory cards: a chunk committed at a time, without a checkpoint meanwhile,
+on one DuckDB thread (the checkpoint threshold and the threads set for the step, then put
+back as they were, failure or not)."""
 
 import shutil
 
@@ -17,6 +18,7 @@ def writable(built_store, tmp_path):
     con = duckdb.connect(str(path))
     con.execute(f"DROP TABLE {card_build.TABLE}")
     con.execute("SET checkpoint_threshold = '7.0 MiB'")
+    con.execute("SET threads = 3")
     yield con
     con.close()
 
@@ -25,8 +27,7 @@ def test_cards_written_a_chunk_at_a_time_are_the_built_ones(writable, built_stor
     """The same rows in the same order as the store's (bodies, sources), the store's
     checkpoint threshold put back, and every card's key unique."""
     out = card_build.write_territory_cards(writable)
-    assert writable.execute("SELECT current_setting('checkpoint_threshold')"
-                            ).fetchall()[0][0] == "7.0 MiB"
+    assert settings(writable) == ("7.0 MiB", 3)
     writable.execute(f"ATTACH '{built_store}' AS ref (READ_ONLY)")
     rows = f"SELECT key, level, code, body, sources FROM {{}}.{card_build.TABLE}"
     n = writable.execute(f"SELECT count(*) FROM ({rows.format('ref')})").fetchall()[0][0]
@@ -38,7 +39,12 @@ def test_cards_written_a_chunk_at_a_time_are_the_built_ones(writable, built_stor
                          f"ref.{card_build.TABLE} LIMIT 1")
 
 
-def test_a_failing_card_step_puts_the_threshold_back(writable, monkeypatch):
+def settings(con) -> tuple:
+    return con.execute("SELECT current_setting('checkpoint_threshold'), "
+                       "current_setting('threads')").fetchall()[0]
+
+
+def test_a_failing_card_step_puts_the_settings_back(writable, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("panne")
         yield
@@ -46,8 +52,28 @@ def test_a_failing_card_step_puts_the_threshold_back(writable, monkeypatch):
     monkeypatch.setattr(card_build, "level_cards", broken)
     with pytest.raises(RuntimeError, match="panne"):
         card_build.write_territory_cards(writable)
-    assert writable.execute("SELECT current_setting('checkpoint_threshold')"
-                            ).fetchall()[0][0] == "7.0 MiB"
+    assert settings(writable) == ("7.0 MiB", 3)
+
+
+def test_a_failing_prefetched_query_fails_the_step(writable, monkeypatch):
+    """A chunk's rows fail in the thread that queries them: the step fails with that
+    error (no card table half written is kept by the build: it fails), the settings put
+    back; the step's DuckDB threads were one meanwhile."""
+    from pacte.handlers.card_rows import LevelRows
+
+    seen, chunk = [], LevelRows.chunk
+
+    def broken(self, after, last):
+        seen.append(settings(self.con)[1])
+        if len(seen) == 3:
+            raise RuntimeError("requête en panne")
+        return chunk(self, after, last)
+
+    monkeypatch.setattr(LevelRows, "chunk", broken)
+    with pytest.raises(RuntimeError, match="requête en panne"):
+        card_build.write_territory_cards(writable)
+    assert settings(writable) == ("7.0 MiB", 3)
+    assert seen == [card_build.CARD_THREADS] * 3
 
 
 #: The tables written beside the rankings and after them: the unranked levels' cards read

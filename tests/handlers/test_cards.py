@@ -193,6 +193,50 @@ def test_rows_read_in_spans_and_batches_give_the_same_cards(con, monkeypatch):
         assert got == expected, level
 
 
+def test_prefetched_rows_give_the_same_cards_in_the_same_order(con):
+    """Each chunk's rows queried in a thread while the previous chunk is assembled
+    (``prefetch``, the build's): the cards of the rows read in one stream, in code order,
+    chunk by chunk (many small chunks: a chunk given its neighbour's rows, or rows read
+    twice or skipped, would change them)."""
+    from pacte.handlers import card_build
+
+    for level in ("dep", "reg", "fr"):
+        plain = list(card_build.level_cards(con, level, chunk=8))
+        chunks = list(card_build.level_cards(con, level, chunk=8, prefetch=True,
+                                             chunk_bytes=1))
+        got = [c for part in chunks for c in part]
+        assert len(chunks) > 1 or level == "fr"
+        assert all(len(part) <= card_build.CHUNK_RANGE[0] for part in chunks)
+        assert [c for c, _b, _s in got] == [c for part in plain for c, _b, _s in part]
+        assert got == [c for part in plain for c in part], level
+
+
+def test_a_chunk_of_rows_is_its_codes_rows(con):
+    """:meth:`LevelRows.chunk`: the rows of the codes after ``after`` to ``last`` only,
+    whatever chunk was read before (a thread's chunks are not one after the other)."""
+    from pacte.handlers.card_indicators import register_labels
+    from pacte.handlers.card_rows import INDICATORS, JOBS, LevelRows
+
+    codes = [c for (c,) in con.execute(
+        "SELECT code FROM territory WHERE level = 'dep' ORDER BY code").fetchall()]
+    cur = con.cursor()
+    try:
+        register_labels(cur, "dep")
+        rows = LevelRows(cur, "dep", True)
+        whole = rows.chunk(None, codes[-1])
+        for after, last in ((codes[40], codes[45]), (None, codes[2]), (codes[9], codes[10]),
+                            (codes[-3], codes[-1])):
+            part = rows.chunk(after, last)
+            inside = codes[codes.index(after) + 1 if after else 0:codes.index(last) + 1]
+            for code in codes:
+                for kind in (JOBS, INDICATORS):
+                    expected = whole.text(code, kind) if code in inside else b""
+                    assert bytes(part.text(code, kind)) == bytes(expected), (code, kind)
+                    assert part.has(code, kind) is (code in inside and whole.has(code, kind))
+    finally:
+        cur.close()
+
+
 def test_json_rows_are_slices_of_one_buffer():
     """Each (code, kind)'s rows, commas between them, and its distinct sources."""
     import pyarrow as pa

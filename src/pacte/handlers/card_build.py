@@ -21,40 +21,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import deflate
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
-from pacte.catalogue.headline import KEY_FIGURES
-from pacte.export.jsonable import dumps, jsonable
 from pacte.geography import CARD_LEVELS, RANK_LEVELS
-from pacte.handlers.anchoring import anchoring_profile
-from pacte.handlers.card_indicators import register_labels, show_indicators_sql
-from pacte.handlers.card_rows import (
-    INDICATORS,
-    JOBS,
-    JsonRows,
-    LevelRows,
-    arrow_table,
-    json_sql,
-)
-from pacte.handlers.compare import default_groups
-from pacte.handlers.envelope import envelope
-from pacte.handlers.ranking import rank_summaries
-from pacte.handlers.territory import (
-    HEADLINE_COLUMNS,
-    answer_sources,
-    has_indicators,
-    headline_rows,
-    identity,
-    records,
-)
-from pacte.store import queries
+from pacte.handlers.card_indicators import register_labels
+from pacte.handlers.card_level import Card, LevelInputs
+from pacte.handlers.card_rows import LevelRows
 from pacte.store.connect import read_meta
-from pacte.store.frames import frame
 
 TABLE = "territory_card"
 #: gzip level of the stored bodies, compressed by libdeflate (the ``deflate`` package), the
@@ -65,9 +42,6 @@ TABLE = "territory_card"
 #: in 3.6 s; levels 2 to 5 of libdeflate: 0.69 to 0.85 s for 25.4 to 23.8 MB.)
 GZIP_LEVEL = 1
 
-
-#: (code, gzip body, sources) of a territory's card.
-Card = tuple[str, bytes, list[str]]
 #: The levels whose cards read nothing the rankings write (the ranking's place and peers:
 #: :func:`pacte.handlers.ranking.rank_summaries`, :func:`pacte.handlers.compare.
 #: default_groups`, the anchoring's peers: all empty off the ranked levels).
@@ -100,134 +74,127 @@ CHUNK_RANGE = (8, 256)
 #: build's peak, median of 3 builds: 2 chunks 459 MB, 1 chunk 442 MB, the same CPU time
 #: within the noise).
 SPAN = 1
+#: DuckDB's threads during :func:`write_territory_cards` (its own setting put back after):
+#: a chunk's query (a few ms of scans, joins and JSON, then a sort) gains little from a
+#: second thread, which costs more CPU than it saves wall (100 EPCI: 0.070 s of CPU and of
+#: wall on one thread, 0.090 s of CPU for 0.062 s of wall on two); the step's other core
+#: is the thread's that assembles the cards meanwhile (:func:`level_cards`'s
+#: ``prefetch``). The ranked levels' cards, 3 runs each, medians: 3.83 -> 3.56 s of CPU.
+CARD_THREADS = 1
+#: JSON of a chunk whose rows are queried while the previous chunk is assembled
+#: (:func:`level_cards`'s ``prefetch``): that chunk's rows and cards are then held under the
+#: next one's query. At :data:`CHUNK_BYTES`, the ranked levels' cards reached 416-427 MB
+#: (bundled build, 3 builds; 418-437 before the prefetch, the build's peak); at 10 MB,
+#: 408-419 (3 builds against 420-425), 2-3 queries more (the same CPU time within the noise).
+PREFETCH_BYTES = 10_000_000
 
 
-def next_chunk(n_cards: int, n_bytes: int) -> int:
+def next_chunk(n_cards: int, n_bytes: int, chunk_bytes: int = CHUNK_BYTES) -> int:
     """Territories of the next chunk after ``n_cards`` cards of ``n_bytes`` of JSON."""
     mean = max(n_bytes // max(n_cards, 1), 1)
-    return max(CHUNK_RANGE[0], min(CHUNK_RANGE[1], CHUNK_BYTES // mean))
-
-
-def _frame_rows(con: duckdb.DuckDBPyConnection, df: pd.DataFrame | None,
-                keep_code: bool = False) -> JsonRows:
-    """The rows of a level-wide frame (a ``code`` column, dropped unless ``keep_code``), in
-    its row order, encoded once for the level (encoded a chunk at a time instead, from the
-    frame registered as Arrow: 15 % more CPU for the same peak, measured)."""
-    if df is None or df.empty:
-        return JsonRows()
-    names = [c for c in df.columns if keep_code or c != "code"]
-    floats = {c for c in names if pd.api.types.is_float_dtype(df[c])}
-    source = "s.source" if "source" in df.columns else "NULL"
-    con.register("_card_frame", df)
-    try:  # a scan without ORDER BY keeps the frame's order (preserve_insertion_order)
-        return JsonRows(arrow_table(con, f"""
-            SELECT code, {source} AS source, {json_sql(names, floats)} AS j
-            FROM _card_frame s"""))
-    finally:
-        con.unregister("_card_frame")
-
-
-def _json(x) -> bytes:
-    """:func:`pacte.export.jsonable.dumps` of ``jsonable(x)``: ``x`` encoded as it is when
-    it is JSON-safe already, which gives the same bytes (the card's blocks have text keys),
-    in a third of the time."""
-    try:
-        return dumps(x)
-    except (TypeError, ValueError):  # a NaN, a numpy scalar, a DataFrame...
-        return dumps(jsonable(x))
-
-
-def _headlines(con: duckdb.DuckDBPyConnection, level: str, sql: str, params: list,
-               order: str) -> dict[str, list[dict]]:
-    """code -> key figures (:func:`pacte.handlers.territory.headline`) of every territory of
-    ``level``, from the shown indicator rows (:func:`pacte.handlers.card_indicators.
-    show_indicators_sql`) of the key figures' indicators (the others cannot be picked)."""
-    keys = [i for i, _ in KEY_FIGURES]
-    ind_df = frame(con, f"""SELECT * EXCLUDE (_o, _ord) FROM ({sql}) s
-                            WHERE indicator IN ({", ".join("?" * len(keys))})
-                            ORDER BY code, {order}""", [*params, *keys])
-    by_code: dict[str, list[dict]] = {}
-    cols = [c for c in HEADLINE_COLUMNS if c in ind_df.columns]
-    for code, row in zip(ind_df["code"].tolist(), records(ind_df, cols), strict=True):
-        by_code.setdefault(code, []).append(row)
-    return {c: headline_rows(rows, level) for c, rows in by_code.items()}
+    return max(CHUNK_RANGE[0], min(CHUNK_RANGE[1], chunk_bytes // mean))
 
 
 def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None,
-                chunk: int = CHUNK) -> Iterator[list[tuple[str, bytes, list[str]]]]:
+                chunk: int = CHUNK, prefetch: bool = False,
+                chunk_bytes: int = CHUNK_BYTES) -> Iterator[list[Card]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
     models) of every territory of ``level``, in code order, by lists of ``chunk``
     territories, then as many as :func:`next_chunk` gives (the caller's: emptied once used,
     their bodies are not held meanwhile). ``store_meta``: the store's meta table, when read
-    already."""
+    already. ``prefetch``: each chunk's rows queried in a thread while the previous chunk's
+    cards are assembled."""
     store_meta = read_meta(con) if store_meta is None else store_meta
-    terr = con.execute("SELECT * FROM territory WHERE level = ? ORDER BY code", [level]).df()
-    records_ = terr.to_dict("records")
-    names = dict(((lv, c), n) for lv, c, n in con.execute(
-        "SELECT level, code, name FROM territory WHERE level IN ('epci', 'dep', 'reg')"
-    ).fetchall())
-    with_ind = has_indicators(level)
-    cov = _frame_rows(con, queries.coverage(con, level), keep_code=True)
-    anch = _frame_rows(con, anchoring_profile(con, level, None) if with_ind else None)
-    ranks, groups = rank_summaries(con, level), default_groups(con, level)
     cur = con.cursor()  # the stream's: the envelopes below may read the store on ``con``
+    pool = ThreadPoolExecutor(1, thread_name_prefix="card-rows") if prefetch else None
     try:
-        heads = {}
-        if with_ind:
+        inputs = LevelInputs(con, level, store_meta)
+        if inputs.with_ind:
             register_labels(cur, level)
-            heads = _headlines(cur, level, *show_indicators_sql(level))
-        rows = LevelRows(cur, level, with_ind)
-        yield from _cards(con, level, store_meta, records_, names, rows, cov, anch, heads,
-                          ranks, groups, chunk)
+        rows = LevelRows(cur, level, inputs.with_ind)
+        if pool is not None:
+            yield from _prefetched(con, inputs, rows, pool, chunk, chunk_bytes)
+            return
+        inputs.read(con)
+        records_, codes = inputs.records, inputs.codes
+        k, size = 0, chunk
+        while k < len(records_):
+            part = records_[k:k + size]
+            k += len(part)
+            got = rows.until(part[-1]["code"], codes[min(k - len(part) + SPAN * size,
+                                                           len(codes)) - 1])
+            out = inputs.assemble(con, part, got)
+            inputs.done(out)
+            size = next_chunk(inputs.n_cards, inputs.n_bytes, chunk_bytes)
+            # the chunk's rows (their Arrow buffers: its JSON once more) not held under the
+            # next span's query, nor the cards once compressed (the caller empties ``out``):
+            # the step's memory over its start 167-171 -> 151-158 MB (3 pairs), the same CPU
+            got = None
+            yield out
+        rows.close()
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # before the cursor closes
         cur.close()
 
 
-def _cards(con, level, store_meta, records_, names, rows, cov, anch, heads, ranks, groups,
-           chunk):
-    """The chunks of cards of :func:`level_cards`."""
-    with_ind = has_indicators(level)
-    metas: dict[tuple[str, ...], bytes] = {}  # the envelope depends on the sources only
-    codes = [r["code"] for r in records_]
-    k, done, size = 0, 0, chunk
-    while k < len(records_):
-        part = records_[k:k + size]
-        k += len(part)
-        got = rows.until(part[-1]["code"], codes[min(k - len(part) + SPAN * size,
-                                                       len(codes)) - 1])
-        out = []
-        for row in part:
-            code = row["code"]
-            parents = [{"level": lv, "code": row.get(lv), "name": names[(lv, row.get(lv))]}
-                       for lv in ("epci", "dep", "reg")
-                       if isinstance(row.get(lv), str) and row.get(lv)
-                       and (lv, row.get(lv)) in names]
-            parts = (b'{"data":{"territory":', _json(identity(row)),
-                     b',"parents":', _json(parents),
-                     b',"coverage":[', cov.text(code), b'],"indicators":',
-                     *((b"[", got.text(code, INDICATORS), b"]") if with_ind else (b"null",)),
-                     b',"anchoring":',
-                     *((b"[", anch.text(code), b"]") if with_ind else (b"null",)),
-                     b',"jobs":[', got.text(code, JOBS),
-                     b'],"headline":', _json(heads.get(code, [])),
-                     b',"ranking":', _json(ranks.get(code)),
-                     b',"comparison":', _json(groups.get(code)), b'},"meta":')
-            sources = answer_sources(got.sources(code, JOBS),
-                                     got.sources(code, INDICATORS) if with_ind else None,
-                                     anch.has(code))
-            key = tuple(sources)
-            if key not in metas:
-                metas[key] = _json(envelope(con, sources, store_meta=store_meta,
-                                            level=level))
-            out.append((code, b"".join((*parts, metas[key], b"}")), sources))
-        done += sum(len(body) for _c, body, _s in out)
-        size = next_chunk(k, done)
-        # the chunk's rows (their Arrow buffers: its JSON once more) not held under the next
-        # span's query, nor the cards once compressed (the caller empties ``out``): the
-        # step's memory over its start 167-171 -> 151-158 MB (3 pairs), the same CPU time
+def _prefetched(con, inputs: LevelInputs, rows: LevelRows, pool: ThreadPoolExecutor,
+                chunk: int, chunk_bytes: int) -> Iterator[list[Card]]:
+    """The chunks of :func:`level_cards`, each one's rows queried by ``pool`` while the
+    previous one's cards are assembled here (its size from the chunks done before it); the
+    first one's while the level's inputs are read. The query releases the GIL (DuckDB,
+    one thread: :data:`CARD_THREADS`), the assembly holds it: the ranked levels' cards,
+    alone on one core after the spatial statistics (3.3 s of the bundled build's 15.8),
+    use the second. Bundled build, 8 pairs under load, medians: the card step's own thread
+    2.44 -> 1.62 s of CPU (the queries in the other), the build's CPU 17.65 -> 17.54 s, the
+    cards' memory 423 -> 416 MB at most (:data:`PREFETCH_BYTES`), the build's peak 424 ->
+    426 MB (set before the cards). Two threads each assembling its own chunks instead (a
+    cursor each, the chunks taken in turn): 0.4-0.8 s more CPU (twice the queries at half
+    the JSON each, for the same memory; at 12 MB each, 45 MB more) and the GIL held by both."""
+    records_, codes = inputs.records, inputs.codes
+    part = records_[:chunk]
+    future = pool.submit(rows.chunk, None, part[-1]["code"]) if part else None
+    inputs.read(con)
+    k = len(part)
+    while future is not None:
+        got = future.result()
+        size = next_chunk(inputs.n_cards, inputs.n_bytes, chunk_bytes) \
+            if inputs.n_cards else chunk
+        following = records_[k:k + size]
+        future = (pool.submit(rows.chunk, codes[k - 1], following[-1]["code"])
+                  if following else None)
+        k += len(following)
+        out = inputs.assemble(con, part, got)
         got = None
+        inputs.done(out)
+        part = following
         yield out
-    rows.close()
+
+
+def _piped(con: duckdb.DuckDBPyConnection, store_meta: dict, ready: dict[str, list[Card]]
+           ) -> Iterator[tuple[str, list]]:
+    """(level, cards: their gzip bytes or their compression's future) of every card level,
+    in order: those of ``ready`` as they are; the others' by chunks (:func:`level_cards`,
+    each chunk's rows queried while the previous chunk is assembled), a chunk compressed
+    (by threads) while the next one is assembled."""
+    previous = None
+    with ThreadPoolExecutor() as pool:
+        for level in sorted(CARD_LEVELS):
+            if level in ready:
+                if previous is not None:
+                    yield previous
+                    previous = None
+                yield level, ready.pop(level)
+                continue
+            for cards in level_cards(con, level, store_meta, prefetch=True,
+                                     chunk_bytes=PREFETCH_BYTES):
+                if previous is not None:
+                    yield previous
+                previous = (level, [(code, pool.submit(gzip_body, body), src)
+                                    for code, body, src in cards])
+                cards.clear()  # each body held by its compression only
+        if previous is not None:
+            yield previous
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
@@ -238,52 +205,36 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     written (its envelope names them). ``ready``: level -> its cards made already
     (:func:`compressed_cards`), written in their place among the others."""
     say("Fiches des territoires (réponses de l'API)")
-    ready = ready or {}
     store_meta = read_meta(con)
-    pending: list = []  # a chunk is compressed while the next one is assembled
     written = 0
     con.execute(f"CREATE TABLE {TABLE} (key VARCHAR, level VARCHAR, code VARCHAR, "
                 "body BLOB, sources VARCHAR)")
-
-    def collect() -> None:
-        nonlocal written
-        if pending:
-            con.register("_cards", pa.table({
-                "key": [f"{lv}/{code}" for lv, code, _f, _s in pending],
-                "level": [lv for lv, _c, _f, _s in pending],
-                "code": [code for _l, code, _f, _s in pending],
-                "body": pa.array([f.result() for _l, _c, f, _s in pending], pa.binary()),
-                "sources": [json.dumps(src) for _l, _c, _f, src in pending]}))
-            con.execute(f"INSERT INTO {TABLE} SELECT * FROM _cards")
-            con.unregister("_cards")
-            written += len(pending)
-            pending.clear()
-
     # each chunk committed on its own: the write-ahead log serialises a commit's rows in
     # memory (the cards in one statement: 80-100 MB over their 27 MB of gzip bytes for the
     # time of the commit, the build's peak; measured). No checkpoint meanwhile (the
     # bundled build's are triggered past 16 MB of log): each rewrote the table, whose old
     # blocks stayed free in the file (70 MB instead of 58); the build's last one writes it
-    threshold = con.execute("SELECT current_setting('checkpoint_threshold')"
-                            ).fetchall()[0][0]
+    threshold, threads = con.execute(
+        "SELECT current_setting('checkpoint_threshold'), current_setting('threads')"
+    ).fetchall()[0]
     con.execute("SET checkpoint_threshold = '1TB'")
+    con.execute(f"SET threads = {CARD_THREADS}")
     try:
-        with ThreadPoolExecutor() as pool:
-            # levels, then codes, in order: the table's rows sorted by level and code
-            for level in sorted(CARD_LEVELS):
-                if level in ready:
-                    collect()
-                    pending.extend((level, code, _done(body), src)
-                                   for code, body, src in ready.pop(level))
-                    continue
-                for cards in level_cards(con, level, store_meta):
-                    collect()
-                    pending.extend((level, code, pool.submit(gzip_body, body), src)
-                                   for code, body, src in cards)
-                    cards.clear()  # each body held by its compression only
-            collect()
+        # levels, then codes, in order: the table's rows sorted by level and code
+        for level, cards in _piped(con, store_meta, dict(ready or {})):
+            con.register("_cards", pa.table({
+                "key": [f"{level}/{code}" for code, _b, _s in cards],
+                "level": [level] * len(cards),
+                "code": [code for code, _b, _s in cards],
+                "body": pa.array([body if isinstance(body, bytes) else body.result()
+                                  for _c, body, _s in cards], pa.binary()),
+                "sources": [json.dumps(src) for _c, _b, src in cards]}))
+            con.execute(f"INSERT INTO {TABLE} SELECT * FROM _cards")
+            con.unregister("_cards")
+            written += len(cards)
     finally:
         con.execute(f"SET checkpoint_threshold = '{threshold}'")
+        con.execute(f"SET threads = {threads}")
     con.execute(f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} (key)")  # one card each
     return {TABLE: written}
 
@@ -303,13 +254,6 @@ def compressed_cards(con: duckdb.DuckDBPyConnection, levels: tuple[str, ...]
                 cards.clear()  # each body held by its compression only
     return {lv: [(code, f.result(), src) for code, f, src in cards]
             for lv, cards in out.items()}
-
-
-def _done(value) -> Future:
-    """A finished future of ``value`` (the pending cards' bodies are futures)."""
-    future: Future = Future()
-    future.set_result(value)
-    return future
 
 
 class CardSteps:

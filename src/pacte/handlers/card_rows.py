@@ -175,6 +175,16 @@ class LevelRows:
         self.pending = keep
         return JsonRows(pa.Table.from_batches(out, self.schema), kinds=2)
 
+    def chunk(self, after: str | None, last: str) -> JsonRows:
+        """The rows of the codes after ``after`` (from the first when None) to ``last``,
+        from one query read at once (:func:`pacte.handlers.card_build.level_cards`'s
+        ``prefetch``): one Arrow buffer of JSON, not batches copied into one by
+        :class:`JsonRows`."""
+        self.close()
+        release_duckdb_heap()  # as in :meth:`_open`
+        return JsonRows(arrow_table(self.con, self.sql, [*self.params, after or "", last]),
+                        kinds=2)
+
     def _open(self, span_last: str) -> None:
         """The stream of the codes after the last span's, to ``span_last``."""
         self.close()
