@@ -250,3 +250,11 @@ def test_the_fast_path_takes_random_valid_files(tmp_path, rows, eol, bom):
     path.write_bytes(_write(rows, eol, bom))
     assert taken(path)
     assert outcome(path, fast=True, chunk_rows=3) == outcome(path, fast=False, chunk_rows=3)
+
+
+def test_a_path_duckdb_would_read_as_a_pattern_is_left_to_the_parser(tmp_path):
+    (tmp_path / "u1.csv").write_bytes(join(L[:50]))  # what u[1].csv matches as a pattern
+    path = tmp_path / "u[1].csv"
+    path.write_bytes(join(L))
+    assert not taken(path)
+    assert outcome(path, fast=True) == outcome(path, fast=False)

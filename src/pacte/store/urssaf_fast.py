@@ -48,6 +48,7 @@ PLAIN = r'[^";\r\n]*'
 CODES = {COMMUNE: r"([0-9][0-9AB][0-9]{3})", APE: r"([0-9]{2}\.?[0-9]{2}[A-Z])"}
 COUNT = r"[0-9]{0,15}"
 BOM = b"\xef\xbb\xbf"
+GLOB = re.compile(r"[*?\[\]{}]|^~")
 
 
 def _sql_text(value: str) -> str:
@@ -111,7 +112,8 @@ def fast_load(path: str | Path, con: duckdb.DuckDBPyConnection, table: str) -> i
     require_columns(path, header, [COMMUNE, APE], line)
     commune, ape = header.index(COMMUNE), header.index(APE)
     width = len(header)
-    if not _header_is_one_clean_line(path, width):
+    # DuckDB reads a path as a glob pattern: ``a[1].csv`` would be ``a1.csv``
+    if GLOB.search(str(path)) or not _header_is_one_clean_line(path, width):
         return None
     read = {commune: CODES[COMMUNE], ape: CODES[APE]}
     read.update({i: COUNT for pair in wanted.values() for i in pair})
