@@ -5,9 +5,9 @@ The streamed Python parser (:func:`pacte.sources.urssaf.iter_urssaf`) reads the 
 core: 8.4 s of CPU on the national-size bench file (1.2 M rows, 487 MB), 12.5 s with its
 insert. DuckDB's CSV reader reads it on every core and without the GIL, but does not accept
 and refuse the same files (a quote inside an unquoted cell, a space before a quoted one, a
-lone CR...) and names no line. So the fast path only loads a file it has checked in bulk to be one
-on which both readers agree and the Python parser raises nothing; for any other file it
-returns None and the caller runs the Python parser, which loads the rows or raises its
+lone CR...) and names no line. So the fast path only loads a file it has checked in bulk:
+one on which both readers agree and the Python parser raises nothing; for any other file
+it returns None and the caller runs the Python parser, which loads the rows or raises its
 error with the line (errors are rare: their message matters more than their speed):
 
 1. the header, by the Python parser's own functions (their errors as they were), on one
