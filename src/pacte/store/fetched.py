@@ -68,7 +68,7 @@ def load_urssaf_jobs(path: str | Path, con, table: str, chunk_rows: int = 100_00
     this one: chunks of 100,000 lines, two at a time, hold less than one of 200,000 held.
     Measured on the national-size bench file, the load alone (and the repeated rows'
     check, :func:`has_repeated_rows`): 14.3 -> 12.5 s of CPU, peak 1,032 -> 602 MB
-    (medians of 3 alternated pairs); the fast path: 7.0 s of CPU on both cores, 386 MB."""
+    (medians of 3 alternated pairs); the fast path: 7.0 s of CPU on both cores, 357 MB."""
     from concurrent.futures import ThreadPoolExecutor
 
     from pacte.store.urssaf_fast import fast_load

@@ -24,13 +24,14 @@ error with the line (errors are rare: their message matters more than their spee
    of the Python parser, in its order (file order, then years), by DuckDB's preserved
    insertion order.
 
-Measured on the national-size bench file (the load alone into a DuckDB file, medians of 3
-alternated pairs, session 38, a loaded machine): 10.9 -> 7.0 s of CPU, peak 562 -> 386 MB;
-step 2 ~1.8 s of it (reading the lines 0.5, the last fields' pattern and its captured codes
-0.55, the full pattern on the quoted lines 0.15, the pairs' hashes counted 0.5), step 3
-~5.2 s (DuckDB's write of the 12.3 M rows ~3 s, as in the Python path; reading the CSV
-~1 s). In the national build, up to the URSSAF harmonisation (which waits for the load):
-18.4 -> 14.1 s of CPU, peak there 809 -> 517 MB (the build's peak, later, unchanged).
+Measured on the national-size bench file (medians of 3 alternated pairs, session 38, other
+builds running): the load alone into a DuckDB file, 11.7 -> 7.0 s of CPU, 11.7 -> 6.4 s
+wall, peak 584 -> 357 MB; step 2 ~1.8-2.1 s of it (reading the lines 0.5, the last fields'
+pattern and its captured codes 0.55, the full pattern on the quoted lines 0.15, the pairs'
+hashes counted 0.5), step 3 ~5 s (DuckDB's write of the 12.3 M rows ~3 s, as in the Python
+path; reading the CSV ~1 s). In the national build, from the load's start to the URSSAF
+harmonisation (which waits for it): 13.6 -> 9.7 s of CPU, 12.9 -> 5.9 s wall, peak there
+926 -> 517 MB (the build's peak, later, unchanged).
 """
 
 from __future__ import annotations
