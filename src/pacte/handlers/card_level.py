@@ -1,13 +1,10 @@
 """A level's territory cards (:mod:`pacte.handlers.card_build`), assembled a chunk of
 territories at a time: the inputs read once for the whole level (territories, coverage,
-anchoring, key figures, ranking places and peers), shared read-only by the threads that
-assemble its chunks, and a chunk's cards from its JSON rows (:class:`pacte.handlers.
+anchoring, key figures, ranking places and peers), and a chunk's cards from its JSON rows (:class:`pacte.handlers.
 card_rows.LevelRows`).
 """
 
 from __future__ import annotations
-
-import threading
 
 import duckdb
 import pandas as pd
@@ -82,9 +79,9 @@ def _headlines(con: duckdb.DuckDBPyConnection, level: str, sql: str, params: lis
 
 class LevelInputs:
     """What every card of ``level`` reads besides its JSON rows: its territories, then,
-    once :meth:`read`, the rest, read once for the level. Read-only once read, but for the
-    envelopes (made once per set of sources, by whichever thread meets it first: the same
-    bytes) and the JSON bytes of the chunks done (:meth:`done`)."""
+    once :meth:`read`, the rest, read once for the level; the envelopes made once per set
+    of sources; the cards and JSON bytes of the chunks done (:meth:`done`), which size the
+    next chunk (:func:`pacte.handlers.card_build.next_chunk`)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, level: str, store_meta: dict
                  ) -> None:
@@ -96,7 +93,6 @@ class LevelInputs:
         self.with_ind = has_indicators(level)
         self.metas: dict[tuple[str, ...], bytes] = {}  # the envelope: by sources only
         self.n_cards = self.n_bytes = 0
-        self._lock = threading.Lock()
 
     def read(self, con: duckdb.DuckDBPyConnection) -> LevelInputs:
         """The level's parents' names, coverage, anchoring, key figures (on a cursor of
@@ -121,10 +117,9 @@ class LevelInputs:
         return self
 
     def done(self, cards: list[Card]) -> None:
-        """Count ``cards`` (their JSON) among the level's done (:meth:`mean`)."""
-        with self._lock:
-            self.n_cards += len(cards)
-            self.n_bytes += sum(len(body) for _c, body, _s in cards)
+        """Count ``cards`` (their JSON) among the level's done."""
+        self.n_cards += len(cards)
+        self.n_bytes += sum(len(body) for _c, body, _s in cards)
 
     def assemble(self, con: duckdb.DuckDBPyConnection, part: list[dict], got: JsonRows
                  ) -> list[Card]:

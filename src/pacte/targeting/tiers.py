@@ -119,15 +119,13 @@ class Programme:
     excluded: float = 0.1
 
 
-def calc_tier_columns(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme,
-                      eligible_ranks: np.ndarray | None = None) -> pd.DataFrame:
+def calc_tier_columns(df: pd.DataFrame, ranks: np.ndarray, top: int, programme: Programme
+                      ) -> pd.DataFrame:
     """``df`` (a ranking, rows in the order of ``ranks`` (n, K)) with ``p_top`` and ``tier``
     after ``rank_high`` for a programme of ``top`` territories, chosen among the eligible
-    ones when ``df`` has an ``eligible`` column (``eligible_ranks``: as
-    :func:`calc_selection_tiers`)."""
+    ones when ``df`` has an ``eligible`` column."""
     el = df["eligible"].to_numpy(bool) if "eligible" in df else None
-    p, tier = calc_selection_tiers(ranks, top, el, programme.retained, programme.excluded,
-                                   eligible_ranks if el is not None else None)
+    p, tier = calc_selection_tiers(ranks, top, el, programme.retained, programme.excluded)
     return tier_columns(df, p, tier)
 
 
