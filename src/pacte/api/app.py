@@ -12,7 +12,6 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from pacte.api import (
     errors,
@@ -26,6 +25,7 @@ from pacte.api.cache import ResponseCache
 from pacte.api.guards import CSP, SECURITY_HEADERS, Limits, SecurityHeaders, no_unknown_query
 from pacte.api.limits import CostLimits
 from pacte.api.live_store import LiveStore
+from pacte.api.static import GzipStatic
 from pacte.api.settings import Settings
 from pacte.settings import VERSION, package_file
 
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(no_unknown_query)],
                            responses=errors.ERROR_RESPONSES)
     if settings.web:
-        app.mount("/", StaticFiles(directory=web_dir(), html=True), name="web")
+        app.mount("/", GzipStatic(directory=web_dir(), html=True), name="web")
     app.add_middleware(GZipMiddleware, minimum_size=2000)
     app.add_middleware(CostLimits)  # inside the cache: a cached answer costs nothing
     app.add_middleware(ResponseCache, max_bytes=settings.cache_bytes,
