@@ -22,6 +22,7 @@ export class TerritoryMap {
     this.codes = new Set();
     this.hovered = null;
     this.selected = null;
+    this.withCircles = false;  // some radius set on the points (circles drawn)
     this.map = new maplibregl.Map({
       container, style: STYLE, bounds: VIEWS.metro, fitBoundsOptions: { padding: 10 },
       attributionControl: false, dragRotate: false, pitchWithRotate: false,
@@ -54,6 +55,7 @@ export class TerritoryMap {
     if (src) {
       this.map.removeFeatureState({ source: "terr" });
       this.map.removeFeatureState({ source: "pts" });
+      this.withCircles = false;
       src.setData(geojson);
       this.map.getSource("pts").setData(points);
       return;
@@ -93,6 +95,10 @@ export class TerritoryMap {
 
   // circles: code -> {r, colour} (empty Map: no circles)
   circles(circles, out) {
+    // no circle drawn and none to draw (rates, shares): every radius is already 0, and
+    // 1,255 feature states cost ~40 ms of the first map
+    if (circles.size === 0 && !this.withCircles) return;
+    this.withCircles = circles.size > 0;
     for (const code of this.codes) {
       const c = circles.get(code);
       this.map.setFeatureState({ source: "pts", id: code },

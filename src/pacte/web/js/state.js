@@ -8,6 +8,10 @@ const KEYS = {
   from: "depuis", group: "groupe", codes: "codes", tab: "vue", y: "y", serie: "serie", rule: "regle",
 };
 
+// the levels the map draws, and those with a stored ranking
+export const MAP_LEVELS = ["epci", "ze2020", "dep", "reg"];
+export const RANK_LEVELS = new Set(["epci", "ze2020", "ze2010"]);
+
 export const DEFAULTS = {
   level: "epci", indicator: "industry_share", source: "rp", period: "2016",
   method: "quantiles", selected: "", area: "", region: "", sort: "",
