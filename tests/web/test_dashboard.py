@@ -7,6 +7,7 @@ the server. The shipped map layers are checked against the real store without a 
 on flags the page sets at the map's ``idle`` event, never sleeps."""
 
 import json
+import re
 
 import httpx
 from webhelpers import OUTPUT, needs_chromium, wait_flag, web_group
@@ -55,6 +56,33 @@ def test_geo_layers_match_the_store(con):
     hits = [f["properties"]["code"] for f in feats
             if any(calc_inside(NOTRE_DAME, poly) for poly in f["geometry"]["coordinates"])]
     assert hits == [GRAND_PARIS]
+
+
+def module_graph(name: str, seen: set[str] | None = None) -> set[str]:
+    """``name`` (a file of web/js) and every module it imports, transitively."""
+    seen = set() if seen is None else seen
+    if name not in seen:
+        seen.add(name)
+        text = (web_dir() / "js" / name).read_text(encoding="utf-8")
+        for dep in re.findall(r'^import .*? from "\./([\w-]+\.js)";', text, re.M | re.S):
+            module_graph(dep, seen)
+    return seen
+
+
+def test_every_module_preloaded_and_first_requests_early():
+    """index.html preloads exactly the modules main.js and start.js import (a module left out
+    is fetched only once its importer is read: a round trip more before the first map), and
+    start.js, which asks for the first map's answers, is an async module placed before the
+    stylesheets and maplibre-gl.js (so it runs as soon as it arrives)."""
+    html = (web_dir() / "index.html").read_text(encoding="utf-8")
+    preloaded = re.findall(r'<link rel="modulepreload" href="js/([\w-]+\.js)">', html)
+    assert len(preloaded) == len(set(preloaded))
+    graph = module_graph("main.js") | module_graph("start.js")
+    assert set(preloaded) == graph - {"main.js", "start.js"}
+    assert {p.name for p in (web_dir() / "js").glob("*.js")} == graph
+    start = html.index('<script type="module" async src="js/start.js"></script>')
+    assert start < html.index('rel="stylesheet"') < html.index('src="vendor/maplibre-gl.js"')
+    assert module_graph("start.js") == {"start.js", "api.js", "state.js"}
 
 
 def fr2(x: float) -> str:
