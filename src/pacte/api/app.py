@@ -25,8 +25,8 @@ from pacte.api.cache import ResponseCache
 from pacte.api.guards import CSP, SECURITY_HEADERS, Limits, SecurityHeaders, no_unknown_query
 from pacte.api.limits import CostLimits
 from pacte.api.live_store import LiveStore
-from pacte.api.static import GzipStatic
 from pacte.api.settings import Settings
+from pacte.api.static import GzipStatic
 from pacte.settings import VERSION, package_file
 
 __all__ = ["CSP", "SECURITY_HEADERS", "ROUTERS", "create_app", "app_from_env", "web_dir"]

@@ -122,3 +122,22 @@ export function colours(nClasses) {
   const step = (PALETTE.length - 1) / Math.max(1, nClasses - 1);
   return Array.from({ length: nClasses }, (_, i) => PALETTE[Math.round(i * step)]);
 }
+
+// a view's class breaks: symmetric around zero for a change map (two classes each side, one
+// around it), else quantiles or natural breaks (method "jenks")
+export function viewBreaks(values, change, method, nClasses) {
+  if (values.length < 2) return [];
+  if (change) {
+    const abs = values.map(Math.abs).sort((a, b) => a - b);
+    const a1 = abs[Math.floor(abs.length / 3)], a2 = abs[Math.floor((2 * abs.length) / 3)];
+    return [...new Set([-a2, -a1, a1, a2].filter((b) => b !== 0))].sort((a, b) => a - b);
+  }
+  return method === "jenks" ? jenksBreaks(values, nClasses) : quantileBreaks(values, nClasses);
+}
+
+// a view's colours, one per class
+export function viewPalette(view) {
+  if (!view.change) return colours(view.breaks.length + 1);
+  const n = view.breaks.length + 1;  // 5 classes: blue, light blue, grey, light red, red
+  return n === 5 ? [DIVERGING[0], DIVERGING[1], DIVERGING[3], DIVERGING[5], DIVERGING[6]] : colours(n);
+}

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { addBasinLayer } from "./basins.js";
-import { classOf, colours, DIVERGING, fr, jenksBreaks, quantileBreaks } from "./classify.js";
+import { classOf, fr, viewBreaks, viewPalette } from "./classify.js";
 import { clear, el } from "./dom.js";
 import { legendModel, renderLegend } from "./legend.js";
 import { TerritoryMap } from "./map.js";
@@ -104,21 +104,7 @@ function fillControls() {
   $("codes").value = state.codes;
 }
 
-function breaksOf(values) {
-  if (values.length < 2) return [];
-  if (app.view?.change) {  // symmetric around zero: two classes each side, one around it
-    const abs = values.map(Math.abs).sort((a, b) => a - b);
-    const a1 = abs[Math.floor(abs.length / 3)], a2 = abs[Math.floor((2 * abs.length) / 3)];
-    return [...new Set([-a2, -a1, a1, a2].filter((b) => b !== 0))].sort((a, b) => a - b);
-  }
-  return app.state.method === "jenks" ? jenksBreaks(values, N_CLASSES) : quantileBreaks(values, N_CLASSES);
-}
-
-function palette(view) {
-  if (!view.change) return colours(view.breaks.length + 1);
-  const n = view.breaks.length + 1;  // 5 classes: blue, light blue, grey, light red, red
-  return n === 5 ? [DIVERGING[0], DIVERGING[1], DIVERGING[3], DIVERGING[5], DIVERGING[6]] : colours(n);
-}
+const breaksOf = (values) => viewBreaks(values, Boolean(app.view?.change), app.state.method, N_CLASSES);
 
 // the ranking: the stored one, or the edited rule's (POST api/ranking)
 export async function fetchRanking(level) {
@@ -183,7 +169,7 @@ async function load() {
       change, circles: ind.unit === "emplois", names: new Map(rows.map((r) => [r.code, r.name])) };
     setRanking(ranking);
     app.view.breaks = breaksOf(rows.map((r) => r.value).filter((v) => v !== null));
-    app.view.palette = palette(app.view);
+    app.view.palette = viewPalette(app.view);
     // the first view's table (1,255 rows: ~0.2 s of script and as much of layout in
     // Chromium) is drawn once the map is, not while maplibre's worker cuts its tiles
     const first = status.firstMapMs === null;
@@ -357,7 +343,7 @@ function bind() {
   $("method").addEventListener("change", (e) => {
     state.method = e.target.value;
     app.view.breaks = breaksOf(app.view.rows.map((r) => r.value).filter((v) => v !== null));
-    app.view.palette = palette(app.view);
+    app.view.palette = viewPalette(app.view);
     refresh();
   });
   $("area").addEventListener("change", (e) => { state.area = e.target.value; refresh(); });
