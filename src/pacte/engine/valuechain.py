@@ -150,8 +150,7 @@ def _region_of(con, level: str, codes) -> pd.Series:
 
 
 def _census_rows(con, levels) -> pd.DataFrame:
-    """The census 2011 functions of ``levels`` and France, read once for a run's blocks
-    (:func:`_census`), with their A5 group (rows of a function without one dropped)."""
+    """The census 2011 functions of ``levels`` and France with their A5 group, read once."""
     df = frame(con, """SELECT level, code, sector, jobs FROM jobs WHERE source = 'rp'
                        AND year = ? AND level IN (SELECT unnest(?)) AND sector <> 'TOTAL'
                        AND sector <> 'CFM'""", [CENSUS_YEAR, sorted({*levels, "fr"})])
@@ -159,36 +158,27 @@ def _census_rows(con, levels) -> pd.DataFrame:
 
 
 def _group_sums(df: pd.DataFrame, level: str) -> tuple[pd.DataFrame, pd.Series]:
-    """The A5 groups' jobs of ``level``'s territories (rows, codes sorted) and France's,
-    0.0 where a group has no row, as ``pivot_table(index=["level", "code"],
-    columns="group", values="jobs", aggfunc="sum").fillna(0.0)`` gives them from ``df``
-    (:func:`_census_rows`) restricted to ``level`` and France: the same grouped sums
-    (pandas' compensated sums, the rows in the same order: the same floats), on integer
-    keys (the pivots of the five levels' blocks took 0.1 s of the model's 0.4 s of CPU)."""
+    """The A5 groups' jobs of ``level``'s territories (codes sorted) and France's, as
+    ``pivot_table(index=["level", "code"], columns="group", values="jobs",
+    aggfunc="sum").fillna(0.0)`` of ``df`` (:func:`_census_rows`) restricted to ``level``
+    and France gives them (:func:`pivot_sum`: the pivots of the five levels' blocks took
+    0.1 s of the model's 0.4 s of CPU)."""
     df = df[df["level"].isin([level, "fr"])]
-    group, groups = pd.factorize(df["group"], sort=True)
-    cols = pd.Index(groups, name="group")
+    cols = sorted(df["group"].unique())
 
-    def pivot(mask: np.ndarray) -> pd.DataFrame:
-        code, codes = pd.factorize(df["code"][mask], sort=True)
-        cell = code * len(groups) + group[mask]
-        sums = pd.Series(df["jobs"].to_numpy(dtype=float)[mask]).groupby(cell).sum()
-        m = np.zeros(len(codes) * len(groups))
-        m[sums.index.to_numpy()] = sums.to_numpy()
-        return pd.DataFrame(m.reshape(len(codes), len(groups)),
-                            index=pd.Index(codes, name="code"), columns=cols)
-
-    g = pivot((df["level"] == level).to_numpy())
-    fr = g if level == "fr" else pivot((df["level"] == "fr").to_numpy())
-    return g, fr.iloc[0]
+    def pivot(lv: str) -> pd.DataFrame:
+        d = df[(df["level"] == lv).to_numpy()]
+        return pivot_sum(d["code"], d["group"], d["jobs"], cols)
+    g = pivot(level)
+    return g, (g if level == "fr" else pivot("fr")).iloc[0]
 
 
 def _census(con, level: str, mix_reg, mix_fr, t16: NationalTable,
             rows: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list, pd.Series]:
     """Census 2011 functions -> A5 groups calibrated on the persons employed of the national
     basis (each group's national census total brought to its sector total, then each
-    territory's total restored) -> 16 sectors. Also returns the « fabrication » jobs.
-    ``rows``: :func:`_census_rows` of ``level`` (among others), else read here."""
+    territory's total restored) -> 16 sectors; the « fabrication » jobs (``rows``:
+    :func:`_census_rows` of ``level`` among others, else read here)."""
     df = _census_rows(con, [level]) if rows is None else rows
     g, fr = _group_sums(df, level)
     sut_groups = pd.Series(t16.jobs, index=t16.sectors).groupby(BROAD).sum()
