@@ -131,6 +131,10 @@ def calc_top_rows(contrib: pd.DataFrame, inp: Inputs, labels: pd.Series, level: 
         "exposure": pa.array(exposure[pos], from_pandas=True)})
 
 
+#: The progress message of :func:`write_exposure_top`'s step.
+MESSAGE = "Mondialisation : industries en cause par territoire"
+
+
 def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
                        tops: list[pd.DataFrame] | None = None) -> dict[str, int]:
     """Build step: the :data:`STORED_K` top industries of every territory's exposure, for
@@ -139,7 +143,7 @@ def write_exposure_top(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     rows gathered by the catalogue's run of the model
     (:func:`pacte.engine.exposure_indicators.compute_exposure`; DataFrames, or Arrow tables
     as :func:`pacte.store.layout.compact_rows` makes them), else the model runs here."""
-    say("Mondialisation : industries en cause par territoire")
+    say(MESSAGE)
     if tops is None:
         tops = []
         shocks, labels = french_shocks(con), read_wiod_labels(con)

@@ -19,6 +19,7 @@ from pacte.catalogue import INDICATORS, SERIES
 from pacte.catalogue import LONG_COLUMNS as COLUMNS
 from pacte.engine.anchoring import anchoring_blocks, finish_anchoring
 from pacte.engine.compute import MODELS, check_parameters, indicator_parts
+from pacte.engine.exposure_top import MESSAGE as TOP_MESSAGE
 from pacte.engine.exposure_top import write_exposure_top
 from pacte.engine.jobs import NO_NATIONAL
 from pacte.errors import StoreError
@@ -41,11 +42,10 @@ BUILD_TABLE_READERS = ("anchoring",)
 def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
                      anchoring: Future | None = None) -> dict[str, int]:
     """Compute every catalogue indicator at every level (France included) and write the
-    long table ``indicator`` (ordered: ``ord`` keeps the engine's row order). ``anchoring``:
-    the future of the anchoring model's blocks made early (:class:`Catalogue`), its
-    census' then made here, or None (the model run here)."""
-    import pyarrow as pa
-
+    long table ``indicator`` (ordered: ``ord`` keeps the engine's row order), and the
+    exposure's top industries (``exposure_top``). ``anchoring``: the future of the
+    anchoring model's blocks made early (:class:`Catalogue`), its census' then made here,
+    or None (the model run here)."""
     say("Calcul de tous les indicateurs du catalogue")
     # all levels at once: each store-level model runs once for every level; the exposure
     # model's run also gives the rows of ``exposure_top`` (its contributions, not redone).
@@ -55,23 +55,49 @@ def write_indicators(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     # of 5 pairs under load: the step's main-thread CPU 4.3 -> 2.6 s, its peak 385 -> 401
     # MB (398-429: about the derive steps' 421-427; the exposure's texts as codes,
     # :mod:`pacte.engine.exposure_indicators`, took 25 MB off it), the build's 441 -> 441
+    from concurrent.futures import ThreadPoolExecutor
+
     tops = _Compacted()  # the exposure's top industries: 37 MB of text, 4 MB encoded
     runs = _run_models(con, tops, anchoring)
+    # the exposure's top industries written on a cursor in a thread (DuckDB's work, which
+    # releases the GIL: 0.15 s of CPU, 0.3 s of wall alone) beside the rows below (pandas
+    # and Arrow, mostly the GIL's), no longer after them on the step's path; its message
+    # said in its place, once the indicators' table is written
+    cur = con.cursor()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            top = pool.submit(write_exposure_top, cur, tops=tops)
+            del tops
+            try:
+                n = _write_rows(con, runs)
+            except BaseException:
+                top.exception()  # waits for the thread before the cursor closes
+                raise
+            del runs
+            say(TOP_MESSAGE)
+            return {TABLE: n, **top.result()}
+    finally:
+        cur.close()
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, runs: dict[str, pd.DataFrame]) -> int:
+    """The table ``indicator`` from the models' ``runs`` (consumed) and the job
+    indicators; returns its rows."""
+    import pyarrow as pa
+
     # France's rows first, then every other level's, each model's run freed once its rows
     # are read, and each part's text encoded as soon as it is made (compact_rows: codes,
     # not strings): the 287k rows never exist as text at once (86 MB; 8 MB encoded). The
     # step alone, bundled snapshot: peak 484 -> 429 MB, same CPU (median of 3)
     fr = indicator_parts(con, "fr", runs=runs, each=_compact)
     parts = indicator_parts(con, runs=runs, consume=True, each=_compact)
-    del runs
+    runs.clear()
     rows = pa.concat_tables([*parts, *fr], promote_options="permissive")
     del parts, fr
     rows = rows.add_column(0, "ord", pa.array(np.arange(len(rows), dtype=np.int64)))
     # with each value's percentile within its level (readers show it without scanning it)
     write_indicator_table(con, TABLE, rows)
-    n = len(rows)
-    del rows  # freed before the next table is written
-    return {TABLE: n, **write_exposure_top(con, say, tops)}
+    return len(rows)
 
 
 def _run_models(con: duckdb.DuckDBPyConnection, tops: list, anchoring: Future | None = None

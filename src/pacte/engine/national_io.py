@@ -33,6 +33,7 @@ from pacte.indicators.inputoutput import (
     calc_output_multipliers,
     calc_persons_employed,
 )
+from pacte.store.frames import frame
 
 SECTORS = ["AZ", "C1", "C2DE", "C3", "C4", "C5", "FZ", "GZ", "HZ", "IZ", "JZ", "KZ", "LZ",
            "MN", "OQ", "RU"]
@@ -86,13 +87,29 @@ def calc_aggregate_table(t: NationalTable, mapping: dict[str, str], sectors: lis
 
 def _trim(con, level: str, scheme: str = "A17") -> pd.DataFrame:
     """Quarterly salaried jobs T4 2010, by the 16 sectors (A17) or the A5 groups (A5)."""
-    df = con.execute("""SELECT code, sector, jobs FROM jobs WHERE source = 'trim' AND level = ?
-                        AND period = ? AND scheme = ?""", [level, TRIM_PERIOD, scheme]).df()
-    df["sector"] = df["sector"].str.split("-").str[1]
+    df = frame(con, """SELECT code, sector, jobs FROM jobs WHERE source = 'trim' AND level = ?
+                       AND period = ? AND scheme = ?""", [level, TRIM_PERIOD, scheme])
     cols = SECTORS if scheme == "A17" else sorted(set(BROAD.values()))
-    w = df[df["sector"].isin(cols)].pivot_table(index="code", columns="sector", values="jobs",
-                                                aggfunc="sum")
-    return w.reindex(columns=cols).fillna(0.0)
+    return pivot_sum(df["code"], df["sector"].str.split("-").str[1], df["jobs"], cols)
+
+
+def pivot_sum(codes: pd.Series, keys: pd.Series, values: pd.Series, cols: list[str]
+              ) -> pd.DataFrame:
+    """``pivot_table(index=codes, columns=keys, values=values, aggfunc="sum")`` of the rows
+    whose key is in ``cols``, reindexed on ``cols`` and 0.0 where missing: the same grouped
+    sums (pandas' compensated sums, the rows in the same order: the same floats) on integer
+    keys, without pivot_table's machinery (5 ms a call, seven calls a run of the value
+    chains). Rows: the codes with a row, sorted."""
+    col = pd.Index(cols).get_indexer(keys)
+    ok = col >= 0
+    code, index = pd.factorize(codes[ok], sort=True)
+    cell = code * len(cols) + col[ok]
+    sums = pd.Series(values.to_numpy(dtype=float)[ok]).groupby(cell).sum()
+    m = np.zeros(len(index) * len(cols))
+    m[sums.index.to_numpy()] = sums.to_numpy()
+    return pd.DataFrame(m.reshape(len(index), len(cols)),
+                        index=pd.Index(index, name=codes.name),
+                        columns=pd.Index(cols, name=keys.name))
 
 
 def national_jobs(con: duckdb.DuckDBPyConnection, sut: NationalTable | None = None
