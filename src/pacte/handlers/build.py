@@ -56,7 +56,7 @@ def steps() -> tuple[Step, ...]:
         return {**ranked.ranking(con, say, selected=selection.level),
                 **selection.write(con, say)}
 
-    return (store.beside(Catalogue(), write_diversify_matrix),
+    return (store.beside(Catalogue(), write_diversify_matrix, cards.jobs_ahead),
             store.beside(ranking, store.beside(cards.unranked, ranked.audit,
                                               spatial.contiguity)),
             store.beside(cards.cards, spatial.statistics))

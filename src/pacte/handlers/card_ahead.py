@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pacte.handlers.card_indicators import register_labels
-from pacte.handlers.card_rows import JsonRows, LevelRows, arrow_table
+from pacte.handlers.card_rows import INDICATORS, JOBS, JsonRows, LevelRows, arrow_table
 from pacte.handlers.territory import has_indicators
 from pacte.store.heap import release_duckdb_heap
 
@@ -85,15 +85,21 @@ def _parts(table: pa.Table, codes: list[str], part_bytes: int) -> list[Part]:
 
 
 def level_parts(con: duckdb.DuckDBPyConnection, level: str,
+                kinds: tuple[int, ...] = (JOBS, INDICATORS),
                 part_bytes: int = PART_BYTES) -> list[Part]:
     """The parts of ``level``'s codes, in code order, with their compressed rows: the rows
-    of :class:`LevelRows` (on a cursor of ``con`` of their own), a piece at a time."""
+    of :class:`LevelRows` of ``kinds`` (on a cursor of ``con`` of their own), a piece at a
+    time; none for a level without rows of those kinds."""
+    with_ind = has_indicators(level)
+    if not with_ind and INDICATORS in kinds:
+        kinds = tuple(k for k in kinds if k != INDICATORS)
+    if not kinds:
+        return []
     cur = con.cursor()
     try:
-        with_ind = has_indicators(level)
-        if with_ind:
+        if INDICATORS in kinds:  # (the indicators' table, written by the catalogue)
             register_labels(cur, level)
-        rows = LevelRows(cur, level, with_ind)
+        rows = LevelRows(cur, level, with_ind, kinds)
         codes = [c for (c,) in cur.execute(
             "SELECT code FROM territory WHERE level = ? ORDER BY code", [level]).fetchall()]
         out: list[Part] = []
@@ -116,34 +122,41 @@ def level_parts(con: duckdb.DuckDBPyConnection, level: str,
 
 
 class PackedRows:
-    """A level's rows made ahead (:func:`level_parts`), read back a part at a time: a
-    chunk of the cards' step is a part (:meth:`size_at`), whose rows :meth:`chunk` gives
-    as :class:`LevelRows` would (any other range of codes: from the parts it spans)."""
+    """A level's rows made ahead (:func:`level_parts`: a list of parts for each query,
+    of one kind or both), read back a range of codes at a time as :class:`LevelRows`
+    reads them (:meth:`chunk`); with one list of parts, a chunk of the cards' step is a
+    part (:meth:`size_at`)."""
 
-    def __init__(self, parts: list[Part]) -> None:
-        self.parts = parts
-        starts = [0]
-        for _last, n, _buf in parts:
-            starts.append(starts[-1] + n)
-        self._sizes = {k: n for k, (_l, n, _b) in zip(starts, parts, strict=False)}
+    def __init__(self, *lists: list[Part]) -> None:
+        self.lists = [parts for parts in lists if parts]
+        self._sizes: dict[int, int] = {}
+        if len(self.lists) == 1:
+            k = 0
+            for _last, n, _packed in self.lists[0]:
+                self._sizes[k] = n
+                k += n
 
     def size_at(self, k: int, default: int) -> int:
-        """Codes of the chunk starting at the level's ``k``-th code: its part's."""
+        """Codes of the chunk starting at the level's ``k``-th code: its part's, when the
+        rows are one list of parts."""
         return self._sizes.get(k, default)
 
     def chunk(self, after: str | None, last: str) -> JsonRows:
-        """The rows of the codes after ``after`` (from the first when None) to ``last``."""
+        """The rows of the codes after ``after`` (from the first when None) to ``last``
+        (a list's rows after the previous list's: :class:`JsonRows` groups them by code
+        and kind)."""
         after = after or ""
         tables = []
-        for part_last, _n, buf in self.parts:
-            if part_last <= after:
-                continue  # every code of the part is at most ``after``
-            table = _unpacked(buf)
-            codes = table.column("code")
-            lo, hi = _count_upto(codes, after), _count_upto(codes, last)
-            tables.append(table.slice(lo, hi - lo))
-            if part_last >= last:
-                break  # the next parts' codes are after ``last``
+        for parts in self.lists:
+            for part_last, _n, packed in parts:
+                if part_last <= after:
+                    continue  # every code of the part is at most ``after``
+                table = _unpacked(packed)
+                codes = table.column("code")
+                lo, hi = _count_upto(codes, after), _count_upto(codes, last)
+                tables.append(table.slice(lo, hi - lo))
+                if part_last >= last:
+                    break  # the next parts' codes are after ``last``
         return JsonRows(pa.concat_tables(tables) if tables else None, kinds=2)
 
     def close(self) -> None:
@@ -151,19 +164,25 @@ class PackedRows:
 
 
 class RowsAhead:
-    """The rows of levels made ahead (:meth:`make`), each level's taken once
-    (:meth:`take`)."""
+    """The rows of levels made ahead (:meth:`make`, a kind or both at a time), each
+    level's taken once (:meth:`take`), when both kinds were made."""
 
     def __init__(self) -> None:
-        self._levels: dict[str, list[Part]] = {}
+        self._levels: dict[str, list[list[Part]]] = {}
+        self._kinds: dict[str, set[int]] = {}
 
-    def make(self, con: duckdb.DuckDBPyConnection, levels: tuple[str, ...]) -> None:
+    def make(self, con: duckdb.DuckDBPyConnection, levels: tuple[str, ...],
+             kinds: tuple[int, ...] = (JOBS, INDICATORS)) -> None:
         for level in levels:
-            self._levels[level] = level_parts(con, level)
+            parts = level_parts(con, level, kinds)
+            self._levels.setdefault(level, []).append(parts)
+            self._kinds.setdefault(level, set()).update(kinds)
 
     def take(self, level: str) -> PackedRows | None:
-        pieces = self._levels.pop(level, None)
-        return None if pieces is None else PackedRows(pieces)
+        """``level``'s rows, or None unless both kinds were made (then queried)."""
+        lists, kinds = self._levels.pop(level, None), self._kinds.pop(level, set())
+        return PackedRows(*lists) if lists and kinds >= {JOBS, INDICATORS} else None
 
     def clear(self) -> None:
         self._levels.clear()
+        self._kinds.clear()

@@ -31,7 +31,7 @@ from pacte.geography import CARD_LEVELS, RANK_LEVELS
 from pacte.handlers.card_ahead import PackedRows, RowsAhead
 from pacte.handlers.card_indicators import register_labels
 from pacte.handlers.card_level import Card, LevelInputs
-from pacte.handlers.card_rows import LevelRows
+from pacte.handlers.card_rows import INDICATORS, JOBS, LevelRows
 from pacte.store.connect import read_meta
 
 TABLE = "territory_card"
@@ -280,8 +280,12 @@ class CardSteps:
         self._ready: dict[str, list[Card]] = {}
         self._ahead = RowsAhead()
 
+    def jobs_ahead(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
+        self._ahead.make(con, RANKED, (JOBS,))
+        return {}
+
     def unranked(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
-        self._ahead.make(con, RANKED)
+        self._ahead.make(con, RANKED, (INDICATORS,))
         self._ready = compressed_cards(con, UNRANKED)
         return {}
 
