@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from pacte.geography import CARD_LEVELS, RANK_LEVELS
-from pacte.handlers.card_ahead import PackedRows, RowsAhead
+from pacte.handlers.card_ahead import JOBS_PIECE_BYTES, PackedRows, RowsAhead
 from pacte.handlers.card_indicators import register_labels
 from pacte.handlers.card_level import Card, LevelInputs
 from pacte.handlers.card_rows import INDICATORS, JOBS, LevelRows
@@ -281,7 +281,7 @@ class CardSteps:
         self._ahead = RowsAhead()
 
     def jobs_ahead(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
-        self._ahead.make(con, RANKED, (JOBS,))
+        self._ahead.make(con, RANKED, (JOBS,), JOBS_PIECE_BYTES)
         return {}
 
     def unranked(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
