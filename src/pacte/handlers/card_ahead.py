@@ -1,13 +1,23 @@
 """The JSON rows of the ranked levels' cards (:class:`pacte.handlers.card_rows.LevelRows`:
-job series and shown indicators, none of which the rankings write) made ahead, beside the
-rankings, by DuckDB (the GIL released), and kept compressed (Arrow IPC, zstd) until the
-cards' step reads them back a chunk at a time (:class:`PackedRows`) instead of querying
-them: the ranked levels' cards, alone after the spatial statistics, are the build's tail.
+job series and shown indicators, none of which the rankings write) made ahead by DuckDB
+(the GIL released), the job series' beside the catalogue (the jobs table is written by the
+derive steps), the indicators' beside the rankings (written by the catalogue), and kept
+compressed (Arrow IPC, zstd) until the cards' step reads them back a chunk at a time
+(:class:`PackedRows`) instead of querying them there: the ranked levels' cards, alone after
+the spatial statistics, are the build's tail, whose chunk queries (1.5-2 s of CPU on one
+thread) bounded it.
 
-The same query, the same rows in the same order (by code, kind and each kind's order):
-a piece of a level's codes at a time, each piece's Arrow table compressed at once (the
+The same queries, the same rows in the same order (by code, kind and each kind's order):
+a piece of a level's codes at a time, cut into parts compressed each on its own (the
 ranked levels' 150 MB of JSON rows take 8 MB as zstd; 0.02-0.04 s of CPU to compress the
-EPCI's 91 MB, 0.004 s to read them back, measured).
+EPCI's 91 MB, 0.004 s to read them back). Bundled build, alternated pairs against main's
+under heavy load (load average 8-16 on 2 cores): the tail (« Bassins candidats » to
+« Validation du store »), 3 pairs, medians: 4.83 -> 2.56 s of CPU, 12.1 -> 6.1 s of
+wall (walls about 2.5 times the quiet ones); the catalogue 4.78 -> 5.50 s of CPU, the
+rankings 4.45 -> 5.07 (the rows made there, on DuckDB's two threads); the build's CPU
+(user + sys) 21.1 -> 19.7 s, its peak 429 -> 434 MB (max RSS: 426-438 against 426-433).
+Parts of 8 MB instead of 2 (a chunk's rows decompressed from up to two parts of each
+kind, then copied into one buffer): the build's peak 444-447 MB (3 builds).
 """
 
 from __future__ import annotations
@@ -28,10 +38,10 @@ PIECE_BYTES = 8_000_000
 #: The job series' pieces (beside the catalogue, whose memory stays 60 MB under the
 #: build's peak, measured): fewer queries.
 JOBS_PIECE_BYTES = 16_000_000
-#: JSON of the rows of a part of a piece, compressed on its own: the cards' step reads a
-#: part as one chunk (:func:`pacte.handlers.card_build.level_cards`), whose cards hold
-#: about 1.25 times their rows' JSON: about :data:`pacte.handlers.card_build.
-#: PREFETCH_BYTES` of JSON a chunk, as when its rows were queried there.
+#: JSON of the rows of a part of a piece, compressed on its own: a chunk of the cards'
+#: step (:data:`pacte.handlers.card_build.PREFETCH_BYTES` of cards) decompresses the parts
+#: it spans, of each kind: small parts, little more than its rows (see above: 8 MB parts
+#: raised the build's peak). With one list of parts (both kinds), a chunk is a part.
 PART_BYTES = 2_000_000
 #: Codes of a level's first piece, and the bounds of a piece's codes.
 FIRST_PIECE = 64
@@ -100,7 +110,7 @@ def level_parts(con: duckdb.DuckDBPyConnection, level: str,
         return []
     cur = con.cursor()
     try:
-        if INDICATORS in kinds:  # (the indicators' table, written by the catalogue)
+        if INDICATORS in kinds:  # (the indicators' table: not there beside the catalogue)
             register_labels(cur, level)
         rows = LevelRows(cur, level, with_ind, kinds)
         codes = [c for (c,) in cur.execute(

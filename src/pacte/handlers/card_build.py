@@ -274,7 +274,10 @@ class CardSteps:
     regions, France: 0.8-0.9 s of CPU of the step's 4.4-4.8, their gzip bytes 2.6 MB)
     made beside the rankings (in a thread of their own: :func:`pacte.handlers.build.steps`),
     the others, once the ranking is stored, beside the spatial statistics; the table
-    written by the second, its rows in the same order (by level, then code)."""
+    written by the second, its rows in the same order (by level, then code). The ranked
+    levels' JSON rows are made ahead (:mod:`pacte.handlers.card_ahead`): the job series'
+    beside the catalogue (:meth:`jobs_ahead`), the indicators' beside the rankings, before
+    the unranked levels' cards; the second step reads them instead of querying them."""
 
     def __init__(self) -> None:
         self._ready: dict[str, list[Card]] = {}
