@@ -33,7 +33,10 @@ def steps() -> tuple[Step, ...]:
     the rankings' span 2.78 -> 2.98 s, the cards' 4.57 -> 3.74 s, the build's peak 435 ->
     434 MB: the rankings' steps stayed under the catalogue's 424 MB); the spatial
     statistics beside the other cards, whose DuckDB queries and Python leave a core idle
-    part of the time (the cards' gzip runs in threads). The two spatial steps share the
+    part of the time (the cards' gzip runs in threads); their JSON rows made ahead by
+    DuckDB where a core idles: the job series' beside the catalogue (after the
+    diversification matrix), the indicators' beside the rankings (before the unranked
+    levels' cards; :mod:`pacte.handlers.card_ahead`). The two spatial steps share the
     contiguity (:class:`SpatialSteps`), the ranking and the audit the draws, the two card
     steps the cards made first (:class:`CardSteps`): a new set for each build.
 
@@ -56,7 +59,7 @@ def steps() -> tuple[Step, ...]:
         return {**ranked.ranking(con, say, selected=selection.level),
                 **selection.write(con, say)}
 
-    return (store.beside(Catalogue(), write_diversify_matrix),
+    return (store.beside(Catalogue(), write_diversify_matrix, cards.jobs_ahead),
             store.beside(ranking, store.beside(cards.unranked, ranked.audit,
                                               spatial.contiguity)),
             store.beside(cards.cards, spatial.statistics))

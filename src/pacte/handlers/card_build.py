@@ -28,9 +28,10 @@ import duckdb
 import pyarrow as pa
 
 from pacte.geography import CARD_LEVELS, RANK_LEVELS
+from pacte.handlers.card_ahead import JOBS_PIECE_BYTES, PackedRows, RowsAhead
 from pacte.handlers.card_indicators import register_labels
 from pacte.handlers.card_level import Card, LevelInputs
-from pacte.handlers.card_rows import LevelRows
+from pacte.handlers.card_rows import INDICATORS, JOBS, LevelRows
 from pacte.store.connect import read_meta
 
 TABLE = "territory_card"
@@ -46,6 +47,7 @@ GZIP_LEVEL = 1
 #: :func:`pacte.handlers.ranking.rank_summaries`, :func:`pacte.handlers.compare.
 #: default_groups`, the anchoring's peers: all empty off the ranked levels).
 UNRANKED = tuple(lv for lv in sorted(CARD_LEVELS) if lv not in RANK_LEVELS)
+RANKED = tuple(lv for lv in sorted(CARD_LEVELS) if lv in RANK_LEVELS)
 
 
 def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
@@ -97,21 +99,25 @@ def next_chunk(n_cards: int, n_bytes: int, chunk_bytes: int = CHUNK_BYTES) -> in
 
 def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | None = None,
                 chunk: int = CHUNK, prefetch: bool = False,
-                chunk_bytes: int = CHUNK_BYTES) -> Iterator[list[Card]]:
+                chunk_bytes: int = CHUNK_BYTES, ahead: PackedRows | None = None
+                ) -> Iterator[list[Card]]:
     """(code, whole answer as JSON (uncompressed), the sources it names: job sources and
     models) of every territory of ``level``, in code order, by lists of ``chunk``
     territories, then as many as :func:`next_chunk` gives (the caller's: emptied once used,
     their bodies are not held meanwhile). ``store_meta``: the store's meta table, when read
     already. ``prefetch``: each chunk's rows queried in a thread while the previous chunk's
-    cards are assembled."""
+    cards are assembled. ``ahead``: the level's rows made ahead (:mod:`pacte.handlers.
+    card_ahead`), read instead of queried."""
     store_meta = read_meta(con) if store_meta is None else store_meta
     cur = con.cursor()  # the stream's: the envelopes below may read the store on ``con``
     pool = ThreadPoolExecutor(1, thread_name_prefix="card-rows") if prefetch else None
     try:
         inputs = LevelInputs(con, level, store_meta)
-        if inputs.with_ind:
-            register_labels(cur, level)
-        rows = LevelRows(cur, level, inputs.with_ind)
+        rows = ahead
+        if rows is None:
+            if inputs.with_ind:
+                register_labels(cur, level)
+            rows = LevelRows(cur, level, inputs.with_ind)
         if pool is not None:
             yield from _prefetched(con, inputs, rows, pool, chunk, chunk_bytes)
             return
@@ -138,7 +144,7 @@ def level_cards(con: duckdb.DuckDBPyConnection, level: str, store_meta: dict | N
         cur.close()
 
 
-def _prefetched(con, inputs: LevelInputs, rows: LevelRows, pool: ThreadPoolExecutor,
+def _prefetched(con, inputs: LevelInputs, rows: LevelRows | PackedRows, pool: ThreadPoolExecutor,
                 chunk: int, chunk_bytes: int) -> Iterator[list[Card]]:
     """The chunks of :func:`level_cards`, each one's rows queried by ``pool`` while the
     previous one's cards are assembled here (its size from the chunks done before it); the
@@ -152,14 +158,17 @@ def _prefetched(con, inputs: LevelInputs, rows: LevelRows, pool: ThreadPoolExecu
     cursor each, the chunks taken in turn): 0.4-0.8 s more CPU (twice the queries at half
     the JSON each, for the same memory; at 12 MB each, 45 MB more) and the GIL held by both."""
     records_, codes = inputs.records, inputs.codes
-    part = records_[:chunk]
+    # rows made ahead: a chunk is a part of them (:meth:`pacte.handlers.card_ahead.
+    # PackedRows.size_at`), read as one
+    size_at = getattr(rows, "size_at", lambda _k, size: size)
+    part = records_[:size_at(0, chunk)]
     future = pool.submit(rows.chunk, None, part[-1]["code"]) if part else None
     inputs.read(con)
     k = len(part)
     while future is not None:
         got = future.result()
-        size = next_chunk(inputs.n_cards, inputs.n_bytes, chunk_bytes) \
-            if inputs.n_cards else chunk
+        size = size_at(k, next_chunk(inputs.n_cards, inputs.n_bytes, chunk_bytes)
+                       if inputs.n_cards else chunk)
         following = records_[k:k + size]
         future = (pool.submit(rows.chunk, codes[k - 1], following[-1]["code"])
                   if following else None)
@@ -171,8 +180,8 @@ def _prefetched(con, inputs: LevelInputs, rows: LevelRows, pool: ThreadPoolExecu
         yield out
 
 
-def _piped(con: duckdb.DuckDBPyConnection, store_meta: dict, ready: dict[str, list[Card]]
-           ) -> Iterator[tuple[str, list]]:
+def _piped(con: duckdb.DuckDBPyConnection, store_meta: dict, ready: dict[str, list[Card]],
+           ahead: RowsAhead | None = None) -> Iterator[tuple[str, list]]:
     """(level, cards: their gzip bytes or their compression's future) of every card level,
     in order: those of ``ready`` as they are; the others' by chunks (:func:`level_cards`,
     each chunk's rows queried while the previous chunk is assembled), a chunk compressed
@@ -187,7 +196,8 @@ def _piped(con: duckdb.DuckDBPyConnection, store_meta: dict, ready: dict[str, li
                 yield level, ready.pop(level)
                 continue
             for cards in level_cards(con, level, store_meta, prefetch=True,
-                                     chunk_bytes=PREFETCH_BYTES):
+                                     chunk_bytes=PREFETCH_BYTES,
+                                     ahead=ahead.take(level) if ahead else None):
                 if previous is not None:
                     yield previous
                 previous = (level, [(code, pool.submit(gzip_body, body), src)
@@ -198,12 +208,14 @@ def _piped(con: duckdb.DuckDBPyConnection, store_meta: dict, ready: dict[str, li
 
 
 def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
-                          ready: dict[str, list[Card]] | None = None) -> dict[str, int]:
+                          ready: dict[str, list[Card]] | None = None,
+                          ahead: RowsAhead | None = None) -> dict[str, int]:
     """Build step: the table ``territory_card`` (key "level/code", level, code, ``body``:
     the whole answer as one gzip member, and ``sources``: the job sources and models it
     names, a JSON list, for ``pacte show``). Runs after the store's meta and provenance are
     written (its envelope names them). ``ready``: level -> its cards made already
-    (:func:`compressed_cards`), written in their place among the others."""
+    (:func:`compressed_cards`), written in their place among the others; ``ahead``: the
+    JSON rows of levels made already (:class:`pacte.handlers.card_ahead.RowsAhead`)."""
     say("Fiches des territoires (réponses de l'API)")
     store_meta = read_meta(con)
     written = 0
@@ -221,7 +233,7 @@ def write_territory_cards(con: duckdb.DuckDBPyConnection, say=lambda _m: None,
     con.execute(f"SET threads = {CARD_THREADS}")
     try:
         # levels, then codes, in order: the table's rows sorted by level and code
-        for level, cards in _piped(con, store_meta, dict(ready or {})):
+        for level, cards in _piped(con, store_meta, dict(ready or {}), ahead):
             con.register("_cards", pa.table({
                 "key": [f"{level}/{code}" for code, _b, _s in cards],
                 "level": [level] * len(cards),
@@ -262,15 +274,27 @@ class CardSteps:
     regions, France: 0.8-0.9 s of CPU of the step's 4.4-4.8, their gzip bytes 2.6 MB)
     made beside the rankings (in a thread of their own: :func:`pacte.handlers.build.steps`),
     the others, once the ranking is stored, beside the spatial statistics; the table
-    written by the second, its rows in the same order (by level, then code)."""
+    written by the second, its rows in the same order (by level, then code). The ranked
+    levels' JSON rows are made ahead (:mod:`pacte.handlers.card_ahead`): the job series'
+    beside the catalogue (:meth:`jobs_ahead`), the indicators' beside the rankings, before
+    the unranked levels' cards; the second step reads them instead of querying them."""
 
     def __init__(self) -> None:
         self._ready: dict[str, list[Card]] = {}
+        self._ahead = RowsAhead()
+
+    def jobs_ahead(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
+        self._ahead.make(con, RANKED, (JOBS,), JOBS_PIECE_BYTES)
+        return {}
 
     def unranked(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
+        self._ahead.make(con, RANKED, (INDICATORS,))
         self._ready = compressed_cards(con, UNRANKED)
         return {}
 
     def cards(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict[str, int]:
         ready, self._ready = self._ready, {}
-        return write_territory_cards(con, say, ready)
+        try:
+            return write_territory_cards(con, say, ready, self._ahead)
+        finally:
+            self._ahead.clear()

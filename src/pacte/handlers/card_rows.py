@@ -129,13 +129,16 @@ class LevelRows:
     batches: one query, not one per kind (the same scans and joins). ``con``: a cursor of
     its own, a stream holding it until it is read out."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, level: str, with_ind: bool) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, level: str, with_ind: bool,
+                 kinds: tuple[int, ...] = (JOBS, INDICATORS)) -> None:
         queries_ = [(*territory_jobs_sql(level, None, detail=False), ())]
         if with_ind:
             sql, params, _order = show_indicators_sql(level)
             queries_.append((sql, params, ("_o", "_ord")))
         selects, self.params = [], []
         for kind, (sql, p, hidden) in enumerate(queries_):
+            if kind not in kinds:  # (rows made ahead a kind at a time)
+                continue
             desc = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", p).description
             names = [d[0] for d in desc if d[0] != "code" and d[0] not in hidden]
             floats = {d[0] for d in desc if str(d[1]) in ("DOUBLE", "FLOAT")}
