@@ -282,6 +282,9 @@ class ReportBeside:
             self.pending = render_national_report(cur, self.out_dir, seed=self.seed)
         except Exception as exc:  # raised by publish, after the build
             self.error = exc
+        finally:  # the report's freed memory given back, not kept under the last cards
+            release_heap()
+            release_duckdb_heap()
         return {}
 
     def publish(self, con) -> dict:
