@@ -2,7 +2,9 @@
 map of the score (PNG), and a self-contained index.html in French.
 
 ``build_national_report(con, out_dir)`` writes the four files and returns their paths and the
-top 20. ``render_*`` write one file each; the table writers are in :mod:`pacte.export`.
+top 20 (:func:`render_national_report` writes them in a temporary folder, swapped in by its
+:class:`PendingReport`; :class:`ReportBeside` renders them during ``pacte run``'s build).
+``render_*`` write one file each; the table writers are in :mod:`pacte.export`.
 """
 
 from __future__ import annotations
@@ -256,7 +258,6 @@ class PendingReport:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-
 class ReportBeside:
     """The report of ``pacte run`` on a new store, rendered during its build: a build step
     (``step(cur, say)``, :func:`pacte.handlers.build.build_store`'s ``beside_cards``) run
@@ -265,7 +266,16 @@ class ReportBeside:
     ranked levels' cards that end the build. Its failure does not fail the build (the new
     store is kept, as when the report ran after it): :meth:`publish`, once the store is in
     place, raises it, else swaps the report in; :meth:`discard` (the build failed) removes
-    it, the previous report kept."""
+    it, the previous report kept.
+
+    The cards leave most of a core idle (1.1 cores over the build's last 3.5 s); the report
+    (~1.2 s of CPU, one core) ran after the build. Measured beside them (`pacte run` on a
+    new store, 3 alternated pairs against the report after the build, machine under load
+    13-17): it ended before the cards in every run (0.7 to 10 s before), the wall after the
+    build went from 1.0-4 s to under 0.1 s; CPU 22.0 -> 21.0 s (user + sys, medians: its
+    tables read from the build's buffer pool, not again from the new file); the process's
+    peak 453 -> 466 MiB (its 40-60 MB on top of the cards' instead of after them; without
+    the heap's releases below, 463-480 MiB)."""
 
     def __init__(self, out_dir: Path, seed: int = 0) -> None:
         self.out_dir, self.seed = Path(out_dir), seed
