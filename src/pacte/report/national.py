@@ -270,12 +270,12 @@ class ReportBeside:
 
     The cards leave most of a core idle (1.1 cores over the build's last 3.5 s); the report
     (~1.2 s of CPU, one core) ran after the build. Measured beside them (`pacte run` on a
-    new store, 3 alternated pairs against the report after the build, machine under load
-    13-17): it ended before the cards in every run (0.7 to 10 s before), the wall after the
-    build went from 1.0-4 s to under 0.1 s; CPU 22.0 -> 21.0 s (user + sys, medians: its
-    tables read from the build's buffer pool, not again from the new file); the process's
-    peak 453 -> 466 MiB (its 40-60 MB on top of the cards' instead of after them; without
-    the heap's releases below, 463-480 MiB)."""
+    new store, machine under load 8-17, so no wall figure): it ended before the cards in
+    every run (0.7 to 10 s before), the wall after the build went from 1.0-4 s to under
+    0.1 s; in 3 alternated pairs against main's code (same packages), CPU 21.1 -> 22.0 s
+    (user + sys, medians; 20.6-21.3 against 21.3-23.8: within the load's noise) and the
+    process's peak 468,888 -> 468,660 KiB (without the heap's releases below, 5 to 15 MB
+    more: the report's memory stayed under the cards')."""
 
     def __init__(self, out_dir: Path, seed: int = 0) -> None:
         self.out_dir, self.seed = Path(out_dir), seed
