@@ -83,18 +83,22 @@ def run(
     from pacte.cli.rank import print_top
     from pacte.handlers.build import current_store
     from pacte.handlers.ranking import check_ranking
-    from pacte.report.national import build_national_report, check_out_dir
+    from pacte.report.national import ReportBeside, check_out_dir
 
     check_ranking("epci", None, 0, 0, False, seed, None)  # before any work
     check_out_dir(out_dir)
 
+    report = ReportBeside(out_dir, seed)
     meta = None if rebuild else current_store(db)
     if meta is None:
         from pacte.report.maps import import_in_background
 
         imports = import_in_background()  # while the build keeps the GIL mostly free
-        try:
-            _build(db)
+        try:  # the report rendered beside the build's last cards, published after it
+            _build(db, beside_cards=report)
+        except BaseException:
+            report.discard()  # the previous report stays, as the previous store
+            raise
         finally:
             imports.join()
     else:
@@ -103,7 +107,7 @@ def run(
     with store.connect(db) as con:
         _print_summary(con)
         with err.status("Classement des EPCI (indice composite, 1 000 tirages)…"):
-            rep = build_national_report(con, out_dir, seed=seed)
+            rep = report.publish(con)
     print_top(rep["top"])
     out.print(f"\nRapport national : [bold]{Path(rep['html']).resolve()}[/bold]")
 
