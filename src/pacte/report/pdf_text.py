@@ -18,7 +18,9 @@ and walks its glyphs in Python). Both are functions of their inputs alone, so:
   time, on its own copy of the layout (WeasyPrint changes a layout while it draws it; the
   API draws profiles in threads).
 
-Measured on 60 EPCI profiles: about N % of WeasyPrint's CPU per profile.
+Measured on 40 EPCI profiles after 20 others (WeasyPrint with and without both,
+alternated on the same pages, one process, CPU medians on a loaded machine): 0.312 ->
+0.247 s and 0.465 -> 0.379 s, about a fifth less (ratios 0.79 and 0.82).
 
 Both replace internals of WeasyPrint 70: :func:`install` puts them in place only for the
 versions they were checked against (:data:`CHECKED_MAJORS`), once per process.
