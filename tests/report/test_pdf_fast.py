@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from fixtures.profiles import printed, rural_smallest
 
-from pacte.report import pdf_columns, profile_pdf
+from pacte.report import pdf_columns, pdf_text, profile_pdf
 from pacte.report.profile import TEMPLATES, _weasy
 
 
@@ -72,14 +72,22 @@ def _png_routine():
     return RasterImage._get_png_data
 
 
+def _line_routine():
+    from weasyprint.layout import inline
+
+    return inline.split_first_line
+
+
 @pytest.mark.parametrize(("shortcut", "routine", "ours"), [
     (pdf_columns, _columns_routine, lambda: pdf_columns.columns_layout),
     (profile_pdf, _png_routine, lambda: profile_pdf.png_data),
-], ids=["columns", "png_data"])
+    (pdf_text, _line_routine, lambda: pdf_text.split_first_line),
+], ids=["columns", "png_data", "lines"])
 def test_unchecked_weasyprint_keeps_its_own_routine(monkeypatch, shortcut, routine, ours):
     """Another WeasyPrint major version: its own routines stay in place (the multi-column
     layout of :mod:`pacte.report.pdf_columns`, the image encoding of
-    :mod:`pacte.report.profile_pdf`); the checked version gets ours back."""
+    :mod:`pacte.report.profile_pdf`, the line breaking of :mod:`pacte.report.pdf_text`);
+    the checked version gets ours back."""
     weasyprint = pytest.importorskip("weasyprint")
 
     shortcut.uninstall()

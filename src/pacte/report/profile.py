@@ -252,11 +252,12 @@ def _weasy():
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from pacte.report import profile_pdf
+    from pacte.report import pdf_text, profile_pdf
     from pacte.report.pdf_columns import install
 
     fast = install()  # the two columns in one pass
     profile_pdf.install()  # images passed through, zlib level 6, percentages, font descriptions
+    pdf_text.install()  # lines of text laid out and drawn once per process
     fonts = FontConfiguration()
     ua = CSS(string=(TEMPLATES / "profile_ua.css").read_text("utf-8"), font_config=fonts)
 
