@@ -34,7 +34,10 @@ from pacte.store.heap import release_duckdb_heap
 #: JSON of the rows of a query (a piece of a level's codes): a query costs about 30 ms
 #: however few rows it reads (EPCI, one DuckDB thread: 100 codes 63 ms, 400 codes 159 ms,
 #: the whole level 0.46 s), its memory that of its rows, sorted by DuckDB, then as Arrow.
-PIECE_BYTES = 8_000_000
+#: The indicators' pieces run beside the ZE2010 ranking, where the build's peak now falls:
+#: 8 MB pieces put it at 432-436 MB there, 4 MB at 415-431 (RSS sampled every 5 ms, 2 and
+#: 3 builds; main's 417-421 there, its derive's 424-427 the build's peak).
+PIECE_BYTES = 4_000_000
 #: The job series' pieces (beside the catalogue, whose memory stays 60 MB under the
 #: build's peak, measured): fewer queries.
 JOBS_PIECE_BYTES = 16_000_000
