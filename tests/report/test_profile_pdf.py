@@ -107,12 +107,12 @@ def test_percentages_inline_and_font_descriptions_same_pdf_as_weasyprint(con, bu
     fast = pdf_from_html(html)
     assert profile_pdf._DESCRIPTIONS  # made once, kept
     stock_fn = profile_pdf._STOCK["resolve_percentages"]
-    profile_pdf._swap(profile_pdf.resolve_percentages, stock_fn)
+    profile_pdf.swap(profile_pdf.resolve_percentages, stock_fn)
     line_break.get_font_description = profile_pdf._STOCK["get_font_description"]
     try:
         stock = pdf_from_html(html)
     finally:
-        profile_pdf._swap(stock_fn, profile_pdf.resolve_percentages)
+        profile_pdf.swap(stock_fn, profile_pdf.resolve_percentages)
         line_break.get_font_description = profile_pdf.font_description
     dates = re.compile(rb"/(CreationDate|ModDate) \(.*?\)")
     assert dates.sub(b"", fast) == dates.sub(b"", stock)

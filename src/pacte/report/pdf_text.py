@@ -34,6 +34,8 @@ import copy
 import threading
 from operator import itemgetter
 
+from pacte.report.profile_pdf import swap
+
 #: WeasyPrint major versions whose line breaking and text drawing these shortcuts match.
 CHECKED_MAJORS = ("70",)
 #: Style values WeasyPrint's line breaking reads (``text.line_break``: the Pango layout's
@@ -215,15 +217,6 @@ def _replay(stream, textbox, ops, fonts) -> None:
             getattr(stream, name)(*args)
 
 
-def _swap(old, new) -> None:
-    """``new`` for ``old`` in every WeasyPrint module that imported it by name."""
-    import sys
-
-    for name, module in list(sys.modules.items()):
-        if name.startswith("weasyprint") and getattr(module, old.__name__, None) is old:
-            setattr(module, old.__name__, new)
-
-
 def install() -> bool:
     """Put both shortcuts in place (once per process) if this WeasyPrint is a checked
     version; True when they are in place."""
@@ -241,8 +234,8 @@ def install() -> bool:
             return False
         _STOCK.update(split_first_line=line_break.split_first_line,
                       draw_text=text.draw_text)
-        _swap(_STOCK["split_first_line"], split_first_line)
-        _swap(_STOCK["draw_text"], draw_text)
+        swap(_STOCK["split_first_line"], split_first_line)
+        swap(_STOCK["draw_text"], draw_text)
         return True
 
 
@@ -250,7 +243,7 @@ def uninstall() -> None:
     """WeasyPrint's own routines back, the lines kept forgotten (to compare both)."""
     with _LOCK:
         if _STOCK:
-            _swap(split_first_line, _STOCK.pop("split_first_line"))
-            _swap(draw_text, _STOCK.pop("draw_text"))
+            swap(split_first_line, _STOCK.pop("split_first_line"))
+            swap(draw_text, _STOCK.pop("draw_text"))
             _STOCK.clear()
         _LINES.clear()

@@ -178,12 +178,13 @@ def _checked() -> bool:
             and ".".join(pydyf.__version__.split(".")[:2]) in CHECKED["pydyf"])
 
 
-def _swap(old, new) -> None:
-    """``new`` for ``old`` in every WeasyPrint module that imported it by name."""
+def swap(old, new) -> None:
+    """``new`` for ``old`` in every WeasyPrint module that imported it by name (the
+    package's included; :mod:`pacte.report.pdf_text` swaps its routines this way too)."""
     import sys
 
     for name, module in list(sys.modules.items()):
-        if name.startswith("weasyprint.") and getattr(module, old.__name__, None) is old:
+        if name.split(".")[0] == "weasyprint" and getattr(module, old.__name__, None) is old:
             setattr(module, old.__name__, new)
 
 
@@ -207,7 +208,7 @@ def install() -> bool:
                       resolve_percentages=percent.resolve_percentages)
         RasterImage._get_png_data = staticmethod(png_data)
         pydyf.zlib = _Zlib()
-        _swap(percent.resolve_percentages, resolve_percentages)
+        swap(percent.resolve_percentages, resolve_percentages)
         _STOCK["get_font_description"] = line_break.get_font_description
         line_break.get_font_description = font_description
         return True
@@ -223,6 +224,6 @@ def uninstall() -> None:
         if _STOCK:
             RasterImage._get_png_data = staticmethod(_STOCK.pop("png_data"))
             pydyf.zlib = _STOCK.pop("zlib")
-            _swap(resolve_percentages, _STOCK.pop("resolve_percentages"))
+            swap(resolve_percentages, _STOCK.pop("resolve_percentages"))
             line_break.get_font_description = _STOCK.pop("get_font_description")
             _STOCK.clear()
