@@ -119,3 +119,22 @@ def test_rows_ahead_failing_fails_the_build(fictional_store, tmp_path, monkeypat
         build_store(db, snap=SNAPSHOT)
     assert db.read_bytes() == before
     assert not list(tmp_path.glob(".p.duckdb*"))
+
+
+def test_no_rows_ahead_from_a_jobs_table_over_the_bound(con, monkeypatch):
+    """Over :data:`JOBS_AHEAD_MAX_ROWS` rows of jobs (the national URSSAF file), no rows are
+    made ahead, of either kind (the cards' step queries them); up to it, every ranked
+    level's rows are."""
+    monkeypatch.setattr(card_build, "JOBS_AHEAD_MAX_ROWS", 0)
+    steps = card_build.CardSteps()
+    steps.jobs_ahead(con)
+    steps.unranked(con)
+    assert not steps._ahead._levels  # neither kind made
+    assert all(steps._ahead.take(lv) is None for lv in card_build.RANKED)
+    (n,) = con.execute("SELECT count(*) FROM jobs").fetchone()
+    monkeypatch.setattr(card_build, "JOBS_AHEAD_MAX_ROWS", n)
+    steps = card_build.CardSteps()
+    steps.jobs_ahead(con)
+    steps.unranked(con)
+    assert all(isinstance(steps._ahead.take(lv), card_ahead.PackedRows)
+               for lv in card_build.RANKED)

@@ -39,10 +39,8 @@ from pacte.store.heap import release_duckdb_heap
 #: 3 builds; main's 417-421 there, its derive's 424-427 the build's peak).
 PIECE_BYTES = 4_000_000
 #: The job series' pieces (beside the catalogue, whose memory stays 60 MB under the
-#: build's peak, measured): fewer queries. With the national URSSAF file (12 M jobs rows,
-#: bench/bench_urssaf_national.py --derive) they raise the catalogue's peak, there the
-#: build's, from 1,321-1,324 to 1,443 MB (RSS sampled every 10 ms, one build each); with
-#: 4 MB pieces the build peaked at 1,414 MB: still under its 1.5 GB target, left as is.
+#: build's peak, measured): fewer queries. Not made from a jobs table as large as the
+#: national URSSAF file's (:data:`pacte.handlers.card_build.JOBS_AHEAD_MAX_ROWS`).
 JOBS_PIECE_BYTES = 16_000_000
 #: JSON of the rows of a part of a piece, compressed on its own: a chunk of the cards'
 #: step (:data:`pacte.handlers.card_build.PREFETCH_BYTES` of cards) decompresses the parts

@@ -48,6 +48,12 @@ GZIP_LEVEL = 1
 #: default_groups`, the anchoring's peers: all empty off the ranked levels).
 UNRANKED = tuple(lv for lv in sorted(CARD_LEVELS) if lv not in RANK_LEVELS)
 RANKED = tuple(lv for lv in sorted(CARD_LEVELS) if lv in RANK_LEVELS)
+#: Rows of the jobs table up to which the ranked levels' rows are made ahead (:class:
+#: `CardSteps`): the bundled snapshot's 2.8 M. With the national URSSAF file's (about 15 M,
+#: bench/bench_urssaf_national.py --derive) the job series' query beside the catalogue
+#: raised the national build's peak from 1,321-1,324 to 1,443 MB (RSS sampled every 10
+#: ms, one build each; 1,414 MB with 4 MB pieces); there the cards query their rows.
+JOBS_AHEAD_MAX_ROWS = 5_000_000
 
 
 def gzip_body(body: bytes, level: int = GZIP_LEVEL) -> bytes:
@@ -282,13 +288,21 @@ class CardSteps:
     def __init__(self) -> None:
         self._ready: dict[str, list[Card]] = {}
         self._ahead = RowsAhead()
+        self._with_ahead = False
 
     def jobs_ahead(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
-        self._ahead.make(con, RANKED, (JOBS,), JOBS_PIECE_BYTES)
+        """The ranked levels' job series' rows, unless the jobs table is over
+        :data:`JOBS_AHEAD_MAX_ROWS` (then no rows are made ahead: both kinds queried in
+        the cards' step, as before them)."""
+        (n,) = con.execute("SELECT count(*) FROM jobs").fetchone()
+        self._with_ahead = n <= JOBS_AHEAD_MAX_ROWS
+        if self._with_ahead:
+            self._ahead.make(con, RANKED, (JOBS,), JOBS_PIECE_BYTES)
         return {}
 
     def unranked(self, con: duckdb.DuckDBPyConnection, say=lambda _m: None) -> dict:
-        self._ahead.make(con, RANKED, (INDICATORS,))
+        if self._with_ahead:  # (without the job series', the indicators' would not be used)
+            self._ahead.make(con, RANKED, (INDICATORS,))
         self._ready = compressed_cards(con, UNRANKED)
         return {}
 
