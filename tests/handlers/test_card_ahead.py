@@ -131,7 +131,7 @@ def test_no_rows_ahead_from_a_jobs_table_over_the_bound(con, monkeypatch):
     steps.unranked(con)
     assert not steps._ahead._levels  # neither kind made
     assert all(steps._ahead.take(lv) is None for lv in card_build.RANKED)
-    (n,) = con.execute("SELECT count(*) FROM jobs").fetchone()
+    ((n,),) = con.execute("SELECT count(*) FROM jobs").fetchall()
     monkeypatch.setattr(card_build, "JOBS_AHEAD_MAX_ROWS", n)
     steps = card_build.CardSteps()
     steps.jobs_ahead(con)

@@ -294,7 +294,7 @@ class CardSteps:
         """The ranked levels' job series' rows, unless the jobs table is over
         :data:`JOBS_AHEAD_MAX_ROWS` (then no rows are made ahead: both kinds queried in
         the cards' step, as before them)."""
-        (n,) = con.execute("SELECT count(*) FROM jobs").fetchone()
+        ((n,),) = con.execute("SELECT count(*) FROM jobs").fetchall()
         self._with_ahead = n <= JOBS_AHEAD_MAX_ROWS
         if self._with_ahead:
             self._ahead.make(con, RANKED, (JOBS,), JOBS_PIECE_BYTES)
