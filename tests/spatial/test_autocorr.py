@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pacte.errors import InvalidParameterError
-from pacte.spatial.autocorr import calc_lisa, calc_moran, calc_moran_permutations
+from pacte.spatial.autocorr import calc_lisa, calc_moran, calc_moran_permutations, calc_ndtr
 from pacte.spatial.weights import contiguity_from_pairs
 
 DATA = Path(__file__).parents[1] / "data" / "esda"
@@ -100,3 +102,40 @@ def test_errors_are_french():
         calc_moran(np.array([1, 2, 3.0]), w)
     with pytest.raises(InvalidParameterError, match="seuil"):
         calc_lisa(np.arange(4.0), w, alpha=1.5)
+
+
+@given(st.one_of(st.floats(-40, 40), st.floats(-1.0, 1.0), st.sampled_from(
+    [0.0, -0.0, 0.7071067811865475, 0.7071067811865476, -0.7071067811865476, 1e-300, 38.5])))
+def test_ndtr_equals_scipys(a):
+    """The normal's distribution function without scipy.special equals scipy's ndtr to 1e-13
+    relative, in the body and both tails (where one side is 1 - a tiny number)."""
+    from scipy.special import ndtr
+
+    expected = float(ndtr(a))
+    assert calc_ndtr(a) == pytest.approx(expected, rel=1e-13, abs=1e-300)
+
+
+def test_ndtr_nan_and_limits():
+    assert np.isnan(calc_ndtr(float("nan")))
+    assert calc_ndtr(float("inf")) == 1.0 and calc_ndtr(float("-inf")) == 0.0
+    assert calc_ndtr(0.0) == 0.5
+
+
+def test_moran_does_not_import_scipy_special():
+    """Moran's normal p-value imports no scipy.special: its import held the GIL 0.2 s in the
+    build's last step."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from pacte.spatial.autocorr import calc_moran\n"
+            "from pacte.spatial.weights import contiguity_from_pairs\n"
+            "pairs = [(a, b) for i in range(5) for a, b in (('abcdef'[i], 'abcdef'[i + 1]),"
+            " ('abcdef'[i + 1], 'abcdef'[i]))]\n"
+            "w = contiguity_from_pairs('epci', 'abcdef', pairs).to_w()\n"
+            "r = calc_moran(np.arange(6.0), w, permutations=9)\n"
+            "assert 0 < r['p_norm'] < 1, r\n"
+            "print('scipy.special' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
