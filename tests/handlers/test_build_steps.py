@@ -1,7 +1,7 @@
 """The spatial step split in two (:func:`pacte.handlers.build.steps`, :class:`pacte.spatial.
-materialise.SpatialSteps`): the contiguity beside the rankings, then the statistics after
+materialise.SpatialSteps`): the contiguity beside the catalogue, then the statistics after
 the ranking. Its tables are the one-step ones, and the contiguity failing beside the
-rankings fails the build."""
+catalogue fails the build."""
 
 import shutil
 
@@ -29,7 +29,7 @@ def _rows(con, table: str) -> list[tuple]:
 
 
 def test_two_step_spatial_is_the_one_step_spatial(rw_copy):
-    """The stored spatial tables (contiguity made beside the rankings, the basins'
+    """The stored spatial tables (contiguity made beside the catalogue, the basins'
     contours parsed from their members only) are those of :func:`write_spatial` alone."""
     from pacte.spatial.materialise import write_spatial
 
@@ -41,9 +41,9 @@ def test_two_step_spatial_is_the_one_step_spatial(rw_copy):
     assert two["contours_bassin"]  # the check compared contours
 
 
-def test_contiguity_failing_beside_the_rankings_fails_the_build(tmp_path, monkeypatch):
-    """The contiguity (beside the rankings) failing fails the build with its error, once
-    the rankings are done; no store is left."""
+def test_contiguity_failing_beside_the_catalogue_fails_the_build(tmp_path, monkeypatch):
+    """The contiguity (beside the catalogue) failing fails the build with its error, once
+    the catalogue is done; no store is left."""
     from fixtures.conftest_fictional import SNAPSHOT
 
     from pacte.handlers.build import build_store

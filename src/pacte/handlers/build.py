@@ -19,14 +19,18 @@ def steps(beside_cards: Step | None = None) -> tuple[Step, ...]:
     also writes the exposure's top industries (``exposure_top``) from the same run of the
     model. Steps run beside others that read none of their tables (:func:`pacte.store.
     build.beside`: a thread, its own DuckDB cursor): « montée en gamme » (the URSSAF jobs
-    only) beside the catalogue, mostly single-threaded pandas; beside the rankings, whose
+    only) beside the catalogue, mostly single-threaded pandas, after the spatial contiguity
+    (the contours only: one DuckDB query a level, :func:`pacte.spatial.weights.queen_sql`,
+    0.2 s that releases the GIL). The contiguity ran beside the rankings, taking from their
+    1.7 cores (their span, 5 and 4 alternated pairs: 2.38 -> 2.31 s, 2.76 -> 2.55 s); it
+    comes first in its thread, before the models' memory grows (after the job series' rows
+    the build's peak rose to 434-451 MB; first: 420-434 MB, against 422-426). Beside the
+    rankings, whose
     second thread (ZE2020, ZE2010: 0.3 s of CPU) idles while the EPCI's (0.6 + 0.6 s in
     its Monte Carlo's thread) end, then the selection's table, the default rule's audit
     (indicators and census counts only; its 70 MB of draws beside the cards raised the
     build's peak by 40 MB; its run of every source taken from the EPCI ranking's draws,
-    :class:`DefaultSteps`) then the spatial contiguity (the contours only: shapely and
-    numpy, 0.4 s of CPU and 50 MB at its peak, which beside the catalogue raised the
-    build's peak by 15-25 MB); beside both, in a third thread, the cards of the levels
+    :class:`DefaultSteps`); beside both, in a third thread, the cards of the levels
     without a ranking (départements, regions, France: 0.9 s of the cards' 6 s of CPU,
     moved to where the rankings' threads leave a core idle: the audit and contiguity
     after them ended before the ranking in 3 builds of 3, while after the contiguity, in
@@ -63,9 +67,9 @@ def steps(beside_cards: Step | None = None) -> tuple[Step, ...]:
         return {**ranked.ranking(con, say, selected=selection.level),
                 **selection.write(con, say)}
 
-    return (store.beside(Catalogue(), write_diversify_matrix, cards.jobs_ahead),
-            store.beside(ranking, store.beside(cards.unranked, ranked.audit,
-                                              spatial.contiguity)),
+    return (store.beside(Catalogue(), spatial.contiguity, write_diversify_matrix,
+                         cards.jobs_ahead),
+            store.beside(ranking, store.beside(cards.unranked, ranked.audit)),
             store.beside(cards.cards, spatial.statistics,
                          *(() if beside_cards is None else (beside_cards,))))
 

@@ -273,8 +273,8 @@ class SpatialSteps:
     """:func:`write_spatial` in two build steps of one build: :meth:`contiguity`, the queen
     contiguity of each level from its contours (:func:`load_contiguity`: DuckDB's query,
     ~0.1 s of CPU a level, which releases the GIL), which reads only the contours and can
-    run beside another step (:func:`pacte.handlers.build.steps`); then :meth:`statistics`,
-    the rest, after the ranking (the same tables)."""
+    run beside another step (the catalogue: :func:`pacte.handlers.build.steps`); then
+    :meth:`statistics`, the rest, after the ranking (the same tables)."""
 
     def __init__(self) -> None:
         self.conts: dict[str, Contiguity] | None = None
