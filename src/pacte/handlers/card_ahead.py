@@ -124,7 +124,6 @@ def level_parts(con: duckdb.DuckDBPyConnection, level: str,
         size = FIRST_PIECE
         while k < len(codes):
             end = min(k + size, len(codes))
-            release_duckdb_heap()  # the last piece's query memory, given back now
             table = arrow_table(cur, rows.sql, [*rows.params, codes[k - 1] if k else "",
                                                 codes[end - 1]])
             n_bytes += table.column("j").nbytes
@@ -137,6 +136,10 @@ def level_parts(con: duckdb.DuckDBPyConnection, level: str,
         return out
     finally:
         cur.close()
+        # the pieces' query memory given back once, at the level's end: given back after
+        # each piece, DuckDB's allocator took it back from the system for the next one
+        # (bundled build: 75,000 page faults of the build's 1.08 M, 0.2 s of CPU)
+        release_duckdb_heap()
 
 
 class PackedRows:
