@@ -79,8 +79,8 @@ class StepClock:
 def keep_memory() -> None:
     """Every allocator keeps what it frees, for this process (see the module's doc): the
     release functions of :mod:`pacte.store.heap` made no-ops in every module holding them,
-    glibc's large buffers taken from its heap up to 32 MB (its maximum threshold)."""
-    import ctypes
+    glibc's large buffers taken from its heap up to 32 MB (its maximum threshold: the
+    build's :func:`pacte.store.heap.bound_heap` sets it)."""
     import sys
 
     import pyarrow as pa
@@ -97,7 +97,6 @@ def keep_memory() -> None:
                 setattr(module, name, keep)
     heap.MMAP_THRESHOLD = 32 << 20
     pa.set_memory_pool(pa.mimalloc_memory_pool())
-    ctypes.CDLL("libc.so.6").mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
 
 
 def main() -> None:
@@ -108,9 +107,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.keep_memory:
         import pacte.handlers.build as hb
-        import pacte.store.build  # noqa: F401  (their release functions made no-ops)
 
-        hb.steps()  # the steps' modules imported, so that theirs are too
+        hb.steps()  # the steps' modules imported, so that their release functions are too
         keep_memory()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as d:
@@ -134,7 +132,7 @@ def main() -> None:
     cpu = sum(p["cpu_s"] for p in phases)
     sys_s = sum(p["sys_s"] for p in phases)
     faults = sum(p["faults"] for p in phases)
-    floor = sum(max(p["cpu_s"] / cores, 0.0) for p in phases)
+    floor = cpu / cores
     if args.json:
         print(json.dumps({"keep_memory": args.keep_memory, "cores": cores, "wall_s": t_build,
                           "cpu_s": cpu, "sys_s": sys_s, "faults": faults,
